@@ -1,0 +1,93 @@
+"""The clean stage: one raw article text in, clean text and its edit log out.
+
+Order (each step logs what it changed as `Edit` entries):
+1. `repair_encoding`: HTML entities and mojibake (ftfy).
+2. `untexturize_markup`: quotes a CMS texturized inside shortcode/HTML attributes made plain,
+   so that the markup parses.
+3. `html_to_text` when the text is HTML: paragraphs kept, script/style/nav/comments dropped.
+4. `strip_shortcodes`: content-bearing shortcodes unwrapped, media/ads removed.
+5. `strip_promos`: interstitial promos ("A (re) lire : …", "READ MORE: …") removed.
+6. `normalize_typography`: apostrophes, quotes and guillemet spacing by the policy.
+7. whitespace: trailing spaces dropped, runs of spaces folded, at most one blank line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cleaners.edits import Edit
+from cleaners.encoding import repair_encoding
+from cleaners.html_text import html_to_text, looks_like_html
+from cleaners.promos import strip_promos
+from cleaners.shortcodes import DEFAULT_SHORTCODE_POLICY, ShortcodePolicy, strip_shortcodes
+from cleaners.typography import (
+    DEFAULT_POLICY,
+    TypographyPolicy,
+    normalize_typography,
+    untexturize_markup,
+)
+
+_SPACES = re.compile(r"[ \t\f\v]+")
+_TRAILING = re.compile(r"[ \t]+\n")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """What the clean stage does; every field has the documented default."""
+
+    typography: TypographyPolicy = DEFAULT_POLICY
+    shortcodes: ShortcodePolicy = DEFAULT_SHORTCODE_POLICY
+    strip_promos: bool = True
+
+
+DEFAULT_CLEAN = CleanConfig()
+
+
+@dataclass(slots=True)
+class CleanResult:
+    """Clean text and the edits that produced it from the input."""
+
+    text: str
+    edits: list[Edit] = field(default_factory=list)
+
+
+def normalize_whitespace(text: str) -> str:
+    """Unix newlines, no trailing spaces, single spaces, at most one blank line, no edge blanks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SPACES.sub(" ", text)
+    text = _TRAILING.sub("\n", text)
+    text = "\n".join(line.strip(" ") for line in text.split("\n"))
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:
+    """Clean one article. Never raises on any string; cleaning clean text changes nothing."""
+    edits: list[Edit] = []
+    text, e = repair_encoding(text)
+    edits += e
+    if "[" in text or "<" in text:
+        text, e = untexturize_markup(text)
+        edits += e
+    if looks_like_html(text):
+        text, e = html_to_text(text)
+        edits += e
+    if "[" in text:
+        text, e = strip_shortcodes(text, config.shortcodes)
+        edits += e
+    if config.strip_promos:
+        text, e = strip_promos(text, lang)
+        edits += e
+    text, e = normalize_typography(text, config.typography)
+    edits += e
+    return CleanResult(normalize_whitespace(text), edits)
+
+
+def clean_batch(
+    texts: Sequence[str], langs: Sequence[str | None] | None = None, config: CleanConfig = DEFAULT_CLEAN
+) -> list[CleanResult]:
+    """`clean_text` over a batch, in order."""
+    hints = langs if langs is not None else [None] * len(texts)
+    return [clean_text(t, h, config) for t, h in zip(texts, hints, strict=True)]

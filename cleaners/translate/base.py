@@ -1,0 +1,73 @@
+"""The translation-backend interface: documents of one language in, English tokens out.
+
+Every backend turns a batch of documents written in one source language into, for each
+document, the list of its tokens in the pivot language (English), lower-cased, in document
+order. Tokens a backend cannot translate (names, numbers, acronyms, unknown words) pass through
+unchanged: they are strong cross-lingual evidence. Backends never download anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+PIVOT = "en"
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend cannot run here (package, dictionary or model missing); the message says why."""
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """A translation backend."""
+
+    name: str
+
+    def languages(self) -> frozenset[str]:
+        """ISO 639-1 codes this backend translates into English (English itself is implied)."""
+        ...
+
+    def translate(self, texts: Sequence[str], lang: str) -> list[list[str]]:
+        """English tokens of each text (all written in ``lang``), one list per text.
+
+        Guarantees: same length as ``texts``; deterministic; for ``lang`` not in
+        `languages()` (or ``lang == "en"``) the text's own tokens are returned.
+        """
+        ...
+
+
+_REGISTRY: dict[str, Callable[..., Translator]] = {}
+
+
+def register(name: str) -> Callable[[Callable[..., Translator]], Callable[..., Translator]]:
+    """Class decorator: make a backend available to `get_translator` under ``name``."""
+
+    def deco(factory: Callable[..., Translator]) -> Callable[..., Translator]:
+        _REGISTRY[name] = factory
+        return factory
+
+    return deco
+
+
+def get_translator(name: str = "embedded", **options: object) -> Translator:
+    """The backend called ``name``, built with ``options``.
+
+    Raises `BackendUnavailable` with a reason when it cannot run on this machine, and
+    `ValueError` for an unknown name.
+    """
+    # Import the built-in backends so that they register themselves.
+    from cleaners import translate as _pkg  # noqa: F401
+
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown translation backend {name!r}; known: {sorted(_REGISTRY)}") from None
+    return factory(**options)
+
+
+def backend_names() -> list[str]:
+    """Names of the registered backends."""
+    from cleaners import translate as _pkg  # noqa: F401
+
+    return sorted(_REGISTRY)

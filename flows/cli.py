@@ -1,0 +1,142 @@
+"""The ``curate`` command line: ``curate run`` and ``curate serve``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 75
+
+# Quiet, private defaults for Prefect; the user's own environment wins.
+for _key, _value in {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--raw", default="raw", help="landing folder of raw files (default: raw/)")
+    p.add_argument("--curated", default="curated", help="output dataset folder (default: curated/)")
+    p.add_argument("--translator", default="embedded",
+                   help="translation backend: embedded (default), freedict, apertium, ctranslate2")
+    p.add_argument("--batch-size", type=int, default=2000, help="records per batch (default 2000)")
+    p.add_argument("--max-text-chars", type=int, default=2_000_000,
+                   help="longer records are quarantined (default 2,000,000)")
+    p.add_argument("--apostrophe", choices=["straight", "curly"], default="straight")
+    p.add_argument("--double-quotes", choices=["straight", "curly"], default="straight")
+    p.add_argument("--guillemet-space", choices=["nbsp", "nnbsp", "space"], default="nbsp")
+    p.add_argument("--keep-promos", action="store_true", help="do not strip interstitial promos")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="worker processes for clean and fingerprint (default: all cores)")
+    p.add_argument("--dask-address", default=None,
+                   help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster")
+
+
+def _parameters(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "raw_dir": args.raw,
+        "curated_dir": args.curated,
+        "translator": args.translator,
+        "batch_size": args.batch_size,
+        "max_text_chars": args.max_text_chars,
+        "apostrophe": args.apostrophe,
+        "double_quotes": args.double_quotes,
+        "guillemet_space": args.guillemet_space,
+        "strip_promos": not args.keep_promos,
+    }
+
+
+def task_runner(workers: int, dask_address: str | None) -> Any:
+    """The task runner for the batch stages: Dask when asked, else a local process pool."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address == "local":
+            return DaskTaskRunner(cluster_kwargs={"n_workers": max(workers, 1), "threads_per_worker": 1,
+                                                  "processes": True})
+        return DaskTaskRunner(address=dask_address)
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    if workers > 1:
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the flow once; print the summary line; exit code says whether the run completed."""
+    from flows.curate import curate_flow
+    from flows.store import LockBusy
+
+    params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
+    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address))
+    state = flow(**params, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, LockBusy):
+        print(f"curate: not run: {result}", file=sys.stderr)
+        return EXIT_BUSY
+    if isinstance(result, BaseException) or not state.is_completed():
+        reason = str(result).strip().splitlines()[0] if str(result).strip() else type(result).__name__
+        print(f"curate: run failed: {reason}", file=sys.stderr)
+        return EXIT_FAILED
+    from flows.curate import RunSummary
+
+    print(RunSummary(**result).line())
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the flow as a deployment on a cron or interval schedule (blocks until stopped)."""
+    from flows.curate import curate_flow
+
+    if not args.cron and not args.interval:
+        args.cron = "0 * * * *"
+    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address))
+    params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
+    flow.serve(
+        name=args.name,
+        cron=args.cron,
+        interval=args.interval,
+        parameters=params,
+        description="Curate new raw news files into the curated Parquet dataset.",
+        tags=["curation"],
+        limit=1,
+    )
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``curate``."""
+    parser = argparse.ArgumentParser(prog="curate", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="curate the new files of raw/ into curated/ once")
+    _common(run)
+    run.add_argument("--wait", type=float, default=0.0,
+                     help="seconds to wait for another run's lock before giving up (default 0)")
+    run.set_defaults(func=cmd_run)
+    serve = sub.add_parser("serve", help="register the deployment and run it on a schedule")
+    _common(serve)
+    serve.add_argument("--wait", type=float, default=0.0, help="seconds a run waits for the lock")
+    serve.add_argument("--name", default="curate-news-hourly", help="deployment name")
+    group = serve.add_mutually_exclusive_group()
+    group.add_argument("--cron", default=None, help='cron schedule (default "0 * * * *")')
+    group.add_argument("--interval", type=float, default=None, help="schedule every N seconds")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``curate`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("curate: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

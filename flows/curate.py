@@ -1,0 +1,327 @@
+"""The Prefect flow: raw/ → curated/ (one task per stage, batches mapped over the task runner)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import platform
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.futures import wait
+
+from cleaners.clean import CleanConfig
+from cleaners.dedup import MatchConfig
+from cleaners.fingerprint import DEFAULT_FINGERPRINT, FingerprintConfig
+from cleaners.typography import TypographyPolicy
+from flows import report, stages, store
+from flows.discover import Discovery, discover
+from flows.schema import SCHEMA_VERSION
+
+JOB_VERSION = importlib_metadata.version("news-curate")
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10]}
+NO_RESULTS = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@dataclass
+class RunSummary:
+    """What a run did; printed by the CLI and written to the manifest."""
+
+    run_id: str
+    status: str = "completed"
+    files_seen: int = 0
+    files_new: int = 0
+    files_already_processed: int = 0
+    files_refused: int = 0
+    records_read: int = 0
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    clusters_new: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    recovered: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The one-line summary the CLI prints."""
+        return (
+            f"run {self.run_id}: {self.files_new} new file(s) read "
+            f"({self.files_already_processed} already processed), {self.records_read} record(s), "
+            f"{self.rows_written} row(s) written, {self.rows_quarantined} quarantined, "
+            f"{self.clusters_new} new cluster(s), {self.duplicates} duplicate(s), {self.seconds:.1f}s"
+        )
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@task(name="discover-raw-files", **IO_RETRIES, **NO_RESULTS)
+def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]:
+    """Recover from a crashed run if needed, then find the new raw files (by SHA-256)."""
+    layout = store.Layout(Path(curated_dir))
+    recovered = store.recover(layout)
+    processed = store.processed_hashes(store.read_manifests(layout))
+    return discover(Path(raw_dir), processed), recovered
+
+
+@task(name="read-raw-files", **IO_RETRIES, **NO_RESULTS)
+def read_task(files: list[Any], staging: str, run_id: str, ingested_at: datetime,
+              batch_size: int, max_text_chars: int) -> stages.ReadResult:
+    """Read the new files into batches; unreadable records are quarantined with the reason."""
+    return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars)
+
+
+@task(name="clean", task_run_name="clean-batch-{index}", **NO_RESULTS)
+def clean_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
+               clean_config: CleanConfig) -> stages.CleanSummary:
+    """Repair encoding, typography, shortcodes and promos in one batch."""
+    return stages.clean_stage(batch_path, run_id, ingested_at, clean_config)
+
+
+@task(name="fingerprint", task_run_name="fingerprint-batch-{index}", **NO_RESULTS)
+def fingerprint_task(batch_path: str, index: int, config: FingerprintConfig) -> stages.FingerprintSummary:
+    """Language id, translation to English, shingles and MinHash for one batch."""
+    return stages.fingerprint_stage(batch_path, config)
+
+
+@task(name="load-history", **IO_RETRIES, **NO_RESULTS)
+def history_task(curated_dir: str, num_perm: int) -> store.HistoryTable | None:
+    """Signatures and clusters of the documents already curated (no texts)."""
+    return store.load_history(store.Layout(Path(curated_dir)), num_perm)
+
+
+@task(name="match-duplicates", **NO_RESULTS)
+def match_task(fp_paths: list[str], history: store.HistoryTable | None, config: MatchConfig,
+               num_perm: int, out_path: str) -> dict[str, Any]:
+    """LSH candidates among new and curated documents, verification, clusters."""
+    return stages.match_stage(fp_paths, history, config, num_perm, Path(out_path))
+
+
+@task(name="publish", **IO_RETRIES, **NO_RESULTS)
+def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_path: str | None,
+                 quarantine: list[dict[str, Any]], manifest: dict[str, Any], ingested_at: datetime,
+                 num_perm: int) -> dict[str, int]:
+    """Write the run's Parquet parts in staging, move them into place, then the manifest."""
+    import json
+
+    layout = store.Layout(Path(curated_dir))
+    staging = layout.staging(run_id)
+    part_dir = f"ingest_date={ingested_at:%Y-%m-%d}"
+    name = f"part-{run_id}-0.parquet"
+    meta = {
+        b"curate.schema_version": SCHEMA_VERSION.encode(),
+        b"curate.job_version": JOB_VERSION.encode(),
+        b"curate.run_id": run_id.encode(),
+        store.MANIFEST_KEY: json.dumps(manifest, default=str).encode(),
+    }
+    staged: list[tuple[Path, Path]] = []
+    rows = 0
+    if clusters_path is not None:
+        src = staging / "out" / "articles" / name
+        rows = stages.write_articles(fp_paths, Path(clusters_path), src, run_id, ingested_at, num_perm, meta)
+        staged.append((src, layout.articles / part_dir / name))
+    qsrc = staging / "out" / "quarantine" / name
+    quarantined = stages.write_quarantine(quarantine, qsrc, meta)
+    if quarantined:
+        staged.append((qsrc, layout.quarantine / part_dir / name))
+    store.commit(layout, run_id, staged, manifest)
+    return {"rows": rows, "quarantined": quarantined}
+
+
+# --------------------------------------------------------------------------- flow
+
+
+def _versions() -> dict[str, str]:
+    out = {"job": JOB_VERSION, "python": platform.python_version(), "schema": SCHEMA_VERSION}
+    for pkg in ("prefect", "pyarrow", "ftfy", "datasketch", "numpy", "simplemma", "py3langid"):
+        with contextlib.suppress(importlib_metadata.PackageNotFoundError):
+            out[pkg] = importlib_metadata.version(pkg)
+    return out
+
+
+def _run_id() -> str:
+    ctx = FlowRunContext.get()
+    suffix = str(ctx.flow_run.id)[:8] if ctx and ctx.flow_run else uuid.uuid4().hex[:8]
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{suffix}"
+
+
+def _rename_flow_run(n_new: int) -> None:
+    """Name the flow run after its date and the number of new files (shown in the UI)."""
+    ctx = FlowRunContext.get()
+    if not ctx or not ctx.flow_run:
+        return
+    try:
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(ctx.flow_run.id, name=f"curate {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {n_new} new file(s)")
+    except Exception as exc:  # cosmetic: never fail a run over its name
+        logging.getLogger(__name__).debug("could not rename flow run: %s", exc)
+
+
+def _map(task_fn: Any, items: list[str], parallel: bool, **kwargs: Any) -> list[Any]:
+    """Run ``task_fn`` over items: on the flow's task runner when parallel, else in-process."""
+    if not parallel:
+        return [task_fn(item, i, **kwargs) for i, item in enumerate(items)]
+    futures = [task_fn.submit(item, i, **kwargs) for i, item in enumerate(items)]
+    wait(futures)
+    return [f.result() for f in futures]
+
+
+@flow(name="curate-news")
+def curate_flow(
+    raw_dir: str = "raw",
+    curated_dir: str = "curated",
+    translator: str = DEFAULT_FINGERPRINT.backend,
+    batch_size: int = 2000,
+    max_text_chars: int = 2_000_000,
+    apostrophe: str = "straight",
+    double_quotes: str = "straight",
+    guillemet_space: str = "nbsp",
+    strip_promos: bool = True,
+    lock_wait_seconds: float = 0.0,
+    parallel: bool = True,
+) -> dict[str, Any]:
+    """Curate every new file of ``raw_dir`` into ``curated_dir``; returns the run summary.
+
+    A run holds the dataset's lock; a crashed run is recovered at the start of the next one;
+    files already processed (same SHA-256) are skipped.
+    """
+    logger = get_run_logger()
+    started = time.perf_counter()
+    run_id = _run_id()
+    layout = store.Layout(Path(curated_dir))
+    ingested_at = stages.utcnow()
+    summary = RunSummary(run_id=run_id)
+    fp_config = FingerprintConfig(**{**asdict(DEFAULT_FINGERPRINT), "backend": translator})
+    clean_config = CleanConfig(
+        typography=TypographyPolicy(apostrophe=apostrophe, double_quotes=double_quotes,  # type: ignore[arg-type]
+                                    guillemet_space=guillemet_space),  # type: ignore[arg-type]
+        strip_promos=strip_promos,
+    )
+    match_config = MatchConfig(num_perm=fp_config.num_perm)
+    params = {
+        "raw_dir": raw_dir, "curated_dir": curated_dir, "translator": translator,
+        "batch_size": batch_size, "max_text_chars": max_text_chars,
+        "typography": asdict(clean_config.typography), "strip_promos": strip_promos,
+        "fingerprint": asdict(fp_config), "match": asdict(match_config),
+    }
+    timings: dict[str, float] = {}
+
+    def timed(name: str, t0: float) -> None:
+        timings[name] = round(time.perf_counter() - t0, 3)
+
+    if not Path(raw_dir).is_dir():
+        raise FileNotFoundError(f"raw folder {raw_dir!r} does not exist")
+    with store.run_lock(layout, lock_wait_seconds, owner=f"run {run_id}"):
+        t0 = time.perf_counter()
+        found, recovered = discover_task(raw_dir, curated_dir)
+        timed("discover", t0)
+        for line in recovered:
+            logger.warning("recovery: %s", line)
+        summary.recovered = recovered
+        summary.files_new = len(found.new)
+        summary.files_already_processed = len(found.already_processed) + len(found.duplicates_in_run)
+        summary.files_refused = len(found.refused)
+        summary.files_seen = summary.files_new + summary.files_already_processed + summary.files_refused
+        for rel, reason in found.refused:
+            logger.warning("not read: %s (%s)", rel, reason)
+        _rename_flow_run(len(found.new))
+
+        manifest: dict[str, Any] = {
+            "run_id": run_id, "schema_version": SCHEMA_VERSION, "versions": _versions(),
+            "parameters": params, "started_at": ingested_at.isoformat(),
+            "flow_run_id": str(FlowRunContext.get().flow_run.id) if FlowRunContext.get() else None,
+            "refused": [{"path": r, "reason": why} for r, why in found.refused],
+            "same_content_as": [{"path": r, "same_as": s} for r, s in found.duplicates_in_run],
+        }
+        if not found.new:
+            summary.seconds = round(time.perf_counter() - started, 3)
+            manifest.update(inputs=[], counts=asdict(summary), timings=timings,
+                            finished_at=stages.utcnow().isoformat())
+            store.write_json_atomic(layout.runs / f"{run_id}.json", manifest)
+            report.publish_artifacts(summary, manifest, None, [], {})
+            logger.info(summary.line())
+            return asdict(summary)
+
+        staging = layout.staging(run_id)
+        progress = create_progress_artifact(progress=0.0, description=f"run {run_id}: read, clean, fingerprint")
+        t0 = time.perf_counter()
+        read = read_task(found.new, str(staging), run_id, ingested_at, batch_size, max_text_chars)
+        timed("read", t0)
+        quarantine = list(read.quarantine)
+        summary.records_read = sum(f.records for f in read.files)
+        n_batches = len(read.batches)
+        use_pool = parallel and n_batches > 1
+        update_progress_artifact(progress, 10.0)
+
+        t0 = time.perf_counter()
+        cleaned = _map(clean_task, read.batches, use_pool, run_id=run_id, ingested_at=ingested_at,
+                       clean_config=clean_config)
+        timed("clean", t0)
+        update_progress_artifact(progress, 45.0)
+        for c in cleaned:
+            quarantine += c.quarantine
+        t0 = time.perf_counter()
+        fps = _map(fingerprint_task, [c.path for c in cleaned], use_pool, config=fp_config)
+        timed("fingerprint", t0)
+        update_progress_artifact(progress, 80.0)
+        fp_paths = [f.path for f in fps if f.rows]
+
+        t0 = time.perf_counter()
+        history = history_task(curated_dir, fp_config.num_perm)
+        timed("load_history", t0)
+        t0 = time.perf_counter()
+        clusters_path = str(staging / "clusters.parquet")
+        match_counts = match_task(fp_paths, history, match_config, fp_config.num_perm, clusters_path)
+        timed("match", t0)
+        update_progress_artifact(progress, 90.0)
+
+        summary.duplicates = match_counts["duplicates"]
+        summary.clusters_new = match_counts["canonical"]
+        summary.rows_written = match_counts["documents"]
+        summary.rows_quarantined = len(quarantine)
+        quarantined_by_file = Counter(q["source_file"] for q in quarantine)
+        written_by_file: Counter[str] = Counter()
+        for s in read.files:
+            written_by_file[s.path] = s.staged - sum(
+                1 for q in quarantine if q["stage"] != "read" and q["source_file"] == s.path)
+        inputs = [
+            {**asdict(s), "rows": written_by_file[s.path], "quarantined": quarantined_by_file[s.path]}
+            for s in read.files
+        ]
+        edits = Counter[str]()
+        for c in cleaned:
+            edits.update(c.edits_by_kind)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        summary.stage_seconds = timings
+        manifest.update(
+            quarantine_by_reason=dict(Counter(f"{q['stage']}: {q['error'][:100]}" for q in quarantine).most_common()),
+            inputs=inputs, counts=asdict(summary), match=match_counts, edits_by_kind=dict(edits),
+            languages=dict(sum((Counter(f.langs) for f in fps), Counter())),
+            timings=timings, finished_at=stages.utcnow().isoformat(),
+            outputs={"articles": f"articles/ingest_date={ingested_at:%Y-%m-%d}/part-{run_id}-0.parquet"},
+        )
+        if summary.records_read != summary.rows_written + summary.rows_quarantined:
+            raise RuntimeError(
+                f"record accounting failed: read {summary.records_read} != written "
+                f"{summary.rows_written} + quarantined {summary.rows_quarantined}")
+        t0 = time.perf_counter()
+        publish_task(curated_dir, run_id, fp_paths, clusters_path, quarantine, manifest,
+                     ingested_at, fp_config.num_perm)
+        timed("publish", t0)
+        update_progress_artifact(progress, 100.0)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        report.publish_artifacts(summary, manifest, layout, cleaned, timings)
+        logger.info(summary.line())
+        return asdict(summary)

@@ -1,0 +1,373 @@
+"""The job's stages as plain functions over batch files (the Prefect tasks wrap these).
+
+Batches live as Parquet files in the run's staging folder, so a stage holds one batch in memory
+at a time, tasks exchange only paths and small summaries, and any worker process (local pool or
+Dask) can pick a batch up. Only `match` sees the whole run, and only its signatures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import xxhash
+
+from cleaners.clean import CleanConfig, clean_batch
+from cleaners.dedup import DocBatch, History, MatchConfig, match
+from cleaners.edits import Edit
+from cleaners.fingerprint import FingerprintConfig, fingerprint_batch
+from cleaners.translate import Translator, get_translator
+from flows.readers import BadRecord, RawFile, RawRecord, parse_timestamp, read_file
+from flows.schema import QUARANTINE_SCHEMA, STAGED_SCHEMA, articles_schema
+from flows.store import HistoryTable
+
+PREVIEW = 4000
+
+
+@dataclass
+class FileStats:
+    """What one raw file gave."""
+
+    path: str
+    sha256: str
+    bytes: int
+    format: str | None
+    records: int = 0
+    staged: int = 0
+    quarantined: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ReadResult:
+    """Output of the read stage: batch files, quarantine rows, per-file stats."""
+
+    batches: list[str]
+    quarantine: list[dict[str, Any]]
+    files: list[FileStats]
+
+
+def make_doc_id(sha256: str, key: str) -> str:
+    """Stable row id: 128-bit hash of the source file's SHA-256 and the record's key."""
+    return xxhash.xxh3_128_hexdigest(f"{sha256}\x1f{key}".encode())
+
+
+def lang_tag(value: Any) -> str | None:
+    """'fr-FR', 'fr_fr', 'FR' → 'fr'; anything else → None."""
+    if not isinstance(value, str):
+        return None
+    head = value.strip().replace("_", "-").split("-")[0].lower()
+    return head if len(head) in (2, 3) and head.isalpha() else None
+
+
+def quarantine_row(source_file: str, index: int, stage: str, error: str, run_id: str,
+                   ingested_at: datetime, raw: str | None = None, source_id: str | None = None) -> dict[str, Any]:
+    """A row of ``curated/quarantine`` (index -1 means the whole file)."""
+    return {
+        "source_file": source_file,
+        "source_id": source_id,
+        "record_index": index,
+        "stage": stage,
+        "error": error,
+        "raw": raw[:PREVIEW] if raw else raw,
+        "ingested_at": ingested_at,
+        "run_id": run_id,
+    }
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _validate(rec: RawRecord, raw: RawFile, max_chars: int, seen_keys: set[str]) -> dict[str, Any] | str:
+    """A staged row for a readable record, or the reason it is quarantined."""
+    text = rec.fields.get("text")
+    if text is None:
+        return "missing text (no text/content/body field, or null)"
+    if not isinstance(text, str):
+        return f"text is a {type(text).__name__}, not a string"
+    if not text.strip():
+        return "blank text"
+    if len(text) > max_chars:
+        return f"text too large: {len(text):,} characters (limit {max_chars:,}; raise --max-text-chars)"
+    key = rec.key
+    if key in seen_keys:
+        key = f"{key}#{rec.index}"
+    seen_keys.add(key)
+    edits = [e.as_dict() for e in rec.edits]
+    published, problem = parse_timestamp(rec.fields.get("published_at"))
+    if problem:
+        edits.append(Edit("metadata", f"{problem}: published_at left empty").as_dict())
+    has_id = rec.fields.get("id") is not None
+    return {
+        "doc_id": make_doc_id(raw.sha256, key),
+        "source_id": str(rec.fields["id"]) if has_id else f"{raw.rel}:{rec.index + 1}",
+        "source_file": raw.rel,
+        "url": _as_text(rec.fields.get("url")),
+        "title": _as_text(rec.fields.get("title")),
+        "published_at": published,
+        "lang_hint": lang_tag(rec.fields.get("lang")),
+        "text": text,
+        "edits": edits,
+    }
+
+
+class _BatchWriter:
+    def __init__(self, folder: Path, prefix: str, schema: pa.Schema, size: int) -> None:
+        self.folder, self.prefix, self.schema, self.size = folder, prefix, schema, size
+        self.rows: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        path = self.folder / f"{self.prefix}-{len(self.paths):05d}.parquet"
+        pq.write_table(pa.Table.from_pylist(self.rows, schema=self.schema), path)
+        self.paths.append(str(path))
+        self.rows = []
+
+
+def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: datetime,
+               batch_size: int, max_text_chars: int) -> ReadResult:
+    """Read every raw file into staged batches of at most ``batch_size`` records.
+
+    Guarantees, per file: records read = rows staged + rows quarantined (a file that cannot be
+    read at all counts one quarantined record).
+    """
+    staging.mkdir(parents=True, exist_ok=True)
+    writer = _BatchWriter(staging, "read", STAGED_SCHEMA, batch_size)
+    quarantine: list[dict[str, Any]] = []
+    stats: list[FileStats] = []
+    for raw in files:
+        st = FileStats(raw.rel, raw.sha256, raw.size, raw.format)
+        seen: set[str] = set()
+        for item in read_file(raw, st.skipped):
+            st.records += 1
+            if isinstance(item, BadRecord):
+                quarantine.append(quarantine_row(raw.rel, item.index, "read", item.error, run_id,
+                                                 ingested_at, item.raw, item.key))
+                st.quarantined += 1
+                continue
+            row = _validate(item, raw, max_text_chars, seen)
+            if isinstance(row, str):
+                preview = json.dumps(item.fields, ensure_ascii=False, default=str)
+                sid = str(item.fields["id"]) if item.fields.get("id") is not None else None
+                quarantine.append(quarantine_row(raw.rel, item.index, "read", row, run_id,
+                                                 ingested_at, preview, sid))
+                st.quarantined += 1
+            else:
+                writer.add(row)
+                st.staged += 1
+        stats.append(st)
+    writer.flush()
+    return ReadResult(writer.paths, quarantine, stats)
+
+
+@dataclass
+class CleanSummary:
+    """What the clean stage did to one batch."""
+
+    path: str
+    rows: int
+    quarantine: list[dict[str, Any]]
+    edits_by_kind: dict[str, int]
+    promos: list[str]
+    shortcodes: list[str]
+
+
+def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
+                config: CleanConfig | None = None) -> CleanSummary:
+    """Clean one staged batch; rows left with no text are quarantined with the reason."""
+    table = pq.read_table(batch_path)
+    texts = table.column("text").to_pylist()
+    hints = table.column("lang_hint").to_pylist()
+    results = clean_batch(texts, hints, config or CleanConfig())
+    keep: list[int] = []
+    new_texts: list[str] = []
+    new_edits: list[list[dict[str, str]]] = []
+    quarantine: list[dict[str, Any]] = []
+    kinds: Counter[str] = Counter()
+    promos: list[str] = []
+    shortcodes: list[str] = []
+    old_edits = table.column("edits").to_pylist()
+    for i, res in enumerate(results):
+        if not res.text.strip():
+            quarantine.append(quarantine_row(
+                table.column("source_file")[i].as_py(), -1, "clean",
+                "no text left after cleaning: " + "; ".join(f"{e.kind}: {e.detail[:80]}" for e in res.edits[:5]),
+                run_id, ingested_at, texts[i], table.column("source_id")[i].as_py()))
+            continue
+        keep.append(i)
+        new_texts.append(res.text)
+        new_edits.append((old_edits[i] or []) + [e.as_dict() for e in res.edits])
+        for e in res.edits:
+            kinds[e.kind] += 1
+            if e.kind == "promo":
+                promos.append(e.detail[:200])
+            elif e.kind == "shortcode":
+                shortcodes.append(e.detail[:200])
+    out = table.take(pa.array(keep, type=pa.int64()))
+    out = out.set_column(out.schema.get_field_index("text"), "text", pa.array(new_texts, pa.string()))
+    out = out.set_column(out.schema.get_field_index("edits"), "edits",
+                         pa.array(new_edits, STAGED_SCHEMA.field("edits").type))
+    path = batch_path.replace("/read-", "/clean-")
+    pq.write_table(out, path)
+    return CleanSummary(path, out.num_rows, quarantine, dict(kinds), promos, shortcodes)
+
+
+@cache
+def _translator(name: str) -> Translator:
+    return get_translator(name)
+
+
+@dataclass
+class FingerprintSummary:
+    """What the fingerprint stage produced for one batch."""
+
+    path: str
+    rows: int
+    langs: dict[str, int]
+
+
+def fingerprint_stage(batch_path: str, config: FingerprintConfig) -> FingerprintSummary:
+    """Language, translated shingles and MinHash for one cleaned batch (written next to it)."""
+    table = pq.read_table(batch_path)
+    texts = table.column("text").to_pylist()
+    fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
+                           translator=_translator(config.backend))
+    n, width = fp.signatures.shape if len(texts) else (0, config.num_perm)
+    flat = pa.array(np.ascontiguousarray(fp.signatures, dtype=np.uint32).reshape(-1))
+    table = (
+        table.append_column("lang", pa.array(fp.langs, pa.string()))
+        .append_column("minhash", pa.FixedSizeListArray.from_arrays(flat, width))
+        .append_column("text_hash", pa.array(fp.text_hashes, pa.string()))
+        .append_column("shingle_count", pa.array(np.asarray(fp.shingle_counts, dtype=np.int32)))
+    )
+    path = batch_path.replace("/clean-", "/fp-")
+    pq.write_table(table, path)
+    return FingerprintSummary(path, n, dict(Counter(fp.langs)))
+
+
+def _epoch(col: pa.ChunkedArray) -> np.ndarray:
+    values = pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False)
+    out = np.asarray(values, dtype=np.float64) / 1e6
+    mask = col.is_null().to_numpy(zero_copy_only=False)
+    out[mask] = math.nan
+    return out
+
+
+def match_stage(fp_paths: list[str], history: HistoryTable | None, config: MatchConfig,
+                num_perm: int, out_path: Path) -> dict[str, Any]:
+    """Cluster the run's documents against each other and the history; writes the assignments.
+
+    Reads only the matching columns of each batch. Returns counts for the summary.
+    """
+    cols = ["doc_id", "lang", "minhash", "text_hash", "shingle_count", "published_at"]
+    tables = []
+    for p in fp_paths:  # one batch's texts in memory at a time: only their lengths are kept
+        t = pq.read_table(p, columns=[*cols, "text"])
+        length = pc.utf8_length(t.column("text")).cast(pa.int64())
+        tables.append(t.select(cols).append_column("length", length))
+    if tables:
+        t = pa.concat_tables(tables)
+        sig = t.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        batch = DocBatch(
+            doc_ids=t.column("doc_id").to_pylist(),
+            langs=t.column("lang").to_pylist(),
+            signatures=np.ascontiguousarray(sig.reshape(-1, num_perm), dtype=np.uint32),
+            text_hashes=t.column("text_hash").to_pylist(),
+            lengths=t.column("length").to_numpy(),
+            published_at=_epoch(t.column("published_at")),
+            n_features=t.column("shingle_count").to_numpy().astype(np.int64),
+        )
+        del t, tables
+    else:
+        batch = DocBatch([], [], np.zeros((0, num_perm), np.uint32), [], np.zeros(0, np.int64),
+                         np.zeros(0, np.float64), np.zeros(0, np.int64))
+    hist = None
+    if history is not None:
+        hist = History(doc_ids=history.doc_ids, langs=history.langs, signatures=history.signatures,
+                       text_hashes=history.text_hashes, cluster_ids=history.cluster_ids,
+                       is_canonical=history.is_canonical, n_features=history.shingle_counts)
+    assignments = match(batch, hist, config)
+    table = pa.table({
+        "doc_id": pa.array(batch.doc_ids, pa.string()),
+        "cluster_id": pa.array([a.cluster_id for a in assignments], pa.string()),
+        "is_canonical": pa.array([a.is_canonical for a in assignments], pa.bool_()),
+        "duplicate_of": pa.array([a.duplicate_of for a in assignments], pa.string()),
+        "similarity": pa.array([a.similarity for a in assignments], pa.float32()),
+        "dup_kind": pa.array([a.dup_kind for a in assignments], pa.string()),
+    })
+    pq.write_table(table, out_path)
+    kinds = Counter(a.dup_kind for a in assignments if a.dup_kind)
+    history_ids = set(history.cluster_ids) if history is not None else set()
+    return {
+        "documents": len(assignments),
+        "canonical": sum(a.is_canonical for a in assignments),
+        "duplicates": sum(not a.is_canonical for a in assignments),
+        "joined_history_clusters": sum(1 for a in assignments if not a.is_canonical and a.cluster_id in history_ids),
+        "dup_kinds": dict(kinds),
+        "history_documents": len(history.doc_ids) if history is not None else 0,
+    }
+
+
+def write_articles(fp_paths: list[str], clusters_path: Path, out_path: Path, run_id: str,
+                   ingested_at: datetime, num_perm: int, metadata: dict[bytes, bytes]) -> int:
+    """Stream the fingerprinted batches joined with their cluster columns into one Parquet part.
+
+    Rows keep the run's order (one row group per batch). Returns the number of rows written.
+    """
+    schema = articles_schema(num_perm).with_metadata(metadata)
+    clusters = pq.read_table(clusters_path)
+    offset = 0
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetWriter(out_path, schema, compression="zstd") as writer:
+        for path in fp_paths:
+            t = pq.read_table(path)
+            n = t.num_rows
+            c = clusters.slice(offset, n)
+            if c.column("doc_id").to_pylist() != t.column("doc_id").to_pylist():
+                raise RuntimeError(f"cluster assignments out of step with {path}")
+            offset += n
+            cols = {
+                **{name: t.column(name) for name in t.column_names},
+                "ingested_at": pa.array([ingested_at] * n, pa.timestamp("us", tz="UTC")),
+                "run_id": pa.array([run_id] * n, pa.string()),
+                **{name: c.column(name) for name in c.column_names if name != "doc_id"},
+            }
+            writer.write_table(pa.table({f.name: cols[f.name] for f in schema}, schema=schema))
+        if offset == 0:
+            writer.write_table(schema.empty_table())
+    return offset
+
+
+def write_quarantine(rows: list[dict[str, Any]], out_path: Path, metadata: dict[bytes, bytes]) -> int:
+    """Write quarantine rows to one Parquet part; returns the count (no file when zero)."""
+    if not rows:
+        return 0
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA.with_metadata(metadata))
+    pq.write_table(table, out_path, compression="zstd")
+    return table.num_rows
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, microsecond precision."""
+    return datetime.now(UTC)

@@ -1,0 +1,248 @@
+"""The curated dataset on disk: layout, lock, manifests, recovery, history and atomic commit.
+
+Layout under ``curated/``::
+
+    articles/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet   the dataset (schema v1)
+    quarantine/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet what could not be curated
+    _runs/<run_id>.json                                          run manifests (commit records)
+    _staging/<run_id>/                                           a run's work in progress
+    .lock                                                        held by the running job
+
+A run's Parquet files are written under ``_staging/`` and moved into place with ``os.replace``
+(atomic on one file system); the manifest is written last and is the commit record. Every part
+also carries its run's manifest in its Parquet key-value metadata, so a crash between the move
+and the manifest is completed by `recover` at the start of the next run (roll forward); staging
+left by a crash is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+
+MANIFEST_KEY = b"curate.manifest"
+
+
+class LockBusy(RuntimeError):
+    """Another run holds the curated dataset's lock."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of a curated dataset rooted at ``root``."""
+
+    root: Path
+
+    @property
+    def articles(self) -> Path:
+        return self.root / "articles"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "_runs"
+
+    @property
+    def staging_root(self) -> Path:
+        return self.root / "_staging"
+
+    def staging(self, run_id: str) -> Path:
+        return self.staging_root / run_id
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / ".lock"
+
+    @property
+    def lock_info(self) -> Path:
+        return self.root / ".lock.owner"
+
+
+@contextmanager
+def run_lock(layout: Layout, wait_seconds: float = 0.0, owner: str = "") -> Iterator[None]:
+    """Hold the dataset's exclusive lock (an OS file lock: released if the process dies).
+
+    Raises `LockBusy` with the holder's description when it is not free within
+    ``wait_seconds``.
+    """
+    layout.root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(layout.lock_path))
+    try:
+        lock.acquire(timeout=wait_seconds)
+    except Timeout:
+        holder = ""
+        with suppress(OSError):
+            holder = layout.lock_info.read_text().strip()
+        raise LockBusy(
+            f"another run holds {layout.lock_path} ({holder or 'unknown holder'}); "
+            f"waited {wait_seconds:g}s: retry later or pass --wait SECONDS"
+        ) from None
+    try:
+        layout.lock_info.write_text(f"pid {os.getpid()} {owner} since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+        yield
+    finally:
+        lock.release()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON to ``path`` atomically (temp file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def read_manifests(layout: Layout) -> list[dict[str, Any]]:
+    """All committed run manifests, oldest first."""
+    if not layout.runs.exists():
+        return []
+    out = []
+    for path in sorted(layout.runs.glob("*.json")):
+        with open(path, encoding="utf-8") as fh:
+            out.append(json.load(fh))
+    return out
+
+
+def processed_hashes(manifests: list[dict[str, Any]]) -> set[str]:
+    """SHA-256 of every raw file a committed run has read."""
+    return {inp["sha256"] for m in manifests for inp in m.get("inputs", []) if inp.get("sha256")}
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(folder.glob("ingest_date=*/part-*.parquet")) if folder.exists() else []
+
+
+def run_id_of(part: Path) -> str:
+    """The run id in a part file name ``part-<run_id>-<n>.parquet``."""
+    return part.stem[len("part-"):].rsplit("-", 1)[0]
+
+
+def recover(layout: Layout) -> list[str]:
+    """Make the dataset consistent after a crash; returns what was done, one line per action.
+
+    - A part whose run has no manifest is completed: the manifest stored in its metadata is
+      written (roll forward), so its raw files are not read again.
+    - A quarantine part of a run that has neither manifest nor articles part is removed.
+    - Staging folders of dead runs are removed.
+    Must be called under the run lock.
+    """
+    actions: list[str] = []
+    committed = {p.stem for p in layout.runs.glob("*.json")} if layout.runs.exists() else set()
+    for part in _parts(layout.articles):
+        rid = run_id_of(part)
+        if rid in committed:
+            continue
+        meta = pq.read_schema(part).metadata or {}
+        manifest = meta.get(MANIFEST_KEY)
+        if manifest is None:
+            part.unlink()
+            actions.append(f"removed {part.relative_to(layout.root)}: no manifest to complete it")
+            continue
+        write_json_atomic(layout.runs / f"{rid}.json", {**json.loads(manifest), "recovered": True})
+        committed.add(rid)
+        actions.append(f"completed run {rid} from {part.relative_to(layout.root)}")
+    for part in _parts(layout.quarantine):
+        if run_id_of(part) not in committed:
+            part.unlink()
+            actions.append(f"removed uncommitted {part.relative_to(layout.root)}")
+    if layout.staging_root.exists():
+        for stale in sorted(layout.staging_root.iterdir()):
+            shutil.rmtree(stale, ignore_errors=True)
+            actions.append(f"removed stale staging {stale.name}")
+    return actions
+
+
+@dataclass
+class HistoryTable:
+    """The curated documents' matching keys (no texts)."""
+
+    doc_ids: list[str]
+    langs: list[str]
+    signatures: np.ndarray
+    text_hashes: list[str]
+    cluster_ids: list[str]
+    is_canonical: np.ndarray
+    shingle_counts: np.ndarray
+
+
+HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "is_canonical", "shingle_count"]
+
+
+def load_history(layout: Layout, num_perm: int) -> HistoryTable | None:
+    """The signatures and cluster columns of every committed article row, or ``None``.
+
+    Reads only the matching columns (never ``text``); signatures of another length than
+    ``num_perm`` (a dataset built with other parameters) raise ``ValueError``.
+    """
+    parts = _parts(layout.articles)
+    if not parts:
+        return None
+    dataset = ds.dataset([str(p) for p in parts], format="parquet")
+    table = dataset.to_table(columns=HISTORY_COLUMNS)
+    if table.num_rows == 0:
+        return None
+    mh = table.column("minhash").combine_chunks()
+    width = mh.type.list_size if pa.types.is_fixed_size_list(mh.type) else None
+    if width != num_perm:
+        raise ValueError(
+            f"curated history has minhash of length {width}, this run uses {num_perm}: "
+            "use the same --num-perm as the dataset or start a new curated folder"
+        )
+    sig = mh.flatten().to_numpy(zero_copy_only=False).reshape(-1, num_perm)
+    return HistoryTable(
+        doc_ids=table.column("doc_id").to_pylist(),
+        langs=table.column("lang").to_pylist(),
+        signatures=np.ascontiguousarray(sig, dtype=np.uint32),
+        text_hashes=table.column("text_hash").to_pylist(),
+        cluster_ids=table.column("cluster_id").to_pylist(),
+        is_canonical=table.column("is_canonical").to_numpy(zero_copy_only=False),
+        shingle_counts=table.column("shingle_count").to_numpy(zero_copy_only=False).astype(np.int64),
+    )
+
+
+def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifest: dict[str, Any]) -> None:
+    """Move staged files into place (quarantine first, articles last), then write the manifest.
+
+    ``staged`` pairs a file under the staging folder with its final path. Every move is an
+    atomic rename; the manifest, written last, commits the run.
+    """
+    ordered = sorted(staged, key=lambda pair: layout.articles in pair[1].parents)
+    for src, dst in ordered:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+        _fsync_dir(dst.parent)
+    write_json_atomic(layout.runs / f"{run_id}.json", manifest)
+    shutil.rmtree(layout.staging(run_id), ignore_errors=True)
+    with suppress(OSError):  # only when no other run's staging is there
+        layout.staging_root.rmdir()
