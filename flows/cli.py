@@ -34,6 +34,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="worker processes for clean and fingerprint (default: all cores)")
     p.add_argument("--dask-address", default=None,
                    help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster")
+    p.add_argument("--redis-url", default=os.environ.get("CURATE_REDIS_URL"),
+                   help="keep the LSH index in this Redis (redis://host:6379/0), shared by workers "
+                        "and runs (default: $CURATE_REDIS_URL, else in memory)")
 
 
 def _parameters(args: argparse.Namespace) -> dict[str, Any]:
@@ -47,6 +50,7 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
         "double_quotes": args.double_quotes,
         "guillemet_space": args.guillemet_space,
         "strip_promos": not args.keep_promos,
+        "redis_url": args.redis_url,
     }
 
 
@@ -66,11 +70,28 @@ def task_runner(workers: int, dask_address: str | None) -> Any:
     return ThreadPoolTaskRunner(max_workers=1)
 
 
+def share_ephemeral_api() -> None:
+    """Start Prefect's ephemeral API once and export its URL, so that worker processes report
+    to the same API instead of each starting a server of their own (no-op when
+    ``PREFECT_API_URL`` is configured)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value() or os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the same instance Prefect's client would start
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the flow once; print the summary line; exit code says whether the run completed."""
     from flows.curate import curate_flow
     from flows.store import LockBusy
 
+    if args.workers > 1 or args.dask_address:
+        share_ephemeral_api()
     params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
     flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address))
     state = flow(**params, return_state=True)
