@@ -1,0 +1,246 @@
+"""Typography: one policy for quotes, apostrophes and guillemet spacing; texturized markup undone.
+
+The policy (`TypographyPolicy`, documented in ``docs/typography.md``) is applied the same way in
+every language and is idempotent: ``normalize_typography`` of its own output changes nothing.
+
+* Apostrophes and single quotes: ``straight`` turns ’ ‘ ‚ ‛ into ``'``; ``curly`` turns a
+  straight ``'`` between two letters (``d'autres``, ``don't``) into ’ and leaves every other
+  ``'`` alone (a straight single quote cannot be told from an opening one reliably).
+* Double quotes: ``straight`` turns “ ” „ ‟ into ``"``; ``curly`` turns each ``"`` into “ when
+  it opens (start of text, after a space or an opening bracket) and ” otherwise.
+* Guillemets « » are kept. The space inside them (after «, before ») becomes the policy's space
+  (U+00A0, U+202F or U+0020) when there is one; none is added where there was none, so German
+  ``»Wort«`` and Swiss ``«Wort»`` stay as they are.
+* Primes ′ ″ (5′ 10″, 45° 30′) are not quotes: they are kept in every policy.
+* Markup (shortcode and HTML open tags with attributes) is left to `untexturize_markup`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from cleaners.edits import Edit
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "TypographyPolicy",
+    "normalize_typography",
+    "untexturize",
+    "untexturize_markup",
+]
+
+
+@dataclass(frozen=True)
+class TypographyPolicy:
+    """How prose quotes and guillemet spaces are written in clean text."""
+
+    apostrophe: Literal["straight", "curly"] = "straight"
+    double_quotes: Literal["straight", "curly"] = "straight"
+    guillemet_space: Literal["nbsp", "nnbsp", "space"] = "nbsp"
+
+    def __post_init__(self) -> None:
+        if self.apostrophe not in ("straight", "curly"):
+            raise ValueError(f"apostrophe must be 'straight' or 'curly', not {self.apostrophe!r}")
+        if self.double_quotes not in ("straight", "curly"):
+            raise ValueError(
+                f"double_quotes must be 'straight' or 'curly', not {self.double_quotes!r}"
+            )
+        if self.guillemet_space not in _GUILLEMET_SPACES:
+            raise ValueError(
+                f"guillemet_space must be one of {sorted(_GUILLEMET_SPACES)}, "
+                f"not {self.guillemet_space!r}"
+            )
+
+
+_GUILLEMET_SPACES = {"nbsp": "\u00a0", "nnbsp": "\u202f", "space": " "}
+_SPACE_NAMES = {"\u00a0": "U+00A0", "\u202f": "U+202F", " ": "space"}
+
+#: Straight apostrophes and double quotes (search-friendly, like ftfy's default); guillemets
+#: with a no-break space inside.
+DEFAULT_POLICY = TypographyPolicy()
+
+# --------------------------------------------------------------------------- markup spans
+
+#: A shortcode or HTML open tag whose first attribute is ``name=``: ``[tag a=…]``, ``<a href=…>``.
+#: Only these carry quotes that must stay plain; ``[sic]`` or ``[…]`` in prose are not markup.
+_MARKUP_RE = re.compile(
+    r"\[[A-Za-z0-9_][\w-]*[\s\u00a0]+[\w-]+[\s\u00a0]*=[^\[\]\n]*\]"
+    r"|<[A-Za-z][\w:-]*[\s\u00a0]+[\w:.-]+[\s\u00a0]*=[^<>]*>"
+)
+
+
+def _outside_markup(text: str, fix: Callable[[str], str]) -> str:
+    """``fix`` applied to the prose between markup spans; the spans are kept verbatim."""
+    if "[" not in text and "<" not in text:
+        return fix(text)
+    out: list[str] = []
+    pos = 0
+    for match in _MARKUP_RE.finditer(text):
+        out.append(fix(text[pos : match.start()]))
+        out.append(match.group())
+        pos = match.end()
+    out.append(fix(text[pos:]))
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- untexturize
+
+_UNTEXTURIZE = str.maketrans({"‘": "'", "’": "'", "′": "'", "“": '"', "”": '"', "″": '"'})
+
+
+def untexturize(text: str) -> str:
+    """Undo wptexturize's quote, apostrophe and prime substitutions, everywhere in ``text``.
+
+    ‘ ’ ′ become ``'`` and “ ” ″ become ``"``; nothing else changes (dashes, ellipses and
+    guillemets are kept). For texturized input whose only changes were quotes, apostrophes and
+    primes, this gives back the original plain text.
+    """
+    return text.translate(_UNTEXTURIZE)
+
+
+_DQ = '“”″«»„‟"'  # quote characters a CMS puts where a double quote was typed
+_SQ = "‘’′‚‛'"  # ... and where a single quote was
+_SPACE = "[ \u00a0\u202f\u2009]"
+_ATTR_VALUE_RE = re.compile(
+    rf"=(?P<pre>{_SPACE}*)(?P<open>[{_DQ}{_SQ}])(?P<sp1>{_SPACE}*)(?P<value>[^\n\[\]<>]*?)"
+    rf"(?P<sp2>{_SPACE}*)(?P<close>[{_DQ}{_SQ}])(?=[\s\]/>]|$)"
+)
+
+
+def _plain_value(match: re.Match[str]) -> str:
+    """One attribute value with texturized delimiters made plain (and the CMS's spaces cut)."""
+    opening, closing = match["open"], match["close"]
+    if opening in "\"'" and closing in "\"'":
+        return match.group()  # already plain
+    value = match["value"]
+    sp1 = "" if opening == "«" else match["sp1"]  # French texturizing: « + no-break space
+    sp2 = "" if closing == "»" else match["sp2"]  # ... and no-break space + »
+    quote = "'" if opening in _SQ and closing in _SQ else '"'
+    inner = sp1 + value + sp2
+    if quote in inner:
+        quote = "'" if quote == '"' else '"'
+        if quote in inner:
+            return match.group()  # cannot be quoted plainly: leave it for a human
+    return f"={quote}{inner}{quote}"
+
+
+def untexturize_markup(text: str) -> tuple[str, list[Edit]]:
+    """Make texturized attribute quotes plain inside markup, so the markup parses again.
+
+    Only inside shortcode open tags (``[tag attr= »v″]``) and HTML open tags
+    (``<a href=”x”>``): an attribute value delimited by texturized quotes (“ ” ″ « » „ ‟ for
+    double, ‘ ’ ′ ‚ ‛ for single, in any mix) gets plain quotes, and the spaces a CMS adds
+    inside French guillemets or between ``=`` and the quote are removed
+    (``style= »style-2″`` → ``style="style-2"``). Apostrophes inside a value are kept.
+    Prose outside markup is returned untouched. One ``Edit("markup", ...)`` with the count.
+    """
+    if "[" not in text and "<" not in text:
+        return text, []
+    count = 0
+    samples: list[str] = []
+
+    def fix_value(value: re.Match[str]) -> str:
+        nonlocal count
+        fixed = _plain_value(value)
+        count += fixed != value.group()
+        return fixed
+
+    def fix_span(span: re.Match[str]) -> str:
+        fixed = _ATTR_VALUE_RE.sub(fix_value, span.group())
+        if fixed != span.group() and len(samples) < 3:
+            samples.append(span.group()[:60])
+        return fixed
+
+    new = _MARKUP_RE.sub(fix_span, text)
+    if new == text:
+        return text, []
+    detail = f"texturized quotes made plain in markup attributes x{count}: " + " | ".join(samples)
+    return new, [Edit("markup", detail)]
+
+
+# --------------------------------------------------------------------------- prose policy
+
+_CURLY_SINGLE = "’‘‚‛"
+_CURLY_DOUBLE = "“”„‟"
+_STRAIGHTEN_SINGLE = str.maketrans(dict.fromkeys(_CURLY_SINGLE, "'"))
+_STRAIGHTEN_DOUBLE = str.maketrans(dict.fromkeys(_CURLY_DOUBLE, '"'))
+_LETTER = r"[^\W\d_]"
+_APOSTROPHE_RE = re.compile(rf"(?<={_LETTER})'(?={_LETTER})")
+_STRAIGHT_DOUBLE_RE = re.compile('"')
+_OPENS_AFTER = set(" \t\n\r\u00a0\u202f\u2009([{<‘“«—–-/")
+_GUILLEMET_SPACE_CHARS = " \u00a0\u202f\u2009\u2007"
+#: « then spaces, when « opens (start, after a space, an opening bracket or an elision
+#: apostrophe as in ``l’« affaire »``) and text follows.
+_OPEN_GUILLEMET_RE = re.compile(rf"(?<![^\s(\[{{\"“‘'’—–/-])«[{_GUILLEMET_SPACE_CHARS}]+(?=[^\s])")
+#: spaces then », when » closes (after text, before the end, a space or punctuation).
+_CLOSE_GUILLEMET_RE = re.compile(
+    rf"(?<=[^\s])[{_GUILLEMET_SPACE_CHARS}]+»(?=$|[\s.,;:!?…)\]}}\"'’”-])"
+)
+
+
+def _prose(text: str, policy: TypographyPolicy, counts: Counter[str]) -> str:
+    """The policy applied to prose only (no markup in ``text``); ``counts`` gets the changes."""
+    if policy.apostrophe == "straight":
+        found = [(char, n) for char in _CURLY_SINGLE if (n := text.count(char))]
+        for char, n in found:
+            counts[f"apostrophes {char}→'"] += n
+        if found:
+            text = text.translate(_STRAIGHTEN_SINGLE)
+    elif "'" in text:
+        text, n = _APOSTROPHE_RE.subn("’", text)
+        counts["apostrophes '→’"] += n
+
+    if policy.double_quotes == "straight":
+        found = [(char, n) for char in _CURLY_DOUBLE if (n := text.count(char))]
+        for char, n in found:
+            counts[f'double quotes {char}→"'] += n
+        if found:
+            text = text.translate(_STRAIGHTEN_DOUBLE)
+    elif '"' in text:
+
+        def curl(match: re.Match[str]) -> str:
+            start = match.start()
+            before = text[start - 1] if start else " "
+            after = text[start + 1] if start + 1 < len(text) else " "
+            quote = "“" if before in _OPENS_AFTER and not after.isspace() else "”"
+            counts[f'double quotes "→{quote}'] += 1
+            return quote
+
+        text = _STRAIGHT_DOUBLE_RE.sub(curl, text)
+
+    if "«" in text or "»" in text:
+        space = _GUILLEMET_SPACES[policy.guillemet_space]
+        name = _SPACE_NAMES[space]
+
+        def opening(match: re.Match[str]) -> str:
+            if match.group() != "«" + space:
+                counts[f"guillemet spaces → {name}"] += 1
+            return "«" + space
+
+        def closing(match: re.Match[str]) -> str:
+            if match.group() != space + "»":
+                counts[f"guillemet spaces → {name}"] += 1
+            return space + "»"
+
+        text = _OPEN_GUILLEMET_RE.sub(opening, text)
+        text = _CLOSE_GUILLEMET_RE.sub(closing, text)
+    return text
+
+
+def normalize_typography(
+    text: str, policy: TypographyPolicy = DEFAULT_POLICY
+) -> tuple[str, list[Edit]]:
+    """Apply ``policy`` to the prose of ``text`` (see the module docstring for the rules).
+
+    Idempotent: ``normalize_typography(normalize_typography(t)[0])`` returns its input and no
+    edits. Markup spans (shortcode/HTML open tags with attributes) are not touched. One
+    ``Edit("typography", ...)`` per kind of change with its count, e.g. ``apostrophes ’→' x12``.
+    """
+    counts: Counter[str] = Counter()
+    new = _outside_markup(text, lambda part: _prose(part, policy, counts))
+    edits = [Edit("typography", f"{kind} x{n}") for kind, n in counts.items() if n]
+    return new, edits
