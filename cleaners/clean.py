@@ -4,7 +4,8 @@ Order (each step logs what it changed as `Edit` entries):
 1. `repair_encoding`: HTML entities and mojibake (ftfy).
 2. `untexturize_markup`: quotes a CMS texturized inside shortcode/HTML attributes made plain,
    so that the markup parses.
-3. `html_to_text` when the text is HTML: paragraphs kept, script/style/nav/comments dropped.
+3. `html_to_text` when the text is HTML: paragraphs kept, script/style/nav/comments dropped
+   (then `repair_encoding` again on the text that was spread between tags).
 4. `strip_shortcodes`: content-bearing shortcodes unwrapped, media/ads removed.
 5. `strip_promos`: interstitial promos ("A (re) lire : …", "READ MORE: …") removed.
 6. `normalize_typography`: apostrophes, quotes and guillemet spacing by the policy.
@@ -73,6 +74,9 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
         edits += e
     if looks_like_html(text):
         text, e = html_to_text(text)
+        edits += e
+        # Text that sat between tags can only now be judged as a whole.
+        text, e = repair_encoding(text)
         edits += e
     if "[" in text:
         text, e = strip_shortcodes(text, config.shortcodes)
