@@ -109,24 +109,70 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _api_url() -> str | None:
+    """The Prefect API this process talks to (environment or profile), or None (ephemeral)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value() or None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the flow as a deployment on a cron or interval schedule (blocks until stopped)."""
+    """Register the deployment and serve it on a cron or interval schedule (blocks until stopped).
+
+    Needs a Prefect server (``make ui``; ``PREFECT_API_URL``): an ephemeral API has no
+    scheduler, so nothing would ever run. Ctrl-C (SIGINT) or SIGTERM stops serving and pauses
+    the deployment; a run in progress is interrupted (shown as Crashed) and its staging is
+    cleaned up by the next run.
+    """
+    from prefect.schedules import Cron, Interval
+
+    api = _api_url()
+    if not api:
+        print("curate: serve needs a Prefect server, none is configured: start one with `make ui` "
+              "and export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
+        return EXIT_FAILED
+    if args.interval is not None and args.interval <= 0:
+        print("curate: --interval must be a positive number of seconds", file=sys.stderr)
+        return EXIT_FAILED
+    if args.interval:
+        schedule = Interval(args.interval, timezone=args.timezone)
+        when = f"every {args.interval:g}s"
+    else:
+        cron = args.cron or "0 * * * *"
+        try:
+            schedule = Cron(cron, timezone=args.timezone)
+        except ValueError as exc:
+            print(f"curate: invalid --cron {cron!r}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        when = f"cron {cron!r} ({args.timezone})"
+
     from flows.curate import curate_flow
 
-    if not args.cron and not args.interval:
-        args.cron = "0 * * * *"
     flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address))
     params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
+    print(f"curate: serving deployment curate-news/{args.name} {when} against {api}; "
+          f"Ctrl-C stops and pauses it", file=sys.stderr)
     flow.serve(
         name=args.name,
-        cron=args.cron,
-        interval=args.interval,
+        schedule=schedule,
         parameters=params,
-        description="Curate new raw news files into the curated Parquet dataset.",
+        description="Curate the new files of raw/ into the curated Parquet dataset "
+                    "(issue 6: scheduled, incremental).",
         tags=["curation"],
+        version=_job_version(),
         limit=1,
+        pause_on_shutdown=True,
     )
     return EXIT_OK
+
+
+def _job_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("news-curate")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,11 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     serve = sub.add_parser("serve", help="register the deployment and run it on a schedule")
     _common(serve)
-    serve.add_argument("--wait", type=float, default=0.0, help="seconds a run waits for the lock")
+    serve.add_argument("--wait", type=float, default=600.0,
+                       help="seconds a scheduled run waits for the lock held by another run, e.g. "
+                            "a `curate run` by hand (default 600)")
     serve.add_argument("--name", default="curate-news-hourly", help="deployment name")
     group = serve.add_mutually_exclusive_group()
     group.add_argument("--cron", default=None, help='cron schedule (default "0 * * * *")')
     group.add_argument("--interval", type=float, default=None, help="schedule every N seconds")
+    serve.add_argument("--timezone", default="UTC",
+                       help="time zone of the schedule, e.g. Europe/Paris (default UTC)")
     serve.set_defaults(func=cmd_serve)
     return parser
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import platform
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from importlib import metadata as importlib_metadata
@@ -18,11 +20,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
-from prefect.futures import wait
+from prefect.futures import as_completed, wait
 
 from cleaners.clean import CleanConfig
 from cleaners.dedup import MatchConfig
-from cleaners.fingerprint import DEFAULT_FINGERPRINT, FingerprintConfig
+from cleaners.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig
 from cleaners.typography import TypographyPolicy
 from flows import report, stages, store
 from flows.discover import Discovery, discover
@@ -102,9 +104,19 @@ def history_task(curated_dir: str, num_perm: int) -> store.HistoryTable | None:
 
 @task(name="match-duplicates", **NO_RESULTS)
 def match_task(fp_paths: list[str], history: store.HistoryTable | None, config: MatchConfig,
-               num_perm: int, out_path: str) -> dict[str, Any]:
-    """LSH candidates among new and curated documents, verification, clusters."""
-    return stages.match_stage(fp_paths, history, config, num_perm, Path(out_path))
+               num_perm: int, out_path: str, redis_url: str | None = None,
+               redis_namespace: str | None = None) -> dict[str, Any]:
+    """LSH candidates among new and curated documents, verification, clusters.
+
+    With ``redis_url`` the LSH index lives in Redis (shared by workers and runs).
+    """
+    factory = None
+    if redis_url:
+        from flows.redis_index import redis_index_factory
+
+        factory = redis_index_factory(redis_url, redis_namespace or "curate")
+    return stages.match_stage(fp_paths, history, config, num_perm, Path(out_path),
+                              index_factory=factory)
 
 
 @task(name="publish", **IO_RETRIES, **NO_RESULTS)
@@ -155,6 +167,11 @@ def _run_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{suffix}"
 
 
+def _initial_run_name() -> str:
+    """The flow run's name until discovery has counted the new files (see `_rename_flow_run`)."""
+    return f"curate {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, discovering new files"
+
+
 def _rename_flow_run(n_new: int) -> None:
     """Name the flow run after its date and the number of new files (shown in the UI)."""
     ctx = FlowRunContext.get()
@@ -169,16 +186,56 @@ def _rename_flow_run(n_new: int) -> None:
         logging.getLogger(__name__).debug("could not rename flow run: %s", exc)
 
 
-def _map(task_fn: Any, items: list[str], parallel: bool, **kwargs: Any) -> list[Any]:
-    """Run ``task_fn`` over items: on the flow's task runner when parallel, else in-process."""
+class _Progress:
+    """The run's progress artifact: moves as each batch finishes, not only per stage.
+
+    Updates smaller than one point are held back (one API call per visible step at most).
+    """
+
+    def __init__(self, artifact_id: Any, run_id: str) -> None:
+        self.artifact_id = artifact_id
+        self.run_id = run_id
+        self.value = 0.0
+        self.shown = 0.0
+
+    def set(self, value: float, stage: str | None = None) -> None:
+        self.value = round(min(max(value, self.value), 100.0), 1)
+        if self.value - self.shown < 1.0 and not (self.value == 100.0 and self.shown < 100.0):
+            return
+        self.shown = self.value
+        description = f"run {self.run_id}: {stage}" if stage else None
+        with contextlib.suppress(Exception):  # cosmetic: never fail a run over progress
+            update_progress_artifact(self.artifact_id, self.value, description=description)
+
+    def span(self, start: float, end: float, stage: str) -> Callable[[int, int], None]:
+        """A callback ``(done, total)`` moving the bar from ``start`` to ``end``."""
+        return lambda done, total: self.set(start + (end - start) * done / max(total, 1),
+                                            f"{stage}: {done}/{total} batch(es) done")
+
+
+def _map(task_fn: Any, items: list[str], parallel: bool,
+         on_done: Callable[[int, int], None] | None = None, **kwargs: Any) -> list[Any]:
+    """Run ``task_fn`` over items: on the flow's task runner when parallel, else in-process.
+
+    Results keep the order of ``items``; ``on_done(done, total)`` is called as each one finishes.
+    """
+    total = len(items)
     if not parallel:
-        return [task_fn(item, i, **kwargs) for i, item in enumerate(items)]
+        results = []
+        for i, item in enumerate(items):
+            results.append(task_fn(item, i, **kwargs))
+            if on_done:
+                on_done(i + 1, total)
+        return results
     futures = [task_fn.submit(item, i, **kwargs) for i, item in enumerate(items)]
+    for done, _ in enumerate(as_completed(futures), start=1):
+        if on_done:
+            on_done(done, total)
     wait(futures)
     return [f.result() for f in futures]
 
 
-@flow(name="curate-news")
+@flow(name="curate-news", flow_run_name=_initial_run_name)
 def curate_flow(
     raw_dir: str = "raw",
     curated_dir: str = "curated",
@@ -191,6 +248,7 @@ def curate_flow(
     strip_promos: bool = True,
     lock_wait_seconds: float = 0.0,
     parallel: bool = True,
+    redis_url: str | None = None,
 ) -> dict[str, Any]:
     """Curate every new file of ``raw_dir`` into ``curated_dir``; returns the run summary.
 
@@ -209,13 +267,18 @@ def curate_flow(
                                     guillemet_space=guillemet_space),  # type: ignore[arg-type]
         strip_promos=strip_promos,
     )
-    match_config = MatchConfig(num_perm=fp_config.num_perm)
+    match_config = dataclasses.replace(TUNED_MATCH, num_perm=fp_config.num_perm)
     params = {
         "raw_dir": raw_dir, "curated_dir": curated_dir, "translator": translator,
         "batch_size": batch_size, "max_text_chars": max_text_chars,
         "typography": asdict(clean_config.typography), "strip_promos": strip_promos,
         "fingerprint": asdict(fp_config), "match": asdict(match_config),
+        "lsh_index": "redis" if redis_url else "memory",
     }
+    if redis_url:
+        from flows.redis_index import redacted
+
+        params["redis_url"] = redacted(redis_url)
     timings: dict[str, float] = {}
 
     def timed(name: str, t0: float) -> None:
@@ -247,15 +310,18 @@ def curate_flow(
         }
         if not found.new:
             summary.seconds = round(time.perf_counter() - started, 3)
+            summary.stage_seconds = timings
             manifest.update(inputs=[], counts=asdict(summary), timings=timings,
                             finished_at=stages.utcnow().isoformat())
             store.write_json_atomic(layout.runs / f"{run_id}.json", manifest)
-            report.publish_artifacts(summary, manifest, None, [], {})
+            report.publish_artifacts(summary, manifest, None, [], timings)
             logger.info(summary.line())
             return asdict(summary)
 
         staging = layout.staging(run_id)
-        progress = create_progress_artifact(progress=0.0, description=f"run {run_id}: read, clean, fingerprint")
+        progress = _Progress(create_progress_artifact(
+            progress=0.0, key="curation-progress",
+            description=f"run {run_id}: reading {len(found.new)} new file(s)"), run_id)
         t0 = time.perf_counter()
         read = read_task(found.new, str(staging), run_id, ingested_at, batch_size, max_text_chars)
         timed("read", t0)
@@ -263,19 +329,19 @@ def curate_flow(
         summary.records_read = sum(f.records for f in read.files)
         n_batches = len(read.batches)
         use_pool = parallel and n_batches > 1
-        update_progress_artifact(progress, 10.0)
+        progress.set(10.0, f"read {summary.records_read} record(s) into {n_batches} batch(es)")
 
         t0 = time.perf_counter()
-        cleaned = _map(clean_task, read.batches, use_pool, run_id=run_id, ingested_at=ingested_at,
+        cleaned = _map(clean_task, read.batches, use_pool, on_done=progress.span(10.0, 40.0, "clean"),
+                       run_id=run_id, ingested_at=ingested_at,
                        clean_config=clean_config)
         timed("clean", t0)
-        update_progress_artifact(progress, 45.0)
         for c in cleaned:
             quarantine += c.quarantine
         t0 = time.perf_counter()
-        fps = _map(fingerprint_task, [c.path for c in cleaned], use_pool, config=fp_config)
+        fps = _map(fingerprint_task, [c.path for c in cleaned], use_pool,
+                   on_done=progress.span(40.0, 85.0, "fingerprint"), config=fp_config)
         timed("fingerprint", t0)
-        update_progress_artifact(progress, 80.0)
         fp_paths = [f.path for f in fps if f.rows]
 
         t0 = time.perf_counter()
@@ -283,9 +349,16 @@ def curate_flow(
         timed("load_history", t0)
         t0 = time.perf_counter()
         clusters_path = str(staging / "clusters.parquet")
-        match_counts = match_task(fp_paths, history, match_config, fp_config.num_perm, clusters_path)
+        redis_namespace = None
+        if redis_url:
+            from flows.redis_index import dataset_namespace
+
+            redis_namespace = dataset_namespace(curated_dir, fp_config.num_perm, fp_config.seed,
+                                                *match_config.lsh_params())
+        match_counts = match_task(fp_paths, history, match_config, fp_config.num_perm, clusters_path,
+                                  redis_url=redis_url, redis_namespace=redis_namespace)
         timed("match", t0)
-        update_progress_artifact(progress, 90.0)
+        progress.set(95.0, "matched; publishing")
 
         summary.duplicates = match_counts["duplicates"]
         summary.clusters_new = match_counts["canonical"]
@@ -320,7 +393,7 @@ def curate_flow(
         publish_task(curated_dir, run_id, fp_paths, clusters_path, quarantine, manifest,
                      ingested_at, fp_config.num_perm)
         timed("publish", t0)
-        update_progress_artifact(progress, 100.0)
+        progress.set(100.0, f"done: {summary.rows_written} row(s) published")
         summary.seconds = round(time.perf_counter() - started, 3)
         report.publish_artifacts(summary, manifest, layout, cleaned, timings)
         logger.info(summary.line())

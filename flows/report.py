@@ -1,11 +1,25 @@
-"""Prefect artifacts for a run: a markdown summary and a table of the duplicate clusters."""
+"""Prefect artifacts for a run: a markdown summary and a table of the duplicate clusters.
+
+Both are created on every run (a run with no new file says so), under fixed keys so the UI's
+Artifacts page shows their history across runs:
+
+- ``curation-run-summary`` (markdown): files and records in, rows out, quarantined with
+  reasons, edits by kind, the top removed promos, the clusters formed or joined (canonical
+  title, languages, members) and the seconds per stage.
+- ``curation-duplicate-clusters`` (table): one row per member of every cluster the run formed
+  or joined, canonical first; a member curated by an earlier run is marked ``earlier run``.
+
+The progress artifact (``curation-progress``) is created and moved by the flow itself.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
@@ -16,63 +30,154 @@ if TYPE_CHECKING:
     from flows.stages import CleanSummary
 
 TOP = 10
+MAX_TABLE_ROWS = 500
+MAX_MD_CLUSTERS = 50
+SUMMARY_KEY = "curation-run-summary"
+CLUSTERS_KEY = "curation-duplicate-clusters"
+PROGRESS_KEY = "curation-progress"
+CLUSTER_COLUMNS = ["cluster", "canonical", "lang", "dup_kind", "similarity", "title",
+                   "source_file", "run"]
+_READ_COLUMNS = ["doc_id", "cluster_id", "is_canonical", "lang", "title", "dup_kind",
+                 "similarity", "source_file", "run_id"]
 
 
-def cluster_rows(layout: store.Layout, manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per member of each cluster this run formed or joined (canonical first)."""
+def _md(text: Any, limit: int = 80) -> str:
+    """A value made safe for one markdown table cell."""
+    s = " ".join(str(text or "").split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("|", "\\|")
+
+
+def _earlier_members(layout: store.Layout, cluster_ids: list[str], run_id: str) -> list[dict[str, Any]]:
+    """Rows of earlier runs that belong to ``cluster_ids`` (reads only the needed columns)."""
+    parts = [p for p in store._parts(layout.articles) if store.run_id_of(p) != run_id]
+    if not parts or not cluster_ids:
+        return []
+    dataset = ds.dataset([str(p) for p in parts], format="parquet")
+    table = dataset.to_table(columns=_READ_COLUMNS,
+                             filter=ds.field("cluster_id").isin(pa.array(cluster_ids, pa.string())))
+    return table.to_pylist()
+
+
+def cluster_members(layout: store.Layout, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every member of each duplicate cluster this run formed or joined, canonical first.
+
+    A cluster counts when at least one of this run's rows is a duplicate in it; its members
+    curated by earlier runs (the canonical of a joined cluster, typically) are included with
+    their own ``run_id``. Rows are raw column values (``doc_id``, ``cluster_id``, ``lang``…).
+    """
     rel = manifest.get("outputs", {}).get("articles")
     if not rel or not (layout.root / rel).exists():
         return []
-    t = pq.read_table(layout.root / rel, columns=["doc_id", "cluster_id", "is_canonical", "lang",
-                                                  "title", "dup_kind", "similarity", "source_file"])
-    dup_clusters = set(pc.unique(pc.filter(t.column("cluster_id"), pc.invert(t.column("is_canonical")))).to_pylist())
-    rows = [r for r in t.to_pylist() if r["cluster_id"] in dup_clusters]
-    rows.sort(key=lambda r: (r["cluster_id"], not r["is_canonical"], r["doc_id"]))
+    t = pq.read_table(layout.root / rel, columns=_READ_COLUMNS)
+    dups = pc.filter(t.column("cluster_id"), pc.invert(t.column("is_canonical")))
+    dup_clusters = sorted(set(pc.unique(dups).to_pylist()))
+    if not dup_clusters:
+        return []
+    mine = [r for r in t.to_pylist() if r["cluster_id"] in set(dup_clusters)]
+    earlier = _earlier_members(layout, dup_clusters, manifest.get("run_id", ""))
+    rows = earlier + mine
+    rows.sort(key=lambda r: (r["cluster_id"], not r["is_canonical"], r["run_id"] != manifest.get("run_id"),
+                             r["doc_id"]))
+    return rows
+
+
+def cluster_table(members: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """The duplicate-cluster table artifact: one display row per member (see `cluster_members`)."""
     return [
         {
             "cluster": r["cluster_id"][:12],
             "canonical": "yes" if r["is_canonical"] else "",
-            "lang": r["lang"],
+            "lang": r["lang"] or "",
             "dup_kind": r["dup_kind"] or "",
             "similarity": "" if r["similarity"] is None else f"{r['similarity']:.2f}",
             "title": (r["title"] or "")[:80],
             "source_file": r["source_file"],
+            "run": "this run" if r["run_id"] == run_id else f"earlier run {r['run_id']}",
         }
-        for r in rows
+        for r in members
     ]
 
 
-def summary_markdown(summary: RunSummary, manifest: dict[str, Any], clusters: list[dict[str, Any]],
+def cluster_overview(members: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """One line per cluster: canonical title and language, languages, size, new or joined."""
+    by_cluster: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in members:
+        by_cluster[r["cluster_id"]].append(r)
+    out = []
+    for cid, rows in by_cluster.items():
+        canon = next((r for r in rows if r["is_canonical"]), rows[0])
+        langs = sorted({r["lang"] or "?" for r in rows})
+        out.append({
+            "cluster": cid[:12],
+            "title": canon["title"] or "(untitled)",
+            "canonical_lang": canon["lang"] or "?",
+            "languages": ", ".join(langs),
+            "members": len(rows),
+            "added": sum(1 for r in rows if r["run_id"] == run_id and not r["is_canonical"]),
+            "kinds": ", ".join(sorted({r["dup_kind"] for r in rows if r["dup_kind"]})),
+            "origin": "formed in this run" if canon["run_id"] == run_id else "joined an earlier cluster",
+        })
+    out.sort(key=lambda c: (-c["members"], c["cluster"]))
+    return out
+
+
+def summary_markdown(summary: RunSummary, manifest: dict[str, Any], members: list[dict[str, Any]],
                      cleaned: list[CleanSummary], timings: dict[str, float]) -> str:
-    """The run summary shown in the Prefect UI."""
-    lines = [
-        f"# Curation run `{summary.run_id}`",
-        "",
+    """The run summary shown in the Prefect UI (markdown); every section reflects this run only."""
+    lines = [f"# Curation run `{summary.run_id}`", ""]
+    if not summary.files_new:
+        lines += [
+            f"**No new raw file** ({summary.files_already_processed} already processed, "
+            f"{summary.files_refused} refused): nothing was read; only the run manifest "
+            f"`_runs/{summary.run_id}.json` was written.",
+            "",
+        ]
+    lines += [
         "| files new | already processed | refused | records read | rows written | quarantined | new clusters | duplicates | seconds |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {summary.files_new} | {summary.files_already_processed} | {summary.files_refused} | "
         f"{summary.records_read} | {summary.rows_written} | {summary.rows_quarantined} | "
         f"{summary.clusters_new} | {summary.duplicates} | {summary.seconds:.1f} |",
     ]
+    if summary.recovered:
+        lines += ["", "## Recovery from an earlier crash", ""]
+        lines += [f"- {_md(line, 200)}" for line in summary.recovered]
+    if manifest.get("refused"):
+        lines += ["", "## Files not read", ""]
+        lines += [f"- `{_md(r['path'], 120)}`: {_md(r['reason'], 160)}" for r in manifest["refused"][:50]]
     if manifest.get("inputs"):
         lines += ["", "## Inputs", "", "| file | format | records | rows | quarantined |", "|---|---|---:|---:|---:|"]
-        lines += [f"| `{i['path']}` | {i['format']} | {i['records']} | {i['rows']} | {i['quarantined']} |"
+        lines += [f"| `{_md(i['path'], 120)}` | {i['format']} | {i['records']} | {i['rows']} | {i['quarantined']} |"
                   for i in manifest["inputs"][:50]]
+        if len(manifest["inputs"]) > 50:
+            lines.append(f"| … {len(manifest['inputs']) - 50} more in the manifest | | | | |")
     if summary.rows_quarantined:
         lines += ["", "## Quarantined, by reason", ""]
-        lines += [f"- {n} × {reason}" for reason, n in manifest.get("quarantine_by_reason", {}).items()]
+        lines += [f"- {n} × {_md(reason, 200)}" for reason, n in manifest.get("quarantine_by_reason", {}).items()]
     if manifest.get("edits_by_kind"):
         lines += ["", "## Edits by kind", "", "| kind | count |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(manifest["edits_by_kind"].items(), key=lambda kv: -kv[1])]
-    promos = Counter(p for c in cleaned for p in c.promos)
+    promos = Counter(" ".join(p.split()) for c in cleaned for p in c.promos)
     if promos:
-        lines += ["", "## Top removed promos", ""]
-        lines += [f"- {n} × {p}" for p, n in promos.most_common(TOP)]
-    if clusters:
-        lines += ["", "## Duplicate clusters", "", "| cluster | canonical | lang | kind | similarity | title |",
-                  "|---|---|---|---|---:|---|"]
-        lines += [f"| {r['cluster']} | {r['canonical']} | {r['lang']} | {r['dup_kind']} | {r['similarity']} | {r['title']} |"
-                  for r in clusters[:100]]
+        lines += ["", f"## Top removed promos ({sum(promos.values())} removed)", ""]
+        lines += [f"- {n} × {_md(p, 160)}" for p, n in promos.most_common(TOP)]
+    if manifest.get("languages"):
+        langs = ", ".join(f"{k} {v}" for k, v in sorted(manifest["languages"].items(), key=lambda kv: -kv[1]))
+        lines += ["", f"**Languages:** {langs}"]
+    overview = cluster_overview(members, summary.run_id)
+    if overview:
+        lines += ["", f"## Duplicate clusters ({len(overview)})", "",
+                  "| cluster | canonical title | canonical lang | languages | members | added now | kinds | origin |",
+                  "|---|---|---|---|---:|---:|---|---|"]
+        lines += [f"| {c['cluster']} | {_md(c['title'])} | {c['canonical_lang']} | {c['languages']} | "
+                  f"{c['members']} | {c['added']} | {c['kinds']} | {c['origin']} |"
+                  for c in overview[:MAX_MD_CLUSTERS]]
+        if len(overview) > MAX_MD_CLUSTERS:
+            lines.append(f"\n… {len(overview) - MAX_MD_CLUSTERS} more: see the `{CLUSTERS_KEY}` table artifact.")
+    elif summary.files_new:
+        lines += ["", "No duplicate cluster was formed or joined in this run."]
     if timings:
         lines += ["", "## Seconds per stage", "", "| stage | seconds |", "|---|---:|"]
         lines += [f"| {k} | {v:.2f} |" for k, v in timings.items()]
@@ -81,16 +186,24 @@ def summary_markdown(summary: RunSummary, manifest: dict[str, Any], clusters: li
 
 def publish_artifacts(summary: RunSummary, manifest: dict[str, Any], layout: store.Layout | None,
                       cleaned: list[CleanSummary], timings: dict[str, float]) -> None:
-    """Create the run's markdown summary and its duplicate-cluster table in Prefect."""
-    clusters = cluster_rows(layout, manifest) if layout is not None else []
+    """Create the run's markdown summary and its duplicate-cluster table in Prefect.
+
+    Guarantees one artifact of each key per run; the table is never empty (a run with no
+    cluster gets a single explanatory row) so the UI always renders it.
+    """
+    members = cluster_members(layout, manifest) if layout is not None else []
     create_markdown_artifact(
-        key="curation-run-summary",
-        markdown=summary_markdown(summary, manifest, clusters, cleaned, timings),
+        key=SUMMARY_KEY,
+        markdown=summary_markdown(summary, manifest, members, cleaned, timings),
         description=summary.line(),
     )
+    table = cluster_table(members[:MAX_TABLE_ROWS], summary.run_id)
+    placeholder = dict.fromkeys(CLUSTER_COLUMNS, "")
+    placeholder["title"] = ("no new file in this run" if not summary.files_new
+                            else "no duplicate cluster in this run")
     create_table_artifact(
-        key="curation-duplicate-clusters",
-        table=clusters or [{"cluster": "", "canonical": "", "lang": "", "dup_kind": "",
-                            "similarity": "", "title": "no duplicate cluster in this run", "source_file": ""}],
-        description=f"run {summary.run_id}: members of the duplicate clusters formed or joined",
+        key=CLUSTERS_KEY,
+        table=table or [placeholder],
+        description=f"run {summary.run_id}: members of the duplicate clusters formed or joined "
+                    f"({summary.duplicates} duplicate(s))",
     )
