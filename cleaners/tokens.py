@@ -1,0 +1,133 @@
+"""Tokenising, folding, lemmatising and stop-word lists for fingerprinting.
+
+Everything here is deterministic and language-aware but dictionary-light: the word
+splitter is a regular expression, lemmas come from simplemma's bundled dictionaries and
+stop words from stopwordsiso. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+
+import simplemma
+import stopwordsiso
+from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+
+# A number written with thousands separators: 3,000 / 3.000 / 3 000 (also NBSP, NNBSP,
+# thin space, apostrophe as in Swiss 3'000). Collapsed to its digits before splitting.
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[,.\u00a0\u202f\u2009 '’]\d{3})+(?![\d])")
+_SEP = re.compile(r"[,.\u00a0\u202f\u2009 '’]")
+# A word: letters (any script) with inner hyphens kept apart, or a run of digits.
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_SPACE = re.compile(r"\s+")
+
+#: Languages whose lemmas simplemma can look up (its bundled dictionaries).
+LEMMA_LANGS: frozenset[str] = frozenset(SUPPORTED_LANGUAGES)
+
+
+def words(text: str) -> list[str]:
+    """The word tokens of ``text`` in order, case kept.
+
+    Guarantees: a token is either a run of letters (any script) or a run of digits;
+    punctuation, apostrophes and hyphens split tokens (``l'homme`` -> ``l``, ``homme``);
+    a number written with thousands separators (``3,000``, ``3 000``, ``3.000``) becomes
+    one token of its digits (``3000``), so it matches across locales.
+    """
+    text = _THOUSANDS.sub(lambda m: _SEP.sub("", m.group(0)), text)
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=200_000)
+def fold(token: str) -> str:
+    """``token`` lower-cased with diacritics removed (``Élection`` -> ``election``, ß -> ss).
+
+    Guarantees: idempotent; the result contains no combining marks.
+    """
+    decomposed = unicodedata.normalize("NFKD", token.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def is_number(token: str) -> bool:
+    """True when ``token`` is made of digits only."""
+    return token.isdigit()
+
+
+@lru_cache(maxsize=400_000)
+def _lemma(token: str, lang: str) -> str:
+    try:
+        return simplemma.lemmatize(token, lang)
+    except ValueError:  # unsupported language
+        return token
+
+
+def lemmatize(tokens: Iterable[str], lang: str) -> list[str]:
+    """The lemma of each token (simplemma), lower-cased; tokens it does not know come back
+    lower-cased.
+
+    Guarantees: same length and order as ``tokens``; numbers unchanged; for a language
+    simplemma does not support, the lower-cased tokens.
+    """
+    if lang not in LEMMA_LANGS:
+        return [t.lower() for t in tokens]
+    return [t if t.isdigit() else _lemma(t, lang).lower() for t in tokens]
+
+
+@lru_cache(maxsize=128)
+def stopwords(lang: str) -> frozenset[str]:
+    """Stop words of ``lang`` (stopwordsiso), lower-cased and also folded; empty when the
+    language has no list.
+    """
+    if not stopwordsiso.has_lang(lang):
+        return frozenset()
+    base = {w.lower() for w in stopwordsiso.stopwords(lang)}
+    return frozenset(base | {fold(w) for w in base})
+
+
+def content_tokens(tokens: Sequence[str], langs: Iterable[str] = ("en",), min_len: int = 2) -> list[str]:
+    """``tokens`` without stop words of any of ``langs`` and without one-letter words.
+
+    Guarantees: order kept; numbers are always kept (they are strong evidence), whatever
+    their length.
+    """
+    stop: frozenset[str] = frozenset().union(*(stopwords(lang) for lang in langs))
+    return [t for t in tokens if t.isdigit() or (len(t) >= min_len and t not in stop)]
+
+
+def normalize_for_hash(text: str) -> str:
+    """The text reduced to what makes two copies "the same text": NFKC, case-folded,
+    whitespace runs collapsed to one space, trimmed.
+
+    Guarantees: idempotent; differences only in case, Unicode compatibility forms or
+    whitespace vanish; any change of a letter, digit or punctuation mark is kept.
+    """
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+@lru_cache(maxsize=1)
+def _spelling_table() -> dict[str, str]:
+    path = resources.files("cleaners").joinpath("data", "lexicon", "_en_spelling.tsv.gz")
+    if not path.is_file():
+        return {}
+    table: dict[str, str] = {}
+    for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            british, _, american = line.partition("\t")
+            if british and american:
+                table[british] = american
+    return table
+
+
+def american_spelling(tokens: Iterable[str]) -> list[str]:
+    """Folded English tokens with British spellings replaced by American ones
+    (``organisation`` -> ``organization``, ``labour`` -> ``labor``), from the table shipped in
+    ``cleaners/data/lexicon/_en_spelling.tsv.gz`` (built by ``scripts/build_lexicon.py``).
+
+    Guarantees: same length and order; a token not in the table is unchanged; idempotent.
+    """
+    table = _spelling_table()
+    return [table.get(t, t) for t in tokens]

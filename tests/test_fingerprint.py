@@ -1,0 +1,117 @@
+"""Fingerprints of batches (cleaners.fingerprint): languages, exact keys, signatures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cleaners.fingerprint import (
+    DEFAULT_FINGERPRINT,
+    TUNED_MATCH,
+    FingerprintConfig,
+    fingerprint_batch,
+    hash_shingles,
+    shingles,
+    text_hash,
+)
+from cleaners.minhash import MAX_HASH, containment_estimate, jaccard_estimate
+from cleaners.translate.base import PIVOT
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+EN = (
+    "The government of Canada announced on Monday a plan of 2 billion dollars to build "
+    "200,000 homes in Toronto and Vancouver before 2030, the minister of housing said."
+)
+FR = (
+    "Le gouvernement du Canada a annoncé lundi un plan de 2 milliards de dollars pour construire "
+    "200 000 logements à Toronto et Vancouver d'ici 2030, a déclaré la ministre du Logement."
+)
+OTHER = (
+    "Heavy rain flooded the old harbour of Marseille overnight and firefighters rescued "
+    "dozens of tourists trapped in their cars, local police said."
+)
+
+
+def test_shapes_types_and_order() -> None:
+    fp = fingerprint_batch([EN, FR, OTHER, ""])
+    assert fp.langs == ["en", "fr", "en", "und"]
+    assert fp.signatures.shape == (4, DEFAULT_FINGERPRINT.num_perm)
+    assert fp.signatures.dtype == np.uint32
+    assert len(fp.text_hashes) == 4 and all(len(h) == 32 for h in fp.text_hashes)
+    assert fp.shingle_counts.tolist()[3] == 0 and (fp.signatures[3] == MAX_HASH).all()
+    assert (fp.shingle_counts[:3] > 5).all()
+
+
+def test_translation_pair_is_closer_than_another_story() -> None:
+    fp = fingerprint_batch([EN, FR, OTHER])
+    s = fp.signatures
+    j01 = jaccard_estimate(s[0], s[1])
+    assert j01 > 3 * max(jaccard_estimate(s[0], s[2]), 0.02)
+    assert j01 >= TUNED_MATCH.xl_threshold
+    c01 = containment_estimate(s[0], s[1], fp.shingle_counts[0], fp.shingle_counts[1])
+    assert c01 >= j01
+
+
+def test_exact_key_ignores_case_and_whitespace_only() -> None:
+    assert text_hash("La  Chine\n") == text_hash("la chine")
+    assert text_hash("La Chine.") != text_hash("La Chine")
+    fp = fingerprint_batch([EN, EN.upper(), EN + " Really."])
+    assert fp.text_hashes[0] == fp.text_hashes[1] != fp.text_hashes[2]
+
+
+def test_batch_independence_and_determinism() -> None:
+    alone = fingerprint_batch([FR])
+    mixed = fingerprint_batch([OTHER, FR, EN])
+    assert (alone.signatures[0] == mixed.signatures[1]).all()
+    assert (fingerprint_batch([FR]).signatures == alone.signatures).all()
+
+
+def test_hints_and_given_languages() -> None:
+    short = "Toronto 2030"
+    assert fingerprint_batch([short], lang_hints=["fr-CA"]).langs == ["fr"]
+    assert fingerprint_batch([short], langs=["de"]).langs == ["de"]
+    with pytest.raises(ValueError):
+        fingerprint_batch([short], langs=["de", "fr"])
+
+
+def test_config_changes_signatures() -> None:
+    small = fingerprint_batch([EN], config=FingerprintConfig(num_perm=64))
+    assert small.signatures.shape == (1, 64)
+    bigram = fingerprint_batch([EN], config=FingerprintConfig(ngram=2))
+    assert bigram.shingle_counts[0] != fingerprint_batch([EN]).shingle_counts[0]
+
+
+def test_shingles_and_hashes() -> None:
+    assert shingles(["a", "b", "c"], 2) == {"a b", "b c"}
+    assert shingles(["a"], 3) == {"a"}
+    h1, h2 = hash_shingles([{"x", "y"}, {"y"}])
+    assert h1.dtype == np.uint64 and h1.size == 2 and h2[0] in h1
+
+
+def test_translator_sees_one_call_per_language() -> None:
+    calls: list[tuple[str, int]] = []
+
+    class Spy:
+        name = "spy"
+
+        def languages(self) -> frozenset[str]:
+            return frozenset({"fr"})
+
+        def translate(self, texts: list[str], lang: str) -> list[list[str]]:
+            calls.append((lang, len(texts)))
+            return [t.lower().split() for t in texts]
+
+    fingerprint_batch([EN, FR, OTHER, FR], translator=Spy())
+    assert sorted(calls) == [(PIVOT, 2), ("fr", 2)]
+
+
+def test_seed_articles_match() -> None:
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is absent: the seed articles live in ../shared/seeds")
+    en, fr = (p.read_text("utf-8") for p in sorted(SEEDS.glob("0*.txt")))
+    fp = fingerprint_batch([en, fr])
+    assert fp.langs == ["en", "fr"]
+    assert jaccard_estimate(fp.signatures[0], fp.signatures[1]) >= TUNED_MATCH.xl_threshold

@@ -1,0 +1,76 @@
+"""Tokenising, folding, lemmatising and stop words (cleaners.tokens)."""
+
+from __future__ import annotations
+
+from cleaners.tokens import (
+    content_tokens,
+    fold,
+    is_number,
+    lemmatize,
+    normalize_for_hash,
+    stopwords,
+    words,
+)
+
+
+def test_words_split_on_punctuation_and_elision() -> None:
+    assert words("L'homme d’État a dit: « non »!") == ["L", "homme", "d", "État", "a", "dit", "non"]
+
+
+def test_thousands_separators_collapse_across_locales() -> None:
+    en = words("It cost 3,000,000 dollars")
+    fr = words("Cela a coûté 3\u202f000\u202f000 dollars")
+    de = words("Es kostete 3.000.000 Dollar")
+    assert "3000000" in en and "3000000" in fr and "3000000" in de
+
+
+def test_decimals_and_dates_are_not_merged() -> None:
+    assert words("2,5 % le 12.05.2020") == ["2", "5", "le", "12", "05", "2020"]
+
+
+def test_fold_removes_case_and_diacritics() -> None:
+    assert fold("Élection") == "election"
+    assert fold("Straße") == "strasse"
+    assert fold(fold("Ñandú")) == fold("Ñandú") == "nandu"
+
+
+def test_is_number() -> None:
+    assert is_number("2020") and not is_number("2020s") and not is_number("")
+
+
+def test_lemmatize_real_languages() -> None:
+    assert lemmatize(["élections", "présidentielles"], "fr") == ["élection", "présidentiel"]
+    assert lemmatize(["Wahlen"], "de") == ["wahl"]
+    assert lemmatize(["elecciones"], "es") == ["elección"]
+    assert lemmatize(["elections", "2012"], "en") == ["election", "2012"]
+
+
+def test_lemmatize_unsupported_language_lowercases() -> None:
+    assert lemmatize(["Tokyo", "Abc"], "ja") == ["tokyo", "abc"]
+
+
+def test_stopwords_lists() -> None:
+    assert {"the", "and", "of"} <= stopwords("en")
+    assert {"le", "et", "voilà", "voila"} <= stopwords("fr")
+    assert stopwords("xx") == frozenset()
+
+
+def test_content_tokens_keeps_numbers_and_drops_stopwords() -> None:
+    toks = ["the", "president", "of", "france", "a", "2", "le"]
+    assert content_tokens(toks, ("en", "fr")) == ["president", "france", "2"]
+
+
+def test_normalize_for_hash() -> None:
+    a = "  La  Chine\u00a0est PRÊTE\n"
+    assert normalize_for_hash(a) == "la chine est prête"
+    assert normalize_for_hash(normalize_for_hash(a)) == normalize_for_hash(a)
+    assert normalize_for_hash("prête.") != normalize_for_hash("prête")
+
+
+def test_american_spelling_table() -> None:
+    from cleaners.tokens import american_spelling
+
+    toks = ["organisation", "labour", "centre", "analyse", "four", "president", "2012"]
+    out = american_spelling(toks)
+    assert out == ["organization", "labor", "center", "analyze", "four", "president", "2012"]
+    assert american_spelling(out) == out
