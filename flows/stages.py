@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -22,10 +23,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from cleaners.clean import CleanConfig, clean_batch
+from cleaners.clean import CleanConfig, clean_batch, clean_text
 from cleaners.dedup import DocBatch, History, MatchConfig, match
 from cleaners.edits import Edit
 from cleaners.fingerprint import FingerprintConfig, fingerprint_batch
+from cleaners.lsh import BandIndex
 from cleaners.translate import Translator, get_translator
 from flows.readers import BadRecord, RawFile, RawRecord, parse_timestamp, read_file
 from flows.schema import QUARANTINE_SCHEMA, STAGED_SCHEMA, articles_schema
@@ -165,7 +167,10 @@ def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: da
                                                  ingested_at, item.raw, item.key))
                 st.quarantined += 1
                 continue
-            row = _validate(item, raw, max_text_chars, seen)
+            try:
+                row = _validate(item, raw, max_text_chars, seen)
+            except Exception as exc:  # a record no rule foresaw: quarantine it, not the run
+                row = f"invalid record: {type(exc).__name__}: {str(exc)[:300]}"
             if isinstance(row, str):
                 preview = json.dumps(item.fields, ensure_ascii=False, default=str)
                 sid = str(item.fields["id"]) if item.fields.get("id") is not None else None
@@ -198,7 +203,17 @@ def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
     table = pq.read_table(batch_path)
     texts = table.column("text").to_pylist()
     hints = table.column("lang_hint").to_pylist()
-    results = clean_batch(texts, hints, config or CleanConfig())
+    cfg = config or CleanConfig()
+    results: list[Any]
+    try:
+        results = clean_batch(texts, hints, cfg)
+    except Exception:  # a cleaner bug: quarantine the record(s) it fails on, keep the others
+        results = []
+        for text, hint in zip(texts, hints, strict=True):
+            try:
+                results.append(clean_text(text, hint, cfg))
+            except Exception as exc:
+                results.append(exc)
     keep: list[int] = []
     new_texts: list[str] = []
     new_edits: list[list[dict[str, str]]] = []
@@ -208,6 +223,12 @@ def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
     shortcodes: list[str] = []
     old_edits = table.column("edits").to_pylist()
     for i, res in enumerate(results):
+        if isinstance(res, Exception):
+            quarantine.append(quarantine_row(
+                table.column("source_file")[i].as_py(), -1, "clean",
+                f"cleaner failed: {type(res).__name__}: {str(res)[:300]}",
+                run_id, ingested_at, texts[i], table.column("source_id")[i].as_py()))
+            continue
         if not res.text.strip():
             quarantine.append(quarantine_row(
                 table.column("source_file")[i].as_py(), -1, "clean",
@@ -274,10 +295,12 @@ def _epoch(col: pa.ChunkedArray) -> np.ndarray:
 
 
 def match_stage(fp_paths: list[str], history: HistoryTable | None, config: MatchConfig,
-                num_perm: int, out_path: Path) -> dict[str, Any]:
+                num_perm: int, out_path: Path,
+                index_factory: Callable[[], Any] | None = None) -> dict[str, Any]:
     """Cluster the run's documents against each other and the history; writes the assignments.
 
     Reads only the matching columns of each batch. Returns counts for the summary.
+    ``index_factory`` builds the LSH index (default: in-memory; e.g. a shared Redis index).
     """
     cols = ["doc_id", "lang", "minhash", "text_hash", "shingle_count", "published_at"]
     tables = []
@@ -306,7 +329,7 @@ def match_stage(fp_paths: list[str], history: HistoryTable | None, config: Match
         hist = History(doc_ids=history.doc_ids, langs=history.langs, signatures=history.signatures,
                        text_hashes=history.text_hashes, cluster_ids=history.cluster_ids,
                        is_canonical=history.is_canonical, n_features=history.shingle_counts)
-    assignments = match(batch, hist, config)
+    assignments = match(batch, hist, config, index_factory=index_factory or BandIndex)
     table = pa.table({
         "doc_id": pa.array(batch.doc_ids, pa.string()),
         "cluster_id": pa.array([a.cluster_id for a in assignments], pa.string()),
