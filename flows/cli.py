@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from typing import Any
@@ -18,11 +19,27 @@ for _key, _value in {
     os.environ.setdefault(_key, _value)
 
 
+def _option(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` → (key, value), the value parsed as JSON when it is JSON, else text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--raw", default="raw", help="landing folder of raw files (default: raw/)")
     p.add_argument("--curated", default="curated", help="output dataset folder (default: curated/)")
     p.add_argument("--translator", default="embedded",
-                   help="translation backend: embedded (default), freedict, apertium, ctranslate2")
+                   help="translation backend: embedded (default), freedict, apertium, "
+                        "apertium+freedict, ctranslate2")
+    p.add_argument("--translator-option", action="append", default=[], metavar="KEY=VALUE",
+                   type=_option, dest="translator_options",
+                   help="backend option, repeatable (e.g. model_dir=models/opus-mt-fr-en); "
+                        "values are read as JSON when they parse (2, true), else as text")
     p.add_argument("--batch-size", type=int, default=2000, help="records per batch (default 2000)")
     p.add_argument("--max-text-chars", type=int, default=2_000_000,
                    help="longer records are quarantined (default 2,000,000)")
@@ -44,6 +61,7 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
         "raw_dir": args.raw,
         "curated_dir": args.curated,
         "translator": args.translator,
+        "translator_options": dict(args.translator_options) or None,
         "batch_size": args.batch_size,
         "max_text_chars": args.max_text_chars,
         "apostrophe": args.apostrophe,

@@ -91,9 +91,10 @@ def clean_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
 
 
 @task(name="fingerprint", task_run_name="fingerprint-batch-{index}", **NO_RESULTS)
-def fingerprint_task(batch_path: str, index: int, config: FingerprintConfig) -> stages.FingerprintSummary:
+def fingerprint_task(batch_path: str, index: int, config: FingerprintConfig,
+                     translator_options: dict[str, Any] | None = None) -> stages.FingerprintSummary:
     """Language id, translation to English, shingles and MinHash for one batch."""
-    return stages.fingerprint_stage(batch_path, config)
+    return stages.fingerprint_stage(batch_path, config, translator_options)
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
@@ -240,6 +241,7 @@ def curate_flow(
     raw_dir: str = "raw",
     curated_dir: str = "curated",
     translator: str = DEFAULT_FINGERPRINT.backend,
+    translator_options: dict[str, Any] | None = None,
     batch_size: int = 2000,
     max_text_chars: int = 2_000_000,
     apostrophe: str = "straight",
@@ -270,6 +272,7 @@ def curate_flow(
     match_config = dataclasses.replace(TUNED_MATCH, num_perm=fp_config.num_perm)
     params = {
         "raw_dir": raw_dir, "curated_dir": curated_dir, "translator": translator,
+        "translator_options": translator_options or {},
         "batch_size": batch_size, "max_text_chars": max_text_chars,
         "typography": asdict(clean_config.typography), "strip_promos": strip_promos,
         "fingerprint": asdict(fp_config), "match": asdict(match_config),
@@ -286,6 +289,7 @@ def curate_flow(
 
     if not Path(raw_dir).is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir!r} does not exist")
+    stages.translator_for(translator, translator_options)  # fail fast: backend missing here
     with store.run_lock(layout, lock_wait_seconds, owner=f"run {run_id}"):
         t0 = time.perf_counter()
         found, recovered = discover_task(raw_dir, curated_dir)
@@ -340,7 +344,8 @@ def curate_flow(
             quarantine += c.quarantine
         t0 = time.perf_counter()
         fps = _map(fingerprint_task, [c.path for c in cleaned], use_pool,
-                   on_done=progress.span(40.0, 85.0, "fingerprint"), config=fp_config)
+                   on_done=progress.span(40.0, 85.0, "fingerprint"), config=fp_config,
+                   translator_options=translator_options)
         timed("fingerprint", t0)
         fp_paths = [f.path for f in fps if f.rows]
 

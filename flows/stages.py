@@ -253,9 +253,15 @@ def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
     return CleanSummary(path, out.num_rows, quarantine, dict(kinds), promos, shortcodes)
 
 
+def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:
+    """The backend ``name`` built with ``options``, one instance per process (lexicons and
+    dictionaries are loaded once). Raises `BackendUnavailable` with the reason."""
+    return _translator(name, tuple(sorted((options or {}).items())))
+
+
 @cache
-def _translator(name: str) -> Translator:
-    return get_translator(name)
+def _translator(name: str, options: tuple[tuple[str, Any], ...]) -> Translator:
+    return get_translator(name, **dict(options))
 
 
 @dataclass
@@ -267,12 +273,13 @@ class FingerprintSummary:
     langs: dict[str, int]
 
 
-def fingerprint_stage(batch_path: str, config: FingerprintConfig) -> FingerprintSummary:
+def fingerprint_stage(batch_path: str, config: FingerprintConfig,
+                      translator_options: dict[str, Any] | None = None) -> FingerprintSummary:
     """Language, translated shingles and MinHash for one cleaned batch (written next to it)."""
     table = pq.read_table(batch_path)
     texts = table.column("text").to_pylist()
     fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
-                           translator=_translator(config.backend))
+                           translator=translator_for(config.backend, translator_options))
     n, width = fp.signatures.shape if len(texts) else (0, config.num_perm)
     flat = pa.array(np.ascontiguousarray(fp.signatures, dtype=np.uint32).reshape(-1))
     table = (
