@@ -9,7 +9,10 @@ Order (each step logs what it changed as `Edit` entries):
 4. `strip_shortcodes`: content-bearing shortcodes unwrapped, media/ads removed.
 5. `strip_promos`: interstitial promos ("A (re) lire : …", "READ MORE: …") removed.
 6. `normalize_typography`: apostrophes, quotes and guillemet spacing by the policy.
-7. whitespace: trailing spaces dropped, runs of spaces folded, at most one blank line.
+7. whitespace: trailing spaces dropped, runs of spaces folded, at most one blank line (also
+   done first, so every step sees the spacing the output will have).
+8. `repair_encoding` once more (with the policy re-applied) when straightened quotes revealed
+   mojibake: cleaning clean text changes nothing.
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ def normalize_whitespace(text: str) -> str:
 def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:
     """Clean one article. Never raises on any string; cleaning clean text changes nothing."""
     edits: list[Edit] = []
+    # Whitespace first as well as last: every later step then sees the spacing the output will
+    # have (a tab after 'Ã' is not mojibake, the space it becomes is).
+    text = normalize_whitespace(text)
     text, e = repair_encoding(text)
     edits += e
     if "[" in text or "<" in text:
@@ -86,7 +92,18 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
         edits += e
     text, e = normalize_typography(text, config.typography)
     edits += e
-    return CleanResult(normalize_whitespace(text), edits)
+    text = normalize_whitespace(text)
+    # Straightened quotes can reveal mojibake ftfy could not see beside a curly one; repair,
+    # re-apply the policy, until nothing changes (rare: the fast path answers in microseconds).
+    for _ in range(3):
+        repaired, e = repair_encoding(text)
+        if repaired == text:
+            break
+        edits += e
+        text, e = normalize_typography(repaired, config.typography)
+        edits += e
+        text = normalize_whitespace(text)
+    return CleanResult(text, edits)
 
 
 def clean_batch(

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -54,6 +55,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 RAW_PREVIEW_CHARS = 4000
+
+#: Longest JSONL line read (bytes, decompressed): a longer line is quarantined, never held whole.
+MAX_LINE_BYTES = 64 << 20
+#: Largest whole-file input (json, csv, txt, html, xml), decompressed: beyond it the file is
+#: quarantined instead of read into memory (a gzip bomb, or a dump that should be JSONL).
+MAX_FILE_BYTES = 512 << 20
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+class TooLarge(ValueError):
+    """A file or line is larger than the reader accepts."""
 
 
 @dataclass(slots=True)
@@ -99,25 +113,48 @@ def format_of(name: str) -> str | None:
     return FORMATS.get(os.path.splitext(lower)[1])
 
 
+def open_nofollow(path: Path) -> io.BufferedReader:
+    """Open a file for reading in binary, refusing a symlink as the last path component."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    return os.fdopen(fd, "rb")
+
+
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes, read in chunks."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_nofollow(path) as fh:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
 
 
 def _open_binary(path: Path) -> io.BufferedIOBase:
-    fh = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
+    fh = open_nofollow(path)
     if path.name.lower().endswith(".gz"):
         return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
     return fh  # type: ignore[return-value]
 
 
-def _read_all(path: Path) -> bytes:
+def _read_all(path: Path, limit: int | None = None) -> bytes:
+    """The file's (decompressed) bytes; `TooLarge` beyond ``limit`` (default `MAX_FILE_BYTES`)."""
+    cap = MAX_FILE_BYTES if limit is None else limit
     with _open_binary(path) as fh:
-        return fh.read()
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise TooLarge(f"file larger than {cap:,} bytes once decompressed: not read into memory "
+                       "(split it, or use JSONL)")
+    return data
+
+
+def scrub_surrogates(value: str) -> tuple[str, int]:
+    """``value`` with lone UTF-16 surrogates (JSON ``"\\ud800"``) replaced by U+FFFD, and their count.
+
+    Lone surrogates cannot be encoded as UTF-8, so Parquet could not store them.
+    """
+    found = _SURROGATE.findall(value)
+    if not found:
+        return value, 0
+    return _SURROGATE.sub("\ufffd", value), len(found)
 
 
 def normalise_fields(obj: dict[str, Any]) -> dict[str, Any]:
@@ -142,8 +179,14 @@ def _record(obj: Any, index: int, edits: list[Edit]) -> RawRecord | BadRecord:
     if not isinstance(obj, dict):
         return BadRecord(index, f"record is a {type(obj).__name__}, not an object", _preview(obj))
     fields = normalise_fields(obj)
+    edits = list(edits)
+    for name, value in fields.items():
+        if isinstance(value, str):
+            fields[name], count = scrub_surrogates(value)
+            if count:
+                edits.append(Edit("encoding", f"{count} lone UTF-16 surrogate(s) in {name} replaced by U+FFFD"))
     key = fields.get("id")
-    return RawRecord(str(key) if key is not None else f"#{index}", index, fields, list(edits))
+    return RawRecord(str(key) if key is not None else f"#{index}", index, fields, edits)
 
 
 def _decode(data: bytes) -> tuple[str, list[Edit]]:
@@ -156,20 +199,57 @@ def _decode(data: bytes) -> tuple[str, list[Edit]]:
     return text, []
 
 
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes | str | None]]:
+    """(line index, line) for every non-blank line; ``None`` for a line over `MAX_LINE_BYTES`.
+
+    Lines are read one at a time with a length cap, so no line is ever held whole beyond the
+    cap. A UTF-16/32 file (byte-order mark) is decoded whole first, then split.
+    """
+    with _open_binary(path) as fh:
+        head = fh.peek(4)[:4] if hasattr(fh, "peek") else b""
+        if head.startswith(_UTF16_32_BOMS):
+            fh.close()
+            text, _ = decode_bytes(_read_all(path))
+            for index, line in enumerate(text.split("\n")):  # not splitlines: U+2028 may sit in a string
+                if line.strip():
+                    yield index, line.strip()
+            return
+        index = 0
+        while True:
+            line = fh.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                while True:  # skip the rest of the overlong line, a block at a time
+                    rest = fh.readline(1 << 20)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+                yield index, None
+            elif line.strip():
+                yield index, line.strip()
+            index += 1
+
+
 def read_jsonl(path: Path) -> Iterator[RawRecord | BadRecord]:
     """One JSON object per line; a malformed line is a `BadRecord` and reading goes on."""
-    with _open_binary(path) as fh:
-        for index, line in enumerate(fh):
-            stripped = line.strip()
-            if not stripped:
-                continue
-            text, edits = _decode(stripped)
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield BadRecord(index, f"malformed JSON on line {index + 1}: {exc.msg}", text[:RAW_PREVIEW_CHARS])
-                continue
-            yield _record(obj, index, edits)
+    for index, line in _jsonl_lines(path):
+        if line is None:
+            yield BadRecord(index, f"line {index + 1} is longer than {MAX_LINE_BYTES:,} bytes: not read")
+            continue
+        if isinstance(line, bytes):
+            text, edits = _decode(line)
+        else:
+            text, edits = line.lstrip("\ufeff"), [Edit("charset", "UTF-16/32 file decoded")]
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield BadRecord(index, f"malformed JSON on line {index + 1}: {exc.msg}", text[:RAW_PREVIEW_CHARS])
+            continue
+        except (ValueError, RecursionError) as exc:  # too deep, an integer of 5000 digits…
+            yield BadRecord(index, f"unreadable JSON on line {index + 1}: {type(exc).__name__}: "
+                                   f"{str(exc)[:200]}", text[:RAW_PREVIEW_CHARS])
+            continue
+        yield _record(obj, index, edits)
 
 
 def read_json(path: Path) -> Iterator[RawRecord | BadRecord]:
@@ -182,6 +262,9 @@ def read_json(path: Path) -> Iterator[RawRecord | BadRecord]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         yield BadRecord(-1, f"malformed JSON: {exc.msg} at line {exc.lineno}", text[:RAW_PREVIEW_CHARS])
+        return
+    except (ValueError, RecursionError) as exc:
+        yield BadRecord(-1, f"unreadable JSON: {type(exc).__name__}: {str(exc)[:200]}", text[:RAW_PREVIEW_CHARS])
         return
     if isinstance(doc, dict):
         for key in ("articles", "items", "data", "records", "posts", "results"):
@@ -217,15 +300,19 @@ def read_csv(path: Path) -> Iterator[RawRecord | BadRecord]:
 
 def read_parquet(path: Path) -> Iterator[RawRecord | BadRecord]:
     """A Parquet file, streamed in record batches."""
-    source: Any = path
-    if path.name.lower().endswith(".gz"):
-        source = io.BytesIO(_read_all(path))
-    pf = pq.ParquetFile(source)
-    index = 0
-    for batch in pf.iter_batches(batch_size=2048):
-        for row in batch.to_pylist():
-            yield _record(row, index, [])
-            index += 1
+    with open_nofollow(path) as fh:
+        source: Any = io.BytesIO(_read_all(path)) if path.name.lower().endswith(".gz") else fh
+        pf = pq.ParquetFile(source)
+        index = 0
+        for batch in pf.iter_batches(batch_size=2048):
+            for row in batch.to_pylist():
+                yield _record(row, index, [])
+                index += 1
+
+
+def _safe_name(path: Path) -> str:
+    """The file name as valid UTF-8 (undecodable bytes shown as ``\\xNN``)."""
+    return os.fsencode(path.name).decode("utf-8", "backslashreplace")
 
 
 def split_title(text: str) -> tuple[str | None, str]:
@@ -244,7 +331,7 @@ def read_txt(path: Path) -> Iterator[RawRecord | BadRecord]:
         yield BadRecord(-1, "empty file")
         return
     title, body = split_title(text)
-    yield RawRecord(path.name, 0, {"title": title, "text": body}, edits)
+    yield RawRecord(_safe_name(path), 0, {"title": title, "text": body}, edits)
 
 
 def read_html(path: Path) -> Iterator[RawRecord | BadRecord]:
@@ -255,7 +342,7 @@ def read_html(path: Path) -> Iterator[RawRecord | BadRecord]:
     if not text.strip():
         yield BadRecord(-1, "empty file")
         return
-    yield RawRecord(path.name, 0, {"title": html_title(text), "text": text}, edits)
+    yield RawRecord(_safe_name(path), 0, {"title": html_title(text), "text": text}, edits)
 
 
 def read_wxr(path: Path, skipped: dict[str, int]) -> Iterator[RawRecord | BadRecord]:
@@ -340,4 +427,7 @@ def parse_timestamp(value: Any) -> tuple[datetime | None, str | None]:
                 return None, f"unreadable published_at {s[:80]!r}"
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC), None
+    try:
+        return dt.astimezone(UTC), None
+    except (OverflowError, ValueError):  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        return None, f"published_at out of range {str(value)[:80]!r}"

@@ -8,11 +8,12 @@ Layout under ``curated/``::
     _staging/<run_id>/                                           a run's work in progress
     .lock                                                        held by the running job
 
-A run's Parquet files are written under ``_staging/`` and moved into place with ``os.replace``
-(atomic on one file system); the manifest is written last and is the commit record. Every part
-also carries its run's manifest in its Parquet key-value metadata, so a crash between the move
-and the manifest is completed by `recover` at the start of the next run (roll forward); staging
-left by a crash is removed.
+A run's Parquet files are written under ``_staging/``, fsynced and moved into place with
+``os.replace`` (atomic on one file system): the articles part first (the commit point), then the
+quarantine part, then the manifest. Every part also carries its run's manifest in its Parquet
+key-value metadata, so a crash after the commit point is completed by `recover` at the start of
+the next run (roll forward: staged quarantine moved, manifest written); a crash before it leaves
+the dataset as it was, and the staging it left is removed.
 """
 
 from __future__ import annotations
@@ -151,10 +152,14 @@ def run_id_of(part: Path) -> str:
 def recover(layout: Layout) -> list[str]:
     """Make the dataset consistent after a crash; returns what was done, one line per action.
 
-    - A part whose run has no manifest is completed: the manifest stored in its metadata is
-      written (roll forward), so its raw files are not read again.
-    - A quarantine part of a run that has neither manifest nor articles part is removed.
-    - Staging folders of dead runs are removed.
+    - A run whose articles part is in place but whose manifest is missing crashed after its
+      commit point: its staged quarantine part (if any) is moved into place and the manifest
+      stored in the part's metadata is written (roll forward), so its raw files are not read
+      again and none of its rows is lost or written twice.
+    - An articles part without a stored manifest, and a quarantine part whose run has neither
+      a manifest nor an articles part, are removed (they cannot come from `commit`); an
+      uncommitted articles part that cannot be read is moved to ``_corrupt/`` (kept, not read).
+    - Staging folders of dead runs and temporary manifest files are removed.
     Must be called under the run lock.
     """
     actions: list[str] = []
@@ -163,12 +168,28 @@ def recover(layout: Layout) -> list[str]:
         rid = run_id_of(part)
         if rid in committed:
             continue
-        meta = pq.read_schema(part).metadata or {}
+        try:
+            meta = pq.read_schema(part).metadata or {}
+        except (OSError, pa.ArrowException) as exc:  # unreadable: kept aside, out of the dataset
+            aside = layout.root / "_corrupt" / part.relative_to(layout.root)
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part, aside)
+            actions.append(f"moved unreadable {part.relative_to(layout.root)} to "
+                           f"{aside.relative_to(layout.root)}: {exc}")
+            continue
         manifest = meta.get(MANIFEST_KEY)
         if manifest is None:
             part.unlink()
             actions.append(f"removed {part.relative_to(layout.root)}: no manifest to complete it")
             continue
+        staged_q = layout.staging(rid) / "out" / "quarantine"
+        for src in sorted(staged_q.glob("part-*.parquet")) if staged_q.exists() else []:
+            dst = layout.quarantine / part.parent.name / src.name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_file(src)
+            os.replace(src, dst)
+            _fsync_dir(dst.parent)
+            actions.append(f"moved staged {dst.relative_to(layout.root)} into place")
         write_json_atomic(layout.runs / f"{rid}.json", {**json.loads(manifest), "recovered": True})
         committed.add(rid)
         actions.append(f"completed run {rid} from {part.relative_to(layout.root)}")
@@ -180,6 +201,10 @@ def recover(layout: Layout) -> list[str]:
         for stale in sorted(layout.staging_root.iterdir()):
             shutil.rmtree(stale, ignore_errors=True)
             actions.append(f"removed stale staging {stale.name}")
+    if layout.runs.exists():
+        for tmp in sorted(layout.runs.glob(".*.tmp")):
+            tmp.unlink(missing_ok=True)
+            actions.append(f"removed unfinished {tmp.relative_to(layout.root)}")
     return actions
 
 
@@ -231,18 +256,55 @@ def load_history(layout: Layout, num_perm: int) -> HistoryTable | None:
     )
 
 
+#: Environment variables of the crash-test hook (`fault_point`).
+PAUSE_AT_ENV, PAUSE_FILE_ENV = "CURATE_TEST_PAUSE_AT", "CURATE_TEST_PAUSE_FILE"
+#: The points of `commit` where the hook can stop a run, in order.
+FAULT_POINTS = ("staged", "articles-moved", "quarantine-moved", "manifest-written")
+
+
+def fault_point(name: str) -> None:
+    """Crash-test hook: pause here when ``CURATE_TEST_PAUSE_AT`` names this point.
+
+    When the variable equals ``name``, the process writes ``"<pid> <name>"`` to the file named
+    by ``CURATE_TEST_PAUSE_FILE`` and waits, holding the run lock, until that file is deleted
+    (then goes on) or the process is killed; a test uses it to SIGKILL a run at exactly this
+    point of the commit, or to hold the lock. Without the variable this does nothing.
+    """
+    if os.environ.get(PAUSE_AT_ENV) != name:
+        return
+    marker = Path(os.environ.get(PAUSE_FILE_ENV) or f"curate-paused-{os.getpid()}")
+    marker.write_text(f"{os.getpid()} {name}\n")
+    while marker.exists():
+        time.sleep(0.05)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifest: dict[str, Any]) -> None:
-    """Move staged files into place (quarantine first, articles last), then write the manifest.
+    """Move staged files into place (articles first, then quarantine), then write the manifest.
 
     ``staged`` pairs a file under the staging folder with its final path. Every move is an
-    atomic rename; the manifest, written last, commits the run.
+    atomic rename of an fsynced file. The move of the articles part is the commit point: before
+    it, ``curated/`` is untouched and `recover` discards the staging; after it, `recover`
+    finishes the job from the staging folder and the manifest stored in the part's metadata.
     """
-    ordered = sorted(staged, key=lambda pair: layout.articles in pair[1].parents)
+    ordered = sorted(staged, key=lambda pair: layout.articles not in pair[1].parents)
+    for src, _ in ordered:
+        _fsync_file(src)
+    fault_point("staged")
     for src, dst in ordered:
         dst.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, dst)
         _fsync_dir(dst.parent)
+        fault_point("articles-moved" if layout.articles in dst.parents else "quarantine-moved")
     write_json_atomic(layout.runs / f"{run_id}.json", manifest)
+    fault_point("manifest-written")
     shutil.rmtree(layout.staging(run_id), ignore_errors=True)
     with suppress(OSError):  # only when no other run's staging is there
         layout.staging_root.rmdir()
