@@ -34,9 +34,10 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/cleaning.py
+	$(BIN)/python benchmarks/promos.py
 	$(BIN)/python benchmarks/minhash.py
 	$(BIN)/python benchmarks/crosslingual.py
-	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/pipeline.py --sizes 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
