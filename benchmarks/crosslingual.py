@@ -15,7 +15,16 @@ F1 and the adjusted Rand index, overall and per language pair. Variants:
 Targets (issue 5): F1 >= 0.98 on full, >= 0.95 on condensed, precision >= 0.99,
 zero clusters in the distractor run.
 
+Columns ``cand unrel`` and ``cand true``: the share of unrelated document pairs (different
+``docid``, any languages) and of true pairs (same ``docid``, different languages) that share
+at least one LSH band, i.e. become candidates: the cost of matching (close to
+``new x history`` when ``cand unrel`` is high) and the recall ceiling of a single pair.
+
 Run: ``.venv/bin/python benchmarks/crosslingual.py [--sets newstest2013 ...] [--backend embedded]``
+``--baseline`` measures the configuration before issue 5/7's follow-up (no common words
+dropped, cross-lingual threshold 0.12, LSH at the verification threshold: 37 x 1);
+``--drop-common``, ``--xl-threshold``, ``--lsh-threshold``, ``--num-perm``, ``--bands-rows``
+override one value.
 ``--analyse`` also prints the exact (not MinHash) similarity of true pairs and of the most
 similar false pair, per language pair: the margins the thresholds are chosen from.
 """
@@ -23,6 +32,7 @@ similar false pair, per language pair: the margins the thresholds are chosen fro
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import html
 import itertools
 import random
@@ -44,8 +54,10 @@ from cleaners.fingerprint import (  # noqa: E402
     DEFAULT_FINGERPRINT,
     TUNED_MATCH,
     FingerprintConfig,
+    Fingerprints,
     fingerprint_batch,
 )
+from cleaners.lsh import band_keys  # noqa: E402
 from cleaners.translate import get_translator  # noqa: E402
 
 WMT = ROOT.parent / "shared" / "eval" / "wmt"
@@ -119,8 +131,9 @@ def run(
     fp_config: FingerprintConfig = DEFAULT_FINGERPRINT,
     match_config: MatchConfig = TUNED_MATCH,
     backend: str | None = None,
-) -> tuple[list[str], list[str], dict[str, float]]:
-    """Cluster ids and detected languages of ``docs`` after one fingerprint + match run."""
+) -> tuple[list[str], list[str], dict[str, float], Fingerprints]:
+    """Cluster ids, detected languages, timings and fingerprints of ``docs`` after one
+    fingerprint + match run."""
     texts = [d.text for d in docs]
     translator = get_translator(backend or fp_config.backend)
     t0 = time.perf_counter()
@@ -137,7 +150,35 @@ def run(
     )
     assignments = match(batch, None, match_config)
     t2 = time.perf_counter()
-    return [a.cluster_id for a in assignments], fp.langs, {"fingerprint_s": t1 - t0, "match_s": t2 - t1}
+    timing = {"fingerprint_s": t1 - t0, "match_s": t2 - t1}
+    return [a.cluster_id for a in assignments], fp.langs, timing, fp
+
+
+def candidate_rates(
+    signatures: np.ndarray, docids: Sequence[str], langs: Sequence[str], bands: int, rows: int
+) -> tuple[float, float]:
+    """``(unrelated, true)``: the share of unordered pairs with different ``docids`` (any
+    languages), and of pairs with the same docid in different languages, that share at least
+    one LSH band of ``bands x rows`` (candidates). Documents without shingles (all-max
+    signature) are left out, as `match` never proposes them. Dense ``n x n``: for benchmark
+    sizes only."""
+    keys = band_keys(np.asarray(signatures, np.uint32), bands, rows)
+    ok = ~(np.asarray(signatures) == np.iinfo(np.uint32).max).all(axis=1)
+    n = len(docids)
+    cand = np.zeros((n, n), bool)
+    for k in range(bands):
+        col = keys[:, k]
+        cand |= col[:, None] == col[None, :]
+    ids = np.asarray(docids)
+    lg = np.asarray(langs)
+    same = ids[:, None] == ids[None, :]
+    iu = np.triu_indices(n, 1)
+    valid = (ok[:, None] & ok[None, :])[iu]
+    c, sm = cand[iu][valid], same[iu][valid]
+    xl = (lg[:, None] != lg[None, :])[iu][valid]
+    unrel = float(c[~sm].mean()) if (~sm).any() else float("nan")
+    true = float(c[sm & xl].mean()) if (sm & xl).any() else float("nan")
+    return unrel, true
 
 
 def _comb2(x: np.ndarray | float) -> np.ndarray | float:
@@ -236,6 +277,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backend", default=None)
     ap.add_argument("--per-pair", action="store_true", help="print every language pair")
     ap.add_argument("--analyse", action="store_true")
+    ap.add_argument("--baseline", action="store_true", help="the configuration before this tuning")
+    ap.add_argument("--drop-common", type=int, default=None)
+    ap.add_argument("--num-perm", type=int, default=None)
+    ap.add_argument("--xl-threshold", type=float, default=None)
+    ap.add_argument("--lsh-threshold", type=float, default=None, help="0: the verification threshold")
+    ap.add_argument(
+        "--bands-rows", type=int, nargs=2, default=None, metavar=("B", "R"),
+        help="fixed LSH layout (256 1: nearly all pairs are candidates, to measure verification)",
+    )
     args = ap.parse_args(argv)
     if not args.wmt.is_dir():
         print(f"no WMT data at {args.wmt}: nothing to measure", file=sys.stderr)
@@ -244,12 +294,26 @@ def main(argv: list[str] | None = None) -> int:
     names = args.sets or sorted(sets)
     fp_config = DEFAULT_FINGERPRINT
     mc = TUNED_MATCH
+    if args.baseline:
+        fp_config = dataclasses.replace(fp_config, drop_common=0)
+        mc = dataclasses.replace(mc, cross_lingual_threshold=0.12, lsh_threshold=None)
+    if args.drop_common is not None:
+        fp_config = dataclasses.replace(fp_config, drop_common=args.drop_common)
+    if args.num_perm is not None:
+        fp_config = dataclasses.replace(fp_config, num_perm=args.num_perm)
+    if args.xl_threshold is not None:
+        mc = dataclasses.replace(mc, cross_lingual_threshold=args.xl_threshold)
+    if args.lsh_threshold is not None:
+        mc = dataclasses.replace(mc, lsh_threshold=args.lsh_threshold or None)
+    mc = dataclasses.replace(mc, num_perm=fp_config.num_perm)
+    if args.bands_rows is not None:
+        mc = dataclasses.replace(mc, bands=args.bands_rows[0], rows=args.bands_rows[1])
     print(
         f"backend={args.backend or fp_config.backend} num_perm={fp_config.num_perm} "
-        f"ngram={fp_config.ngram} threshold={mc.threshold} xl_threshold={mc.xl_threshold} "
+        f"ngram={fp_config.ngram} drop_common={fp_config.drop_common} threshold={mc.threshold} xl_threshold={mc.xl_threshold} "
         f"verify={mc.verify} bands,rows={mc.lsh_params()}"
     )
-    header = f"{'set':22} {'variant':11} {'pair':7} {'docs':>5} {'P':>6} {'R':>6} {'F1':>6} {'ARI':>6} {'clusters':>8} {'fp s':>6}"
+    header = f"{'set':22} {'variant':11} {'pair':7} {'docs':>5} {'P':>6} {'R':>6} {'F1':>6} {'ARI':>6} {'clusters':>8} {'fp s':>6} {'cand unrel':>10} {'cand true':>9}"
     print(header)
     print("-" * len(header))
     for name in names:
@@ -259,7 +323,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.analyse:
                 print(f"# {name} {variant}")
                 analyse(docs, fp_config, args.backend)
-            pred, langs, timing = run(docs, fp_config, mc, args.backend)
+            pred, langs, timing, fp = run(docs, fp_config, mc, args.backend)
+            unrel, true = candidate_rates(
+                fp.signatures, [d.docid for d in docs], langs, *mc.lsh_params()
+            )
             wrong_lang = sum(1 for d, lg in zip(docs, langs, strict=True) if d.lang != lg)
             ev = evaluate(docs, pred)
             pairs: dict = ev["pairs"]  # type: ignore[assignment]
@@ -269,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
                 label = "all" if key == ("all", "all") else "-".join(key)
                 extra = (
                     f"{ev['ari']:6.3f} {ev['clusters']:8d} {timing['fingerprint_s']:6.2f}"
+                    f" {unrel:10.4f} {true:9.3f}"
                     if key == ("all", "all")
                     else ""
                 )

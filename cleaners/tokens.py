@@ -131,3 +131,31 @@ def american_spelling(tokens: Iterable[str]) -> list[str]:
     """
     table = _spelling_table()
     return [table.get(t, t) for t in tokens]
+
+
+@lru_cache(maxsize=1)
+def _common_ranked() -> tuple[str, ...]:
+    path = resources.files("cleaners").joinpath("data", "lexicon", "_en_common.txt.gz")
+    if not path.is_file():
+        return ()
+    lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    return tuple(w for w in lines if w and not w.startswith("#"))
+
+
+@lru_cache(maxsize=16)
+def common_english(k: int) -> frozenset[str]:
+    """The ``k`` most frequent English content lemmas (folded, American spelling, as
+    `american_spelling` writes them), from ``cleaners/data/lexicon/_en_common.txt.gz``
+    (built by ``scripts/build_lexicon.py --common-only`` from wordfreq).
+
+    Guarantees: ``common_english(k) <= common_english(k + 1)``; never holds a number, a
+    one-letter word or an English stop word (those are handled elsewhere); empty for
+    ``k <= 0``; at most as many words as the shipped list holds. Raises FileNotFoundError
+    when ``k > 0`` and the list is not installed (fingerprints would silently change).
+    """
+    if k <= 0:
+        return frozenset()
+    ranked = _common_ranked()
+    if not ranked:
+        raise FileNotFoundError("cleaners/data/lexicon/_en_common.txt.gz is missing or empty")
+    return frozenset(ranked[:k])

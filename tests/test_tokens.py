@@ -74,3 +74,38 @@ def test_american_spelling_table() -> None:
     out = american_spelling(toks)
     assert out == ["organization", "labor", "center", "analyze", "four", "president", "2012"]
     assert american_spelling(out) == out
+
+
+def test_common_english_is_ranked_content_words() -> None:
+    from cleaners.tokens import american_spelling, common_english
+
+    top, more = common_english(300), common_english(1000)
+    assert len(top) == 300 and len(more) == 1000 and top < more
+    assert common_english(0) == frozenset()
+    assert {"people", "government", "company"} <= top
+    stop = stopwords("en")
+    assert not (more & stop)
+    assert not any(w.isdigit() or len(w) < 2 for w in more)
+    # folded lemmas in American spelling, as the fingerprint sees them
+    assert all(w == fold(w) for w in more)
+    assert american_spelling(sorted(more)) == sorted(more)
+    # names and rarer content words are not common
+    assert not {"obama", "merkel", "nato", "parliament", "cancer"} & top
+
+
+def test_shipped_common_list_is_what_the_build_script_writes() -> None:
+    """The shipped ranked list is reproducible from wordfreq (build-time extra)."""
+    import importlib.util
+    from pathlib import Path
+
+    import pytest
+
+    pytest.importorskip("wordfreq", reason="wordfreq (the lexicon extra) is not installed")
+    from cleaners.tokens import _common_ranked
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_lexicon.py"
+    spec = importlib.util.spec_from_file_location("build_lexicon", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert list(_common_ranked()) == mod.common_english()
