@@ -21,6 +21,11 @@ drawn from a Zipf(1.0) vocabulary of 50,000 words, so unrelated documents share 
 words as real same-topic news do (median pair Jaccard about 0.07, heavier than the real
 fingerprint's after stop-word removal); a tenth of the new documents are edited copies of
 history documents (their true duplicates).
+
+Fourth table: what `match` itself allocates per history document (tracemalloc peak during
+the call, NumPy arrays included, above the inputs), with the flow's tuned config, random
+signatures (no candidates: the fixed cost of holding a history), 32-hex-char ids.
+`benchmarks/pipeline.py --matcher` measures the same as process RSS, inputs included.
 """
 
 from __future__ import annotations
@@ -237,6 +242,60 @@ def match_table(n_new: int, n_hist: int, num_perm: int = 256) -> None:
         )
 
 
+def matcher_memory_table(sizes: list[int], n_new: int = 2000) -> None:
+    from cleaners.fingerprint import TUNED_MATCH
+
+    cfg = TUNED_MATCH
+    bands, rows = cfg.lsh_params()
+    print(
+        f"\nmatch() allocations: history of N random documents + {n_new} new, "
+        f"num_perm {cfg.num_perm}, {bands} x {rows} bands (TUNED_MATCH)\n"
+    )
+    print("| history docs | inputs B/doc | match peak MiB | match peak B/doc | seconds |")
+    print("|---:|---:|---:|---:|---:|")
+    points = []
+    for m in sizes:
+        rng = np.random.default_rng(0)
+        hid = [xxhash.xxh3_128_hexdigest(f"h{i}".encode()) for i in range(m)]
+        hist = History(
+            doc_ids=hid,
+            langs=[("en", "fr", "de", "es")[i % 4] for i in range(m)],
+            signatures=rng.integers(0, 2**32, (m, cfg.num_perm), dtype=np.uint32),
+            text_hashes=[xxhash.xxh3_128_hexdigest(f"t{i}".encode()) for i in range(m)],
+            cluster_ids=list(hid),
+            is_canonical=np.ones(m, bool),
+            n_features=rng.integers(50, 400, m).astype(np.int64),
+        )
+        new = DocBatch(
+            doc_ids=[xxhash.xxh3_128_hexdigest(f"n{i}".encode()) for i in range(n_new)],
+            langs=["en"] * n_new,
+            signatures=rng.integers(0, 2**32, (n_new, cfg.num_perm), dtype=np.uint32),
+            text_hashes=[xxhash.xxh3_128_hexdigest(f"u{i}".encode()) for i in range(n_new)],
+            lengths=rng.integers(500, 5000, n_new),
+            published_at=np.full(n_new, np.nan),
+            n_features=rng.integers(50, 400, n_new).astype(np.int64),
+        )
+        inputs = (
+            hist.signatures.nbytes
+            + sum(sys.getsizeof(x) + 8 for x in hid)
+            + sum(sys.getsizeof(x) + 8 for x in hist.text_hashes)
+            + 16 * m  # langs and cluster_ids list slots (strings shared)
+            + hist.is_canonical.nbytes
+            + (hist.n_features.nbytes if hist.n_features is not None else 0)
+        )
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        match(new, hist, cfg)
+        dt = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        points.append((m, peak))
+        print(f"| {m:,} | {inputs / m:,.0f} | {peak / 2**20:,.1f} | {peak / m:,.0f} | {dt:.2f} |")
+    if len(points) >= 2:
+        (m1, p1), (m2, p2) = points[0], points[-1]
+        print(f"\nMarginal: {(p2 - p1) / (m2 - m1):,.0f} B per history document above the inputs.")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=2000)
@@ -244,6 +303,8 @@ def main() -> None:
     ap.add_argument("--index-docs", type=int, default=100_000)
     ap.add_argument("--match-new", type=int, default=1000)
     ap.add_argument("--match-history", type=int, default=20_000)
+    ap.add_argument("--matcher-history", type=int, nargs="*", default=[20_000, 100_000],
+                    help="history sizes of the match() allocation table (none: skip it)")
     args = ap.parse_args()
     shingles, source = load_corpus(args.docs)
     print(f"MinHash throughput. Corpus: {source}")
@@ -252,6 +313,8 @@ def main() -> None:
         memory_table(args.index_docs)
     if args.match_new > 0:  # --match-new 0 skips the match table
         match_table(args.match_new, args.match_history)
+    if args.matcher_history:
+        matcher_memory_table(args.matcher_history)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ How (all guarantees hold whatever the LSH parameters):
    equals that of a document already seen (history, or a new document ranked before it)
    joins that document's cluster without verification: it is the same text as a member
    that was verified when it joined (or as the canonical itself).
-2. **Candidates**: LSH over the band keys of history + new signatures (`cleaners.lsh`).
+2. **Candidates**: LSH over the band keys of history + new signatures (`cleaners.lsh`):
+   a new document and another document are candidates when they share a band key. With
+   the default in-memory index only the new documents are indexed and the history is
+   streamed through it in chunks (same pairs, no per-history-document index memory).
 3. **Verification against the canonical**: a candidate only proposes its *cluster*; the
    new document is compared with that cluster's canonical (MinHash Jaccard, or estimated
    containment when ``MatchConfig.verify == "containment"``) and joins it only if the
@@ -25,6 +28,13 @@ How (all guarantees hold whatever the LSH parameters):
    becomes the canonical of a new cluster whose ``cluster_id`` is its own ``doc_id``.
    So there is exactly one canonical per cluster and a unique document is its own cluster.
 
+Memory: beyond its inputs, `match` holds per history document about 8 bytes of cluster
+number, 4 of language code and one dict entry per history cluster (while numbering them);
+band keys exist only for the new documents and for one chunk of the history at a time,
+and candidate verification works on chunks of candidate pairs (a low-byte copy of the
+canonicals it touches, a quarter of their signatures, while verifying). No signature,
+id or hash list is copied or concatenated.
+
 ``dup_kind`` is ``"exact"`` when the text hash equals the canonical's, ``"near"`` when the
 language is the canonical's, ``"cross_lingual"`` otherwise; ``None`` for canonicals.
 """
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -41,6 +52,9 @@ from cleaners.lsh import BandIndex, BandStore, band_keys, optimal_bands_rows
 from cleaners.minhash import MAX_HASH, containment_estimate, jaccard_estimate
 
 DupKind = Literal["exact", "near", "cross_lingual"]
+
+#: Rows (signatures, or candidate pairs) processed at a time by the vectorised steps.
+VERIFY_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -249,22 +263,157 @@ def _validate(new: DocBatch, hist: History, config: MatchConfig) -> None:
         raise ValueError("verify='containment' needs n_features on DocBatch and History")
 
 
-def _history_canonicals(hist: History) -> dict[str, int]:
-    """cluster_id -> position of its canonical; raises unless exactly one per cluster."""
-    canon: dict[str, int] = {}
-    flags = np.asarray(hist.is_canonical, dtype=bool)
-    for pos in np.flatnonzero(flags).tolist():
+def _nonempty(sig: np.ndarray) -> np.ndarray:
+    """Boolean mask of the rows that are not all ``MAX_HASH`` (documents with shingles),
+    computed `VERIFY_CHUNK` rows at a time (no full-size temporary)."""
+    out = np.empty(sig.shape[0], dtype=bool)
+    for lo in range(0, sig.shape[0], VERIFY_CHUNK):
+        out[lo : lo + VERIFY_CHUNK] = (sig[lo : lo + VERIFY_CHUNK] != MAX_HASH).any(axis=1)
+    return out
+
+
+def _fill_keys(sig: np.ndarray, keep: np.ndarray, bands: int, rows: int, out: np.ndarray) -> None:
+    """Band keys of the rows of ``sig`` where ``keep`` is true, in order, into ``out``
+    (``(keep.sum(), bands)``), one chunk of rows at a time (no copy of the whole selection)."""
+    j = 0
+    for lo in range(0, sig.shape[0], VERIFY_CHUNK):
+        sel = keep[lo : lo + VERIFY_CHUNK]
+        k = int(np.count_nonzero(sel))
+        if k:
+            band_keys(sig[lo : lo + VERIFY_CHUNK][sel], bands, rows, out=out[j : j + k])
+            j += k
+
+
+def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending (a sort, not NumPy's hash-based ``unique``, which is
+    slow on the many small arrays of the verification loop)."""
+    out = np.sort(values)
+    if out.size > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
+
+
+def _new_keys(new_sigs: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows of the non-empty new documents, their band keys laid out as (bands, k).T)``."""
+    new_ok = _nonempty(new_sigs)
+    npos = np.flatnonzero(new_ok)
+    kt = np.empty((bands, npos.size), dtype=np.uint64)
+    _fill_keys(new_sigs, new_ok, bands, rows, kt.T)
+    return npos, kt.T
+
+
+def _candidate_pairs(
+    index: BandStore,
+    hist: History,
+    new: DocBatch,
+    hist_sigs: np.ndarray,
+    new_sigs: np.ndarray,
+    bands: int,
+    rows: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(new row, candidate position) pairs, self-pairs excluded, sorted by both.
+
+    A candidate position is ``0..m-1`` for a history row and ``m + i`` for new row ``i``;
+    a pair is a candidate when the two non-empty documents share a band key. Band keys are
+    computed `VERIFY_CHUNK` rows at a time (never the whole history at once, no copy of
+    the signatures).
+
+    With the default fresh in-memory `BandIndex`, only the new documents are indexed and
+    the history is streamed through it chunk by chunk (a shared band is symmetric, so the
+    pairs are the same as indexing everything): memory is O(new documents x bands),
+    nothing per history document. Any other `BandStore` (a shared index, e.g. Redis, or
+    a `BandIndex` already holding documents) receives every non-empty document (history
+    then new, in chunks) and is queried with the new ones; the ids it answers are mapped
+    back to positions (ids this call does not know, e.g. from a shared index, are ignored).
+    """
+    m = len(hist)
+    npos, new_keys = _new_keys(new_sigs, bands, rows)
+    empty = np.empty(0, np.int64), np.empty(0, np.int64)
+    if isinstance(index, BandIndex) and len(index) == 0:
+        index.add([new.doc_ids[p] for p in npos.tolist()], new_keys)
+        if npos.size == 0:
+            return empty
+        q_parts: list[np.ndarray] = []
+        c_parts: list[np.ndarray] = []
+        buf = np.empty((VERIFY_CHUNK, bands), dtype=np.uint64)
+        for lo in range(0, m, VERIFY_CHUNK):
+            chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
+            keep = np.flatnonzero((chunk != MAX_HASH).any(axis=1))
+            if keep.size == 0:
+                continue
+            keys = band_keys(chunk[keep], bands, rows, out=buf[: keep.size])
+            hit_row, hit_new = index.query_positions(keys)
+            if hit_row.size:
+                q_parts.append(npos[hit_new])
+                c_parts.append(lo + keep[hit_row])
+        hit_row, hit_new = index.query_positions(new_keys)
+        q_parts.append(npos[hit_row])
+        c_parts.append(m + npos[hit_new])
+        q, c = np.concatenate(q_parts), np.concatenate(c_parts)
+    else:
+        for lo in range(0, m, VERIFY_CHUNK):
+            chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
+            keep = np.flatnonzero((chunk != MAX_HASH).any(axis=1))
+            if keep.size:
+                index.add(
+                    [hist.doc_ids[lo + p] for p in keep.tolist()],
+                    band_keys(chunk[keep], bands, rows),
+                )
+        index.add([new.doc_ids[p] for p in npos.tolist()], new_keys)
+        if npos.size == 0:
+            return empty
+        found = index.query(new_keys)
+        wanted: set[str] = set().union(*found)
+        position: dict[str, int] = {}  # only the ids returned (not a dict of the history)
+        for p, doc_id in enumerate(hist.doc_ids):
+            if doc_id in wanted:
+                position[doc_id] = p
+        for p, doc_id in enumerate(new.doc_ids):
+            if doc_id in wanted:
+                position[doc_id] = m + p
+        q_list: list[int] = []
+        c_list: list[int] = []
+        for r, ids_found in enumerate(found):
+            me = int(npos[r])
+            for doc_id in ids_found:
+                p = position.get(doc_id)
+                if p is not None:
+                    q_list.append(me)
+                    c_list.append(p)
+        q, c = np.array(q_list, dtype=np.int64), np.array(c_list, dtype=np.int64)
+    span = m + len(new)
+    code = q * span + c  # one int64 sort instead of a lexsort of two keys
+    del q, c
+    code = code[code % span != code // span + m]  # no self-pairs
+    code.sort()
+    return code // span, code % span
+
+
+def _history_clusters(hist: History) -> tuple[np.ndarray, np.ndarray]:
+    """``(cluster number of every history row, canonical row of every cluster number)``.
+
+    Clusters are numbered in the row order of their canonicals; the only Python structure
+    is one dict from cluster id to number (no list, set or second dict of the history).
+    Raises ``ValueError`` unless every cluster has exactly one canonical row.
+    """
+    canon_rows = np.flatnonzero(np.asarray(hist.is_canonical, dtype=bool))
+    number: dict[str, int] = {}
+    for pos in canon_rows.tolist():
         cid = hist.cluster_ids[pos]
-        if cid in canon:
+        if cid in number:
             raise ValueError(f"history cluster {cid!r} has more than one canonical")
-        canon[cid] = pos
-    missing = set(hist.cluster_ids).difference(canon)
-    if missing:
+        number[cid] = len(number)
+    codes = np.fromiter(
+        (number.get(cid, -1) for cid in hist.cluster_ids), dtype=np.int64, count=len(hist)
+    )
+    del number
+    if (codes < 0).any():
+        missing = {hist.cluster_ids[p] for p in np.flatnonzero(codes < 0).tolist()}
         raise ValueError(
             f"{len(missing)} history clusters have no canonical row (load whole clusters), "
             f"e.g. {min(missing)!r}"
         )
-    return canon
+    return codes, canon_rows
 
 
 def priority_order(
@@ -280,50 +429,6 @@ def priority_order(
     pub = np.asarray(published_at, dtype=np.float64)
     pub = np.where(np.isnan(pub), np.inf, pub)
     return np.lexsort((id_rank, pub, -np.asarray(lengths, dtype=np.float64)))
-
-
-def _candidate_pairs(
-    index: BandStore,
-    nonempty: np.ndarray,
-    sigs: np.ndarray,
-    ids: list[str],
-    m: int,
-    bands: int,
-    rows: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(new position, candidate position) pairs, self-pairs excluded, sorted by both.
-
-    Every non-empty document (history then new) goes into ``index``; the new ones are
-    queried. The in-memory `BandIndex` answers with positions (no strings); any other
-    `BandStore` answers with ids, mapped back to positions (ids this call does not know,
-    e.g. from a shared index, are ignored).
-    """
-    keys = band_keys(sigs[nonempty], bands, rows)
-    already = len(index) if isinstance(index, BandIndex) else -1
-    index.add([ids[p] for p in nonempty.tolist()], keys)
-    first_new = int(np.searchsorted(nonempty, m))
-    new_keys = keys[first_new:]
-    if new_keys.shape[0] == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    if isinstance(index, BandIndex) and already == 0:
-        rows_hit, hits = index.query_positions(new_keys)
-        q, c = nonempty[first_new + rows_hit], nonempty[hits]
-    else:
-        position = {doc_id: p for p, doc_id in enumerate(ids)}
-        q_list: list[int] = []
-        c_list: list[int] = []
-        for r, found in enumerate(index.query(new_keys)):
-            me = int(nonempty[first_new + r])
-            for doc_id in found:
-                p = position.get(doc_id)
-                if p is not None:
-                    q_list.append(me)
-                    c_list.append(p)
-        q, c = np.array(q_list, dtype=np.int64), np.array(c_list, dtype=np.int64)
-    keep = q != c
-    q, c = q[keep], c[keep]
-    order = np.lexsort((c, q))
-    return q[order], c[order]
 
 
 def match(
@@ -357,65 +462,153 @@ def match(
     if n == 0:
         return []
 
-    # Everything indexed by position: history 0..m-1, then new m..m+n-1.
-    sigs = np.concatenate(
-        [np.asarray(hist.signatures, np.uint32), np.asarray(new.signatures, np.uint32)]
-    )
-    langs = list(hist.langs) + list(new.langs)
-    hashes = list(hist.text_hashes) + list(new.text_hashes)
-    ids = list(hist.doc_ids) + list(new.doc_ids)
-    sizes: np.ndarray | None = None
+    # Positions: history 0..m-1, then new m..m+n-1. The two sides stay in their own arrays
+    # (no concatenated copy of the signatures, ids or hashes).
+    hist_sigs = np.asarray(hist.signatures, np.uint32)
+    new_sigs = np.asarray(new.signatures, np.uint32)
+    hist_sizes: np.ndarray | None = None
+    new_sizes: np.ndarray | None = None
     if config.verify == "containment":
         assert new.n_features is not None
-        hist_sizes = hist.n_features if hist.n_features is not None else np.empty(0)
-        sizes = np.concatenate(
-            [np.asarray(hist_sizes, np.float64), np.asarray(new.n_features, np.float64)]
-        )
+        hist_sizes = np.asarray(hist.n_features if hist.n_features is not None else np.empty(0))
+        new_sizes = np.asarray(new.n_features)
+
+    def doc_id(pos: int) -> str:
+        return hist.doc_ids[pos] if pos < m else new.doc_ids[pos - m]
+
+    def text_hash(pos: int) -> str:
+        return hist.text_hashes[pos] if pos < m else new.text_hashes[pos - m]
 
     # Cluster state: cluster number per position (-1: not yet assigned), canonical per cluster.
-    hist_canon = _history_canonicals(hist)
+    hist_codes, hist_canon = _history_clusters(hist)
+    n_clusters = hist_canon.size
     cluster_of = np.full(m + n, -1, dtype=np.int64)
-    canon_arr = np.full(len(hist_canon) + n, -1, dtype=np.int64)
-    cluster_name: list[str] = list(hist_canon)
-    canon_arr[: len(hist_canon)] = list(hist_canon.values())
-    n_clusters = len(hist_canon)
-    number = {cid: k for k, cid in enumerate(cluster_name)}
-    cluster_of[:m] = [number[cid] for cid in hist.cluster_ids]
+    cluster_of[:m] = hist_codes
+    del hist_codes
+    canon_arr = np.full(n_clusters + n, -1, dtype=np.int64)
+    canon_arr[:n_clusters] = hist_canon
+    n_hist_clusters = n_clusters
 
-    # First holder of each text hash: history canonicals first, then any history row.
+    def cluster_name(c: int) -> str:
+        canon = int(canon_arr[c])
+        return hist.cluster_ids[canon] if canon < m else new.doc_ids[canon - m]
+
+    # First holder of each new text hash: history canonicals first, then any history row
+    # (only the hashes of this batch are kept, not a dict of the whole history).
+    wanted = set(new.text_hashes)
     first_by_hash: dict[str, int] = {}
-    for pos in canon_arr[:n_clusters].tolist():
-        first_by_hash.setdefault(hashes[pos], pos)
-    for pos in range(m):
-        first_by_hash.setdefault(hashes[pos], pos)
+    for pos in hist_canon.tolist():
+        h = hist.text_hashes[pos]
+        if h in wanted:
+            first_by_hash.setdefault(h, pos)
+    for pos, h in enumerate(hist.text_hashes):
+        if h in wanted:
+            first_by_hash.setdefault(h, pos)
+    del wanted
 
     # LSH candidates of every new document (documents with no shingles are only exact-matched).
     bands, rows = config.lsh_params()
     stats.bands, stats.rows = bands, rows
-    nonempty = np.flatnonzero(~np.all(sigs == MAX_HASH, axis=1))
-    q_pos, c_pos = _candidate_pairs(index_factory(), nonempty, sigs, ids, m, bands, rows)
-    stats.candidate_pairs = int(q_pos.size)
-    slice_lo = np.searchsorted(q_pos, np.arange(m, m + n), side="left")
-    slice_hi = np.searchsorted(q_pos, np.arange(m, m + n), side="right")
+    q_new, c_pos = _candidate_pairs(index_factory(), hist, new, hist_sigs, new_sigs, bands, rows)
+    stats.candidate_pairs = int(q_new.size)
+    doc_range = np.arange(n)
+    slice_lo = np.searchsorted(q_new, doc_range, side="left")
+    slice_hi = np.searchsorted(q_new, doc_range, side="right")
 
     lang_number: dict[str, int] = {}
-    lang_arr = np.array([lang_number.setdefault(lang, len(lang_number)) for lang in langs])
+    lang_arr = np.fromiter(
+        (lang_number.setdefault(lang, len(lang_number)) for lang in chain(hist.langs, new.langs)),
+        dtype=np.int32,
+        count=m + n,
+    )
 
-    # Low byte of every slot: slots equal in full are equal here, so the similarity
-    # estimated on these bytes is never below the full one (containment grows with the
-    # Jaccard estimate): a candidate rejected on them would be rejected in full. A quarter of
-    # the memory traffic for the (many) candidates that fail.
-    low8 = sigs.astype(np.uint8)
+    def rows_at(pos: np.ndarray) -> np.ndarray:
+        """Signature rows of positions (history or new), gathered."""
+        if pos.size and int(pos.min()) >= m:
+            return new_sigs[pos - m]
+        if pos.size == 0 or int(pos.max()) < m:
+            return hist_sigs[pos]
+        out = np.empty((pos.size, hist_sigs.shape[1]), dtype=np.uint32)
+        h = pos < m
+        out[h] = hist_sigs[pos[h]]
+        out[~h] = new_sigs[pos[~h] - m]
+        return out
 
-    def similarity(pos: int, others: np.ndarray, sig: np.ndarray = sigs) -> np.ndarray:
-        if sizes is None:
-            return jaccard_estimate(sig[others], sig[pos])
-        return containment_estimate(sig[others], sig[pos], sizes[others], sizes[pos])
+    def sizes_at(pos: np.ndarray) -> np.ndarray:
+        """Set sizes (``n_features``) of positions, as float64."""
+        assert hist_sizes is not None and new_sizes is not None
+        out = np.empty(pos.size, dtype=np.float64)
+        h = pos < m
+        out[h] = hist_sizes[pos[h]]
+        out[~h] = new_sizes[pos[~h] - m]
+        return out
+
+    def similarity(canons: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Similarity of each canonical position with the new row at the same index."""
+        out = np.empty(canons.size, dtype=np.float64)
+        for lo in range(0, canons.size, VERIFY_CHUNK):
+            a = rows_at(canons[lo : lo + VERIFY_CHUNK])
+            b = new_sigs[docs[lo : lo + VERIFY_CHUNK]]
+            if hist_sizes is None:
+                out[lo : lo + VERIFY_CHUNK] = jaccard_estimate(a, b)
+            else:
+                out[lo : lo + VERIFY_CHUNK] = containment_estimate(
+                    a, b, sizes_at(canons[lo : lo + VERIFY_CHUNK]),
+                    sizes_at(m + docs[lo : lo + VERIFY_CHUNK]),
+                )
+        return out
+
+    def verify_history(docs: np.ndarray, canons: np.ndarray) -> np.ndarray:
+        """Similarity of each (new row, history canonical) pair, vectorised in chunks;
+        -1.0 where it is certainly below the pair's threshold.
+
+        The low byte of every slot is compared first (slots equal in full are equal there,
+        so that estimate is never below the full one, and containment grows with it): a
+        pair rejected on it would be rejected in full. Only the canonicals present get a
+        low-byte copy (a quarter of their signature, only while verifying).
+        """
+        out = np.full(docs.size, -1.0)
+        if docs.size == 0:
+            return out
+        touched = np.zeros(m, dtype=bool)
+        touched[canons] = True
+        rows8 = np.flatnonzero(touched)
+        del touched
+        hist8 = np.empty((rows8.size, hist_sigs.shape[1]), dtype=np.uint8)
+        for lo in range(0, rows8.size, VERIFY_CHUNK):
+            hist8[lo : lo + VERIFY_CHUNK] = hist_sigs[rows8[lo : lo + VERIFY_CHUNK]].astype(np.uint8)
+        new8 = new_sigs.astype(np.uint8)
+        for lo in range(0, docs.size, VERIFY_CHUNK):
+            c, d = canons[lo : lo + VERIFY_CHUNK], docs[lo : lo + VERIFY_CHUNK]
+            need = np.where(lang_arr[c] == lang_arr[m + d], config.threshold, config.xl_threshold)
+            a8, b8 = hist8[np.searchsorted(rows8, c)], new8[d]
+            if hist_sizes is None:
+                bound = jaccard_estimate(a8, b8)
+            else:
+                bound = containment_estimate(a8, b8, sizes_at(c), sizes_at(m + d))
+            ok = np.flatnonzero(bound >= need)
+            if ok.size:
+                out[lo + ok] = similarity(c[ok], d[ok])
+        return out
+
+    # Verification against the history clusters, vectorised over every (new document,
+    # history cluster) pair proposed by a history candidate: those clusters do not depend
+    # on the order in which the new documents are placed.
+    from_hist = c_pos < m
+    span = max(n_hist_clusters, 1)
+    pair_code = _sorted_distinct(q_new[from_hist] * span + cluster_of[c_pos[from_hist]])
+    del from_hist
+    h_doc, h_cluster = pair_code // span, pair_code % span  # sorted by document, then cluster
+    del pair_code
+    h_sim = verify_history(h_doc, canon_arr[h_cluster])
+    h_lo = np.searchsorted(h_doc, doc_range, side="left")
+    h_hi = np.searchsorted(h_doc, doc_range, side="right")
+    del h_doc, doc_range
 
     def kind(pos: int, canon: int) -> DupKind:
-        if hashes[pos] == hashes[canon]:
+        if text_hash(pos) == text_hash(canon):
             return "exact"
-        return "near" if langs[pos] == langs[canon] else "cross_lingual"
+        return "near" if lang_arr[pos] == lang_arr[canon] else "cross_lingual"
 
     def count(k: DupKind, canon: int) -> None:
         stats.exact += k == "exact"
@@ -426,23 +619,34 @@ def match(
     out: list[Assignment | None] = [None] * n
     for i in priority_order(new.lengths, new.published_at, new.doc_ids).tolist():
         pos = m + i
-        holder = first_by_hash.get(hashes[pos])
+        holder = first_by_hash.get(new.text_hashes[i])
         if holder is not None:
             # Exact copy of a document already placed: same cluster, no verification needed.
             c = int(cluster_of[holder])
             canon = int(canon_arr[c])
             cluster_of[pos] = c
             k = kind(pos, canon)
-            sim = 1.0 if k == "exact" else float(similarity(pos, np.array([canon]))[0])
-            out[i] = Assignment(cluster_name[c], False, ids[canon], sim, k)
+            sim = 1.0 if k == "exact" else float(similarity(np.array([canon]), np.array([i]))[0])
+            out[i] = Assignment(cluster_name(c), False, doc_id(canon), sim, k)
             count(k, canon)
             continue
-        first_by_hash[hashes[pos]] = pos
-        # Clusters proposed by the candidates already placed, verified against their canonical.
-        proposed = cluster_of[c_pos[slice_lo[i] : slice_hi[i]]]
-        clusters = np.sort(proposed[proposed >= 0])  # distinct clusters, ascending
-        if clusters.size > 1:
-            clusters = clusters[np.concatenate(([True], clusters[1:] != clusters[:-1]))]
+        first_by_hash[new.text_hashes[i]] = pos
+        # Clusters proposed by the candidates already placed, verified against their canonical:
+        # the history ones were verified above; those proposed only by new documents now.
+        clusters = h_cluster[h_lo[i] : h_hi[i]]
+        sims = h_sim[h_lo[i] : h_hi[i]]
+        cands = c_pos[slice_lo[i] : slice_hi[i]]  # ascending: new documents last
+        cands = cands[int(np.searchsorted(cands, m)) :]
+        if cands.size:
+            extra = _sorted_distinct(cluster_of[cands])
+            extra = extra[extra >= 0]
+            if extra.size and clusters.size:  # drop the clusters already verified above
+                at = np.minimum(np.searchsorted(clusters, extra), clusters.size - 1)
+                extra = extra[clusters[at] != extra]
+            if extra.size:
+                extra_sims = similarity(canon_arr[extra], np.full(extra.size, i))
+                clusters = np.concatenate([clusters, extra])
+                sims = np.concatenate([sims, extra_sims])
         best = -1
         if clusters.size:
             canons = canon_arr[clusters]
@@ -450,26 +654,22 @@ def match(
             need = np.where(
                 lang_arr[canons] == lang_arr[pos], config.threshold, config.xl_threshold
             )
-            maybe = np.flatnonzero(similarity(pos, canons, low8) >= need)
-            clusters, canons, need = clusters[maybe], canons[maybe], need[maybe]
-            sims = similarity(pos, canons)
             passing = np.flatnonzero(sims >= need)
             if passing.size:
                 top = passing[sims[passing] == sims[passing].max()]
                 # Equal similarity: the canonical with the smallest doc_id.
-                best = min(top.tolist(), key=lambda t: ids[int(canons[t])])
+                best = min(top.tolist(), key=lambda t: doc_id(int(canons[t])))
         if best < 0:
             cluster_of[pos] = n_clusters
             canon_arr[n_clusters] = pos
-            cluster_name.append(ids[pos])
             n_clusters += 1
-            out[i] = Assignment(ids[pos], True)
+            out[i] = Assignment(new.doc_ids[i], True)
             stats.new_clusters += 1
             continue
         c, canon = int(clusters[best]), int(canons[best])
         cluster_of[pos] = c
         k = kind(pos, canon)
-        out[i] = Assignment(cluster_name[c], False, ids[canon], float(sims[best]), k)
+        out[i] = Assignment(cluster_name(c), False, doc_id(canon), float(sims[best]), k)
         count(k, canon)
 
     assert all(a is not None for a in out)

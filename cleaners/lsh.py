@@ -10,11 +10,11 @@ identical in both. For a pair with Jaccard similarity ``s`` that happens with pr
 recall (`optimal_bands_rows`): every candidate is verified afterwards, so a false positive
 costs one cheap signature comparison while a false negative loses a duplicate for good.
 
-Each band is reduced to one 64-bit key (`band_keys`, vectorised over the whole ``(n, P)``
-matrix). `BandIndex` stores band keys only (never texts, never signatures) and answers
-"which stored documents share a band with these?". It is the in-memory default of the
-`BandStore` protocol; a shared backend (e.g. Redis) only has to provide ``add`` and
-``query``.
+Each band is reduced to one 64-bit key (`band_keys`, vectorised with NumPy over chunks of
+`KEY_CHUNK_ROWS` rows, written into one preallocated ``(n, bands)`` matrix). `BandIndex`
+stores band keys only (never texts, never signatures) and answers "which stored documents
+share a band with these?". It is the in-memory default of the `BandStore` protocol; a
+shared backend (e.g. Redis) only has to provide ``add`` and ``query``.
 """
 
 from __future__ import annotations
@@ -104,14 +104,23 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+#: Rows of signatures turned into band keys at a time (bounds the uint64 temporaries).
+KEY_CHUNK_ROWS = 8192
+
+
+def band_keys(
+    signatures: np.ndarray, bands: int, rows: int, *, out: np.ndarray | None = None
+) -> np.ndarray:
     """One 64-bit key per band: an ``(n, bands)`` uint64 matrix, computed with NumPy.
 
     Band ``j`` covers signature columns ``[j*rows, (j+1)*rows)``. Each key is a chained
     MurmurHash3 finalizer over the band's values, seeded with the band number, so
     identical bands give identical keys, while different bands (or the same values in two
     different bands) collide only with probability about ``2**-64``.
-    Guarantees: deterministic across runs, machines and processes (no Python ``hash``).
+    Guarantees: deterministic across runs, machines and processes (no Python ``hash``);
+    works on ``KEY_CHUNK_ROWS`` rows at a time, so beyond the result it needs only a few
+    chunk-sized temporaries. ``out``: an ``(n, bands)`` uint64 array (any strides, e.g. the
+    transpose of a ``(bands, n)`` array) to write the keys into; it is returned.
     """
     sig = np.asarray(signatures)
     if sig.ndim != 2:
@@ -119,15 +128,20 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     if bands < 1 or rows < 1 or bands * rows > sig.shape[1]:
         raise ValueError(f"bands*rows = {bands}*{rows} exceeds num_perm = {sig.shape[1]}")
     n = sig.shape[0]
-    cube = sig[:, : bands * rows].reshape(n, bands, rows).astype(_U64)
-    key = np.broadcast_to(
-        np.arange(1, bands + 1, dtype=_U64) * _U64(0x9E3779B97F4A7C15), (n, bands)
-    )
-    key = _fmix64(key.copy())
-    for r in range(rows):
-        key ^= cube[:, :, r]
-        _fmix64(key)
-    return key
+    if out is None:
+        out = np.empty((n, bands), dtype=_U64)
+    elif out.shape != (n, bands) or out.dtype != _U64:
+        raise ValueError(f"out must be a ({n}, {bands}) uint64 array, got {out.shape} {out.dtype}")
+    seed = _fmix64(np.arange(1, bands + 1, dtype=_U64) * _U64(0x9E3779B97F4A7C15))
+    for lo in range(0, n, KEY_CHUNK_ROWS):
+        hi = min(n, lo + KEY_CHUNK_ROWS)
+        key = np.repeat(seed[None, :], hi - lo, axis=0)
+        block = sig[lo:hi, : bands * rows].reshape(hi - lo, bands, rows)
+        for r in range(rows):
+            key ^= block[:, :, r].astype(_U64)
+            _fmix64(key)
+        out[lo:hi] = key
+    return out
 
 
 @runtime_checkable
@@ -167,11 +181,14 @@ class BandIndex:
         """The stored ids, in insertion order (position ``i`` is the ``i``-th added)."""
         return self._ids
 
-    def add(self, ids: Sequence[str], keys: np.ndarray) -> None:
+    def add(self, ids: Sequence[str], keys: np.ndarray, *, copy: bool = True) -> None:
         """Store ``ids`` with their band keys (``(len(ids), bands)`` uint64).
 
         Guarantees: every later `query` sees them. Ids are not deduplicated: adding an id
-        twice makes it match through both key rows.
+        twice makes it match through both key rows. ``copy=False`` hands ``keys`` over to
+        the index, which may then reorder it in place (the caller must not read it again):
+        with keys laid out as the transpose of a C-contiguous ``(bands, n)`` uint64 array,
+        the index then needs no second copy of them.
         """
         keys = np.asarray(keys, dtype=_U64)
         if keys.ndim != 2 or keys.shape[0] != len(ids):
@@ -183,31 +200,45 @@ class BandIndex:
         if len(ids) == 0:
             return
         self._ids.extend(ids)
-        self._chunks.append(keys)
+        self._chunks.append(keys if not copy else keys.copy(order="F"))
 
     def _consolidate(self) -> None:
+        """Sort the buffered chunks (and what is already sorted) band by band.
+
+        The chunks are owned by the index (copied by `add` unless ``copy=False``). A single
+        chunk stored as a transposed ``(bands, n)`` array (the layout `add` copies to) is
+        sorted in place, one band at a time: the peak is then the keys plus the int32
+        positions plus one band's temporaries.
+        """
         if not self._chunks:
             return
         assert self._bands is not None
         n_old = self._sorted.shape[1] if self._sorted.size else 0
-        new_t = np.ascontiguousarray(np.concatenate(self._chunks).T)  # (bands, n_new)
-        self._chunks = []
-        if n_old:
-            # Recover the (bands, N_old) keys in insertion order from the sorted form.
-            old_t = np.empty((self._bands, n_old), dtype=_U64)
-            for j in range(self._bands):
-                old_t[j, self._order[j]] = self._sorted[j]
-            keys_t = np.concatenate([old_t, new_t], axis=1)
+        if n_old == 0 and len(self._chunks) == 1 and self._chunks[0].T.flags.c_contiguous:
+            keys_t = self._chunks[0].T  # (bands, n) view, owned: sorted in place below
         else:
-            keys_t = new_t
+            parts = []
+            if n_old:
+                # Recover the (bands, N_old) keys in insertion order from the sorted form.
+                old_t = np.empty((self._bands, n_old), dtype=_U64)
+                for j in range(self._bands):
+                    old_t[j, self._order[j]] = self._sorted[j]
+                parts.append(old_t)
+            parts.extend(c.T for c in self._chunks)
+            keys_t = np.concatenate(parts, axis=1)  # (bands, N), a fresh C-contiguous array
+            del parts
+        self._chunks = []
+        self._sorted = np.empty((0, 0), dtype=_U64)
+        self._order = np.empty((0, 0), dtype=np.int32)
         n = keys_t.shape[1]
-        dtype = np.int32 if n < 2**31 else np.int64
-        self._order = np.empty(keys_t.shape, dtype=dtype)
-        self._sorted = np.empty(keys_t.shape, dtype=_U64)
+        order_all = np.empty(keys_t.shape, dtype=np.int32 if n < 2**31 else np.int64)
         for j in range(self._bands):
             order = np.argsort(keys_t[j], kind="stable")
-            self._order[j] = order
-            self._sorted[j] = keys_t[j][order]
+            order_all[j] = order
+            keys_t[j] = keys_t[j][order]
+            del order
+        self._order = order_all
+        self._sorted = keys_t
 
     def query_positions(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All (query row, stored position) pairs sharing at least one band, deduplicated.

@@ -19,7 +19,8 @@ from cleaners.dedup import (
     match,
     priority_order,
 )
-from cleaners.minhash import MAX_HASH, minhash_signatures
+from cleaners.lsh import BandIndex, band_keys
+from cleaners.minhash import MAX_HASH, containment_estimate, minhash_signatures
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -422,3 +423,143 @@ def test_invariants_on_random_runs_with_history(seed: int) -> None:
         if everything.text_hashes[k] not in shared_text:  # exact copies follow their twin
             assert sim >= (cfg.threshold if same else cfg.xl_threshold)
     assert sum(not a.is_canonical for a in out1 + out2) > 20  # the families did cluster
+
+
+def _reference_match(
+    new: DocBatch, hist: History, cfg: MatchConfig
+) -> tuple[list[Assignment], int, int]:
+    """A direct, unoptimised transcription of `match`'s documented rules (brute-force
+    candidates: every pair sharing a band key), with its candidate and verified counts."""
+    bands, rows = cfg.lsh_params()
+    m, n = len(hist), len(new)
+    sig = np.concatenate([hist.signatures, new.signatures])
+    ids, langs = hist.doc_ids + new.doc_ids, hist.langs + new.langs
+    hashes = hist.text_hashes + new.text_hashes
+    assert hist.n_features is not None and new.n_features is not None
+    sizes = np.concatenate([hist.n_features, new.n_features]).astype(float)
+    keys = band_keys(sig, bands, rows)
+    nonempty = ~np.all(sig == MAX_HASH, axis=1)
+
+    def sim(a: int, b: int) -> float:
+        if cfg.verify == "jaccard":
+            return float(np.count_nonzero(sig[a] == sig[b]) / sig.shape[1])
+        return float(containment_estimate(sig[a], sig[b], sizes[a], sizes[b]))
+
+    cluster = {p: hist.cluster_ids[p] for p in range(m)}
+    canon = {hist.cluster_ids[p]: p for p in range(m) if hist.is_canonical[p]}
+    first: dict[str, int] = {}
+    for p in sorted(canon.values()):
+        first.setdefault(hashes[p], p)
+    for p in range(m):
+        first.setdefault(hashes[p], p)
+    n_candidates = n_verified = 0
+    out: dict[int, Assignment] = {}
+    inf = float("inf")
+    order = sorted(
+        range(n),
+        key=lambda i: (-new.lengths[i], inf if math.isnan(new.published_at[i]) else new.published_at[i], new.doc_ids[i]),
+    )
+    for i in range(n):
+        pos = m + i
+        if nonempty[pos]:
+            share = np.any(keys == keys[pos], axis=1) & nonempty
+            share[pos] = False
+            n_candidates += int(share.sum())
+    for i in order:
+        pos = m + i
+        if hashes[pos] in first:
+            cid = cluster[first[hashes[pos]]]
+            c = canon[cid]
+            cluster[pos] = cid
+            exact = hashes[pos] == hashes[c]
+            kind = "exact" if exact else "near" if langs[pos] == langs[c] else "cross_lingual"
+            out[i] = Assignment(cid, False, ids[c], 1.0 if exact else sim(pos, c), kind)  # type: ignore[arg-type]
+            continue
+        first[hashes[pos]] = pos
+        proposed: set[str] = set()
+        if nonempty[pos]:
+            share = np.flatnonzero(np.any(keys == keys[pos], axis=1) & nonempty)
+            proposed = {cluster[p] for p in share.tolist() if p != pos and p in cluster}
+        n_verified += len(proposed)
+        best: tuple[float, str, str] | None = None  # (similarity, canonical id, cluster)
+        for cid in proposed:
+            c = canon[cid]
+            s = sim(pos, c)
+            need = cfg.threshold if langs[pos] == langs[c] else cfg.xl_threshold
+            if s >= need and (best is None or s > best[0] or (s == best[0] and ids[c] < best[1])):
+                best = (s, ids[c], cid)
+        if best is None:
+            cluster[pos] = ids[pos]
+            canon[ids[pos]] = pos
+            out[i] = Assignment(ids[pos], True)
+            continue
+        cluster[pos] = best[2]
+        c = canon[best[2]]
+        exact = hashes[pos] == hashes[c]
+        kind = "exact" if exact else "near" if langs[pos] == langs[c] else "cross_lingual"
+        out[i] = Assignment(best[2], False, ids[c], best[0], kind)  # type: ignore[arg-type]
+    return [out[i] for i in range(n)], n_candidates, n_verified
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        # Thresholds on the 1/128 grid of the estimates: pairs exactly at them occur.
+        MatchConfig(threshold=0.5, cross_lingual_threshold=0.3125, num_perm=NUM_PERM),
+        MatchConfig(threshold=0.375, cross_lingual_threshold=0.125, num_perm=NUM_PERM),
+        MatchConfig(
+            threshold=0.6, cross_lingual_threshold=0.4, num_perm=NUM_PERM,
+            verify="containment", lsh_threshold=0.25,
+        ),
+    ],
+    ids=["jaccard", "low-threshold", "containment"],
+)
+def test_match_equals_a_reference_implementation(cfg: MatchConfig) -> None:
+    """The optimised matcher (streamed history, chunked band keys, verification vectorised
+    over candidate pairs) gives exactly the assignments and counters of a brute-force
+    transcription of the rules, on a randomized batch against a history of several runs,
+    with exact copies, empty documents, three languages and ties, with either index."""
+    rng = np.random.default_rng(7)
+    universe = rng.choice(2**32, size=3000, replace=False).astype(np.uint32)
+    families = [rng.choice(universe, size=int(rng.integers(20, 200)), replace=False) for _ in range(60)]
+    sets = []
+    for _ in range(330):
+        base = families[int(rng.integers(0, len(families)))]
+        keep = base[rng.random(base.size) < rng.uniform(0.2, 0.95)]
+        s = np.union1d(keep, rng.choice(universe, size=int(rng.integers(0, 60)), replace=False))
+        sets.append(s[:0] if rng.random() < 0.03 else s)
+    n_all = len(sets)
+    texts = [f"t{int(rng.integers(0, 40))}" if rng.random() < 0.1 else f"u{i}" for i in range(n_all)]
+    ids = [f"d{int(k):04d}" for k in rng.permutation(n_all)]
+    langs = [str(x) for x in rng.choice(["en", "fr", "de"], size=n_all)]
+    published = [math.nan if rng.random() < 0.2 else float(rng.integers(0, 30)) for _ in range(n_all)]
+    everything = _batch(texts, ids, langs, published, hash_sets=sets)
+    everything.lengths = rng.integers(10, 30, n_all)  # many equal lengths: the tie rules matter
+
+    def part(lo: int, hi: int) -> DocBatch:
+        b = everything
+        assert b.n_features is not None
+        return DocBatch(b.doc_ids[lo:hi], b.langs[lo:hi], b.signatures[lo:hi], b.text_hashes[lo:hi],
+                        b.lengths[lo:hi], b.published_at[lo:hi], b.n_features[lo:hi])
+
+    hist = History.empty(NUM_PERM)
+    for lo, hi in ((0, 120), (120, 210)):  # a history of two earlier runs
+        day = part(lo, hi)
+        out, _, _ = _reference_match(day, hist, cfg)
+        assert match(day, hist, cfg) == out
+        hist = hist.with_batch(day, out)
+    today = part(210, n_all)
+    expected, n_candidates, n_verified = _reference_match(today, hist, cfg)
+    assert sum(not a.is_canonical for a in expected) > 20  # the families did cluster
+    assert any(a.dup_kind == "exact" for a in expected)
+    bands, _ = cfg.lsh_params()
+
+    def shared_index() -> BandIndex:  # an index already holding documents of another run
+        index = BandIndex()
+        index.add(["elsewhere-1", "elsewhere-2"], rng.integers(0, 2**63, (2, bands)).astype(np.uint64))
+        return index
+
+    for factory in (BandIndex, _DictBandStore, shared_index):
+        stats = MatchStats()
+        assert match(today, hist, cfg, index_factory=factory, stats=stats) == expected
+        assert (stats.candidate_pairs, stats.verified_pairs) == (n_candidates, n_verified)

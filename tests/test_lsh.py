@@ -7,6 +7,7 @@ import pytest
 from datasketch.lsh import _optimal_param
 
 from cleaners.lsh import (
+    KEY_CHUNK_ROWS,
     BandIndex,
     BandStore,
     band_keys,
@@ -121,3 +122,38 @@ def test_band_index_incremental_adds_and_memory() -> None:
         index.add(["x"], keys[:1, :4])
     with pytest.raises(ValueError):
         index.add(["x", "y"], keys[:1])
+
+
+def test_band_keys_are_row_independent_across_chunks_and_fill_any_layout() -> None:
+    """Keys are computed KEY_CHUNK_ROWS rows at a time: each row's keys depend on that row
+    only (same keys computed alone), and ``out`` may be a transposed (strided) array."""
+    rng = np.random.default_rng(4)
+    n = KEY_CHUNK_ROWS * 2 + 37  # three chunks, the last one partial
+    sig = rng.integers(0, 2**32, size=(n, 48), dtype=np.uint64).astype(np.uint32)
+    keys = band_keys(sig, 7, 6)
+    probe = [0, KEY_CHUNK_ROWS - 1, KEY_CHUNK_ROWS, n - 1]
+    np.testing.assert_array_equal(band_keys(sig[probe], 7, 6), keys[probe])
+    kt = np.empty((7, n), dtype=np.uint64)
+    assert band_keys(sig, 7, 6, out=kt.T) is not None
+    np.testing.assert_array_equal(kt.T, keys)
+    with pytest.raises(ValueError):
+        band_keys(sig, 7, 6, out=np.empty((n, 6), np.uint64))
+
+
+def test_band_index_taking_over_keys_answers_like_a_copying_one() -> None:
+    """``add(copy=False)`` lets the index sort the caller's (bands, n) array in place; the
+    answers are those of an index that copied, and of a brute-force comparison."""
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 50, size=(400, 5)).astype(np.uint64)  # many shared keys
+    ids = [f"d{i}" for i in range(400)]
+    copying = BandIndex()
+    copying.add(ids, keys)
+    owned = np.ascontiguousarray(keys.T).T  # (n, bands) view of a (bands, n) array
+    taking = BandIndex()
+    taking.add(ids, owned, copy=False)
+    queries = keys[:60]
+    assert taking.query(queries) == copying.query(queries)
+    rows, pos = taking.query_positions(queries)
+    brute = [(r, p) for r in range(60) for p in range(400) if (keys[p] == keys[r]).any()]
+    assert list(zip(rows.tolist(), pos.tolist(), strict=True)) == brute
+    np.testing.assert_array_equal(keys[:60], queries)  # the copying index left keys alone

@@ -100,7 +100,9 @@ def test_idempotent(name: str, text: str) -> None:
 
 
 @PROPS
-@given(text=CLEAN_TEXTS)
+# Not over WordPress escapes: `[[caption]]` is cleaned to the literal `[caption]` a reader
+# sees, which is itself a shortcode to a second pass (the one known exception).
+@given(text=CLEAN_TEXTS.filter(lambda t: "[[" not in t))
 def test_clean_text_idempotent(text: str) -> None:
     once = clean_text(text)
     twice = clean_text(once.text)
