@@ -243,7 +243,7 @@ def index_size(curated: Path, redis_url: str | None = None) -> dict[str, float]:
                      + sum(sys.getsizeof(s) for s in hist.text_hashes) + 8 * n
                      + 8 * n * 2  # langs and cluster_ids list slots (strings shared or counted above)
                      + sum(sys.getsizeof(s) for s in hist.cluster_ids if s is not None)
-                     + hist.is_canonical.nbytes + hist.shingle_counts.nbytes)
+                     + hist.is_canonical.nbytes + hist.n_features.nbytes)
     out = {
         "documents": n, "bands": bands, "rows": rows,
         "index_keys_per_doc": index.nbytes() / n,

@@ -23,7 +23,7 @@ from prefect.context import FlowRunContext
 from prefect.futures import as_completed, wait
 
 from cleaners.clean import CleanConfig
-from cleaners.dedup import MatchConfig
+from cleaners.dedup import History, MatchConfig
 from cleaners.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig
 from cleaners.typography import TypographyPolicy
 from flows import report, stages, store
@@ -98,13 +98,13 @@ def fingerprint_task(batch_path: str, index: int, config: FingerprintConfig,
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
-def history_task(curated_dir: str, num_perm: int) -> store.HistoryTable | None:
+def history_task(curated_dir: str, num_perm: int) -> History | None:
     """Signatures and clusters of the documents already curated (no texts)."""
     return store.load_history(store.Layout(Path(curated_dir)), num_perm)
 
 
 @task(name="match-duplicates", **NO_RESULTS)
-def match_task(fp_paths: list[str], history: store.HistoryTable | None, config: MatchConfig,
+def match_task(fp_paths: list[str], history: History | None, config: MatchConfig,
                num_perm: int, out_path: str, redis_url: str | None = None,
                redis_namespace: str | None = None) -> dict[str, Any]:
     """LSH candidates among new and curated documents, verification, clusters.

@@ -31,7 +31,6 @@ from cleaners.lsh import BandIndex
 from cleaners.translate import Translator, get_translator
 from flows.readers import BadRecord, RawFile, RawRecord, parse_timestamp, read_file
 from flows.schema import QUARANTINE_SCHEMA, STAGED_SCHEMA, articles_schema
-from flows.store import HistoryTable
 
 PREVIEW = 4000
 
@@ -301,7 +300,7 @@ def _epoch(col: pa.ChunkedArray) -> np.ndarray:
     return out
 
 
-def match_stage(fp_paths: list[str], history: HistoryTable | None, config: MatchConfig,
+def match_stage(fp_paths: list[str], history: History | None, config: MatchConfig,
                 num_perm: int, out_path: Path,
                 index_factory: Callable[[], Any] | None = None) -> dict[str, Any]:
     """Cluster the run's documents against each other and the history; writes the assignments.
@@ -331,12 +330,7 @@ def match_stage(fp_paths: list[str], history: HistoryTable | None, config: Match
     else:
         batch = DocBatch([], [], np.zeros((0, num_perm), np.uint32), [], np.zeros(0, np.int64),
                          np.zeros(0, np.float64), np.zeros(0, np.int64))
-    hist = None
-    if history is not None:
-        hist = History(doc_ids=history.doc_ids, langs=history.langs, signatures=history.signatures,
-                       text_hashes=history.text_hashes, cluster_ids=history.cluster_ids,
-                       is_canonical=history.is_canonical, n_features=history.shingle_counts)
-    assignments = match(batch, hist, config, index_factory=index_factory or BandIndex)
+    assignments = match(batch, history, config, index_factory=index_factory or BandIndex)
     table = pa.table({
         "doc_id": pa.array(batch.doc_ids, pa.string()),
         "cluster_id": pa.array([a.cluster_id for a in assignments], pa.string()),

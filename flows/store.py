@@ -34,6 +34,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
+from cleaners.dedup import History
+
 MANIFEST_KEY = b"curate.manifest"
 
 
@@ -208,23 +210,10 @@ def recover(layout: Layout) -> list[str]:
     return actions
 
 
-@dataclass
-class HistoryTable:
-    """The curated documents' matching keys (no texts)."""
-
-    doc_ids: list[str]
-    langs: list[str]
-    signatures: np.ndarray
-    text_hashes: list[str]
-    cluster_ids: list[str]
-    is_canonical: np.ndarray
-    shingle_counts: np.ndarray
-
-
 HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "is_canonical", "shingle_count"]
 
 
-def load_history(layout: Layout, num_perm: int) -> HistoryTable | None:
+def load_history(layout: Layout, num_perm: int) -> History | None:
     """The signatures and cluster columns of every committed article row, or ``None``.
 
     Reads only the matching columns (never ``text``); signatures of another length than
@@ -241,18 +230,18 @@ def load_history(layout: Layout, num_perm: int) -> HistoryTable | None:
     width = mh.type.list_size if pa.types.is_fixed_size_list(mh.type) else None
     if width != num_perm:
         raise ValueError(
-            f"curated history has minhash of length {width}, this run uses {num_perm}: "
-            "use the same --num-perm as the dataset or start a new curated folder"
+            f"curated history has minhash signatures of length {width}, this job makes {num_perm}: "
+            "the dataset was built with other fingerprint parameters; curate into a new folder"
         )
     sig = mh.flatten().to_numpy(zero_copy_only=False).reshape(-1, num_perm)
-    return HistoryTable(
+    return History(
         doc_ids=table.column("doc_id").to_pylist(),
         langs=table.column("lang").to_pylist(),
         signatures=np.ascontiguousarray(sig, dtype=np.uint32),
         text_hashes=table.column("text_hash").to_pylist(),
         cluster_ids=table.column("cluster_id").to_pylist(),
         is_canonical=table.column("is_canonical").to_numpy(zero_copy_only=False),
-        shingle_counts=table.column("shingle_count").to_numpy(zero_copy_only=False).astype(np.int64),
+        n_features=table.column("shingle_count").to_numpy(zero_copy_only=False).astype(np.int64),
     )
 
 
