@@ -98,9 +98,9 @@ def fingerprint_task(batch_path: str, index: int, config: FingerprintConfig,
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
-def history_task(curated_dir: str, num_perm: int) -> History | None:
+def history_task(curated_dir: str, fingerprint: FingerprintConfig) -> History | None:
     """Signatures and clusters of the documents already curated (no texts)."""
-    return store.load_history(store.Layout(Path(curated_dir)), num_perm)
+    return store.load_history(store.Layout(Path(curated_dir)), fingerprint.num_perm, asdict(fingerprint))
 
 
 @task(name="match-duplicates", **NO_RESULTS)
@@ -135,6 +135,7 @@ def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_pa
         b"curate.schema_version": SCHEMA_VERSION.encode(),
         b"curate.job_version": JOB_VERSION.encode(),
         b"curate.run_id": run_id.encode(),
+        store.FINGERPRINT_KEY: store.fingerprint_tag(manifest["parameters"]["fingerprint"]),
         store.MANIFEST_KEY: json.dumps(manifest, default=str).encode(),
     }
     staged: list[tuple[Path, Path]] = []
@@ -350,7 +351,7 @@ def curate_flow(
         fp_paths = [f.path for f in fps if f.rows]
 
         t0 = time.perf_counter()
-        history = history_task(curated_dir, fp_config.num_perm)
+        history = history_task(curated_dir, fp_config)
         timed("load_history", t0)
         t0 = time.perf_counter()
         clusters_path = str(staging / "clusters.parquet")

@@ -213,15 +213,34 @@ def recover(layout: Layout) -> list[str]:
 HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "is_canonical", "shingle_count"]
 
 
-def load_history(layout: Layout, num_perm: int) -> History | None:
+FINGERPRINT_KEY = b"curate.fingerprint"
+
+
+def fingerprint_tag(config: dict[str, Any]) -> bytes:
+    """The Parquet metadata value that says how a part's signatures were made."""
+    return json.dumps(config, sort_keys=True).encode()
+
+
+def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | None = None) -> History | None:
     """The signatures and cluster columns of every committed article row, or ``None``.
 
-    Reads only the matching columns (never ``text``); signatures of another length than
-    ``num_perm`` (a dataset built with other parameters) raise ``ValueError``.
+    Reads only the matching columns (never ``text``). Signatures made otherwise than this job
+    makes them (another length than ``num_perm``, or a part whose recorded fingerprint
+    parameters differ from ``fingerprint``) cannot be compared: ``ValueError`` says so.
     """
     parts = _parts(layout.articles)
     if not parts:
         return None
+    if fingerprint is not None:
+        expected = fingerprint_tag(fingerprint)
+        for part in parts:
+            recorded = (pq.read_schema(part).metadata or {}).get(FINGERPRINT_KEY)
+            if recorded is not None and recorded != expected:
+                raise ValueError(
+                    f"{part.relative_to(layout.root)} was fingerprinted with "
+                    f"{recorded.decode()}, this job uses {expected.decode()}: its signatures "
+                    "cannot be compared; curate into a new folder"
+                )
     dataset = ds.dataset([str(p) for p in parts], format="parquet")
     table = dataset.to_table(columns=HISTORY_COLUMNS)
     if table.num_rows == 0:

@@ -76,6 +76,18 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
     assert manifest["versions"]["schema"] == "1"
     assert not (curated / "_staging").exists() or not any((curated / "_staging").iterdir())
 
+    # The history refuses to be matched with signatures made otherwise.
+    from dataclasses import asdict
+
+    from cleaners.fingerprint import DEFAULT_FINGERPRINT
+    from flows import store
+
+    layout = store.Layout(curated)
+    fp = asdict(DEFAULT_FINGERPRINT)
+    assert len(store.load_history(layout, fp["num_perm"], fp).doc_ids) == 2
+    with pytest.raises(ValueError, match="fingerprinted with"):
+        store.load_history(layout, fp["num_perm"], {**fp, "drop_common": 0})
+
     # A second run reads nothing new and adds no rows.
     again = curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False)
     assert again["files_new"] == 0 and again["files_already_processed"] == 2
