@@ -44,8 +44,8 @@ PROMO_LIKE = re.compile(
 )
 
 
-def wmt_docs(lang: str) -> list[list[str]]:
-    """Documents of newstest2013 in ``lang``: lists of paragraphs."""
+def wmt_paragraphs(lang: str) -> list[list[str]]:
+    """Every newstest2013 document in ``lang`` as a list of paragraphs (segments joined)."""
     raw = (EVAL / "wmt" / f"newstest2013-src.{lang}.sgm").read_text(encoding="utf-8")
     docs = []
     for doc in re.findall(r"<doc [^>]*>(.*?)</doc>", raw, re.S):
@@ -54,9 +54,13 @@ def wmt_docs(lang: str) -> list[list[str]]:
             segs = re.findall(r"<seg[^>]*>(.*?)</seg>", p, re.S)
             if segs:
                 paras.append(" ".join(s.strip() for s in segs))
-        if len(paras) >= 4 and sum(len(p.split()) for p in paras) >= 250:
-            docs.append(paras)
+        docs.append(paras)
     return docs
+
+
+def wmt_docs(lang: str) -> list[list[str]]:
+    """Documents of newstest2013 in ``lang`` with 4+ paragraphs and 250+ words."""
+    return [d for d in wmt_paragraphs(lang) if len(d) >= 4 and sum(len(p.split()) for p in d) >= 250]
 
 
 def hosts() -> dict[str, list[str]]:
@@ -210,17 +214,7 @@ _RESIDUE = re.compile(
 
 def wmt_all(lang: str) -> list[list[str]]:
     """Every newstest2013 document in ``lang`` with 3+ paragraphs."""
-    raw = (EVAL / "wmt" / f"newstest2013-src.{lang}.sgm").read_text(encoding="utf-8")
-    docs = []
-    for doc in re.findall(r"<doc [^>]*>(.*?)</doc>", raw, re.S):
-        paras = []
-        for p in re.findall(r"<p>(.*?)</p>", doc, re.S):
-            segs = re.findall(r"<seg[^>]*>(.*?)</seg>", p, re.S)
-            if segs:
-                paras.append(" ".join(s.strip() for s in segs))
-        if len(paras) >= 3:
-            docs.append(paras)
-    return docs
+    return [d for d in wmt_paragraphs(lang) if len(d) >= 3]
 
 
 def injection(seed: int = 1) -> None:

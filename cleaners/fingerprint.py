@@ -6,7 +6,7 @@ content tokens (stop words of English and of the source language removed, one-le
 dropped, numbers kept), turn each document's set of tokens into 64-bit hashes (xxh3), and
 compute all MinHash signatures with one call. The shingles are *bags of translated words*
 (unigrams): word order differs across languages and a lexical translation is not fluent,
-so word n-grams would rarely survive translation (see the README ("Cross-lingual duplicates: method, parameters, backends")).
+so word n-grams would rarely survive translation (see the README, "Cross-lingual duplicates").
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class FingerprintConfig:
     #: The shingles leave out the ``drop_common`` most frequent English content lemmas
     #: (`cleaners.tokens.common_english`, after translation): unrelated stories share mostly
     #: such words (people, government, company), so dropping them makes LSH candidates selective
-    #: (the README ("Cross-lingual duplicates: method, parameters, backends")). 0 keeps them.
+    #: (README, "Cross-lingual duplicates"). 0 keeps them.
     drop_common: int = 300
 
 
@@ -48,7 +48,7 @@ DEFAULT_FINGERPRINT = FingerprintConfig()
 
 #: The matching parameters tuned for `DEFAULT_FINGERPRINT` and the embedded backend on the WMT
 #: benchmark (``benchmarks/crosslingual.py``; method, measurements and the LSH trade-off in
-#: the README ("Cross-lingual duplicates: method, parameters, backends")): MinHash Jaccard against the canonical, at least 0.35 in the
+#: the README, "Cross-lingual duplicates"): MinHash Jaccard against the canonical, at least 0.35 in the
 #: same language (reposts with promos, dropped or reordered paragraphs, other boilerplate stay
 #: far above; different stories of the same day stay below 0.2) and at least 0.11 across
 #: languages (true translation pairs mostly 0.12-0.35 with a word-by-word translation and the

@@ -3,7 +3,7 @@
 "À lire aussi : …", "READ MORE: …", "Lesen Sie auch", "Related Stories", "Advertisement",
 "Sign up for our newsletter"… The families are data, one file of patterns per language
 in ``cleaners/data/promos/<lang>.txt`` (format documented at the top of each file and in
-the README ("Shortcodes, interstitial promos, HTML and WordPress exports")).
+the README, "Shortcodes, interstitial promos, HTML and WordPress exports").
 
 Signals, from strongest to weakest:
 

@@ -1,6 +1,6 @@
 """Typography: one policy for quotes, apostrophes and guillemet spacing; texturized markup undone.
 
-The policy (`TypographyPolicy`, documented in the README ("Encoding repair and typography")) is applied the same way in
+The policy (`TypographyPolicy`, documented in the README, "Encoding repair and typography") is applied the same way in
 every language and is idempotent: ``normalize_typography`` of its own output changes nothing.
 
 * Apostrophes and single quotes: ``straight`` turns ’ ‘ ‚ ‛ into ``'``; ``curly`` turns a

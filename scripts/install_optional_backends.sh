@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages behind the optional translation backends (FreeDict, Apertium),
-# so that their tests run for real instead of skipping. See README ("Translation backends").
+# so that their tests run for real instead of skipping. See the README, "Translation backends".
 #
 # Idempotent (packages already installed are left alone, nothing is updated when all are
 # present) and tolerant of failure: a package the mirror does not have, no root, or no apt

@@ -2,7 +2,7 @@
 
 The whole pipeline as the flow runs it (language detection without hints, the embedded
 backend, `TUNED_MATCH`), scored against the true document ids. The bounds sit below the
-measured values (benchmarks/crosslingual.py, README in README ("Cross-lingual duplicates: method, parameters, backends")) by a margin
+measured values (benchmarks/crosslingual.py, README section "Cross-lingual duplicates") by a margin
 that a real regression (a broken lexicon, a wrong threshold, a lost language) crosses.
 """
 

@@ -7,7 +7,7 @@ article text that must survive cleaning) and ``without`` strings (boilerplate).
   articles (the French seed, and a WMT newstest2013 article in the string's language),
   must come out of `strip_promos` unaltered, and so must the host article: zero removals.
 - Recall: among the ``without`` strings that a fixed keyword rule (independent of the
-  pattern files, see `PROMO_LIKE`) calls promo-like, the share removed must stay at
+  pattern files: `benchmarks.promos.PROMO_LIKE`, shared with the benchmark) calls promo-like, the share removed must stay at
   least `MIN_RECALL` (measured 0.80 when this test was written; figures and misses are
   printed by ``benchmarks/promos.py``).
 """
@@ -15,13 +15,13 @@ article text that must survive cleaning) and ``without`` strings (boilerplate).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+from benchmarks.promos import PROMO_LIKE, wmt_paragraphs
 from cleaners.edits import Edit
 from cleaners.promos import strip_promos
 from cleaners.shortcodes import strip_shortcodes
@@ -33,20 +33,6 @@ WMT = EVAL / "wmt"
 FR_SEED = ROOT / "raw" / "samples" / "004_8ee08c2d1de8db32.txt"
 
 MIN_RECALL = 0.75
-
-#: Promo-like ``without`` strings: at most 12 words and a word of the cross-reference /
-#: advertising / newsletter vocabulary (en, fr, de, es, it, pt). Deliberately broad: it
-#: also selects paywall notices and disclaimers, which the stripper need not remove.
-PROMO_LIKE = re.compile(
-    r"(?i)\b(?:read|lire|lesen|lies|leia|lee|leggi|related|relacionad\w*|correlat\w*|"
-    r"see also|siehe auch|veja|voir aussi|vedi anche|also like|might like|may like|"
-    r"aussi|également|auch interessant|interessieren|mehr zum|zum thema|sur le même sujet|"
-    r"more from|more stories|top stories|recent stories|trending|stories|"
-    r"advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|reklama|"
-    r"newsletter\w*|sign up|subscribe|abonn\w*|inscri\w*|suscr\w*|"
-    r"weitere (?:artikel|beiträge|news|nachrichten|themen|meldungen)|"
-    r"otras noticias|más noticias|mais notícias|à découvrir|aimerez)\b"
-)
 
 pytestmark = pytest.mark.skipif(
     not (DATA.exists() and WMT.exists()),
@@ -65,13 +51,7 @@ def evaldata() -> tuple[list[str], list[str]]:
 @cache
 def wmt_article(lang: str) -> tuple[str, ...]:
     """The first newstest2013 document in ``lang`` with 4+ paragraphs and 250+ words."""
-    raw = (WMT / f"newstest2013-src.{lang}.sgm").read_text(encoding="utf-8")
-    for doc in re.findall(r"<doc [^>]*>(.*?)</doc>", raw, re.S):
-        paras = []
-        for p in re.findall(r"<p>(.*?)</p>", doc, re.S):
-            segs = re.findall(r"<seg[^>]*>(.*?)</seg>", p, re.S)
-            if segs:
-                paras.append(" ".join(s.strip() for s in segs))
+    for paras in wmt_paragraphs(lang):
         if len(paras) >= 4 and sum(len(p.split()) for p in paras) >= 250:
             return tuple(paras)
     raise AssertionError(f"no usable WMT document in {lang}")

@@ -7,7 +7,7 @@ ephemeral server each. Points inside the commit are reached with the ``CURATE_TE
 hook of `flows.store.fault_point`; the kill in the middle of the work (two worker processes
 cleaning batches, only the main process killed) polls the staging folder instead, with no hook.
 
-The guarantee checked (README ("What the job guarantees")):
+The guarantee checked (README, "What the job guarantees"):
 - killed before the commit point (the move of the articles part), ``curated/`` is byte for byte
   as before (articles, quarantine and manifests; only ``_staging/`` and the lock files differ);
 - killed after it, the articles part is in place and the next run completes the run from the
