@@ -57,3 +57,37 @@ def test_seed_articles() -> None:
         pytest.skip(f"{SEEDS} is absent: the seed articles live in ../shared/seeds")
     texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("0*.txt"))]
     assert detect_languages(texts) == ["en", "fr"]
+
+
+WMT = SEEDS.parent / "eval" / "wmt"
+SCRIPTS = [
+    "Москва заявила, что переговоры продолжатся на следующей неделе в Женеве.",
+    "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία της χώρας.",
+    "政府宣布了新的经济措施，以应对通货膨胀。",
+    "أعلنت الحكومة عن إجراءات جديدة لدعم الاقتصاد الوطني.",
+    "THE GOVERNMENT ANNOUNCED NEW MEASURES ON TUESDAY.",
+    "12 345 — 678", "", "🙂🙂🙂", "a\udcff surrogate",
+    "Le forum de deux jours est très opportun.\n" * 40,
+]
+
+
+def test_batch_scoring_equals_py3langid_rank() -> None:
+    """The vectorised scorer gives py3langid's own probabilities, label by label."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from cleaners.langid import SAMPLE_CHARS, _model, language_probabilities
+
+    texts = list(SCRIPTS) + list(SENTENCES.values())
+    if WMT.is_dir():
+        for path in sorted(WMT.glob("newstest2013-src.*.sgm")):
+            lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.startswith("<seg")]
+            texts += [" ".join(lines[i : i + 12]) for i in range(0, 240, 12)]
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    samples = [t[:SAMPLE_CHARS] for t in texts]
+    probs = language_probabilities(samples)
+    labels = _model().labels
+    assert probs.shape == (len(samples), len(labels))
+    for sample, row in zip(samples, probs, strict=True):
+        expected = dict(reference.rank(sample))
+        assert [expected[label] for label in labels] == pytest.approx(row.tolist(), abs=1e-6)
+        assert labels[int(row.argmax())] == reference.classify(sample)[0]
