@@ -11,8 +11,11 @@ so word n-grams would rarely survive translation (see the README, "Cross-lingual
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import xxhash
@@ -20,8 +23,8 @@ import xxhash
 from cleaners.dedup import MatchConfig
 from cleaners.langid import UND, detect_languages
 from cleaners.minhash import minhash_signatures
-from cleaners.tokens import american_spelling, common_english, content_tokens, normalize_for_hash
-from cleaners.translate.base import PIVOT, Translator, get_translator
+from cleaners.tokens import american_spelling, common_english, is_content, normalize_for_hash, words
+from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator, get_translator
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,21 @@ def translate_batch(
     return out
 
 
+@lru_cache(maxsize=256)
+def _token_filter(lang: str, config: FingerprintConfig) -> Callable[[str], str | None]:
+    """What `document_shingles` does to one translated token of a ``lang`` document: the
+    token in American spelling, or None when it is dropped (a stop word of English or of
+    ``lang``, shorter than ``config.min_token_len``, or one of the common English words)."""
+    content = is_content((PIVOT,) if lang in (PIVOT, UND) else (PIVOT, lang), config.min_token_len)
+    common = common_english(config.drop_common)
+
+    def keep(token: str) -> str | None:
+        (token,) = american_spelling((token,))
+        return token if token not in common and content(token) else None
+
+    return keep
+
+
 def document_shingles(
     texts: Sequence[str], langs: Sequence[str], config: FingerprintConfig, translator: Translator
 ) -> list[set[str]]:
@@ -143,15 +161,50 @@ def document_shingles(
     language, one-letter words and the ``config.drop_common`` most frequent English content
     lemmas removed; numbers kept), then `shingles` of ``config.ngram`` tokens.
 
+    With bags of words (``ngram == 1``) and a `WordByWordTranslator`, each distinct
+    (language, word) of the batch is translated and filtered once; the sets are the same.
+
     Guarantees: same length and order as ``texts``; an empty set for a text without content.
     """
+    if config.ngram == 1 and isinstance(translator, WordByWordTranslator):
+        return _bags_word_by_word(texts, langs, config, translator)
     translated = translate_batch(texts, langs, translator)
-    common = common_english(config.drop_common)
+    filters: dict[str, Callable[[str], str | None]] = {}
     sets = []
     for toks, lang in zip(translated, langs, strict=True):
-        stop_langs = (PIVOT,) if lang in (PIVOT, UND) else (PIVOT, lang)
-        toks = [t for t in american_spelling(toks) if t not in common]
-        sets.append(shingles(content_tokens(toks, stop_langs, config.min_token_len), config.ngram))
+        keep = filters.get(lang) or filters.setdefault(lang, _token_filter(lang, config))
+        kept = [k for k in map(keep, toks) if k is not None]
+        sets.append(shingles(kept, config.ngram))
+    return sets
+
+
+#: Per translator: (config, language) -> {word: shingle or None}. Kept across batches (a worker
+#: process fingerprints many), emptied when it holds more than `_MEMO_WORDS` words.
+_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[FingerprintConfig, str], dict[str, str | None]]]
+_MEMO = weakref.WeakKeyDictionary()
+_MEMO_WORDS = 2_000_000
+
+
+def _bags_word_by_word(
+    texts: Sequence[str], langs: Sequence[str], config: FingerprintConfig,
+    translator: WordByWordTranslator,
+) -> list[set[str]]:
+    """`document_shingles` for bags of words: one translation per distinct (language, word)."""
+    memo = _MEMO.setdefault(translator, {})
+    if sum(map(len, memo.values())) > _MEMO_WORDS:
+        memo.clear()
+    sets = []
+    for text, lang in zip(texts, langs, strict=True):
+        seen = memo.setdefault((config, lang), {})
+        distinct = set(words(text))
+        missing = distinct.difference(seen)
+        if missing:
+            keep = _token_filter(lang, config)
+            for word in missing:
+                seen[word] = keep(translator.translate_word(word, lang))
+        bag = {seen[word] for word in distinct}
+        bag.discard(None)
+        sets.append(bag)  # type: ignore[arg-type]
     return sets
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -20,7 +20,8 @@ from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGU
 
 # A number written with thousands separators: 3,000 / 3.000 / 3 000 (also NBSP, NNBSP,
 # thin space, apostrophe as in Swiss 3'000). Collapsed to its digits before splitting.
-_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[,.\u00a0\u202f\u2009 '’]\d{3})+(?![\d])")
+# (The leading lookahead only lets the regex engine skip to digits fast.)
+_THOUSANDS = re.compile(r"(?=\d)(?<![\d.,])\d{1,3}(?:[,.\u00a0\u202f\u2009 '’]\d{3})+(?![\d])")
 _SEP = re.compile(r"[,.\u00a0\u202f\u2009 '’]")
 # A word: letters (any script) with inner hyphens kept apart, or a run of digits.
 _WORD = re.compile(r"[^\W\d_]+|\d+")
@@ -88,14 +89,21 @@ def stopwords(lang: str) -> frozenset[str]:
     return frozenset(base | {fold(w) for w in base})
 
 
+def is_content(langs: Iterable[str] = ("en",), min_len: int = 2) -> Callable[[str], bool]:
+    """A predicate: True for a token that is not a stop word of any of ``langs`` and has at
+    least ``min_len`` characters; numbers are always content (strong evidence), whatever
+    their length."""
+    stop: frozenset[str] = frozenset().union(*(stopwords(lang) for lang in langs))
+    return lambda t: t.isdigit() or (len(t) >= min_len and t not in stop)
+
+
 def content_tokens(tokens: Sequence[str], langs: Iterable[str] = ("en",), min_len: int = 2) -> list[str]:
     """``tokens`` without stop words of any of ``langs`` and without one-letter words.
 
     Guarantees: order kept; numbers are always kept (they are strong evidence), whatever
     their length.
     """
-    stop: frozenset[str] = frozenset().union(*(stopwords(lang) for lang in langs))
-    return [t for t in tokens if t.isdigit() or (len(t) >= min_len and t not in stop)]
+    return list(filter(is_content(langs, min_len), tokens))
 
 
 def normalize_for_hash(text: str) -> str:

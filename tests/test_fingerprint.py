@@ -157,3 +157,30 @@ def test_seed_articles_cluster_after_cleaning() -> None:
     a = match(batch, None, TUNED_MATCH)
     assert a[0].cluster_id == a[1].cluster_id == "en"
     assert a[1].dup_kind == "cross_lingual"
+
+
+def test_word_by_word_shortcut_gives_the_generic_shingles() -> None:
+    """Translating each distinct (language, word) once, memoised across batches, gives the
+    shingles of translating every occurrence in context (the generic path)."""
+    from cleaners.fingerprint import document_shingles
+    from cleaners.langid import detect_languages
+    from cleaners.translate.base import WordByWordTranslator, get_translator
+
+    embedded = get_translator("embedded")
+
+    class Generic:  # the same backend, seen without its word-by-word method
+        name = "embedded"
+        languages = embedded.languages
+        translate = embedded.translate
+
+    assert isinstance(embedded, WordByWordTranslator) and not isinstance(Generic(), WordByWordTranslator)
+    texts = [EN, FR, OTHER, "", "12 345 — 678", "Die Regierung in Berlin kündigte 3.000 Stellen an."]
+    wmt = SEEDS.parent / "eval" / "wmt"
+    for path in sorted(wmt.glob("newstest2012-src.*.sgm")) if wmt.is_dir() else []:
+        lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.startswith("<seg")]
+        texts += [" ".join(lines[i : i + 10]) for i in range(0, 300, 10)]
+    langs = detect_languages(texts)
+    generic = document_shingles(texts, langs, DEFAULT_FINGERPRINT, Generic())
+    for half in (slice(0, len(texts) // 2), slice(len(texts) // 2, None), slice(None)):
+        assert document_shingles(texts[half], langs[half], DEFAULT_FINGERPRINT, embedded) == generic[half]
+    assert generic[0] and generic[1] and not generic[3] and "345" not in generic[4]

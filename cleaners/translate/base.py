@@ -37,6 +37,23 @@ class Translator(Protocol):
         ...
 
 
+@runtime_checkable
+class WordByWordTranslator(Translator, Protocol):
+    """A backend that translates each word on its own, whatever its context.
+
+    Lets the fingerprint translate each distinct word of a batch once instead of every
+    occurrence (`cleaners.fingerprint.document_shingles`).
+    """
+
+    def translate_word(self, token: str, lang: str) -> str:
+        """The English token for one word of ``lang`` (a token of `cleaners.tokens.words`).
+
+        Guarantees: ``translate([text], lang)[0] == [translate_word(t, lang) for t in
+        words(text)]`` for every text.
+        """
+        ...
+
+
 _REGISTRY: dict[str, Callable[..., Translator]] = {}
 
 

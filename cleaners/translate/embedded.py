@@ -70,27 +70,24 @@ class EmbeddedTranslator:
         """Languages with a shipped lexicon."""
         return lexicon_languages() - {PIVOT}
 
+    def translate_word(self, token: str, lang: str) -> str:
+        """The English lemma of one ``lang`` word: the lexicon's entry for its lemma (or for
+        the word itself), else its folded lemma; a number is kept as is."""
+        lemma = lemmatize((token,), lang)[0]
+        table = load_lexicon(lang) if lang != PIVOT else {}
+        if table:
+            hit = table.get(lemma)
+            if hit is None:
+                hit = table.get(token.lower())
+            if hit is not None:
+                return hit
+        return fold(lemma)
+
     def translate(self, texts: Sequence[str], lang: str) -> list[list[str]]:
         """English tokens of each text, in document order, lower-case, without diacritics.
 
-        Guarantees: same length as ``texts``; deterministic; a word is replaced by the
-        lexicon's English lemma when its lemma (or the word itself) is in the ``lang``
-        lexicon, else kept as its folded lemma; numbers are kept as digits; for English
-        or a language without lexicon, the text's own folded lemmas.
+        Guarantees: same length as ``texts``; deterministic; each word is
+        `translate_word` of it; for English or a language without lexicon, the text's own
+        folded lemmas.
         """
-        table = load_lexicon(lang) if lang != PIVOT else {}
-        out: list[list[str]] = []
-        for text in texts:
-            toks = words(text)
-            lemmas = lemmatize(toks, lang)
-            if table:
-                res = []
-                for tok, lem in zip(toks, lemmas, strict=True):
-                    hit = table.get(lem)
-                    if hit is None:
-                        hit = table.get(tok.lower())
-                    res.append(hit if hit is not None else fold(lem))
-                out.append(res)
-            else:
-                out.append([fold(lem) for lem in lemmas])
-        return out
+        return [[self.translate_word(tok, lang) for tok in words(text)] for text in texts]
