@@ -33,8 +33,9 @@ from cleaners.typography import (
     untexturize_markup,
 )
 
-_SPACES = re.compile(r"[ \t\f\v]+")
-_TRAILING = re.compile(r"[ \t]+\n")
+_OTHER_SPACES = re.compile(r"[\t\f\v]")
+_SPACE_RUNS = re.compile(r" {2,}")
+_LINE_EDGES = re.compile(r" *\n *")
 _BLANKS = re.compile(r"\n{3,}")
 
 
@@ -59,12 +60,22 @@ class CleanResult:
 
 
 def normalize_whitespace(text: str) -> str:
-    """Unix newlines, no trailing spaces, single spaces, at most one blank line, no edge blanks."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", text)
-    text = _TRAILING.sub("\n", text)
-    text = "\n".join(line.strip(" ") for line in text.split("\n"))
-    return _BLANKS.sub("\n\n", text).strip()
+    """Unix newlines, no trailing spaces, single spaces, at most one blank line, no edge blanks.
+
+    (Each rule runs only when a substring check finds something to change: most text has
+    nothing to change, and a regex substitution scans the whole text.)
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text or "\f" in text or "\v" in text:
+        text = _OTHER_SPACES.sub(" ", text)
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    if " \n" in text or "\n " in text:
+        text = _LINE_EDGES.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANKS.sub("\n\n", text)
+    return text.strip()
 
 
 def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:

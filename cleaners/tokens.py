@@ -25,7 +25,6 @@ _THOUSANDS = re.compile(r"(?=\d)(?<![\d.,])\d{1,3}(?:[,.\u00a0\u202f\u2009 '’]
 _SEP = re.compile(r"[,.\u00a0\u202f\u2009 '’]")
 # A word: letters (any script) with inner hyphens kept apart, or a run of digits.
 _WORD = re.compile(r"[^\W\d_]+|\d+")
-_SPACE = re.compile(r"\s+")
 
 #: Languages whose lemmas simplemma can look up (its bundled dictionaries).
 LEMMA_LANGS: frozenset[str] = frozenset(SUPPORTED_LANGUAGES)
@@ -113,7 +112,7 @@ def normalize_for_hash(text: str) -> str:
     Guarantees: idempotent; differences only in case, Unicode compatibility forms or
     whitespace vanish; any change of a letter, digit or punctuation mark is kept.
     """
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @lru_cache(maxsize=1)

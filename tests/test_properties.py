@@ -314,3 +314,15 @@ def test_html_keeps_every_paragraph_and_logs_what_it_drops(paras: list[str], dro
     for junk, tag in (("<script>", "script"), ("<nav>", "nav"), ("<style>", "style"), ("<!--", "comment")):
         if any(j.startswith(junk) for j in dropped):
             assert tag in logged, (tag, edits)
+
+
+def _whitespace_spec(text: str) -> str:
+    """`normalize_whitespace` written the obvious way, line by line (its specification)."""
+    text = re.sub(r"[ \t\f\v]+", " ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip(" ") for line in text.split("\n"))).strip()
+
+
+@PROPS
+@given(text=st.one_of(TEXTS, st.text(alphabet=" \t\r\n\f\va\u00a0\u2009\u3000", max_size=60)))
+def test_normalize_whitespace_meets_its_specification(text: str) -> None:
+    assert normalize_whitespace(text) == _whitespace_spec(text)
