@@ -79,6 +79,14 @@ class MatchConfig:
     verify: Literal["jaccard", "containment"] = "jaccard"
     lsh_threshold: float | None = None
     min_recall: float = 0.99
+    #: In each LSH bucket, a document is paired with at most this many of the documents
+    #: stored under the same key: the new ones of highest canonical priority (see
+    #: `priority_order`), history rows in history order (None: all of them). This bounds
+    #: the candidates of a document by ``bands x max_per_bucket``, so the work and memory
+    #: of a run grow linearly with its size instead of with the square of the documents
+    #: that share a topic (README, "Speed, memory and scaling out"). The in-memory index
+    #: applies it; a shared index (Redis) returns every member.
+    max_per_bucket: int | None = 8
 
     def __post_init__(self) -> None:
         for name in ("threshold", "cross_lingual_threshold", "lsh_threshold"):
@@ -87,6 +95,8 @@ class MatchConfig:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
         if self.verify not in ("jaccard", "containment"):
             raise ValueError(f"verify must be 'jaccard' or 'containment', got {self.verify!r}")
+        if self.max_per_bucket is not None and self.max_per_bucket < 1:
+            raise ValueError(f"max_per_bucket must be >= 1 or None, got {self.max_per_bucket}")
         if (self.bands is None) != (self.rows is None):
             raise ValueError("give both bands and rows, or neither")
         if (
@@ -210,6 +220,8 @@ class MatchStats:
 
     bands: int = 0
     rows: int = 0
+    #: (new document, candidate) pairs kept from the LSH index: history candidates, and new
+    #: ones placed earlier than the document (priority order), after ``max_per_bucket``.
     candidate_pairs: int = 0
     verified_pairs: int = 0
     exact: int = 0
@@ -272,16 +284,13 @@ def _nonempty(sig: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fill_keys(sig: np.ndarray, keep: np.ndarray, bands: int, rows: int, out: np.ndarray) -> None:
-    """Band keys of the rows of ``sig`` where ``keep`` is true, in order, into ``out``
-    (``(keep.sum(), bands)``), one chunk of rows at a time (no copy of the whole selection)."""
-    j = 0
-    for lo in range(0, sig.shape[0], VERIFY_CHUNK):
-        sel = keep[lo : lo + VERIFY_CHUNK]
-        k = int(np.count_nonzero(sel))
-        if k:
-            band_keys(sig[lo : lo + VERIFY_CHUNK][sel], bands, rows, out=out[j : j + k])
-            j += k
+def _fill_keys(sig: np.ndarray, rows_wanted: np.ndarray, bands: int, rows: int, out: np.ndarray) -> None:
+    """Band keys of the rows ``rows_wanted`` of ``sig``, in that order, into ``out``
+    (``(rows_wanted.size, bands)``), one chunk of rows at a time (no copy of the whole
+    selection)."""
+    for lo in range(0, rows_wanted.size, VERIFY_CHUNK):
+        part = rows_wanted[lo : lo + VERIFY_CHUNK]
+        band_keys(sig[part], bands, rows, out=out[lo : lo + part.size])
 
 
 def _sorted_distinct(values: np.ndarray) -> np.ndarray:
@@ -293,12 +302,14 @@ def _sorted_distinct(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _new_keys(new_sigs: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(rows of the non-empty new documents, their band keys laid out as (bands, k).T)``."""
+def _new_keys(new_sigs: np.ndarray, bands: int, rows: int,
+              order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows of the non-empty new documents, their band keys laid out as (bands, k).T)``;
+    the rows in ``order`` (a permutation of all rows) when given, else ascending."""
     new_ok = _nonempty(new_sigs)
-    npos = np.flatnonzero(new_ok)
+    npos = np.flatnonzero(new_ok) if order is None else order[new_ok[order]]
     kt = np.empty((bands, npos.size), dtype=np.uint64)
-    _fill_keys(new_sigs, new_ok, bands, rows, kt.T)
+    _fill_keys(new_sigs, npos, bands, rows, kt.T)
     return npos, kt.T
 
 
@@ -310,31 +321,52 @@ def _candidate_pairs(
     new_sigs: np.ndarray,
     bands: int,
     rows: int,
+    priority: np.ndarray,
+    max_per_bucket: int | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(new row, candidate position) pairs, self-pairs excluded, sorted by both.
+    """(new row, candidate position) pairs, sorted by both: history candidates, and new
+    candidates that come before the row in ``priority`` order (no self-pairs).
 
     A candidate position is ``0..m-1`` for a history row and ``m + i`` for new row ``i``;
     a pair is a candidate when the two non-empty documents share a band key. Band keys are
     computed `VERIFY_CHUNK` rows at a time (never the whole history at once, no copy of
     the signatures).
 
-    With the default fresh in-memory `BandIndex`, only the new documents are indexed and
-    the history is streamed through it chunk by chunk (a shared band is symmetric, so the
-    pairs are the same as indexing everything): memory is O(new documents x bands),
-    nothing per history document. Any other `BandStore` (a shared index, e.g. Redis, or
-    a `BandIndex` already holding documents) receives every non-empty document (history
-    then new, in chunks) and is queried with the new ones; the ids it answers are mapped
-    back to positions (ids this call does not know, e.g. from a shared index, are ignored).
+    With the default fresh in-memory `BandIndex`, only the new documents are indexed (in
+    ``priority`` order, a permutation of the new rows) and queried `VERIFY_CHUNK` rows at a
+    time, and the history is streamed through the index chunk by chunk (a shared band is
+    symmetric, so the pairs are the same as indexing everything): memory is O(new documents
+    x bands), nothing per history document. ``max_per_bucket`` (see `MatchConfig`) then
+    keeps, per band, only the first members of a bucket: the new documents of highest
+    priority. Any other `BandStore` (a shared index, e.g. Redis, or a `BandIndex` already
+    holding documents) receives every non-empty document (history then new, in chunks) and
+    is queried with the new ones; the ids it answers are mapped back to positions (ids
+    this call does not know, e.g. from a shared index, are ignored).
     """
     m = len(hist)
-    npos, new_keys = _new_keys(new_sigs, bands, rows)
+    npos, new_keys = _new_keys(new_sigs, bands, rows, priority)
     empty = np.empty(0, np.int64), np.empty(0, np.int64)
+    span = m + len(new)
+    codes: list[np.ndarray] = []  # q * span + c, one distinct sorted run per query chunk
+
+    rank = np.empty(len(new), dtype=np.int64)
+    rank[priority] = np.arange(len(new))
+
+    def collect(q: np.ndarray, c: np.ndarray) -> None:
+        # A new candidate placed after the document (lower priority) cannot propose a
+        # cluster to it: only pairs with the candidate earlier in priority order are kept
+        # (this also drops self-pairs).
+        new_c = c >= m
+        keep = ~new_c
+        keep[new_c] = rank[c[new_c] - m] < rank[q[new_c]]
+        code = q[keep] * span + c[keep]
+        if code.size:
+            codes.append(code)
+
     if isinstance(index, BandIndex) and len(index) == 0:
         index.add([new.doc_ids[p] for p in npos.tolist()], new_keys)
         if npos.size == 0:
             return empty
-        q_parts: list[np.ndarray] = []
-        c_parts: list[np.ndarray] = []
         buf = np.empty((VERIFY_CHUNK, bands), dtype=np.uint64)
         for lo in range(0, m, VERIFY_CHUNK):
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
@@ -342,14 +374,12 @@ def _candidate_pairs(
             if keep.size == 0:
                 continue
             keys = band_keys(chunk[keep], bands, rows, out=buf[: keep.size])
-            hit_row, hit_new = index.query_positions(keys)
+            hit_row, hit_new = index.query_positions(keys, max_per_bucket)
             if hit_row.size:
-                q_parts.append(npos[hit_new])
-                c_parts.append(lo + keep[hit_row])
-        hit_row, hit_new = index.query_positions(new_keys)
-        q_parts.append(npos[hit_row])
-        c_parts.append(m + npos[hit_new])
-        q, c = np.concatenate(q_parts), np.concatenate(c_parts)
+                collect(npos[hit_new], lo + keep[hit_row])
+        for lo in range(0, npos.size, VERIFY_CHUNK):
+            hit_row, hit_new = index.query_positions(new_keys[lo : lo + VERIFY_CHUNK], max_per_bucket)
+            collect(npos[lo + hit_row], m + npos[hit_new])
     else:
         for lo in range(0, m, VERIFY_CHUNK):
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
@@ -380,11 +410,11 @@ def _candidate_pairs(
                 if p is not None:
                     q_list.append(me)
                     c_list.append(p)
-        q, c = np.array(q_list, dtype=np.int64), np.array(c_list, dtype=np.int64)
-    span = m + len(new)
-    code = q * span + c  # one int64 sort instead of a lexsort of two keys
-    del q, c
-    code = code[code % span != code // span + m]  # no self-pairs
+        collect(np.array(q_list, dtype=np.int64), np.array(c_list, dtype=np.int64))
+    if not codes:
+        return empty
+    code = np.concatenate(codes)
+    codes.clear()
     code.sort()
     return code // span, code % span
 
@@ -509,7 +539,9 @@ def match(
     # LSH candidates of every new document (documents with no shingles are only exact-matched).
     bands, rows = config.lsh_params()
     stats.bands, stats.rows = bands, rows
-    q_new, c_pos = _candidate_pairs(index_factory(), hist, new, hist_sigs, new_sigs, bands, rows)
+    priority = priority_order(new.lengths, new.published_at, new.doc_ids)
+    q_new, c_pos = _candidate_pairs(index_factory(), hist, new, hist_sigs, new_sigs, bands, rows,
+                                    priority, config.max_per_bucket)
     stats.candidate_pairs = int(q_new.size)
     doc_range = np.arange(n)
     slice_lo = np.searchsorted(q_new, doc_range, side="left")
@@ -617,7 +649,7 @@ def match(
         stats.joined_history += canon < m
 
     out: list[Assignment | None] = [None] * n
-    for i in priority_order(new.lengths, new.published_at, new.doc_ids).tolist():
+    for i in priority.tolist():
         pos = m + i
         holder = first_by_hash.get(new.text_hashes[i])
         if holder is not None:

@@ -240,8 +240,14 @@ class BandIndex:
         self._order = order_all
         self._sorted = keys_t
 
-    def query_positions(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def query_positions(
+        self, keys: np.ndarray, max_per_bucket: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """All (query row, stored position) pairs sharing at least one band, deduplicated.
+
+        ``max_per_bucket``: in each band, a query row pairs with at most this many of the
+        documents stored under its key, the earliest added (None: all of them). It bounds
+        the pairs of a query row by ``bands x max_per_bucket`` whatever the bucket sizes.
 
         Guarantees: two int64 arrays of equal length, sorted by query row then position;
         each pair appears once however many bands match.
@@ -263,7 +269,7 @@ class BandIndex:
             col = self._sorted[j]
             lo = np.searchsorted(col, needles, side="left")
             hi = np.searchsorted(col, needles, side="right")
-            counts = hi - lo
+            counts = hi - lo if max_per_bucket is None else np.minimum(hi - lo, max_per_bucket)
             total = int(counts.sum())
             if total == 0:
                 continue

@@ -91,10 +91,10 @@ def clean_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
 
 
 @task(name="fingerprint", task_run_name="fingerprint-batch-{index}", **NO_RESULTS)
-def fingerprint_task(batch_path: str, index: int, config: FingerprintConfig,
+def fingerprint_task(cleaned: stages.CleanSummary, index: int, config: FingerprintConfig,
                      translator_options: dict[str, Any] | None = None) -> stages.FingerprintSummary:
-    """Language id, translation to English, shingles and MinHash for one batch."""
-    return stages.fingerprint_stage(batch_path, config, translator_options)
+    """Language id, translation to English, shingles and MinHash for one cleaned batch."""
+    return stages.fingerprint_stage(cleaned.path, config, translator_options)
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
@@ -215,26 +215,32 @@ class _Progress:
                                             f"{stage}: {done}/{total} batch(es) done")
 
 
-def _map(task_fn: Any, items: list[str], parallel: bool,
-         on_done: Callable[[int, int], None] | None = None, **kwargs: Any) -> list[Any]:
-    """Run ``task_fn`` over items: on the flow's task runner when parallel, else in-process.
+def _clean_and_fingerprint(
+    batches: list[str], parallel: bool, on_done: Callable[[int, int], None], clean_kwargs: dict[str, Any],
+    fingerprint_kwargs: dict[str, Any],
+) -> tuple[list[stages.CleanSummary], list[stages.FingerprintSummary]]:
+    """Clean then fingerprint every batch; results in batch order.
 
-    Results keep the order of ``items``; ``on_done(done, total)`` is called as each one finishes.
+    Parallel: every clean task is submitted, and each batch's fingerprint task waits only for
+    its own clean (no barrier between the stages: a worker never idles while any batch has
+    work left). Else both run in-process, batch after batch. ``on_done(done, total)`` is called
+    as each of the ``2 x batches`` tasks finishes.
     """
-    total = len(items)
+    total = 2 * len(batches)
     if not parallel:
-        results = []
-        for i, item in enumerate(items):
-            results.append(task_fn(item, i, **kwargs))
-            if on_done:
-                on_done(i + 1, total)
-        return results
-    futures = [task_fn.submit(item, i, **kwargs) for i, item in enumerate(items)]
-    for done, _ in enumerate(as_completed(futures), start=1):
-        if on_done:
-            on_done(done, total)
-    wait(futures)
-    return [f.result() for f in futures]
+        cleaned, fps = [], []
+        for i, batch in enumerate(batches):
+            cleaned.append(clean_task(batch, i, **clean_kwargs))
+            on_done(2 * i + 1, total)
+            fps.append(fingerprint_task(cleaned[-1], i, **fingerprint_kwargs))
+            on_done(2 * i + 2, total)
+        return cleaned, fps
+    clean_futures = [clean_task.submit(batch, i, **clean_kwargs) for i, batch in enumerate(batches)]
+    fp_futures = [fingerprint_task.submit(f, i, **fingerprint_kwargs) for i, f in enumerate(clean_futures)]
+    for done, _ in enumerate(as_completed([*clean_futures, *fp_futures]), start=1):
+        on_done(done, total)
+    wait(fp_futures)
+    return [f.result() for f in clean_futures], [f.result() for f in fp_futures]
 
 
 @flow(name="curate-news", flow_run_name=_initial_run_name)
@@ -337,17 +343,16 @@ def curate_flow(
         progress.set(10.0, f"read {summary.records_read} record(s) into {n_batches} batch(es)")
 
         t0 = time.perf_counter()
-        cleaned = _map(clean_task, read.batches, use_pool, on_done=progress.span(10.0, 40.0, "clean"),
-                       run_id=run_id, ingested_at=ingested_at,
-                       clean_config=clean_config)
-        timed("clean", t0)
+        cleaned, fps = _clean_and_fingerprint(
+            read.batches, use_pool, progress.span(10.0, 85.0, "clean and fingerprint"),
+            clean_kwargs={"run_id": run_id, "ingested_at": ingested_at, "clean_config": clean_config},
+            fingerprint_kwargs={"config": fp_config, "translator_options": translator_options},
+        )
+        timed("clean_and_fingerprint", t0)
+        timings["clean_cpu"] = round(sum(c.seconds for c in cleaned), 3)
+        timings["fingerprint_cpu"] = round(sum(f.seconds for f in fps), 3)
         for c in cleaned:
             quarantine += c.quarantine
-        t0 = time.perf_counter()
-        fps = _map(fingerprint_task, [c.path for c in cleaned], use_pool,
-                   on_done=progress.span(40.0, 85.0, "fingerprint"), config=fp_config,
-                   translator_options=translator_options)
-        timed("fingerprint", t0)
         fp_paths = [f.path for f in fps if f.rows]
 
         t0 = time.perf_counter()

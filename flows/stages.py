@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -194,11 +195,13 @@ class CleanSummary:
     edits_by_kind: dict[str, int]
     promos: list[str]
     shortcodes: list[str]
+    seconds: float = 0.0  # time spent in the stage function (the batch's own work)
 
 
 def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
                 config: CleanConfig | None = None) -> CleanSummary:
     """Clean one staged batch; rows left with no text are quarantined with the reason."""
+    started = time.perf_counter()
     table = pq.read_table(batch_path)
     texts = table.column("text").to_pylist()
     hints = table.column("lang_hint").to_pylist()
@@ -249,7 +252,8 @@ def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
                          pa.array(new_edits, STAGED_SCHEMA.field("edits").type))
     path = batch_path.replace("/read-", "/clean-")
     pq.write_table(out, path)
-    return CleanSummary(path, out.num_rows, quarantine, dict(kinds), promos, shortcodes)
+    return CleanSummary(path, out.num_rows, quarantine, dict(kinds), promos, shortcodes,
+                        round(time.perf_counter() - started, 3))
 
 
 def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:
@@ -270,11 +274,13 @@ class FingerprintSummary:
     path: str
     rows: int
     langs: dict[str, int]
+    seconds: float = 0.0  # time spent in the stage function (the batch's own work)
 
 
 def fingerprint_stage(batch_path: str, config: FingerprintConfig,
                       translator_options: dict[str, Any] | None = None) -> FingerprintSummary:
     """Language, translated shingles and MinHash for one cleaned batch (written next to it)."""
+    started = time.perf_counter()
     table = pq.read_table(batch_path)
     texts = table.column("text").to_pylist()
     fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
@@ -289,7 +295,7 @@ def fingerprint_stage(batch_path: str, config: FingerprintConfig,
     )
     path = batch_path.replace("/clean-", "/fp-")
     pq.write_table(table, path)
-    return FingerprintSummary(path, n, dict(Counter(fp.langs)))
+    return FingerprintSummary(path, n, dict(Counter(fp.langs)), round(time.perf_counter() - started, 3))
 
 
 def _epoch(col: pa.ChunkedArray) -> np.ndarray:

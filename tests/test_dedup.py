@@ -464,7 +464,8 @@ def _reference_match(
         if nonempty[pos]:
             share = np.any(keys == keys[pos], axis=1) & nonempty
             share[pos] = False
-            n_candidates += int(share.sum())
+            rank = {j: r for r, j in enumerate(order)}  # a new candidate counts if placed earlier
+            n_candidates += sum(1 for p in np.flatnonzero(share).tolist() if p < m or rank[p - m] < rank[i])
     for i in order:
         pos = m + i
         if hashes[pos] in first:
@@ -505,11 +506,12 @@ def _reference_match(
     "cfg",
     [
         # Thresholds on the 1/128 grid of the estimates: pairs exactly at them occur.
-        MatchConfig(threshold=0.5, cross_lingual_threshold=0.3125, num_perm=NUM_PERM),
-        MatchConfig(threshold=0.375, cross_lingual_threshold=0.125, num_perm=NUM_PERM),
+        # The reference pairs every member of a bucket: no cap (the cap has its own test).
+        MatchConfig(threshold=0.5, cross_lingual_threshold=0.3125, num_perm=NUM_PERM, max_per_bucket=None),
+        MatchConfig(threshold=0.375, cross_lingual_threshold=0.125, num_perm=NUM_PERM, max_per_bucket=None),
         MatchConfig(
             threshold=0.6, cross_lingual_threshold=0.4, num_perm=NUM_PERM,
-            verify="containment", lsh_threshold=0.25,
+            verify="containment", lsh_threshold=0.25, max_per_bucket=None,
         ),
     ],
     ids=["jaccard", "low-threshold", "containment"],
@@ -563,3 +565,28 @@ def test_match_equals_a_reference_implementation(cfg: MatchConfig) -> None:
         stats = MatchStats()
         assert match(today, hist, cfg, index_factory=factory, stats=stats) == expected
         assert (stats.candidate_pairs, stats.verified_pairs) == (n_candidates, n_verified)
+
+
+def test_bucket_cap_bounds_the_candidates_and_keeps_the_clusters() -> None:
+    """1,200 versions of 3 stories (every pair of a story shares many bands): without a cap
+    each document is paired with all earlier versions of its story (quadratic); with
+    ``max_per_bucket`` it is paired with at most ``bands x cap`` of them, the highest
+    priority ones, and the clusters are the same."""
+    rng = np.random.default_rng(3)
+    universe = rng.choice(2**32, size=5000, replace=False).astype(np.uint32)
+    stories = [rng.choice(universe, size=150, replace=False) for _ in range(3)]
+    sets = [np.union1d(stories[i % 3][rng.random(150) < 0.9], rng.choice(universe, 5)) for i in range(1200)]
+    batch = _batch([f"text {i}" for i in range(1200)], ids=[f"v{i:04d}" for i in range(1200)], hash_sets=sets)
+    runs = {}
+    for cap in (None, 2):
+        cfg = MatchConfig(threshold=0.5, num_perm=NUM_PERM, max_per_bucket=cap)
+        stats = MatchStats()
+        runs[cap] = match(batch, None, cfg, stats=stats), stats
+        _check_invariants(batch, runs[cap][0])
+    (free, free_stats), (capped, capped_stats) = runs[None], runs[2]
+    bands, _ = MatchConfig(threshold=0.5, num_perm=NUM_PERM).lsh_params()
+    assert free_stats.candidate_pairs > 200_000  # ~ 400 x 400 / 2 per story
+    assert capped_stats.candidate_pairs <= 1200 * bands * 2
+    assert capped_stats.candidate_pairs < free_stats.candidate_pairs / 10
+    assert {a.cluster_id for a in capped} == {a.cluster_id for a in free} and len({a.cluster_id for a in free}) == 3
+    assert [a.cluster_id for a in capped] == [a.cluster_id for a in free]
