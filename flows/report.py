@@ -75,7 +75,8 @@ def cluster_members(layout: store.Layout, manifest: dict[str, Any]) -> list[dict
     dup_clusters = sorted(set(pc.unique(dups).to_pylist()))
     if not dup_clusters:
         return []
-    mine = [r for r in t.to_pylist() if r["cluster_id"] in set(dup_clusters)]
+    t = t.filter(pc.is_in(t.column("cluster_id"), pa.array(dup_clusters, pa.string())))
+    mine = t.to_pylist()
     earlier = _earlier_members(layout, dup_clusters, manifest.get("run_id", ""))
     rows = earlier + mine
     rows.sort(key=lambda r: (r["cluster_id"], not r["is_canonical"], r["run_id"] != manifest.get("run_id"),
