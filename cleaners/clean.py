@@ -86,27 +86,35 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
     text = normalize_whitespace(text)
     text, e = repair_encoding(text)
     edits += e
+    # Whether a step after the repair changed characters within a line (markup, quotes):
+    # only then can the text hold mojibake the repair has not judged (removed promo lines
+    # and collapsed blank lines cannot make any).
+    reshaped = False
     if "[" in text or "<" in text:
         text, e = untexturize_markup(text)
         edits += e
+        reshaped = bool(e)
     if looks_like_html(text):
         text, e = html_to_text(text)
         edits += e
         # Text that sat between tags can only now be judged as a whole.
         text, e = repair_encoding(text)
         edits += e
+        reshaped = False
     if "[" in text:
         text, e = strip_shortcodes(text, config.shortcodes)
         edits += e
+        reshaped = reshaped or bool(e)
     if config.strip_promos:
         text, e = strip_promos(text, lang)
         edits += e
     text, e = normalize_typography(text, config.typography)
     edits += e
+    reshaped = reshaped or bool(e)
     text = normalize_whitespace(text)
     # Straightened quotes can reveal mojibake ftfy could not see beside a curly one; repair,
     # re-apply the policy, until nothing changes (rare: the fast path answers in microseconds).
-    for _ in range(3):
+    for _ in range(3 if reshaped else 0):
         repaired, e = repair_encoding(text)
         if repaired == text:
             break

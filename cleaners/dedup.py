@@ -623,6 +623,27 @@ def match(
                 out[lo + ok] = similarity(c[ok], d[ok])
         return out
 
+    new8 = new_sigs.astype(np.uint8)  # low bytes of the new signatures, for screening
+
+    def screened_similarity(canons: np.ndarray, i: int) -> np.ndarray:
+        """Similarity of new row ``i`` with each canonical position; -1.0 where the low
+        bytes already show it is below the pair's threshold (see `verify_history`)."""
+        out = np.full(canons.size, -1.0)
+        in_new = canons >= m
+        a8 = np.empty((canons.size, new8.shape[1]), dtype=np.uint8)
+        a8[in_new] = new8[canons[in_new] - m]
+        a8[~in_new] = hist_sigs[canons[~in_new]].astype(np.uint8)
+        b8 = new8[i]
+        if hist_sizes is None:
+            bound = jaccard_estimate(a8, b8)
+        else:
+            bound = containment_estimate(a8, b8, sizes_at(canons), sizes_at(np.array([m + i])))
+        need = np.where(lang_arr[canons] == lang_arr[m + i], config.threshold, config.xl_threshold)
+        ok = np.flatnonzero(bound >= need)
+        if ok.size:
+            out[ok] = similarity(canons[ok], np.full(ok.size, i))
+        return out
+
     # Verification against the history clusters, vectorised over every (new document,
     # history cluster) pair proposed by a history candidate: those clusters do not depend
     # on the order in which the new documents are placed.
@@ -676,7 +697,7 @@ def match(
                 at = np.minimum(np.searchsorted(clusters, extra), clusters.size - 1)
                 extra = extra[clusters[at] != extra]
             if extra.size:
-                extra_sims = similarity(canon_arr[extra], np.full(extra.size, i))
+                extra_sims = screened_similarity(canon_arr[extra], i)
                 clusters = np.concatenate([clusters, extra])
                 sims = np.concatenate([sims, extra_sims])
         best = -1

@@ -371,13 +371,17 @@ def needs_ftfy(text: str) -> bool:
     """
     if text.isascii():
         return False
-    present = {c for c in set(text) if c >= "\x80"}
+    present = set(text)
+    present.difference_update(_ASCII)
     if any("\ud800" <= c <= "\udfff" for c in present):
         return True
+    disjoint = present.isdisjoint
     return any(
-        all(not present.isdisjoint(chars) for chars in needs) and pattern.search(text)
-        for needs, pattern in _branches()
+        not any(map(disjoint, needs)) and pattern.search(text) for needs, pattern in _branches()
     )
+
+
+_ASCII = frozenset(map(chr, range(128)))
 
 
 # --------------------------------------------------------------------------- repair

@@ -29,6 +29,8 @@ no word of 5+ letters shares its first 5 letters with one.
 from __future__ import annotations
 
 import re
+import re._constants as _sre_c  # rule regexes' first characters, see _first_chars()
+import re._parser as _sre_p
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -194,19 +196,95 @@ def match_promo_line(line: str, lang: str | None = None) -> tuple[str, str] | No
     return (m.kind, m.headline) if m else None
 
 
-_PREFILTERS: dict[int, tuple[tuple[PromoRule, ...], re.Pattern[str]]] = {}
+#: Rule sets' fast-reject regexes, by the line's first character (see `_prefilter`).
+_PREFILTERS: dict[int, tuple[tuple[PromoRule, ...], dict[str, re.Pattern[str] | None]]] = {}
+#: Ranges longer than this are not expanded into first characters (the rule is then tried
+#: on every line).
+_MAX_RANGE = 512
 
 
-def _prefilter(rules: tuple[PromoRule, ...]) -> re.Pattern[str]:
-    """One regex that matches the start of any line some rule could match (fast reject)."""
+def _first_chars(items: list[tuple[object, object]]) -> tuple[frozenset[str] | None, bool]:
+    """``(characters a match of the parsed regex items can start with, or None when any
+    character could; whether the items can match the empty string)``, lower-cased.
+
+    A superset is fine (it only makes the fast reject try a rule for nothing); None is
+    returned for every construct not handled, so a rule is never wrongly skipped.
+    """
+    out: set[str] = set()
+    for op, arg in items:
+        first: frozenset[str] | None
+        nullable = False
+        if op is _sre_c.LITERAL:
+            first = frozenset({chr(arg).lower()})  # type: ignore[arg-type]
+        elif op is _sre_c.IN:
+            chars: set[str] = set()
+            for item_op, item_arg in arg:  # type: ignore[attr-defined]
+                if item_op is _sre_c.LITERAL:
+                    chars.add(chr(item_arg).lower())
+                elif item_op is _sre_c.RANGE and item_arg[1] - item_arg[0] <= _MAX_RANGE:
+                    chars.update(chr(c).lower() for c in range(item_arg[0], item_arg[1] + 1))
+                else:  # NEGATE, CATEGORY, a wide range
+                    return None, False
+            first = frozenset(chars)
+        elif op is _sre_c.SUBPATTERN:
+            first, nullable = _first_chars(arg[-1].data)  # type: ignore[index]
+        elif op is _sre_c.BRANCH:
+            union: set[str] = set()
+            for alt in arg[1]:  # type: ignore[index]
+                f, n = _first_chars(alt.data)
+                if f is None:
+                    return None, False
+                union |= f
+                nullable = nullable or n
+            first = frozenset(union)
+        elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT):
+            first, nullable = _first_chars(arg[2].data)  # type: ignore[index]
+            nullable = nullable or arg[0] == 0  # type: ignore[index]
+        elif op in (_sre_c.AT, _sre_c.ASSERT, _sre_c.ASSERT_NOT):
+            first, nullable = frozenset(), True
+        else:  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, …
+            return None, False
+        if first is None:
+            return None, False
+        out |= first
+        if not nullable:
+            return frozenset(out), False
+    return frozenset(out), True
+
+
+def _rule_first_chars(rule: PromoRule) -> frozenset[str] | None:
+    """The lower-cased characters a line matched by ``rule`` can start with; None: any."""
+    try:
+        first, nullable = _first_chars(_sre_p.parse(rule.pattern.pattern, rule.pattern.flags).data)
+    except Exception:  # another Python's parse tree: no shortcut for this rule
+        return None
+    return None if nullable else first
+
+
+def _prefilter(rules: tuple[PromoRule, ...], first: str) -> re.Pattern[str] | None:
+    """One regex matching the start of any line some rule could match, among the rules
+    whose match can start with ``first`` (lower-cased; ``''``: all rules), or None when none
+    can (fast reject).
+    """
     hit = _PREFILTERS.get(id(rules))
     if hit is None or hit[0] is not rules:
-        pattern = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.IGNORECASE)
-        hit = _PREFILTERS[id(rules)] = (rules, pattern)
-    return hit[1]
+        hit = _PREFILTERS[id(rules)] = (rules, {})
+    by_first = hit[1]
+    if first not in by_first:
+        chosen = [r for r in rules if not first or (f := _rule_first_chars(r)) is None or first in f]
+        by_first[first] = (
+            re.compile("|".join(f"(?:{r.pattern.pattern})" for r in chosen), re.IGNORECASE)
+            if chosen else None
+        )
+    return by_first[first]
 
 
-def _match(line: str, rules: tuple[PromoRule, ...]) -> _Match | None:
+#: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
+#: starting with one is checked against every rule.
+_CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def _match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> _Match | None:
     if len(line) > 20 * MAX_PROMO_WORDS or len(line.split()) > MAX_PROMO_WORDS:
         return None
     s = _normalise(line)
@@ -214,8 +292,13 @@ def _match(line: str, rules: tuple[PromoRule, ...]) -> _Match | None:
         return None
     words = s.split()
     core = _TRAILING_DECOR.sub("", s)
-    if not core or not _prefilter(rules).match(core):
+    if not core:
         return None
+    if fast_reject:
+        first = core[0].lower()
+        prefilter = _prefilter(rules, "" if first in _CASE_SPECIALS else first)
+        if prefilter is None or not prefilter.match(core):
+            return None
     best: _Match | None = None
     for rule in rules:
         if rule.kind in ("line", "list"):
