@@ -196,8 +196,8 @@ def match_promo_line(line: str, lang: str | None = None) -> tuple[str, str] | No
     return (m.kind, m.headline) if m else None
 
 
-#: Rule sets' fast-reject regexes, by the line's first character (see `_prefilter`).
-_PREFILTERS: dict[int, tuple[tuple[PromoRule, ...], dict[str, re.Pattern[str] | None]]] = {}
+#: Rule sets' subsets by the line's first character (see `_rules_for`).
+_PREFILTERS: dict[int, tuple[tuple[PromoRule, ...], dict[str, tuple[PromoRule, ...]]]] = {}
 #: Ranges longer than this are not expanded into first characters (the rule is then tried
 #: on every line).
 _MAX_RANGE = 512
@@ -254,29 +254,31 @@ def _first_chars(items: list[tuple[object, object]]) -> tuple[frozenset[str] | N
 
 def _rule_first_chars(rule: PromoRule) -> frozenset[str] | None:
     """The lower-cased characters a line matched by ``rule`` can start with; None: any."""
+    return _pattern_first_chars(rule.pattern.pattern, rule.pattern.flags)
+
+
+@cache
+def _pattern_first_chars(pattern: str, flags: int) -> frozenset[str] | None:
     try:
-        first, nullable = _first_chars(_sre_p.parse(rule.pattern.pattern, rule.pattern.flags).data)
+        first, nullable = _first_chars(_sre_p.parse(pattern, flags).data)
     except Exception:  # another Python's parse tree: no shortcut for this rule
         return None
     return None if nullable else first
 
 
-def _prefilter(rules: tuple[PromoRule, ...], first: str) -> re.Pattern[str] | None:
-    """One regex matching the start of any line some rule could match, among the rules
-    whose match can start with ``first`` (lower-cased; ``''``: all rules), or None when none
-    can (fast reject).
+def _rules_for(rules: tuple[PromoRule, ...], first: str) -> tuple[PromoRule, ...]:
+    """The rules (in their order) whose match can start with ``first`` (lower-cased;
+    ``''``: all of them): the others cannot match a line starting with it (fast reject).
     """
     hit = _PREFILTERS.get(id(rules))
     if hit is None or hit[0] is not rules:
         hit = _PREFILTERS[id(rules)] = (rules, {})
     by_first = hit[1]
-    if first not in by_first:
-        chosen = [r for r in rules if not first or (f := _rule_first_chars(r)) is None or first in f]
-        by_first[first] = (
-            re.compile("|".join(f"(?:{r.pattern.pattern})" for r in chosen), re.IGNORECASE)
-            if chosen else None
-        )
-    return by_first[first]
+    chosen = by_first.get(first)
+    if chosen is None:
+        chosen = by_first[first] = tuple(
+            r for r in rules if not first or (f := _rule_first_chars(r)) is None or first in f)
+    return chosen
 
 
 #: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
@@ -296,9 +298,7 @@ def _match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) ->
         return None
     if fast_reject:
         first = core[0].lower()
-        prefilter = _prefilter(rules, "" if first in _CASE_SPECIALS else first)
-        if prefilter is None or not prefilter.match(core):
-            return None
+        rules = _rules_for(rules, "" if first in _CASE_SPECIALS else first)
     best: _Match | None = None
     for rule in rules:
         if rule.kind in ("line", "list"):
