@@ -86,7 +86,7 @@ class MatchConfig:
     #: of a run grow linearly with its size instead of with the square of the documents
     #: that share a topic (README, "Speed, memory and scaling out"). The in-memory index
     #: applies it; a shared index (Redis) returns every member.
-    max_per_bucket: int | None = 8
+    max_per_bucket: int | None = 4
 
     def __post_init__(self) -> None:
         for name in ("threshold", "cross_lingual_threshold", "lsh_threshold"):
@@ -629,10 +629,13 @@ def match(
         """Similarity of new row ``i`` with each canonical position; -1.0 where the low
         bytes already show it is below the pair's threshold (see `verify_history`)."""
         out = np.full(canons.size, -1.0)
-        in_new = canons >= m
-        a8 = np.empty((canons.size, new8.shape[1]), dtype=np.uint8)
-        a8[in_new] = new8[canons[in_new] - m]
-        a8[~in_new] = hist_sigs[canons[~in_new]].astype(np.uint8)
+        if int(canons.min()) >= m:
+            a8 = new8[canons - m]
+        else:
+            in_new = canons >= m
+            a8 = np.empty((canons.size, new8.shape[1]), dtype=np.uint8)
+            a8[in_new] = new8[canons[in_new] - m]
+            a8[~in_new] = hist_sigs[canons[~in_new]].astype(np.uint8)
         b8 = new8[i]
         if hist_sizes is None:
             bound = jaccard_estimate(a8, b8)
