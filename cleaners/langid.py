@@ -79,6 +79,11 @@ def _model() -> _Model:
     )
 
 
+def preload() -> None:
+    """Load the model now (a worker's warm-up); later calls reuse it."""
+    _model()
+
+
 @lru_cache(maxsize=1)
 def model_languages() -> frozenset[str]:
     """Codes the bundled model can output: ISO 639-1 where the language has one, else

@@ -72,8 +72,10 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def task_runner(workers: int, dask_address: str | None) -> Any:
-    """The task runner for the batch stages: Dask when asked, else a local process pool."""
+def task_runner(workers: int, dask_address: str | None, translator: str = "embedded",
+                translator_options: dict[str, Any] | None = None) -> Any:
+    """The task runner for the batch stages: Dask when asked, else a local process pool whose
+    worker processes load the language data as they start (`flows.stages.warm_worker`)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
@@ -84,7 +86,10 @@ def task_runner(workers: int, dask_address: str | None) -> Any:
     from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
     if workers > 1:
-        return ProcessPoolTaskRunner(max_workers=workers)
+        from flows.stages import warm_worker
+
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker,
+                                     initargs=(translator, translator_options))
     return ThreadPoolTaskRunner(max_workers=1)
 
 
@@ -111,7 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers > 1 or args.dask_address:
         share_ephemeral_api()
     params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
-    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address))
+    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None))
     state = flow(**params, return_state=True)
     result = state.result(raise_on_failure=False)
     if isinstance(result, LockBusy):
@@ -166,7 +171,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from flows.curate import curate_flow
 
-    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address))
+    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None))
     params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
     print(f"curate: serving deployment curate-news/{args.name} {when} against {api}; "
           f"Ctrl-C stops and pauses it", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
 import platform
 import time
 import uuid
@@ -21,6 +22,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.futures import as_completed, wait
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from cleaners.clean import CleanConfig
 from cleaners.dedup import History, MatchConfig
@@ -95,6 +97,28 @@ def fingerprint_task(cleaned: stages.CleanSummary, index: int, config: Fingerpri
                      translator_options: dict[str, Any] | None = None) -> stages.FingerprintSummary:
     """Language id, translation to English, shingles and MinHash for one cleaned batch."""
     return stages.fingerprint_stage(cleaned.path, config, translator_options)
+
+
+@task(name="start-worker", task_run_name="start-worker-{index}", **NO_RESULTS)
+def start_worker_task(index: int) -> int:
+    """Nothing but its process: submitted while the flow reads, it makes the pool start a
+    worker process, which loads the language data meanwhile (see `stages.warm_worker`)."""
+    return os.getpid()
+
+
+#: New raw bytes from which the flow starts the worker processes before reading (about two
+#: default batches of 2 KB articles): smaller runs may not use the pool at all.
+EARLY_WORKERS_BYTES = 8_000_000
+
+
+def _start_workers_early(new_bytes: int, parallel: bool) -> list[Any]:
+    """Submit one `start_worker_task` per worker of a process pool when the new files are big
+    enough to be spread over it; the futures (waited for with the batches)."""
+    ctx = FlowRunContext.get()
+    runner = ctx.task_runner if ctx else None
+    if not parallel or new_bytes < EARLY_WORKERS_BYTES or not isinstance(runner, ProcessPoolTaskRunner):
+        return []
+    return [start_worker_task.submit(i) for i in range(getattr(runner, "_max_workers", 2))]
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
@@ -329,6 +353,7 @@ def curate_flow(
             logger.info(summary.line())
             return asdict(summary)
 
+        early_workers = _start_workers_early(sum(f.size for f in found.new), parallel)
         staging = layout.staging(run_id)
         progress = _Progress(create_progress_artifact(
             progress=0.0, key="curation-progress",
@@ -348,6 +373,7 @@ def curate_flow(
             clean_kwargs={"run_id": run_id, "ingested_at": ingested_at, "clean_config": clean_config},
             fingerprint_kwargs={"config": fp_config, "translator_options": translator_options},
         )
+        wait(early_workers)
         timed("clean_and_fingerprint", t0)
         timings["clean_cpu"] = round(sum(c.seconds for c in cleaned), 3)
         timings["fingerprint_cpu"] = round(sum(f.seconds for f in fps), 3)

@@ -7,6 +7,7 @@ Dask) can pick a batch up. Only `match` sees the whole run, and only its signatu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import time
@@ -254,6 +255,22 @@ def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
     pq.write_table(out, path)
     return CleanSummary(path, out.num_rows, quarantine, dict(kinds), promos, shortcodes,
                         round(time.perf_counter() - started, 3))
+
+
+def warm_worker(translator: str, options: dict[str, Any] | None = None) -> None:
+    """Load in this worker process what every batch needs (the cleaners' modules, promo rules,
+    the language-id model, the translation backend), so the first batch does not wait for it.
+
+    Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
+    that cannot load fails later, in its task, with the reason).
+    """
+    from cleaners.langid import preload
+    from cleaners.promos import load_promo_rules
+
+    with contextlib.suppress(Exception):
+        preload()
+        load_promo_rules(None)
+        translator_for(translator, options)
 
 
 def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:
