@@ -166,8 +166,6 @@ def untexturize_markup(text: str) -> tuple[str, list[Edit]]:
 
 _CURLY_SINGLE = "’‘‚‛"
 _CURLY_DOUBLE = "“”„‟"
-_STRAIGHTEN_SINGLE = str.maketrans(dict.fromkeys(_CURLY_SINGLE, "'"))
-_STRAIGHTEN_DOUBLE = str.maketrans(dict.fromkeys(_CURLY_DOUBLE, '"'))
 _LETTER = r"[^\W\d_]"
 _APOSTROPHE_RE = re.compile(rf"(?<={_LETTER})'(?={_LETTER})")
 _STRAIGHT_DOUBLE_RE = re.compile('"')
@@ -188,8 +186,8 @@ def _prose(text: str, policy: TypographyPolicy, counts: Counter[str]) -> str:
         found = [(char, n) for char in _CURLY_SINGLE if (n := text.count(char))]
         for char, n in found:
             counts[f"apostrophes {char}→'"] += n
-        if found:
-            text = text.translate(_STRAIGHTEN_SINGLE)
+        for char, _ in found:  # str.replace: str.translate maps char by char in Python
+            text = text.replace(char, "'")
     elif "'" in text:
         text, n = _APOSTROPHE_RE.subn("’", text)
         counts["apostrophes '→’"] += n
@@ -198,8 +196,8 @@ def _prose(text: str, policy: TypographyPolicy, counts: Counter[str]) -> str:
         found = [(char, n) for char in _CURLY_DOUBLE if (n := text.count(char))]
         for char, n in found:
             counts[f'double quotes {char}→"'] += n
-        if found:
-            text = text.translate(_STRAIGHTEN_DOUBLE)
+        for char, _ in found:
+            text = text.replace(char, '"')
     elif '"' in text:
 
         def curl(match: re.Match[str]) -> str:
