@@ -180,28 +180,31 @@ def document_shingles(
 
 #: Per translator: (config, language) -> {word: shingle or None}. Kept across batches (a worker
 #: process fingerprints many), emptied when it holds more than `_MEMO_WORDS` words.
-_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[FingerprintConfig, str], dict[str, str | None]]]
+_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[FingerprintConfig, str, bool], dict[str, Any]]]
 _MEMO = weakref.WeakKeyDictionary()
 _MEMO_WORDS = 2_000_000
 
 
 def _bags_word_by_word(
     texts: Sequence[str], langs: Sequence[str], config: FingerprintConfig,
-    translator: WordByWordTranslator,
-) -> list[set[str]]:
-    """`document_shingles` for bags of words: one translation per distinct (language, word)."""
+    translator: WordByWordTranslator, hashed: bool = False,
+) -> list[set[Any]]:
+    """`document_shingles` for bags of words: one translation per distinct (language, word);
+    with ``hashed``, each shingle is replaced by its `hash_shingles` hash (an int)."""
     memo = _MEMO.setdefault(translator, {})
     if sum(map(len, memo.values())) > _MEMO_WORDS:
         memo.clear()
+    hash64 = xxhash.xxh3_64_intdigest
     sets = []
     for text, lang in zip(texts, langs, strict=True):
-        seen = memo.setdefault((config, lang), {})
+        seen = memo.setdefault((config, lang, hashed), {})
         distinct = set(words(text))
         missing = distinct.difference(seen)
         if missing:
             keep = _token_filter(lang, config)
             for word in missing:
-                seen[word] = keep(translator.translate_word(word, lang))
+                shingle = keep(translator.translate_word(word, lang))
+                seen[word] = hash64(shingle.encode("utf-8"), 0) if hashed and shingle is not None else shingle
         bag = {seen[word] for word in distinct}
         bag.discard(None)
         sets.append(bag)  # type: ignore[arg-type]
@@ -233,8 +236,13 @@ def fingerprint_batch(
         raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
     if translator is None:
         translator = get_translator(config.backend)
-    sets = document_shingles(texts, langs, config, translator)
-    hashes = hash_shingles(sets)
+    if config.ngram == 1 and isinstance(translator, WordByWordTranslator):
+        hashes = [  # the same as hash_shingles(document_shingles(...)), memoised per word
+            np.sort(np.fromiter(bag, dtype=np.uint64, count=len(bag)))
+            for bag in _bags_word_by_word(texts, langs, config, translator, hashed=True)
+        ]
+    else:
+        hashes = hash_shingles(document_shingles(texts, langs, config, translator))
     signatures = minhash_signatures(hashes, num_perm=config.num_perm, seed=config.seed)
     counts = np.fromiter((h.size for h in hashes), dtype=np.int64, count=len(hashes))
     return Fingerprints(

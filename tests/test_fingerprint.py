@@ -184,3 +184,7 @@ def test_word_by_word_shortcut_gives_the_generic_shingles() -> None:
     for half in (slice(0, len(texts) // 2), slice(len(texts) // 2, None), slice(None)):
         assert document_shingles(texts[half], langs[half], DEFAULT_FINGERPRINT, embedded) == generic[half]
     assert generic[0] and generic[1] and not generic[3] and "345" not in generic[4]
+    fast = fingerprint_batch(texts, langs=langs, translator=embedded)
+    slow = fingerprint_batch(texts, langs=langs, translator=Generic())  # type: ignore[arg-type]
+    assert np.array_equal(fast.signatures, slow.signatures)
+    assert np.array_equal(fast.shingle_counts, slow.shingle_counts)
