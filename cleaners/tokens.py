@@ -72,9 +72,14 @@ def lemmatize(tokens: Iterable[str], lang: str) -> list[str]:
     Guarantees: same length and order as ``tokens``; numbers unchanged; for a language
     simplemma does not support, the lower-cased tokens.
     """
+    return [lemma(t, lang) for t in tokens]
+
+
+def lemma(token: str, lang: str) -> str:
+    """`lemmatize` of one token."""
     if lang not in LEMMA_LANGS:
-        return [t.lower() for t in tokens]
-    return [t if t.isdigit() else _lemma(t, lang).lower() for t in tokens]
+        return token.lower()
+    return token if token.isdigit() else _lemma(token, lang).lower()
 
 
 @lru_cache(maxsize=128)

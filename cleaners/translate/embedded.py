@@ -17,7 +17,8 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from cleaners.tokens import fold, lemmatize, words
+from cleaners.tokens import fold, words
+from cleaners.tokens import lemma as lemma_of
 from cleaners.translate.base import PIVOT, register
 
 
@@ -73,7 +74,7 @@ class EmbeddedTranslator:
     def translate_word(self, token: str, lang: str) -> str:
         """The English lemma of one ``lang`` word: the lexicon's entry for its lemma (or for
         the word itself), else its folded lemma; a number is kept as is."""
-        lemma = lemmatize((token,), lang)[0]
+        lemma = lemma_of(token, lang)
         table = load_lexicon(lang) if lang != PIVOT else {}
         if table:
             hit = table.get(lemma)
