@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/pipeline.py`` (defaults: 10k and 100k documents, all cores).
 Options: ``--sizes 10000 100000``, ``--workers N``, ``--work DIR`` (default a temp folder),
-``--skip-naive``, ``--keep``.
+``--skip-naive``, ``--keep``, ``--match-caps 8,4,2`` (rerun the match with other
+``max_per_bucket`` caps on the flow's output).
 
 For each size it builds a corpus with `benchmarks.corpus` (real WMT sentences with mojibake,
 shortcodes, promos, near-duplicates, translations; the seed samples when ``../shared/eval`` is
@@ -365,6 +366,53 @@ def duplicate_quality(base: Path, size: int) -> dict[str, tuple[int, int]]:
     return out
 
 
+def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
+    """`cleaners.dedup.match` rerun on the flow's output with other ``max_per_bucket`` caps:
+    seconds, candidate pairs, duplicates and translations joined to their own story (truth)."""
+    import dataclasses
+    import glob
+
+    import numpy as np
+    import pyarrow.compute as pac
+    import pyarrow.parquet as papq
+
+    from cleaners.dedup import DocBatch, MatchStats, match
+    from cleaners.fingerprint import TUNED_MATCH
+
+    truth = {}
+    with open(base / f"truth-{size}.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            t = json.loads(line)
+            truth[t["id"]] = (t["story"], t["kind"])
+    t = papq.read_table(sorted(glob.glob(str(base / "curated" / "articles" / "**" / "*.parquet"), recursive=True)))
+    n = t.num_rows
+    ids = t.column("doc_id").to_pylist()
+    story = {d: truth[s][0] for d, s in zip(ids, t.column("source_id").to_pylist(), strict=True)}
+    kind = [truth[s][1] for s in t.column("source_id").to_pylist()]
+    published = pac.cast(t.column("published_at"), "int64").to_numpy(zero_copy_only=False) / 1e6
+    batch = DocBatch(
+        doc_ids=ids, langs=t.column("lang").to_pylist(),
+        signatures=t.column("minhash").combine_chunks().flatten().to_numpy().reshape(n, -1),
+        text_hashes=t.column("text_hash").to_pylist(),
+        lengths=pac.utf8_length(t.column("text")).to_numpy(), published_at=published.astype(float),
+        n_features=t.column("shingle_count").to_numpy().astype(np.int64))
+    del t
+    lines = [f"| max_per_bucket | match s | candidate pairs | verified pairs | duplicates | translations joined to their story (of {kind.count('translation'):,}) |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for cap in caps:
+        stats = MatchStats()
+        t0 = time.perf_counter()
+        out = match(batch, None, dataclasses.replace(TUNED_MATCH, max_per_bucket=cap), stats=stats)
+        sec = time.perf_counter() - t0
+        joined = sum(1 for i, a in enumerate(out) if kind[i] == "translation" and not a.is_canonical
+                     and story[ids[i]] == story[a.duplicate_of])
+        lines.append(f"| {cap} | {sec:.1f} | {stats.candidate_pairs:,} | {stats.verified_pairs:,} | "
+                     f"{sum(not a.is_canonical for a in out):,} | {joined:,} |")
+        del out
+        gc.collect()
+    return lines
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -462,6 +510,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flow-arg", action="append", default=[], help="extra argument for curate run")
     ap.add_argument("--matcher", type=int, nargs="*", default=None,
                     help="only measure the matcher's memory for these history sizes (e.g. 100000 300000)")
+    ap.add_argument("--match-caps", default=None,
+                    help="after the flow, rerun match with these max_per_bucket caps (e.g. 8,4,2; None = no cap)")
     ap.add_argument("--redis-url", default=None,
                     help="also time the run's band keys in this Redis (e.g. redis://127.0.0.1:6379/0)")
     args = ap.parse_args(argv)
@@ -495,6 +545,10 @@ def main(argv: list[str] | None = None) -> int:
         info["quality"] = duplicate_quality(base, size)
         idx = index_size(base / "curated", args.redis_url)
         lines = report(size, info, naive, flow, idx, args.workers)
+        if args.match_caps:
+            caps = [None if c == "None" else int(c) for c in args.match_caps.split(",")]
+            lines += [f"`match` rerun on this output with other caps (`--match-caps {args.match_caps}`):", "",
+                      *match_caps(base, size, caps), ""]
         print("\n".join(lines), flush=True)
         all_lines += lines
         rows.append((size, float(flow["rss"]), idx["history_per_doc"]))

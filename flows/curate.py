@@ -233,36 +233,37 @@ class _Progress:
         with contextlib.suppress(Exception):  # cosmetic: never fail a run over progress
             update_progress_artifact(self.artifact_id, self.value, description=description)
 
-    def span(self, start: float, end: float, stage: str) -> Callable[[int, int], None]:
-        """A callback ``(done, total)`` moving the bar from ``start`` to ``end``."""
-        return lambda done, total: self.set(start + (end - start) * done / max(total, 1),
-                                            f"{stage}: {done}/{total} batch(es) done")
-
 
 def _clean_and_fingerprint(
-    batches: list[str], parallel: bool, on_done: Callable[[int, int], None], clean_kwargs: dict[str, Any],
-    fingerprint_kwargs: dict[str, Any],
+    batches: list[str], parallel: bool, on_done: Callable[[int, int, int], None],
+    clean_kwargs: dict[str, Any], fingerprint_kwargs: dict[str, Any],
 ) -> tuple[list[stages.CleanSummary], list[stages.FingerprintSummary]]:
     """Clean then fingerprint every batch; results in batch order.
 
     Parallel: every clean task is submitted, and each batch's fingerprint task waits only for
     its own clean (no barrier between the stages: a worker never idles while any batch has
-    work left). Else both run in-process, batch after batch. ``on_done(done, total)`` is called
-    as each of the ``2 x batches`` tasks finishes.
+    work left). Else both run in-process, batch after batch. ``on_done(cleaned, fingerprinted,
+    batches)`` is called as each task finishes.
     """
-    total = 2 * len(batches)
+    n = len(batches)
     if not parallel:
         cleaned, fps = [], []
         for i, batch in enumerate(batches):
             cleaned.append(clean_task(batch, i, **clean_kwargs))
-            on_done(2 * i + 1, total)
+            on_done(i + 1, i, n)
             fps.append(fingerprint_task(cleaned[-1], i, **fingerprint_kwargs))
-            on_done(2 * i + 2, total)
+            on_done(i + 1, i + 1, n)
         return cleaned, fps
     clean_futures = [clean_task.submit(batch, i, **clean_kwargs) for i, batch in enumerate(batches)]
     fp_futures = [fingerprint_task.submit(f, i, **fingerprint_kwargs) for i, f in enumerate(clean_futures)]
-    for done, _ in enumerate(as_completed([*clean_futures, *fp_futures]), start=1):
-        on_done(done, total)
+    clean_ids = {id(f) for f in clean_futures}
+    done_clean = done_fp = 0
+    for future in as_completed([*clean_futures, *fp_futures]):
+        if id(future) in clean_ids:
+            done_clean += 1
+        else:
+            done_fp += 1
+        on_done(done_clean, done_fp, n)
     wait(fp_futures)
     return [f.result() for f in clean_futures], [f.result() for f in fp_futures]
 
@@ -368,8 +369,12 @@ def curate_flow(
         progress.set(10.0, f"read {summary.records_read} record(s) into {n_batches} batch(es)")
 
         t0 = time.perf_counter()
+        def batch_progress(cleaned_n: int, fingerprinted_n: int, n: int) -> None:
+            progress.set(10.0 + 75.0 * (cleaned_n + fingerprinted_n) / max(2 * n, 1),
+                         f"clean: {cleaned_n}/{n}, fingerprint: {fingerprinted_n}/{n} batch(es) done")
+
         cleaned, fps = _clean_and_fingerprint(
-            read.batches, use_pool, progress.span(10.0, 85.0, "clean and fingerprint"),
+            read.batches, use_pool, batch_progress,
             clean_kwargs={"run_id": run_id, "ingested_at": ingested_at, "clean_config": clean_config},
             fingerprint_kwargs={"config": fp_config, "translator_options": translator_options},
         )

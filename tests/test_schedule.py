@@ -215,8 +215,8 @@ def test_progress_moves_per_batch_and_summary_tells_what_was_removed(
     assert values == sorted(values) and values[-1] == 100.0
     assert any(10 < v < 40 for v in values), values  # first of two clean batches done
     assert any(40 < v < 85 for v in values), values  # first of two fingerprint batches done
-    assert any(d and "clean: 1/2 batch(es) done" in d for _, d in seen), seen
-    assert any(d and "fingerprint: 1/2 batch(es) done" in d for _, d in seen), seen
+    assert any(d and "clean: 1/2, fingerprint: 0/2 batch(es) done" in d for _, d in seen), seen
+    assert any(d and "clean: 2/2, fingerprint: 1/2 batch(es) done" in d for _, d in seen), seen
 
     with get_client(sync_client=True) as client:
         arts = {a.key: a for a in _artifact_list(client, state.state_details.flow_run_id)}
@@ -226,7 +226,7 @@ def test_progress_moves_per_batch_and_summary_tells_what_was_removed(
     assert "| promo | 1 |" in md and "| shortcode | 1 |" in md  # edits by kind
     assert "Énurésie : Des astuces pour faire face au pipi au lit" in md  # the removed promo
     assert "| `feed.jsonl` | jsonl | 1 | 0 | 1 |" in md
-    assert re.search(r"\| fingerprint \| \d+\.\d\d \|", md)  # seconds per stage
+    assert re.search(r"\| fingerprint_cpu \| \d+\.\d\d \|", md)  # seconds per stage
 
 
 def _artifact_list(client: Any, flow_run_id: Any) -> list[Any]:
