@@ -439,8 +439,8 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
         nt["clean_and_fingerprint"] = nt["clean"] + nt["fingerprint"]
     # The flow's clean and fingerprint tasks overlap (no barrier): their own times are summed
     # over the workers; the wall time of both together is the "clean + fingerprint" row.
-    timings["clean"] = timings.get("clean", timings.get("clean_cpu"))
-    timings["fingerprint"] = timings.get("fingerprint", timings.get("fingerprint_cpu"))
+    timings["clean"] = timings.get("clean", timings.get("clean_tasks"))
+    timings["fingerprint"] = timings.get("fingerprint", timings.get("fingerprint_tasks"))
     stages = ["read", "clean", "fingerprint", "clean_and_fingerprint", "load_history", "match", "publish"]
     for st in stages:
         nv = nt.get(st) if naive else None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 75
@@ -75,7 +77,8 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
 def task_runner(workers: int, dask_address: str | None, translator: str = "embedded",
                 translator_options: dict[str, Any] | None = None) -> Any:
     """The task runner for the batch stages: Dask when asked, else a local process pool whose
-    worker processes load the language data as they start (`flows.stages.warm_worker`)."""
+    worker processes load the language data as they start (`flows.stages.warm_worker`) and
+    can be started before the flow (`flows.runners.EarlyProcessPoolTaskRunner`)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
@@ -83,13 +86,14 @@ def task_runner(workers: int, dask_address: str | None, translator: str = "embed
             return DaskTaskRunner(cluster_kwargs={"n_workers": max(workers, 1), "threads_per_worker": 1,
                                                   "processes": True})
         return DaskTaskRunner(address=dask_address)
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+    from prefect.task_runners import ThreadPoolTaskRunner
 
     if workers > 1:
+        from flows.runners import EarlyProcessPoolTaskRunner
         from flows.stages import warm_worker
 
-        return ProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker,
-                                     initargs=(translator, translator_options))
+        return EarlyProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker,
+                                          initargs=(translator, translator_options))
     return ThreadPoolTaskRunner(max_workers=1)
 
 
@@ -108,15 +112,43 @@ def share_ephemeral_api() -> None:
     os.environ["PREFECT_API_URL"] = server.api_url
 
 
+def early_workers_bytes() -> int:
+    """Raw bytes from which worker processes are started before the flow:
+    ``CURATE_EARLY_WORKERS_BYTES``, else `flows.curate.EARLY_WORKERS_BYTES`."""
+    from flows.curate import EARLY_WORKERS_BYTES
+
+    return int(os.environ.get("CURATE_EARLY_WORKERS_BYTES", EARLY_WORKERS_BYTES))
+
+
+def likely_new_bytes(raw: str, curated: str) -> int:
+    """Bytes of the raw files modified since the dataset's last run manifest (all of them for
+    a new dataset): a cheap guess, made before the flow, of how much the run will read. It
+    only decides whether to start the worker processes early; discovery (by SHA-256) decides
+    what is read."""
+    runs = Path(curated) / "_runs"
+    since = max((p.stat().st_mtime for p in runs.glob("*.json")), default=0.0) if runs.is_dir() else 0.0
+    total = 0
+    for root, _dirs, files in os.walk(raw):
+        for name in files:
+            with contextlib.suppress(OSError):
+                st = os.stat(os.path.join(root, name))
+                if st.st_mtime > since:
+                    total += st.st_size
+    return total
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the flow once; print the summary line; exit code says whether the run completed."""
     from flows.curate import curate_flow
     from flows.store import LockBusy
 
+    runner = task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None)
+    if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= early_workers_bytes():
+        runner.start_workers()  # they load their language data while the API starts
     if args.workers > 1 or args.dask_address:
         share_ephemeral_api()
     params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
-    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None))
+    flow = curate_flow.with_options(task_runner=runner)
     state = flow(**params, return_state=True)
     result = state.result(raise_on_failure=False)
     if isinstance(result, LockBusy):

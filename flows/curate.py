@@ -116,7 +116,8 @@ def _start_workers_early(new_bytes: int, parallel: bool) -> list[Any]:
     enough to be spread over it; the futures (waited for with the batches)."""
     ctx = FlowRunContext.get()
     runner = ctx.task_runner if ctx else None
-    if not parallel or new_bytes < EARLY_WORKERS_BYTES or not isinstance(runner, ProcessPoolTaskRunner):
+    if (not parallel or new_bytes < EARLY_WORKERS_BYTES or not isinstance(runner, ProcessPoolTaskRunner)
+            or getattr(runner, "started_early", False)):  # `curate run` already started them
         return []
     return [start_worker_task.submit(i) for i in range(getattr(runner, "_max_workers", 2))]
 
@@ -368,10 +369,11 @@ def curate_flow(
         use_pool = parallel and n_batches > 1
         progress.set(10.0, f"read {summary.records_read} record(s) into {n_batches} batch(es)")
 
-        t0 = time.perf_counter()
         def batch_progress(cleaned_n: int, fingerprinted_n: int, n: int) -> None:
             progress.set(10.0 + 75.0 * (cleaned_n + fingerprinted_n) / max(2 * n, 1),
                          f"clean: {cleaned_n}/{n}, fingerprint: {fingerprinted_n}/{n} batch(es) done")
+
+        t0 = time.perf_counter()
 
         cleaned, fps = _clean_and_fingerprint(
             read.batches, use_pool, batch_progress,
@@ -380,8 +382,8 @@ def curate_flow(
         )
         wait(early_workers)
         timed("clean_and_fingerprint", t0)
-        timings["clean_cpu"] = round(sum(c.seconds for c in cleaned), 3)
-        timings["fingerprint_cpu"] = round(sum(f.seconds for f in fps), 3)
+        timings["clean_tasks"] = round(sum(c.seconds for c in cleaned), 3)
+        timings["fingerprint_tasks"] = round(sum(f.seconds for f in fps), 3)
         for c in cleaned:
             quarantine += c.quarantine
         fp_paths = [f.path for f in fps if f.rows]

@@ -270,7 +270,8 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None) -> None:
     with contextlib.suppress(Exception):
         preload()
         load_promo_rules(None)
-        translator_for(translator, options)
+        backend = translator_for(translator, options)
+        backend.translate(["news"], "en")  # the pivot language's lemmas
 
 
 def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:

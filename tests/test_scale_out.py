@@ -195,3 +195,27 @@ def test_cli_accepts_redis_url_and_dask_address(monkeypatch: pytest.MonkeyPatch)
     assert _parameters(build_parser().parse_args(["run"]))["redis_url"] is None
     monkeypatch.setenv("CURATE_REDIS_URL", "redis://env:6379/0")
     assert _parameters(build_parser().parse_args(["serve"]))["redis_url"] == "redis://env:6379/0"
+
+
+def test_workers_started_before_the_flow_give_the_embedded_output(
+        raw: Path, embedded: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`curate run`'s early pool: the worker processes are spawned (and load their language
+    data) before the flow run, then the flow run's copy of the runner takes them over."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    from flows.cli import task_runner
+    from flows.curate import curate_flow
+
+    server = SubprocessASGIServer()  # what `curate run` shares with its workers
+    server.start()
+    monkeypatch.setenv("PREFECT_API_URL", server.api_url)
+    runner = task_runner(2, None)
+    runner.start_workers()
+    early = runner._early.executor
+    assert early is not None and len(early._processes) == 2  # spawned before any flow
+    curated = raw.parent / "curated-early"
+    summary = curate_flow.with_options(task_runner=runner)(
+        raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True)
+    assert runner._early.executor is None, "the flow run took the early pool over"
+    assert summary["records_read"] == N_DOCS
+    _assert_same(_rows(curated), embedded)

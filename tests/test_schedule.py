@@ -226,7 +226,7 @@ def test_progress_moves_per_batch_and_summary_tells_what_was_removed(
     assert "| promo | 1 |" in md and "| shortcode | 1 |" in md  # edits by kind
     assert "Énurésie : Des astuces pour faire face au pipi au lit" in md  # the removed promo
     assert "| `feed.jsonl` | jsonl | 1 | 0 | 1 |" in md
-    assert re.search(r"\| fingerprint_cpu \| \d+\.\d\d \|", md)  # seconds per stage
+    assert re.search(r"\| fingerprint_tasks \| \d+\.\d\d \|", md)  # seconds per stage
 
 
 def _artifact_list(client: Any, flow_run_id: Any) -> list[Any]:
