@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/promos.py
 	$(BIN)/python benchmarks/minhash.py
 	$(BIN)/python benchmarks/crosslingual.py
+	$(BIN)/python benchmarks/steps.py
 	$(BIN)/python benchmarks/pipeline.py --sizes 10000
 
 clean:
