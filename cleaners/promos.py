@@ -197,7 +197,7 @@ def match_promo_line(line: str, lang: str | None = None) -> tuple[str, str] | No
 
 
 #: Rule sets' subsets by the line's first character (see `_rules_for`).
-_PREFILTERS: dict[int, tuple[tuple[PromoRule, ...], dict[str, tuple[PromoRule, ...]]]] = {}
+_RULES_BY_FIRST: dict[int, tuple[tuple[PromoRule, ...], dict[str, tuple[PromoRule, ...]]]] = {}
 #: Ranges longer than this are not expanded into first characters (the rule is then tried
 #: on every line).
 _MAX_RANGE = 512
@@ -270,9 +270,9 @@ def _rules_for(rules: tuple[PromoRule, ...], first: str) -> tuple[PromoRule, ...
     """The rules (in their order) whose match can start with ``first`` (lower-cased;
     ``''``: all of them): the others cannot match a line starting with it (fast reject).
     """
-    hit = _PREFILTERS.get(id(rules))
+    hit = _RULES_BY_FIRST.get(id(rules))
     if hit is None or hit[0] is not rules:
-        hit = _PREFILTERS[id(rules)] = (rules, {})
+        hit = _RULES_BY_FIRST[id(rules)] = (rules, {})
     by_first = hit[1]
     chosen = by_first.get(first)
     if chosen is None:
