@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.promos import PROMO_LIKE, wmt_paragraphs
+from benchmarks.promos import PROMO_LIKE, insertion_point, wmt_paragraphs
 from cleaners.edits import Edit
 from cleaners.promos import strip_promos
 from cleaners.shortcodes import strip_shortcodes
@@ -71,17 +71,6 @@ def language(s: str) -> str:
 
     code, _ = py3langid.classify(s)
     return code if code in ("en", "fr", "de", "es") else "en"
-
-
-def insertion_point(paras: Sequence[str]) -> int:
-    """The middle-most gap between two prose paragraphs (where a promo would sit)."""
-    gaps = [
-        i
-        for i in range(1, len(paras))
-        if paras[i - 1].rstrip()[-1:] in '.!?»"”' and paras[i].rstrip()[-1:] in '.!?»"”'
-    ]
-    mid = len(paras) // 2
-    return min(gaps, key=lambda i: abs(i - mid)) if gaps else mid
 
 
 def embed(paras: Sequence[str], line: str) -> str:
