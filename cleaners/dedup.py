@@ -83,7 +83,7 @@ class MatchConfig:
     #: stored under the same key: the new ones of highest canonical priority (see
     #: `priority_order`), history rows in history order (None: all of them). This bounds
     #: the candidates of a document by ``bands x max_per_bucket``, so the work and memory
-    #: of a run grow linearly with its size instead of with the square of the documents
+    #: of a run grow with its number of documents, not with the square of the documents
     #: that share a topic (README, "Speed, memory and scaling out"). The in-memory index
     #: applies it; a shared index (Redis) returns every member.
     max_per_bucket: int | None = 4
@@ -303,11 +303,11 @@ def _sorted_distinct(values: np.ndarray) -> np.ndarray:
 
 
 def _new_keys(new_sigs: np.ndarray, bands: int, rows: int,
-              order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(rows of the non-empty new documents, their band keys laid out as (bands, k).T)``;
-    the rows in ``order`` (a permutation of all rows) when given, else ascending."""
+              order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows of the non-empty new documents in ``order`` (a permutation of all rows),
+    their band keys laid out as (bands, k).T)``."""
     new_ok = _nonempty(new_sigs)
-    npos = np.flatnonzero(new_ok) if order is None else order[new_ok[order]]
+    npos = order[new_ok[order]]
     kt = np.empty((bands, npos.size), dtype=np.uint64)
     _fill_keys(new_sigs, npos, bands, rows, kt.T)
     return npos, kt.T
@@ -347,7 +347,7 @@ def _candidate_pairs(
     npos, new_keys = _new_keys(new_sigs, bands, rows, priority)
     empty = np.empty(0, np.int64), np.empty(0, np.int64)
     span = m + len(new)
-    codes: list[np.ndarray] = []  # q * span + c, one distinct sorted run per query chunk
+    codes: list[np.ndarray] = []  # q * span + c, distinct pairs, one array per query chunk
 
     rank = np.empty(len(new), dtype=np.int64)
     rank[priority] = np.arange(len(new))
@@ -590,6 +590,8 @@ def match(
                 )
         return out
 
+    new8 = new_sigs.astype(np.uint8)  # low bytes of the new signatures, for screening
+
     def verify_history(docs: np.ndarray, canons: np.ndarray) -> np.ndarray:
         """Similarity of each (new row, history canonical) pair, vectorised in chunks;
         -1.0 where it is certainly below the pair's threshold.
@@ -609,7 +611,6 @@ def match(
         hist8 = np.empty((rows8.size, hist_sigs.shape[1]), dtype=np.uint8)
         for lo in range(0, rows8.size, VERIFY_CHUNK):
             hist8[lo : lo + VERIFY_CHUNK] = hist_sigs[rows8[lo : lo + VERIFY_CHUNK]].astype(np.uint8)
-        new8 = new_sigs.astype(np.uint8)
         for lo in range(0, docs.size, VERIFY_CHUNK):
             c, d = canons[lo : lo + VERIFY_CHUNK], docs[lo : lo + VERIFY_CHUNK]
             need = np.where(lang_arr[c] == lang_arr[m + d], config.threshold, config.xl_threshold)
@@ -622,8 +623,6 @@ def match(
             if ok.size:
                 out[lo + ok] = similarity(c[ok], d[ok])
         return out
-
-    new8 = new_sigs.astype(np.uint8)  # low bytes of the new signatures, for screening
 
     def screened_similarity(canons: np.ndarray, i: int) -> np.ndarray:
         """Similarity of new row ``i`` with each canonical position; -1.0 where the low
