@@ -372,14 +372,10 @@ def _stopwords(lang: str | None) -> frozenset[str]:
     return frozenset(words)
 
 
-@lru_cache(maxsize=200_000)
 def _lemma(word: str, lang: str) -> str:
-    import simplemma
+    from cleaners.tokens import simplemma_lemma
 
-    try:
-        return simplemma.lemmatize(word, lang=lang).lower()
-    except ValueError:
-        return word
+    return simplemma_lemma(word, lang).lower()
 
 
 def _content_words(text: str, lang: str | None) -> list[str]:

@@ -16,7 +16,11 @@ from importlib import resources
 
 import simplemma
 import stopwordsiso
-from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+from simplemma.strategies import DefaultStrategy
+from simplemma.strategies.dictionaries.dictionary_factory import (
+    SUPPORTED_LANGUAGES,
+    DictionaryFactory,
+)
 
 # A number written with thousands separators: 3,000 / 3.000 / 3 000 (also NBSP, NNBSP,
 # thin space, apostrophe as in Swiss 3'000). Collapsed to its digits before splitting.
@@ -57,10 +61,34 @@ def is_number(token: str) -> bool:
     return token.isdigit()
 
 
+#: The lemmatizer reading the dictionaries chosen by `use_lemma_dictionaries` (None: simplemma's
+#: own default, which decodes each language's dictionary into a dict on first use).
+_lemmatizer: simplemma.Lemmatizer | None = None
+
+
+def use_lemma_dictionaries(factory: DictionaryFactory | None) -> None:
+    """Look lemmas up in ``factory``'s dictionaries from now on, in this process; ``None``
+    restores simplemma's default (each language's dictionary decoded into memory on first
+    use: seconds and hundreds of MB for the largest).
+
+    Guarantees: the lemmas do not change for a factory serving simplemma's shipped data,
+    such as its ``TrieDictionaryFactory`` (memory-mapped tries cached on disk, loaded in
+    milliseconds): only load time and memory do. The lemma cache is emptied.
+    """
+    global _lemmatizer
+    _lemmatizer = None if factory is None else simplemma.Lemmatizer(
+        lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
+    simplemma_lemma.cache_clear()
+
+
 @lru_cache(maxsize=400_000)
-def _lemma(token: str, lang: str) -> str:
+def simplemma_lemma(token: str, lang: str) -> str:
+    """simplemma's lemma of ``token`` in ``lang`` (case as simplemma returns it); the token
+    itself for a language simplemma does not support."""
     try:
-        return simplemma.lemmatize(token, lang)
+        if _lemmatizer is None:
+            return simplemma.lemmatize(token, lang)
+        return _lemmatizer.lemmatize(token, lang)
     except ValueError:  # unsupported language
         return token
 
@@ -79,7 +107,7 @@ def lemma(token: str, lang: str) -> str:
     """`lemmatize` of one token."""
     if lang not in LEMMA_LANGS:
         return token.lower()
-    return token if token.isdigit() else _lemma(token, lang).lower()
+    return token if token.isdigit() else simplemma_lemma(token, lang).lower()
 
 
 @lru_cache(maxsize=128)

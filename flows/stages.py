@@ -31,6 +31,7 @@ from cleaners.edits import Edit
 from cleaners.fingerprint import FingerprintConfig, fingerprint_batch
 from cleaners.lsh import BandIndex
 from cleaners.translate import Translator, get_translator
+from flows.lemma_cache import use_trie_cache
 from flows.readers import BadRecord, RawFile, RawRecord, parse_timestamp, read_file
 from flows.schema import QUARANTINE_SCHEMA, STAGED_SCHEMA, articles_schema
 
@@ -203,6 +204,7 @@ def clean_stage(batch_path: str, run_id: str, ingested_at: datetime,
                 config: CleanConfig | None = None) -> CleanSummary:
     """Clean one staged batch; rows left with no text are quarantined with the reason."""
     started = time.perf_counter()
+    use_trie_cache()
     table = pq.read_table(batch_path)
     texts = table.column("text").to_pylist()
     hints = table.column("lang_hint").to_pylist()
@@ -267,6 +269,7 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None) -> None:
     from cleaners.langid import preload
     from cleaners.promos import load_promo_rules
 
+    use_trie_cache()
     with contextlib.suppress(Exception):
         preload()
         load_promo_rules(None)
@@ -299,6 +302,7 @@ def fingerprint_stage(batch_path: str, config: FingerprintConfig,
                       translator_options: dict[str, Any] | None = None) -> FingerprintSummary:
     """Language, translated shingles and MinHash for one cleaned batch (written next to it)."""
     started = time.perf_counter()
+    use_trie_cache()
     table = pq.read_table(batch_path)
     texts = table.column("text").to_pylist()
     fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,

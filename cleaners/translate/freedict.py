@@ -36,9 +36,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-import simplemma
-
 from cleaners.tokens import fold, words
+from cleaners.tokens import simplemma_lemma as _lemma
 from cleaners.translate._iso639 import to_iso639_1
 from cleaners.translate._pivot import own_tokens, pivot_tokens
 from cleaners.translate.base import PIVOT, BackendUnavailable, register
@@ -322,13 +321,6 @@ def find_dictionaries(dict_dir: str | Path = DEFAULT_DICT_DIR) -> dict[str, Path
     return found
 
 
-@lru_cache(maxsize=400_000)
-def _lemma(token: str, lang: str) -> str:
-    """simplemma's lemma of ``token`` (case kept), or the token for an unsupported language."""
-    try:
-        return simplemma.lemmatize(token, lang)
-    except ValueError:
-        return token
 
 
 @lru_cache(maxsize=200_000)
