@@ -78,11 +78,11 @@ def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]
     return discover(Path(raw_dir), processed), recovered
 
 
-@task(name="read-raw-files", **IO_RETRIES, **NO_RESULTS)
-def read_task(files: list[Any], staging: str, run_id: str, ingested_at: datetime,
+@task(name="read-raw-files", task_run_name="read-files-{group}", **IO_RETRIES, **NO_RESULTS)
+def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_at: datetime,
               batch_size: int, max_text_chars: int) -> stages.ReadResult:
-    """Read the new files into batches; unreadable records are quarantined with the reason."""
-    return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars)
+    """Read a group of new files into batches; unreadable records are quarantined with the reason."""
+    return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars, group)
 
 
 @task(name="clean", task_run_name="clean-batch-{index}", **NO_RESULTS)
@@ -235,38 +235,78 @@ class _Progress:
             update_progress_artifact(self.artifact_id, self.value, description=description)
 
 
-def _clean_and_fingerprint(
-    batches: list[str], parallel: bool, on_done: Callable[[int, int, int], None],
-    clean_kwargs: dict[str, Any], fingerprint_kwargs: dict[str, Any],
-) -> tuple[list[stages.CleanSummary], list[stages.FingerprintSummary]]:
-    """Clean then fingerprint every batch; results in batch order.
+#: Raw bytes per read task when the files are read on the task runner (about two default
+#: batches of 2 KB articles); a run with fewer new bytes reads them in the flow's process.
+READ_GROUP_BYTES = 8_000_000
 
-    Parallel: every clean task is submitted, and each batch's fingerprint task waits only for
-    its own clean (no barrier between the stages: a worker never idles while any batch has
-    work left). Else both run in-process, batch after batch. ``on_done(cleaned, fingerprinted,
-    batches)`` is called as each task finishes.
+
+def _read_clean_and_fingerprint(
+    files: list[Any], parallel: bool, read_kwargs: dict[str, Any], clean_kwargs: dict[str, Any],
+    fingerprint_kwargs: dict[str, Any], on_read: Callable[[int, int], None],
+    on_done: Callable[[int, int, int], None],
+) -> tuple[stages.ReadResult, list[stages.CleanSummary], list[stages.FingerprintSummary]]:
+    """Read the new files, then clean and fingerprint every batch; results in file and batch
+    order, whatever the order in which tasks finish.
+
+    Parallel: the files are read in groups of `READ_GROUP_BYTES` on the task runner, and the
+    batches of a group are submitted as soon as it is read; each batch's fingerprint task
+    waits only for its own clean (no barrier between stages: a worker never idles while any
+    batch has work left). With one group, it is read in this process, and its batches go to
+    the task runner when there are several. Else everything runs in-process, batch after batch.
+    ``on_read(groups read, groups)`` and ``on_done(cleaned, fingerprinted, batches)`` are
+    called as tasks finish.
     """
-    n = len(batches)
-    if not parallel:
-        cleaned, fps = [], []
-        for i, batch in enumerate(batches):
-            cleaned.append(clean_task(batch, i, **clean_kwargs))
-            on_done(i + 1, i, n)
-            fps.append(fingerprint_task(cleaned[-1], i, **fingerprint_kwargs))
-            on_done(i + 1, i + 1, n)
-        return cleaned, fps
-    clean_futures = [clean_task.submit(batch, i, **clean_kwargs) for i, batch in enumerate(batches)]
-    fp_futures = [fingerprint_task.submit(f, i, **fingerprint_kwargs) for i, f in enumerate(clean_futures)]
-    clean_ids = {id(f) for f in clean_futures}
+    groups = stages.group_files(files, READ_GROUP_BYTES)
+    if not parallel or len(groups) == 1:
+        read = read_task(files, 0, **read_kwargs)
+        on_read(1, 1)
+        n = len(read.batches)
+        if not parallel or n == 1:
+            cleaned, fps = [], []
+            for i, batch in enumerate(read.batches):
+                cleaned.append(clean_task(batch, i, **clean_kwargs))
+                on_done(i + 1, i, n)
+                fps.append(fingerprint_task(cleaned[-1], i, **fingerprint_kwargs))
+                on_done(i + 1, i + 1, n)
+            return read, cleaned, fps
+        read_futures = []
+        parts = [read]
+    else:
+        read_futures = [read_task.submit(g, i, **read_kwargs) for i, g in enumerate(groups)]
+        parts = []
+    # Batch futures by group, submitted as each group's read finishes.
+    clean_futures: dict[int, list[Any]] = {}
+    fp_futures: dict[int, list[Any]] = {}
+
+    def submit(group: int, batches: list[str]) -> None:
+        first = sum(map(len, clean_futures.values()))
+        clean_futures[group] = [clean_task.submit(b, first + i, **clean_kwargs) for i, b in enumerate(batches)]
+        fp_futures[group] = [fingerprint_task.submit(f, first + i, **fingerprint_kwargs)
+                             for i, f in enumerate(clean_futures[group])]
+
+    if parts:
+        submit(0, parts[0].batches)
+    else:
+        position = {id(f): i for i, f in enumerate(read_futures)}
+        results: dict[int, stages.ReadResult] = {}
+        for future in as_completed(read_futures):
+            group = position[id(future)]
+            results[group] = future.result()
+            submit(group, results[group].batches)
+            on_read(len(results), len(groups))
+        parts = [results[i] for i in range(len(groups))]
+    clean_all = [f for g in sorted(clean_futures) for f in clean_futures[g]]
+    fp_all = [f for g in sorted(fp_futures) for f in fp_futures[g]]
+    clean_ids = {id(f) for f in clean_all}
     done_clean = done_fp = 0
-    for future in as_completed([*clean_futures, *fp_futures]):
+    for future in as_completed([*clean_all, *fp_all]):
         if id(future) in clean_ids:
             done_clean += 1
         else:
             done_fp += 1
-        on_done(done_clean, done_fp, n)
-    wait(fp_futures)
-    return [f.result() for f in clean_futures], [f.result() for f in fp_futures]
+        on_done(done_clean, done_fp, len(clean_all))
+    wait(fp_all)
+    return stages.merge_reads(parts), [f.result() for f in clean_all], [f.result() for f in fp_all]
 
 
 @flow(name="curate-news", flow_run_name=_initial_run_name)
@@ -361,27 +401,30 @@ def curate_flow(
             progress=0.0, key="curation-progress",
             description=f"run {run_id}: reading {len(found.new)} new file(s)"), run_id)
         t0 = time.perf_counter()
-        read = read_task(found.new, str(staging), run_id, ingested_at, batch_size, max_text_chars)
-        timed("read", t0)
-        quarantine = list(read.quarantine)
-        summary.records_read = sum(f.records for f in read.files)
-        n_batches = len(read.batches)
-        use_pool = parallel and n_batches > 1
-        progress.set(10.0, f"read {summary.records_read} record(s) into {n_batches} batch(es)")
+        read_done = t0
+
+        def read_progress(groups_read: int, groups: int) -> None:
+            nonlocal read_done
+            read_done = time.perf_counter()
+            progress.set(10.0 * groups_read / groups, f"read: {groups_read}/{groups} group(s) of files")
 
         def batch_progress(cleaned_n: int, fingerprinted_n: int, n: int) -> None:
             progress.set(10.0 + 75.0 * (cleaned_n + fingerprinted_n) / max(2 * n, 1),
                          f"clean: {cleaned_n}/{n}, fingerprint: {fingerprinted_n}/{n} batch(es) done")
 
-        t0 = time.perf_counter()
-
-        cleaned, fps = _clean_and_fingerprint(
-            read.batches, use_pool, batch_progress,
+        read, cleaned, fps = _read_clean_and_fingerprint(
+            found.new, parallel,
+            read_kwargs={"staging": str(staging), "run_id": run_id, "ingested_at": ingested_at,
+                         "batch_size": batch_size, "max_text_chars": max_text_chars},
             clean_kwargs={"run_id": run_id, "ingested_at": ingested_at, "clean_config": clean_config},
             fingerprint_kwargs={"config": fp_config, "translator_options": translator_options},
+            on_read=read_progress, on_done=batch_progress,
         )
         wait(early_workers)
-        timed("clean_and_fingerprint", t0)
+        timings["read"] = round(read_done - t0, 3)
+        timed("read_clean_and_fingerprint", t0)
+        quarantine = list(read.quarantine)
+        summary.records_read = sum(f.records for f in read.files)
         timings["clean_tasks"] = round(sum(c.seconds for c in cleaned), 3)
         timings["fingerprint_tasks"] = round(sum(f.seconds for f in fps), 3)
         for c in cleaned:

@@ -148,15 +148,36 @@ class _BatchWriter:
         self.rows = []
 
 
+def group_files(files: list[RawFile], min_bytes: int) -> list[list[RawFile]]:
+    """``files`` cut, in order, into groups of at least ``min_bytes`` (the last one may hold
+    less): the units read in parallel. Guarantees: concatenated, the groups are ``files``."""
+    groups: list[list[RawFile]] = []
+    size = min_bytes
+    for raw in files:
+        if size >= min_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(raw)
+        size += raw.size
+    return groups
+
+
+def merge_reads(parts: list[ReadResult]) -> ReadResult:
+    """The read results of consecutive file groups as one, in the same order."""
+    return ReadResult([b for p in parts for b in p.batches], [q for p in parts for q in p.quarantine],
+                      [f for p in parts for f in p.files])
+
+
 def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: datetime,
-               batch_size: int, max_text_chars: int) -> ReadResult:
-    """Read every raw file into staged batches of at most ``batch_size`` records.
+               batch_size: int, max_text_chars: int, group: int = 0) -> ReadResult:
+    """Read every raw file into staged batches of at most ``batch_size`` records, named
+    after ``group`` (the number of this group of files, when several are read in parallel).
 
     Guarantees, per file: records read = rows staged + rows quarantined (a file that cannot be
     read at all counts one quarantined record).
     """
     staging.mkdir(parents=True, exist_ok=True)
-    writer = _BatchWriter(staging, "read", STAGED_SCHEMA, batch_size)
+    writer = _BatchWriter(staging, f"read-{group:04d}", STAGED_SCHEMA, batch_size)
     quarantine: list[dict[str, Any]] = []
     stats: list[FileStats] = []
     for raw in files:

@@ -78,11 +78,38 @@ def _assert_same(rows: list[dict[str, Any]], expected: list[dict[str, Any]]) -> 
             assert got[col] == want[col], (col, got["doc_id"])
 
 
-def test_dask_local_cluster_gives_the_embedded_output(raw: Path, embedded: list[dict[str, Any]]) -> None:
+def _task_run_names(curated: Path) -> list[str]:
+    """Names of the task runs of the (only) flow run that wrote ``curated``."""
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    manifest = json.loads(next((curated / "_runs").glob("*.json")).read_text())
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[UUID(manifest["flow_run_id"])])))
+    return sorted(r.name for r in runs)
+
+
+def test_group_files_cuts_in_order_by_size() -> None:
+    from flows.readers import RawFile
+    from flows.stages import group_files
+
+    files = [RawFile(Path(f"/r/{i}"), f"{i}", f"{i:064x}", size)
+             for i, size in enumerate([5, 1, 9, 3, 3, 1])]
+    groups = group_files(files, 6)
+    assert [[f.rel for f in g] for g in groups] == [["0", "1"], ["2"], ["3", "4"], ["5"]]
+    assert group_files(files, 10**9) == [files] and group_files([], 6) == []
+
+
+def test_dask_local_cluster_gives_the_embedded_output(
+        raw: Path, embedded: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("prefect_dask", reason="prefect-dask is not installed (pip install '.[dask]')")
     from flows.cli import task_runner
     from flows.curate import curate_flow
 
+    monkeypatch.setattr("flows.curate.READ_GROUP_BYTES", 1)  # each file read by a Dask task
     curated = raw.parent / "curated-dask"
     flow = curate_flow.with_options(task_runner=task_runner(2, "local"))
     summary = flow(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True)
@@ -90,6 +117,10 @@ def test_dask_local_cluster_gives_the_embedded_output(raw: Path, embedded: list[
     manifest = json.loads(next((curated / "_runs").glob("*.json")).read_text())
     assert manifest["counts"]["rows_written"] == len(embedded)
     _assert_same(_rows(curated), embedded)
+    n_files = len(manifest["inputs"])
+    assert n_files > 1
+    assert [n for n in _task_run_names(curated) if n.startswith("read-files-")] == [
+        f"read-files-{i}" for i in range(n_files)]
 
 
 # --------------------------------------------------------------------------- Redis
@@ -209,6 +240,7 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     server = SubprocessASGIServer()  # what `curate run` shares with its workers
     server.start()
     monkeypatch.setenv("PREFECT_API_URL", server.api_url)
+    monkeypatch.setattr("flows.curate.READ_GROUP_BYTES", 100_000)  # files read on the workers
     runner = task_runner(2, None)
     runner.start_workers()
     early = runner._early.executor
@@ -219,3 +251,4 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     assert runner._early.executor is None, "the flow run took the early pool over"
     assert summary["records_read"] == N_DOCS
     _assert_same(_rows(curated), embedded)
+    assert len([n for n in _task_run_names(curated) if n.startswith("read-files-")]) > 1
