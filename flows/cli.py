@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -97,19 +98,23 @@ def task_runner(workers: int, dask_address: str | None, translator: str = "embed
     return ThreadPoolTaskRunner(max_workers=1)
 
 
-def share_ephemeral_api() -> None:
-    """Start Prefect's ephemeral API once and export its URL, so that worker processes report
-    to the same API instead of each starting a server of their own (no-op when
-    ``PREFECT_API_URL`` is configured)."""
-    from prefect.settings import PREFECT_API_URL
+def _flush_to_api() -> None:
+    """Send the events and logs Prefect still holds for the API now, while a temporary API is
+    there to receive them (Prefect would try at exit, once it is gone). Its "still processing
+    items" notice while doing so is not shown."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
 
-    if PREFECT_API_URL.value() or os.environ.get("PREFECT_API_URL"):
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()  # the same instance Prefect's client would start
-    server.start()
-    os.environ["PREFECT_API_URL"] = server.api_url
+    for worker in (EventsWorker, APILogWorker):
+        notices = logging.getLogger(worker.__name__)  # the logger of Prefect's queue services
+        level = notices.level
+        notices.setLevel(logging.ERROR)
+        try:
+            worker.drain_all(timeout=5, at_exit=False)
+        except Exception:  # best effort: the run's outcome is already known
+            pass
+        finally:
+            notices.setLevel(level)
 
 
 def early_workers_bytes() -> int:
@@ -139,18 +144,39 @@ def likely_new_bytes(raw: str, curated: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the flow once; print the summary line; exit code says whether the run completed."""
-    from flows.curate import curate_flow
-    from flows.store import LockBusy
+    api = None
+    if _api_url() is None:  # no server configured: a temporary one boots meanwhile
+        from flows.api_server import TemporaryAPI
 
-    runner = task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None)
-    if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= early_workers_bytes():
-        runner.start_workers()  # they load their language data while the API starts
-    if args.workers > 1 or args.dask_address:
-        share_ephemeral_api()
-    params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
-    flow = curate_flow.with_options(task_runner=runner)
-    state = flow(**params, return_state=True)
-    result = state.result(raise_on_failure=False)
+        api = TemporaryAPI()
+        api.start()
+        print(f"curate: temporary Prefect API on {api.url} for this run "
+              "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
+    try:
+        from prefect.context import refresh_global_settings_context
+        from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+        from flows.curate import curate_flow
+        from flows.store import LockBusy
+
+        runner = task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None)
+        if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= early_workers_bytes():
+            runner.start_workers()  # they load their language data while the API starts
+        params = _parameters(args) | {"lock_wait_seconds": args.wait,
+                                      "parallel": args.workers > 1 or bool(args.dask_address)}
+        flow = curate_flow.with_options(task_runner=runner)
+        if api is not None:
+            # Every thread of this process, and the worker processes, talk to this API.
+            os.environ["PREFECT_API_URL"] = api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+            refresh_global_settings_context()
+        state = flow(**params, return_state=True)
+        result = state.result(raise_on_failure=False)
+    finally:
+        if api is not None:
+            _flush_to_api()
+            api.stop()
+            os.environ.pop("PREFECT_API_URL", None)
+            refresh_global_settings_context()
     if isinstance(result, LockBusy):
         print(f"curate: not run: {result}", file=sys.stderr)
         return EXIT_BUSY

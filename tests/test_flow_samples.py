@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +106,11 @@ def test_cli_run_exit_code_and_summary(raw: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     last = done.stdout.strip().splitlines()[-1]
     assert "2 new file(s)" in last and "2 row(s) written" in last and "0 quarantined" in last
+    # Its temporary Prefect API (flows/api_server.py) answered the run, and is gone with it.
+    api = re.search(r"temporary Prefect API on http://127\.0\.0\.1:(\d+)/api", done.stderr)
+    assert api, done.stderr[-2000:]
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", int(api.group(1)))) != 0, "the temporary API outlived the run"
 
     # A raw folder that does not exist is a failed run with a one-line reason.
     bad = subprocess.run([*cmd[:4], "--raw", str(tmp_path / "nope"), "--curated", str(curated), "--workers", "1"],

@@ -1,0 +1,108 @@
+"""A temporary Prefect API for one ``curate run``, booting while the run gets ready.
+
+With no API configured (``PREFECT_API_URL`` in the environment or the Prefect profile),
+Prefect starts a temporary server the first time a flow needs one: it imports the whole
+server into the calling process (about 3.5 s here), then waits for the server process to
+boot (about 6 s more) before the flow can begin. `TemporaryAPI` starts the same server
+process (Prefect's own command line for it, ``SubprocessASGIServer`` in the pinned prefect
+3.8.8) without importing the server here, as soon as the CLI has read Prefect's settings:
+the server boots while the flow's modules are imported and the worker processes start.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+
+#: Ports tried for the server, as Prefect's own temporary server does.
+PORTS = range(8000, 9000)
+#: The server process's exit status when its port was taken meanwhile (uvicorn).
+PORT_TAKEN = 3
+
+
+def _free_port() -> int:
+    for _ in range(50):
+        port = random.choice(PORTS)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port for a temporary Prefect API in {PORTS.start}-{PORTS.stop - 1}")
+
+
+class TemporaryAPI:
+    """Prefect's temporary server process on a free loopback port: `start` returns at once,
+    `wait` returns the API URL once it answers, `stop` ends it."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The API URL (``http://127.0.0.1:<port>/api``)."""
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self) -> None:
+        """Start the server process (as prefect 3.8.8's ``SubprocessASGIServer`` does)."""
+        import prefect
+        from prefect.settings import get_current_settings
+
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+            **get_current_settings().to_environment_variables(exclude_unset=True),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+             "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+            env=env,
+        )
+
+    def wait(self, timeout: float) -> str:
+        """The API URL once ``/health`` answers; a port taken meanwhile is replaced.
+
+        Raises `RuntimeError` with the reason when the server exits or does not answer
+        within ``timeout`` seconds.
+        """
+        import httpx
+
+        assert self.process is not None, "start() first"
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                status = self.process.poll()
+                if status == PORT_TAKEN:
+                    self.port = _free_port()
+                    self.start()
+                    continue
+                if status is not None:
+                    raise RuntimeError(f"the temporary Prefect API exited with status {status}")
+                try:
+                    if client.get(f"{self.url}/health").status_code == 200:
+                        return self.url
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+        raise RuntimeError(f"the temporary Prefect API did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """End the server process (terminate, then kill after 5 s); idempotent."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
