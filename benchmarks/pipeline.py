@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,8 @@ for p in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(p))
 
 import corpus  # noqa: E402
+
+from flows import lemma_cache  # noqa: E402
 
 MB = 1_000_000
 _WORD = re.compile(r"\w+")
@@ -502,6 +505,23 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
     return lines
 
 
+def repeats(base: Path, naive: dict[str, Any], flow: dict[str, Any], args: argparse.Namespace) -> str:
+    """Run naive and flow ``args.repeat - 1`` more times, alternately, on the same files; one
+    line with every end-to-end ratio (the first is the table's) and their median."""
+    from cleaners.fingerprint import DEFAULT_FINGERPRINT
+
+    pairs = [(naive["wall"], flow["wall"])]
+    for k in range(1, args.repeat):
+        nv = run_naive(base / "raw", base / f"naive-{k}.parquet", DEFAULT_FINGERPRINT.num_perm, 0.5)
+        fl = run_flow(base / "raw", base / f"curated-{k}", args.workers, base / "prefect-home", args.flow_arg)
+        print(f"repeat {k}: naive {nv['wall']:.1f}s, flow {fl['wall']:.1f}s", file=sys.stderr)
+        pairs.append((nv["wall"], fl["wall"]))
+    ratios = [a / b for a, b in pairs]
+    runs = "; ".join(f"{a:.1f} / {b:.1f} = {a / b:.2f}x" for a, b in pairs)
+    return (f"Repeated {args.repeat} times, naive and flow alternately on the same files "
+            f"(end to end, naive s / flow s): {runs}. **Median speed-up {statistics.median(ratios):.2f}x**.")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -514,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="only measure the matcher's memory for these history sizes (e.g. 100000 300000)")
     ap.add_argument("--match-caps", default=None,
                     help="after the flow, rerun match with these max_per_bucket caps (e.g. 8,4,2; None = no cap)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run naive and flow this many times, alternately, and report each ratio and "
+                         "the median (this machine's speed drifts between runs)")
     ap.add_argument("--redis-url", default=None,
                     help="also time the run's band keys in this Redis (e.g. redis://127.0.0.1:6379/0)")
     args = ap.parse_args(argv)
@@ -527,7 +550,9 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="curate-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     src = "WMT newstest2012+2013" if corpus.WMT.exists() else "raw/samples (no ../shared/eval)"
-    print(f"# pipeline benchmark: corpus from {src}; work folder {work}\n")
+    print(f"# pipeline benchmark: corpus from {src}; work folder {work}")
+    tries = sorted(p.stem for p in lemma_cache.cache_dir().glob("*.dic"))
+    print(f"# lemma trie cache {lemma_cache.cache_dir()}: {', '.join(tries) or 'empty (the flow builds them)'}\n")
     rows: list[tuple[int, float, float]] = []
     all_lines: list[str] = []
     for size in args.sizes:
@@ -547,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         info["quality"] = duplicate_quality(base, size)
         idx = index_size(base / "curated", args.redis_url)
         lines = report(size, info, naive, flow, idx, args.workers)
+        if args.repeat > 1 and naive:
+            lines += [repeats(base, naive, flow, args), ""]
         if args.match_caps:
             caps = [None if c == "None" else int(c) for c in args.match_caps.split(",")]
             lines += [f"`match` rerun on this output with other caps (`--match-caps {args.match_caps}`):", "",

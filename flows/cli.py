@@ -166,8 +166,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                                       "parallel": args.workers > 1 or bool(args.dask_address)}
         flow = curate_flow.with_options(task_runner=runner)
         if api is not None:
+            try:
+                url = api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+            except RuntimeError as exc:
+                print(f"curate: run failed: {exc}", file=sys.stderr)
+                return EXIT_FAILED
             # Every thread of this process, and the worker processes, talk to this API.
-            os.environ["PREFECT_API_URL"] = api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+            os.environ["PREFECT_API_URL"] = url
             refresh_global_settings_context()
         state = flow(**params, return_state=True)
         result = state.result(raise_on_failure=False)

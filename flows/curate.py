@@ -10,7 +10,7 @@ import platform
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from importlib import metadata as importlib_metadata
@@ -257,46 +257,38 @@ def _read_clean_and_fingerprint(
     called as tasks finish.
     """
     groups = stages.group_files(files, READ_GROUP_BYTES)
-    if not parallel or len(groups) == 1:
+    finished: Iterable[tuple[int, stages.ReadResult]]  # (group, its read), as they finish
+    if parallel and len(groups) > 1:
+        read_futures = [read_task.submit(g, i, **read_kwargs) for i, g in enumerate(groups)]
+        position = {id(f): i for i, f in enumerate(read_futures)}
+        finished = ((position[id(f)], f.result()) for f in as_completed(read_futures))
+    else:
+        groups = [files]
         read = read_task(files, 0, **read_kwargs)
-        on_read(1, 1)
-        n = len(read.batches)
-        if not parallel or n == 1:
+        if not parallel or len(read.batches) == 1:
+            on_read(1, 1)
             cleaned, fps = [], []
+            n = len(read.batches)
             for i, batch in enumerate(read.batches):
                 cleaned.append(clean_task(batch, i, **clean_kwargs))
                 on_done(i + 1, i, n)
                 fps.append(fingerprint_task(cleaned[-1], i, **fingerprint_kwargs))
                 on_done(i + 1, i + 1, n)
             return read, cleaned, fps
-        read_futures = []
-        parts = [read]
-    else:
-        read_futures = [read_task.submit(g, i, **read_kwargs) for i, g in enumerate(groups)]
-        parts = []
-    # Batch futures by group, submitted as each group's read finishes.
+        finished = [(0, read)]
+    reads: dict[int, stages.ReadResult] = {}
     clean_futures: dict[int, list[Any]] = {}
     fp_futures: dict[int, list[Any]] = {}
-
-    def submit(group: int, batches: list[str]) -> None:
-        first = sum(map(len, clean_futures.values()))
-        clean_futures[group] = [clean_task.submit(b, first + i, **clean_kwargs) for i, b in enumerate(batches)]
+    for group, read in finished:
+        first = sum(len(r.batches) for r in reads.values())  # batch numbers, for the task names
+        reads[group] = read
+        on_read(len(reads), len(groups))
+        clean_futures[group] = [clean_task.submit(b, first + i, **clean_kwargs) for i, b in enumerate(read.batches)]
         fp_futures[group] = [fingerprint_task.submit(f, first + i, **fingerprint_kwargs)
                              for i, f in enumerate(clean_futures[group])]
-
-    if parts:
-        submit(0, parts[0].batches)
-    else:
-        position = {id(f): i for i, f in enumerate(read_futures)}
-        results: dict[int, stages.ReadResult] = {}
-        for future in as_completed(read_futures):
-            group = position[id(future)]
-            results[group] = future.result()
-            submit(group, results[group].batches)
-            on_read(len(results), len(groups))
-        parts = [results[i] for i in range(len(groups))]
-    clean_all = [f for g in sorted(clean_futures) for f in clean_futures[g]]
-    fp_all = [f for g in sorted(fp_futures) for f in fp_futures[g]]
+    order = sorted(reads)
+    clean_all = [f for g in order for f in clean_futures[g]]
+    fp_all = [f for g in order for f in fp_futures[g]]
     clean_ids = {id(f) for f in clean_all}
     done_clean = done_fp = 0
     for future in as_completed([*clean_all, *fp_all]):
@@ -306,7 +298,7 @@ def _read_clean_and_fingerprint(
             done_fp += 1
         on_done(done_clean, done_fp, len(clean_all))
     wait(fp_all)
-    return stages.merge_reads(parts), [f.result() for f in clean_all], [f.result() for f in fp_all]
+    return stages.merge_reads([reads[g] for g in order]), [f.result() for f in clean_all], [f.result() for f in fp_all]
 
 
 @flow(name="curate-news", flow_run_name=_initial_run_name)

@@ -240,7 +240,6 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     server = SubprocessASGIServer()  # what `curate run` shares with its workers
     server.start()
     monkeypatch.setenv("PREFECT_API_URL", server.api_url)
-    monkeypatch.setattr("flows.curate.READ_GROUP_BYTES", 100_000)  # files read on the workers
     runner = task_runner(2, None)
     runner.start_workers()
     early = runner._early.executor
@@ -251,4 +250,7 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     assert runner._early.executor is None, "the flow run took the early pool over"
     assert summary["records_read"] == N_DOCS
     _assert_same(_rows(curated), embedded)
-    assert len([n for n in _task_run_names(curated) if n.startswith("read-files-")]) > 1
+    # Under `READ_GROUP_BYTES` of files: one group read in the flow process, its batches on the pool.
+    names = _task_run_names(curated)
+    assert [n for n in names if n.startswith("read-files-")] == ["read-files-0"]
+    assert len([n for n in names if n.startswith("clean-batch-")]) == N_DOCS // BATCH
