@@ -590,6 +590,14 @@ def match(
                 )
         return out
 
+    def similarity_to(canons: np.ndarray, i: int) -> np.ndarray:
+        """`similarity` of each canonical position with new row ``i`` (its signature
+        broadcast, not copied per pair; ``canons`` is one document's few clusters)."""
+        if hist_sizes is None:
+            return jaccard_estimate(rows_at(canons), new_sigs[i])
+        assert new_sizes is not None
+        return containment_estimate(rows_at(canons), new_sigs[i], sizes_at(canons), float(new_sizes[i]))
+
     new8 = new_sigs.astype(np.uint8)  # low bytes of the new signatures, for screening
 
     def verify_history(docs: np.ndarray, canons: np.ndarray) -> np.ndarray:
@@ -643,7 +651,7 @@ def match(
         need = np.where(lang_arr[canons] == lang_arr[m + i], config.threshold, config.xl_threshold)
         ok = np.flatnonzero(bound >= need)
         if ok.size:
-            out[ok] = similarity(canons[ok], np.full(ok.size, i))
+            out[ok] = similarity_to(canons[ok], i)
         return out
 
     # Verification against the history clusters, vectorised over every (new document,
@@ -681,7 +689,7 @@ def match(
             canon = int(canon_arr[c])
             cluster_of[pos] = c
             k = kind(pos, canon)
-            sim = 1.0 if k == "exact" else float(similarity(np.array([canon]), np.array([i]))[0])
+            sim = 1.0 if k == "exact" else float(similarity_to(np.array([canon]), i)[0])
             out[i] = Assignment(cluster_name(c), False, doc_id(canon), sim, k)
             count(k, canon)
             continue
