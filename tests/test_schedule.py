@@ -183,7 +183,7 @@ def test_served_deployment_runs_on_its_schedule(prefect_api: str, tmp_path: Path
         # Stopping `curate serve` (Ctrl-C) pauses the schedule so no run piles up meanwhile.
         assert _stop(serve, signal.SIGINT, timeout=30) is not None
         with SyncPrefectClient(prefect_api) as client:
-            assert client.read_deployment(deployment.id).paused, "stopping curate serve must pause it"
+            assert client.read_deployment(deployment.id).paused, f"stopping curate serve must pause it\n{_tail(log)}"
     finally:
         _stop(serve)
 
