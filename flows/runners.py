@@ -87,4 +87,3 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         self._executor = executor
         self._resolver_executor = ThreadPoolExecutor(max_workers=self._max_workers)
         return self
-
