@@ -238,32 +238,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
     print(f"curate: serving deployment curate-news/{args.name} {when} against {api}; "
           f"Ctrl-C stops and pauses it", file=sys.stderr)
-    try:
-        flow.serve(
-            name=args.name,
-            schedule=schedule,
-            parameters=params,
-            description="Curate the new files of raw/ into the curated Parquet dataset "
-                        "(issue 6: scheduled, incremental).",
-            tags=["curation"],
-            version=_job_version(),
-            limit=1,
-            pause_on_shutdown=True,
-        )
-    finally:
-        _pause_deployment(f"{curate_flow.name}/{args.name}")
+    flow.serve(
+        name=args.name,
+        schedule=schedule,
+        parameters=params,
+        description="Curate the new files of raw/ into the curated Parquet dataset "
+                    "(issue 6: scheduled, incremental).",
+        tags=["curation"],
+        version=_job_version(),
+        limit=1,
+        pause_on_shutdown=True,
+    )
     return EXIT_OK
-
-
-def _pause_deployment(name: str) -> None:
-    """Pause the deployment ``flow/deployment`` (best effort). Prefect's runner pauses what it
-    serves when it stops, but a signal that reaches it while it stops (Ctrl-C goes to the
-    whole process group, the run in progress included) can skip that: paused either way, no
-    run piles up while nothing serves it."""
-    from prefect import get_client
-
-    with contextlib.suppress(Exception), get_client(sync_client=True) as client:
-        client.pause_deployment(client.read_deployment_by_name(name).id)
 
 
 def _job_version() -> str | None:

@@ -53,6 +53,10 @@ def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: flo
         return proc.poll()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _tail(path: Path, n: int = 3000) -> str:
     return path.read_text(errors="replace")[-n:] if path.exists() else "(no log)"
 
@@ -137,7 +141,11 @@ def test_served_deployment_runs_on_its_schedule(prefect_api: str, tmp_path: Path
         serve = subprocess.Popen(
             [sys.executable, "-m", "flows.cli", "serve", "--raw", str(raw), "--curated", str(curated),
              "--interval", "5", "--workers", "1", "--name", "test-every-5s"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            # Ctrl-C as in a terminal, even when these tests were started with SIGINT ignored
+            # (a background job of a non-interactive shell): ignoring is inherited, and a
+            # Python started that way never raises KeyboardInterrupt.
+            preexec_fn=_default_sigint)
     try:
         with SyncPrefectClient(prefect_api) as client:
             deadline = time.monotonic() + RUNS_TIMEOUT
