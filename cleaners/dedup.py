@@ -41,7 +41,9 @@ language is the canonical's, ``"cross_lingual"`` otherwise; ``None`` for canonic
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from typing import Literal
@@ -55,6 +57,8 @@ DupKind = Literal["exact", "near", "cross_lingual"]
 
 #: Rows (signatures, or candidate pairs) processed at a time by the vectorised steps.
 VERIFY_CHUNK = 8192
+#: Threads querying the in-memory LSH index (`_candidate_pairs`).
+QUERY_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -367,19 +371,27 @@ def _candidate_pairs(
         index.add([new.doc_ids[p] for p in npos.tolist()], new_keys)
         if npos.size == 0:
             return empty
-        buf = np.empty((VERIFY_CHUNK, bands), dtype=np.uint64)
-        for lo in range(0, m, VERIFY_CHUNK):
+        index.sort()  # before the threads query it
+
+        def history_chunk(lo: int) -> tuple[np.ndarray, np.ndarray]:
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
             keep = np.flatnonzero((chunk != MAX_HASH).any(axis=1))
             if keep.size == 0:
-                continue
-            keys = band_keys(chunk[keep], bands, rows, out=buf[: keep.size])
-            hit_row, hit_new = index.query_positions(keys, max_per_bucket)
-            if hit_row.size:
-                collect(npos[hit_new], lo + keep[hit_row])
-        for lo in range(0, npos.size, VERIFY_CHUNK):
+                return empty
+            hit_row, hit_new = index.query_positions(band_keys(chunk[keep], bands, rows), max_per_bucket)
+            return npos[hit_new], lo + keep[hit_row]
+
+        def new_chunk(lo: int) -> tuple[np.ndarray, np.ndarray]:
             hit_row, hit_new = index.query_positions(new_keys[lo : lo + VERIFY_CHUNK], max_per_bucket)
-            collect(npos[lo + hit_row], m + npos[hit_new])
+            return npos[lo + hit_row], m + npos[hit_new]
+
+        # numpy's sorts and searches release the GIL: the chunks are queried on threads.
+        with ThreadPoolExecutor(QUERY_THREADS) as pool:
+            jobs = [pool.submit(history_chunk, lo) for lo in range(0, m, VERIFY_CHUNK)]
+            jobs += [pool.submit(new_chunk, lo) for lo in range(0, npos.size, VERIFY_CHUNK)]
+            for job in jobs:
+                collect(*job.result())
+                job.cancel()
     else:
         for lo in range(0, m, VERIFY_CHUNK):
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
@@ -523,18 +535,19 @@ def match(
         canon = int(canon_arr[c])
         return hist.cluster_ids[canon] if canon < m else new.doc_ids[canon - m]
 
-    # First holder of each new text hash: history canonicals first, then any history row
-    # (only the hashes of this batch are kept, not a dict of the whole history).
-    wanted = set(new.text_hashes)
-    first_by_hash: dict[str, int] = {}
-    for pos in hist_canon.tolist():
-        h = hist.text_hashes[pos]
-        if h in wanted:
-            first_by_hash.setdefault(h, pos)
-    for pos, h in enumerate(hist.text_hashes):
-        if h in wanted:
-            first_by_hash.setdefault(h, pos)
-    del wanted
+    # Each distinct new text hash gets a number; its first holder (history canonicals first,
+    # then any history row) is looked up once (only this batch's hashes are kept, not a
+    # dict of the whole history).
+    hash_number: dict[str, int] = {}
+    hash_code = np.fromiter(
+        (hash_number.setdefault(h, len(hash_number)) for h in new.text_hashes), dtype=np.int64, count=n
+    )
+    first_holder = np.full(len(hash_number), -1, dtype=np.int64)
+    for pos in chain(hist_canon.tolist(), range(m)):
+        code = hash_number.get(hist.text_hashes[pos])
+        if code is not None and first_holder[code] < 0:
+            first_holder[code] = pos
+    del hash_number
 
     # LSH candidates of every new document (documents with no shingles are only exact-matched).
     bands, rows = config.lsh_params()
@@ -590,14 +603,6 @@ def match(
                 )
         return out
 
-    def similarity_to(canons: np.ndarray, i: int) -> np.ndarray:
-        """`similarity` of each canonical position with new row ``i`` (its signature
-        broadcast, not copied per pair; ``canons`` is one document's few clusters)."""
-        if hist_sizes is None:
-            return jaccard_estimate(rows_at(canons), new_sigs[i])
-        assert new_sizes is not None
-        return containment_estimate(rows_at(canons), new_sigs[i], sizes_at(canons), float(new_sizes[i]))
-
     new8 = new_sigs.astype(np.uint8)  # low bytes of the new signatures, for screening
 
     def verify_history(docs: np.ndarray, canons: np.ndarray) -> np.ndarray:
@@ -632,28 +637,6 @@ def match(
                 out[lo + ok] = similarity(c[ok], d[ok])
         return out
 
-    def screened_similarity(canons: np.ndarray, i: int) -> np.ndarray:
-        """Similarity of new row ``i`` with each canonical position; -1.0 where the low
-        bytes already show it is below the pair's threshold (see `verify_history`)."""
-        out = np.full(canons.size, -1.0)
-        if int(canons.min()) >= m:
-            a8 = new8[canons - m]
-        else:
-            in_new = canons >= m
-            a8 = np.empty((canons.size, new8.shape[1]), dtype=np.uint8)
-            a8[in_new] = new8[canons[in_new] - m]
-            a8[~in_new] = hist_sigs[canons[~in_new]].astype(np.uint8)
-        b8 = new8[i]
-        if hist_sizes is None:
-            bound = jaccard_estimate(a8, b8)
-        else:
-            bound = containment_estimate(a8, b8, sizes_at(canons), sizes_at(np.array([m + i])))
-        need = np.where(lang_arr[canons] == lang_arr[m + i], config.threshold, config.xl_threshold)
-        ok = np.flatnonzero(bound >= need)
-        if ok.size:
-            out[ok] = similarity_to(canons[ok], i)
-        return out
-
     # Verification against the history clusters, vectorised over every (new document,
     # history cluster) pair proposed by a history candidate: those clusters do not depend
     # on the order in which the new documents are placed.
@@ -668,72 +651,68 @@ def match(
     h_hi = np.searchsorted(h_doc, doc_range, side="right")
     del h_doc, doc_range
 
-    def kind(pos: int, canon: int) -> DupKind:
-        if text_hash(pos) == text_hash(canon):
-            return "exact"
-        return "near" if lang_arr[pos] == lang_arr[canon] else "cross_lingual"
+    # The placement loop (compiled), stopping on ties, which are broken here by doc_id.
+    from cleaners.placement import TIE, place  # numba: only imported where matching runs
 
-    def count(k: DupKind, canon: int) -> None:
-        stats.exact += k == "exact"
-        stats.near += k == "near"
-        stats.cross_lingual += k == "cross_lingual"
-        stats.joined_history += canon < m
+    joined = np.full(n, -1, dtype=np.int64)
+    similarity_out = np.zeros(n, dtype=np.float64)
+    by_hash = np.zeros(n, dtype=bool)
+    most = int((slice_hi - slice_lo).max() + (h_hi - h_lo).max())
+    tie_clusters = np.empty(most, dtype=np.int64)
+    tie_sims = np.empty(most, dtype=np.float64)
+    state = np.array([n_clusters, 0, 0, 0], dtype=np.int64)
+    no_sizes = np.empty(0, dtype=np.float64)
+    hist_f = no_sizes if hist_sizes is None else hist_sizes.astype(np.float64)
+    new_f = no_sizes if new_sizes is None else new_sizes.astype(np.float64)
+    stamp = np.zeros(n_clusters + n, dtype=np.int64)
+    k = 0
+    while k < n:
+        k = place(
+            k, priority, m, hist_sigs, new_sigs, new8, hist_sizes is not None, hist_f, new_f,
+            lang_arr, config.threshold, config.xl_threshold, hash_code, first_holder,
+            cluster_of, canon_arr, state, c_pos, slice_lo, slice_hi, h_cluster, h_sim, h_lo, h_hi,
+            stamp, joined, similarity_out, by_hash, tie_clusters, tie_sims,
+        )
+        if k != TIE:
+            break
+        k = int(state[3])
+        i = int(priority[k])
+        sims = tie_sims[: state[2]]
+        top = tie_clusters[: state[2]][sims == sims.max()]
+        # Equal similarity: the canonical with the smallest doc_id.
+        c = min(top.tolist(), key=lambda t: doc_id(int(canon_arr[t])))
+        cluster_of[m + i] = c
+        joined[i] = canon_arr[c]
+        similarity_out[i] = sims.max()
+        k += 1
+    stats.verified_pairs += int(state[1])
 
-    out: list[Assignment | None] = [None] * n
-    for i in priority.tolist():
-        pos = m + i
-        holder = first_by_hash.get(new.text_hashes[i])
-        if holder is not None:
-            # Exact copy of a document already placed: same cluster, no verification needed.
-            c = int(cluster_of[holder])
-            canon = int(canon_arr[c])
-            cluster_of[pos] = c
-            k = kind(pos, canon)
-            sim = 1.0 if k == "exact" else float(similarity_to(np.array([canon]), i)[0])
-            out[i] = Assignment(cluster_name(c), False, doc_id(canon), sim, k)
-            count(k, canon)
-            continue
-        first_by_hash[new.text_hashes[i]] = pos
-        # Clusters proposed by the candidates already placed, verified against their canonical:
-        # the history ones were verified above; those proposed only by new documents now.
-        clusters = h_cluster[h_lo[i] : h_hi[i]]
-        sims = h_sim[h_lo[i] : h_hi[i]]
-        cands = c_pos[slice_lo[i] : slice_hi[i]]  # ascending: new documents last
-        cands = cands[int(np.searchsorted(cands, m)) :]
-        if cands.size:
-            extra = _sorted_distinct(cluster_of[cands])
-            extra = extra[extra >= 0]
-            if extra.size and clusters.size:  # drop the clusters already verified above
-                at = np.minimum(np.searchsorted(clusters, extra), clusters.size - 1)
-                extra = extra[clusters[at] != extra]
-            if extra.size:
-                extra_sims = screened_similarity(canon_arr[extra], i)
-                clusters = np.concatenate([clusters, extra])
-                sims = np.concatenate([sims, extra_sims])
-        best = -1
-        if clusters.size:
-            canons = canon_arr[clusters]
-            stats.verified_pairs += int(clusters.size)
-            need = np.where(
-                lang_arr[canons] == lang_arr[pos], config.threshold, config.xl_threshold
-            )
-            passing = np.flatnonzero(sims >= need)
-            if passing.size:
-                top = passing[sims[passing] == sims[passing].max()]
-                # Equal similarity: the canonical with the smallest doc_id.
-                best = min(top.tolist(), key=lambda t: doc_id(int(canons[t])))
-        if best < 0:
-            cluster_of[pos] = n_clusters
-            canon_arr[n_clusters] = pos
-            n_clusters += 1
-            out[i] = Assignment(new.doc_ids[i], True)
+    out: list[Assignment] = []
+    for i, canon in enumerate(joined.tolist()):
+        if canon < 0:
+            out.append(Assignment(new.doc_ids[i], True))
             stats.new_clusters += 1
             continue
-        c, canon = int(clusters[best]), int(canons[best])
-        cluster_of[pos] = c
-        k = kind(pos, canon)
-        out[i] = Assignment(cluster_name(c), False, doc_id(canon), float(sims[best]), k)
-        count(k, canon)
+        pos = m + i
+        kind: DupKind
+        if new.text_hashes[i] == text_hash(canon):
+            kind = "exact"
+        else:
+            kind = "near" if lang_arr[pos] == lang_arr[canon] else "cross_lingual"
+        sim = 1.0 if by_hash[i] and kind == "exact" else float(similarity_out[i])
+        out.append(Assignment(cluster_name(int(cluster_of[pos])), False, doc_id(canon), sim, kind))
+        stats.exact += kind == "exact"
+        stats.near += kind == "near"
+        stats.cross_lingual += kind == "cross_lingual"
+        stats.joined_history += canon < m
+    return out
 
-    assert all(a is not None for a in out)
-    return [a for a in out if a is not None]
+
+def warm_up(num_perm: int = DEFAULT_MATCH.num_perm) -> None:
+    """Compile `match`'s placement loop now (or load it from numba's cache: about 1 s, 3 s
+    the first time on a machine), so that a later `match` does not wait for it. Matches
+    a few synthetic documents, with the same argument types as real ones."""
+    sigs = np.arange(4 * num_perm, dtype=np.uint32).reshape(4, num_perm) % 7
+    match(DocBatch([f"warm-{i}" for i in range(4)], ["en", "en", "fr", "en"], sigs,
+                   ["a", "b", "c", "a"], np.arange(4, dtype=np.int64), np.full(4, np.nan),
+                   np.full(4, 10, dtype=np.int64)))

@@ -202,6 +202,11 @@ class BandIndex:
         self._ids.extend(ids)
         self._chunks.append(keys if not copy else keys.copy(order="F"))
 
+    def sort(self) -> None:
+        """Sort what `add` buffered now (the next `query_positions` would). Guarantees:
+        until the next `add`, `query_positions` only reads, so threads may call it at once."""
+        self._consolidate()
+
     def _consolidate(self) -> None:
         """Sort the buffered chunks (and what is already sorted) band by band.
 

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import os
 import platform
+import threading
 import time
 import uuid
 from collections import Counter
@@ -25,7 +26,7 @@ from prefect.futures import as_completed, wait
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from cleaners.clean import CleanConfig
-from cleaners.dedup import History, MatchConfig
+from cleaners.dedup import History, MatchConfig, warm_up
 from cleaners.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig
 from cleaners.typography import TypographyPolicy
 from flows import report, stages, store
@@ -388,6 +389,9 @@ def curate_flow(
             return asdict(summary)
 
         early_workers = _start_workers_early(sum(f.size for f in found.new), parallel)
+        if parallel:  # this process mostly waits for the workers until match: compile it now
+            threading.Thread(target=warm_up, args=(fp_config.num_perm,), name="warm-match",
+                             daemon=True).start()
         staging = layout.staging(run_id)
         progress = _Progress(create_progress_artifact(
             progress=0.0, key="curation-progress",

@@ -18,6 +18,7 @@ from cleaners.dedup import (
     MatchStats,
     match,
     priority_order,
+    warm_up,
 )
 from cleaners.lsh import BandIndex, band_keys
 from cleaners.minhash import MAX_HASH, containment_estimate, minhash_signatures
@@ -590,3 +591,22 @@ def test_bucket_cap_bounds_the_candidates_and_keeps_the_clusters() -> None:
     assert capped_stats.candidate_pairs < free_stats.candidate_pairs / 10
     assert {a.cluster_id for a in capped} == {a.cluster_id for a in free} and len({a.cluster_id for a in free}) == 3
     assert [a.cluster_id for a in capped] == [a.cluster_id for a in free]
+
+
+def test_warm_up_compiles_the_placement_loop_that_match_uses() -> None:
+    """`warm_up` must compile the specialisation a real `match` call uses, or the flow's
+    warm-up thread saves nothing."""
+    from cleaners.placement import place
+
+    warm_up()
+    compiled = len(place.signatures)
+    assert compiled >= 1
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 50, (30, 256)).astype(np.uint32)
+    sigs[10:20] = sigs[:10]
+    batch = DocBatch([f"d{i:02d}" for i in range(30)], ["en"] * 15 + ["de"] * 15, sigs,
+                     [f"h{i}" for i in range(30)], np.arange(30, dtype=np.int64), np.full(30, np.nan),
+                     np.full(30, 40, dtype=np.int64))
+    out = match(batch, None, MatchConfig())
+    assert len(place.signatures) == compiled
+    assert sum(a.is_canonical for a in out) == 20
