@@ -86,18 +86,15 @@ def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_
     return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars, group)
 
 
-@task(name="clean", task_run_name="clean-batch-{index}", **NO_RESULTS)
-def clean_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
-               clean_config: CleanConfig) -> stages.CleanSummary:
-    """Repair encoding, typography, shortcodes and promos in one batch."""
-    return stages.clean_stage(batch_path, run_id, ingested_at, clean_config)
-
-
-@task(name="fingerprint", task_run_name="fingerprint-batch-{index}", **NO_RESULTS)
-def fingerprint_task(cleaned: stages.CleanSummary, index: int, config: FingerprintConfig,
-                     translator_options: dict[str, Any] | None = None) -> stages.FingerprintSummary:
-    """Language id, translation to English, shingles and MinHash for one cleaned batch."""
-    return stages.fingerprint_stage(cleaned.path, config, translator_options)
+@task(name="clean-and-fingerprint", task_run_name="batch-{index}", **NO_RESULTS)
+def batch_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
+               clean_config: CleanConfig, fp_config: FingerprintConfig,
+               translator_options: dict[str, Any] | None = None,
+               ) -> tuple[stages.CleanSummary, stages.FingerprintSummary]:
+    """One batch: repair encoding, typography, shortcodes and promos, then language id,
+    translation to English, shingles and MinHash."""
+    return stages.clean_and_fingerprint_stage(batch_path, run_id, ingested_at, clean_config,
+                                              fp_config, translator_options)
 
 
 @task(name="start-worker", task_run_name="start-worker-{index}", **NO_RESULTS)
@@ -242,20 +239,18 @@ READ_GROUP_BYTES = 8_000_000
 
 
 def _read_clean_and_fingerprint(
-    files: list[Any], parallel: bool, read_kwargs: dict[str, Any], clean_kwargs: dict[str, Any],
-    fingerprint_kwargs: dict[str, Any], on_read: Callable[[int, int], None],
-    on_done: Callable[[int, int, int], None],
+    files: list[Any], parallel: bool, read_kwargs: dict[str, Any], batch_kwargs: dict[str, Any],
+    on_read: Callable[[int, int], None], on_done: Callable[[int, int], None],
 ) -> tuple[stages.ReadResult, list[stages.CleanSummary], list[stages.FingerprintSummary]]:
-    """Read the new files, then clean and fingerprint every batch; results in file and batch
-    order, whatever the order in which tasks finish.
+    """Read the new files, then clean and fingerprint every batch (one `batch_task` each);
+    results in file and batch order, whatever the order in which tasks finish.
 
     Parallel: the files are read in groups of `READ_GROUP_BYTES` on the task runner, and the
-    batches of a group are submitted as soon as it is read; each batch's fingerprint task
-    waits only for its own clean (no barrier between stages: a worker never idles while any
-    batch has work left). With one group, it is read in this process, and its batches go to
+    batches of a group are submitted as soon as it is read (a worker never idles while a
+    batch is waiting). With one group, it is read in this process, and its batches go to
     the task runner when there are several. Else everything runs in-process, batch after batch.
-    ``on_read(groups read, groups)`` and ``on_done(cleaned, fingerprinted, batches)`` are
-    called as tasks finish.
+    ``on_read(groups read, groups)`` and ``on_done(batches done, batches)`` are called as
+    tasks finish.
     """
     groups = stages.group_files(files, READ_GROUP_BYTES)
     finished: Iterable[tuple[int, stages.ReadResult]]  # (group, its read), as they finish
@@ -268,38 +263,25 @@ def _read_clean_and_fingerprint(
         read = read_task(files, 0, **read_kwargs)
         if not parallel or len(read.batches) == 1:
             on_read(1, 1)
-            cleaned, fps = [], []
-            n = len(read.batches)
+            done = []
             for i, batch in enumerate(read.batches):
-                cleaned.append(clean_task(batch, i, **clean_kwargs))
-                on_done(i + 1, i, n)
-                fps.append(fingerprint_task(cleaned[-1], i, **fingerprint_kwargs))
-                on_done(i + 1, i + 1, n)
-            return read, cleaned, fps
+                done.append(batch_task(batch, i, **batch_kwargs))
+                on_done(i + 1, len(read.batches))
+            return read, [c for c, _ in done], [f for _, f in done]
         finished = [(0, read)]
     reads: dict[int, stages.ReadResult] = {}
-    clean_futures: dict[int, list[Any]] = {}
-    fp_futures: dict[int, list[Any]] = {}
+    futures: dict[int, list[Any]] = {}
     for group, read in finished:
         first = sum(len(r.batches) for r in reads.values())  # batch numbers, for the task names
         reads[group] = read
         on_read(len(reads), len(groups))
-        clean_futures[group] = [clean_task.submit(b, first + i, **clean_kwargs) for i, b in enumerate(read.batches)]
-        fp_futures[group] = [fingerprint_task.submit(f, first + i, **fingerprint_kwargs)
-                             for i, f in enumerate(clean_futures[group])]
+        futures[group] = [batch_task.submit(b, first + i, **batch_kwargs) for i, b in enumerate(read.batches)]
     order = sorted(reads)
-    clean_all = [f for g in order for f in clean_futures[g]]
-    fp_all = [f for g in order for f in fp_futures[g]]
-    clean_ids = {id(f) for f in clean_all}
-    done_clean = done_fp = 0
-    for future in as_completed([*clean_all, *fp_all]):
-        if id(future) in clean_ids:
-            done_clean += 1
-        else:
-            done_fp += 1
-        on_done(done_clean, done_fp, len(clean_all))
-    wait(fp_all)
-    return stages.merge_reads([reads[g] for g in order]), [f.result() for f in clean_all], [f.result() for f in fp_all]
+    every = [f for g in order for f in futures[g]]
+    for n_done, _ in enumerate(as_completed(every), start=1):
+        on_done(n_done, len(every))
+    results = [f.result() for f in every]
+    return stages.merge_reads([reads[g] for g in order]), [c for c, _ in results], [f for _, f in results]
 
 
 @flow(name="curate-news", flow_run_name=_initial_run_name)
@@ -404,16 +386,15 @@ def curate_flow(
             read_done = time.perf_counter()
             progress.set(10.0 * groups_read / groups, f"read: {groups_read}/{groups} group(s) of files")
 
-        def batch_progress(cleaned_n: int, fingerprinted_n: int, n: int) -> None:
-            progress.set(10.0 + 75.0 * (cleaned_n + fingerprinted_n) / max(2 * n, 1),
-                         f"clean: {cleaned_n}/{n}, fingerprint: {fingerprinted_n}/{n} batch(es) done")
+        def batch_progress(done: int, n: int) -> None:
+            progress.set(10.0 + 75.0 * done / max(n, 1), f"clean and fingerprint: {done}/{n} batch(es) done")
 
         read, cleaned, fps = _read_clean_and_fingerprint(
             found.new, parallel,
             read_kwargs={"staging": str(staging), "run_id": run_id, "ingested_at": ingested_at,
                          "batch_size": batch_size, "max_text_chars": max_text_chars},
-            clean_kwargs={"run_id": run_id, "ingested_at": ingested_at, "clean_config": clean_config},
-            fingerprint_kwargs={"config": fp_config, "translator_options": translator_options},
+            batch_kwargs={"run_id": run_id, "ingested_at": ingested_at, "clean_config": clean_config,
+                          "fp_config": fp_config, "translator_options": translator_options},
             on_read=read_progress, on_done=batch_progress,
         )
         wait(early_workers)

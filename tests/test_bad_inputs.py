@@ -419,7 +419,7 @@ def test_a_cleaner_crash_quarantines_the_record_not_the_run(tmp_path: Path, monk
     monkeypatch.setattr(stages, "clean_batch", boom)
     monkeypatch.setattr(stages, "clean_text", clean_text)
     (batch,) = read.batches
-    summary = stages.clean_stage(batch, "run-x", now)
-    assert summary.rows == 4
+    summary, fingerprinted = stages.clean_and_fingerprint_stage(batch, "run-x", now)
+    assert summary.rows == 4 and fingerprinted.rows == 4
     (q,) = summary.quarantine
     assert q["source_id"] == "poison" and "cleaner failed: RuntimeError" in q["error"]

@@ -253,4 +253,4 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     # Under `READ_GROUP_BYTES` of files: one group read in the flow process, its batches on the pool.
     names = _task_run_names(curated)
     assert [n for n in names if n.startswith("read-files-")] == ["read-files-0"]
-    assert len([n for n in names if n.startswith("clean-batch-")]) == N_DOCS // BATCH
+    assert len([n for n in names if n.startswith("batch-")]) == N_DOCS // BATCH
