@@ -389,9 +389,9 @@ def _candidate_pairs(
         with ThreadPoolExecutor(QUERY_THREADS) as pool:
             jobs = [pool.submit(history_chunk, lo) for lo in range(0, m, VERIFY_CHUNK)]
             jobs += [pool.submit(new_chunk, lo) for lo in range(0, npos.size, VERIFY_CHUNK)]
-            for job in jobs:
-                collect(*job.result())
-                job.cancel()
+            jobs.reverse()
+            while jobs:  # each chunk's pairs freed once collected
+                collect(*jobs.pop().result())
     else:
         for lo in range(0, m, VERIFY_CHUNK):
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
