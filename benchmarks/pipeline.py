@@ -460,8 +460,8 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
                 return "| - | - | - "
             r = _rate(n, nbytes, sec).split()
             return f"| {sec:.2f} | {r[0]} | {r[1]} "
-        label = {"clean": "clean (flow: task time summed over workers)",
-                 "fingerprint": "fingerprint (flow: task time summed over workers)",
+        label = {"clean": "clean (flow: summed over the batch tasks)",
+                 "fingerprint": "fingerprint (flow: summed over the batch tasks)",
                  "read": "read (flow: until the last file group is read)",
                  "read_clean_and_fingerprint": "read + clean + fingerprint (wall)",
                  "publish": "publish (flow: with the run's artifacts)"}.get(st, st)

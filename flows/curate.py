@@ -233,10 +233,20 @@ class _Progress:
             update_progress_artifact(self.artifact_id, self.value, description=description)
 
 
-#: Raw bytes per read task when the files are read on the task runner (about four default
-#: batches of 2 KB articles: fewer task runs, and fewer part-filled batches at the end of a
-#: group); a run with fewer new bytes reads them in the flow's process.
+#: Raw bytes per read task when the files are read on the task runner: groups of
+#: `READ_GROUP_BYTES` (about six default batches of 2 KB articles: fewer task runs, fewer
+#: part-filled batches at the ends of groups) once a run has two such groups per worker, else
+#: of `READ_GROUP_MIN_BYTES`, so that every worker has files to read at the start. A run with
+#: less than one group reads its files in the flow's process.
 READ_GROUP_BYTES = 16_000_000
+READ_GROUP_MIN_BYTES = 8_000_000
+
+
+def _read_group_bytes(new_bytes: int) -> int:
+    """The group size for a run with ``new_bytes`` of new files (see `READ_GROUP_BYTES`)."""
+    ctx = FlowRunContext.get()
+    workers = getattr(ctx.task_runner if ctx else None, "_max_workers", None) or 2
+    return min(READ_GROUP_BYTES, max(READ_GROUP_MIN_BYTES, new_bytes // (2 * workers)))
 
 
 def _read_clean_and_fingerprint(
@@ -246,14 +256,14 @@ def _read_clean_and_fingerprint(
     """Read the new files, then clean and fingerprint every batch (one `batch_task` each);
     results in file and batch order, whatever the order in which tasks finish.
 
-    Parallel: the files are read in groups of `READ_GROUP_BYTES` on the task runner, and the
+    Parallel: the files are read in groups (`READ_GROUP_BYTES`) on the task runner, and the
     batches of a group are submitted as soon as it is read (a worker never idles while a
     batch is waiting). With one group, it is read in this process, and its batches go to
     the task runner when there are several. Else everything runs in-process, batch after batch.
     ``on_read(groups read, groups)`` and ``on_done(batches done, batches)`` are called as
     tasks finish.
     """
-    groups = stages.group_files(files, READ_GROUP_BYTES)
+    groups = stages.group_files(files, _read_group_bytes(sum(f.size for f in files)))
     finished: Iterable[tuple[int, stages.ReadResult]]  # (group, its read), as they finish
     if parallel and len(groups) > 1:
         read_futures = [read_task.submit(g, i, **read_kwargs) for i, g in enumerate(groups)]

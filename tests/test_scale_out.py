@@ -103,6 +103,16 @@ def test_group_files_cuts_in_order_by_size() -> None:
     assert group_files(files, 10**9) == [files] and group_files([], 6) == []
 
 
+def test_read_groups_are_large_only_when_every_worker_gets_two() -> None:
+    from flows.curate import READ_GROUP_BYTES, READ_GROUP_MIN_BYTES, _read_group_bytes
+
+    # Outside a flow run: two workers assumed.
+    assert _read_group_bytes(1_000) == READ_GROUP_MIN_BYTES  # one group: read in the flow
+    assert _read_group_bytes(27_000_000) == READ_GROUP_MIN_BYTES  # 10k benchmark documents
+    assert _read_group_bytes(4 * READ_GROUP_BYTES) == READ_GROUP_BYTES
+    assert _read_group_bytes(266_000_000) == READ_GROUP_BYTES  # 100k benchmark documents
+
+
 def test_dask_local_cluster_gives_the_embedded_output(
         raw: Path, embedded: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("prefect_dask", reason="prefect-dask is not installed (pip install '.[dask]')")
