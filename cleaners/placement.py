@@ -40,6 +40,20 @@ def _similarity(
 
 
 @numba.njit(cache=True, nogil=True)
+def _passes(
+    c: int, s: float, tie_clusters: np.ndarray, tie_sims: np.ndarray, ties: int, best: int,
+    best_sim: float,
+) -> tuple[int, int, float]:
+    """Record cluster ``c``, which passes at similarity ``s``; the new (count, best, its
+    similarity): the first cluster at the highest similarity stays the best."""
+    tie_clusters[ties] = c
+    tie_sims[ties] = s
+    if s > best_sim:
+        return ties + 1, c, s
+    return ties + 1, best, best_sim
+
+
+@numba.njit(cache=True, nogil=True)
 def place(
     start: int,
     priority: np.ndarray,
@@ -128,11 +142,7 @@ def place(
             s = h_sim[j]
             need = threshold if lang[canon_of[c]] == lang[pos] else xl_threshold
             if s >= need:
-                tie_clusters[ties] = c
-                tie_sims[ties] = s
-                ties += 1
-                if s > best_sim:
-                    best, best_sim = c, s
+                ties, best, best_sim = _passes(c, s, tie_clusters, tie_sims, ties, best, best_sim)
         for j in range(c_lo[i], c_hi[i]):
             p = c_pos[j]
             if p < m:
@@ -154,11 +164,7 @@ def place(
             a = hist_sigs[canon] if canon < m else new_sigs[canon - m]
             s = _similarity(a, new_sigs[i], containment, size_a, size_b)
             if s >= need:
-                tie_clusters[ties] = c
-                tie_sims[ties] = s
-                ties += 1
-                if s > best_sim:
-                    best, best_sim = c, s
+                ties, best, best_sim = _passes(c, s, tie_clusters, tie_sims, ties, best, best_sim)
         state[1] += compared
         if best < 0:
             c = state[0]
