@@ -117,7 +117,13 @@ def _start_workers_early(new_bytes: int, parallel: bool) -> list[Any]:
     if (not parallel or new_bytes < EARLY_WORKERS_BYTES or not isinstance(runner, ProcessPoolTaskRunner)
             or getattr(runner, "started_early", False)):  # `curate run` already started them
         return []
-    return [start_worker_task.submit(i) for i in range(getattr(runner, "_max_workers", 2))]
+    return [start_worker_task.submit(i) for i in range(_pool_workers())]
+
+
+def _pool_workers() -> int:
+    """Worker processes of the flow run's task runner (2 when it does not say, e.g. Dask)."""
+    ctx = FlowRunContext.get()
+    return getattr(ctx.task_runner if ctx else None, "_max_workers", None) or 2
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
@@ -244,9 +250,7 @@ READ_GROUP_MIN_BYTES = 8_000_000
 
 def _read_group_bytes(new_bytes: int) -> int:
     """The group size for a run with ``new_bytes`` of new files (see `READ_GROUP_BYTES`)."""
-    ctx = FlowRunContext.get()
-    workers = getattr(ctx.task_runner if ctx else None, "_max_workers", None) or 2
-    return min(READ_GROUP_BYTES, max(READ_GROUP_MIN_BYTES, new_bytes // (2 * workers)))
+    return min(READ_GROUP_BYTES, max(READ_GROUP_MIN_BYTES, new_bytes // (2 * _pool_workers())))
 
 
 def _read_clean_and_fingerprint(
