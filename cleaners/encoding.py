@@ -373,15 +373,51 @@ def needs_ftfy(text: str) -> bool:
         return False
     present = set(text)
     present.difference_update(_ASCII)
-    if any("\ud800" <= c <= "\udfff" for c in present):
-        return True
-    disjoint = present.isdisjoint
-    return any(
-        not any(map(disjoint, needs)) and pattern.search(text) for needs, pattern in _branches()
-    )
+    return not present.isdisjoint(_SURROGATES) or _searched_bad(text, present)
+
+
+def is_bad(text: str) -> bool:
+    """``ftfy.badness.is_bad(text)``, the same answer, decided as `needs_ftfy` does (only the
+    alternatives whose non-ASCII characters all occur in the text are searched)."""
+    if text.isascii():
+        return False
+    present = set(text)
+    present.difference_update(_ASCII)
+    return _searched_bad(text, present)
+
+
+def _searched_bad(text: str, present: set[str]) -> bool:
+    """Whether an alternative of ftfy's detector matches ``text``, whose non-ASCII
+    characters are ``present``: only alternatives with a character of each of their
+    non-ASCII classes in ``present`` are searched."""
+    where, branches = _branch_masks()
+    have = 0
+    for char in present.intersection(where):
+        have |= where[char]
+    return any(pattern.search(text) for needs, pattern in branches if have & needs == needs)
+
+
+@lru_cache(maxsize=1)
+def _branch_masks() -> tuple[dict[str, int], tuple[tuple[int, re.Pattern[str]], ...]]:
+    """`_branches` as bit masks: one bit per (alternative, non-ASCII class); for each character,
+    the bits of the classes holding it; for each alternative, the bits of its classes (all must
+    be present in a text for it to match there) and its pattern."""
+    where: dict[str, int] = {}
+    branches: list[tuple[int, re.Pattern[str]]] = []
+    bit = 1
+    for needs, pattern in _branches():
+        mask = 0
+        for chars in needs:
+            for char in chars:
+                where[char] = where.get(char, 0) | bit
+            mask |= bit
+            bit <<= 1
+        branches.append((mask, pattern))
+    return where, tuple(branches)
 
 
 _ASCII = frozenset(map(chr, range(128)))
+_SURROGATES = frozenset(map(chr, range(0xD800, 0xE000)))
 
 
 # --------------------------------------------------------------------------- repair
@@ -411,6 +447,24 @@ def _layers(steps: list) -> list[tuple]:
     return layers if not current else []
 
 
+def _ftfy_fix(line: str) -> tuple[str, list]:
+    """``ftfy.fix_and_explain(line, FTFY_CONFIG)``, with ftfy's detector answered by `is_bad`.
+
+    ftfy asks its detector (``is_bad``, looked up in the ``ftfy`` module at each call) before
+    and after every re-decoding step, most often of text that is by then correct, where its
+    regular expression scans the whole line. `is_bad` gives the same answers faster; it is
+    put in place for this call only (another thread calling ftfy meanwhile gets one answer
+    or the other, which are the same).
+    """
+    original = ftfy.is_bad
+    ftfy.is_bad = is_bad
+    try:
+        fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG)
+    finally:
+        ftfy.is_bad = original
+    return fixed, steps or []
+
+
 _MAX_LAYERS = 3  # mojibake of mojibake of mojibake is the most seen in the wild
 
 
@@ -431,11 +485,11 @@ def _fix_mojibake(text: str, plans: Counter[str]) -> str:
     for i, line in enumerate(lines):
         if not needs_ftfy(line):
             continue
-        fixed, steps = ftfy.fix_and_explain(line, FTFY_CONFIG)
+        fixed, steps = _ftfy_fix(line)
         if fixed != line:
-            plans[_plan_name(steps or [])] += 1
+            plans[_plan_name(steps)] += 1
             lines[i] = fixed
-            layers.extend(layer for layer in _layers(steps or []) if layer not in layers)
+            layers.extend(layer for layer in _layers(steps) if layer not in layers)
     for i in range(len(lines)) if layers else ():
         line = start = lines[i]
         for _ in range(_MAX_LAYERS):

@@ -23,7 +23,13 @@ import xxhash
 from cleaners.dedup import MatchConfig
 from cleaners.langid import UND, detect_languages
 from cleaners.minhash import minhash_signatures
-from cleaners.tokens import american_spelling, common_english, is_content, normalize_for_hash, words
+from cleaners.tokens import (
+    american_spelling,
+    common_english,
+    is_content,
+    normalize_for_hash,
+    word_set,
+)
 from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator, get_translator
 
 
@@ -198,14 +204,15 @@ def _bags_word_by_word(
     sets = []
     for text, lang in zip(texts, langs, strict=True):
         seen = memo.setdefault((config, lang, hashed), {})
-        distinct = set(words(text))
-        missing = distinct.difference(seen)
-        if missing:
+        distinct = word_set(text)
+        try:
+            bag = set(map(seen.__getitem__, distinct))
+        except KeyError:  # words this worker has not met yet in this language
             keep = _token_filter(lang, config)
-            for word in missing:
+            for word in distinct.difference(seen):
                 shingle = keep(translator.translate_word(word, lang))
                 seen[word] = hash64(shingle.encode("utf-8"), 0) if hashed and shingle is not None else shingle
-        bag = {seen[word] for word in distinct}
+            bag = set(map(seen.__getitem__, distinct))
         bag.discard(None)
         sets.append(bag)  # type: ignore[arg-type]
     return sets

@@ -287,8 +287,8 @@ _CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
 
 
 def _match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> _Match | None:
-    if len(line) > 20 * MAX_PROMO_WORDS or len(line.split()) > MAX_PROMO_WORDS:
-        return None
+    if len(line) > 20 * MAX_PROMO_WORDS or len(line.split(maxsplit=MAX_PROMO_WORDS)) > MAX_PROMO_WORDS:
+        return None  # (at most MAX_PROMO_WORDS splits: a long paragraph is not split whole)
     s = _normalise(line)
     if not s:
         return None

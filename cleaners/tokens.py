@@ -27,8 +27,12 @@ from simplemma.strategies.dictionaries.dictionary_factory import (
 # (The leading lookahead only lets the regex engine skip to digits fast.)
 _THOUSANDS = re.compile(r"(?=\d)(?<![\d.,])\d{1,3}(?:[,.\u00a0\u202f\u2009 '’]\d{3})+(?![\d])")
 _SEP = re.compile(r"[,.\u00a0\u202f\u2009 '’]")
+# What any match of _THOUSANDS contains: texts without it are not rewritten (a faster scan).
+_THOUSANDS_HINT = re.compile(r"\d[,.\u00a0\u202f\u2009 '’]\d\d\d")
 # A word: letters (any script) with inner hyphens kept apart, or a run of digits.
 _WORD = re.compile(r"[^\W\d_]+|\d+")
+# A run of word characters: a word, or words of both kinds (or with "_") run together.
+_WORD_RUN = re.compile(r"\w+")
 
 #: Languages whose lemmas simplemma can look up (its bundled dictionaries).
 LEMMA_LANGS: frozenset[str] = frozenset(SUPPORTED_LANGUAGES)
@@ -42,8 +46,26 @@ def words(text: str) -> list[str]:
     a number written with thousands separators (``3,000``, ``3 000``, ``3.000``) becomes
     one token of its digits (``3000``), so it matches across locales.
     """
-    text = _THOUSANDS.sub(lambda m: _SEP.sub("", m.group(0)), text)
-    return _WORD.findall(text)
+    return _WORD.findall(_join_thousands(text))
+
+
+def _join_thousands(text: str) -> str:
+    if _THOUSANDS_HINT.search(text) is None:
+        return text
+    return _THOUSANDS.sub(lambda m: _SEP.sub("", m.group(0)), text)
+
+
+def word_set(text: str) -> set[str]:
+    """``set(words(text))``, the same set, found faster: runs of word characters first
+    (one simple regular expression), then only the runs that mix letters with digits or
+    ``_`` are split as `words` splits them."""
+    found = set(_WORD_RUN.findall(_join_thousands(text)))
+    mixed = [run for run in found if not (run.isalpha() or run.isdecimal())]
+    if mixed:
+        found.difference_update(mixed)
+        for run in mixed:
+            found.update(_WORD.findall(run))
+    return found
 
 
 @lru_cache(maxsize=200_000)

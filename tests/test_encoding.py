@@ -257,6 +257,23 @@ def test_fast_gate_is_exactly_ftfys_detector(text: str) -> None:
     assert needs_ftfy(text) == is_bad(text)
 
 
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=_GATE_ALPHABET + "\ud800\udfff", max_size=12))
+def test_fast_detector_is_exactly_ftfys(text: str) -> None:
+    """`is_bad`, which ftfy's own steps ask while `repair_encoding` runs, answers as ftfy's."""
+    from cleaners import encoding
+
+    assert encoding.is_bad(text) == is_bad(text)
+
+
+def test_ftfy_gets_its_own_detector_back() -> None:
+    import ftfy
+
+    before = ftfy.is_bad
+    assert repair_encoding("CafÃ© crÃ¨me")[0] == "Café crème"
+    assert ftfy.is_bad is before
+
+
 def test_fast_gate_sees_surrogates() -> None:
     assert needs_ftfy("emoji \ud83d\ude00 from JSON")
     assert repair_encoding("emoji \ud83d\ude00")[0] == "emoji 😀"

@@ -22,6 +22,7 @@ import pytest
 from ftfy.badness import is_bad
 from ftfy.fixes import fix_c1_controls, uncurl_quotes
 
+from cleaners import encoding
 from cleaners.encoding import needs_ftfy, repair_encoding
 from tests.conftest import eval_path
 
@@ -89,6 +90,7 @@ def test_fast_gate_agrees_with_ftfy_detector() -> None:
     ]
     disagree = [t for t in texts if needs_ftfy(t) != is_bad(t)]
     assert not disagree
+    assert [encoding.is_bad(t) for t in texts] == [is_bad(t) for t in texts]
     assert sum(map(is_bad, texts)) > 100  # the test sees both answers
 
 

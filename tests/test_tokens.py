@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cleaners.tokens import (
     content_tokens,
     fold,
@@ -9,6 +12,7 @@ from cleaners.tokens import (
     lemmatize,
     normalize_for_hash,
     stopwords,
+    word_set,
     words,
 )
 
@@ -26,6 +30,19 @@ def test_thousands_separators_collapse_across_locales() -> None:
 
 def test_decimals_and_dates_are_not_merged() -> None:
     assert words("2,5 % le 12.05.2020") == ["2", "5", "le", "12", "05", "2020"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="aZé_Ǆǅ²½Ⅻ٣0123456789 ,.'’-\u00a0\u202fжΩ\n", max_size=30))
+def test_word_set_is_the_set_of_words(text: str) -> None:
+    """Letters, digits of several kinds, '_' and the thousands separators, run together."""
+    assert word_set(text) == set(words(text))
+
+
+def test_word_set_splits_mixed_runs_as_words_does() -> None:
+    text = "c3po a_b 2² m² x1 000 000y 3'000 and 12345,678"
+    assert word_set(text) == set(words(text)) == {
+        "c", "3", "po", "a", "b", "2", "²", "m²", "x", "1000000", "y", "3000", "and", "12345", "678"}
 
 
 def test_fold_removes_case_and_diacritics() -> None:
