@@ -356,14 +356,19 @@ def _candidate_pairs(
     rank = np.empty(len(new), dtype=np.int64)
     rank[priority] = np.arange(len(new))
 
-    def collect(q: np.ndarray, c: np.ndarray) -> None:
-        # A new candidate placed after the document (lower priority) cannot propose a
-        # cluster to it: only pairs with the candidate earlier in priority order are kept
-        # (this also drops self-pairs).
+    def encode(q: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """The kept pairs as sorted codes. A new candidate placed after the document (lower
+        priority) cannot propose a cluster to it: only pairs with the candidate earlier in
+        priority order are kept (this also drops self-pairs)."""
         new_c = c >= m
         keep = ~new_c
         keep[new_c] = rank[c[new_c] - m] < rank[q[new_c]]
         code = q[keep] * span + c[keep]
+        code.sort()
+        return code
+
+    def collect(q: np.ndarray, c: np.ndarray) -> None:
+        code = encode(q, c)
         if code.size:
             codes.append(code)
 
@@ -373,25 +378,28 @@ def _candidate_pairs(
             return empty
         index.sort()  # before the threads query it
 
-        def history_chunk(lo: int) -> tuple[np.ndarray, np.ndarray]:
+        def history_chunk(lo: int) -> np.ndarray:
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
             keep = np.flatnonzero((chunk != MAX_HASH).any(axis=1))
             if keep.size == 0:
-                return empty
+                return encode(*empty)
             hit_row, hit_new = index.query_positions(band_keys(chunk[keep], bands, rows), max_per_bucket)
-            return npos[hit_new], lo + keep[hit_row]
+            return encode(npos[hit_new], lo + keep[hit_row])
 
-        def new_chunk(lo: int) -> tuple[np.ndarray, np.ndarray]:
+        def new_chunk(lo: int) -> np.ndarray:
             hit_row, hit_new = index.query_positions(new_keys[lo : lo + VERIFY_CHUNK], max_per_bucket)
-            return npos[lo + hit_row], m + npos[hit_new]
+            return encode(npos[lo + hit_row], m + npos[hit_new])
 
-        # numpy's sorts and searches release the GIL: the chunks are queried on threads.
+        # numpy's sorts and searches release the GIL: the chunks are queried, and their
+        # pairs encoded and sorted, on threads.
         with ThreadPoolExecutor(QUERY_THREADS) as pool:
             jobs = [pool.submit(history_chunk, lo) for lo in range(0, m, VERIFY_CHUNK)]
             jobs += [pool.submit(new_chunk, lo) for lo in range(0, npos.size, VERIFY_CHUNK)]
             jobs.reverse()
             while jobs:  # each chunk's pairs freed once collected
-                collect(*jobs.pop().result())
+                code = jobs.pop().result()
+                if code.size:
+                    codes.append(code)
     else:
         for lo in range(0, m, VERIFY_CHUNK):
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
@@ -427,7 +435,9 @@ def _candidate_pairs(
         return empty
     code = np.concatenate(codes)
     codes.clear()
-    code.sort()
+    # Distinct codes (each chunk has its own query rows, or its own history positions), in
+    # sorted runs: the stable sort (timsort for int64) merges the runs.
+    code.sort(kind="stable")
     return code // span, code % span
 
 

@@ -19,7 +19,9 @@ shared backend (e.g. Redis) only has to provide ``add`` and ``query``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
@@ -27,6 +29,8 @@ import numpy as np
 
 _U64 = np.uint64
 _GRID = np.linspace(0.0, 1.0, 1001)
+#: Threads sorting an index's bands (`BandIndex.sort`).
+SORT_THREADS = min(4, os.cpu_count() or 1)
 
 
 def candidate_probability(s: float | np.ndarray, bands: int, rows: int) -> float | np.ndarray:
@@ -237,11 +241,16 @@ class BandIndex:
         self._order = np.empty((0, 0), dtype=np.int32)
         n = keys_t.shape[1]
         order_all = np.empty(keys_t.shape, dtype=np.int32 if n < 2**31 else np.int64)
-        for j in range(self._bands):
+
+        def sort_band(j: int) -> None:
             order = np.argsort(keys_t[j], kind="stable")
             order_all[j] = order
             keys_t[j] = keys_t[j][order]
-            del order
+
+        # numpy's sorts release the GIL: the bands are sorted on threads (a band's
+        # temporaries per thread).
+        with ThreadPoolExecutor(SORT_THREADS) as pool:
+            list(pool.map(sort_band, range(self._bands)))
         self._order = order_all
         self._sorted = keys_t
 
