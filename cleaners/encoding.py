@@ -371,8 +371,7 @@ def needs_ftfy(text: str) -> bool:
     """
     if text.isascii():
         return False
-    present = set(text)
-    present.difference_update(_ASCII)
+    present = _non_ascii(text)
     return not present.isdisjoint(_SURROGATES) or _searched_bad(text, present)
 
 
@@ -381,9 +380,13 @@ def is_bad(text: str) -> bool:
     alternatives whose non-ASCII characters all occur in the text are searched)."""
     if text.isascii():
         return False
-    present = set(text)
-    present.difference_update(_ASCII)
-    return _searched_bad(text, present)
+    return _searched_bad(text, _non_ascii(text))
+
+
+def _non_ascii(text: str) -> set[str]:
+    """The non-ASCII characters of ``text`` (its ASCII runs cut out first: most text is
+    mostly ASCII, and a set of the rest is built several times faster)."""
+    return set(_ASCII_RUNS.sub("", text))
 
 
 def _searched_bad(text: str, present: set[str]) -> bool:
@@ -416,7 +419,7 @@ def _branch_masks() -> tuple[dict[str, int], tuple[tuple[int, re.Pattern[str]], 
     return where, tuple(branches)
 
 
-_ASCII = frozenset(map(chr, range(128)))
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 _SURROGATES = frozenset(map(chr, range(0xD800, 0xE000)))
 
 
