@@ -6,14 +6,13 @@ text does not clearly contradict it; otherwise the model decides.
 The model is py3langid's own (byte n-gram naive Bayes, 97 languages), scored for a whole
 batch at once (`language_probabilities`): py3langid walks its feature automaton one byte at a
 time in Python (about 0.7 ms per 1,000-character sample); here the automaton advances every
-document of the batch in one NumPy step per byte position, and each document's score is one
-float32 matrix-vector product. The probabilities are py3langid's ``rank`` (same features, same
-calibration, same merged script aliases), to float32 rounding.
+document of the batch in one NumPy step per byte position, and the scores of the whole batch
+are one compiled call (`cleaners.langid_score`). The probabilities are py3langid's ``rank``
+(same features, same calibration, same merged script aliases), to float32 rounding.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -80,8 +79,9 @@ def _model() -> _Model:
 
 
 def preload() -> None:
-    """Load the model now (a worker's warm-up); later calls reuse it."""
-    _model()
+    """Load the model and the compiled scorer now (a worker's warm-up); later calls reuse
+    them."""
+    language_probabilities(["warm-up sample"])
 
 
 @lru_cache(maxsize=1)
@@ -141,22 +141,26 @@ def language_probabilities(samples: Sequence[str]) -> np.ndarray:
     Guarantees: rows sum to 1 (a sample without any feature gets the uniform row, as in
     py3langid); equal to py3langid's probabilities up to float32 rounding.
     """
+    from cleaners.langid_score import feature_scores  # numba: only imported where text is scored
+
     model = _model()
     encoded = [_encode(s) for s in samples]
-    probs = np.empty((len(encoded), model.label_columns.size), dtype=np.float32)
-    for i, (raw, feats) in enumerate(zip(encoded, _walk(model, encoded), strict=True)):
-        if feats.size:
-            idx, counts = np.unique(feats, return_counts=True)
-            scores = np.log1p(counts.astype(np.float32)) @ model.ptc[idx] + model.pc
-            scores *= np.float32(1.0 / math.sqrt(len(raw) or 1))
-            np.exp(scores - scores.max(), out=scores)
-            scores /= scores.sum()
-        else:
-            scores = np.full(model.pc.size, 1.0 / model.pc.size, dtype=np.float32)
-        for a, b in model.aliases:
-            scores[a] += scores[b]
-        probs[i] = scores[model.label_columns]
-    return probs
+    feats = _walk(model, encoded)
+    sizes = np.fromiter((f.size for f in feats), dtype=np.int64, count=len(feats))
+    offsets = np.zeros(len(feats) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    flat = np.concatenate(feats) if feats else np.empty(0, dtype=np.int32)
+    scores = feature_scores(flat.astype(np.int32, copy=False), offsets, model.ptc)
+    scores += model.pc
+    lengths = np.fromiter((len(raw) or 1 for raw in encoded), dtype=np.float64, count=len(encoded))
+    scores *= (1.0 / np.sqrt(lengths)).astype(np.float32)[:, None]
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    scores[sizes == 0] = np.float32(1.0 / model.pc.size)  # no feature: py3langid's uniform row
+    for a, b in model.aliases:
+        scores[:, a] += scores[:, b]
+    return np.ascontiguousarray(scores[:, model.label_columns])
 
 
 def parse_hint(hint: str | None) -> str | None:

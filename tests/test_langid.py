@@ -91,3 +91,14 @@ def test_batch_scoring_equals_py3langid_rank() -> None:
         expected = dict(reference.rank(sample))
         assert [expected[label] for label in labels] == pytest.approx(row.tolist(), abs=1e-6)
         assert labels[int(row.argmax())] == reference.classify(sample)[0]
+
+
+def test_batch_scoring_keeps_featureless_samples_uniform() -> None:
+    """A sample without any feature gets py3langid's uniform row, whatever its neighbours."""
+    from cleaners.langid import _model, language_probabilities
+
+    probs = language_probabilities(["", "Le gouvernement a annoncé une réforme des retraites.", ""])
+    assert probs.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
+    assert probs[0].tolist() == probs[2].tolist()
+    assert probs[0].max() - probs[0].min() < 0.02  # spread only by merged aliases
+    assert _model().labels[int(probs[1].argmax())] == "fr"
