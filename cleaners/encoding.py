@@ -393,18 +393,19 @@ def _searched_bad(text: str, present: set[str]) -> bool:
     """Whether an alternative of ftfy's detector matches ``text``, whose non-ASCII
     characters are ``present``: only alternatives with a character of each of their
     non-ASCII classes in ``present`` are searched."""
-    where, branches = _branch_masks()
+    where, chars, branches = _branch_masks()
     have = 0
-    for char in present.intersection(where):
+    for char in present.intersection(chars):  # set & frozenset: walks the smaller one
         have |= where[char]
     return any(pattern.search(text) for needs, pattern in branches if have & needs == needs)
 
 
 @lru_cache(maxsize=1)
-def _branch_masks() -> tuple[dict[str, int], tuple[tuple[int, re.Pattern[str]], ...]]:
+def _branch_masks() -> tuple[dict[str, int], frozenset[str], tuple[tuple[int, re.Pattern[str]], ...]]:
     """`_branches` as bit masks: one bit per (alternative, non-ASCII class); for each character,
-    the bits of the classes holding it; for each alternative, the bits of its classes (all must
-    be present in a text for it to match there) and its pattern."""
+    the bits of the classes holding it (and those characters as a set); for each alternative,
+    the bits of its classes (all must be present in a text for it to match there) and its
+    pattern."""
     where: dict[str, int] = {}
     branches: list[tuple[int, re.Pattern[str]]] = []
     bit = 1
@@ -416,7 +417,7 @@ def _branch_masks() -> tuple[dict[str, int], tuple[tuple[int, re.Pattern[str]], 
             mask |= bit
             bit <<= 1
         branches.append((mask, pattern))
-    return where, tuple(branches)
+    return where, frozenset(where), tuple(branches)
 
 
 _ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
