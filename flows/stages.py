@@ -13,6 +13,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -321,8 +322,9 @@ class FingerprintSummary:
 def fingerprint_table(table: pa.Table, config: FingerprintConfig,
                       translator_options: dict[str, Any] | None = None) -> tuple[pa.Table, dict[str, int]]:
     """Language, translated shingles and MinHash of every row of a cleaned batch: the table
-    with ``lang``, ``minhash``, ``text_hash`` and ``shingle_count`` appended, and the count
-    of rows per language."""
+    with ``lang``, ``minhash``, ``text_hash``, ``shingle_count`` and ``text_length`` (code
+    points, for `match_stage`, which then need not read the texts) appended, and the count of
+    rows per language."""
     texts = table.column("text").to_pylist()
     fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
                            translator=translator_for(config.backend, translator_options))
@@ -333,6 +335,7 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
         .append_column("minhash", pa.FixedSizeListArray.from_arrays(flat, width))
         .append_column("text_hash", pa.array(fp.text_hashes, pa.string()))
         .append_column("shingle_count", pa.array(np.asarray(fp.shingle_counts, dtype=np.int32)))
+        .append_column("text_length", pc.utf8_length(table.column("text")).cast(pa.int64()))
     )
     return table, dict(Counter(fp.langs))
 
@@ -371,12 +374,8 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
     Reads only the matching columns of each batch. Returns counts for the summary.
     ``index_factory`` builds the LSH index (default: in-memory; e.g. a shared Redis index).
     """
-    cols = ["doc_id", "lang", "minhash", "text_hash", "shingle_count", "published_at"]
-    tables = []
-    for p in fp_paths:  # one batch's texts in memory at a time: only their lengths are kept
-        t = pq.read_table(p, columns=[*cols, "text"])
-        length = pc.utf8_length(t.column("text")).cast(pa.int64())
-        tables.append(t.select(cols).append_column("length", length))
+    cols = ["doc_id", "lang", "minhash", "text_hash", "shingle_count", "published_at", "text_length"]
+    tables = [pq.read_table(p, columns=cols) for p in fp_paths]  # never the texts
     if tables:
         t = pa.concat_tables(tables)
         sig = t.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)
@@ -385,7 +384,7 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
             langs=t.column("lang").to_pylist(),
             signatures=np.ascontiguousarray(sig.reshape(-1, num_perm), dtype=np.uint32),
             text_hashes=t.column("text_hash").to_pylist(),
-            lengths=t.column("length").to_numpy(),
+            lengths=t.column("text_length").to_numpy(),
             published_at=_epoch(t.column("published_at")),
             n_features=t.column("shingle_count").to_numpy().astype(np.int64),
         )
@@ -420,17 +419,23 @@ def write_articles(fp_paths: list[str], clusters_path: Path, out_path: Path, run
     """Stream the fingerprinted batches joined with their cluster columns into one Parquet part.
 
     Rows keep the run's order (one row group per batch). Returns the number of rows written.
+    The next batch is read on a thread while one is encoded and compressed (both release the
+    GIL): two batches in memory at a time.
     """
     schema = articles_schema(num_perm).with_metadata(metadata)
     clusters = pq.read_table(clusters_path)
     offset = 0
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(out_path, schema, compression="zstd") as writer:
-        for path in fp_paths:
-            t = pq.read_table(path)
+    with (pq.ParquetWriter(out_path, schema, compression="zstd") as writer,
+          ThreadPoolExecutor(1, thread_name_prefix="read-batch") as reader):
+        upcoming = [reader.submit(pq.read_table, fp_paths[0])] if fp_paths else []
+        for k, path in enumerate(fp_paths):
+            t = upcoming.pop().result()
+            if k + 1 < len(fp_paths):
+                upcoming.append(reader.submit(pq.read_table, fp_paths[k + 1]))
             n = t.num_rows
             c = clusters.slice(offset, n)
-            if c.column("doc_id").to_pylist() != t.column("doc_id").to_pylist():
+            if not c.column("doc_id").equals(t.column("doc_id")):
                 raise RuntimeError(f"cluster assignments out of step with {path}")
             offset += n
             cols = {
