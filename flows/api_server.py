@@ -5,18 +5,21 @@ Prefect starts a temporary server the first time a flow needs one: it imports th
 server into the calling process (about 3.5 s here), then waits for the server process to
 boot (about 6 s more) before the flow can begin. `TemporaryAPI` starts the same server
 process (Prefect's own command line for it, ``SubprocessASGIServer`` in the pinned prefect
-3.8.8) without importing the server here, as soon as the CLI has read Prefect's settings:
-the server boots while the flow's modules are imported and the worker processes start.
+3.8.8) without importing the server here, first thing when ``PREFECT_API_URL`` is not in
+the environment (the CLI stops it again if the Prefect profile names an API): the server
+boots while Prefect and the flow's modules are imported and the worker processes start.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 #: Ports tried for the server, as Prefect's own temporary server does.
 PORTS = range(8000, 9000)
@@ -50,19 +53,21 @@ class TemporaryAPI:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> None:
-        """Start the server process (as prefect 3.8.8's ``SubprocessASGIServer`` does)."""
-        import prefect
-        from prefect.settings import get_current_settings
-
+        """Start the server process (as prefect 3.8.8's ``SubprocessASGIServer`` does), without
+        importing Prefect here (about a second): the server process reads the same settings
+        (environment, profile, files of the working directory) when it imports Prefect."""
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("the prefect package is not installed")
+        package_dir = Path(next(iter(spec.submodule_search_locations)))
         env = {
             **os.environ,
             "PREFECT_UI_ENABLED": "0",
             "PREFECT__SERVER_EPHEMERAL": "1",
             "PREFECT__SERVER_FINAL": "1",
-            **get_current_settings().to_environment_variables(exclude_unset=True),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(package_dir.parent),
              "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
             env=env,

@@ -144,12 +144,8 @@ def likely_new_bytes(raw: str, curated: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the flow once; print the summary line; exit code says whether the run completed."""
-    api = None
-    if _api_url() is None:  # no server configured: a temporary one boots meanwhile
-        from flows.api_server import TemporaryAPI
-
-        api = TemporaryAPI()
-        api.start()
+    api = _temporary_api()
+    if api is not None:
         print(f"curate: temporary Prefect API on {api.url} for this run "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     try:
@@ -193,6 +189,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     print(RunSummary(**result).line())
     return EXIT_OK
+
+
+def _temporary_api() -> Any:
+    """A started `flows.api_server.TemporaryAPI` when no Prefect API is configured, else None.
+
+    It is started before Prefect is imported (about a second, which the server then spends
+    booting) unless ``PREFECT_API_URL`` is in the environment, and stopped again if the
+    Prefect profile names an API (known only once Prefect is imported)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    from flows.api_server import TemporaryAPI
+
+    api = TemporaryAPI()
+    api.start()
+    if _api_url() is not None:
+        api.stop()
+        return None
+    return api
 
 
 def _api_url() -> str | None:

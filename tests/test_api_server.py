@@ -79,3 +79,50 @@ def test_a_server_that_exits_or_never_answers_is_a_clear_error() -> None:
             api.wait(1)
     finally:
         api.stop()
+
+
+class _FakeAPI:
+    """Records what `flows.cli._temporary_api` does with the server it starts."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.url = "http://127.0.0.1:1/api"
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+
+def test_the_temporary_api_starts_before_prefect_and_yields_to_a_configured_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import api_server, cli
+
+    made: list[_FakeAPI] = []
+    monkeypatch.setattr(api_server, "TemporaryAPI", lambda: made.append(_FakeAPI()) or made[-1])
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert cli._temporary_api() is None and made == []  # the environment names a server
+
+    monkeypatch.delenv("PREFECT_API_URL")
+    monkeypatch.setattr(cli, "_api_url", lambda: None)  # nor does the profile
+    api = cli._temporary_api()
+    assert api is made[0] and api.calls == ["start"]
+
+    monkeypatch.setattr(cli, "_api_url", lambda: "http://prefect.example/api")  # the profile does
+    assert cli._temporary_api() is None and made[1].calls == ["start", "stop"]
+
+
+def test_start_finds_prefect_without_importing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server command names Prefect's installed package folder (uvicorn's --app-dir)."""
+    import prefect
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd, env: started.append(cmd) or "process")
+    api = TemporaryAPI()
+    api.start()
+    cmd = started[0]
+    assert cmd[cmd.index("--app-dir") + 1] == str(prefect.__module_path__.parent)
+    assert "prefect.server.api.server:create_app" in cmd and str(api.port) in cmd
+    api.process = None
