@@ -3,7 +3,7 @@
 Each document's score vector is ``log1p(count of each distinct feature) @ ptc[features]``
 (py3langid's naive Bayes, before its priors and normalisation). Done with NumPy, every document
 costs a sort (``np.unique``), a gather of its feature rows and a matrix-vector product,
-about 80 µs of mostly call overhead per 1,000-character sample; here the whole batch is one
+about 90 µs of mostly call overhead per 1,000-character sample; here the whole batch is one
 call: features are counted in a scratch array, and each distinct feature's row is added once.
 
 Sums are accumulated in float64 and rounded to float32 at the end: the result is the float32
