@@ -31,6 +31,7 @@ from cleaners.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintCo
 from cleaners.typography import TypographyPolicy
 from flows import report, stages, store
 from flows.discover import Discovery, discover
+from flows.runners import EarlyProcessPoolTaskRunner
 from flows.schema import SCHEMA_VERSION
 
 JOB_VERSION = importlib_metadata.version("news-curate")
@@ -124,6 +125,15 @@ def _pool_workers() -> int:
     """Worker processes of the flow run's task runner (2 when it does not say, e.g. Dask)."""
     ctx = FlowRunContext.get()
     return getattr(ctx.task_runner if ctx else None, "_max_workers", None) or 2
+
+
+def _release_workers() -> None:
+    """Let the flow run's worker processes exit while it matches and publishes (a
+    `flows.runners.EarlyProcessPoolTaskRunner`'s; other task runners are left as they are)."""
+    ctx = FlowRunContext.get()
+    runner = ctx.task_runner if ctx else None
+    if isinstance(runner, EarlyProcessPoolTaskRunner):
+        runner.release_workers()
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
@@ -413,6 +423,7 @@ def curate_flow(
             on_read=read_progress, on_done=batch_progress,
         )
         wait(early_workers)
+        _release_workers()  # the rest of the run happens in this process
         timings["read"] = round(read_done - t0, 3)
         timed("read_clean_and_fingerprint", t0)
         quarantine = list(read.quarantine)

@@ -61,6 +61,15 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         copy._early = self._early
         return copy  # type: ignore[return-value]
 
+    def release_workers(self) -> None:
+        """Let the worker processes exit now, once idle, without waiting for them: for a flow
+        run that will submit no more tasks (their exit takes about a second, which then
+        overlaps the run's last steps instead of delaying its end). What they still send
+        (logs, events) is forwarded until the runner exits. A later `submit` fails."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         """Prefect's exit, except that after a run that went well the idle worker processes
         exit on their own (about a second here, freeing their memory) while the flow run

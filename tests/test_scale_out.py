@@ -246,7 +246,12 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
 
     from flows.cli import task_runner
     from flows.curate import curate_flow
+    from flows.runners import EarlyProcessPoolTaskRunner
 
+    released: list[bool] = []  # the workers are let go once the batches are done
+    release = EarlyProcessPoolTaskRunner.release_workers
+    monkeypatch.setattr(EarlyProcessPoolTaskRunner, "release_workers",
+                        lambda self: (released.append(self._executor is not None), release(self))[1])
     server = SubprocessASGIServer()  # what `curate run` shares with its workers
     server.start()
     monkeypatch.setenv("PREFECT_API_URL", server.api_url)
@@ -258,6 +263,7 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     summary = curate_flow.with_options(task_runner=runner)(
         raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True)
     assert runner._early.executor is None, "the flow run took the early pool over"
+    assert released == [True], "the flow run released its pool before matching"
     assert summary["records_read"] == N_DOCS
     _assert_same(_rows(curated), embedded)
     # Under `READ_GROUP_BYTES` of files: one group read in the flow process, its batches on the pool.
