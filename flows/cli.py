@@ -9,7 +9,10 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flows.api_server import TemporaryAPI
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 75
 
@@ -191,7 +194,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _temporary_api() -> Any:
+def _temporary_api() -> TemporaryAPI | None:
     """A started `flows.api_server.TemporaryAPI` when no Prefect API is configured, else None.
 
     It is started before Prefect is imported (about a second, which the server then spends
