@@ -367,8 +367,7 @@ def _candidate_pairs(
         code.sort()
         return code
 
-    def collect(q: np.ndarray, c: np.ndarray) -> None:
-        code = encode(q, c)
+    def collect(code: np.ndarray) -> None:
         if code.size:
             codes.append(code)
 
@@ -397,9 +396,7 @@ def _candidate_pairs(
             jobs += [pool.submit(new_chunk, lo) for lo in range(0, npos.size, VERIFY_CHUNK)]
             jobs.reverse()
             while jobs:  # each chunk's pairs freed once collected
-                code = jobs.pop().result()
-                if code.size:
-                    codes.append(code)
+                collect(jobs.pop().result())
     else:
         for lo in range(0, m, VERIFY_CHUNK):
             chunk = hist_sigs[lo : lo + VERIFY_CHUNK]
@@ -430,7 +427,7 @@ def _candidate_pairs(
                 if p is not None:
                     q_list.append(me)
                     c_list.append(p)
-        collect(np.array(q_list, dtype=np.int64), np.array(c_list, dtype=np.int64))
+        collect(encode(np.array(q_list, dtype=np.int64), np.array(c_list, dtype=np.int64)))
     if not codes:
         return empty
     code = np.concatenate(codes)
