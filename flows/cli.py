@@ -36,6 +36,17 @@ def _option(text: str) -> tuple[str, Any]:
         return key.strip(), value
 
 
+def _positive_int(text: str) -> int:
+    """An argument that must be a whole number above zero (``1_000`` and ``1,000`` accepted)."""
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero, got {value}")
+    return value
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--raw", default="raw", help="landing folder of raw files (default: raw/)")
     p.add_argument("--curated", default="curated", help="output dataset folder (default: curated/)")
@@ -46,8 +57,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    type=_option, dest="translator_options",
                    help="backend option, repeatable (e.g. model_dir=models/opus-mt-fr-en); "
                         "values are read as JSON when they parse (2, true), else as text")
-    p.add_argument("--batch-size", type=int, default=2000, help="records per batch (default 2000)")
-    p.add_argument("--max-text-chars", type=int, default=2_000_000,
+    p.add_argument("--batch-size", type=_positive_int, default=2000,
+                   help="records per batch (default 2000)")
+    p.add_argument("--max-text-chars", type=_positive_int, default=2_000_000,
                    help="longer records are quarantined (default 2,000,000)")
     p.add_argument("--apostrophe", choices=["straight", "curly"], default="straight")
     p.add_argument("--double-quotes", choices=["straight", "curly"], default="straight")
@@ -57,6 +69,19 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="worker processes for clean and fingerprint (default: all cores)")
     p.add_argument("--dask-address", default=None,
                    help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster")
+    limits = p.add_argument_group("limits on what one raw file may hold (a file over a limit "
+                                  "keeps the records before it; the rest is one quarantine row)")
+    limits.add_argument("--max-file-bytes", type=_positive_int, default=8 << 30, metavar="N",
+                        help="bytes read from one file once decompressed (default 8 GiB)")
+    limits.add_argument("--max-whole-file-bytes", type=_positive_int, default=512 << 20, metavar="N",
+                        help="size of a json, csv, txt, html or xml file, read whole into memory, "
+                             "once decompressed (default 512 MiB)")
+    limits.add_argument("--max-line-bytes", type=_positive_int, default=64 << 20, metavar="N",
+                        help="one JSONL line or CSV field (default 64 MiB)")
+    limits.add_argument("--max-records-per-file", type=_positive_int, default=10_000_000,
+                        metavar="N", help="records read from one file (default 10,000,000)")
+    p.add_argument("--verbose", action="store_true",
+                   help="show the traceback of a failure (otherwise one line)")
     p.add_argument("--redis-url", default=os.environ.get("CURATE_REDIS_URL"),
                    help="keep the LSH index in this Redis (redis://host:6379/0), shared by workers "
                         "and runs (default: $CURATE_REDIS_URL, else in memory)")
@@ -75,6 +100,10 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
         "guillemet_space": args.guillemet_space,
         "strip_promos": not args.keep_promos,
         "redis_url": args.redis_url,
+        "max_file_bytes": args.max_file_bytes,
+        "max_whole_file_bytes": args.max_whole_file_bytes,
+        "max_line_bytes": args.max_line_bytes,
+        "max_records_per_file": args.max_records_per_file,
     }
 
 
@@ -156,7 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
         from flows.curate import curate_flow
-        from flows.store import LockBusy
+        from flows.errors import LockBusy
 
         runner = task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None)
         if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= early_workers_bytes():

@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from importlib import metadata as importlib_metadata
@@ -31,6 +31,9 @@ from cleaners.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintCo
 from cleaners.typography import TypographyPolicy
 from flows import report, stages, store
 from flows.discover import Discovery, discover
+from flows.lock import run_lock
+from flows.quarantine import QuarantineTally, write_quarantine_part
+from flows.readers import ReadLimits
 from flows.runners import EarlyProcessPoolTaskRunner
 from flows.schema import SCHEMA_VERSION
 
@@ -82,9 +85,10 @@ def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]
 
 @task(name="read-raw-files", task_run_name="read-files-{group}", **IO_RETRIES, **NO_RESULTS)
 def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_at: datetime,
-              batch_size: int, max_text_chars: int) -> stages.ReadResult:
+              batch_size: int, max_text_chars: int, limits: ReadLimits) -> stages.ReadResult:
     """Read a group of new files into batches; unreadable records are quarantined with the reason."""
-    return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars, group)
+    return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars,
+                             group, limits)
 
 
 @task(name="clean-and-fingerprint", task_run_name="batch-{index}", **NO_RESULTS)
@@ -161,11 +165,12 @@ def match_task(fp_paths: list[str], history: History | None, config: MatchConfig
 
 @task(name="publish", **IO_RETRIES, **NO_RESULTS)
 def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_path: str | None,
-                 quarantine: list[dict[str, Any]], manifest: dict[str, Any], ingested_at: datetime,
+                 quarantine: list[str], manifest: dict[str, Any], ingested_at: datetime,
                  num_perm: int) -> dict[str, int]:
-    """Write the run's Parquet parts in staging, move them into place, then the manifest."""
-    import json
+    """Write the run's Parquet parts in staging, move them into place, then the manifest.
 
+    Part footers get a few fixed keys (run id, versions, fingerprint parameters), never
+    anything that grows with the input."""
     layout = store.Layout(Path(curated_dir))
     staging = layout.staging(run_id)
     part_dir = f"ingest_date={ingested_at:%Y-%m-%d}"
@@ -173,9 +178,8 @@ def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_pa
     meta = {
         b"curate.schema_version": SCHEMA_VERSION.encode(),
         b"curate.job_version": JOB_VERSION.encode(),
-        b"curate.run_id": run_id.encode(),
+        store.RUN_ID_KEY: run_id.encode(),
         store.FINGERPRINT_KEY: store.fingerprint_tag(manifest["parameters"]["fingerprint"]),
-        store.MANIFEST_KEY: json.dumps(manifest, default=str).encode(),
     }
     staged: list[tuple[Path, Path]] = []
     rows = 0
@@ -184,7 +188,7 @@ def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_pa
         rows = stages.write_articles(fp_paths, Path(clusters_path), src, run_id, ingested_at, num_perm, meta)
         staged.append((src, layout.articles / part_dir / name))
     qsrc = staging / "out" / "quarantine" / name
-    quarantined = stages.write_quarantine(quarantine, qsrc, meta)
+    quarantined = write_quarantine_part(quarantine, qsrc, meta)
     if quarantined:
         staged.append((qsrc, layout.quarantine / part_dir / name))
     store.commit(layout, run_id, staged, manifest)
@@ -309,6 +313,33 @@ def _read_clean_and_fingerprint(
     return stages.merge_reads([reads[g] for g in order]), [c for c, _ in results], [f for _, f in results]
 
 
+#: Refused paths and same-content files named in a manifest and in the log (the rest counted).
+MAX_LISTED = 100
+
+
+@contextlib.contextmanager
+def _discard_staging_on_failure(layout: store.Layout, run_id: str) -> Iterator[None]:
+    """Remove the run's staging folder when the run fails before its commit point (a failed
+    run on a full disk must not keep the disk full)."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):
+            store.discard_staging(layout, run_id)
+        raise
+
+
+def _after_commit(logger: Any, *steps: Callable[[], Any]) -> None:
+    """Run what follows a run's commit point (progress, artifacts): it cannot undo the commit,
+    so a failure is logged as a warning and never fails the run."""
+    for step in steps:
+        try:
+            step()
+        except Exception as exc:
+            logger.warning(
+                "after the commit: %s: %s", type(exc).__name__, " ".join(str(exc).split())[:300])
+
+
 @flow(name="curate-news", flow_run_name=_initial_run_name)
 def curate_flow(
     raw_dir: str = "raw",
@@ -324,11 +355,16 @@ def curate_flow(
     lock_wait_seconds: float = 0.0,
     parallel: bool = True,
     redis_url: str | None = None,
+    max_file_bytes: int = ReadLimits.max_file_bytes,
+    max_whole_file_bytes: int = ReadLimits.max_whole_file_bytes,
+    max_line_bytes: int = ReadLimits.max_line_bytes,
+    max_records_per_file: int = ReadLimits.max_records,
 ) -> dict[str, Any]:
     """Curate every new file of ``raw_dir`` into ``curated_dir``; returns the run summary.
 
     A run holds the dataset's lock; a crashed run is recovered at the start of the next one;
-    files already processed (same SHA-256) are skipped.
+    files already processed (same SHA-256) are skipped. A run that fails removes its staging
+    (unless it passed its commit point, which nothing after can undo).
     """
     logger = get_run_logger()
     started = time.perf_counter()
@@ -343,10 +379,12 @@ def curate_flow(
         strip_promos=strip_promos,
     )
     match_config = dataclasses.replace(TUNED_MATCH, num_perm=fp_config.num_perm)
+    limits = ReadLimits(max_file_bytes=max_file_bytes, max_whole_file_bytes=max_whole_file_bytes,
+                        max_line_bytes=max_line_bytes, max_records=max_records_per_file)
     params = {
         "raw_dir": raw_dir, "curated_dir": curated_dir, "translator": translator,
         "translator_options": translator_options or {},
-        "batch_size": batch_size, "max_text_chars": max_text_chars,
+        "batch_size": batch_size, "max_text_chars": max_text_chars, "read_limits": asdict(limits),
         "typography": asdict(clean_config.typography), "strip_promos": strip_promos,
         "fingerprint": asdict(fp_config), "match": asdict(match_config),
         "lsh_index": "redis" if redis_url else "memory",
@@ -363,7 +401,8 @@ def curate_flow(
     if not Path(raw_dir).is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir!r} does not exist")
     stages.translator_for(translator, translator_options)  # fail fast: backend missing here
-    with store.run_lock(layout, lock_wait_seconds, owner=f"run {run_id}"):
+    with run_lock(layout.root, lock_wait_seconds, owner=f"run {run_id}"), \
+            _discard_staging_on_failure(layout, run_id):
         t0 = time.perf_counter()
         found, recovered = discover_task(raw_dir, curated_dir)
         timed("discover", t0)
@@ -374,16 +413,21 @@ def curate_flow(
         summary.files_already_processed = len(found.already_processed) + len(found.duplicates_in_run)
         summary.files_refused = len(found.refused)
         summary.files_seen = summary.files_new + summary.files_already_processed + summary.files_refused
-        for rel, reason in found.refused:
+        for rel, reason in found.refused[:MAX_LISTED]:
             logger.warning("not read: %s (%s)", rel, reason)
+        if len(found.refused) > MAX_LISTED:
+            logger.warning("... and %d more path(s) not read", len(found.refused) - MAX_LISTED)
         _rename_flow_run(len(found.new))
 
         manifest: dict[str, Any] = {
             "run_id": run_id, "schema_version": SCHEMA_VERSION, "versions": _versions(),
             "parameters": params, "started_at": ingested_at.isoformat(),
             "flow_run_id": str(FlowRunContext.get().flow_run.id) if FlowRunContext.get() else None,
-            "refused": [{"path": r, "reason": why} for r, why in found.refused],
-            "same_content_as": [{"path": r, "same_as": s} for r, s in found.duplicates_in_run],
+            "refused": [{"path": r, "reason": why} for r, why in found.refused[:MAX_LISTED]],
+            "refused_count": len(found.refused),
+            "same_content_as": [{"path": r, "same_as": s}
+                                for r, s in found.duplicates_in_run[:MAX_LISTED]],
+            "same_content_count": len(found.duplicates_in_run),
         }
         if not found.new:
             summary.seconds = round(time.perf_counter() - started, 3)
@@ -391,7 +435,7 @@ def curate_flow(
             manifest.update(inputs=[], counts=asdict(summary), timings=timings,
                             finished_at=stages.utcnow().isoformat())
             store.write_json_atomic(layout.runs / f"{run_id}.json", manifest)
-            report.publish_artifacts(summary, manifest, None, [], timings)
+            _after_commit(logger, lambda: report.publish_artifacts(summary, manifest, None, [], timings))
             logger.info(summary.line())
             return asdict(summary)
 
@@ -417,7 +461,8 @@ def curate_flow(
         read, cleaned, fps = _read_clean_and_fingerprint(
             found.new, parallel,
             read_kwargs={"staging": str(staging), "run_id": run_id, "ingested_at": ingested_at,
-                         "batch_size": batch_size, "max_text_chars": max_text_chars},
+                         "batch_size": batch_size, "max_text_chars": max_text_chars,
+                         "limits": limits},
             batch_kwargs={"run_id": run_id, "ingested_at": ingested_at, "clean_config": clean_config,
                           "fp_config": fp_config, "translator_options": translator_options},
             on_read=read_progress, on_done=batch_progress,
@@ -426,12 +471,15 @@ def curate_flow(
         _release_workers()  # the rest of the run happens in this process
         timings["read"] = round(read_done - t0, 3)
         timed("read_clean_and_fingerprint", t0)
-        quarantine = list(read.quarantine)
+        tally = QuarantineTally()
+        tally.merge(read.tally)
+        quarantine = list(read.quarantine)  # staged quarantine files, read then clean
         summary.records_read = sum(f.records for f in read.files)
         timings["clean_tasks"] = round(sum(c.seconds for c in cleaned), 3)
         timings["fingerprint_tasks"] = round(sum(f.seconds for f in fps), 3)
         for c in cleaned:
-            quarantine += c.quarantine
+            tally.merge(c.quarantine)
+            quarantine += c.quarantine_files
         fp_paths = [f.path for f in fps if f.rows]
 
         t0 = time.perf_counter()
@@ -453,14 +501,10 @@ def curate_flow(
         summary.duplicates = match_counts["duplicates"]
         summary.clusters_new = match_counts["canonical"]
         summary.rows_written = match_counts["documents"]
-        summary.rows_quarantined = len(quarantine)
-        quarantined_by_file = Counter(q["source_file"] for q in quarantine)
-        written_by_file: Counter[str] = Counter()
-        for s in read.files:
-            written_by_file[s.path] = s.staged - sum(
-                1 for q in quarantine if q["stage"] != "read" and q["source_file"] == s.path)
+        summary.rows_quarantined = tally.rows
         inputs = [
-            {**asdict(s), "rows": written_by_file[s.path], "quarantined": quarantined_by_file[s.path]}
+            {**asdict(s), "rows": s.staged - tally.by_file_stage[s.path, "clean"],
+             "quarantined": tally.by_file[s.path]}
             for s in read.files
         ]
         edits = Counter[str]()
@@ -469,7 +513,7 @@ def curate_flow(
         summary.seconds = round(time.perf_counter() - started, 3)
         summary.stage_seconds = timings
         manifest.update(
-            quarantine_by_reason=dict(Counter(f"{q['stage']}: {q['error'][:100]}" for q in quarantine).most_common()),
+            quarantine_by_reason=tally.top_reasons(), quarantine_samples=tally.samples,
             inputs=inputs, counts=asdict(summary), match=match_counts, edits_by_kind=dict(edits),
             languages=dict(sum((Counter(f.langs) for f in fps), Counter())),
             timings=timings, finished_at=stages.utcnow().isoformat(),
@@ -483,8 +527,9 @@ def curate_flow(
         publish_task(curated_dir, run_id, fp_paths, clusters_path, quarantine, manifest,
                      ingested_at, fp_config.num_perm)
         timed("publish", t0)
-        progress.set(100.0, f"done: {summary.rows_written} row(s) published")
+        # Committed: nothing below may fail the run.
         summary.seconds = round(time.perf_counter() - started, 3)
-        report.publish_artifacts(summary, manifest, layout, cleaned, timings)
+        _after_commit(logger, lambda: progress.set(100.0, f"done: {summary.rows_written} row(s) published"),
+                      lambda: report.publish_artifacts(summary, manifest, layout, cleaned, timings))
         logger.info(summary.line())
         return asdict(summary)

@@ -33,10 +33,9 @@ from cleaners.fingerprint import DEFAULT_FINGERPRINT, FingerprintConfig, fingerp
 from cleaners.lsh import BandIndex
 from cleaners.translate import Translator, get_translator
 from flows.lemma_cache import use_trie_cache
-from flows.readers import BadRecord, RawFile, RawRecord, parse_timestamp, read_file
-from flows.schema import QUARANTINE_SCHEMA, STAGED_SCHEMA, articles_schema
-
-PREVIEW = 4000
+from flows.quarantine import QuarantineTally, QuarantineWriter, quarantine_row
+from flows.readers import BadRecord, RawFile, RawRecord, ReadLimits, parse_timestamp, read_file
+from flows.schema import STAGED_SCHEMA, articles_schema
 
 
 @dataclass
@@ -55,10 +54,12 @@ class FileStats:
 
 @dataclass
 class ReadResult:
-    """Output of the read stage: batch files, quarantine rows, per-file stats."""
+    """Output of the read stage: batch files, staged quarantine files and their tally,
+    per-file stats."""
 
     batches: list[str]
-    quarantine: list[dict[str, Any]]
+    quarantine: list[str]
+    tally: QuarantineTally
     files: list[FileStats]
 
 
@@ -75,25 +76,30 @@ def lang_tag(value: Any) -> str | None:
     return head if len(head) in (2, 3) and head.isalpha() else None
 
 
-def quarantine_row(source_file: str, index: int, stage: str, error: str, run_id: str,
-                   ingested_at: datetime, raw: str | None = None, source_id: str | None = None) -> dict[str, Any]:
-    """A row of ``curated/quarantine`` (index -1 means the whole file)."""
-    return {
-        "source_file": source_file,
-        "source_id": source_id,
-        "record_index": index,
-        "stage": stage,
-        "error": error,
-        "raw": raw[:PREVIEW] if raw else raw,
-        "ingested_at": ingested_at,
-        "run_id": run_id,
-    }
-
-
 def _as_text(value: Any) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+def unique_key(key: str, index: int, seen: set[str]) -> str:
+    """The key of a file's record numbered ``index``: ``key`` itself when no earlier record of
+    the file took it, else ``key#<index>``, then ``key#<index>#2``, ``#3``… until one is free;
+    it is added to ``seen``.
+
+    Guarantees: never returns a key already in ``seen``, so the doc ids of one file are unique
+    whatever ids the file holds (``"a"``, ``"a#2"``, ``"a"`` included); the first record with
+    a key keeps it, so its doc id does not depend on later records.
+    """
+    if key in seen:
+        base = candidate = f"{key}#{index}"
+        n = 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{base}#{n}"
+        key = candidate
+    seen.add(key)
+    return key
 
 
 def _validate(rec: RawRecord, raw: RawFile, max_chars: int, seen_keys: set[str]) -> dict[str, Any] | str:
@@ -107,10 +113,7 @@ def _validate(rec: RawRecord, raw: RawFile, max_chars: int, seen_keys: set[str])
         return "blank text"
     if len(text) > max_chars:
         return f"text too large: {len(text):,} characters (limit {max_chars:,}; raise --max-text-chars)"
-    key = rec.key
-    if key in seen_keys:
-        key = f"{key}#{rec.index}"
-    seen_keys.add(key)
+    key = unique_key(rec.key, rec.index, seen_keys)
     edits = [e.as_dict() for e in rec.edits]
     published, problem = parse_timestamp(rec.fields.get("published_at"))
     if problem:
@@ -165,30 +168,35 @@ def group_files(files: list[RawFile], min_bytes: int) -> list[list[RawFile]]:
 
 def merge_reads(parts: list[ReadResult]) -> ReadResult:
     """The read results of consecutive file groups as one, in the same order."""
+    tally = QuarantineTally()
+    for p in parts:
+        tally.merge(p.tally)
     return ReadResult([b for p in parts for b in p.batches], [q for p in parts for q in p.quarantine],
-                      [f for p in parts for f in p.files])
+                      tally, [f for p in parts for f in p.files])
 
 
 def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: datetime,
-               batch_size: int, max_text_chars: int, group: int = 0) -> ReadResult:
+               batch_size: int, max_text_chars: int, group: int = 0,
+               limits: ReadLimits | None = None) -> ReadResult:
     """Read every raw file into staged batches of at most ``batch_size`` records, named
-    after ``group`` (the number of this group of files, when several are read in parallel).
+    after ``group`` (the number of this group of files, when several are read in parallel);
+    quarantine rows are staged as they come (`flows.quarantine`), never held all in memory.
 
     Guarantees, per file: records read = rows staged + rows quarantined (a file that cannot be
-    read at all counts one quarantined record).
+    read at all counts one quarantined record). ``limits`` bound what one file may hold.
     """
     staging.mkdir(parents=True, exist_ok=True)
     writer = _BatchWriter(staging, f"read-{group:04d}", STAGED_SCHEMA, batch_size)
-    quarantine: list[dict[str, Any]] = []
+    quarantine = QuarantineWriter(staging, f"quarantine-read-{group:04d}")
     stats: list[FileStats] = []
     for raw in files:
         st = FileStats(raw.rel, raw.sha256, raw.size, raw.format)
         seen: set[str] = set()
-        for item in read_file(raw, st.skipped):
+        for item in read_file(raw, st.skipped, limits):
             st.records += 1
             if isinstance(item, BadRecord):
-                quarantine.append(quarantine_row(raw.rel, item.index, "read", item.error, run_id,
-                                                 ingested_at, item.raw, item.key))
+                quarantine.add(quarantine_row(raw.rel, item.index, "read", item.error, run_id,
+                                              ingested_at, item.raw, item.key))
                 st.quarantined += 1
                 continue
             try:
@@ -198,15 +206,15 @@ def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: da
             if isinstance(row, str):
                 preview = json.dumps(item.fields, ensure_ascii=False, default=str)
                 sid = str(item.fields["id"]) if item.fields.get("id") is not None else None
-                quarantine.append(quarantine_row(raw.rel, item.index, "read", row, run_id,
-                                                 ingested_at, preview, sid))
+                quarantine.add(quarantine_row(raw.rel, item.index, "read", row, run_id,
+                                              ingested_at, preview, sid))
                 st.quarantined += 1
             else:
                 writer.add(row)
                 st.staged += 1
         stats.append(st)
     writer.flush()
-    return ReadResult(writer.paths, quarantine, stats)
+    return ReadResult(writer.paths, quarantine.close(), quarantine.tally, stats)
 
 
 @dataclass
@@ -214,16 +222,19 @@ class CleanSummary:
     """What the clean stage did to one batch."""
 
     rows: int
-    quarantine: list[dict[str, Any]]
+    quarantine: QuarantineTally
     edits_by_kind: dict[str, int]
     promos: list[str]
     shortcodes: list[str]
     seconds: float = 0.0  # time spent cleaning the batch (its own work)
+    quarantine_files: list[str] = field(default_factory=list)  # its staged quarantine rows
 
 
 def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
-                config: CleanConfig | None = None) -> tuple[pa.Table, CleanSummary]:
-    """Clean one staged batch: the rows with their cleaned text and edits, and the summary.
+                config: CleanConfig | None = None,
+                ) -> tuple[pa.Table, CleanSummary, list[dict[str, Any]]]:
+    """Clean one staged batch: the rows with their cleaned text and edits, the summary, and
+    the quarantine rows (at most one per input row).
 
     Guarantees: every input row is either in the output (same columns, order kept) or
     quarantined with the reason (a cleaner that fails on it, or no text left).
@@ -276,8 +287,12 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     out = out.set_column(out.schema.get_field_index("text"), "text", pa.array(new_texts, pa.string()))
     out = out.set_column(out.schema.get_field_index("edits"), "edits",
                          pa.array(new_edits, STAGED_SCHEMA.field("edits").type))
-    return out, CleanSummary(out.num_rows, quarantine, dict(kinds), promos, shortcodes,
-                             round(time.perf_counter() - started, 3))
+    tally = QuarantineTally()
+    for row in quarantine:
+        tally.add(row)
+    summary = CleanSummary(out.num_rows, tally, dict(kinds), promos, shortcodes,
+                           round(time.perf_counter() - started, 3))
+    return out, summary, quarantine
 
 
 def warm_worker(translator: str, options: dict[str, Any] | None = None) -> None:
@@ -349,7 +364,13 @@ def clean_and_fingerprint_stage(
     run costs Prefect about 0.15 s of worker CPU, the cleaned batch is not written twice."""
     use_trie_cache()
     table = pq.read_table(batch_path)
-    cleaned, clean_summary = clean_table(table, run_id, ingested_at, clean_config)
+    cleaned, clean_summary, quarantine = clean_table(table, run_id, ingested_at, clean_config)
+    if quarantine:
+        batch = Path(batch_path)
+        writer = QuarantineWriter(batch.parent, batch.stem.replace("read-", "quarantine-clean-"))
+        for row in quarantine:
+            writer.add(row)
+        clean_summary.quarantine_files = writer.close()
     started = time.perf_counter()
     out, langs = fingerprint_table(cleaned, fp_config, translator_options)
     path = batch_path.replace("/read-", "/fp-")
@@ -448,16 +469,6 @@ def write_articles(fp_paths: list[str], clusters_path: Path, out_path: Path, run
         if offset == 0:
             writer.write_table(schema.empty_table())
     return offset
-
-
-def write_quarantine(rows: list[dict[str, Any]], out_path: Path, metadata: dict[bytes, bytes]) -> int:
-    """Write quarantine rows to one Parquet part; returns the count (no file when zero)."""
-    if not rows:
-        return 0
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(rows, schema=QUARANTINE_SCHEMA.with_metadata(metadata))
-    pq.write_table(table, out_path, compression="zstd")
-    return table.num_rows
 
 
 def utcnow() -> datetime:

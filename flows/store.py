@@ -6,14 +6,16 @@ Layout under ``curated/``::
     quarantine/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet what could not be curated
     _runs/<run_id>.json                                          run manifests (commit records)
     _staging/<run_id>/                                           a run's work in progress
+    _corrupt/, _foreign/                                         files `recover` set aside
     .lock                                                        held by the running job
 
-A run's Parquet files are written under ``_staging/``, fsynced and moved into place with
-``os.replace`` (atomic on one file system): the articles part first (the commit point), then the
-quarantine part, then the manifest. Every part also carries its run's manifest in its Parquet
-key-value metadata, so a crash after the commit point is completed by `recover` at the start of
-the next run (roll forward: staged quarantine moved, manifest written); a crash before it leaves
-the dataset as it was, and the staging it left is removed.
+A run's Parquet files and its manifest are written under ``_staging/``, fsynced and moved into
+place with ``os.replace`` (atomic on one file system): the articles part first (the commit
+point), then the quarantine part, then the manifest. A crash after the commit point is completed
+by `recover` at the start of the next run (roll forward from the staging folder); a crash before
+it leaves the dataset as it was, and the staging it left is removed. Part footers carry the run
+id, the schema and job versions and the fingerprint parameters: a few hundred bytes, whatever
+the input (the manifest, which grows with the input, is never copied into a footer).
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,15 +33,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from filelock import FileLock, Timeout
 
 from cleaners.dedup import History
 
+#: Footer key of parts written before run manifests were staged (read by `recover` only).
 MANIFEST_KEY = b"curate.manifest"
-
-
-class LockBusy(RuntimeError):
-    """Another run holds the curated dataset's lock."""
+#: Footer key naming the run that wrote a part: the only run record a part carries.
+RUN_ID_KEY = b"curate.run_id"
+#: A run's manifest in its staging folder, written before the commit point.
+STAGED_MANIFEST = "manifest.json"
+#: Folders for files set aside by `recover`: unreadable ones, and ones this job did not write.
+CORRUPT, FOREIGN = "_corrupt", "_foreign"
 
 
 @dataclass(frozen=True)
@@ -67,40 +70,6 @@ class Layout:
 
     def staging(self, run_id: str) -> Path:
         return self.staging_root / run_id
-
-    @property
-    def lock_path(self) -> Path:
-        return self.root / ".lock"
-
-    @property
-    def lock_info(self) -> Path:
-        return self.root / ".lock.owner"
-
-
-@contextmanager
-def run_lock(layout: Layout, wait_seconds: float = 0.0, owner: str = "") -> Iterator[None]:
-    """Hold the dataset's exclusive lock (an OS file lock: released if the process dies).
-
-    Raises `LockBusy` with the holder's description when it is not free within
-    ``wait_seconds``.
-    """
-    layout.root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(layout.lock_path))
-    try:
-        lock.acquire(timeout=wait_seconds)
-    except Timeout:
-        holder = ""
-        with suppress(OSError):
-            holder = layout.lock_info.read_text().strip()
-        raise LockBusy(
-            f"another run holds {layout.lock_path} ({holder or 'unknown holder'}); "
-            f"waited {wait_seconds:g}s: retry later or pass --wait SECONDS"
-        ) from None
-    try:
-        layout.lock_info.write_text(f"pid {os.getpid()} {owner} since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
-        yield
-    finally:
-        lock.release()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -151,54 +120,128 @@ def run_id_of(part: Path) -> str:
     return part.stem[len("part-"):].rsplit("-", 1)[0]
 
 
-def recover(layout: Layout) -> list[str]:
-    """Make the dataset consistent after a crash; returns what was done, one line per action.
+def _is_part_path(path: Path, top: Path) -> bool:
+    """Whether ``path`` is where `commit` puts a part: ``<top>/ingest_date=…/part-….parquet``."""
+    rel = path.relative_to(top).parts
+    return (len(rel) == 2 and rel[0].startswith("ingest_date=") and rel[1].startswith("part-")
+            and rel[1].endswith(".parquet"))
 
+
+def _move_aside(layout: Layout, path: Path, folder: str) -> Path:
+    """Move ``path`` (inside the dataset) to ``<root>/<folder>/<its relative path>``; never
+    overwrites (a numbered name is used when taken). Returns the new path."""
+    rel = path.relative_to(layout.root)
+    dst = layout.root / folder / rel
+    n = 1
+    while dst.exists() or dst.is_symlink():
+        dst = layout.root / folder / rel.with_name(f"{rel.name}.{n}")
+        n += 1
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, dst)
+    return dst
+
+
+def _footer_run_id(part: Path) -> tuple[str | None, bytes | None]:
+    """(the run id, the legacy embedded manifest) in a part's footer. Raises `OSError` or
+    `pyarrow.ArrowException` when the footer cannot be read (a truncated or foreign file)."""
+    meta = pq.read_metadata(part).metadata or {}
+    rid = meta.get(RUN_ID_KEY)
+    return (rid.decode("utf-8", "replace") if rid is not None else None), meta.get(MANIFEST_KEY)
+
+
+def _staged_manifest(layout: Layout, run_id: str) -> dict[str, Any] | None:
+    """The manifest a run staged before its commit point, or None (absent or unreadable)."""
+    try:
+        with open(layout.staging(run_id) / STAGED_MANIFEST, encoding="utf-8") as fh:
+            out = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return out if isinstance(out, dict) else None
+
+
+def _set_run_aside(layout: Layout, run_id: str, why: str, actions: list[str]) -> None:
+    """Move every file of a committed run (its parts and its manifest) to ``_corrupt/``: the
+    run is no longer part of the dataset, so the raw files it read are curated again by the
+    next run that finds them."""
+    files = [p for top in (layout.articles, layout.quarantine) for p in _parts(top)
+             if run_id_of(p) == run_id]
+    files.append(layout.runs / f"{run_id}.json")
+    moved = [_move_aside(layout, p, CORRUPT).relative_to(layout.root).as_posix()
+             for p in files if p.exists()]
+    actions.append(f"set run {run_id} aside ({why}): moved {', '.join(moved)}; its raw files "
+                   "are read again")
+
+
+def recover(layout: Layout) -> list[str]:
+    """Check the dataset and make it consistent before a run does any work; returns what was
+    done, one line per action. Must be called under the run lock.
+
+    - A run manifest that cannot be parsed, or a committed part whose footer cannot be read
+      (truncated, overwritten), puts its whole run aside in ``_corrupt/`` (parts and
+      manifest, moved, never deleted): the dataset stays readable and the run's raw files are
+      curated again.
     - A run whose articles part is in place but whose manifest is missing crashed after its
-      commit point: its staged quarantine part (if any) is moved into place and the manifest
-      stored in the part's metadata is written (roll forward), so its raw files are not read
-      again and none of its rows is lost or written twice.
-    - An articles part without a stored manifest, and a quarantine part whose run has neither
-      a manifest nor an articles part, are removed (they cannot come from `commit`); an
-      uncommitted articles part that cannot be read is moved to ``_corrupt/`` (kept, not read).
+      commit point: its staged quarantine part (if any) and its staged manifest are moved into
+      place (roll forward), so none of its rows is lost or written twice.
+    - Any other file under ``articles/`` or ``quarantine/`` (a file this job did not write, a
+      part of no run) is moved to ``_foreign/``; an unreadable one to ``_corrupt/``.
     - Staging folders of dead runs and temporary manifest files are removed.
-    Must be called under the run lock.
+
+    Only footers are read (a few kB per part), never the data.
     """
     actions: list[str] = []
-    committed = {p.stem for p in layout.runs.glob("*.json")} if layout.runs.exists() else set()
-    for part in _parts(layout.articles):
-        rid = run_id_of(part)
-        if rid in committed:
-            continue
-        try:
-            meta = pq.read_schema(part).metadata or {}
-        except (OSError, pa.ArrowException) as exc:  # unreadable: kept aside, out of the dataset
-            aside = layout.root / "_corrupt" / part.relative_to(layout.root)
-            aside.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(part, aside)
-            actions.append(f"moved unreadable {part.relative_to(layout.root)} to "
-                           f"{aside.relative_to(layout.root)}: {exc}")
-            continue
-        manifest = meta.get(MANIFEST_KEY)
-        if manifest is None:
-            part.unlink()
-            actions.append(f"removed {part.relative_to(layout.root)}: no manifest to complete it")
-            continue
-        staged_q = layout.staging(rid) / "out" / "quarantine"
-        for src in sorted(staged_q.glob("part-*.parquet")) if staged_q.exists() else []:
-            dst = layout.quarantine / part.parent.name / src.name
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            _fsync_file(src)
-            os.replace(src, dst)
-            _fsync_dir(dst.parent)
-            actions.append(f"moved staged {dst.relative_to(layout.root)} into place")
-        write_json_atomic(layout.runs / f"{rid}.json", {**json.loads(manifest), "recovered": True})
-        committed.add(rid)
-        actions.append(f"completed run {rid} from {part.relative_to(layout.root)}")
-    for part in _parts(layout.quarantine):
-        if run_id_of(part) not in committed:
-            part.unlink()
-            actions.append(f"removed uncommitted {part.relative_to(layout.root)}")
+    committed: set[str] = set()
+    if layout.runs.exists():
+        for path in sorted(layout.runs.glob("*.json")):
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    if not isinstance(json.load(fh), dict):
+                        raise ValueError("not a JSON object")
+            except (OSError, ValueError) as exc:
+                _set_run_aside(layout, path.stem, f"its manifest cannot be read: {exc}", actions)
+                continue
+            committed.add(path.stem)
+    for top in (layout.articles, layout.quarantine):
+        files = sorted(p for p in top.rglob("*") if p.is_file() or p.is_symlink()) if top.exists() else []
+        for path in files:
+            if not path.exists() and not path.is_symlink():
+                continue  # moved aside with its run meanwhile
+            rel = path.relative_to(layout.root).as_posix()
+            if path.is_symlink() or not _is_part_path(path, top):
+                aside = _move_aside(layout, path, FOREIGN)
+                actions.append(f"moved {rel} to {aside.relative_to(layout.root).as_posix()}: "
+                               "not a file this job writes")
+                continue
+            rid = run_id_of(path)
+            try:
+                footer_rid, legacy = _footer_run_id(path)
+            except (OSError, pa.ArrowException) as exc:
+                reason = f"{rel} cannot be read: {' '.join(str(exc).split())[:200]}"
+                if rid in committed:
+                    _set_run_aside(layout, rid, reason, actions)
+                    committed.discard(rid)
+                else:
+                    aside = _move_aside(layout, path, CORRUPT)
+                    actions.append(f"moved unreadable {rel} to "
+                                   f"{aside.relative_to(layout.root).as_posix()}: {reason}")
+                continue
+            if rid in committed:
+                continue
+            if footer_rid != rid:
+                aside = _move_aside(layout, path, FOREIGN)
+                actions.append(f"moved {rel} to {aside.relative_to(layout.root).as_posix()}: "
+                               "not written by this job (no matching run id in its footer)")
+                continue
+            manifest = _staged_manifest(layout, rid)
+            if manifest is None and legacy is not None:
+                manifest = json.loads(legacy)  # parts written before manifests were staged
+            if top == layout.articles and manifest is not None:
+                _roll_forward(layout, rid, path, manifest, actions)
+                committed.add(rid)
+                continue
+            aside = _move_aside(layout, path, FOREIGN)
+            actions.append(f"moved {rel} to {aside.relative_to(layout.root).as_posix()}: "
+                           "a part of no committed run")
     if layout.staging_root.exists():
         for stale in sorted(layout.staging_root.iterdir()):
             shutil.rmtree(stale, ignore_errors=True)
@@ -208,6 +251,33 @@ def recover(layout: Layout) -> list[str]:
             tmp.unlink(missing_ok=True)
             actions.append(f"removed unfinished {tmp.relative_to(layout.root)}")
     return actions
+
+
+def _roll_forward(layout: Layout, run_id: str, part: Path, manifest: dict[str, Any],
+                  actions: list[str]) -> None:
+    """Finish the commit of a run that crashed after moving its articles part into place."""
+    staged_q = layout.staging(run_id) / "out" / "quarantine"
+    for src in sorted(staged_q.glob("part-*.parquet")) if staged_q.exists() else []:
+        dst = layout.quarantine / part.parent.name / src.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        _fsync_file(src)
+        os.replace(src, dst)
+        _fsync_dir(dst.parent)
+        actions.append(f"moved staged {dst.relative_to(layout.root)} into place")
+    write_json_atomic(layout.runs / f"{run_id}.json", {**manifest, "recovered": True})
+    actions.append(f"completed run {run_id} from {part.relative_to(layout.root)}")
+
+
+def discard_staging(layout: Layout, run_id: str) -> bool:
+    """Remove a failed run's staging folder unless the run passed its commit point (then the
+    next run's `recover` needs it); True when removed."""
+    staging = layout.staging(run_id)
+    if not staging.exists() or any(layout.articles.glob(f"ingest_date=*/part-{run_id}-*.parquet")):
+        return False
+    shutil.rmtree(staging, ignore_errors=True)
+    with suppress(OSError):  # only when no other run's staging is there
+        layout.staging_root.rmdir()
+    return True
 
 
 HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "is_canonical", "shingle_count"]
@@ -295,13 +365,17 @@ def _fsync_file(path: Path) -> None:
 
 
 def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifest: dict[str, Any]) -> None:
-    """Move staged files into place (articles first, then quarantine), then write the manifest.
+    """Move staged files into place (articles first, then quarantine), then the manifest.
 
-    ``staged`` pairs a file under the staging folder with its final path. Every move is an
-    atomic rename of an fsynced file. The move of the articles part is the commit point: before
-    it, ``curated/`` is untouched and `recover` discards the staging; after it, `recover`
-    finishes the job from the staging folder and the manifest stored in the part's metadata.
+    ``staged`` pairs a file under the staging folder with its final path. The manifest is
+    written to the staging folder first; every move is then an atomic rename of an fsynced
+    file, so nothing after the commit point needs disk space or can fail for a reason of the
+    data. The move of the articles part is the commit point: before it, ``curated/`` is
+    untouched and `recover` discards the staging; after it, `recover` finishes the job from the
+    staging folder (quarantine part, manifest).
     """
+    staged_manifest = layout.staging(run_id) / STAGED_MANIFEST
+    write_json_atomic(staged_manifest, manifest)
     ordered = sorted(staged, key=lambda pair: layout.articles not in pair[1].parents)
     for src, _ in ordered:
         _fsync_file(src)
@@ -311,7 +385,9 @@ def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifes
         os.replace(src, dst)
         _fsync_dir(dst.parent)
         fault_point("articles-moved" if layout.articles in dst.parents else "quarantine-moved")
-    write_json_atomic(layout.runs / f"{run_id}.json", manifest)
+    layout.runs.mkdir(parents=True, exist_ok=True)
+    os.replace(staged_manifest, layout.runs / f"{run_id}.json")
+    _fsync_dir(layout.runs)
     fault_point("manifest-written")
     shutil.rmtree(layout.staging(run_id), ignore_errors=True)
     with suppress(OSError):  # only when no other run's staging is there

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from flows import readers
@@ -421,5 +422,6 @@ def test_a_cleaner_crash_quarantines_the_record_not_the_run(tmp_path: Path, monk
     (batch,) = read.batches
     summary, fingerprinted = stages.clean_and_fingerprint_stage(batch, "run-x", now)
     assert summary.rows == 4 and fingerprinted.rows == 4
-    (q,) = summary.quarantine
+    assert summary.quarantine.rows == 1
+    (q,) = pq.read_table(summary.quarantine_files).to_pylist()
     assert q["source_id"] == "poison" and "cleaner failed: RuntimeError" in q["error"]
