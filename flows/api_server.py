@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from flows.lifecycle import die_with_parent
+
 #: Ports tried for the server, as Prefect's own temporary server does.
 PORTS = range(8000, 9000)
 #: The server process's exit status when its port was taken meanwhile (uvicorn).
@@ -71,6 +73,10 @@ class TemporaryAPI:
              "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
              "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
             env=env,
+            # Its own session: a Ctrl-C in the terminal reaches the run, which stops the server
+            # when it is done with it; and no server is left behind if the run is killed.
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
 
     def wait(self, timeout: float) -> str:

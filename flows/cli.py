@@ -9,10 +9,11 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from flows.api_server import TemporaryAPI
+    from flows.lifecycle import RunGuard
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 75
 
@@ -108,7 +109,7 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def task_runner(workers: int, dask_address: str | None, translator: str = "embedded",
-                translator_options: dict[str, Any] | None = None) -> Any:
+                translator_options: dict[str, Any] | None = None, tracebacks: bool = True) -> Any:
     """The task runner for the batch stages: Dask when asked, else a local process pool whose
     worker processes load the language data as they start (`flows.stages.warm_worker`) and
     can be started before the flow (`flows.runners.EarlyProcessPoolTaskRunner`)."""
@@ -126,7 +127,7 @@ def task_runner(workers: int, dask_address: str | None, translator: str = "embed
         from flows.stages import warm_worker
 
         return EarlyProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker,
-                                          initargs=(translator, translator_options))
+                                          initargs=(translator, translator_options, tracebacks))
     return ThreadPoolTaskRunner(max_workers=1)
 
 
@@ -175,19 +176,52 @@ def likely_new_bytes(raw: str, curated: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the flow once; print the summary line; exit code says whether the run completed."""
+    """Run the flow once; print the summary line; the exit status says how the run ended.
+
+    The dataset's lock is taken first, before Prefect is imported or its API started, so a
+    busy dataset answers at once (exit 75). Signals and a dead API server stop the run within
+    seconds (`flows.lifecycle.RunGuard`).
+    """
+    from flows.errors import LockBusy
+    from flows.lifecycle import RunGuard
+    from flows.lock import run_lock
+
+    if not Path(args.raw).is_dir():
+        print(f"curate: not run: the raw folder {args.raw!r} does not exist or is not a folder",
+              file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        with run_lock(Path(args.curated), args.wait, owner="curate run"), RunGuard() as guard:
+            return _run_locked(args, guard)
+    except LockBusy as exc:
+        print(f"curate: not run: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except OSError as exc:  # the curated folder cannot be created or locked
+        print(f"curate: not run: {args.curated}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
+    """`cmd_run` once the lock is held, under ``guard``."""
     api = _temporary_api()
     if api is not None:
+        guard.on_force_exit = api.stop
         print(f"curate: temporary Prefect API on {api.url} for this run "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
+    state = result = None
     try:
         from prefect.context import refresh_global_settings_context
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
+        from flows.console import hide_tracebacks
         from flows.curate import curate_flow
-        from flows.errors import LockBusy
 
-        runner = task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None)
+        if not args.verbose:
+            hide_tracebacks()
+        runner = task_runner(args.workers, args.dask_address, args.translator,
+                             dict(args.translator_options) or None, tracebacks=args.verbose)
+        if hasattr(runner, "cancel_pending"):
+            guard.on_stop = runner.cancel_pending  # no task starts once the run is stopped
         if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= early_workers_bytes():
             runner.start_workers()  # they load their language data while the API starts
         params = _parameters(args) | {"lock_wait_seconds": args.wait,
@@ -199,28 +233,60 @@ def cmd_run(args: argparse.Namespace) -> int:
             except RuntimeError as exc:
                 print(f"curate: run failed: {exc}", file=sys.stderr)
                 return EXIT_FAILED
+            assert api.process is not None
+            guard.watch(api.process, "the temporary Prefect API")
             # Every thread of this process, and the worker processes, talk to this API.
             os.environ["PREFECT_API_URL"] = url
             refresh_global_settings_context()
         state = flow(**params, return_state=True)
         result = state.result(raise_on_failure=False)
+    except KeyboardInterrupt:
+        if not guard.stopped:
+            raise
     finally:
         if api is not None:
-            _flush_to_api()
+            if not guard.stopped:
+                _flush_to_api()
+            if api.process is not None:
+                guard.unwatch(api.process)
             api.stop()
             os.environ.pop("PREFECT_API_URL", None)
-            refresh_global_settings_context()
+            with contextlib.suppress(Exception):
+                from prefect.context import refresh_global_settings_context
+
+                refresh_global_settings_context()
+    if guard.stopped:
+        _stopped(args, guard)
+    from flows.errors import LockBusy
+
     if isinstance(result, LockBusy):
         print(f"curate: not run: {result}", file=sys.stderr)
         return EXIT_BUSY
-    if isinstance(result, BaseException) or not state.is_completed():
+    if state is None or isinstance(result, BaseException) or not state.is_completed():
         reason = str(result).strip().splitlines()[0] if str(result).strip() else type(result).__name__
-        print(f"curate: run failed: {reason}", file=sys.stderr)
+        hint = "" if args.verbose else " (--verbose shows the traceback)"
+        print(f"curate: run failed: {reason}{hint}", file=sys.stderr)
         return EXIT_FAILED
     from flows.curate import RunSummary
 
     print(RunSummary(**result).line())
     return EXIT_OK
+
+
+def _stopped(args: argparse.Namespace, guard: RunGuard) -> NoReturn:
+    """End a stopped run: kill what is left of its workers, remove its staging, say why, and
+    exit at once (the lock goes with the process): Prefect's exit handlers would otherwise
+    spend a minute retrying to send logs to an API that may be gone."""
+    from flows import store
+    from flows.lifecycle import kill_children
+
+    kill_children()
+    with contextlib.suppress(OSError):
+        store.discard_all_staging(store.Layout(Path(args.curated)))
+    print(f"curate: run stopped: {guard.reason}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(guard.exit_status)
 
 
 def _temporary_api() -> TemporaryAPI | None:
@@ -334,6 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``curate`` console script."""
     args = build_parser().parse_args(argv)
+    # A stopped run's pool leaves its semaphores to multiprocessing's resource tracker, which
+    # cleans them up and would warn about it on the terminal: the stop was asked for.
+    sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -320,10 +320,11 @@ MAX_LISTED = 100
 @contextlib.contextmanager
 def _discard_staging_on_failure(layout: store.Layout, run_id: str) -> Iterator[None]:
     """Remove the run's staging folder when the run fails before its commit point (a failed
-    run on a full disk must not keep the disk full)."""
+    run on a full disk must not keep the disk full). Not when it is interrupted: its workers
+    may still be using the folder; `curate run` removes it once they are gone."""
     try:
         yield
-    except BaseException:
+    except Exception:
         with contextlib.suppress(Exception):
             store.discard_staging(layout, run_id)
         raise

@@ -28,6 +28,7 @@ def run_lock(root: Path, wait_seconds: float = 0.0, owner: str = "") -> Iterator
     Raises `LockBusy` with the holder's description when another process holds it for
     longer than ``wait_seconds``. Taking it again in the process that holds it succeeds at once.
     """
+    root = root.absolute()  # one lock object per dataset, however its path is spelt
     root.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(root / LOCK_NAME), is_singleton=True, thread_local=False)
     try:

@@ -20,11 +20,21 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, _initialize_
 
 
 class _EarlyPool:
-    """A started pool waiting for the runner that will use it (one use)."""
+    """A started pool waiting for the runner that will use it (one use), and the pool the
+    flow run's copy of the runner is using (for `EarlyProcessPoolTaskRunner.cancel_all`)."""
 
     def __init__(self) -> None:
         self.executor: ProcessPoolExecutor | None = None
         self.queue: Any = None
+        self.active: ProcessPoolExecutor | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pools and queues belong to this process: a pickled copy (a task's context sent to
+        a worker) carries none."""
+        return {}
+
+    def __setstate__(self, _state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
 
 
 class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
@@ -61,6 +71,13 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         copy._early = self._early
         return copy  # type: ignore[return-value]
 
+    def cancel_pending(self) -> None:
+        """Cancel every task not yet started and refuse new ones, from any thread: for a run
+        being stopped (its worker processes are then killed, see `flows.lifecycle`)."""
+        executor = self._early.active
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
     def release_workers(self) -> None:
         """Let the worker processes exit now, once idle, without waiting for them: for a flow
         run that will submit no more tasks (their exit takes about a second, which then
@@ -82,7 +99,9 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
     def __enter__(self) -> EarlyProcessPoolTaskRunner:
         executor, queue = self._early.executor, self._early.queue
         if executor is None:
-            return super().__enter__()  # type: ignore[return-value]
+            super().__enter__()
+            self._early.active = self._executor
+            return self
         self._early.executor = self._early.queue = None
         self.started_early = True
         TaskRunner.__enter__(self)
@@ -93,6 +112,6 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
             daemon=True,
         )
         self._message_forwarding_thread.start()
-        self._executor = executor
+        self._executor = self._early.active = executor
         self._resolver_executor = ThreadPoolExecutor(max_workers=self._max_workers)
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -295,16 +296,27 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     return out, summary, quarantine
 
 
-def warm_worker(translator: str, options: dict[str, Any] | None = None) -> None:
-    """Load in this worker process what every batch needs (the cleaners' modules, promo rules,
-    the language-id model, the translation backend), so the first batch does not wait for it.
+def warm_worker(translator: str, options: dict[str, Any] | None = None,
+                tracebacks: bool = True) -> None:
+    """Set up a worker process of the pool and load what every batch needs (the cleaners'
+    modules, promo rules, the language-id model, the translation backend), so the first batch
+    does not wait for it.
 
+    The worker ends when its parent does (even killed by SIGKILL), ignores SIGINT (a Ctrl-C in
+    the terminal reaches the whole process group: the parent decides, see
+    `flows.lifecycle.RunGuard`), and prints tracebacks only with ``tracebacks``.
     Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
     that cannot load fails later, in its task, with the reason).
     """
     from cleaners.langid import preload
     from cleaners.promos import load_promo_rules
+    from flows.console import hide_tracebacks
+    from flows.lifecycle import exit_with_parent
 
+    exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not tracebacks:
+        hide_tracebacks()
     use_trie_cache()
     with contextlib.suppress(Exception):
         preload()

@@ -268,6 +268,14 @@ def _roll_forward(layout: Layout, run_id: str, part: Path, manifest: dict[str, A
     actions.append(f"completed run {run_id} from {part.relative_to(layout.root)}")
 
 
+def discard_all_staging(layout: Layout) -> list[str]:
+    """`discard_staging` for every run staged in the dataset (call it under the lock: the
+    runs are then dead ones, or this process's own); the run ids whose staging was removed."""
+    if not layout.staging_root.exists():
+        return []
+    return [d.name for d in sorted(layout.staging_root.iterdir()) if discard_staging(layout, d.name)]
+
+
 def discard_staging(layout: Layout, run_id: str) -> bool:
     """Remove a failed run's staging folder unless the run passed its commit point (then the
     next run's `recover` needs it); True when removed."""

@@ -119,7 +119,7 @@ def test_start_finds_prefect_without_importing_it(monkeypatch: pytest.MonkeyPatc
     import prefect
 
     started: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "Popen", lambda cmd, env: started.append(cmd) or "process")
+    monkeypatch.setattr(subprocess, "Popen", lambda cmd, **_options: started.append(cmd) or "process")
     api = TemporaryAPI()
     api.start()
     cmd = started[0]

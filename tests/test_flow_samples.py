@@ -112,8 +112,9 @@ def test_cli_run_exit_code_and_summary(raw: Path, tmp_path: Path) -> None:
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", int(api.group(1)))) != 0, "the temporary API outlived the run"
 
-    # A raw folder that does not exist is a failed run with a one-line reason.
+    # A raw folder that does not exist: one line, at once, before Prefect starts.
     bad = subprocess.run([*cmd[:4], "--raw", str(tmp_path / "nope"), "--curated", str(curated), "--workers", "1"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1
-    assert "run failed" in bad.stderr.strip().splitlines()[-1]
+    (line,) = bad.stderr.strip().splitlines()
+    assert line.startswith("curate: not run: the raw folder") and "does not exist" in line

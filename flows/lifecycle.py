@@ -1,0 +1,206 @@
+"""A run's processes: stopped within seconds, and never outliving the run.
+
+- `RunGuard` (used by ``curate run``) turns SIGINT and SIGTERM into a stop: the worker
+  processes are killed at once (their batches are only staging), the main thread is
+  interrupted so the flow fails and removes its staging, and if unwinding takes longer than
+  `STOP_GRACE_SECONDS` every child is killed and the process exits anyway. It also watches the
+  processes the run cannot do without (its temporary Prefect API server) and stops the run
+  the same way when one of them dies. Exit statuses: 130 for SIGINT, 143 for SIGTERM (as
+  shells report them), 1 for a dead server.
+- `exit_with_parent` (worker processes) and `die_with_parent` (the API server, started with
+  it as ``preexec_fn``) make children end when the process that started them dies, even by
+  SIGKILL, so no worker holding a GB of memory or server is left behind.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import psutil
+
+#: Seconds a stopped run gets to unwind (report its state, remove its staging) before it is
+#: ended by force.
+STOP_GRACE_SECONDS = 6.0
+#: The same when the run's API server died: the run cannot report anything any more.
+DEAD_SERVER_GRACE_SECONDS = 2.0
+#: How often watchers look at the processes they watch.
+POLL_SECONDS = 0.25
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child process between fork and exec (``preexec_fn``): ask the kernel to send it
+    SIGTERM when the thread that started it ends (Linux; elsewhere nothing happens). Start such
+    children from the main thread, which lives as long as the process."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def exit_with_parent(poll_seconds: float = 0.1) -> None:
+    """In a worker process: a daemon thread ends this process as soon as its parent is gone
+    (the parent's pid changes when it dies, SIGKILL included). Idempotent."""
+    global _watching_parent
+    if _watching_parent:
+        return
+    _watching_parent = True
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+_watching_parent = False
+
+
+def kill_children(spare: set[int] | frozenset[int] = frozenset(), timeout: float = 2.0) -> list[int]:
+    """SIGKILL every descendant of this process except the pids in ``spare`` and their own
+    descendants; returns the pids killed, once they are gone (or ``timeout`` passed)."""
+    me = psutil.Process()
+    try:
+        children = me.children(recursive=True)
+    except psutil.Error:
+        return []
+    spared: set[int] = set(spare)
+    for child in children:
+        if child.pid in spare:
+            with contextlib.suppress(psutil.Error):
+                spared |= {c.pid for c in child.children(recursive=True)}
+    victims = [c for c in children if c.pid not in spared and not _is_resource_tracker(c)]
+    for child in victims:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(victims, timeout=timeout)
+    return [c.pid for c in victims]
+
+
+def _is_resource_tracker(process: psutil.Process) -> bool:
+    """Whether ``process`` is multiprocessing's resource tracker: it exits with this process,
+    and killing it early makes it print errors as it is relaunched."""
+    try:
+        return any("multiprocessing.resource_tracker" in part for part in process.cmdline())
+    except psutil.Error:
+        return False
+
+
+class RunGuard:
+    """Signals and watched processes of one ``curate run`` (see the module docstring).
+
+    Use as a context manager in the main thread around the run; after it, `stopped` tells
+    whether the run was stopped, `reason` why and `exit_status` with which status to exit.
+    ``on_stop`` runs first when the run is stopped (e.g. to cancel the tasks not yet started,
+    before the workers are killed); ``on_force_exit`` just before a forced exit (e.g. to stop
+    the API server). Either may be set after the guard is made.
+    """
+
+    def __init__(self, grace_seconds: float = STOP_GRACE_SECONDS,
+                 on_stop: Callable[[], None] | None = None,
+                 on_force_exit: Callable[[], None] | None = None) -> None:
+        self.grace_seconds = grace_seconds
+        self.on_stop = on_stop
+        self.on_force_exit = on_force_exit
+        self.reason: str | None = None
+        self.exit_status = 0
+        self.spare: set[int] = set()  # children that must outlive a stop (the API server)
+        self._previous: dict[int, Any] = {}
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._interrupting = False
+        self._unwatched: set[int] = set()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a signal or a dead process stopped the run."""
+        return self.reason is not None
+
+    def __enter__(self) -> RunGuard:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def watch(self, process: subprocess.Popen[Any], what: str) -> None:
+        """Stop the run (status 1) if ``process`` exits before the run ends; the process is
+        spared when the workers are killed."""
+        self.spare.add(process.pid)
+
+        def poll() -> None:
+            while not self._done.wait(POLL_SECONDS):
+                status = process.poll()
+                if process.pid in self._unwatched:
+                    return
+                if status is not None:
+                    # Nothing can be reported without it: a short grace, then a forced exit.
+                    self.stop(f"{what} (pid {process.pid}) exited with status {status} during the run",
+                              1, grace_seconds=DEAD_SERVER_GRACE_SECONDS)
+                    return
+
+        threading.Thread(target=poll, name=f"watch-{process.pid}", daemon=True).start()
+
+    def unwatch(self, process: subprocess.Popen[Any]) -> None:
+        """Stop watching ``process`` (before ending it on purpose)."""
+        self._unwatched.add(process.pid)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stopped:
+            if self._interrupting:  # our own interruption of the main thread (see `stop`)
+                self._interrupting = False
+                raise KeyboardInterrupt(self.reason)
+            self._force_exit()  # a second signal: the operator does not want to wait
+        self.stop(f"stopped by {signal.Signals(signum).name}", 128 + signum, interrupt=False)
+        raise KeyboardInterrupt(self.reason)
+
+    def stop(self, reason: str, exit_status: int, interrupt: bool = True,
+             grace_seconds: float | None = None) -> bool:
+        """Stop the run: kill the workers, interrupt the main thread (with ``interrupt``, from
+        another thread; the signal handler raises itself), and end the process by force after
+        ``grace_seconds`` (default: the guard's). Only the first stop counts; True for it."""
+        with self._lock:
+            if self.stopped:
+                return False
+            self.reason, self.exit_status = reason, exit_status
+            if grace_seconds is not None:
+                self.grace_seconds = grace_seconds
+        print(f"curate: {reason}: stopping the run", file=sys.stderr, flush=True)
+        if self.on_stop is not None:
+            with contextlib.suppress(Exception):
+                self.on_stop()
+        kill_children(self.spare)
+        threading.Thread(target=self._deadline, name="stop-deadline", daemon=True).start()
+        if interrupt:
+            self._interrupting = True
+            _thread.interrupt_main()  # runs `_on_signal` in the main thread, which raises
+        return True
+
+    def _deadline(self) -> None:
+        if not self._done.wait(self.grace_seconds):
+            self._force_exit()
+
+    def _force_exit(self) -> None:
+        print(f"curate: run not finished {self.grace_seconds:g}s after it was stopped "
+              f"({self.reason}): ended by force", file=sys.stderr, flush=True)
+        if self.on_force_exit is not None:
+            with contextlib.suppress(Exception):
+                self.on_force_exit()
+        kill_children()
+        os._exit(self.exit_status or 1)

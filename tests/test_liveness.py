@@ -1,0 +1,170 @@
+"""A run stops when asked, notices when a process it needs dies, and leaves nothing behind
+(issue 19, "Liveness").
+
+Real ``curate run`` processes (``python -m flows.cli run``) with two worker processes are
+signalled or have a child killed while they clean and fingerprint batches. Each time: the
+documented exit status and its message, the lock free again, the staging gone, and no
+process of the run left. Timeouts here are liveness bounds (a run that ignores a signal would
+hang the test), not speed measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flows.lock import run_lock
+from tests.conftest import ROOT
+from tests.test_bad_inputs import _story
+from tests.test_faults import START_TIMEOUT, api_env, reaper, wait_for
+
+__all__ = ["api_env", "reaper"]  # fixtures, imported for the tests below
+
+#: Seconds a stopped run may take to exit: the issue's 10 s, plus slack for a loaded machine.
+STOP_BOUND = 20
+
+
+def big_raw(raw: Path, n: int = 12_000) -> None:
+    """One JSONL file of ``n`` distinct stories: a run of several batches per worker."""
+    raw.mkdir(parents=True, exist_ok=True)
+    with open(raw / "stories.jsonl", "w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"s{i}", "text": _story(50_000 + i)}) + "\n")
+
+
+def start(raw: Path, curated: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``curate run`` with two workers, in its own process group (as from a terminal)."""
+    cmd = [sys.executable, "-m", "flows.cli", "run", "--raw", str(raw), "--curated", str(curated),
+           "--workers", "2", "--batch-size", "500"]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def working(proc: subprocess.Popen[str], curated: Path) -> list[psutil.Process]:
+    """Wait until the run has fingerprinted a batch (its workers are busy); its processes."""
+    wait_for(lambda: any((curated / "_staging").glob("*/fp-*.parquet")), proc, "a finished batch")
+    return psutil.Process(proc.pid).children(recursive=True)
+
+
+def assert_left_nothing(proc: subprocess.Popen[str], children: list[psutil.Process], curated: Path) -> str:
+    """The run's processes are gone, its lock is free, its staging removed; its stderr."""
+    _, err = proc.communicate(timeout=STOP_BOUND)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"left running: {[p.pid for p in alive]}\n{err[-2000:]}"
+    with run_lock(curated, 0):
+        pass
+    assert not any((curated / "_staging").glob("*")), "the run's staging is removed"
+    return err
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+@pytest.mark.parametrize(("sig", "group", "status"), [
+    (signal.SIGINT, True, 130),    # Ctrl-C in a terminal: the whole process group
+    (signal.SIGTERM, False, 143),  # a service manager: the main process only
+])
+def test_a_signal_stops_the_run(tmp_path: Path, api_env: dict[str, str], reaper: list[subprocess.Popen[str]],
+                                sig: signal.Signals, group: bool, status: int) -> None:
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    big_raw(raw)
+    proc = start(raw, curated, api_env)
+    reaper.append(proc)
+    children = working(proc, curated)
+    assert len(children) >= 2
+    (os.killpg if group else os.kill)(proc.pid, sig)
+    err = assert_left_nothing(proc, children, curated)
+    assert proc.returncode == status, err[-2000:]
+    assert f"curate: run stopped: stopped by {sig.name}" in err.splitlines()
+    assert not (curated / "articles").exists(), "nothing was committed"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_sigkill_of_the_run_leaves_no_worker(tmp_path: Path, api_env: dict[str, str],
+                                             reaper: list[subprocess.Popen[str]]) -> None:
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    big_raw(raw)
+    proc = start(raw, curated, api_env)
+    reaper.append(proc)
+    children = working(proc, curated)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=STOP_BOUND)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"orphans: {[(p.pid, p.cmdline()[:3]) for p in alive]}"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_a_dead_worker_fails_the_run_with_one_line(tmp_path: Path, api_env: dict[str, str],
+                                                   reaper: list[subprocess.Popen[str]]) -> None:
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    big_raw(raw)
+    proc = start(raw, curated, api_env)
+    reaper.append(proc)
+    children = working(proc, curated)
+    worker = next(p for p in children if "multiprocessing" in " ".join(p.cmdline())
+                  and "resource_tracker" not in " ".join(p.cmdline()))
+    worker.kill()
+    err = assert_left_nothing(proc, children, curated)
+    assert proc.returncode == 1
+    assert "Traceback" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("curate: run failed: A process in the process pool")
+
+
+@pytest.mark.slow
+def test_the_temporary_api_dying_stops_the_run(tmp_path: Path, reaper: list[subprocess.Popen[str]]) -> None:
+    """No Prefect API configured: the run starts its own, and notices when it is killed."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    big_raw(raw)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "CURATE_TEST_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_LOGGING_LEVEL="WARNING")
+    proc = start(raw, curated, env)
+    reaper.append(proc)
+    children = working(proc, curated)
+    server = next(p for p in children if "uvicorn" in " ".join(p.cmdline()))
+    server.kill()
+    err = assert_left_nothing(proc, children, curated)
+    assert proc.returncode == 1, err[-2000:]
+    assert "the temporary Prefect API" in err and "exited with status -9" in err
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_a_busy_dataset_answers_before_prefect_starts(tmp_path: Path, api_env: dict[str, str]) -> None:
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    env = {k: v for k, v in api_env.items() if not k.startswith("PREFECT_API")}
+    with run_lock(curated, 0, owner="test holder"):
+        done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--raw", str(raw),
+                               "--curated", str(curated)], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=START_TIMEOUT)
+    assert done.returncode == 75
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("curate: not run: another run holds") and "test holder" in line
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, flows.cli, flows.lock, flows.errors, flows.lifecycle; "
+         "print('prefect' in sys.modules)"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert probe.stdout.strip() == "False", "the lock is taken before Prefect is imported"
+
+
+def test_kill_children_spares_the_listed_processes(tmp_path: Path) -> None:
+    """`kill_children` kills descendants, not the spared ones (the API server during a stop)."""
+    from flows.lifecycle import kill_children
+
+    spared = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        killed = kill_children({spared.pid})
+        assert victim.pid in killed and spared.pid not in killed
+        assert victim.poll() is not None  # killed, and reaped by `kill_children`
+        assert spared.poll() is None
+    finally:
+        spared.kill()
+        spared.wait(timeout=10)
