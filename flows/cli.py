@@ -204,8 +204,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     """`cmd_run` once the lock is held, under ``guard``."""
     api = _temporary_api()
+    guard.on_force_exit = lambda: _clean_up_stopped(args, api)
     if api is not None:
-        guard.on_force_exit = api.stop
         print(f"curate: temporary Prefect API on {api.url} for this run "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     state = result = None
@@ -273,16 +273,24 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     return EXIT_OK
 
 
+def _clean_up_stopped(args: argparse.Namespace, api: TemporaryAPI | None) -> None:
+    """What a stopped run leaves: its API server, worker processes and staging (the run
+    cannot have passed its commit point while they are there: `store.discard_staging`)."""
+    from flows import store
+    from flows.lifecycle import kill_children
+
+    if api is not None:
+        api.stop()
+    kill_children()
+    with contextlib.suppress(OSError):
+        store.discard_all_staging(store.Layout(Path(args.curated)))
+
+
 def _stopped(args: argparse.Namespace, guard: RunGuard) -> NoReturn:
     """End a stopped run: kill what is left of its workers, remove its staging, say why, and
     exit at once (the lock goes with the process): Prefect's exit handlers would otherwise
     spend a minute retrying to send logs to an API that may be gone."""
-    from flows import store
-    from flows.lifecycle import kill_children
-
-    kill_children()
-    with contextlib.suppress(OSError):
-        store.discard_all_staging(store.Layout(Path(args.curated)))
+    _clean_up_stopped(args, None)
     print(f"curate: run stopped: {guard.reason}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()

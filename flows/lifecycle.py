@@ -17,12 +17,13 @@ from __future__ import annotations
 import _thread
 import contextlib
 import ctypes
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -49,18 +50,18 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def exit_with_parent(poll_seconds: float = 0.1) -> None:
-    """In a worker process: a daemon thread ends this process as soon as its parent is gone
-    (the parent's pid changes when it dies, SIGKILL included). Idempotent."""
+def exit_with_parent() -> None:
+    """In a process started by `multiprocessing` (a pool worker): a daemon thread ends it as
+    soon as its parent process ends, SIGKILL included (it waits on the parent's sentinel, so it
+    works whichever thread of the parent started it). Idempotent."""
     global _watching_parent
-    if _watching_parent:
+    parent = multiprocessing.parent_process()
+    if _watching_parent or parent is None:
         return
     _watching_parent = True
-    parent = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(poll_seconds)
+        multiprocessing.connection.wait([parent.sentinel])
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -302,9 +302,9 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
     modules, promo rules, the language-id model, the translation backend), so the first batch
     does not wait for it.
 
-    The worker ends when its parent does (even killed by SIGKILL), ignores SIGINT (a Ctrl-C in
-    the terminal reaches the whole process group: the parent decides, see
-    `flows.lifecycle.RunGuard`), and prints tracebacks only with ``tracebacks``.
+    The worker ends when its parent does, even killed by SIGKILL;
+    it ignores SIGINT (a Ctrl-C in the terminal reaches the whole process group: the parent
+    decides, see `flows.lifecycle.RunGuard`), and prints tracebacks only with ``tracebacks``.
     Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
     that cannot load fails later, in its task, with the reason).
     """

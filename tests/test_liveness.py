@@ -109,8 +109,9 @@ def test_a_dead_worker_fails_the_run_with_one_line(tmp_path: Path, api_env: dict
     proc = start(raw, curated, api_env)
     reaper.append(proc)
     children = working(proc, curated)
-    worker = next(p for p in children if "multiprocessing" in " ".join(p.cmdline())
-                  and "resource_tracker" not in " ".join(p.cmdline()))
+    workers = [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+    assert workers, [" ".join(p.cmdline())[:120] for p in children]
+    worker = workers[0]
     worker.kill()
     err = assert_left_nothing(proc, children, curated)
     assert proc.returncode == 1
@@ -154,17 +155,19 @@ def test_a_busy_dataset_answers_before_prefect_starts(tmp_path: Path, api_env: d
     assert probe.stdout.strip() == "False", "the lock is taken before Prefect is imported"
 
 
-def test_kill_children_spares_the_listed_processes(tmp_path: Path) -> None:
-    """`kill_children` kills descendants, not the spared ones (the API server during a stop)."""
-    from flows.lifecycle import kill_children
-
-    spared = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        killed = kill_children({spared.pid})
-        assert victim.pid in killed and spared.pid not in killed
-        assert victim.poll() is not None  # killed, and reaped by `kill_children`
-        assert spared.poll() is None
-    finally:
-        spared.kill()
-        spared.wait(timeout=10)
+def test_kill_children_spares_the_listed_processes() -> None:
+    """`kill_children` kills descendants, not the spared ones (the API server during a stop).
+    Run in a child process: here it would kill the session's Prefect server."""
+    script = (
+        "import subprocess, sys\n"
+        "from flows.lifecycle import kill_children\n"
+        "cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
+        "spared, victim = subprocess.Popen(cmd), subprocess.Popen(cmd)\n"
+        "killed = kill_children({spared.pid})\n"
+        "print(victim.pid in killed, spared.pid not in killed, victim.poll() is not None,\n"
+        "      spared.poll() is None)\n"
+        "spared.kill()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.split() == ["True"] * 4, done.stderr[-2000:]
