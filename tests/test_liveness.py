@@ -47,10 +47,16 @@ def start(raw: Path, curated: Path, env: dict[str, str]) -> subprocess.Popen[str
                             text=True, start_new_session=True)
 
 
-def working(proc: subprocess.Popen[str], curated: Path) -> list[psutil.Process]:
-    """Wait until the run has fingerprinted a batch (its workers are busy); its processes."""
+def working_run(tmp_path: Path, env: dict[str, str], reaper: list[subprocess.Popen[str]],
+                ) -> tuple[subprocess.Popen[str], list[psutil.Process], Path]:
+    """A run of `big_raw`, once it has fingerprinted a batch (its workers are busy): the
+    process, its descendants, and its curated folder."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    big_raw(raw)
+    proc = start(raw, curated, env)
+    reaper.append(proc)
     wait_for(lambda: any((curated / "_staging").glob("*/fp-*.parquet")), proc, "a finished batch")
-    return psutil.Process(proc.pid).children(recursive=True)
+    return proc, psutil.Process(proc.pid).children(recursive=True), curated
 
 
 def assert_left_nothing(proc: subprocess.Popen[str], children: list[psutil.Process], curated: Path) -> str:
@@ -72,11 +78,7 @@ def assert_left_nothing(proc: subprocess.Popen[str], children: list[psutil.Proce
 ])
 def test_a_signal_stops_the_run(tmp_path: Path, api_env: dict[str, str], reaper: list[subprocess.Popen[str]],
                                 sig: signal.Signals, group: bool, status: int) -> None:
-    raw, curated = tmp_path / "raw", tmp_path / "curated"
-    big_raw(raw)
-    proc = start(raw, curated, api_env)
-    reaper.append(proc)
-    children = working(proc, curated)
+    proc, children, curated = working_run(tmp_path, api_env, reaper)
     assert len(children) >= 2
     (os.killpg if group else os.kill)(proc.pid, sig)
     err = assert_left_nothing(proc, children, curated)
@@ -89,11 +91,7 @@ def test_a_signal_stops_the_run(tmp_path: Path, api_env: dict[str, str], reaper:
 @pytest.mark.usefixtures("prefect_server")
 def test_sigkill_of_the_run_leaves_no_worker(tmp_path: Path, api_env: dict[str, str],
                                              reaper: list[subprocess.Popen[str]]) -> None:
-    raw, curated = tmp_path / "raw", tmp_path / "curated"
-    big_raw(raw)
-    proc = start(raw, curated, api_env)
-    reaper.append(proc)
-    children = working(proc, curated)
+    proc, children, _curated = working_run(tmp_path, api_env, reaper)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=STOP_BOUND)
     _, alive = psutil.wait_procs(children, timeout=10)
@@ -104,11 +102,7 @@ def test_sigkill_of_the_run_leaves_no_worker(tmp_path: Path, api_env: dict[str, 
 @pytest.mark.usefixtures("prefect_server")
 def test_a_dead_worker_fails_the_run_with_one_line(tmp_path: Path, api_env: dict[str, str],
                                                    reaper: list[subprocess.Popen[str]]) -> None:
-    raw, curated = tmp_path / "raw", tmp_path / "curated"
-    big_raw(raw)
-    proc = start(raw, curated, api_env)
-    reaper.append(proc)
-    children = working(proc, curated)
+    proc, children, curated = working_run(tmp_path, api_env, reaper)
     workers = [p for p in children if "spawn_main" in " ".join(p.cmdline())]
     assert workers, [" ".join(p.cmdline())[:120] for p in children]
     worker = workers[0]
@@ -122,13 +116,9 @@ def test_a_dead_worker_fails_the_run_with_one_line(tmp_path: Path, api_env: dict
 @pytest.mark.slow
 def test_the_temporary_api_dying_stops_the_run(tmp_path: Path, reaper: list[subprocess.Popen[str]]) -> None:
     """No Prefect API configured: the run starts its own, and notices when it is killed."""
-    raw, curated = tmp_path / "raw", tmp_path / "curated"
-    big_raw(raw)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "CURATE_TEST_"))}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_LOGGING_LEVEL="WARNING")
-    proc = start(raw, curated, env)
-    reaper.append(proc)
-    children = working(proc, curated)
+    proc, children, curated = working_run(tmp_path, env, reaper)
     server = next(p for p in children if "uvicorn" in " ".join(p.cmdline()))
     server.kill()
     err = assert_left_nothing(proc, children, curated)
