@@ -3,7 +3,7 @@
 For every document of newstest20xx in fr/de/es, translate it into English tokens with a
 backend, and rank all English documents of the set (put through the same backend as English,
 as the pipeline does) by Jaccard similarity of content-token sets (stop words of English and
-of the source language removed, as in `cleaners.fingerprint`). A document is retrieved when
+of the source language removed, as in `cleaners.dedup.fingerprint`). A document is retrieved when
 its own English version ranks first. Also prints the mean Jaccard of true pairs and of the
 best wrong pair, and wall-clock and CPU time of the translation (CPU of this process and its
 children, Apertium included: the figure to compare on a busy machine). Times include
@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cleaners.tokens import content_tokens
-from cleaners.translate import BackendUnavailable, get_translator
-from cleaners.translate._pivot import own_tokens
+from cleaners.lang.tokens import content_tokens
+from cleaners.translate.pivot import own_tokens
+from flows.backends import BackendUnavailable, get_translator
 
 WMT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wmt"
 _DOC = re.compile(r'<doc docid="([^"]+)"[^>]*>(.*?)</doc>', re.S)

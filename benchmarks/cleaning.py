@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cleaners.encoding import repair_encoding  # noqa: E402
-from cleaners.typography import normalize_typography, untexturize_markup  # noqa: E402
+from cleaners.text.encoding import repair_encoding  # noqa: E402
+from cleaners.text.typography import normalize_typography, untexturize_markup  # noqa: E402
 
 WMT = ROOT.parent / "shared" / "eval" / "wmt"
 _DOC_RE = re.compile(r"<doc\s[^>]*>(.*?)</doc>", re.S)
@@ -147,11 +147,11 @@ def speed_table(docs: list[str], repeat: int = 3) -> list[tuple[str, float, floa
         ("untexturize_markup", untexturize_markup),
     ]
     try:  # the lead's whole clean stage, when it is importable
-        from cleaners.clean import clean_text
+        from cleaners.text.clean import clean_text
 
-        candidates.append(("cleaners.clean.clean_text (whole stage)", clean_text))
+        candidates.append(("cleaners.text.clean.clean_text (whole stage)", clean_text))
     except Exception as err:  # pragma: no cover - depends on the rest of the project
-        print(f"(cleaners.clean.clean_text not measured: {err})")
+        print(f"(cleaners.text.clean.clean_text not measured: {err})")
     rows = []
     baseline = None
     with_markup = [_SHORTCODE + "\n" + doc for doc in docs]  # every doc gets texturized markup
@@ -192,7 +192,7 @@ def detection_table(docs: list[str]) -> list[tuple[str, int, int, int]]:
     """
     from charset_normalizer import from_bytes
 
-    from cleaners.encoding import decode_bytes
+    from cleaners.text.encoding import decode_bytes
 
     rows = []
     for encoding in ("cp1252", "latin-1"):

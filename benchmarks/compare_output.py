@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import SAMPLES, write_corpus  # noqa: E402
+from corpus import SAMPLES, write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Columns that name the run, not the content: expected to differ between two runs.

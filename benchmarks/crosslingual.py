@@ -2,7 +2,7 @@
 """Cross-lingual duplicate detection quality on the WMT document-aligned news sets.
 
 For each WMT set in ``../shared/eval/wmt/`` every document in every language goes into one
-`fingerprint_batch` + `cleaners.dedup.match` run (languages detected, no hints), and the
+`fingerprint_batch` + `cleaners.dedup.match.match` run (languages detected, no hints), and the
 resulting ``cluster_id`` is compared with the true ``docid``: pairwise precision, recall,
 F1 and the adjusted Rand index, overall and per language pair. Variants:
 
@@ -50,15 +50,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cleaners.dedup import DocBatch, MatchConfig, match  # noqa: E402
-from cleaners.fingerprint import (  # noqa: E402
+from cleaners.dedup.fingerprint import (  # noqa: E402
     DEFAULT_FINGERPRINT,
     TUNED_MATCH,
     FingerprintConfig,
     Fingerprints,
     fingerprint_batch,
 )
-from cleaners.lsh import band_keys  # noqa: E402
-from cleaners.translate import get_translator  # noqa: E402
+from cleaners.dedup.lsh import band_keys  # noqa: E402
+from flows.backends import get_translator  # noqa: E402
 
 WMT = ROOT.parent / "shared" / "eval" / "wmt"
 _DOC = re.compile(r'<doc\s[^>]*?docid="([^"]+)"[^>]*>(.*?)</doc>', re.S)
@@ -239,7 +239,7 @@ def evaluate(docs: Sequence[Doc], pred: Sequence[str]) -> dict[str, object]:
 def analyse(docs: Sequence[Doc], fp_config: FingerprintConfig, backend: str | None) -> None:
     """Exact Jaccard and containment of the translated shingle sets: true pairs vs the most
     similar false pair, per language pair."""
-    from cleaners.fingerprint import document_shingles
+    from cleaners.dedup.fingerprint import document_shingles
 
     sets = document_shingles([d.text for d in docs], [d.lang for d in docs], fp_config,
                              get_translator(backend or fp_config.backend))

@@ -1,4 +1,4 @@
-"""MinHash throughput: cleaners.minhash (vectorised over the batch) vs datasketch, same shingles.
+"""MinHash throughput: cleaners.dedup.minhash (vectorised over the batch) vs datasketch, same shingles.
 
 Run:  .venv/bin/python benchmarks/minhash.py [--docs N] [--repeat R]
 
@@ -15,7 +15,7 @@ equality check).
 
 Second table: memory of the history index (what a run keeps per curated document).
 
-Third table: `cleaners.dedup.match` of a batch of new documents against a history, for
+Third table: `cleaners.dedup.match.match` of a batch of new documents against a history, for
 several LSH thresholds. Synthetic signatures: every document is a set of 150-400 token ids
 drawn from a Zipf(1.0) vocabulary of 50,000 words, so unrelated documents share common
 words as real same-topic news do (median pair Jaccard about 0.07, heavier than the real
@@ -47,8 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cleaners.dedup import DocBatch, History, MatchConfig, MatchStats, match  # noqa: E402
-from cleaners.lsh import BandIndex, band_keys, optimal_bands_rows  # noqa: E402
-from cleaners.minhash import minhash_signatures  # noqa: E402
+from cleaners.dedup.lsh import BandIndex, band_keys, optimal_bands_rows  # noqa: E402
+from cleaners.dedup.minhash import minhash_signatures  # noqa: E402
 
 WMT = ROOT.parent / "shared" / "eval" / "wmt"
 
@@ -123,7 +123,7 @@ def minhash_table(shingles: list[list[bytes]], repeat: int) -> None:
             eq_bulk = bool((ours64 == np.asarray(ref).astype(np.uint64)).all())
             eq_upd = bool((ours64 == np.asarray(ref2).astype(np.uint64)).all())
             rows = [
-                ("cleaners.minhash (vectorised)", t_ours, f"{t_bulk / t_ours:.1f}x", "-"),
+                ("cleaners.dedup.minhash (vectorised)", t_ours, f"{t_bulk / t_ours:.1f}x", "-"),
                 ("datasketch MinHash.bulk", t_bulk, "1.0x", str(eq_bulk)),
                 ("datasketch MinHash.update_batch", t_upd, f"{t_bulk / t_upd:.1f}x", str(eq_upd)),
             ]
@@ -243,7 +243,7 @@ def match_table(n_new: int, n_hist: int, num_perm: int = 256) -> None:
 
 
 def matcher_memory_table(sizes: list[int], n_new: int = 2000) -> None:
-    from cleaners.fingerprint import TUNED_MATCH
+    from cleaners.dedup.fingerprint import TUNED_MATCH
 
     cfg = TUNED_MATCH
     bands, rows = cfg.lsh_params()

@@ -22,7 +22,7 @@ absent), then measures, one after the other on the same files:
 
 Peak RSS is sampled every 0.1 s over the whole process tree (the flow process, its worker
 processes and, reported apart, the Prefect server). The LSH index's size is measured by
-rebuilding `cleaners.lsh.BandIndex` from the curated history with the flow's layout.
+rebuilding `cleaners.dedup.lsh.BandIndex` from the curated history with the flow's layout.
 Nothing here asserts a time: it prints tables.
 """
 
@@ -53,7 +53,7 @@ for p in (ROOT, ROOT / "benchmarks"):
 
 import corpus  # noqa: E402
 
-from flows import lemma_cache  # noqa: E402
+from flows.backends import lemma_cache  # noqa: E402
 
 MB = 1_000_000
 _WORD = re.compile(r"\w+")
@@ -219,12 +219,12 @@ def index_size(curated: Path, redis_url: str | None = None) -> dict[str, float]:
     """Bytes per document of the LSH index and of the history the matcher holds, measured.
 
     With ``redis_url``, also the time to add the same band keys to, and query about 1,000 of them in,
-    `flows.redis_index.RedisBandIndex` (a scratch namespace, deleted afterwards) and the
+    `flows.backends.redis_index.RedisBandIndex` (a scratch namespace, deleted afterwards) and the
     memory Redis reports for them, next to the in-memory `BandIndex`.
     """
 
     from cleaners.dedup import MatchConfig
-    from cleaners.lsh import BandIndex, band_keys
+    from cleaners.dedup.lsh import BandIndex, band_keys
     from flows.store import Layout, load_history
 
     manifests = sorted((curated / "_runs").glob("*.json"))
@@ -257,7 +257,7 @@ def index_size(curated: Path, redis_url: str | None = None) -> dict[str, float]:
     }
     out["memory_add_query_s"] = memory_s
     if redis_url:
-        from flows.redis_index import RedisBandIndex
+        from flows.backends.redis_index import RedisBandIndex
 
         rindex = RedisBandIndex(redis_url, f"bench:{os.getpid()}")
         rindex.clear()
@@ -281,7 +281,7 @@ MATCHER_SCRIPT = r'''
 import resource, sys, time
 import numpy as np, xxhash
 from cleaners.dedup import DocBatch, History, match
-from cleaners.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH
+from cleaners.dedup.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH
 import dataclasses
 
 n_hist, n_new = int(sys.argv[1]), int(sys.argv[2])
@@ -315,7 +315,7 @@ print(n_hist, n_new, base, held, peak, sec, len(out))
 
 
 def matcher_memory(sizes: list[int], new: int) -> list[str]:
-    """Peak RSS of `cleaners.dedup.match` over a history of N documents plus ``new`` new ones.
+    """Peak RSS of `cleaners.dedup.match.match` over a history of N documents plus ``new`` new ones.
 
     Synthetic inputs of the real shapes (32-hex-char ids and hashes, ``num_perm`` uint32
     signatures, random so that there are no candidates): it measures what the matcher holds
@@ -370,7 +370,7 @@ def duplicate_quality(base: Path, size: int) -> dict[str, tuple[int, int]]:
 
 
 def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
-    """`cleaners.dedup.match` rerun on the flow's output with other ``max_per_bucket`` caps:
+    """`cleaners.dedup.match.match` rerun on the flow's output with other ``max_per_bucket`` caps:
     seconds, candidate pairs, duplicates and translations joined to their own story (truth)."""
     import dataclasses
     import glob
@@ -380,7 +380,7 @@ def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
     import pyarrow.parquet as papq
 
     from cleaners.dedup import DocBatch, MatchStats, match
-    from cleaners.fingerprint import TUNED_MATCH
+    from cleaners.dedup.fingerprint import TUNED_MATCH
 
     truth = {}
     with open(base / f"truth-{size}.jsonl", encoding="utf-8") as fh:
@@ -514,7 +514,7 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
 def repeats(base: Path, naive: dict[str, Any], flow: dict[str, Any], args: argparse.Namespace) -> str:
     """Run naive and flow ``args.repeat - 1`` more times, alternately, on the same files; one
     line with every end-to-end ratio (the first is the table's) and their median."""
-    from cleaners.fingerprint import DEFAULT_FINGERPRINT
+    from cleaners.dedup.fingerprint import DEFAULT_FINGERPRINT
 
     pairs = [(naive["wall"], flow["wall"])]
     for k in range(1, args.repeat):
@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--redis-url", default=None,
                     help="also time the run's band keys in this Redis (e.g. redis://127.0.0.1:6379/0)")
     args = ap.parse_args(argv)
-    from cleaners.fingerprint import DEFAULT_FINGERPRINT
+    from cleaners.dedup.fingerprint import DEFAULT_FINGERPRINT
 
     num_perm = DEFAULT_FINGERPRINT.num_perm
     if args.matcher:

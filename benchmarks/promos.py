@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cleaners.promos import strip_promos  # noqa: E402
-from cleaners.shortcodes import strip_shortcodes  # noqa: E402
+from cleaners.text.promos import strip_promos  # noqa: E402
+from cleaners.text.shortcodes import strip_shortcodes  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -33,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     import ftfy
     from datasketch import MinHash
 
-    from cleaners.clean import clean_text
-    from cleaners.fingerprint import fingerprint_batch, text_hash
-    from cleaners.langid import SAMPLE_CHARS, _identifier, detect_languages
+    from cleaners.dedup.fingerprint import fingerprint_batch, text_hash
+    from cleaners.lang.langid import SAMPLE_CHARS, _identifier, detect_languages
+    from cleaners.text.clean import clean_text
 
     records = [r.row for r in corpus.generate(2 * args.docs)]
     warm, timed = records[: args.docs], records[args.docs :]

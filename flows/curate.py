@@ -25,12 +25,13 @@ from prefect.context import FlowRunContext
 from prefect.futures import as_completed, wait
 from prefect.task_runners import ProcessPoolTaskRunner
 
-from cleaners.clean import CleanConfig
 from cleaners.dedup import History, MatchConfig, warm_up
-from cleaners.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig
-from cleaners.typography import TypographyPolicy
+from cleaners.dedup.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig
+from cleaners.text.clean import CleanConfig
+from cleaners.text.typography import TypographyPolicy
 from flows import report, stages, store
 from flows.discover import Discovery, discover
+from flows.errors import AccountingError
 from flows.lock import run_lock
 from flows.quarantine import QuarantineTally, write_quarantine_part
 from flows.readers import ReadLimits
@@ -156,7 +157,7 @@ def match_task(fp_paths: list[str], history: History | None, config: MatchConfig
     """
     factory = None
     if redis_url:
-        from flows.redis_index import redis_index_factory
+        from flows.backends.redis_index import redis_index_factory
 
         factory = redis_index_factory(redis_url, redis_namespace or "curate")
     return stages.match_stage(fp_paths, history, config, num_perm, Path(out_path),
@@ -391,7 +392,7 @@ def curate_flow(
         "lsh_index": "redis" if redis_url else "memory",
     }
     if redis_url:
-        from flows.redis_index import redacted
+        from flows.backends.redis_index import redacted
 
         params["redis_url"] = redacted(redis_url)
     timings: dict[str, float] = {}
@@ -490,7 +491,7 @@ def curate_flow(
         clusters_path = str(staging / "clusters.parquet")
         redis_namespace = None
         if redis_url:
-            from flows.redis_index import dataset_namespace
+            from flows.backends.redis_index import dataset_namespace
 
             redis_namespace = dataset_namespace(curated_dir, fp_config.num_perm, fp_config.seed,
                                                 *match_config.lsh_params())
@@ -521,7 +522,7 @@ def curate_flow(
             outputs={"articles": f"articles/ingest_date={ingested_at:%Y-%m-%d}/part-{run_id}-0.parquet"},
         )
         if summary.records_read != summary.rows_written + summary.rows_quarantined:
-            raise RuntimeError(
+            raise AccountingError(
                 f"record accounting failed: read {summary.records_read} != written "
                 f"{summary.rows_written} + quarantined {summary.rows_quarantined}")
         t0 = time.perf_counter()

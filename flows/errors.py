@@ -1,4 +1,8 @@
-"""The errors a run reports to its operator; ``str(error)`` is the one-line reason shown."""
+"""The job's one error family; ``str(error)`` is the one-line reason shown to the operator.
+
+Every error the job raises on purpose derives from `CurateError`, so a caller can catch the
+family (the command line prints the message and exits 1, or 75 for `LockBusy`).
+"""
 
 from __future__ import annotations
 
@@ -9,3 +13,19 @@ class CurateError(RuntimeError):
 
 class LockBusy(CurateError):
     """Another run holds the curated dataset's lock (`curate run` exits with 75: retry later)."""
+
+
+class BackendUnavailable(CurateError):
+    """A translation backend cannot run here (package, dictionary or model missing)."""
+
+
+class TooLarge(CurateError, ValueError):
+    """A raw file, line or field is over a read limit (the message names the flag to raise)."""
+
+
+class LimitReached(TooLarge):
+    """A file holds more records than ``--max-records-per-file``; the ones before are kept."""
+
+
+class AccountingError(CurateError):
+    """The run's own counts disagree (records in, rows out): nothing is committed."""

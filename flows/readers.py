@@ -28,7 +28,8 @@ from typing import Any, BinaryIO
 import pyarrow.parquet as pq
 
 from cleaners.edits import Edit
-from cleaners.encoding import decode_bytes
+from cleaners.text.encoding import decode_bytes
+from flows.errors import LimitReached, TooLarge
 
 #: Extensions the job reads, with or without a trailing ``.gz``.
 FORMATS = {
@@ -117,14 +118,6 @@ _SPACES = re.compile(rb"[ \t\n\r\x0b\x0c]+")
 #: First characters after which `json.loads` may succeed or fail with another message than
 #: "Expecting value" (a value's first character, JSON whitespace, a byte-order mark).
 _JSON_STARTS = frozenset('{["-0123456789tfnNI \t\n\r\ufeff')
-
-
-class TooLarge(ValueError):
-    """A file, line or field is larger than the reader accepts; ``str()`` is the whole reason."""
-
-
-class LimitReached(TooLarge):
-    """A limit was reached in the middle of a file: the records read before it are kept."""
 
 
 def _bytes_limit_message(limit: int) -> str:
@@ -611,7 +604,7 @@ def read_txt(path: Path, limits: ReadLimits | None = None) -> Iterator[RawRecord
 
 def read_html(path: Path, limits: ReadLimits | None = None) -> Iterator[RawRecord | BadRecord]:
     """One article per HTML file, read whole; the clean stage turns the markup into text."""
-    from cleaners.html_text import html_title
+    from cleaners.text.html import html_title
 
     text, edits = _decode(_read_all(path, limits or default_limits(), hint="split it"))
     if not text.strip():

@@ -27,13 +27,20 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
-from cleaners.clean import CleanConfig, clean_batch, clean_text
 from cleaners.dedup import DocBatch, History, MatchConfig, match
+from cleaners.dedup.fingerprint import (
+    DEFAULT_FINGERPRINT,
+    FingerprintConfig,
+    WordMemo,
+    fingerprint_batch,
+)
+from cleaners.dedup.lsh import BandIndex
 from cleaners.edits import Edit
-from cleaners.fingerprint import DEFAULT_FINGERPRINT, FingerprintConfig, fingerprint_batch
-from cleaners.lsh import BandIndex
-from cleaners.translate import Translator, get_translator
-from flows.lemma_cache import use_trie_cache
+from cleaners.text.clean import CleanConfig, clean_batch, clean_text
+from cleaners.translate import Translator
+from flows.backends import get_translator
+from flows.backends.lemma_cache import use_trie_cache
+from flows.errors import AccountingError
 from flows.quarantine import QuarantineTally, QuarantineWriter, quarantine_row
 from flows.readers import BadRecord, RawFile, RawRecord, ReadLimits, parse_timestamp, read_file
 from flows.schema import STAGED_SCHEMA, articles_schema
@@ -308,8 +315,8 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
     Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
     that cannot load fails later, in its task, with the reason).
     """
-    from cleaners.langid import preload
-    from cleaners.promos import load_promo_rules
+    from cleaners.lang.langid import preload
+    from cleaners.text.promos import load_promo_rules
     from flows.console import hide_tracebacks
     from flows.lifecycle import exit_with_parent
 
@@ -328,12 +335,13 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
 def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:
     """The backend ``name`` built with ``options``, one instance per process (lexicons and
     dictionaries are loaded once). Raises `BackendUnavailable` with the reason."""
-    return _translator(name, tuple(sorted((options or {}).items())))
+    return _translator(name, tuple(sorted((options or {}).items())))[0]
 
 
 @cache
-def _translator(name: str, options: tuple[tuple[str, Any], ...]) -> Translator:
-    return get_translator(name, **dict(options))
+def _translator(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Translator, WordMemo]:
+    """The backend and its word memo, one per process and (name, options)."""
+    return get_translator(name, **dict(options)), WordMemo()
 
 
 @dataclass
@@ -353,8 +361,9 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
     points, for `match_stage`, which then need not read the texts) appended, and the count of
     rows per language."""
     texts = table.column("text").to_pylist()
+    translator, memo = _translator(config.backend, tuple(sorted((translator_options or {}).items())))
     fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
-                           translator=translator_for(config.backend, translator_options))
+                           translator=translator, memo=memo)
     width = fp.signatures.shape[1] if len(texts) else config.num_perm
     flat = pa.array(np.ascontiguousarray(fp.signatures, dtype=np.uint32).reshape(-1))
     table = (
@@ -469,7 +478,7 @@ def write_articles(fp_paths: list[str], clusters_path: Path, out_path: Path, run
             n = t.num_rows
             c = clusters.slice(offset, n)
             if not c.column("doc_id").equals(t.column("doc_id")):
-                raise RuntimeError(f"cluster assignments out of step with {path}")
+                raise AccountingError(f"cluster assignments out of step with {path}")
             offset += n
             cols = {
                 **{name: t.column(name) for name in t.column_names},

@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cleaners.tokens import fold, stopwords  # noqa: E402
+from cleaners.lang.tokens import fold, stopwords  # noqa: E402
 
 #: Languages whose lexicon is built by default: those of USE multilingual v3 that simplemma
 #: and wordfreq cover too. (Czech, not in USE's training languages, gave a useless lexicon:

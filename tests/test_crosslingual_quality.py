@@ -66,7 +66,7 @@ def test_lsh_candidates_are_selective(bench: ModuleType, newstest2013: list) -> 
     """With `TUNED_MATCH`'s LSH layout few unrelated pairs become candidates (measured 9 %
     on newstest2013 full, 79 % with one row per band at the verification threshold), while
     nearly every translation pair does (measured 0.99)."""
-    from cleaners.fingerprint import TUNED_MATCH
+    from cleaners.dedup.fingerprint import TUNED_MATCH
 
     _, langs, _, fp = bench.run(newstest2013)
     unrelated, true = bench.candidate_rates(
@@ -91,7 +91,7 @@ def test_monolingual_reposts_join_and_other_stories_do_not(bench: ModuleType, ne
     import numpy as np
 
     from cleaners.dedup import DocBatch, match
-    from cleaners.fingerprint import TUNED_MATCH, fingerprint_batch
+    from cleaners.dedup.fingerprint import TUNED_MATCH, fingerprint_batch
 
     english = [d for d in newstest2013 if d.lang == "en"]
     rng = random.Random(7)

@@ -20,8 +20,8 @@ from cleaners.dedup import (
     priority_order,
     warm_up,
 )
-from cleaners.lsh import BandIndex, band_keys
-from cleaners.minhash import MAX_HASH, containment_estimate, minhash_signatures
+from cleaners.dedup.lsh import BandIndex, band_keys
+from cleaners.dedup.minhash import MAX_HASH, containment_estimate, minhash_signatures
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -596,7 +596,7 @@ def test_bucket_cap_bounds_the_candidates_and_keeps_the_clusters() -> None:
 def test_warm_up_compiles_the_placement_loop_that_match_uses() -> None:
     """`warm_up` must compile the specialisation a real `match` call uses, or the flow's
     warm-up thread saves nothing."""
-    from cleaners.placement import place
+    from cleaners.dedup.placement import place
 
     warm_up()
     compiled = len(place.signatures)

@@ -1,4 +1,4 @@
-"""cleaners.encoding: bytes to text, HTML entities, mojibake; correct text is never touched."""
+"""cleaners.text.encoding: bytes to text, HTML entities, mojibake; correct text is never touched."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.edits import Edit
-from cleaners.encoding import decode_bytes, decode_entities, needs_ftfy, repair_encoding
+from cleaners.text.encoding import decode_bytes, decode_entities, needs_ftfy, repair_encoding
 
 SEEDS = Path(__file__).resolve().parents[1] / "raw" / "samples"
 
@@ -261,7 +261,7 @@ def test_fast_gate_is_exactly_ftfys_detector(text: str) -> None:
 @given(st.text(alphabet=_GATE_ALPHABET + "\ud800\udfff", max_size=12))
 def test_fast_detector_is_exactly_ftfys(text: str) -> None:
     """`is_bad`, which ftfy's own steps ask while `repair_encoding` runs, answers as ftfy's."""
-    from cleaners import encoding
+    from cleaners.text import encoding
 
     assert encoding.is_bad(text) == is_bad(text)
 
@@ -281,7 +281,7 @@ def test_fast_gate_sees_surrogates() -> None:
 
 def test_fast_gate_uses_the_split_detector() -> None:
     """Guard against the silent fallback to the whole (slow) detector."""
-    from cleaners.encoding import _branches
+    from cleaners.text.encoding import _branches
 
     assert len(_branches()) > 30
     assert all(pattern.pattern for _, pattern in _branches())

@@ -22,8 +22,8 @@ import pytest
 from ftfy.badness import is_bad
 from ftfy.fixes import fix_c1_controls, uncurl_quotes
 
-from cleaners import encoding
-from cleaners.encoding import needs_ftfy, repair_encoding
+from cleaners.text import encoding
+from cleaners.text.encoding import needs_ftfy, repair_encoding
 from tests.conftest import eval_path
 
 POSITIVE = ("in-the-wild", "synthetic", "language-names")

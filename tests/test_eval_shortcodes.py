@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cleaners.shortcodes import find_shortcodes, strip_shortcodes, wordpress_strip_policy
+from cleaners.text.shortcodes import find_shortcodes, strip_shortcodes, wordpress_strip_policy
 
 CASES = (
     Path(__file__).resolve().parents[2] / "shared" / "eval" / "wordpress" / "shortcode_cases.jsonl"

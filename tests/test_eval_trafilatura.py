@@ -23,8 +23,8 @@ import pytest
 
 from benchmarks.promos import PROMO_LIKE, insertion_point, wmt_paragraphs
 from cleaners.edits import Edit
-from cleaners.promos import strip_promos
-from cleaners.shortcodes import strip_shortcodes
+from cleaners.text.promos import strip_promos
+from cleaners.text.shortcodes import strip_shortcodes
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
@@ -113,10 +113,10 @@ def test_recall_on_promo_like_without_strings() -> None:
 
 
 def test_promo_fast_reject_changes_no_answer() -> None:
-    """The first-character fast reject of the promo rules (`cleaners.promos._prefilter`) never
+    """The first-character fast reject of the promo rules (`cleaners.text.promos._prefilter`) never
     changes what a line matches: every ``with`` and ``without`` string of the evaluation set,
     under every language's rules, gives the same answer as trying every rule."""
-    from cleaners.promos import PROMO_LANGS, _match, load_promo_rules
+    from cleaners.text.promos import PROMO_LANGS, _match, load_promo_rules
 
     with_, without = evaldata()
     lines = [ln for s in with_ + without for ln in s.splitlines() if ln.strip()]

@@ -18,8 +18,8 @@ from benchmarks.cleaning import (
     wmt_files,
     wmt_segments,
 )
-from cleaners.encoding import repair_encoding
-from cleaners.typography import TypographyPolicy, normalize_typography
+from cleaners.text.encoding import repair_encoding
+from cleaners.text.typography import TypographyPolicy, normalize_typography
 from tests.conftest import eval_path
 
 
@@ -108,7 +108,7 @@ def test_injected_damage_comes_back() -> None:
 
 def test_legacy_encoded_wmt_text_is_decoded_exactly() -> None:
     """Windows-1252 bytes of real fr/de/es news (whole documents and single headlines)."""
-    from cleaners.encoding import decode_bytes
+    from cleaners.text.encoding import decode_bytes
 
     inputs = []
     for path in files():

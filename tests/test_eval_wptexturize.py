@@ -13,7 +13,7 @@ import html
 import json
 from functools import cache
 
-from cleaners.typography import (
+from cleaners.text.typography import (
     _ATTR_VALUE_RE,
     _MARKUP_RE,
     normalize_typography,

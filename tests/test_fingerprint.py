@@ -1,4 +1,4 @@
-"""Fingerprints of batches (cleaners.fingerprint): languages, exact keys, signatures."""
+"""Fingerprints of batches (cleaners.dedup.fingerprint): languages, exact keys, signatures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cleaners.fingerprint import (
+from cleaners.dedup.fingerprint import (
     DEFAULT_FINGERPRINT,
     TUNED_MATCH,
     FingerprintConfig,
@@ -16,7 +16,7 @@ from cleaners.fingerprint import (
     shingles,
     text_hash,
 )
-from cleaners.minhash import MAX_HASH, containment_estimate, jaccard_estimate
+from cleaners.dedup.minhash import MAX_HASH, containment_estimate, jaccard_estimate
 from cleaners.translate.base import PIVOT
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -118,9 +118,9 @@ def test_seed_articles_match() -> None:
 
 
 def test_common_english_words_are_dropped_from_shingles() -> None:
-    from cleaners.fingerprint import document_shingles
-    from cleaners.tokens import common_english
-    from cleaners.translate import get_translator
+    from cleaners.dedup.fingerprint import document_shingles
+    from cleaners.lang.tokens import common_english
+    from flows.backends import get_translator
 
     tr = get_translator("embedded")
     keep = document_shingles([EN, FR], ["en", "fr"], FingerprintConfig(drop_common=0), tr)
@@ -135,8 +135,8 @@ def test_common_english_words_are_dropped_from_shingles() -> None:
 def test_seed_articles_cluster_after_cleaning() -> None:
     """The English seed and its condensed French version (texturized shortcode, promo line),
     cleaned as the flow cleans them, land in one cluster with the tuned config."""
-    from cleaners.clean import clean_text
     from cleaners.dedup import DocBatch, match
+    from cleaners.text.clean import clean_text
 
     samples = Path(__file__).resolve().parents[1] / "raw" / "samples"
     paths = [samples / "000_5579c1d2ab6f9191.txt", samples / "004_8ee08c2d1de8db32.txt"]
@@ -162,9 +162,10 @@ def test_seed_articles_cluster_after_cleaning() -> None:
 def test_word_by_word_shortcut_gives_the_generic_shingles() -> None:
     """Translating each distinct (language, word) once, memoised across batches, gives the
     shingles of translating every occurrence in context (the generic path)."""
-    from cleaners.fingerprint import document_shingles
-    from cleaners.langid import detect_languages
-    from cleaners.translate.base import WordByWordTranslator, get_translator
+    from cleaners.dedup.fingerprint import document_shingles
+    from cleaners.lang.langid import detect_languages
+    from cleaners.translate.base import WordByWordTranslator
+    from flows.backends import get_translator
 
     embedded = get_translator("embedded")
 

@@ -81,7 +81,7 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
     # The history refuses to be matched with signatures made otherwise.
     from dataclasses import asdict
 
-    from cleaners.fingerprint import DEFAULT_FINGERPRINT
+    from cleaners.dedup.fingerprint import DEFAULT_FINGERPRINT
     from flows import store
 
     layout = store.Layout(curated)

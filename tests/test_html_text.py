@@ -1,4 +1,4 @@
-"""HTML to text (cleaners.html_text)."""
+"""HTML to text (cleaners.text.html)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cleaners.edits import Edit
-from cleaners.html_text import html_title, html_to_text, looks_like_html
-from cleaners.shortcodes import strip_shortcodes
+from cleaners.text.html import html_title, html_to_text, looks_like_html
+from cleaners.text.shortcodes import strip_shortcodes
 
 SAMPLES = Path(__file__).resolve().parents[1] / "raw" / "samples"
 CONVERTED = Edit("html", "markup converted to text, nothing dropped")

@@ -1,4 +1,4 @@
-"""Language identification (cleaners.langid) on real text."""
+"""Language identification (cleaners.lang.langid) on real text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.langid import detect_languages, model_languages, parse_hint
+from cleaners.lang.langid import detect_languages, model_languages, parse_hint
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -75,7 +75,7 @@ def test_batch_scoring_equals_py3langid_rank() -> None:
     """The vectorised scorer gives py3langid's own probabilities, label by label."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from cleaners.langid import SAMPLE_CHARS, _model, language_probabilities
+    from cleaners.lang.langid import SAMPLE_CHARS, _model, language_probabilities
 
     texts = list(SCRIPTS) + list(SENTENCES.values())
     if WMT.is_dir():
@@ -95,7 +95,7 @@ def test_batch_scoring_equals_py3langid_rank() -> None:
 
 def test_batch_scoring_keeps_featureless_samples_uniform() -> None:
     """A sample without any feature gets py3langid's uniform row, whatever its neighbours."""
-    from cleaners.langid import _model, language_probabilities
+    from cleaners.lang.langid import _model, language_probabilities
 
     probs = language_probabilities(["", "Le gouvernement a annoncé une réforme des retraites.", ""])
     assert probs.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)

@@ -1,4 +1,4 @@
-"""simplemma's dictionaries as cached tries (flows/lemma_cache.py): same lemmas, built once."""
+"""simplemma's dictionaries as cached tries (flows/backends/lemma_cache.py): same lemmas, built once."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cleaners import tokens
+from cleaners.lang import tokens
 from cleaners.translate.embedded import _lexicon_dir
-from flows import lemma_cache
+from flows.backends import lemma_cache
 from tests.conftest import EVAL
 
 LANGS = ("en", "fr", "de", "es")
@@ -93,7 +93,7 @@ def test_unusable_cache_folder_falls_back_to_the_default_dictionaries(
     monkeypatch.setenv(lemma_cache.CACHE_ENV, str(blocker))
     lemma_cache.use_trie_cache.cache_clear()
     try:
-        with caplog.at_level(logging.WARNING, logger="flows.lemma_cache"):
+        with caplog.at_level(logging.WARNING, logger="flows.backends.lemma_cache"):
             assert lemma_cache.use_trie_cache() is None
         assert "trie cache not used" in caplog.text
         assert tokens._lemmatizer is None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
-from cleaners.lsh import (
+from cleaners.dedup.lsh import (
     KEY_CHUNK_ROWS,
     BandIndex,
     BandStore,
@@ -14,7 +14,7 @@ from cleaners.lsh import (
     candidate_probability,
     optimal_bands_rows,
 )
-from cleaners.minhash import minhash_signatures
+from cleaners.dedup.minhash import minhash_signatures
 
 
 def _pairs_with_jaccard(s: float, n_pairs: int, size: int, rng: np.random.Generator):

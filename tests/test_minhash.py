@@ -10,7 +10,7 @@ import pytest
 import xxhash
 from datasketch import MinHash
 
-from cleaners.minhash import (
+from cleaners.dedup.minhash import (
     MAX_HASH,
     containment_estimate,
     jaccard_estimate,

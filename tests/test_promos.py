@@ -1,4 +1,4 @@
-"""Interstitial promo stripping (cleaners.promos)."""
+"""Interstitial promo stripping (cleaners.text.promos)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from cleaners.edits import Edit
-from cleaners.promos import (
+from cleaners.text.promos import (
     PROMO_LANGS,
     find_promo_lines,
     load_promo_rules,
     match_promo_line,
     strip_promos,
 )
-from cleaners.shortcodes import strip_shortcodes
+from cleaners.text.shortcodes import strip_shortcodes
 
 SAMPLES = Path(__file__).resolve().parents[1] / "raw" / "samples"
 EN_SEED = SAMPLES / "000_5579c1d2ab6f9191.txt"

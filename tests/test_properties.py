@@ -18,14 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cleaners.clean import clean_text, normalize_whitespace
 from cleaners.edits import Edit
-from cleaners.encoding import decode_bytes, decode_entities, repair_encoding
-from cleaners.html_text import html_title, html_to_text, looks_like_html
-from cleaners.promos import strip_promos
-from cleaners.shortcodes import DEFAULT_SHORTCODE_POLICY, strip_shortcodes
-from cleaners.tokens import normalize_for_hash, words
-from cleaners.typography import TypographyPolicy, normalize_typography, untexturize_markup
+from cleaners.lang.tokens import normalize_for_hash, words
+from cleaners.text.clean import clean_text, normalize_whitespace
+from cleaners.text.encoding import decode_bytes, decode_entities, repair_encoding
+from cleaners.text.html import html_title, html_to_text, looks_like_html
+from cleaners.text.promos import strip_promos
+from cleaners.text.shortcodes import DEFAULT_SHORTCODE_POLICY, strip_shortcodes
+from cleaners.text.typography import TypographyPolicy, normalize_typography, untexturize_markup
 
 PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -181,8 +181,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_redis_index_answers_like_the_memory_index(redis_url: str) -> None:
-    from cleaners.lsh import BandIndex
-    from flows.redis_index import RedisBandIndex
+    from cleaners.dedup.lsh import BandIndex
+    from flows.backends.redis_index import RedisBandIndex
 
     rng = np.random.default_rng(3)
     keys = rng.integers(0, 400, size=(300, 6)).astype(np.uint64)  # many shared keys

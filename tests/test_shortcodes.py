@@ -1,4 +1,4 @@
-"""Shortcode parsing and stripping (cleaners.shortcodes)."""
+"""Shortcode parsing and stripping (cleaners.text.shortcodes)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cleaners.edits import Edit
-from cleaners.shortcodes import (
+from cleaners.text.shortcodes import (
     DEFAULT_SHORTCODE_POLICY,
     ShortcodePolicy,
     find_shortcodes,

@@ -1,11 +1,11 @@
-"""Tokenising, folding, lemmatising and stop words (cleaners.tokens)."""
+"""Tokenising, folding, lemmatising and stop words (cleaners.lang.tokens)."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.tokens import (
+from cleaners.lang.tokens import (
     content_tokens,
     fold,
     is_number,
@@ -85,7 +85,7 @@ def test_normalize_for_hash() -> None:
 
 
 def test_american_spelling_table() -> None:
-    from cleaners.tokens import american_spelling
+    from cleaners.lang.tokens import american_spelling
 
     toks = ["organisation", "labour", "centre", "analyse", "four", "president", "2012"]
     out = american_spelling(toks)
@@ -94,7 +94,7 @@ def test_american_spelling_table() -> None:
 
 
 def test_common_english_is_ranked_content_words() -> None:
-    from cleaners.tokens import american_spelling, common_english
+    from cleaners.lang.tokens import american_spelling, common_english
 
     top, more = common_english(300), common_english(1000)
     assert len(top) == 300 and len(more) == 1000 and top < more
@@ -118,7 +118,7 @@ def test_shipped_common_list_is_what_the_build_script_writes() -> None:
     import pytest
 
     pytest.importorskip("wordfreq", reason="wordfreq (the lexicon extra) is not installed")
-    from cleaners.tokens import _common_ranked
+    from cleaners.lang.tokens import _common_ranked
 
     path = Path(__file__).resolve().parents[1] / "scripts" / "build_lexicon.py"
     spec = importlib.util.spec_from_file_location("build_lexicon", path)

@@ -7,8 +7,9 @@ from importlib import resources
 
 import pytest
 
-from cleaners.translate import Translator, backend_names, get_translator
+from cleaners.translate import Translator
 from cleaners.translate.embedded import EmbeddedTranslator, lexicon_languages, load_lexicon
+from flows.backends import backend_names, get_translator
 
 
 @pytest.fixture(scope="module")

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.tokens import content_tokens, words
-from cleaners.translate import BackendUnavailable, backend_names, get_translator
-from cleaners.translate._pivot import own_tokens
-from cleaners.translate.apertium import ApertiumBackend, routes_to_pivot
-from cleaners.translate.ctranslate2_backend import language_of_dir, split_sentences
-from cleaners.translate.freedict import (
+from cleaners.lang.tokens import content_tokens, words
+from cleaners.translate.pivot import own_tokens
+from flows.backends import BackendUnavailable, backend_names, get_translator
+from flows.backends.apertium import ApertiumBackend, routes_to_pivot
+from flows.backends.ctranslate2 import language_of_dir, split_sentences
+from flows.backends.freedict import (
     _DictzipReader,
     find_dictionaries,
     index_key,

@@ -1,4 +1,4 @@
-"""cleaners.typography: one documented policy, idempotent, and markup made parseable again."""
+"""cleaners.text.typography: one documented policy, idempotent, and markup made parseable again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.edits import Edit
-from cleaners.typography import (
+from cleaners.text.typography import (
     DEFAULT_POLICY,
     TypographyPolicy,
     normalize_typography,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.html_text import html_to_text, looks_like_html
-from cleaners.promos import strip_promos
-from cleaners.shortcodes import strip_shortcodes
+from cleaners.text.html import html_to_text, looks_like_html
+from cleaners.text.promos import strip_promos
+from cleaners.text.shortcodes import strip_shortcodes
 from cleaners.wxr import parse_wxr
 
 FR_SEED = Path(__file__).resolve().parents[1] / "raw" / "samples" / "004_8ee08c2d1de8db32.txt"

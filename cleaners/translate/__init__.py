@@ -1,25 +1,12 @@
-"""Translation into the pivot language (English): one interface, several backends.
+"""Translation into the pivot language (English): the interface and the pure lexicon backend.
 
-Importing this package registers the built-in backends. See `cleaners.translate.base`.
+Backends that read dictionaries, start processes or load models live in `flows.backends`,
+which also chooses a backend by name (`flows.backends.get_translator`).
 """
 
 from __future__ import annotations
 
-import contextlib
+from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator
+from cleaners.translate.embedded import EmbeddedTranslator
 
-from cleaners.translate.base import (
-    PIVOT,
-    BackendUnavailable,
-    Translator,
-    backend_names,
-    get_translator,
-    register,
-)
-
-# Each backend module registers itself on import; a backend whose module is missing
-# simply is not offered.
-for _mod in ("embedded", "freedict", "apertium", "ctranslate2_backend"):
-    with contextlib.suppress(ModuleNotFoundError):
-        __import__(f"cleaners.translate.{_mod}")
-
-__all__ = ["PIVOT", "BackendUnavailable", "Translator", "backend_names", "get_translator", "register"]
+__all__ = ["PIVOT", "EmbeddedTranslator", "Translator", "WordByWordTranslator"]

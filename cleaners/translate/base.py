@@ -8,14 +8,10 @@ unchanged: they are strong cross-lingual evidence. Backends never download anyth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 PIVOT = "en"
-
-
-class BackendUnavailable(RuntimeError):
-    """The backend cannot run here (package, dictionary or model missing); the message says why."""
 
 
 @runtime_checkable
@@ -42,49 +38,13 @@ class WordByWordTranslator(Translator, Protocol):
     """A backend that translates each word on its own, whatever its context.
 
     Lets the fingerprint translate each distinct word of a batch once instead of every
-    occurrence (`cleaners.fingerprint.document_shingles`).
+    occurrence (`cleaners.dedup.fingerprint.document_shingles`).
     """
 
     def translate_word(self, token: str, lang: str) -> str:
-        """The English token for one word of ``lang`` (a token of `cleaners.tokens.words`).
+        """The English token for one word of ``lang`` (a token of `cleaners.lang.tokens.words`).
 
         Guarantees: ``translate([text], lang)[0] == [translate_word(t, lang) for t in
         words(text)]`` for every text.
         """
         ...
-
-
-_REGISTRY: dict[str, Callable[..., Translator]] = {}
-
-
-def register(name: str) -> Callable[[Callable[..., Translator]], Callable[..., Translator]]:
-    """Class decorator: make a backend available to `get_translator` under ``name``."""
-
-    def deco(factory: Callable[..., Translator]) -> Callable[..., Translator]:
-        _REGISTRY[name] = factory
-        return factory
-
-    return deco
-
-
-def get_translator(name: str = "embedded", **options: object) -> Translator:
-    """The backend called ``name``, built with ``options``.
-
-    Raises `BackendUnavailable` with a reason when it cannot run on this machine, and
-    `ValueError` for an unknown name.
-    """
-    # Import the built-in backends so that they register themselves.
-    from cleaners import translate as _pkg  # noqa: F401
-
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown translation backend {name!r}; known: {sorted(_REGISTRY)}") from None
-    return factory(**options)
-
-
-def backend_names() -> list[str]:
-    """Names of the registered backends."""
-    from cleaners import translate as _pkg  # noqa: F401
-
-    return sorted(_REGISTRY)

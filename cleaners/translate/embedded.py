@@ -17,9 +17,9 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from cleaners.tokens import fold, words
-from cleaners.tokens import lemma as lemma_of
-from cleaners.translate.base import PIVOT, register
+from cleaners.lang.tokens import fold, words
+from cleaners.lang.tokens import lemma as lemma_of
+from cleaners.translate.base import PIVOT
 
 
 def _lexicon_dir() -> Traversable:
@@ -61,7 +61,6 @@ def load_lexicon(lang: str) -> dict[str, str]:
     return table
 
 
-@register("embedded")
 class EmbeddedTranslator:
     """Lexicon lookup into English; see the module docstring."""
 

@@ -25,7 +25,7 @@ from typing import Any
 import simplemma
 from filelock import FileLock
 
-from cleaners import tokens
+from cleaners.lang import tokens
 
 logger = logging.getLogger(__name__)
 

@@ -4,14 +4,14 @@ A translation backend's English output and an English original must land in the 
 vocabulary: ``countries`` (an English text, or Apertium's output) and ``country`` (a dictionary
 headword) are the same evidence. Like the embedded backend, the optional backends therefore
 return each token as its lemma (simplemma), lower-cased, without diacritics
-(`cleaners.tokens.fold`); numbers stay digits.
+(`cleaners.lang.tokens.fold`); numbers stay digits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cleaners.tokens import fold, lemmatize, words
+from cleaners.lang.tokens import fold, lemmatize, words
 from cleaners.translate.base import PIVOT
 
 
@@ -28,6 +28,6 @@ def own_tokens(text: str, lang: str) -> list[str]:
     """The tokens of ``text`` untranslated: folded lemmas in ``lang`` (what a backend returns
     for English, and for a language it does not translate).
 
-    Guarantees: one token per word of `cleaners.tokens.words`, in order.
+    Guarantees: one token per word of `cleaners.lang.tokens.words`, in order.
     """
     return [fold(lem) for lem in lemmatize(words(text), lang)]

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cleaners.tokens import words
-from cleaners.translate._iso639 import to_iso639_1
-from cleaners.translate._pivot import own_tokens, pivot_tokens
-from cleaners.translate.base import PIVOT, BackendUnavailable, register
+from cleaners.lang.tokens import words
+from cleaners.translate.base import PIVOT
+from cleaners.translate.iso639 import to_iso639_1
+from cleaners.translate.pivot import own_tokens, pivot_tokens
+from flows.errors import BackendUnavailable
 
 #: Environment variable read when no ``model_dir`` option is given (the command line has no
 #: per-backend options: ``CURATE_CT2_MODEL_DIR=models curate run --translator ctranslate2``).
@@ -123,7 +124,6 @@ def _source_eos_added(model_dir: Path) -> bool:
     return bool(config.get("add_source_eos"))
 
 
-@register("ctranslate2")
 class CTranslate2Backend:
     """Translation into English with CTranslate2 models found under ``model_dir``.
 
@@ -246,7 +246,7 @@ class CTranslate2Backend:
         """English tokens of each text, translated sentence by sentence by the ``lang`` model.
 
         Guarantees: one list per text, in order; deterministic for greedy or beam search on
-        one device; tokens are folded English lemmas (`cleaners.translate._pivot`); for
+        one device; tokens are folded English lemmas (`cleaners.translate.pivot`); for
         ``lang`` without a model (or English) the text's own folded lemmas.
         """
         if lang == PIVOT or lang not in self._dirs:

@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cleaners.edits import Edit
-from cleaners.encoding import repair_encoding
-from cleaners.html_text import html_to_text, looks_like_html
-from cleaners.promos import strip_promos
-from cleaners.shortcodes import DEFAULT_SHORTCODE_POLICY, ShortcodePolicy, strip_shortcodes
-from cleaners.typography import (
+from cleaners.text.encoding import repair_encoding
+from cleaners.text.html import html_to_text, looks_like_html
+from cleaners.text.promos import strip_promos
+from cleaners.text.shortcodes import DEFAULT_SHORTCODE_POLICY, ShortcodePolicy, strip_shortcodes
+from cleaners.text.typography import (
     DEFAULT_POLICY,
     TypographyPolicy,
     normalize_typography,

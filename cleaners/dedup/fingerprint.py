@@ -11,7 +11,6 @@ so word n-grams would rarely survive translation (see the README, "Cross-lingual
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,17 +19,18 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from cleaners.dedup import MatchConfig
-from cleaners.langid import UND, detect_languages
-from cleaners.minhash import minhash_signatures
-from cleaners.tokens import (
+from cleaners.dedup.match import MatchConfig
+from cleaners.dedup.minhash import minhash_signatures
+from cleaners.lang.langid import UND, detect_languages
+from cleaners.lang.tokens import (
     american_spelling,
     common_english,
     is_content,
     normalize_for_hash,
     word_set,
 )
-from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator, get_translator
+from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator
+from cleaners.translate.embedded import EmbeddedTranslator
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class FingerprintConfig:
     #: Content tokens shorter than this are dropped (numbers are always kept).
     min_token_len: int = 2
     #: The shingles leave out the ``drop_common`` most frequent English content lemmas
-    #: (`cleaners.tokens.common_english`, after translation): unrelated stories share mostly
+    #: (`cleaners.lang.tokens.common_english`, after translation): unrelated stories share mostly
     #: such words (people, government, company), so dropping them makes LSH candidates selective
     #: (README, "Cross-lingual duplicates"). 0 keeps them.
     drop_common: int = 300
@@ -184,26 +184,36 @@ def document_shingles(
     return sets
 
 
-#: Per translator: (config, language) -> {word: shingle or None}. Kept across batches (a worker
-#: process fingerprints many), emptied when it holds more than `_MEMO_WORDS` words.
-_MEMO: weakref.WeakKeyDictionary[Any, dict[tuple[FingerprintConfig, str, bool], dict[str, Any]]]
-_MEMO = weakref.WeakKeyDictionary()
-_MEMO_WORDS = 2_000_000
+class WordMemo:
+    """The shingle of each (config, language, word) a translator has turned into one: a
+    worker that fingerprints many batches translates each distinct word once.
+
+    Owned by the caller (one per translator) and passed to `fingerprint_batch`; emptied when
+    it holds more than ``max_words`` words. Results never depend on it, only speed does.
+    """
+
+    def __init__(self, max_words: int = 2_000_000) -> None:
+        self.max_words = max_words
+        self._seen: dict[tuple[FingerprintConfig, str, bool], dict[str, Any]] = {}
+
+    def table(self, config: FingerprintConfig, lang: str, hashed: bool) -> dict[str, Any]:
+        """The word -> shingle table for one config and language (made empty if new)."""
+        if sum(map(len, self._seen.values())) > self.max_words:
+            self._seen.clear()
+        return self._seen.setdefault((config, lang, hashed), {})
 
 
 def _bags_word_by_word(
     texts: Sequence[str], langs: Sequence[str], config: FingerprintConfig,
-    translator: WordByWordTranslator, hashed: bool = False,
+    translator: WordByWordTranslator, hashed: bool = False, memo: WordMemo | None = None,
 ) -> list[set[Any]]:
     """`document_shingles` for bags of words: one translation per distinct (language, word);
     with ``hashed``, each shingle is replaced by its `hash_shingles` hash (an int)."""
-    memo = _MEMO.setdefault(translator, {})
-    if sum(map(len, memo.values())) > _MEMO_WORDS:
-        memo.clear()
+    memo = memo if memo is not None else WordMemo()
     hash64 = xxhash.xxh3_64_intdigest
     sets = []
     for text, lang in zip(texts, langs, strict=True):
-        seen = memo.setdefault((config, lang, hashed), {})
+        seen = memo.table(config, lang, hashed)
         distinct = word_set(text)
         try:
             bag = set(map(seen.__getitem__, distinct))
@@ -224,11 +234,14 @@ def fingerprint_batch(
     config: FingerprintConfig = DEFAULT_FINGERPRINT,
     translator: Translator | None = None,
     langs: Sequence[str] | None = None,
+    memo: WordMemo | None = None,
 ) -> Fingerprints:
     """Language, exact-text hash and MinHash signature of every text of a batch.
 
     ``langs`` (optional) skips language detection with known codes; ``translator``
-    defaults to ``get_translator(config.backend)``.
+    defaults to the embedded lexicon (other backends are built by the caller, see
+    `flows.backends.get_translator`); ``memo`` (optional, one per translator) keeps word
+    translations across batches.
 
     Guarantees: outputs in input order, ``signatures`` is ``(len(texts), config.num_perm)``
     uint32; deterministic for a given config and backend; a document with no content
@@ -242,11 +255,13 @@ def fingerprint_batch(
     if len(langs) != len(texts):
         raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
     if translator is None:
-        translator = get_translator(config.backend)
+        if config.backend != "embedded":
+            raise ValueError(f"fingerprint_batch: pass the {config.backend!r} translator (see flows.backends)")
+        translator = EmbeddedTranslator()
     if config.ngram == 1 and isinstance(translator, WordByWordTranslator):
         hashes = [  # the same as hash_shingles(document_shingles(...)), memoised per word
             np.sort(np.fromiter(bag, dtype=np.uint64, count=len(bag)))
-            for bag in _bags_word_by_word(texts, langs, config, translator, hashed=True)
+            for bag in _bags_word_by_word(texts, langs, config, translator, hashed=True, memo=memo)
         ]
     else:
         hashes = hash_shingles(document_shingles(texts, langs, config, translator))

@@ -1,4 +1,4 @@
-"""The sequential step of `cleaners.dedup.match`, compiled with numba.
+"""The sequential step of `cleaners.dedup.match.match`, compiled with numba.
 
 New documents are placed one at a time in priority order, and each placement changes what
 the next documents are compared with (a document that joins no cluster becomes a
@@ -24,7 +24,7 @@ TIE = -2
 def _similarity(
     sig_a: np.ndarray, sig_b: np.ndarray, containment: bool, size_a: float, size_b: float
 ) -> float:
-    """`cleaners.minhash.jaccard_estimate` (or `containment_estimate`) of two signatures,
+    """`cleaners.dedup.minhash.jaccard_estimate` (or `containment_estimate`) of two signatures,
     with the same floating-point operations, so the same float."""
     equal = 0
     for t in range(sig_a.size):

@@ -11,7 +11,7 @@ How (all guarantees hold whatever the LSH parameters):
    equals that of a document already seen (history, or a new document ranked before it)
    joins that document's cluster without verification: it is the same text as a member
    that was verified when it joined (or as the canonical itself).
-2. **Candidates**: LSH over the band keys of history + new signatures (`cleaners.lsh`):
+2. **Candidates**: LSH over the band keys of history + new signatures (`cleaners.dedup.lsh`):
    a new document and another document are candidates when they share a band key. With
    the default in-memory index only the new documents are indexed and the history is
    streamed through it in chunks (same pairs, no per-history-document index memory).
@@ -50,8 +50,8 @@ from typing import Literal
 
 import numpy as np
 
-from cleaners.lsh import BandIndex, BandStore, band_keys, optimal_bands_rows
-from cleaners.minhash import MAX_HASH, containment_estimate, jaccard_estimate
+from cleaners.dedup.lsh import BandIndex, BandStore, band_keys, optimal_bands_rows
+from cleaners.dedup.minhash import MAX_HASH, containment_estimate, jaccard_estimate
 
 DupKind = Literal["exact", "near", "cross_lingual"]
 
@@ -70,14 +70,14 @@ class MatchConfig:
     as ``threshold``). ``verify``: ``"jaccard"`` (MinHash estimate) or ``"containment"``
     (estimated from the Jaccard estimate and the set sizes ``n_features``, which the batch
     and history must then provide). ``bands``/``rows``: LSH layout; when None they are
-    derived by `cleaners.lsh.optimal_bands_rows` from ``lsh_threshold`` (None: the lowest
+    derived by `cleaners.dedup.lsh.optimal_bands_rows` from ``lsh_threshold`` (None: the lowest
     verification threshold; set it lower for containment, whose passing pairs can have
     a lower Jaccard) with candidate probability ``>= min_recall`` at that threshold.
     """
 
     threshold: float = 0.5
     cross_lingual_threshold: float | None = None
-    num_perm: int = 256  # = cleaners.fingerprint.DEFAULT_FINGERPRINT.num_perm
+    num_perm: int = 256  # = cleaners.dedup.fingerprint.DEFAULT_FINGERPRINT.num_perm
     bands: int | None = None
     rows: int | None = None
     verify: Literal["jaccard", "containment"] = "jaccard"
@@ -659,7 +659,7 @@ def match(
     del h_doc, doc_range
 
     # The placement loop (compiled), stopping on ties, which are broken here by doc_id.
-    from cleaners.placement import TIE, place  # numba: only imported where matching runs
+    from cleaners.dedup.placement import TIE, place  # numba: only imported where matching runs
 
     joined = np.full(n, -1, dtype=np.int64)
     similarity_out = np.zeros(n, dtype=np.float64)

@@ -1,7 +1,7 @@
 """An LSH band index kept in Redis, so that several workers (or several runs) share it.
 
-`RedisBandIndex` has the interface of `cleaners.lsh.BandIndex` (``add(ids, keys)``,
-``query(keys) -> list[set[str]]``) and can be handed to `cleaners.dedup.match` through its
+`RedisBandIndex` has the interface of `cleaners.dedup.lsh.BandIndex` (``add(ids, keys)``,
+``query(keys) -> list[set[str]]``) and can be handed to `cleaners.dedup.match.match` through its
 ``index_factory`` argument. It is built on datasketch's Redis storage
 (`datasketch.storage.unordered_storage` with ``{"type": "redis", ...}``), laid out like
 ``datasketch.MinHashLSH``'s hash tables: one Redis *set storage* per band, named
@@ -161,7 +161,7 @@ class RedisBandIndex:
         """For each row of ``keys``, the ids of stored documents sharing at least one band.
 
         Guarantees: one set per row, in order; a stored document whose keys equal the row is
-        in the set (the caller drops self-matches); the same sets as `cleaners.lsh.BandIndex`
+        in the set (the caller drops self-matches); the same sets as `cleaners.dedup.lsh.BandIndex`
         holding the same documents.
         """
         keys = np.asarray(keys, dtype=np.uint64)
@@ -213,7 +213,7 @@ class RedisBandIndex:
 
 
 def redis_index_factory(url: str, namespace: str) -> Callable[[], RedisBandIndex]:
-    """A zero-argument factory for `cleaners.dedup.match(index_factory=...)`."""
+    """A zero-argument factory for `cleaners.dedup.match.match(index_factory=...)`."""
 
     def factory() -> RedisBandIndex:
         return RedisBandIndex(url, namespace)

@@ -373,7 +373,7 @@ def _stopwords(lang: str | None) -> frozenset[str]:
 
 
 def _lemma(word: str, lang: str) -> str:
-    from cleaners.tokens import simplemma_lemma
+    from cleaners.lang.tokens import simplemma_lemma
 
     return simplemma_lemma(word, lang).lower()
 

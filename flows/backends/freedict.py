@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from cleaners.tokens import fold, words
-from cleaners.tokens import simplemma_lemma as _lemma
-from cleaners.translate._iso639 import to_iso639_1
-from cleaners.translate._pivot import own_tokens, pivot_tokens
-from cleaners.translate.base import PIVOT, BackendUnavailable, register
+from cleaners.lang.tokens import fold, words
+from cleaners.lang.tokens import simplemma_lemma as _lemma
+from cleaners.translate.base import PIVOT
+from cleaners.translate.iso639 import to_iso639_1
+from cleaners.translate.pivot import own_tokens, pivot_tokens
+from flows.errors import BackendUnavailable
 
 DEFAULT_DICT_DIR = "/usr/share/dictd"
 #: Memoised lookups and parsed entries kept per process before the memo is emptied.
@@ -370,7 +371,6 @@ def choose_rendering(token: str, lemma: str, entries: Sequence[Entry]) -> tuple[
     return best[1] if best else ()
 
 
-@register("freedict")
 class FreeDictBackend:
     """Word-by-word translation with installed FreeDict ``<src>-eng`` dictionaries.
 
@@ -433,7 +433,7 @@ class FreeDictBackend:
         """English tokens of each text, word by word through the ``lang``-eng dictionary.
 
         Guarantees: one list per text, in order; deterministic; English renderings come as
-        folded English lemmas (`cleaners.translate._pivot`); numbers pass through, unknown
+        folded English lemmas (`cleaners.translate.pivot`); numbers pass through, unknown
         words as their folded ``lang`` lemma; for ``lang`` without a dictionary (or English)
         the text's own folded lemmas.
         """

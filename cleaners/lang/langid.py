@@ -7,7 +7,7 @@ The model is py3langid's own (byte n-gram naive Bayes, 97 languages), scored for
 batch at once (`language_probabilities`): py3langid walks its feature automaton one byte at a
 time in Python (about 0.7 ms per 1,000-character sample); here the automaton advances every
 document of the batch in one NumPy step per byte position, and the scores of the whole batch
-are one compiled call (`cleaners.langid_score`). The probabilities are py3langid's ``rank``
+are one compiled call (`cleaners.lang.score`). The probabilities are py3langid's ``rank``
 (same features, same calibration, same merged script aliases), to float32 rounding.
 """
 
@@ -141,7 +141,7 @@ def language_probabilities(samples: Sequence[str]) -> np.ndarray:
     Guarantees: rows sum to 1 (a sample without any feature gets the uniform row, as in
     py3langid); equal to py3langid's probabilities up to float32 rounding.
     """
-    from cleaners.langid_score import feature_scores  # numba: only imported where text is scored
+    from cleaners.lang.score import feature_scores  # numba: only imported where text is scored
 
     model = _model()
     encoded = [_encode(s) for s in samples]

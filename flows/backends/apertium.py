@@ -26,10 +26,11 @@ from collections import deque
 from collections.abc import Sequence
 from functools import lru_cache
 
-from cleaners.tokens import words
-from cleaners.translate._iso639 import to_iso639_1
-from cleaners.translate._pivot import own_tokens, pivot_tokens
-from cleaners.translate.base import PIVOT, BackendUnavailable, Translator, register
+from cleaners.lang.tokens import words
+from cleaners.translate.base import PIVOT, Translator
+from cleaners.translate.iso639 import to_iso639_1
+from cleaners.translate.pivot import own_tokens, pivot_tokens
+from flows.errors import BackendUnavailable
 
 SEPARATOR = '<hr class="curate-doc-separator"/>'
 _SEPARATOR_OUT = re.compile(r'<hr class="curate-doc-separator"\s*/?>')
@@ -93,7 +94,6 @@ def routes_to_pivot(modes: Sequence[str], max_hops: int = 3) -> dict[str, tuple[
     return routes
 
 
-@register("apertium")
 class ApertiumBackend:
     """Rule-based translation into English with the installed Apertium pairs.
 
@@ -178,7 +178,7 @@ class ApertiumBackend:
         """English tokens of each text, translated by Apertium along `route` (``lang``).
 
         Guarantees: one list per text, in order; deterministic; tokens are folded English
-        lemmas (`cleaners.translate._pivot`), words Apertium does not know pass through the
+        lemmas (`cleaners.translate.pivot`), words Apertium does not know pass through the
         same way; for ``lang`` without a route (or English) the text's own folded lemmas.
         """
         if lang == PIVOT or lang not in self._routes:
@@ -186,7 +186,6 @@ class ApertiumBackend:
         return [pivot_tokens(words(out)) for out in self.translate_raw(texts, lang)]
 
 
-@register("apertium+freedict")
 class ApertiumFreeDictBackend:
     """Apertium where it has a route into English, FreeDict for the other languages.
 
@@ -203,7 +202,7 @@ class ApertiumFreeDictBackend:
         apertium: dict[str, object] | None = None,
         freedict: dict[str, object] | None = None,
     ) -> None:
-        from cleaners.translate.freedict import FreeDictBackend
+        from flows.backends.freedict import FreeDictBackend
 
         self._backends: list[Translator] = []
         reasons = []

@@ -7,7 +7,7 @@ Three guarantees, each measured by a test:
   logged as an ``Edit("charset", ...)``.
 * `repair_encoding` decodes HTML entities (also double-escaped ones such as ``&amp;eacute;``)
   and repairs mojibake with ftfy, but does none of ftfy's typography (no quote uncurling, no
-  ligature or width folding, no Unicode normalisation): typography is `cleaners.typography`'s job.
+  ligature or width folding, no Unicode normalisation): typography is `cleaners.text.typography`'s job.
 * Correct text comes back unchanged, byte for byte.
 
 Speed: ftfy's own mojibake detector (``ftfy.badness.is_bad``) is one big regular expression that

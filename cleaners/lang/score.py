@@ -1,4 +1,4 @@
-"""The scoring step of `cleaners.langid.language_probabilities`, compiled with numba.
+"""The scoring step of `cleaners.lang.langid.language_probabilities`, compiled with numba.
 
 Each document's score vector is ``log1p(count of each distinct feature) @ ptc[features]``
 (py3langid's naive Bayes, before its priors and normalisation). Done with NumPy, every document
