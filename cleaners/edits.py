@@ -8,29 +8,35 @@ taken out of an article and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-#: Kinds used across the cleaners. Free text is allowed, but keep to these.
-KINDS = (
-    "charset",  # bytes were not UTF-8: the detected encoding
-    "encoding",  # mojibake repaired by ftfy
-    "entity",  # HTML entities decoded
-    "html",  # HTML converted to text (what was dropped)
-    "markup",  # texturized quotes inside markup put back to plain quotes
-    "typography",  # apostrophes, quotes, guillemet spacing normalised
-    "shortcode",  # a shortcode removed or unwrapped
-    "promo",  # an interstitial promo line removed
-    "whitespace",  # whitespace normalised
-    "metadata",  # a field that could not be read and was left empty
-)
+
+class EditKind(StrEnum):
+    """The kinds of edit; the value is what the ``edits`` column holds."""
+
+    CHARSET = "charset"  # bytes were not UTF-8: the detected encoding
+    ENCODING = "encoding"  # mojibake repaired by ftfy
+    ENTITY = "entity"  # HTML entities decoded
+    HTML = "html"  # HTML converted to text (what was dropped)
+    MARKUP = "markup"  # texturized quotes inside markup put back to plain quotes
+    TYPOGRAPHY = "typography"  # apostrophes, quotes, guillemet spacing normalised
+    SHORTCODE = "shortcode"  # a shortcode removed or unwrapped
+    PROMO = "promo"  # an interstitial promo line removed
+    WHITESPACE = "whitespace"  # whitespace normalised
+    METADATA = "metadata"  # a field that could not be read and was left empty
+
+
+#: Every kind's value, in declaration order.
+KINDS = tuple(kind.value for kind in EditKind)
 
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """One fix or removal. ``kind`` is one of `KINDS`; ``detail`` says what changed."""
+    """One fix or removal: its `EditKind` and a ``detail`` that says what changed."""
 
-    kind: str
+    kind: EditKind
     detail: str
 
     def as_dict(self) -> dict[str, str]:
         """The edit as the ``{"kind", "detail"}`` struct written to Parquet."""
-        return {"kind": self.kind, "detail": self.detail}
+        return {"kind": str(self.kind), "detail": self.detail}

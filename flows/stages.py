@@ -35,7 +35,7 @@ from cleaners.dedup.fingerprint import (
     fingerprint_batch,
 )
 from cleaners.dedup.lsh import BandIndex
-from cleaners.edits import Edit
+from cleaners.edits import Edit, EditKind
 from cleaners.text.clean import CleanConfig, clean_batch, clean_text
 from cleaners.translate import Translator
 from flows.backends import get_translator
@@ -125,7 +125,7 @@ def _validate(rec: RawRecord, raw: RawFile, max_chars: int, seen_keys: set[str])
     edits = [e.as_dict() for e in rec.edits]
     published, problem = parse_timestamp(rec.fields.get("published_at"))
     if problem:
-        edits.append(Edit("metadata", f"{problem}: published_at left empty").as_dict())
+        edits.append(Edit(EditKind.METADATA, f"{problem}: published_at left empty").as_dict())
     has_id = rec.fields.get("id") is not None
     return {
         "doc_id": make_doc_id(raw.sha256, key),
