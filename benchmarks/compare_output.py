@@ -4,7 +4,7 @@ Refactoring must not change what the job writes. This script curates a fixed cor
 sample articles in ``raw/samples/`` plus a seeded WMT mixture from `corpus.write_corpus`)
 into a temporary folder with the real command line, in two runs (the second matches against
 the first's history), then either saves the result or compares
-it with a saved result: every column of ``articles``, ``quarantine`` and ``clusters`` except
+it with a saved result: every column of ``articles`` and ``quarantine`` except
 the ones that name the run (``run_id``, ``ingested_at``), row by row after sorting by
 ``doc_id`` (or the quarantine's source and reason).
 
@@ -33,7 +33,7 @@ from corpus import SAMPLES, write_corpus
 ROOT = Path(__file__).resolve().parents[1]
 #: Columns that name the run, not the content: expected to differ between two runs.
 RUN_COLUMNS = frozenset({"run_id", "ingested_at"})
-TABLES = ("articles", "quarantine", "clusters")
+TABLES = ("articles", "quarantine")
 EVAL = ROOT.parent / "shared" / "eval"
 PAGES = EVAL / "trafilatura" / "pages"
 WXR = EVAL / "wordpress" / "wxr"

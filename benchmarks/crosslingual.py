@@ -49,13 +49,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cleaners.dedup import DocBatch, MatchConfig, match  # noqa: E402
-from cleaners.dedup.fingerprint import (  # noqa: E402
+from cleaners.dedup import (  # noqa: E402
     DEFAULT_FINGERPRINT,
     TUNED_MATCH,
+    DocBatch,
     FingerprintConfig,
     Fingerprints,
+    MatchConfig,
     fingerprint_batch,
+    match,
 )
 from cleaners.dedup.lsh import band_keys  # noqa: E402
 from flows.backends import get_translator  # noqa: E402

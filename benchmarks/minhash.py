@@ -243,7 +243,7 @@ def match_table(n_new: int, n_hist: int, num_perm: int = 256) -> None:
 
 
 def matcher_memory_table(sizes: list[int], n_new: int = 2000) -> None:
-    from cleaners.dedup.fingerprint import TUNED_MATCH
+    from cleaners.dedup import TUNED_MATCH
 
     cfg = TUNED_MATCH
     bands, rows = cfg.lsh_params()

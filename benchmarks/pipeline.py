@@ -281,7 +281,7 @@ MATCHER_SCRIPT = r'''
 import resource, sys, time
 import numpy as np, xxhash
 from cleaners.dedup import DocBatch, History, match
-from cleaners.dedup.fingerprint import DEFAULT_FINGERPRINT, TUNED_MATCH
+from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH
 import dataclasses
 
 n_hist, n_new = int(sys.argv[1]), int(sys.argv[2])
@@ -379,8 +379,7 @@ def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
     import pyarrow.compute as pac
     import pyarrow.parquet as papq
 
-    from cleaners.dedup import DocBatch, MatchStats, match
-    from cleaners.dedup.fingerprint import TUNED_MATCH
+    from cleaners.dedup import TUNED_MATCH, DocBatch, MatchStats, match
 
     truth = {}
     with open(base / f"truth-{size}.jsonl", encoding="utf-8") as fh:

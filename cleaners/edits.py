@@ -22,7 +22,6 @@ class EditKind(StrEnum):
     TYPOGRAPHY = "typography"  # apostrophes, quotes, guillemet spacing normalised
     SHORTCODE = "shortcode"  # a shortcode removed or unwrapped
     PROMO = "promo"  # an interstitial promo line removed
-    WHITESPACE = "whitespace"  # whitespace normalised
     METADATA = "metadata"  # a field that could not be read and was left empty
 
 

@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from flows.errors import ServerUnavailable
 from flows.lifecycle import die_with_parent
 
 #: Ports tried for the server, as Prefect's own temporary server does.
@@ -38,7 +39,7 @@ def _free_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port for a temporary Prefect API in {PORTS.start}-{PORTS.stop - 1}")
+    raise ServerUnavailable(f"no free port for a temporary Prefect API in {PORTS.start}-{PORTS.stop - 1}")
 
 
 class TemporaryAPI:
@@ -60,7 +61,7 @@ class TemporaryAPI:
         (environment, profile, files of the working directory) when it imports Prefect."""
         spec = importlib.util.find_spec("prefect")
         if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError("the prefect package is not installed")
+            raise ServerUnavailable("the prefect package is not installed")
         package_dir = Path(next(iter(spec.submodule_search_locations)))
         env = {
             **os.environ,
@@ -97,14 +98,14 @@ class TemporaryAPI:
                     self.start()
                     continue
                 if status is not None:
-                    raise RuntimeError(f"the temporary Prefect API exited with status {status}")
+                    raise ServerUnavailable(f"the temporary Prefect API exited with status {status}")
                 try:
                     if client.get(f"{self.url}/health").status_code == 200:
                         return self.url
                 except httpx.TransportError:
                     pass
                 time.sleep(0.1)
-        raise RuntimeError(f"the temporary Prefect API did not answer within {timeout:.0f} s")
+        raise ServerUnavailable(f"the temporary Prefect API did not answer within {timeout:.0f} s")
 
     def stop(self) -> None:
         """End the server process (terminate, then kill after 5 s); idempotent."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from flows.api_server import TemporaryAPI
     from flows.lifecycle import RunGuard
+    from flows.settings import RunSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 75
 
@@ -49,63 +50,90 @@ def _positive_int(text: str) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--raw", default="raw", help="landing folder of raw files (default: raw/)")
-    p.add_argument("--curated", default="curated", help="output dataset folder (default: curated/)")
-    p.add_argument("--translator", default="embedded",
-                   help="translation backend: embedded (default), freedict, apertium, "
-                        "apertium+freedict, ctranslate2")
+    """The options of ``run`` and ``serve``: one per field of `flows.settings.RunSettings`,
+    with its default."""
+    from typing import get_args
+
+    from flows.settings import DEFAULTS, Translator, environment
+
+    d = DEFAULTS
+    p.add_argument("--raw", default=d.raw_dir, help=f"landing folder of raw files (default: {d.raw_dir}/)")
+    p.add_argument("--curated", default=d.curated_dir,
+                   help=f"output dataset folder (default: {d.curated_dir}/)")
+    p.add_argument("--translator", default=d.translator, choices=get_args(Translator),
+                   help=f"translation backend (default {d.translator})")
     p.add_argument("--translator-option", action="append", default=[], metavar="KEY=VALUE",
                    type=_option, dest="translator_options",
                    help="backend option, repeatable (e.g. model_dir=models/opus-mt-fr-en); "
                         "values are read as JSON when they parse (2, true), else as text")
-    p.add_argument("--batch-size", type=_positive_int, default=2000,
-                   help="records per batch (default 2000)")
-    p.add_argument("--max-text-chars", type=_positive_int, default=2_000_000,
-                   help="longer records are quarantined (default 2,000,000)")
-    p.add_argument("--apostrophe", choices=["straight", "curly"], default="straight")
-    p.add_argument("--double-quotes", choices=["straight", "curly"], default="straight")
-    p.add_argument("--guillemet-space", choices=["nbsp", "nnbsp", "space"], default="nbsp")
+    p.add_argument("--batch-size", type=_positive_int, default=d.batch_size,
+                   help=f"records per batch (default {d.batch_size})")
+    p.add_argument("--max-text-chars", type=_positive_int, default=d.max_text_chars,
+                   help=f"longer records are quarantined (default {d.max_text_chars:,})")
+    p.add_argument("--apostrophe", choices=["straight", "curly"], default=d.apostrophe)
+    p.add_argument("--double-quotes", choices=["straight", "curly"], default=d.double_quotes)
+    p.add_argument("--guillemet-space", choices=["nbsp", "nnbsp", "space"], default=d.guillemet_space)
     p.add_argument("--keep-promos", action="store_true", help="do not strip interstitial promos")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    p.add_argument("--unknown-shortcodes", choices=["unwrap", "drop", "keep"],
+                   default=d.unknown_shortcodes,
+                   help=f"shortcodes no list names: keep their text, drop them with it, or leave "
+                        f"them as they are (default {d.unknown_shortcodes})")
+    p.add_argument("--drop-shortcode", action="append", default=[], metavar="NAME",
+                   dest="drop_shortcodes", help="also remove this shortcode with its content (repeatable)")
+    p.add_argument("--unwrap-shortcode", action="append", default=[], metavar="NAME",
+                   dest="unwrap_shortcodes", help="also remove this shortcode, keeping its content (repeatable)")
+    p.add_argument("--match-threshold", type=float, default=d.match_threshold,
+                   help=f"similarity for a same-language duplicate (default {d.match_threshold})")
+    p.add_argument("--cross-lingual-threshold", type=float, default=d.cross_lingual_threshold,
+                   help=f"similarity for a duplicate in another language (default {d.cross_lingual_threshold})")
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                    help="worker processes for clean and fingerprint (default: all cores)")
     p.add_argument("--dask-address", default=None,
                    help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster")
     limits = p.add_argument_group("limits on what one raw file may hold (a file over a limit "
                                   "keeps the records before it; the rest is one quarantine row)")
-    limits.add_argument("--max-file-bytes", type=_positive_int, default=8 << 30, metavar="N",
-                        help="bytes read from one file once decompressed (default 8 GiB)")
-    limits.add_argument("--max-whole-file-bytes", type=_positive_int, default=512 << 20, metavar="N",
-                        help="size of a json, csv, txt, html or xml file, read whole into memory, "
-                             "once decompressed (default 512 MiB)")
-    limits.add_argument("--max-line-bytes", type=_positive_int, default=64 << 20, metavar="N",
-                        help="one JSONL line or CSV field (default 64 MiB)")
-    limits.add_argument("--max-records-per-file", type=_positive_int, default=10_000_000,
-                        metavar="N", help="records read from one file (default 10,000,000)")
+    limits.add_argument("--max-file-bytes", type=_positive_int, default=d.max_file_bytes, metavar="N",
+                        help=f"bytes read from one file once decompressed (default {_size(d.max_file_bytes)})")
+    limits.add_argument("--max-whole-file-bytes", type=_positive_int, default=d.max_whole_file_bytes,
+                        metavar="N", help="size of a json, csv, txt, html or xml file, read whole into "
+                        f"memory, once decompressed (default {_size(d.max_whole_file_bytes)})")
+    limits.add_argument("--max-line-bytes", type=_positive_int, default=d.max_line_bytes, metavar="N",
+                        help=f"one JSONL line or CSV field (default {_size(d.max_line_bytes)})")
+    limits.add_argument("--max-records-per-file", type=_positive_int, default=d.max_records_per_file,
+                        metavar="N", help=f"records read from one file (default {d.max_records_per_file:,})")
     p.add_argument("--verbose", action="store_true",
                    help="show the traceback of a failure (otherwise one line)")
-    p.add_argument("--redis-url", default=os.environ.get("CURATE_REDIS_URL"),
+    p.add_argument("--redis-url", default=environment().redis_url,
                    help="keep the LSH index in this Redis (redis://host:6379/0), shared by workers "
                         "and runs (default: $CURATE_REDIS_URL, else in memory)")
 
 
-def _parameters(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "raw_dir": args.raw,
-        "curated_dir": args.curated,
-        "translator": args.translator,
-        "translator_options": dict(args.translator_options) or None,
-        "batch_size": args.batch_size,
-        "max_text_chars": args.max_text_chars,
-        "apostrophe": args.apostrophe,
-        "double_quotes": args.double_quotes,
-        "guillemet_space": args.guillemet_space,
-        "strip_promos": not args.keep_promos,
-        "redis_url": args.redis_url,
-        "max_file_bytes": args.max_file_bytes,
-        "max_whole_file_bytes": args.max_whole_file_bytes,
-        "max_line_bytes": args.max_line_bytes,
-        "max_records_per_file": args.max_records_per_file,
-    }
+def _size(n: int) -> str:
+    """``8589934592`` → ``8 GiB`` (for help texts)."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift} {unit}"
+    return f"{n:,}"
+
+
+def settings_of(args: argparse.Namespace) -> RunSettings:
+    """The run's settings from the parsed options (validated: a bad combination raises
+    `pydantic.ValidationError`)."""
+    from flows.settings import RunSettings
+
+    return RunSettings(
+        raw_dir=args.raw, curated_dir=args.curated, translator=args.translator,
+        translator_options=dict(args.translator_options), batch_size=args.batch_size,
+        max_text_chars=args.max_text_chars, apostrophe=args.apostrophe,
+        double_quotes=args.double_quotes, guillemet_space=args.guillemet_space,
+        strip_promos=not args.keep_promos, unknown_shortcodes=args.unknown_shortcodes,
+        drop_shortcodes=tuple(args.drop_shortcodes), unwrap_shortcodes=tuple(args.unwrap_shortcodes),
+        match_threshold=args.match_threshold, cross_lingual_threshold=args.cross_lingual_threshold,
+        redis_url=args.redis_url, max_file_bytes=args.max_file_bytes,
+        max_whole_file_bytes=args.max_whole_file_bytes, max_line_bytes=args.max_line_bytes,
+        max_records_per_file=args.max_records_per_file, lock_wait_seconds=args.wait,
+        parallel=args.workers > 1 or bool(args.dask_address),
+    )
 
 
 def task_runner(workers: int, dask_address: str | None, translator: str = "embedded",
@@ -148,14 +176,6 @@ def _flush_to_api() -> None:
             pass
         finally:
             notices.setLevel(level)
-
-
-def early_workers_bytes() -> int:
-    """Raw bytes from which worker processes are started before the flow:
-    ``CURATE_EARLY_WORKERS_BYTES``, else `flows.curate.EARLY_WORKERS_BYTES`."""
-    from flows.curate import EARLY_WORKERS_BYTES
-
-    return int(os.environ.get("CURATE_EARLY_WORKERS_BYTES", EARLY_WORKERS_BYTES))
 
 
 def likely_new_bytes(raw: str, curated: str) -> int:
@@ -215,6 +235,8 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
 
         from flows.console import hide_tracebacks
         from flows.curate import curate_flow
+        from flows.errors import ServerUnavailable
+        from flows.settings import environment
 
         if not args.verbose:
             hide_tracebacks()
@@ -222,15 +244,13 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
                              dict(args.translator_options) or None, tracebacks=args.verbose)
         if hasattr(runner, "cancel_pending"):
             guard.on_stop = runner.cancel_pending  # no task starts once the run is stopped
-        if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= early_workers_bytes():
+        if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= environment().early_workers_bytes:
             runner.start_workers()  # they load their language data while the API starts
-        params = _parameters(args) | {"lock_wait_seconds": args.wait,
-                                      "parallel": args.workers > 1 or bool(args.dask_address)}
         flow = curate_flow.with_options(task_runner=runner)
         if api is not None:
             try:
                 url = api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
-            except RuntimeError as exc:
+            except ServerUnavailable as exc:
                 print(f"curate: run failed: {exc}", file=sys.stderr)
                 return EXIT_FAILED
             assert api.process is not None
@@ -238,7 +258,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             # Every thread of this process, and the worker processes, talk to this API.
             os.environ["PREFECT_API_URL"] = url
             refresh_global_settings_context()
-        state = flow(**params, return_state=True)
+        state = flow(settings=args.settings, return_state=True)
         result = state.result(raise_on_failure=False)
     except KeyboardInterrupt:
         if not guard.stopped:
@@ -267,7 +287,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         hint = "" if args.verbose else " (--verbose shows the traceback)"
         print(f"curate: run failed: {reason}{hint}", file=sys.stderr)
         return EXIT_FAILED
-    from flows.curate import RunSummary
+    from flows.run import RunSummary
 
     print(RunSummary(**result).line())
     return EXIT_OK
@@ -355,7 +375,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flows.curate import curate_flow
 
     flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None))
-    params = _parameters(args) | {"lock_wait_seconds": args.wait, "parallel": args.workers > 1 or bool(args.dask_address)}
+    params = {"settings": args.settings.model_dump(mode="json")}
     print(f"curate: serving deployment curate-news/{args.name} {when} against {api}; "
           f"Ctrl-C stops and pauses it", file=sys.stderr)
     flow.serve(
@@ -407,7 +427,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``curate`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.settings = settings_of(args)
+    except ValueError as exc:  # pydantic's ValidationError: name the option, one line
+        errors = getattr(exc, "errors", lambda: [])()
+        reason = "; ".join(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in errors) or str(exc)
+        parser.error(reason)
     # A stopped run's pool leaves its semaphores to multiprocessing's resource tracker, which
     # cleans them up and would warn about it on the terminal: the stop was asked for.
     sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")

@@ -15,6 +15,14 @@ class LockBusy(CurateError):
     """Another run holds the curated dataset's lock (`curate run` exits with 75: retry later)."""
 
 
+class ServerUnavailable(CurateError):
+    """The temporary Prefect API could not start, or stopped answering."""
+
+
+class BackendFailed(CurateError):
+    """A translation backend that was available failed on a batch (the message says how)."""
+
+
 class BackendUnavailable(CurateError):
     """A translation backend cannot run here (package, dictionary or model missing)."""
 

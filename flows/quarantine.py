@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,13 @@ _NUMBER = re.compile(r"\d[\d,._]*")
 _QUOTED = re.compile(r"'[^']{0,200}'|\"[^\"]{0,200}\"")
 
 
+class Stage(StrEnum):
+    """The stage that quarantined a row (the ``stage`` column)."""
+
+    READ = "read"  # the file or record could not be read, or the record is not valid
+    CLEAN = "clean"  # a cleaner failed on the text, or no text was left
+
+
 def reason_kind(stage: str, error: str) -> str:
     """The kind of a quarantine reason: ``"<stage>: <error>"`` with numbers and quoted values
     folded (``line 12`` and ``line 13`` are one kind), at most 160 characters.
@@ -46,7 +54,7 @@ def reason_kind(stage: str, error: str) -> str:
     return f"{stage}: {' '.join(folded.split())}"[:160]
 
 
-def quarantine_row(source_file: str, index: int, stage: str, error: str, run_id: str,
+def quarantine_row(source_file: str, index: int, stage: Stage, error: str, run_id: str,
                    ingested_at: datetime, raw: str | None = None,
                    source_id: str | None = None) -> dict[str, Any]:
     """A row of ``curated/quarantine`` (``index`` -1 means the whole file); ``raw`` is cut to
@@ -55,7 +63,7 @@ def quarantine_row(source_file: str, index: int, stage: str, error: str, run_id:
         "source_file": source_file,
         "source_id": source_id,
         "record_index": index,
-        "stage": stage,
+        "stage": str(stage),
         "error": error,
         "raw": raw[:PREVIEW] if raw else raw,
         "ingested_at": ingested_at,

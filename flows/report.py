@@ -9,11 +9,12 @@ Artifacts page shows their history across runs:
 - ``curation-duplicate-clusters`` (table): one row per member of every cluster the run formed
   or joined, canonical first; a member curated by an earlier run is marked ``earlier run``.
 
-The progress artifact (``curation-progress``) is created and moved by the flow itself.
+- ``curation-progress`` (progress): moved by the flow as batches finish (`Progress`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +22,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 
 from flows import store
 
 if TYPE_CHECKING:
-    from flows.curate import RunSummary
+    from flows.run import RunSummary
     from flows.stages import CleanSummary
 
 TOP = 10
@@ -208,3 +214,28 @@ def publish_artifacts(summary: RunSummary, manifest: dict[str, Any], layout: sto
         description=f"run {summary.run_id}: members of the duplicate clusters formed or joined "
                     f"({summary.duplicates} duplicate(s))",
     )
+
+
+class Progress:
+    """The run's progress artifact: moves as each batch finishes, not only per stage.
+
+    Updates smaller than one point are held back (one API call per visible step at most).
+    """
+
+    def __init__(self, run_id: str, description: str) -> None:
+        self.artifact_id = create_progress_artifact(progress=0.0, key=PROGRESS_KEY,
+                                                    description=f"run {run_id}: {description}")
+        self.run_id = run_id
+        self.value = 0.0
+        self.shown = 0.0
+
+    def set(self, value: float, stage: str | None = None) -> None:
+        """Move to ``value`` percent (never backwards), saying which ``stage`` the run is in;
+        never raises."""
+        self.value = round(min(max(value, self.value), 100.0), 1)
+        if self.value - self.shown < 1.0 and not (self.value == 100.0 and self.shown < 100.0):
+            return
+        self.shown = self.value
+        description = f"run {self.run_id}: {stage}" if stage else None
+        with contextlib.suppress(Exception):  # cosmetic: never fail a run over progress
+            update_progress_artifact(self.artifact_id, self.value, description=description)

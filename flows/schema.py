@@ -9,20 +9,28 @@ SCHEMA_VERSION = "1"
 EDIT_TYPE = pa.list_(pa.struct([("kind", pa.string()), ("detail", pa.string())]))
 TS_UTC = pa.timestamp("us", tz="UTC")
 
+#: What a document says about its source: the first columns of staged batches and articles.
+SOURCE_FIELDS = [
+    pa.field("doc_id", pa.string()),
+    pa.field("source_id", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("title", pa.string()),
+    pa.field("published_at", TS_UTC),
+]
+TEXT_FIELDS = [pa.field("text", pa.string()), pa.field("edits", EDIT_TYPE)]
+#: The match stage's output per document (after ``doc_id``): the last columns of articles.
+CLUSTER_FIELDS = [
+    pa.field("cluster_id", pa.string()),
+    pa.field("is_canonical", pa.bool_()),
+    pa.field("duplicate_of", pa.string()),
+    pa.field("similarity", pa.float32()),
+    pa.field("dup_kind", pa.string()),
+]
+CLUSTERS_SCHEMA = pa.schema([pa.field("doc_id", pa.string()), *CLUSTER_FIELDS])
+
 #: One row per raw record that was read, cleaned and fingerprinted (before matching).
-STAGED_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("source_id", pa.string()),
-        ("source_file", pa.string()),
-        ("url", pa.string()),
-        ("title", pa.string()),
-        ("published_at", TS_UTC),
-        ("lang_hint", pa.string()),
-        ("text", pa.string()),
-        ("edits", EDIT_TYPE),
-    ]
-)
+STAGED_SCHEMA = pa.schema([*SOURCE_FIELDS, pa.field("lang_hint", pa.string()), *TEXT_FIELDS])
 
 
 def articles_schema(num_perm: int) -> pa.Schema:
@@ -32,29 +40,17 @@ def articles_schema(num_perm: int) -> pa.Schema:
 
     ``minhash`` is a fixed-size list of ``num_perm`` uint32 values.
     """
-    return pa.schema(
-        [
-            ("doc_id", pa.string()),
-            ("source_id", pa.string()),
-            ("source_file", pa.string()),
-            ("url", pa.string()),
-            ("title", pa.string()),
-            ("published_at", TS_UTC),
-            ("ingested_at", TS_UTC),
-            ("run_id", pa.string()),
-            ("lang", pa.string()),
-            ("text", pa.string()),
-            ("edits", EDIT_TYPE),
-            ("minhash", pa.list_(pa.uint32(), num_perm)),
-            ("text_hash", pa.string()),
-            ("shingle_count", pa.int32()),
-            ("cluster_id", pa.string()),
-            ("is_canonical", pa.bool_()),
-            ("duplicate_of", pa.string()),
-            ("similarity", pa.float32()),
-            ("dup_kind", pa.string()),
-        ]
-    )
+    return pa.schema([
+        *SOURCE_FIELDS,
+        pa.field("ingested_at", TS_UTC),
+        pa.field("run_id", pa.string()),
+        pa.field("lang", pa.string()),
+        *TEXT_FIELDS,
+        pa.field("minhash", pa.list_(pa.uint32(), num_perm)),
+        pa.field("text_hash", pa.string()),
+        pa.field("shingle_count", pa.int32()),
+        *CLUSTER_FIELDS,
+    ])
 
 
 QUARANTINE_SCHEMA = pa.schema(

@@ -342,8 +342,6 @@ def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | No
     )
 
 
-#: Environment variables of the crash-test hook (`fault_point`).
-PAUSE_AT_ENV, PAUSE_FILE_ENV = "CURATE_TEST_PAUSE_AT", "CURATE_TEST_PAUSE_FILE"
 #: The points of `commit` where the hook can stop a run, in order.
 FAULT_POINTS = ("staged", "articles-moved", "quarantine-moved", "manifest-written")
 
@@ -356,9 +354,12 @@ def fault_point(name: str) -> None:
     (then goes on) or the process is killed; a test uses it to SIGKILL a run at exactly this
     point of the commit, or to hold the lock. Without the variable this does nothing.
     """
-    if os.environ.get(PAUSE_AT_ENV) != name:
+    from flows.settings import environment
+
+    env = environment()
+    if env.test_pause_at != name:
         return
-    marker = Path(os.environ.get(PAUSE_FILE_ENV) or f"curate-paused-{os.getpid()}")
+    marker = env.test_pause_file or Path(f"curate-paused-{os.getpid()}")
     marker.write_text(f"{os.getpid()} {name}\n")
     while marker.exists():
         time.sleep(0.05)

@@ -24,9 +24,10 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from flows import readers
 from flows.discover import discover
 from flows.readers import BadRecord, RawFile, RawRecord, read_file
+from flows.readers import base as readers_base
+from flows.settings import RunSettings
 from tests.conftest import SAMPLES
 
 EN_SEED = SAMPLES / "000_5579c1d2ab6f9191.txt"
@@ -294,8 +295,8 @@ def test_text_decoding_bom_and_cp1252(tmp_path: Path) -> None:
 
 def test_oversized_lines_and_files_are_refused_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A gzip bomb or an endless line is quarantined with a reason, never read whole."""
-    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 10_000)
-    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 50_000)
+    monkeypatch.setattr(readers_base, "MAX_LINE_BYTES", 10_000)
+    monkeypatch.setattr(readers_base, "MAX_FILE_BYTES", 50_000)
     raw = tmp_path / "raw"
     raw.mkdir()
     long_line = json.dumps({"id": "long", "text": "x" * 30_000})
@@ -337,7 +338,7 @@ def test_flow_keeps_good_records_and_quarantines_bad_ones(tmp_path: Path) -> Non
 
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     expected = build_bad_raw(raw, tmp_path / "outside")
-    summary = curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False)
+    summary = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))
 
     articles, quarantine = _table(curated / "articles"), _table(curated / "quarantine")
     (manifest_path,) = (curated / "_runs").glob("*.json")
@@ -389,7 +390,7 @@ def test_flow_keeps_good_records_and_quarantines_bad_ones(tmp_path: Path) -> Non
     assert "café" in cp["text"] and any(e["kind"] == "charset" for e in cp["edits"])
 
     # A second run finds nothing new and writes nothing.
-    again = curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False)
+    again = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))
     assert again["files_new"] == 0 and again["records_read"] == 0
     assert len(_table(curated / "articles")) == len(articles)
     assert len(_table(curated / "quarantine")) == len(quarantine)
@@ -399,15 +400,17 @@ def test_a_cleaner_crash_quarantines_the_record_not_the_run(tmp_path: Path, monk
     """Cleaners never raise (tests/test_properties.py); if one ever does, only its record is lost
     to the quarantine, with the reason, and the batch goes on."""
     from flows import stages
+    from flows.run import utcnow
+    from flows.stages import clean_fingerprint
 
     raw = tmp_path / "raw"
     raw.mkdir()
     lines = [json.dumps({"id": f"r{i}", "text": _story(200 + i)}) for i in range(5)]
     lines[2] = json.dumps({"id": "poison", "text": "POISON " + _story(300)})
     (raw / "batch.jsonl").write_text("\n".join(lines) + "\n")
-    now = stages.utcnow()
+    now = utcnow()
     read = stages.read_stage(_raw_files(raw), tmp_path / "staging", "run-x", now, 100, 1_000_000)
-    real_clean_text = stages.clean_text
+    real_clean_text = clean_fingerprint.clean_text
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("cleaner bug")
@@ -417,8 +420,8 @@ def test_a_cleaner_crash_quarantines_the_record_not_the_run(tmp_path: Path, monk
             raise RuntimeError("cleaner bug on this record")
         return real_clean_text(text, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(stages, "clean_batch", boom)
-    monkeypatch.setattr(stages, "clean_text", clean_text)
+    monkeypatch.setattr(clean_fingerprint, "clean_batch", boom)
+    monkeypatch.setattr(clean_fingerprint, "clean_text", clean_text)
     (batch,) = read.batches
     summary, fingerprinted = stages.clean_and_fingerprint_stage(batch, "run-x", now)
     assert summary.rows == 4 and fingerprinted.rows == 4

@@ -2,7 +2,7 @@
 
 The whole pipeline as the flow runs it (language detection without hints, the embedded
 backend, `TUNED_MATCH`), scored against the true document ids. The bounds sit below the
-measured values (benchmarks/crosslingual.py, README section "Cross-lingual duplicates") by a margin
+measured values (benchmarks/crosslingual.py, docs/dedup.md) by a margin
 that a real regression (a broken lexicon, a wrong threshold, a lost language) crosses.
 """
 
@@ -66,7 +66,7 @@ def test_lsh_candidates_are_selective(bench: ModuleType, newstest2013: list) -> 
     """With `TUNED_MATCH`'s LSH layout few unrelated pairs become candidates (measured 9 %
     on newstest2013 full, 79 % with one row per band at the verification threshold), while
     nearly every translation pair does (measured 0.99)."""
-    from cleaners.dedup.fingerprint import TUNED_MATCH
+    from cleaners.dedup import TUNED_MATCH
 
     _, langs, _, fp = bench.run(newstest2013)
     unrelated, true = bench.candidate_rates(
@@ -90,8 +90,7 @@ def test_monolingual_reposts_join_and_other_stories_do_not(bench: ModuleType, ne
 
     import numpy as np
 
-    from cleaners.dedup import DocBatch, match
-    from cleaners.dedup.fingerprint import TUNED_MATCH, fingerprint_batch
+    from cleaners.dedup import TUNED_MATCH, DocBatch, fingerprint_batch, match
 
     english = [d for d in newstest2013 if d.lang == "en"]
     rng = random.Random(7)

@@ -266,12 +266,37 @@ def test_fast_detector_is_exactly_ftfys(text: str) -> None:
     assert encoding.is_bad(text) == is_bad(text)
 
 
-def test_ftfy_gets_its_own_detector_back() -> None:
+def test_ftfy_is_never_patched() -> None:
+    """The repair calls ftfy's steps; it does not replace anything in ftfy's modules."""
+    import ftfy
+    import ftfy.badness
+
+    before = dict(vars(ftfy))
+    assert repair_encoding("CafÃ© crÃ¨me")[0] == "Café crème"
+    assert vars(ftfy) == before
+    assert ftfy.is_bad is ftfy.badness.is_bad
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=_GATE_ALPHABET + "\ud800\udfff\u0085\xa0 ", max_size=16))
+def test_ftfy_loop_is_exactly_ftfys(text: str) -> None:
+    """`_ftfy_fix` gives ``ftfy.fix_and_explain(text, FTFY_CONFIG)``'s text and plan."""
     import ftfy
 
-    before = ftfy.is_bad
-    assert repair_encoding("CafÃ© crÃ¨me")[0] == "Café crème"
-    assert ftfy.is_bad is before
+    from cleaners.text.encoding.mojibake import FTFY_CONFIG, _ftfy_fix
+
+    fixed, plan = ftfy.fix_and_explain(text, FTFY_CONFIG)
+    assert _ftfy_fix(text) == (fixed, plan or [])
+
+
+@pytest.mark.parametrize("text", [mojibake(t) for t in REAL] + [mojibake(mojibake(FR)), FR])
+def test_ftfy_loop_is_exactly_ftfys_on_mojibake(text: str) -> None:
+    import ftfy
+
+    from cleaners.text.encoding.mojibake import FTFY_CONFIG, _ftfy_fix
+
+    fixed, plan = ftfy.fix_and_explain(text, FTFY_CONFIG)
+    assert _ftfy_fix(text) == (fixed, plan or [])
 
 
 def test_fast_gate_sees_surrogates() -> None:
@@ -281,7 +306,7 @@ def test_fast_gate_sees_surrogates() -> None:
 
 def test_fast_gate_uses_the_split_detector() -> None:
     """Guard against the silent fallback to the whole (slow) detector."""
-    from cleaners.text.encoding import _branches
+    from cleaners.text.encoding.detector import _branches
 
     assert len(_branches()) > 30
     assert all(pattern.pattern for _, pattern in _branches())

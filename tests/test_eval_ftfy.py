@@ -94,6 +94,27 @@ def test_fast_gate_agrees_with_ftfy_detector() -> None:
     assert sum(map(is_bad, texts)) > 100  # the test sees both answers
 
 
+def test_ftfy_loop_agrees_with_ftfy_on_every_case() -> None:
+    """`_ftfy_fix` (ftfy's loop, its detector asked through the fast `is_bad`) gives the text
+    and plan of ``ftfy.fix_and_explain(..., FTFY_CONFIG)`` on every case, fixed or not."""
+    from ftfy import fix_and_explain
+
+    from cleaners.text.encoding.mojibake import FTFY_CONFIG, _ftfy_fix
+
+    texts = [
+        text
+        for name in (*POSITIVE, "negative", "known-failures")
+        for case in cases(name)
+        for text in (case["original"], case["fixed"])
+    ]
+    changed = 0
+    for text in texts:
+        fixed, plan = fix_and_explain(text, FTFY_CONFIG)
+        assert _ftfy_fix(text) == (fixed, plan or []), text
+        changed += fixed != text
+    assert changed > 100  # the test sees both answers
+
+
 @pytest.mark.parametrize("name", POSITIVE)
 def test_repair_is_idempotent_on_eval_cases(name: str) -> None:
     for case in cases(name):

@@ -113,10 +113,11 @@ def test_recall_on_promo_like_without_strings() -> None:
 
 
 def test_promo_fast_reject_changes_no_answer() -> None:
-    """The first-character fast reject of the promo rules (`cleaners.text.promos._prefilter`) never
+    """The first-character fast reject of the promo rules (`cleaners.text.promos.rules.match`) never
     changes what a line matches: every ``with`` and ``without`` string of the evaluation set,
     under every language's rules, gives the same answer as trying every rule."""
-    from cleaners.text.promos import PROMO_LANGS, _match, load_promo_rules
+    from cleaners.text.promos import PROMO_LANGS, load_promo_rules
+    from cleaners.text.promos.rules import match
 
     with_, without = evaldata()
     lines = [ln for s in with_ + without for ln in s.splitlines() if ln.strip()]
@@ -125,4 +126,4 @@ def test_promo_fast_reject_changes_no_answer() -> None:
     for lang in [None, *sorted(PROMO_LANGS)]:
         rules = load_promo_rules(lang)
         for line in lines:
-            assert _match(line, rules) == _match(line, rules, fast_reject=False), (lang, line)
+            assert match(line, rules) == match(line, rules, fast_reject=False), (lang, line)

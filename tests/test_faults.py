@@ -7,7 +7,7 @@ ephemeral server each. Points inside the commit are reached with the ``CURATE_TE
 hook of `flows.store.fault_point`; the kill in the middle of the work (two worker processes
 cleaning batches, only the main process killed) polls the staging folder instead, with no hook.
 
-The guarantee checked (README, "What the job guarantees"):
+The guarantee checked (docs/guarantees.md):
 - killed before the commit point (the move of the articles part), ``curated/`` is byte for byte
   as before (articles, quarantine and manifests; only ``_staging/`` and the lock files differ);
 - killed after it, the articles part is in place and the next run completes the run from the
@@ -36,6 +36,7 @@ import pytest
 
 from flows.discover import discover
 from flows.readers import read_file
+from flows.settings import RunSettings
 from tests.conftest import ROOT
 from tests.test_bad_inputs import _story
 
@@ -158,7 +159,7 @@ def test_sigkill_at_several_points_then_next_run_does_the_work_once(
 
     raw, curated, marker = tmp_path / "raw", tmp_path / "curated", tmp_path / "paused"
     add_files(raw, "a")
-    curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False, batch_size=25)
+    curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False, batch_size=25))
     assert_exactly_once(raw, curated)
     before = snapshot(curated)
     add_files(raw, "b", n_files=3)
@@ -212,7 +213,7 @@ def test_sigkill_at_several_points_then_next_run_does_the_work_once(
     read_dataset(curated)
 
     # The next run removes the staging of 5 and finds nothing new.
-    summary = curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False, batch_size=25)
+    summary = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False, batch_size=25))
     assert summary["files_new"] == 0 and summary["records_read"] == 0
     assert [line for line in summary["recovered"] if "staging" not in line] == []
     assert any("stale staging" in line for line in summary["recovered"])

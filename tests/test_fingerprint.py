@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cleaners.dedup.fingerprint import (
+from cleaners.dedup import (
     DEFAULT_FINGERPRINT,
     TUNED_MATCH,
     FingerprintConfig,
     fingerprint_batch,
+)
+from cleaners.dedup.fingerprint import (
     hash_shingles,
     shingles,
     text_hash,

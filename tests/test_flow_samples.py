@@ -15,6 +15,7 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
+from flows.settings import RunSettings
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -35,7 +36,7 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
     from flows.curate import curate_flow
 
     curated = tmp_path / "curated"
-    summary = curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False)
+    summary = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))
     assert summary["files_new"] == 2 and summary["rows_written"] == 2
     assert summary["rows_quarantined"] == 0
 
@@ -91,7 +92,7 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
         store.load_history(layout, fp["num_perm"], {**fp, "drop_common": 0})
 
     # A second run reads nothing new and adds no rows.
-    again = curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False)
+    again = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))
     assert again["files_new"] == 0 and again["files_already_processed"] == 2
     assert len(_articles(curated)) == 2
 

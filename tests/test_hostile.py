@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.stages import unique_key
+from cleaners.record import unique_key
 from tests.test_bad_inputs import _story
 from tests.test_faults import START_TIMEOUT, api_env, assert_exactly_once, read_dataset, start
 

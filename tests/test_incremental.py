@@ -18,6 +18,7 @@ from uuid import UUID
 import pyarrow.dataset as ds
 import pytest
 
+from flows.settings import RunSettings
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -44,7 +45,8 @@ def _run(raw: Path, curated: Path) -> tuple[dict[str, Any], UUID]:
     """One flow run in this process; returns its summary and its flow-run id."""
     from flows.curate import curate_flow
 
-    state = curate_flow(raw_dir=str(raw), curated_dir=str(curated), parallel=False, return_state=True)
+    state = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False),
+                        return_state=True)
     assert state.is_completed(), state
     return state.result(), state.state_details.flow_run_id
 

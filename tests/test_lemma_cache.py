@@ -35,42 +35,49 @@ def _words(lang: str) -> list[str]:
 
 @pytest.fixture()
 def trie_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh cache folder used by this process; simplemma's defaults restored afterwards."""
+    """A fresh cache folder for this process's lemmatizer."""
     monkeypatch.setenv(lemma_cache.CACHE_ENV, str(tmp_path))
-    lemma_cache.use_trie_cache.cache_clear()
+    lemma_cache.process_lemmatizer.cache_clear()
     try:
         yield tmp_path
     finally:
-        lemma_cache.use_trie_cache.cache_clear()
-        tokens.use_lemma_dictionaries(None)
+        lemma_cache.process_lemmatizer.cache_clear()
 
 
 def test_cached_tries_give_the_same_lemmas(trie_cache: Path) -> None:
     words = {lang: _words(lang) for lang in LANGS}
     assert all(len(w) > 100 for w in words.values())
     default = {lang: [tokens.lemma(w, lang) for w in ws] for lang, ws in words.items()}
-    folder = lemma_cache.use_trie_cache()
-    assert folder is not None and folder.parent == trie_cache
-    built = {lang: [tokens.lemma(w, lang) for w in ws] for lang, ws in words.items()}
+    lemmatizer = lemma_cache.process_lemmatizer()
+    assert lemmatizer is not tokens.DEFAULT_LEMMATIZER
+    folder = lemma_cache.cache_dir()
+    assert folder.parent == trie_cache
+    built = {lang: [lemmatizer.lemma(w, lang) for w in ws] for lang, ws in words.items()}
     assert built == default
     assert sorted(p.name for p in folder.iterdir() if p.suffix == ".dic") == sorted(f"{lang}.dic" for lang in LANGS)
     assert not list(folder.glob("*.tmp"))
     # A later process loads the saved tries instead of building them.
-    tokens.use_lemma_dictionaries(None)
-    lemma_cache.use_trie_cache.cache_clear()
+    lemma_cache.process_lemmatizer.cache_clear()
     mtimes = {p: p.stat().st_mtime_ns for p in folder.glob("*.dic")}
-    assert lemma_cache.use_trie_cache() == folder
-    assert {lang: [tokens.lemma(w, lang) for w in ws] for lang, ws in words.items()} == default
+    again = lemma_cache.process_lemmatizer()
+    assert {lang: [again.lemma(w, lang) for w in ws] for lang, ws in words.items()} == default
     assert {p: p.stat().st_mtime_ns for p in folder.glob("*.dic")} == mtimes
+
+
+def test_the_default_lemmatizer_is_never_replaced(trie_cache: Path) -> None:
+    before = tokens.DEFAULT_LEMMATIZER
+    lemma_cache.process_lemmatizer().lemma("maisons", "fr")
+    assert tokens.DEFAULT_LEMMATIZER is before and before._simplemma is None
 
 
 def _lemmas_in_child(cache: str, words: list[str]) -> list[str]:
     import os
 
     os.environ[lemma_cache.CACHE_ENV] = cache
-    lemma_cache.use_trie_cache.cache_clear()
-    assert lemma_cache.use_trie_cache() is not None
-    return [tokens.lemma(w, "fr") for w in words]
+    lemma_cache.process_lemmatizer.cache_clear()
+    lemmatizer = lemma_cache.process_lemmatizer()
+    assert lemmatizer is not tokens.DEFAULT_LEMMATIZER
+    return [lemmatizer.lemma(w, "fr") for w in words]
 
 
 def test_processes_building_the_same_trie_at_once_agree(trie_cache: Path) -> None:
@@ -91,12 +98,12 @@ def test_unusable_cache_folder_falls_back_to_the_default_dictionaries(
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv(lemma_cache.CACHE_ENV, str(blocker))
-    lemma_cache.use_trie_cache.cache_clear()
+    lemma_cache.process_lemmatizer.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger="flows.backends.lemma_cache"):
-            assert lemma_cache.use_trie_cache() is None
+            lemmatizer = lemma_cache.process_lemmatizer()
         assert "trie cache not used" in caplog.text
-        assert tokens._lemmatizer is None
-        assert tokens.lemma("maisons", "fr") == "maison"
+        assert lemmatizer is tokens.DEFAULT_LEMMATIZER
+        assert lemmatizer.lemma("maisons", "fr") == "maison"
     finally:
-        lemma_cache.use_trie_cache.cache_clear()
+        lemma_cache.process_lemmatizer.cache_clear()

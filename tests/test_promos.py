@@ -295,9 +295,30 @@ def test_pattern_files_are_package_data_with_every_language() -> None:
         assert {r.lang for r in rules} == {lang, "en"}
         assert rules[0].lang == lang
     assert load_promo_rules("fr-FR") == load_promo_rules("fr")
+    assert load_promo_rules("pt_BR") == load_promo_rules("pt")
     everything = load_promo_rules(None)
     assert len(everything) > len(load_promo_rules("en"))
     assert load_promo_rules("xx") == everything
+
+
+@pytest.mark.parametrize("tag", ["pt", "pt-BR", "pt_BR", " PT_br "])
+def test_one_reading_of_the_language_tag_for_rules_and_vocabulary(
+    tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pt_BR`` gets the Portuguese rules and the Portuguese vocabulary (stopwords, lemmas)."""
+    from cleaners.text.promos import detect
+
+    seen: list[str | None] = []
+
+    class Spy(detect.Vocabulary):
+        def __init__(self, lines: list[str], lang: str | None, *rest: object) -> None:
+            seen.append(lang)
+            super().__init__(lines, lang, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(detect, "Vocabulary", Spy)
+    assert load_promo_rules(tag) is load_promo_rules("pt")
+    find_promo_lines(["Leia também: O governo aprova o orçamento", "O texto."], tag)
+    assert seen == ["pt"]
 
 
 def test_a_line_of_another_language_needs_its_patterns() -> None:

@@ -25,7 +25,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows import readers
 from flows.readers import (
     MAX_FILE_BYTES,
     MAX_LINE_BYTES,
@@ -33,10 +32,14 @@ from flows.readers import (
     RawFile,
     RawRecord,
     ReadLimits,
+    default_limits,
     open_nofollow,
     read_file,
     sha256_of,
 )
+from flows.readers import base as readers_base
+from flows.readers.base import bytes_limit_message
+from flows.readers.jsonl import BLOCK
 
 RECORDS_FLAG = "(raise --max-records-per-file)"
 BYTES_FLAG = "(raise --max-file-bytes)"
@@ -147,7 +150,7 @@ def test_read_limits_defaults_flags_and_aliases() -> None:
                                 max_line_bytes=64 << 20, max_records=10_000_000)
     assert limits.max_line_bytes == MAX_LINE_BYTES
     assert limits.max_whole_file_bytes == MAX_FILE_BYTES  # the old name: whole-file formats
-    assert readers.default_limits() == limits
+    assert default_limits() == limits
     assert pickle.loads(pickle.dumps(ReadLimits(max_records=3))) == ReadLimits(max_records=3)
     with pytest.raises(FrozenInstanceError):
         limits.max_records = 1  # type: ignore[misc]
@@ -163,9 +166,9 @@ def test_read_limits_defaults_flags_and_aliases() -> None:
 def test_default_limits_follow_the_module_constants(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """`read_file` without ``limits`` reads MAX_LINE_BYTES and MAX_FILE_BYTES at call time."""
-    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 100)
-    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 1000)
-    assert readers.default_limits() == ReadLimits(max_line_bytes=100, max_whole_file_bytes=1000)
+    monkeypatch.setattr(readers_base, "MAX_LINE_BYTES", 100)
+    monkeypatch.setattr(readers_base, "MAX_FILE_BYTES", 1000)
+    assert default_limits() == ReadLimits(max_line_bytes=100, max_whole_file_bytes=1000)
     path = tmp_path / "a.jsonl"
     path.write_bytes(_jsonl([{"id": "a", "text": "x" * 200}, {"id": "b", "text": "y"}]))
     items = list(read_file(_raw(path)))
@@ -226,7 +229,7 @@ def test_streamed_bytes_limit_keeps_the_lines_before(tmp_path: Path, fmt: str) -
 
 
 def test_default_bytes_limit_message_has_the_default(tmp_path: Path) -> None:
-    assert readers._bytes_limit_message(ReadLimits().max_file_bytes) == (
+    assert bytes_limit_message(ReadLimits().max_file_bytes) == (
         "more than 8,589,934,592 bytes once decompressed: the rest is not read "
         "(raise --max-file-bytes)")
 
@@ -331,7 +334,7 @@ def test_a_long_jsonl_line_is_one_bad_record_and_reading_goes_on(tmp_path: Path,
 
 def test_long_lines_across_read_blocks(tmp_path: Path) -> None:
     """Lines longer than the 1 MiB read block: kept under the limit, dropped over it."""
-    block = readers._BLOCK
+    block = BLOCK
     lines = [
         json.dumps({"id": "a", "text": "a" * (block - 100)}),  # ends just before the 1st block end
         json.dumps({"id": "b", "text": "b" * (2 * block)}),  # spans 3 blocks: over the limit
@@ -383,13 +386,13 @@ def test_line_indexes_survive_blank_runs_and_block_boundaries(tmp_path: Path) ->
     for n in range(60):
         chunks.append(rnd.choice([b"\n" * rnd.randint(0, 3), b"\r\n" * rnd.randint(1, 50),
                                   b" \t\n" * rnd.randint(1, 30_000), b"\n" * rnd.randint(1, 200_000),
-                                  b"\n" * readers._BLOCK]))
+                                  b"\n" * BLOCK]))
         if n in (10, 20):  # long enough to cover whole read blocks: all newlines, all blanks
-            chunks.append(b"\n" * (2 * readers._BLOCK + 4321) if n == 10 else
-                          b" \r\n\t" * (readers._BLOCK // 2 + 1234))
+            chunks.append(b"\n" * (2 * BLOCK + 4321) if n == 10 else
+                          b" \r\n\t" * (BLOCK // 2 + 1234))
         chunks.append(b"  " + (json.dumps({"id": f"r{n}"}).encode() if n % 3 else b"broken{") + b"\r\n")
     data = b"".join(chunks)
-    assert len(data) > 3 * readers._BLOCK
+    assert len(data) > 3 * BLOCK
     path = tmp_path / "blanks.jsonl"
     path.write_bytes(data)
     expected = [(n, line.strip()) for n, line in enumerate(data.split(b"\n")) if line.strip()]

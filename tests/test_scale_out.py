@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow.dataset as ds
 import pytest
 
+from flows.settings import RunSettings
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
@@ -63,8 +64,8 @@ def embedded(raw: Path) -> list[dict[str, Any]]:
     from flows.curate import curate_flow
 
     curated = raw.parent / "curated-embedded"
-    summary = curate_flow(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH,
-                          parallel=False)
+    summary = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH,
+                                      parallel=False))
     assert summary["rows_written"] + summary["rows_quarantined"] == N_DOCS
     rows = _rows(curated)
     assert summary["duplicates"] > 0, "the corpus has duplicates: the comparison must cover clusters"
@@ -104,7 +105,7 @@ def test_group_files_cuts_in_order_by_size() -> None:
 
 
 def test_read_groups_are_large_only_when_every_worker_gets_two() -> None:
-    from flows.curate import READ_GROUP_BYTES, READ_GROUP_MIN_BYTES, _read_group_bytes
+    from flows.tasks import READ_GROUP_BYTES, READ_GROUP_MIN_BYTES, _read_group_bytes
 
     # Outside a flow run: two workers assumed.
     assert _read_group_bytes(1_000) == READ_GROUP_MIN_BYTES  # one group: read in the flow
@@ -119,10 +120,10 @@ def test_dask_local_cluster_gives_the_embedded_output(
     from flows.cli import task_runner
     from flows.curate import curate_flow
 
-    monkeypatch.setattr("flows.curate.READ_GROUP_BYTES", 1)  # each file read by a Dask task
+    monkeypatch.setattr("flows.tasks.READ_GROUP_BYTES", 1)  # each file read by a Dask task
     curated = raw.parent / "curated-dask"
     flow = curate_flow.with_options(task_runner=task_runner(2, "local"))
-    summary = flow(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True)
+    summary = flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True))
     assert summary["records_read"] == N_DOCS
     manifest = json.loads(next((curated / "_runs").glob("*.json")).read_text())
     assert manifest["counts"]["rows_written"] == len(embedded)
@@ -213,8 +214,8 @@ def test_flow_with_redis_index_gives_the_embedded_clusters(
     from flows.curate import curate_flow
 
     curated = raw.parent / "curated-redis"
-    summary = curate_flow(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH,
-                          parallel=False, redis_url=redis_url)
+    summary = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH,
+                                      parallel=False, redis_url=redis_url))
     assert summary["records_read"] == N_DOCS
     _assert_same(_rows(curated), embedded)
     manifest = json.loads(next((curated / "_runs").glob("*.json")).read_text())
@@ -227,15 +228,15 @@ def test_flow_with_redis_index_gives_the_embedded_clusters(
 
 
 def test_cli_accepts_redis_url_and_dask_address(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.cli import _parameters, build_parser
+    from flows.cli import build_parser, settings_of
 
     monkeypatch.delenv("CURATE_REDIS_URL", raising=False)
     args = build_parser().parse_args(["run", "--redis-url", "redis://h:1/2", "--dask-address", "local"])
-    assert _parameters(args)["redis_url"] == "redis://h:1/2"
+    assert settings_of(args).redis_url == "redis://h:1/2"
     assert args.dask_address == "local"
-    assert _parameters(build_parser().parse_args(["run"]))["redis_url"] is None
+    assert settings_of(build_parser().parse_args(["run"])).redis_url is None
     monkeypatch.setenv("CURATE_REDIS_URL", "redis://env:6379/0")
-    assert _parameters(build_parser().parse_args(["serve"]))["redis_url"] == "redis://env:6379/0"
+    assert settings_of(build_parser().parse_args(["serve"])).redis_url == "redis://env:6379/0"
 
 
 def test_workers_started_before_the_flow_give_the_embedded_output(
@@ -261,7 +262,7 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     assert early is not None and len(early._processes) == 2  # spawned before any flow
     curated = raw.parent / "curated-early"
     summary = curate_flow.with_options(task_runner=runner)(
-        raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True)
+        RunSettings(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True))
     assert runner._early.executor is None, "the flow run took the early pool over"
     assert released == [True], "the flow run released its pool before matching"
     assert summary["records_read"] == N_DOCS

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from flows.settings import RunSettings
 from tests.conftest import ROOT, SAMPLES
 
 SERVER_START_TIMEOUT = 90.0
@@ -165,9 +166,10 @@ def test_served_deployment_runs_on_its_schedule(prefect_api: str, tmp_path: Path
                 runs = _completed_runs(client, deployment.id)
 
             # The deployment carries the schedule and the run parameters given on the command line.
-            assert deployment.parameters["raw_dir"] == str(raw)
-            assert deployment.parameters["curated_dir"] == str(curated)
-            assert deployment.parameters["parallel"] is False
+            settings = deployment.parameters["settings"]
+            assert settings["raw_dir"] == str(raw)
+            assert settings["curated_dir"] == str(curated)
+            assert settings["parallel"] is False
             (schedule,) = client.read_deployment_schedules(deployment.id)
             assert schedule.schedule.interval.total_seconds() == 5 and schedule.active
 
@@ -202,21 +204,22 @@ def test_progress_moves_per_batch_and_summary_tells_what_was_removed(
     from prefect.client.orchestration import get_client
 
     import flows.curate as curate
+    import flows.report as report
 
     seen: list[tuple[float, str | None]] = []
-    real_update = curate.update_progress_artifact
+    real_update = report.update_progress_artifact
 
     def spy(artifact_id: Any, progress: float, description: str | None = None, **kw: Any) -> Any:
         seen.append((progress, description))
         return real_update(artifact_id, progress, description=description, **kw)
 
-    monkeypatch.setattr(curate, "update_progress_artifact", spy)
+    monkeypatch.setattr(report, "update_progress_artifact", spy)
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLES, raw / "samples")
     (raw / "feed.jsonl").write_text('{"id": "no-text-1", "title": "Empty"}\n', encoding="utf-8")
     # Two readable records, one per batch: the bar must move batch by batch.
-    state = curate.curate_flow(raw_dir=str(raw), curated_dir=str(tmp_path / "curated"),
-                               batch_size=1, parallel=False, return_state=True)
+    state = curate.curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(tmp_path / "curated"),
+                                           batch_size=1, parallel=False), return_state=True)
     summary = state.result()
     assert (summary["rows_written"], summary["rows_quarantined"]) == (2, 1)
     values = [v for v, _ in seen]
@@ -252,8 +255,8 @@ def test_prefect_yaml_deploys_the_real_flow() -> None:
     (dep,) = spec["deployments"]
     path, _, name = dep["entrypoint"].partition(":")
     assert (ROOT / path).is_file() and name == "curate_flow"
-    params = set(inspect.signature(curate_flow.fn).parameters)
-    assert set(dep["parameters"]) <= params, set(dep["parameters"]) - params
+    assert set(inspect.signature(curate_flow.fn).parameters) == {"settings"}
+    RunSettings.model_validate(dep["parameters"]["settings"])  # every key known, every value valid
     assert dep["work_pool"]["name"] and dep["schedules"][0]["cron"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,25 @@ def test_never_raises_on_bracket_soup() -> None:
         assert isinstance(out, str) and all(e.kind == "shortcode" for e in edits)
         if not edits:
             assert out == text  # nothing recognised: nothing changed
+
+
+def test_tag_lists_are_package_data_read_once() -> None:
+    folder = resources.files("cleaners").joinpath("data", "shortcodes")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".txt"))
+    assert names == [
+        "annotations.txt",
+        "drop.txt",
+        "drop_words.txt",
+        "inline.txt",
+        "unwrap.txt",
+        "unwrap_prefixes.txt",
+    ]
+    policy = ShortcodePolicy()
+    assert policy == DEFAULT_SHORTCODE_POLICY
+    assert policy.drop is DEFAULT_SHORTCODE_POLICY.drop  # one set, shared
+    assert {"gallery", "contact-form-7", "the_ad"} <= policy.drop
+    assert {"vc_row", "su_quote", "penci_blockquote"} <= policy.unwrap
+    assert policy.unwrap_prefixes[:2] == ("vc_", "et_pb_")
+    assert not policy.unwrap & policy.drop
+    assert policy.inline - policy.unwrap == {"su_label"}
+    assert "#" not in "".join(policy.drop | policy.unwrap | policy.drop_words | policy.inline)

@@ -1,4 +1,4 @@
-"""WordPress WXR exports (cleaners.wxr)."""
+"""WordPress WXR exports (flows.readers.wxr)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.promos import strip_promos
 from cleaners.text.shortcodes import strip_shortcodes
-from cleaners.wxr import parse_wxr
+from flows.readers.wxr import parse_wxr
 
 FR_SEED = Path(__file__).resolve().parents[1] / "raw" / "samples" / "004_8ee08c2d1de8db32.txt"
 

@@ -2,29 +2,24 @@
 
 `fingerprint_batch` turns texts into MinHash signatures over shingles of their translation
 into the pivot language; `match` finds each new document's cluster among a batch and a history.
+
+Modules: `config` (parameters), `fingerprint`, `minhash`, `lsh`, `model` (inputs, outputs,
+canonical rule), `candidates`, `verify`, `placement` (numba) and `match`, which runs them.
 """
 
-from cleaners.dedup.fingerprint import (
+from cleaners.dedup.config import (
     DEFAULT_FINGERPRINT,
-    FingerprintConfig,
-    Fingerprints,
-    WordMemo,
-    fingerprint_batch,
-)
-from cleaners.dedup.match import (
     DEFAULT_MATCH,
-    Assignment,
-    DocBatch,
-    History,
+    TUNED_MATCH,
+    FingerprintConfig,
     MatchConfig,
-    MatchStats,
-    match,
-    priority_order,
-    warm_up,
 )
+from cleaners.dedup.fingerprint import Fingerprints, WordMemo, fingerprint_batch
+from cleaners.dedup.match import match, warm_up
+from cleaners.dedup.model import Assignment, DocBatch, History, MatchStats, priority_order
 
 __all__ = [
-    "DEFAULT_FINGERPRINT", "DEFAULT_MATCH", "Assignment", "DocBatch", "FingerprintConfig",
-    "Fingerprints", "History", "MatchConfig", "MatchStats", "WordMemo", "fingerprint_batch",
-    "match", "priority_order", "warm_up",
+    "DEFAULT_FINGERPRINT", "DEFAULT_MATCH", "TUNED_MATCH", "Assignment", "DocBatch",
+    "FingerprintConfig", "Fingerprints", "History", "MatchConfig", "MatchStats", "WordMemo",
+    "fingerprint_batch", "match", "priority_order", "warm_up",
 ]

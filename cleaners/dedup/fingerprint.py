@@ -6,7 +6,7 @@ content tokens (stop words of English and of the source language removed, one-le
 dropped, numbers kept), turn each document's set of tokens into 64-bit hashes (xxh3), and
 compute all MinHash signatures with one call. The shingles are *bags of translated words*
 (unigrams): word order differs across languages and a lexical translation is not fluent,
-so word n-grams would rarely survive translation (see the README, "Cross-lingual duplicates").
+so word n-grams would rarely survive translation (see docs/dedup.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from cleaners.dedup.match import MatchConfig
+from cleaners.dedup.config import DEFAULT_FINGERPRINT, FingerprintConfig
 from cleaners.dedup.minhash import minhash_signatures
 from cleaners.lang.langid import UND, detect_languages
 from cleaners.lang.tokens import (
@@ -31,51 +31,6 @@ from cleaners.lang.tokens import (
 )
 from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator
 from cleaners.translate.embedded import EmbeddedTranslator
-
-
-@dataclass(frozen=True)
-class FingerprintConfig:
-    """How documents are fingerprinted. Changing any field changes the signatures: documents
-    fingerprinted with different configs must not be compared.
-    """
-
-    num_perm: int = 256
-    backend: str = "embedded"
-    seed: int = 1
-    #: Shingle size in translated content tokens (1 = bag of words).
-    ngram: int = 1
-    #: Content tokens shorter than this are dropped (numbers are always kept).
-    min_token_len: int = 2
-    #: The shingles leave out the ``drop_common`` most frequent English content lemmas
-    #: (`cleaners.lang.tokens.common_english`, after translation): unrelated stories share mostly
-    #: such words (people, government, company), so dropping them makes LSH candidates selective
-    #: (README, "Cross-lingual duplicates"). 0 keeps them.
-    drop_common: int = 300
-
-
-DEFAULT_FINGERPRINT = FingerprintConfig()
-
-#: The matching parameters tuned for `DEFAULT_FINGERPRINT` and the embedded backend on the WMT
-#: benchmark (``benchmarks/crosslingual.py``; method, measurements and the LSH trade-off in
-#: the README, "Cross-lingual duplicates"): MinHash Jaccard against the canonical, at least 0.35 in the
-#: same language (reposts with promos, dropped or reordered paragraphs, other boilerplate stay
-#: far above; different stories of the same day stay below 0.2) and at least 0.11 across
-#: languages (true translation pairs mostly 0.12-0.35 with a word-by-word translation and the
-#: 300 most common English words dropped; verifying every pair, 0.09 makes a false merge on
-#: WMT, 0.10 none: 0.11 leaves a step of margin). Jaccard separated the WMT pairs
-#: better than containment, condensed translations included.
-#: LSH: 99 % candidate probability at Jaccard 0.2 (``lsh_threshold``; 113 bands x 2 rows at
-#: 256 permutations), not at the verification threshold: 99 % at 0.11 needs one row per band,
-#: which makes about half of all unrelated pairs candidates (cost ~ new x history); two rows
-#: keep 3-9 % of them on WMT, and a translation between 0.11 and 0.2 is still found with the
-#: curve's probability (0.75 at 0.11) or through another language version of its cluster.
-TUNED_MATCH = MatchConfig(
-    threshold=0.35,
-    cross_lingual_threshold=0.11,
-    num_perm=DEFAULT_FINGERPRINT.num_perm,
-    verify="jaccard",
-    lsh_threshold=0.2,
-)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The sequential step of `cleaners.dedup.match.match`, compiled with numba.
+"""The sequential step of `cleaners.dedup.match.match`: placing the new documents, compiled with numba.
 
 New documents are placed one at a time in priority order, and each placement changes what
 the next documents are compared with (a document that joins no cluster becomes a
@@ -6,14 +6,26 @@ canonical). Written with numpy calls, this loop cost about 150 µs per document 
 overhead alone (15 s of the 22 s `match` took on 100,000 documents); compiled, each
 document costs what its comparisons cost.
 
+`place_all` drives the compiled loop (`place`) and breaks its ties by ``doc_id`` (strings,
+in Python); `exact_holders` prepares its exact-copy lookup.
+
 Pure: no I/O of its own. numba keeps the compiled code in ``__pycache__`` (``cache=True``),
-so only the first call on a machine compiles (a few seconds).
+so only the first call on a machine compiles (a few seconds); `match` imports this module
+only when it runs.
 """
 
 from __future__ import annotations
 
+from itertools import chain
+from typing import NamedTuple
+
 import numba
 import numpy as np
+
+from cleaners.dedup.candidates import Candidates
+from cleaners.dedup.config import MatchConfig
+from cleaners.dedup.model import Sides
+from cleaners.dedup.verify import Verdicts
 
 #: `place` stopped on document ``priority[k]``: two or more clusters pass with the same
 #: best similarity, and the tie is broken by ``doc_id`` (strings) in Python.
@@ -185,3 +197,89 @@ def place(
         joined[i] = canon_of[best]
         similarity[i] = best_sim
     return n
+
+
+def exact_holders(sides: Sides, hist_canon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(hash_code, first_holder)`` for `place`: ``hash_code[i]`` numbers the text hash of
+    new row ``i`` (equal hashes, equal numbers); ``first_holder[code]`` is the first history
+    row holding that hash (the canonicals ``hist_canon`` first, then any row), else -1.
+
+    Guarantees: each history hash is looked up once; only this batch's hashes are kept
+    (no dict of the whole history).
+    """
+    new, hist = sides.new, sides.hist
+    hash_number: dict[str, int] = {}
+    hash_code = np.fromiter(
+        (hash_number.setdefault(h, len(hash_number)) for h in new.text_hashes),
+        dtype=np.int64, count=len(new),
+    )
+    first_holder = np.full(len(hash_number), -1, dtype=np.int64)
+    for pos in chain(hist_canon.tolist(), range(sides.m)):
+        code = hash_number.get(hist.text_hashes[pos])
+        if code is not None and first_holder[code] < 0:
+            first_holder[code] = pos
+    return hash_code, first_holder
+
+
+class Placed(NamedTuple):
+    """Where `place_all` put each new row ``i``: ``joined[i]``, the canonical position of the
+    cluster it joined (-1: it founded one); ``similarity[i]``, its similarity with that
+    canonical; ``by_hash[i]``, joined as an exact copy; ``compared``, the (document,
+    cluster) pairs compared."""
+
+    joined: np.ndarray
+    similarity: np.ndarray
+    by_hash: np.ndarray
+    compared: int
+
+
+def _tie_winner(sides: Sides, canon_of: np.ndarray, clusters: np.ndarray) -> int:
+    """Of clusters at equal similarity, the one whose canonical has the smallest doc_id."""
+    return min(clusters.tolist(), key=lambda c: sides.doc_id(int(canon_of[c])))
+
+
+def place_all(
+    sides: Sides, priority: np.ndarray, new_low: np.ndarray, config: MatchConfig,
+    hash_code: np.ndarray, first_holder: np.ndarray, cluster_of: np.ndarray,
+    canon_of: np.ndarray, n_clusters: int, cands: Candidates, verdicts: Verdicts,
+) -> Placed:
+    """Place every new row in ``priority`` order with `place`, breaking its ties.
+
+    ``cluster_of`` (cluster number per position, -1 for new rows) and ``canon_of``
+    (canonical position per cluster number, room for one new cluster per new row) hold the
+    ``n_clusters`` history clusters and are updated in place; ``first_holder`` too
+    (see `exact_holders`). ``new_low``: the low bytes of the new signatures.
+
+    Guarantees: every new row is in exactly one cluster; a row joins the most similar
+    passing cluster, and among equally similar ones the cluster whose canonical has the
+    smallest ``doc_id``; a row that passes none founds a cluster of its own.
+    """
+    n = priority.size
+    joined = np.full(n, -1, dtype=np.int64)
+    similarity = np.zeros(n, dtype=np.float64)
+    by_hash = np.zeros(n, dtype=bool)
+    most = int((cands.hi - cands.lo).max() + (verdicts.hi - verdicts.lo).max())
+    tie_clusters = np.empty(most, dtype=np.int64)
+    tie_sims = np.empty(most, dtype=np.float64)
+    state = np.array([n_clusters, 0, 0, 0], dtype=np.int64)
+    stamp = np.zeros(n_clusters + n, dtype=np.int64)
+    k = 0
+    while k < n:
+        k = place(
+            k, priority, sides.m, sides.hist_sigs, sides.new_sigs, new_low, sides.containment,
+            sides.hist_sizes, sides.new_sizes, sides.lang, config.threshold, config.xl_threshold,
+            hash_code, first_holder, cluster_of, canon_of, state, cands.pos, cands.lo, cands.hi,
+            verdicts.cluster, verdicts.sim, verdicts.lo, verdicts.hi, stamp, joined, similarity,
+            by_hash, tie_clusters, tie_sims,
+        )
+        if k != TIE:
+            break
+        k = int(state[3])
+        i = int(priority[k])
+        sims = tie_sims[: state[2]]
+        c = _tie_winner(sides, canon_of, tie_clusters[: state[2]][sims == sims.max()])
+        cluster_of[sides.m + i] = c
+        joined[i] = canon_of[c]
+        similarity[i] = sims.max()
+        k += 1
+    return Placed(joined, similarity, by_hash, int(state[1]))

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from cleaners.lang.tags import primary_language
+
 UND = "und"
 #: The model's label for text with no linguistic content.
 NO_LANGUAGE = "zxx"
@@ -35,7 +37,6 @@ HINT_FLOOR = 1e-3
 #: Without a hint, the model's top language is kept only with at least this probability.
 MIN_CONFIDENCE = 0.3
 
-_HINT = re.compile(r"^\s*([A-Za-z]{2})(?:[-_][A-Za-z0-9]+)*\s*$")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -167,10 +168,8 @@ def parse_hint(hint: str | None) -> str | None:
     """The ISO 639-1 code in a language tag (``'fr-FR'``, ``'pt_BR'``, ``'EN'``), lower-case,
     or None when the tag is empty or not of that form (``'und'``, ``'fra'``, ``''``).
     """
-    if not hint:
-        return None
-    m = _HINT.match(hint)
-    return m.group(1).lower() if m else None
+    code = primary_language(hint)
+    return code if code is not None and len(code) == 2 else None
 
 
 def detect_language(text: str, hint: str | None = None) -> str:

@@ -83,64 +83,78 @@ def is_number(token: str) -> bool:
     return token.isdigit()
 
 
-#: The lemmatizer reading the dictionaries chosen by `use_lemma_dictionaries` (None: simplemma's
-#: own default, which decodes each language's dictionary into a dict on first use).
-_lemmatizer: simplemma.Lemmatizer | None = None
+class Lemmatizer:
+    """simplemma's lemmas, memoised per instance.
 
-
-def use_lemma_dictionaries(factory: DictionaryFactory | None) -> None:
-    """Look lemmas up in ``factory``'s dictionaries from now on, in this process; ``None``
-    restores simplemma's default (each language's dictionary decoded into memory on first
-    use: seconds and hundreds of MB for the largest).
-
-    Guarantees: the lemmas do not change for a factory serving simplemma's shipped data,
-    such as its ``TrieDictionaryFactory`` (memory-mapped tries cached on disk, loaded in
-    milliseconds): only load time and memory do. The lemma cache is emptied.
+    ``dictionaries`` is the simplemma ``DictionaryFactory`` to read (None: simplemma's own
+    default, which decodes each language's dictionary into a dict on first use: seconds and
+    hundreds of MB for the largest). A factory serving simplemma's shipped data, such as its
+    ``TrieDictionaryFactory`` (memory-mapped tries loaded in milliseconds, see
+    `flows.backends.lemma_cache`), gives the same lemmas: only load time and memory differ.
+    Callers that lemmatise (translators, promo detection) take one as a parameter and default
+    to `DEFAULT_LEMMATIZER`.
     """
-    global _lemmatizer
-    _lemmatizer = None if factory is None else simplemma.Lemmatizer(
-        lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
-    simplemma_lemma.cache_clear()
+
+    def __init__(self, dictionaries: DictionaryFactory | None = None, memo_size: int = 400_000) -> None:
+        self._simplemma = None if dictionaries is None else simplemma.Lemmatizer(
+            lemmatization_strategy=DefaultStrategy(dictionary_factory=dictionaries))
+        self.simplemma_lemma = lru_cache(maxsize=memo_size)(self._lookup)
+
+    def _lookup(self, token: str, lang: str) -> str:
+        """simplemma's lemma of ``token`` in ``lang`` (case as simplemma returns it); the token
+        itself for a language simplemma does not support."""
+        try:
+            if self._simplemma is None:
+                return simplemma.lemmatize(token, lang)
+            return self._simplemma.lemmatize(token, lang)
+        except ValueError:  # unsupported language
+            return token
+
+    def lemma(self, token: str, lang: str) -> str:
+        """`lemmatize` of one token."""
+        if lang not in LEMMA_LANGS:
+            return token.lower()
+        return token if token.isdigit() else self.simplemma_lemma(token, lang).lower()
+
+    def lemmatize(self, tokens: Iterable[str], lang: str) -> list[str]:
+        """The lemma of each token (simplemma), lower-cased; tokens it does not know come back
+        lower-cased.
+
+        Guarantees: same length and order as ``tokens``; numbers unchanged; for a language
+        simplemma does not support, the lower-cased tokens.
+        """
+        return [self.lemma(t, lang) for t in tokens]
 
 
-@lru_cache(maxsize=400_000)
+#: The lemmatizer of callers that are given none (simplemma's default dictionaries). Never
+#: replaced: a process that wants other dictionaries makes its own `Lemmatizer` and passes it.
+DEFAULT_LEMMATIZER = Lemmatizer()
+
+
 def simplemma_lemma(token: str, lang: str) -> str:
-    """simplemma's lemma of ``token`` in ``lang`` (case as simplemma returns it); the token
-    itself for a language simplemma does not support."""
-    try:
-        if _lemmatizer is None:
-            return simplemma.lemmatize(token, lang)
-        return _lemmatizer.lemmatize(token, lang)
-    except ValueError:  # unsupported language
-        return token
+    """`Lemmatizer.simplemma_lemma` of `DEFAULT_LEMMATIZER`."""
+    return DEFAULT_LEMMATIZER.simplemma_lemma(token, lang)
 
 
 def lemmatize(tokens: Iterable[str], lang: str) -> list[str]:
-    """The lemma of each token (simplemma), lower-cased; tokens it does not know come back
-    lower-cased.
-
-    Guarantees: same length and order as ``tokens``; numbers unchanged; for a language
-    simplemma does not support, the lower-cased tokens.
-    """
-    return [lemma(t, lang) for t in tokens]
+    """`Lemmatizer.lemmatize` of `DEFAULT_LEMMATIZER`."""
+    return DEFAULT_LEMMATIZER.lemmatize(tokens, lang)
 
 
 def lemma(token: str, lang: str) -> str:
-    """`lemmatize` of one token."""
-    if lang not in LEMMA_LANGS:
-        return token.lower()
-    return token if token.isdigit() else simplemma_lemma(token, lang).lower()
+    """`Lemmatizer.lemma` of `DEFAULT_LEMMATIZER`."""
+    return DEFAULT_LEMMATIZER.lemma(token, lang)
 
 
 @lru_cache(maxsize=128)
-def stopwords(lang: str) -> frozenset[str]:
-    """Stop words of ``lang`` (stopwordsiso), lower-cased and also folded; empty when the
-    language has no list.
+def stopwords(lang: str, folded: bool = True) -> frozenset[str]:
+    """Stop words of ``lang`` (stopwordsiso), lower-cased, and with ``folded`` also without
+    diacritics; empty when the language has no list.
     """
     if not stopwordsiso.has_lang(lang):
         return frozenset()
-    base = {w.lower() for w in stopwordsiso.stopwords(lang)}
-    return frozenset(base | {fold(w) for w in base})
+    base = frozenset(w.lower() for w in stopwordsiso.stopwords(lang))
+    return base | {fold(w) for w in base} if folded else base
 
 
 def is_content(langs: Iterable[str] = ("en",), min_len: int = 2) -> Callable[[str], bool]:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cleaners.edits import Edit
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.text.encoding import repair_encoding
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.promos import strip_promos
@@ -78,8 +79,10 @@ def normalize_whitespace(text: str) -> str:
     return text.strip()
 
 
-def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:
-    """Clean one article. Never raises on any string; cleaning clean text changes nothing."""
+def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN,
+               lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> CleanResult:
+    """Clean one article (``lemmatizer`` serves promo detection). Never raises on any string;
+    cleaning clean text changes nothing."""
     edits: list[Edit] = []
     # Whitespace first as well as last: every later step then sees the spacing the output will
     # have (a tab after 'Ã' is not mojibake, the space it becomes is).
@@ -106,7 +109,7 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
         edits += e
         reshaped = reshaped or bool(e)
     if config.strip_promos:
-        text, e = strip_promos(text, lang)
+        text, e = strip_promos(text, lang, lemmatizer)
         edits += e
     text, e = normalize_typography(text, config.typography)
     edits += e
@@ -126,8 +129,9 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
 
 
 def clean_batch(
-    texts: Sequence[str], langs: Sequence[str | None] | None = None, config: CleanConfig = DEFAULT_CLEAN
+    texts: Sequence[str], langs: Sequence[str | None] | None = None, config: CleanConfig = DEFAULT_CLEAN,
+    lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
 ) -> list[CleanResult]:
     """`clean_text` over a batch, in order."""
     hints = langs if langs is not None else [None] * len(texts)
-    return [clean_text(t, h, config) for t, h in zip(texts, hints, strict=True)]
+    return [clean_text(t, h, config, lemmatizer) for t, h in zip(texts, hints, strict=True)]

@@ -21,7 +21,7 @@ from collections import Counter
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from cleaners.edits import Edit
+from cleaners.edits import Edit, EditKind
 
 __all__ = ["CHROME_TAGS", "DROPPED_TAGS", "html_title", "html_to_text", "looks_like_html"]
 
@@ -93,8 +93,8 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     spaces inside a paragraph are folded to one; the text of every kept element is
     present, in document order; ``DROPPED_TAGS`` elements, comments and, in a page with an
     ``<article>``/``<main>``, ``CHROME_TAGS`` elements outside it are gone. One edit
-    says what happened whenever the text changed: ``Edit('html', 'dropped script x2,
-    nav x1 …')``, or ``Edit('html', 'markup converted to text, nothing dropped')``.
+    says what happened whenever the text changed: ``Edit(EditKind.HTML, 'dropped script x2,
+    nav x1 …')``, or ``Edit(EditKind.HTML, 'markup converted to text, nothing dropped')``.
     Never raises on any string.
     """
     if not html.strip():
@@ -164,9 +164,9 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     edits: list[Edit] = []
     if dropped:
         detail = ", ".join(f"{tag} x{n}" for tag, n in sorted(dropped.items()))
-        edits.append(Edit("html", f"dropped {detail}"))
+        edits.append(Edit(EditKind.HTML, f"dropped {detail}"))
     elif text != html:
-        edits.append(Edit("html", "markup converted to text, nothing dropped"))
+        edits.append(Edit(EditKind.HTML, "markup converted to text, nothing dropped"))
     return text, edits
 
 

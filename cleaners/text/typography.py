@@ -1,6 +1,6 @@
 """Typography: one policy for quotes, apostrophes and guillemet spacing; texturized markup undone.
 
-The policy (`TypographyPolicy`, documented in the README, "Encoding repair and typography") is applied the same way in
+The policy (`TypographyPolicy`, documented in docs/cleaning.md, "Typography policy") is applied the same way in
 every language and is idempotent: ``normalize_typography`` of its own output changes nothing.
 
 * Apostrophes and single quotes: ``straight`` turns ’ ‘ ‚ ‛ into ``'``; ``curly`` turns a
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from cleaners.edits import Edit
+from cleaners.edits import Edit, EditKind
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -136,7 +136,7 @@ def untexturize_markup(text: str) -> tuple[str, list[Edit]]:
     double, ‘ ’ ′ ‚ ‛ for single, in any mix) gets plain quotes, and the spaces a CMS adds
     inside French guillemets or between ``=`` and the quote are removed
     (``style= »style-2″`` → ``style="style-2"``). Apostrophes inside a value are kept.
-    Prose outside markup is returned untouched. One ``Edit("markup", ...)`` with the count.
+    Prose outside markup is returned untouched. One ``Edit(EditKind.MARKUP, ...)`` with the count.
     """
     if "[" not in text and "<" not in text:
         return text, []
@@ -159,7 +159,7 @@ def untexturize_markup(text: str) -> tuple[str, list[Edit]]:
     if new == text:
         return text, []
     detail = f"texturized quotes made plain in markup attributes x{count}: " + " | ".join(samples)
-    return new, [Edit("markup", detail)]
+    return new, [Edit(EditKind.MARKUP, detail)]
 
 
 # --------------------------------------------------------------------------- prose policy
@@ -236,9 +236,9 @@ def normalize_typography(
 
     Idempotent: ``normalize_typography(normalize_typography(t)[0])`` returns its input and no
     edits. Markup spans (shortcode/HTML open tags with attributes) are not touched. One
-    ``Edit("typography", ...)`` per kind of change with its count, e.g. ``apostrophes ’→' x12``.
+    ``Edit(EditKind.TYPOGRAPHY, ...)`` per kind of change with its count, e.g. ``apostrophes ’→' x12``.
     """
     counts: Counter[str] = Counter()
     new = _outside_markup(text, lambda part: _prose(part, policy, counts))
-    edits = [Edit("typography", f"{kind} x{n}") for kind, n in counts.items() if n]
+    edits = [Edit(EditKind.TYPOGRAPHY, f"{kind} x{n}") for kind, n in counts.items() if n]
     return new, edits

@@ -17,8 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from cleaners.lang.tokens import fold, words
-from cleaners.lang.tokens import lemma as lemma_of
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, fold, words
 from cleaners.translate.base import PIVOT
 
 
@@ -66,6 +65,9 @@ class EmbeddedTranslator:
 
     name = "embedded"
 
+    def __init__(self, lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> None:
+        self.lemmatizer = lemmatizer
+
     def languages(self) -> frozenset[str]:
         """Languages with a shipped lexicon."""
         return lexicon_languages() - {PIVOT}
@@ -73,7 +75,7 @@ class EmbeddedTranslator:
     def translate_word(self, token: str, lang: str) -> str:
         """The English lemma of one ``lang`` word: the lexicon's entry for its lemma (or for
         the word itself), else its folded lemma; a number is kept as is."""
-        lemma = lemma_of(token, lang)
+        lemma = self.lemmatizer.lemma(token, lang)
         table = load_lexicon(lang) if lang != PIVOT else {}
         if table:
             hit = table.get(lemma)

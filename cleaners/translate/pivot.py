@@ -11,23 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cleaners.lang.tokens import fold, lemmatize, words
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, fold, words
 from cleaners.translate.base import PIVOT
 
 
-def pivot_tokens(tokens: Sequence[str]) -> list[str]:
+def pivot_tokens(tokens: Sequence[str], lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> list[str]:
     """English ``tokens`` as folded English lemmas (``Countries`` -> ``country``).
 
     Guarantees: same length and order; numbers unchanged; idempotent on its own output for
     words simplemma maps to themselves.
     """
-    return [fold(lem) for lem in lemmatize(tokens, PIVOT)]
+    return [fold(lem) for lem in lemmatizer.lemmatize(tokens, PIVOT)]
 
 
-def own_tokens(text: str, lang: str) -> list[str]:
+def own_tokens(text: str, lang: str, lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> list[str]:
     """The tokens of ``text`` untranslated: folded lemmas in ``lang`` (what a backend returns
     for English, and for a language it does not translate).
 
     Guarantees: one token per word of `cleaners.lang.tokens.words`, in order.
     """
-    return [fold(lem) for lem in lemmatize(words(text), lang)]
+    return [fold(lem) for lem in lemmatizer.lemmatize(words(text), lang)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.translate import Translator
 from flows.errors import BackendUnavailable
 
@@ -28,8 +29,9 @@ def backend_names() -> list[str]:
     return sorted(BACKENDS)
 
 
-def get_translator(name: str = "embedded", **options: Any) -> Translator:
-    """The backend called ``name``, built with ``options``.
+def get_translator(name: str = "embedded", lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
+                   **options: Any) -> Translator:
+    """The backend called ``name``, built with ``options``, lemmatising with ``lemmatizer``.
 
     Raises `BackendUnavailable` with a reason when it cannot run on this machine, and
     `ValueError` for an unknown name.
@@ -43,7 +45,7 @@ def get_translator(name: str = "embedded", **options: Any) -> Translator:
         built = getattr(importlib.import_module(module), factory)
     except ModuleNotFoundError as exc:
         raise BackendUnavailable(f"translation backend {name!r} needs {exc.name!r}, not installed") from exc
-    return built(**options)
+    return built(**options, lemmatizer=lemmatizer)
 
 
 __all__ = ["BACKENDS", "BackendUnavailable", "backend_names", "get_translator"]

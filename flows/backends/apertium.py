@@ -26,11 +26,11 @@ from collections import deque
 from collections.abc import Sequence
 from functools import lru_cache
 
-from cleaners.lang.tokens import words
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, words
 from cleaners.translate.base import PIVOT, Translator
 from cleaners.translate.iso639 import to_iso639_1
 from cleaners.translate.pivot import own_tokens, pivot_tokens
-from flows.errors import BackendUnavailable
+from flows.errors import BackendFailed, BackendUnavailable
 
 SEPARATOR = '<hr class="curate-doc-separator"/>'
 _SEPARATOR_OUT = re.compile(r'<hr class="curate-doc-separator"\s*/?>')
@@ -112,7 +112,9 @@ class ApertiumBackend:
         data_dir: str | None = None,
         languages: Sequence[str] | None = None,
         timeout: float | None = None,
+        lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
     ) -> None:
+        self.lemmatizer = lemmatizer
         found = shutil.which(binary)
         if found is None:
             raise BackendUnavailable(
@@ -147,7 +149,7 @@ class ApertiumBackend:
             env=_env(), check=False,
         )  # fmt: skip
         if proc.returncode != 0:
-            raise RuntimeError(
+            raise BackendFailed(
                 f"apertium {mode} failed ({proc.returncode}): {proc.stderr.strip()[:500]}"
             )
         return proc.stdout
@@ -182,8 +184,8 @@ class ApertiumBackend:
         same way; for ``lang`` without a route (or English) the text's own folded lemmas.
         """
         if lang == PIVOT or lang not in self._routes:
-            return [own_tokens(text, lang) for text in texts]
-        return [pivot_tokens(words(out)) for out in self.translate_raw(texts, lang)]
+            return [own_tokens(text, lang, self.lemmatizer) for text in texts]
+        return [pivot_tokens(words(out), self.lemmatizer) for out in self.translate_raw(texts, lang)]
 
 
 class ApertiumFreeDictBackend:
@@ -201,14 +203,16 @@ class ApertiumFreeDictBackend:
         self,
         apertium: dict[str, object] | None = None,
         freedict: dict[str, object] | None = None,
+        lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
     ) -> None:
+        self.lemmatizer = lemmatizer
         from flows.backends.freedict import FreeDictBackend
 
         self._backends: list[Translator] = []
         reasons = []
         for factory, options in ((ApertiumBackend, apertium), (FreeDictBackend, freedict)):
             try:
-                self._backends.append(factory(**(options or {})))  # type: ignore[arg-type]
+                self._backends.append(factory(**(options or {}), lemmatizer=lemmatizer))  # type: ignore[arg-type]
             except BackendUnavailable as exc:
                 reasons.append(str(exc))
         if not self._backends:
@@ -230,5 +234,5 @@ class ApertiumFreeDictBackend:
         """
         backend = self.backend_for(lang) if lang != PIVOT else None
         if backend is None:
-            return [own_tokens(text, lang) for text in texts]
+            return [own_tokens(text, lang, self.lemmatizer) for text in texts]
         return backend.translate(texts, lang)

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cleaners.lang.tokens import words
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, words
 from cleaners.translate.base import PIVOT
 from cleaners.translate.iso639 import to_iso639_1
 from cleaners.translate.pivot import own_tokens, pivot_tokens
@@ -40,6 +39,7 @@ from flows.errors import BackendUnavailable
 
 #: Environment variable read when no ``model_dir`` option is given (the command line has no
 #: per-backend options: ``CURATE_CT2_MODEL_DIR=models curate run --translator ctranslate2``).
+#: The environment variable read when no ``model_dir`` option is given (`flows.settings.Environment`).
 MODEL_DIR_ENV = "CURATE_CT2_MODEL_DIR"
 _SHARED_SPM = ("sentencepiece.model", "spm.model", "sentencepiece.bpe.model")
 _DIR_LANG = re.compile(r"(?:^|[-_.])([a-z]{2,3})[-_](?:en|eng)$")
@@ -150,7 +150,9 @@ class CTranslate2Backend:
         max_decoding_length: int = 256,
         inter_threads: int = 1,
         intra_threads: int = 0,
+        lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
     ) -> None:
+        self.lemmatizer = lemmatizer
         try:
             import ctranslate2  # noqa: F401
         except ImportError as exc:
@@ -158,7 +160,9 @@ class CTranslate2Backend:
                 "ctranslate2 is not installed (pip install 'news-curate[ct2]')"
             ) from exc
         if model_dir is None:
-            model_dir = os.environ.get(MODEL_DIR_ENV) or None
+            from flows.settings import environment
+
+            model_dir = environment().ct2_model_dir
         if model_dir is None:
             raise BackendUnavailable(
                 f"no model_dir given and {MODEL_DIR_ENV} is not set "
@@ -250,5 +254,5 @@ class CTranslate2Backend:
         ``lang`` without a model (or English) the text's own folded lemmas.
         """
         if lang == PIVOT or lang not in self._dirs:
-            return [own_tokens(text, lang) for text in texts]
-        return [pivot_tokens(words(out)) for out in self.translate_raw(texts, lang)]
+            return [own_tokens(text, lang, self.lemmatizer) for text in texts]
+        return [pivot_tokens(words(out), self.lemmatizer) for out in self.translate_raw(texts, lang)]

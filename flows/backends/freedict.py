@@ -36,8 +36,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from cleaners.lang.tokens import fold, words
-from cleaners.lang.tokens import simplemma_lemma as _lemma
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, fold, words
 from cleaners.translate.base import PIVOT
 from cleaners.translate.iso639 import to_iso639_1
 from cleaners.translate.pivot import own_tokens, pivot_tokens
@@ -381,8 +380,10 @@ class FreeDictBackend:
     name = "freedict"
 
     def __init__(
-        self, dict_dir: str | Path = DEFAULT_DICT_DIR, languages: Sequence[str] | None = None
+        self, dict_dir: str | Path = DEFAULT_DICT_DIR, languages: Sequence[str] | None = None,
+        lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
     ) -> None:
+        self.lemmatizer = lemmatizer
         found = find_dictionaries(dict_dir)
         if languages is not None:
             found = {k: v for k, v in found.items() if k in set(languages)}
@@ -408,7 +409,7 @@ class FreeDictBackend:
         if memo_key in self._memo:
             return self._memo[memo_key]
         key = index_key(token)
-        lemma = _lemma(token, lang)
+        lemma = self.lemmatizer.simplemma_lemma(token, lang)
         lemma_key = index_key(lemma)
         entries = dictionary.entries(key) if key else ()
         if lemma_key and lemma_key != key:
@@ -416,7 +417,7 @@ class FreeDictBackend:
             # thin ("Häuser": establishments, houses) where the lemma's show the common sense.
             entries = (*entries, *dictionary.entries(lemma_key))
         rendering = choose_rendering(token, lemma, entries) if entries else ()
-        result = tuple(pivot_tokens(rendering)) if rendering else None
+        result = tuple(pivot_tokens(rendering, self.lemmatizer)) if rendering else None
         self._memo[memo_key] = result
         return result
 
@@ -426,7 +427,7 @@ class FreeDictBackend:
             t for toks in tokenized for t in toks if not t.isdigit() and (lang, t) not in self._memo
         }
         dictionary.prefetch(
-            [*(index_key(t) for t in fresh), *(index_key(_lemma(t, lang)) for t in fresh)]
+            [*(index_key(t) for t in fresh), *(index_key(self.lemmatizer.simplemma_lemma(t, lang)) for t in fresh)]
         )
 
     def translate(self, texts: Sequence[str], lang: str) -> list[list[str]]:
@@ -438,7 +439,7 @@ class FreeDictBackend:
         the text's own folded lemmas.
         """
         if lang == PIVOT or lang not in self._paths:
-            return [own_tokens(text, lang) for text in texts]
+            return [own_tokens(text, lang, self.lemmatizer) for text in texts]
         dictionary = self._dictionary(lang)
         if len(self._memo) > _MAX_MEMO:  # long-lived workers: keep memory bounded
             self._memo.clear()
@@ -471,7 +472,7 @@ class FreeDictBackend:
                 if matched:
                     continue
                 rendering = self._lookup(dictionary, tok, lang)
-                result.extend(rendering if rendering else (fold(_lemma(tok, lang)),))
+                result.extend(rendering if rendering else (fold(self.lemmatizer.simplemma_lemma(tok, lang)),))
                 i += 1
             out.append(result)
         return out

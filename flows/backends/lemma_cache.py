@@ -29,13 +29,16 @@ from cleaners.lang import tokens
 
 logger = logging.getLogger(__name__)
 
+#: The environment variable naming the cache folder (`flows.settings.Environment.cache_dir`).
 CACHE_ENV = "CURATE_CACHE_DIR"
 
 
 def cache_dir() -> Path:
     """Where the tries are kept: ``$CURATE_CACHE_DIR`` or the user's cache folder, in a
     sub-folder per simplemma version (a new version rebuilds them)."""
-    root = os.environ.get(CACHE_ENV)
+    from flows.settings import environment
+
+    root = environment().cache_dir
     if not root:
         from platformdirs import user_cache_dir
 
@@ -69,11 +72,11 @@ def _trie_factory(folder: Path) -> Any:
 
 
 @cache
-def use_trie_cache() -> Path | None:
-    """Make this process read lemmas from the cached tries (see the module docstring); the
-    folder, or None when the cache cannot be used (the default dictionaries are then used).
+def process_lemmatizer() -> tokens.Lemmatizer:
+    """This process's lemmatizer: one reading the cached tries (see the module docstring), or
+    `cleaners.lang.tokens.DEFAULT_LEMMATIZER` when the cache cannot be used (same lemmas).
 
-    Idempotent, once per process; never raises.
+    One per process; never raises. Translators and the clean stage are given it.
     """
     folder = cache_dir()
     try:
@@ -84,6 +87,5 @@ def use_trie_cache() -> Path | None:
     except Exception as exc:
         logger.warning("lemma dictionaries: trie cache not used (%s: %s); "
                        "simplemma's in-memory dictionaries are used instead", type(exc).__name__, exc)
-        return None
-    tokens.use_lemma_dictionaries(factory)
-    return folder
+        return tokens.DEFAULT_LEMMATIZER
+    return tokens.Lemmatizer(factory)

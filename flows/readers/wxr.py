@@ -1,4 +1,4 @@
-"""WordPress WXR exports (Tools → Export): one record per published post or page.
+"""WordPress WXR exports (Tools → Export, ``.xml``): one record per published post or page.
 
 A WXR file is RSS 2.0 with WordPress namespaces (``wp:`` = ``http://wordpress.org/export/
 1.x/``, ``content:encoded`` for the post body). Every ``<item>`` is a post, page,
@@ -16,15 +16,26 @@ import gzip
 import io
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-__all__ = ["MAX_WXR_BYTES", "PUBLISHED_TYPES", "WxrResult", "parse_wxr"]
+from cleaners.lang.tags import primary_language
+from flows.readers.base import (
+    BadRecord,
+    RawRecord,
+    ReadLimits,
+    TimestampSyntax,
+    make_record,
+    parse_timestamp,
+    read_all,
+)
+
+__all__ = ["MAX_WXR_BYTES", "PUBLISHED_TYPES", "WxrResult", "parse_wxr", "read_wxr"]
 
 #: Largest (decompressed) export accepted, in bytes.
 MAX_WXR_BYTES = 1 << 30
@@ -79,44 +90,22 @@ def _text(children: dict[tuple[str, str], Element], kind: str, local: str) -> st
 
 
 def _clean(value: str | None) -> str | None:
+    """``value`` stripped, or None when that leaves nothing."""
     if value is None:
         return None
     value = value.strip()
     return value or None
 
 
-def _gmt(value: str | None) -> str | None:
-    """'2020-11-23 10:00:00' (UTC) → ISO-8601; None for WordPress's '0000-00-00 00:00:00'."""
+def _date(value: str | None, syntax: TimestampSyntax, unset: str) -> str | None:
+    """An ISO-8601 UTC date from ``value`` read in ``syntax``; None when missing, holding
+    WordPress's ``unset`` marker (``0000-00-00 00:00:00``, ``Mon, 30 Nov -0001 …``) or
+    unreadable."""
     value = _clean(value)
-    if not value or value.startswith("0000"):
+    if not value or unset in value:
         return None
-    try:
-        dt = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-    return dt.isoformat()
-
-
-def _pubdate(value: str | None) -> str | None:
-    """RFC 822 pubDate → ISO-8601 UTC; None for drafts' 'Mon, 30 Nov -0001 …' or junk."""
-    value = _clean(value)
-    if not value or "-0001" in value:
-        return None
-    try:
-        dt = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).isoformat()
-
-
-def _lang(value: str | None) -> str | None:
-    value = _clean(value)
-    if not value:
-        return None
-    code = re.split(r"[-_]", value)[0].lower()
-    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+    dt, _ = parse_timestamp(value, syntax)
+    return dt.isoformat() if dt is not None else None
 
 
 def _decompress(data: bytes) -> bytes:
@@ -162,7 +151,7 @@ def parse_wxr(data: bytes) -> WxrResult:
     if channel is None:
         raise ValueError("not a WXR export: no <channel>")
     ch = _children(channel)
-    lang = _lang(_text(ch, "", "language"))
+    lang = primary_language(_text(ch, "", "language"))
     source = _clean(_text(ch, "", "title")) or _clean(_text(ch, "", "link"))
 
     result = WxrResult()
@@ -190,11 +179,35 @@ def parse_wxr(data: bytes) -> WxrResult:
                 "title": _clean(_text(it, "", "title")),
                 "url": _clean(_text(it, "", "link")),
                 "text": _text(it, "content", "encoded") or "",
-                "published_at": _gmt(_text(it, "wp", "post_date_gmt"))
-                or _pubdate(_text(it, "", "pubDate")),
+                "published_at": _date(_text(it, "wp", "post_date_gmt"),
+                                      TimestampSyntax.SQL_UTC, unset="0000-00-00")
+                or _date(_text(it, "", "pubDate"), TimestampSyntax.RFC2822, unset="-0001"),
                 "lang": lang,
                 "source": source,
                 "post_type": post_type,
             }
         )
     return result
+
+
+def read_wxr(path: Path, limits: ReadLimits,
+             skipped: dict[str, int]) -> Iterator[RawRecord | BadRecord]:
+    """The records of a WXR export, read whole (see `parse_wxr`).
+
+    Guarantees: one `RawRecord` per published post or page; the items skipped are added to
+    ``skipped`` by reason; an empty, malformed or unsafe export is a single `BadRecord`
+    (index -1). Raises `TooLarge` over the whole-file limit.
+    """
+    data = read_all(path, limits, hint="split the export")
+    if not data.strip():
+        yield BadRecord(-1, "empty file")
+        return
+    try:
+        result = parse_wxr(data)
+    except ValueError as exc:
+        yield BadRecord(-1, f"unreadable WXR export: {exc}")
+        return
+    for kind, count in result.skipped.items():
+        skipped[kind] = skipped.get(kind, 0) + count
+    for index, obj in enumerate(result.records):
+        yield make_record(obj, index, [])

@@ -1,0 +1,262 @@
+"""What `match` reads and returns: the new batch, the curated history, assignments, counters.
+
+Also the checks of those inputs (`validate`, `history_clusters`), the canonical rule
+(`priority_order`) and `Sides`, the position-indexed view of a history and a batch that the
+matching steps share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from itertools import chain
+from typing import Literal
+
+import numpy as np
+
+from cleaners.dedup.config import MatchConfig
+
+DupKind = Literal["exact", "near", "cross_lingual"]
+
+
+@dataclass
+class DocBatch:
+    """The new documents of a run, index-aligned.
+
+    ``signatures``: ``(n, num_perm)`` uint32 MinHash of the pivot-language shingles;
+    ``text_hashes``: hash of the cleaned text (equal hashes = exact duplicates);
+    ``lengths``: cleaned text length; ``published_at``: float epoch seconds, NaN if unknown;
+    ``n_features``: shingle-set sizes (only needed for ``verify="containment"``).
+    """
+
+    doc_ids: list[str]
+    langs: list[str]
+    signatures: np.ndarray
+    text_hashes: list[str]
+    lengths: np.ndarray
+    published_at: np.ndarray
+    n_features: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+
+@dataclass
+class History:
+    """What the curated dataset already holds (signatures, never texts), index-aligned.
+
+    Every cluster present must have exactly one row with ``is_canonical`` true.
+    """
+
+    doc_ids: list[str]
+    langs: list[str]
+    signatures: np.ndarray
+    text_hashes: list[str]
+    cluster_ids: list[str]
+    is_canonical: np.ndarray
+    n_features: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    @classmethod
+    def empty(cls, num_perm: int = 256) -> History:
+        """A history with no documents (the first run)."""
+        return cls(
+            [], [], np.empty((0, num_perm), np.uint32), [], [], np.empty(0, bool), np.empty(0)
+        )
+
+    def with_batch(self, batch: DocBatch, assignments: Sequence[Assignment]) -> History:
+        """A new History: these rows followed by ``batch`` as `match` assigned it.
+
+        Use it to match a run in several batches (each sees the previous ones) or to keep an
+        in-memory history between runs. Guarantees: ``self`` and ``batch`` are not modified;
+        ``n_features`` is kept only when both sides have it.
+        """
+        if len(assignments) != len(batch):
+            raise ValueError(f"{len(assignments)} assignments for {len(batch)} documents")
+        feats = None
+        if (self.n_features is not None or len(self) == 0) and batch.n_features is not None:
+            mine = self.n_features if self.n_features is not None else np.empty(0)
+            feats = np.concatenate([np.asarray(mine), np.asarray(batch.n_features)])
+        return History(
+            doc_ids=[*self.doc_ids, *batch.doc_ids],
+            langs=[*self.langs, *batch.langs],
+            signatures=np.concatenate(
+                [np.asarray(self.signatures, np.uint32), np.asarray(batch.signatures, np.uint32)]
+            ),
+            text_hashes=[*self.text_hashes, *batch.text_hashes],
+            cluster_ids=[*self.cluster_ids, *(a.cluster_id for a in assignments)],
+            is_canonical=np.concatenate(
+                [np.asarray(self.is_canonical, bool), [a.is_canonical for a in assignments]]
+            ).astype(bool),
+            n_features=feats,
+        )
+
+
+@dataclass
+class Assignment:
+    """Where a new document lands. Canonicals have ``duplicate_of``, ``similarity`` and
+    ``dup_kind`` set to None; duplicates name their cluster's canonical."""
+
+    cluster_id: str
+    is_canonical: bool
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    dup_kind: DupKind | None = None
+
+
+@dataclass
+class MatchStats:
+    """Counters of one `match` call (for the run manifest)."""
+
+    bands: int = 0
+    rows: int = 0
+    #: (new document, candidate) pairs kept from the LSH index: history candidates, and new
+    #: ones placed earlier than the document (priority order), after ``max_per_bucket``.
+    candidate_pairs: int = 0
+    verified_pairs: int = 0
+    exact: int = 0
+    near: int = 0
+    cross_lingual: int = 0
+    new_clusters: int = 0
+    joined_history: int = 0
+
+
+def _check_lengths(table: DocBatch | History) -> None:
+    """Raise ``ValueError`` unless every column of ``table`` given (the fields after the
+    first, ``doc_ids``) has one row per doc_id."""
+    n = len(table.doc_ids)
+    for field in fields(table)[1:]:
+        values = getattr(table, field.name)
+        if values is not None and len(values) != n:
+            name = type(table).__name__
+            raise ValueError(f"{name}.{field.name} has {len(values)} rows, expected {n}")
+
+
+def validate(new: DocBatch, hist: History, config: MatchConfig) -> None:
+    """Raise ``ValueError`` unless ``new`` and ``hist`` can be matched with ``config``:
+    columns of equal length, ``(n, num_perm)`` signatures, new ids unique and absent from
+    the history, ``n_features`` on both sides for containment."""
+    _check_lengths(new)
+    _check_lengths(hist)
+    for name, sig in (("DocBatch", new.signatures), ("History", hist.signatures)):
+        if sig.ndim != 2 or sig.shape[1] != config.num_perm:
+            raise ValueError(f"{name}.signatures must be (n, {config.num_perm}), got {sig.shape}")
+    ids = set(new.doc_ids)
+    if len(ids) != len(new.doc_ids):
+        raise ValueError("DocBatch.doc_ids are not unique")
+    clash = ids.intersection(hist.doc_ids)
+    if clash:
+        raise ValueError(
+            f"{len(clash)} new doc_ids are already in the history, e.g. {min(clash)!r}"
+        )
+    if config.verify == "containment" and (
+        new.n_features is None or (len(hist) and hist.n_features is None)
+    ):
+        raise ValueError("verify='containment' needs n_features on DocBatch and History")
+
+
+def history_clusters(hist: History) -> tuple[np.ndarray, np.ndarray]:
+    """``(cluster number of every history row, canonical row of every cluster number)``.
+
+    Clusters are numbered in the row order of their canonicals; the only Python structure
+    is one dict from cluster id to number (no list, set or second dict of the history).
+    Raises ``ValueError`` unless every cluster has exactly one canonical row.
+    """
+    canon_rows = np.flatnonzero(np.asarray(hist.is_canonical, dtype=bool))
+    number: dict[str, int] = {}
+    for pos in canon_rows.tolist():
+        cid = hist.cluster_ids[pos]
+        if cid in number:
+            raise ValueError(f"history cluster {cid!r} has more than one canonical")
+        number[cid] = len(number)
+    codes = np.fromiter(
+        (number.get(cid, -1) for cid in hist.cluster_ids), dtype=np.int64, count=len(hist)
+    )
+    del number
+    if (codes < 0).any():
+        missing = {hist.cluster_ids[p] for p in np.flatnonzero(codes < 0).tolist()}
+        raise ValueError(
+            f"{len(missing)} history clusters have no canonical row (load whole clusters), "
+            f"e.g. {min(missing)!r}"
+        )
+    return codes, canon_rows
+
+
+def priority_order(
+    lengths: np.ndarray, published_at: np.ndarray, doc_ids: Sequence[str]
+) -> np.ndarray:
+    """Positions sorted by the canonical rule: longest first, then earliest ``published_at``
+    (NaN = unknown, last), then smallest ``doc_id``. Guarantees: a permutation of range(n)."""
+    n = len(doc_ids)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    id_rank = np.empty(n, dtype=np.int64)
+    id_rank[np.argsort(np.asarray(doc_ids, dtype=object), kind="stable")] = np.arange(n)
+    pub = np.asarray(published_at, dtype=np.float64)
+    pub = np.where(np.isnan(pub), np.inf, pub)
+    return np.lexsort((id_rank, pub, -np.asarray(lengths, dtype=np.float64)))
+
+
+@dataclass(frozen=True)
+class Sides:
+    """A history and a batch side by side, by position: history row ``p`` at ``p``, new row
+    ``i`` at ``m + i``. The two sides stay in their own arrays (no concatenated copy of the
+    signatures, ids or hashes); only the language codes span both.
+
+    ``lang``: int32 code per position (equal codes = same language); ``containment``: verify
+    by containment, then ``hist_sizes``/``new_sizes`` are the float64 set sizes
+    (``n_features``), else empty.
+    """
+
+    hist: History
+    new: DocBatch
+    hist_sigs: np.ndarray
+    new_sigs: np.ndarray
+    lang: np.ndarray
+    containment: bool
+    hist_sizes: np.ndarray
+    new_sizes: np.ndarray
+
+    @classmethod
+    def of(cls, hist: History, new: DocBatch, config: MatchConfig) -> Sides:
+        """The sides of a validated ``hist`` and ``new`` (see `validate`) for ``config``."""
+        no_sizes = np.empty(0, dtype=np.float64)
+        containment = config.verify == "containment"
+        hist_sizes, new_sizes = no_sizes, no_sizes
+        if containment:
+            feats = hist.n_features if hist.n_features is not None else np.empty(0)
+            hist_sizes = np.asarray(feats).astype(np.float64)
+            new_sizes = np.asarray(new.n_features).astype(np.float64)
+        lang_number: dict[str, int] = {}
+        lang = np.fromiter(
+            (lang_number.setdefault(code, len(lang_number)) for code in chain(hist.langs, new.langs)),
+            dtype=np.int32,
+            count=len(hist) + len(new),
+        )
+        return cls(
+            hist, new, np.asarray(hist.signatures, np.uint32), np.asarray(new.signatures, np.uint32),
+            lang, containment, hist_sizes, new_sizes,
+        )
+
+    @property
+    def m(self) -> int:
+        """Number of history rows (the first new position)."""
+        return len(self.hist)
+
+    def doc_id(self, pos: int) -> str:
+        """The ``doc_id`` at a position."""
+        m = self.m
+        return self.hist.doc_ids[pos] if pos < m else self.new.doc_ids[pos - m]
+
+    def text_hash(self, pos: int) -> str:
+        """The ``text_hash`` at a position."""
+        m = self.m
+        return self.hist.text_hashes[pos] if pos < m else self.new.text_hashes[pos - m]
+
+    def cluster_id(self, canon: int) -> str:
+        """The ``cluster_id`` of the cluster whose canonical is at position ``canon``: the
+        history's for a history canonical, else the new canonical's own ``doc_id``."""
+        m = self.m
+        return self.hist.cluster_ids[canon] if canon < m else self.new.doc_ids[canon - m]

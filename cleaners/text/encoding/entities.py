@@ -1,0 +1,69 @@
+"""HTML character references: named, decimal, hex, and double-escaped ones.
+
+Decoded with ftfy's entity table (HTML5 names plus their all-caps variants); an ``&`` that does
+not start a complete entity is kept, so ``AT&T`` or ``&para=`` in a URL survive.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+from ftfy.chardata import HTML_ENTITIES
+
+from cleaners.edits import Edit, EditKind
+
+__all__ = ["decode_entities"]
+
+#: ``&name;``, ``&#123;``, ``&#x1F600;``: a semicolon is required, as in ftfy. Legacy entities
+#: without one (``&copy``) are left alone: decoding them corrupts ``&para=`` or ``AT&notice``.
+_ENTITY_RE = re.compile(r"&#?[0-9A-Za-z]{1,24};")
+_MAX_ENTITY_PASSES = 3  # &amp;amp;eacute; is escaped three times; more is not an entity
+
+
+def _decode_entity(entity: str) -> str | None:
+    """The character(s) of one entity, or None when it is not one (or would be U+FFFD)."""
+    if entity in HTML_ENTITIES:  # ftfy's table: HTML5 names, plus all-caps variants
+        return HTML_ENTITIES[entity]
+    if entity.startswith("&#"):
+        decoded = html.unescape(entity)
+        if ";" in decoded or (decoded in ("", "\ufffd") and entity.lower() != "&#xfffd;"):
+            return None
+        return decoded
+    return None
+
+
+def decode_entities(text: str) -> tuple[str, list[Edit]]:
+    """Decode HTML character references (named, decimal, hex; double-escaped too).
+
+    Guarantees: text without ``&`` is returned as is; an ``&`` that does not start a complete
+    entity (``AT&T``, ``&copy`` without ``;``, ``&bogus;``) is kept; no U+FFFD is produced
+    from an invalid code point (``&#0;`` stays). One `EditKind.ENTITY` edit with the count.
+    """
+    if "&" not in text:
+        return text, []
+    seen: Counter[str] = Counter()
+    passes = 0
+
+    def fix(match: re.Match[str]) -> str:
+        decoded = _decode_entity(match.group())
+        if decoded is None:
+            return match.group()
+        seen[match.group()] += 1
+        return decoded
+
+    while passes < _MAX_ENTITY_PASSES and "&" in text:
+        new = _ENTITY_RE.sub(fix, text)
+        if new == text:
+            break
+        text = new
+        passes += 1
+    if not seen:
+        return text, []
+    total = sum(seen.values())
+    sample = " ".join(name for name, _ in seen.most_common(5))
+    detail = f"HTML entities decoded x{total} ({sample})"
+    if passes > 1:
+        detail += f"; double-escaped, {passes} passes"
+    return text, [Edit(EditKind.ENTITY, detail)]

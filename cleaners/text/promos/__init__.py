@@ -1,0 +1,30 @@
+"""Interstitial promos: lines a reader should not see inside an article.
+
+"À lire aussi : …", "READ MORE: …", "Lesen Sie auch", "Related Stories", "Advertisement",
+"Sign up for our newsletter"… The families are data, one file of patterns per language in
+``cleaners/data/promos/<lang>.txt``.
+
+* `.rules`: loading the pattern files and matching one line (`load_promo_rules`,
+  `match_promo_line`);
+* `.vocabulary`: an article's content words, to tell a promo's headline from its own lines;
+* `.detect`: the three signals over a whole article (`find_promo_lines`, `strip_promos`).
+"""
+
+from __future__ import annotations
+
+from cleaners.text.promos.detect import find_promo_lines, strip_promos
+from cleaners.text.promos.rules import (
+    PROMO_LANGS,
+    PromoRule,
+    load_promo_rules,
+    match_promo_line,
+)
+
+__all__ = [
+    "PROMO_LANGS",
+    "PromoRule",
+    "find_promo_lines",
+    "load_promo_rules",
+    "match_promo_line",
+    "strip_promos",
+]

@@ -1,0 +1,272 @@
+"""Promo pattern rules: loading the per-language files and matching one line against them.
+
+One file of patterns per language in ``cleaners/data/promos/<lang>.txt`` (format documented at
+the top of each file and in docs/cleaning.md, "Interstitial promos"), each line ``<kind> <regex>`` with kind ``line``, ``list``, ``lead`` or ``weak``.
+
+Matching a line tries only the rules whose match can start with the line's first character
+(`cleaners.text.regex_tree.first_chars`): the answer is the same as trying every rule.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from cleaners.lang.tags import primary_language
+from cleaners.text import regex_tree
+
+__all__ = ["PROMO_LANGS", "PromoRule", "load_promo_rules", "match_promo_line"]
+
+#: Languages that ship a pattern file.
+PROMO_LANGS: tuple[str, ...] = ("en", "fr", "de", "es", "it", "pt", "nl", "pl")
+_KINDS = ("line", "list", "lead", "weak")
+
+#: A lead-in's headline: at most this many words (after an explicit separator)…
+MAX_HEADLINE_WORDS = 30
+#: …and at most this many without one ("Mehr zum Thema Job und Karriere").
+MAX_BARE_HEADLINE_WORDS = 15
+#: Lines longer than this are never promos.
+MAX_PROMO_WORDS = 40
+#: A ``line`` rule only matches lines of at most this many words.
+MAX_LINE_WORDS = 15
+
+_SEPARATOR = re.compile(r"\s*(?:[:»>|›→–—)\]-]+|\.\.\.|…)\s*")
+_LEADING_DECOR = re.compile(r"^[\s\-–—•·*►▶▸→➜➤>»«|#+✚✔📌👉🔗:(\[]+")
+_TRAILING_DECOR = re.compile(r"[\s:.…»>→\-–—!)\]]+$")
+_INNER_SENTENCE = re.compile(r"[^\s.]{2,}[.!?…]\s+[\"«“(]?[^\W\d_]")
+#: A line that ends like a sentence (or a clause): not a headline.
+SENTENCE_END = re.compile(r"[.;,]\s*[\"”»)]?\s*$")
+_TRANSLATE_CHARS = {
+    "’": "'",
+    "‘": "'",
+    "ʼ": "'",
+    "`": "'",
+    "´": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u2007": " ",
+}
+_TRANSLATE_RE = re.compile("[" + "".join(_TRANSLATE_CHARS) + "]")
+
+
+@dataclass(frozen=True)
+class PromoRule:
+    """One pattern from a language file: ``kind`` is line/list/lead/weak."""
+
+    lang: str
+    kind: str
+    pattern: re.Pattern[str]
+
+
+@cache
+def _load_lang(lang: str) -> tuple[PromoRule, ...]:
+    """The rules of one language's file, in file order (none when it does not ship)."""
+    path = resources.files("cleaners").joinpath("data", "promos", f"{lang}.txt")
+    if not path.is_file():
+        return ()
+    rules: list[PromoRule] = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        kind, _, pattern = line.partition(" ")
+        pattern = pattern.strip()
+        if kind not in _KINDS or not pattern:
+            raise ValueError(f"promos/{lang}.txt line {n}: expected '<kind> <regex>', got {raw!r}")
+        if kind in ("lead", "weak"):
+            # end on a word boundary, so that alternatives backtrack ("article|articles")
+            pattern = rf"(?:{pattern})(?=$|[\s:»>|›→–—…,.!?)\]]|-(?!\w))"
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"promos/{lang}.txt line {n}: bad regex: {exc}") from exc
+        rules.append(PromoRule(lang, kind, compiled))
+    return tuple(rules)
+
+
+def promo_language(lang: str | None) -> str | None:
+    """The language of a tag (``'fr'``, ``'fr-FR'``, ``'pt_BR'``…) when it ships a pattern
+    file, else None (`cleaners.lang.tags.primary_language`, restricted to `PROMO_LANGS`)."""
+    code = primary_language(lang)
+    return code if code in PROMO_LANGS else None
+
+
+def load_promo_rules(lang: str | None = None) -> tuple[PromoRule, ...]:
+    """The rules for ``lang`` (``'fr'``, ``'fr-FR'``, ``'pt_BR'``…) followed by the English
+    ones, or every shipped language's rules when ``lang`` is None or has no pattern file.
+
+    Guarantees: loaded once from package data (the same tuple for the same language); raises
+    ValueError naming the file and line when a shipped pattern file is malformed.
+    """
+    code = promo_language(lang)
+    return _all_rules() if code is None else _lang_rules(code)
+
+
+@cache
+def _lang_rules(code: str) -> tuple[PromoRule, ...]:
+    """A language's rules, then English ones: "Advertisement" or "READ MORE" turn up on
+    sites in every language."""
+    if code == "en":
+        return RuleSet(_load_lang("en"))
+    return RuleSet(_load_lang(code) + _load_lang("en"))
+
+
+@cache
+def _all_rules() -> tuple[PromoRule, ...]:
+    """Every shipped language's rules, a pattern shared by two languages once."""
+    seen: set[tuple[str, str]] = set()
+    rules: list[PromoRule] = []
+    for code in PROMO_LANGS:
+        for rule in _load_lang(code):
+            key = (rule.kind, rule.pattern.pattern)
+            if key not in seen:
+                seen.add(key)
+                rules.append(rule)
+    return RuleSet(rules)
+
+
+def plain(text: str) -> str:
+    """Curly apostrophes and quotes made straight, exotic spaces made plain (fast path)."""
+    if not _TRANSLATE_RE.search(text):
+        return text
+    return _TRANSLATE_RE.sub(lambda m: _TRANSLATE_CHARS[m.group()], text)
+
+
+def normalise(line: str) -> str:
+    """A line as rules see it: NFC, `plain`, spaces folded, leading bullets and arrows cut."""
+    s = plain(unicodedata.normalize("NFC", line))
+    s = " ".join(s.split())
+    s = _LEADING_DECOR.sub("", s)
+    return s.strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a line matched: the rule ``kind`` and the ``headline`` after a lead-in."""
+
+    kind: str  # line / list / lead / weak
+    headline: str  # text after a lead-in ('' when bare)
+
+
+def match_promo_line(line: str, lang: str | None = None) -> tuple[str, str] | None:
+    """Match one line against the pattern rules alone (no article context).
+
+    Returns ``(kind, headline)`` where ``kind`` is ``line``, ``list``, ``lead`` or
+    ``weak`` and ``headline`` the text after a lead-in (``''`` if none), or None.
+    A ``weak`` match is only a candidate: `strip_promos` removes it only when its
+    headline is unrelated to the article.
+    """
+    m = match(line, load_promo_rules(lang))
+    return (m.kind, m.headline) if m else None
+
+
+@cache
+def _pattern_first_chars(pattern: str, flags: int) -> frozenset[str] | None:
+    """The lower-cased characters a match of the pattern can start with; None: any."""
+    return regex_tree.first_chars(pattern, flags)
+
+
+class RuleSet(tuple[PromoRule, ...]):
+    """A tuple of rules that remembers, per first character of a line, which of its rules can
+    match such a line (`for_first`). `load_promo_rules` returns these (one per language, kept
+    for the process): the memo lives with the rules, not in the module."""
+
+    def __init__(self, rules: tuple[PromoRule, ...] = ()) -> None:
+        self._by_first: dict[str, tuple[PromoRule, ...]] = {}
+
+    def for_first(self, first: str) -> tuple[PromoRule, ...]:
+        """The rules (in their order) whose match can start with ``first`` (lower-cased;
+        ``''``: all of them): the others cannot match a line starting with it (fast reject).
+        """
+        chosen = self._by_first.get(first)
+        if chosen is None:
+            chosen = self._by_first[first] = tuple(
+                r
+                for r in self
+                if not first
+                or (f := _pattern_first_chars(r.pattern.pattern, r.pattern.flags)) is None
+                or first in f
+            )
+        return chosen
+
+
+#: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
+#: starting with one is checked against every rule.
+_CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
+
+
+def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> Match | None:
+    """The first ``line``/``list`` rule matching the whole line, else the best ``lead`` (or
+    else ``weak``) rule matching its start with an acceptable headline after it; None if none.
+
+    Guarantees: lines over `MAX_PROMO_WORDS` words never match; ``fast_reject`` (trying only
+    the rules that can start with the line's first character) never changes the answer.
+    """
+    if (
+        len(line) > 20 * MAX_PROMO_WORDS
+        or len(line.split(maxsplit=MAX_PROMO_WORDS)) > MAX_PROMO_WORDS
+    ):
+        return None  # (at most MAX_PROMO_WORDS splits: a long paragraph is not split whole)
+    s = normalise(line)
+    if not s:
+        return None
+    words = s.split()
+    core = _TRAILING_DECOR.sub("", s)
+    if not core:
+        return None
+    if fast_reject:
+        first = core[0].lower()
+        if not isinstance(rules, RuleSet):
+            rules = RuleSet(rules)
+        rules = rules.for_first("" if first in _CASE_SPECIALS else first)
+    best: Match | None = None
+    for rule in rules:
+        if rule.kind in ("line", "list"):
+            if len(words) <= MAX_LINE_WORDS and rule.pattern.fullmatch(core):
+                return Match(rule.kind, "")
+            continue
+        m = rule.pattern.match(core)
+        if not m:
+            continue
+        rest = core[m.end() :]
+        found = _after_lead(rest, s[m.end() :], rule.kind)
+        if found is None:
+            continue
+        cand = Match(rule.kind, found)
+        if best is None or (best.kind == "weak" and cand.kind == "lead"):
+            best = cand
+            if cand.kind == "lead":
+                break
+    return best
+
+
+def _after_lead(rest_core: str, rest_full: str, kind: str) -> str | None:
+    """The headline after a lead-in, '' when the lead-in is alone, None if no match."""
+    if not rest_core.strip():
+        return "" if kind == "lead" else None
+    sep = _SEPARATOR.match(rest_full)
+    if sep and sep.group().strip():
+        head = rest_full[sep.end() :].strip()
+        if not head:
+            return "" if kind == "lead" else None
+        if len(head.split()) > MAX_HEADLINE_WORDS or _INNER_SENTENCE.search(head):
+            return None  # prose after a colon ("À voir également: le musée. On y …")
+        if head[:1].islower() and SENTENCE_END.search(head):
+            return None
+        return head
+    if kind == "weak" or not rest_full[:1].isspace():
+        return None
+    head = rest_full.strip()
+    first = head[:1]
+    if not (first.isupper() or first.isdigit() or first in "\"'«“"):
+        return None
+    if len(head.split()) > MAX_BARE_HEADLINE_WORDS or SENTENCE_END.search(head):
+        return None
+    return head

@@ -1,0 +1,115 @@
+"""An article's vocabulary, to tell a promo's headline from the article's own lines.
+
+"Shares no content word" means: no word of the line outside the stopword lists (stopwordsiso,
+plus a few light verbs), lemmatised with simplemma, equals a lemma of the rest of the article,
+and no word of 5+ letters shares its first 5 letters with one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, stopwords
+from cleaners.text.promos.rules import PROMO_LANGS, plain
+
+__all__ = ["Vocabulary"]
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+#: Light verbs (by lemma) that stopwordsiso does not list but that carry no topic.
+_LIGHT_VERBS = {
+    "en": "make take get say said go come give use know see want",
+    "fr": "faire pouvoir aller voir devoir prendre mettre donner venir falloir dire",
+    "de": "sagen geben sehen lassen stehen machen kommen gehen",
+    "es": "hacer decir poder ir ver dar tener",
+    "it": "fare potere andare vedere dare dire",
+    "pt": "fazer dizer poder ir ver dar ter",
+}
+
+
+@lru_cache(maxsize=16)
+def _stopwords(lang: str | None) -> frozenset[str]:
+    """stopwordsiso's words and the light verbs of ``lang`` (None: of every promo language)."""
+    langs = [lang] if lang else list(PROMO_LANGS)
+    words: set[str] = set()
+    for code in langs:
+        words |= stopwords(code, folded=False)
+        words |= set(_LIGHT_VERBS.get(code, "").split())
+    return frozenset(words)
+
+
+def _content_words(text: str, lang: str | None) -> list[str]:
+    """The lower-cased words of 3+ letters of ``text`` that are not stopwords."""
+    stop = _stopwords(lang)
+    out = []
+    for w in _WORD.findall(plain(text).lower()):
+        for part in re.split(r"['-]", w):
+            if len(part) >= 3 and part not in stop:
+                out.append(part)
+    return out
+
+
+def _guess_lang(text: str) -> str | None:
+    """py3langid's language of ``text`` when it is a promo language, else None."""
+    try:
+        import py3langid
+    except ImportError:  # pragma: no cover - declared dependency
+        return None
+    code, _ = py3langid.classify(text[:4000])
+    return code if code in PROMO_LANGS else None
+
+
+class Vocabulary:
+    """Content lemmas and 5-letter prefixes of a set of lines, computed lazily.
+
+    ``lang`` is a promo language or None (then the stopwords of every promo language, and
+    lemmas in the language py3langid guesses for the lines, English if none), looked up with
+    ``lemmatizer``.
+    """
+
+    def __init__(self, lines: Sequence[str], lang: str | None,
+                 lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> None:
+        self._lines = lines
+        self._lemmatizer = lemmatizer
+        self._lang = lang
+        self._words: list[list[str]] | None = None
+        self._lemma_lang = lang or "en"
+
+    def _ensure(self) -> list[list[str]]:
+        if self._words is None:
+            if self._lang is None:
+                self._lemma_lang = _guess_lang("\n".join(self._lines)) or "en"
+            self._words = [_content_words(line, self._lang) for line in self._lines]
+        return self._words
+
+    def keys(self, words: Iterable[str]) -> set[str]:
+        """The keys a word is compared by: its lemma, itself, and its 5-letter prefix."""
+        stop = _stopwords(self._lang)
+        keys: set[str] = set()
+        for w in words:
+            lemma = self._lemmatizer.simplemma_lemma(w, self._lemma_lang).lower()
+            if lemma in stop:
+                continue
+            keys.add(lemma)
+            keys.add(w)
+            if len(w) >= 5:
+                keys.add("\x00" + w[:5])
+        return keys
+
+    def content_count(self, exclude: set[int]) -> int:
+        """How many content words the lines have, but for those at the indices ``exclude``."""
+        return sum(len(ws) for i, ws in enumerate(self._ensure()) if i not in exclude)
+
+    def unrelated(self, text: str, exclude: set[int]) -> bool:
+        """True when ``text`` has content words and none of them occurs elsewhere."""
+        words = self._ensure()
+        mine = self.keys(_content_words(text, self._lang))
+        if not mine:
+            return False
+        rest: set[str] = set()
+        for i, ws in enumerate(words):
+            if i not in exclude:
+                rest |= self.keys(ws)
+        return not (mine & rest)

@@ -1,0 +1,132 @@
+"""What happens to a recognised shortcode: `ShortcodePolicy` (unwrap, drop or keep).
+
+Content-bearing tags are unwrapped (their inner text stays); media, embed, gallery, form and
+ad tags are dropped with their content. The tag lists are data, one file per list in
+``cleaners/data/shortcodes/`` (names separated by whitespace, ``#`` comment lines), read once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+__all__ = ["DEFAULT_SHORTCODE_POLICY", "Action", "ShortcodePolicy", "wordpress_strip_policy"]
+
+Action = Literal["unwrap", "drop", "keep"]
+
+
+@cache
+def _read_list(name: str) -> tuple[str, ...]:
+    """The words of ``cleaners/data/shortcodes/<name>.txt`` (lines starting with ``#`` skipped),
+    in file order; read once per process."""
+    path = resources.files("cleaners").joinpath("data", "shortcodes", f"{name}.txt")
+    return tuple(
+        word
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith("#")
+        for word in line.split()
+    )
+
+
+@cache
+def name_set(name: str) -> frozenset[str]:
+    """The names listed in ``cleaners/data/shortcodes/<name>.txt``.
+
+    Guarantees: read once per process, the same set object every call; every
+    whitespace-separated word of the lines that do not start with ``#``. Raises
+    FileNotFoundError for a list that does not ship.
+    """
+    return frozenset(_read_list(name))
+
+
+#: Attributes worth keeping in the edit detail (who is quoted, what a caption said…).
+_KEEP_ATTRS = frozenset(
+    {"author", "cite", "source", "name", "title", "caption", "alt", "by", "quote_author"}
+    | {"person", "url", "href", "link"}
+)
+
+
+@dataclass(frozen=True)
+class ShortcodePolicy:
+    """Which shortcodes are unwrapped (inner text kept) and which are dropped with content.
+
+    Precedence for a tag name: ``drop`` > ``unwrap`` > a token of the name in
+    ``drop_words`` (``et_pb_image`` → ``image``) > ``unwrap_prefixes`` > ``unknown``.
+    ``unknown`` applies to tags the policy does not list; such a tag is only treated
+    as a shortcode when it looks like one (it has a closing tag, ``key=value``
+    attributes, a ``/]``, a ``snake_case``/``kebab-case`` name, or it is a lower-case
+    word alone on its line), so ``[sic]`` or ``[Reuters]`` in a sentence stay as they are.
+    ``unknown="keep"`` leaves every unlisted tag alone (WordPress's own ``strip_shortcodes``
+    behaviour).
+
+    ``block_separator`` is put where a non-inline shortcode was removed or unwrapped
+    between two non-space characters, so that text on either side does not run
+    together (``"end.[gallery]Next"`` → ``"end.\\nNext"``); ``inline`` tags
+    (``[dropcap]L[/dropcap]a`` → ``La``) never get one. A drop tag whose content
+    exceeds ``max_drop_chars`` characters is unwrapped instead (an enclosing ad tag
+    that swallowed the article is a broken export, not an ad); ``None`` disables that.
+    ``tidy_spaces`` avoids a double space where a tag stood between two spaces.
+    """
+
+    unwrap: frozenset[str] = field(default_factory=lambda: name_set("unwrap"))
+    drop: frozenset[str] = field(default_factory=lambda: name_set("drop"))
+    drop_words: frozenset[str] = field(default_factory=lambda: name_set("drop_words"))
+    unwrap_prefixes: tuple[str, ...] = field(default_factory=lambda: _read_list("unwrap_prefixes"))
+    inline: frozenset[str] = field(default_factory=lambda: name_set("inline"))
+    keep_attrs: frozenset[str] = _KEEP_ATTRS
+    unknown: Action = "unwrap"
+    block_separator: str = "\n"
+    tidy_spaces: bool = True
+    max_drop_chars: int | None = 2000
+
+    def action(self, name: str) -> Action | None:
+        """The action for a listed tag, or ``None`` when the policy does not know ``name``."""
+        if name in self.drop:
+            return "drop"
+        if name in self.unwrap:
+            return "unwrap"
+        if self.drop_words and any(t in self.drop_words for t in re.split(r"[-_]+", name)):
+            return "drop"
+        if name.startswith(self.unwrap_prefixes):
+            return "unwrap"
+        return None
+
+    def with_rules(
+        self, *, unwrap: Iterable[str] = (), drop: Iterable[str] = ()
+    ) -> ShortcodePolicy:
+        """A copy of this policy with extra tag names to unwrap or to drop.
+
+        A name given here overrides the opposite list (adding ``"quote"`` to ``drop``
+        removes it from ``unwrap``).
+        """
+        unwrap_set, drop_set = frozenset(unwrap), frozenset(drop)
+        return replace(
+            self,
+            unwrap=(self.unwrap - drop_set) | unwrap_set,
+            drop=(self.drop - unwrap_set) | drop_set,
+        )
+
+
+#: The policy `strip_shortcodes` uses unless told otherwise.
+DEFAULT_SHORTCODE_POLICY = ShortcodePolicy()
+
+
+def wordpress_strip_policy(registered: Iterable[str]) -> ShortcodePolicy:
+    """A policy that behaves like WordPress's ``strip_shortcodes()`` on a site where exactly
+    ``registered`` shortcodes exist: those are removed with their content, every other
+    bracket is left as is, nothing is inserted where a tag was."""
+    return ShortcodePolicy(
+        unwrap=frozenset(),
+        drop=frozenset(registered),
+        drop_words=frozenset(),
+        unwrap_prefixes=(),
+        inline=frozenset(),
+        unknown="keep",
+        block_separator="",
+        tidy_spaces=False,
+        max_drop_chars=None,
+    )

@@ -1,0 +1,151 @@
+"""Removing shortcode markup by policy: `strip_shortcodes`.
+
+The forest of recognised shortcodes (`cleaners.text.shortcodes.parse`) is written back as text:
+unwrapped tags keep their (recursively cleaned) inner text, dropped ones lose it, and a block
+separator keeps the text on either side of a removed block tag from running together.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cleaners.edits import Edit, EditKind
+from cleaners.text.shortcodes.parse import Node, build, parse_shortcode_attrs
+from cleaners.text.shortcodes.policy import DEFAULT_SHORTCODE_POLICY, ShortcodePolicy
+
+__all__ = ["strip_shortcodes"]
+
+
+def _describe(node: Node, policy: ShortcodePolicy) -> str:
+    """A tag as logged: its name and the attributes the policy keeps (``author="…"``)."""
+    if node.open.closing:
+        return node.open.name
+    attrs = parse_shortcode_attrs(node.open.attrs)
+    kept = [f'{k}="{v}"' for k, v in attrs.items() if k in policy.keep_attrs and v]
+    return " ".join([node.open.name, *kept])
+
+
+def _fold(s: str) -> str:
+    """Removed text as logged: whole, with runs of whitespace folded to one space."""
+    return " ".join(s.split())
+
+
+def strip_shortcodes(
+    text: str, policy: ShortcodePolicy = DEFAULT_SHORTCODE_POLICY
+) -> tuple[str, list[Edit]]:
+    """Remove shortcode markup from ``text`` according to ``policy``.
+
+    Guarantees:
+    - text outside recognised shortcodes is returned byte for byte, except that a
+      ``policy.block_separator`` is inserted where a removed block tag sat between two
+      non-space characters, and blank lines left by removed tags are collapsed;
+    - unwrapped tags keep their inner text (recursively cleaned); dropped tags lose
+      it; escaped ``[[tag]]`` becomes the literal ``[tag]``; orphan closing tags of
+      recognised shortcodes are removed;
+    - brackets that are not shortcodes, and shortcodes inside HTML tags, are untouched;
+    - one ``Edit(EditKind.SHORTCODE, …)`` per recognised tag, naming the tag, its useful
+      attributes (e.g. ``author="…"``) and, for a removal, the whole removed text
+      (whitespace folded).
+    """
+    if "[" not in text:
+        return text, []
+    nodes = build(text, policy)
+    if not nodes:
+        return text, []
+    edits: list[Edit] = []
+    out: list[str] = []
+    # A removed or unwrapped block tag leaves a *pending* boundary: when the next
+    # non-empty text arrives, a separator is inserted if the two sides would touch,
+    # or one space is dropped if both sides are spaces.
+    pending = {"sep": False, "tidy": False}
+
+    def prev_char() -> str:
+        for chunk in reversed(out):
+            if chunk:
+                return chunk[-1]
+        return ""
+
+    def trim_trailing_spaces() -> None:
+        """Drop spaces a removed tag left at the end of a line."""
+        for i in range(len(out) - 1, -1, -1):
+            if out[i]:
+                out[i] = out[i].rstrip(" \t")
+                if out[i]:
+                    return
+
+    def put(chunk: str) -> None:
+        if not chunk:
+            return
+        if pending["sep"] or pending["tidy"]:
+            if chunk[0] == "\n" and policy.tidy_spaces:
+                trim_trailing_spaces()
+                if prev_char() == "\n":
+                    chunk = chunk[1:]  # the removed tag had a line of its own: drop it
+                    if not chunk:
+                        return
+            prev = prev_char()
+            if pending["tidy"] and prev == " " and chunk[0] == " ":
+                chunk = chunk[1:]
+            elif pending["sep"] and prev and not prev.isspace() and not chunk[0].isspace():
+                out.append(policy.block_separator)
+            pending["sep"] = pending["tidy"] = False
+            if not chunk:
+                return
+        out.append(chunk)
+
+    def boundary(node: Node) -> None:
+        if policy.tidy_spaces:
+            pending["tidy"] = True
+        if policy.block_separator and node.open.name not in policy.inline:
+            pending["sep"] = True
+
+    def render(nodes: list[Node], lo: int, hi: int) -> None:
+        pos = lo
+        for n in nodes:
+            put(text[pos : n.start])
+            pos = n.end
+            if n.escaped:
+                put(text[n.start + 1 : n.end - 1])
+                edits.append(Edit(EditKind.SHORTCODE, f"unescaped [[{n.open.name}]]"))
+                continue
+            if n.action == "keep":
+                put(text[n.start : n.end])
+                continue
+            if n.open.closing:
+                detail = f"removed orphan closing tag [/{n.open.name}]"
+                edits.append(Edit(EditKind.SHORTCODE, detail))
+                boundary(n)
+                continue
+            inner = text[n.open.end : n.close.start] if n.close else ""
+            action = n.action
+            if (
+                action == "drop"
+                and policy.max_drop_chars is not None
+                and len(inner) > policy.max_drop_chars
+            ):
+                action = "unwrap"
+            if action == "drop":
+                detail = f"removed {_describe(n, policy)}"
+                if inner.strip():
+                    detail += f": {_fold(inner)}"
+                edits.append(Edit(EditKind.SHORTCODE, detail))
+                boundary(n)
+                continue
+            verb = "unwrapped" if n.close is not None else "removed"  # no content to keep
+            edits.append(Edit(EditKind.SHORTCODE, f"{verb} {_describe(n, policy)}"))
+            boundary(n)
+            if n.close is not None:
+                render(n.children, n.open.end, n.close.start)
+                boundary(n)
+        put(text[pos:hi])
+
+    render(nodes, 0, len(text))
+    if (pending["sep"] or pending["tidy"]) and policy.tidy_spaces:
+        trim_trailing_spaces()  # a tag removed at the very end
+    result = "".join(out)
+    if "\n" in result and result != text:
+        result = re.sub(r"\n[ \t]+(?=\n)", "\n", result)
+        result = re.sub(r"\n{3,}", "\n\n", result)
+        if not text.startswith("\n"):
+            result = result.lstrip("\n")
+    return result, edits

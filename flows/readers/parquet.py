@@ -1,0 +1,70 @@
+"""Parquet files (``.parquet``), streamed in record batches within the read limits."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from flows.readers.base import (
+    BadRecord,
+    RawRecord,
+    ReadLimits,
+    bytes_limit_message,
+    make_record,
+    open_nofollow,
+    read_all,
+    records_limit_message,
+)
+
+
+def read_parquet(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord]:
+    """One record per row, streamed in record batches (a ``.parquet.gz`` is decompressed whole
+    first, within the whole-file limit).
+
+    Guarantees: the footer is checked first: only the row groups whose uncompressed sizes
+    (``total_byte_size``) fit in ``limits.max_file_bytes`` are read, and at most
+    ``limits.max_records`` rows; the decoded size of the batches is counted too (dictionary
+    encoding can make it larger than the footer says). Whatever is cut is one final `BadRecord`
+    (index -1) naming the flag to raise.
+    """
+    if path.name.lower().endswith(".gz"):
+        source: Any = io.BytesIO(read_all(path, limits, hint="store it as .parquet"))
+    else:
+        source = open_nofollow(path)
+    with source:
+        pf = pq.ParquetFile(source)
+        meta = pf.metadata
+        groups: list[int] = []
+        rows = size = 0
+        cut_by_bytes = False
+        for group in range(meta.num_row_groups):
+            if rows >= limits.max_records:
+                break
+            group_meta = meta.row_group(group)
+            if size + group_meta.total_byte_size > limits.max_file_bytes:
+                cut_by_bytes = True
+                break
+            groups.append(group)
+            rows += group_meta.num_rows
+            size += group_meta.total_byte_size
+        index = decoded = 0
+        if groups:
+            batches = pf.iter_batches(batch_size=min(2048, limits.max_records), row_groups=groups)
+            for batch in batches:
+                decoded += batch.nbytes
+                if decoded > limits.max_file_bytes:
+                    cut_by_bytes = True
+                    break
+                for row in batch.slice(0, limits.max_records - index).to_pylist():
+                    yield make_record(row, index, [])
+                    index += 1
+                if index >= limits.max_records:
+                    break
+        if index >= limits.max_records and meta.num_rows > index:
+            yield BadRecord(-1, records_limit_message(limits.max_records))
+        elif cut_by_bytes:
+            yield BadRecord(-1, bytes_limit_message(limits.max_file_bytes))

@@ -1,0 +1,134 @@
+"""A run's identity and its records: the run id, the summary the command line prints, and the
+manifest written to ``_runs/<run id>.json`` when the run commits."""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from typing import TYPE_CHECKING, Any
+
+from flows.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from flows.discover import Discovery
+    from flows.quarantine import QuarantineTally
+    from flows.settings import RunSettings
+    from flows.stages import CleanSummary, FingerprintSummary, ReadResult
+
+JOB_VERSION = importlib_metadata.version("news-curate")
+#: Refused paths and same-content files named in a manifest and in the log (the rest counted).
+MAX_LISTED = 100
+#: Packages whose versions a manifest records.
+VERSIONED_PACKAGES = ("prefect", "pyarrow", "ftfy", "datasketch", "numpy", "simplemma", "py3langid")
+
+
+@dataclass
+class RunSummary:
+    """What a run did; printed by the CLI and written to the manifest."""
+
+    run_id: str
+    status: str = "completed"
+    files_seen: int = 0
+    files_new: int = 0
+    files_already_processed: int = 0
+    files_refused: int = 0
+    records_read: int = 0
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    clusters_new: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    recovered: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The one-line summary the CLI prints."""
+        return (
+            f"run {self.run_id}: {self.files_new} new file(s) read "
+            f"({self.files_already_processed} already processed), {self.records_read} record(s), "
+            f"{self.rows_written} row(s) written, {self.rows_quarantined} quarantined, "
+            f"{self.clusters_new} new cluster(s), {self.duplicates} duplicate(s), {self.seconds:.1f}s"
+        )
+
+    def count_files(self, found: Discovery) -> None:
+        """Set the file counts from discovery."""
+        self.files_new = len(found.new)
+        self.files_already_processed = len(found.already_processed) + len(found.duplicates_in_run)
+        self.files_refused = len(found.refused)
+        self.files_seen = self.files_new + self.files_already_processed + self.files_refused
+
+
+class Timings:
+    """Seconds per stage, in the order the stages ran."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def since(self, name: str, t0: float) -> None:
+        """Record ``name`` as having taken from ``t0`` (a `time.perf_counter` value) to now."""
+        self.seconds[name] = round(time.perf_counter() - t0, 3)
+
+    def set(self, name: str, seconds: float) -> None:
+        """Record ``name`` as having taken ``seconds``."""
+        self.seconds[name] = round(seconds, 3)
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, microsecond precision."""
+    return datetime.now(UTC)
+
+
+def new_run_id(flow_run_id: object | None) -> str:
+    """``<UTC time>-<8 hex>``: the suffix from the Prefect flow run's id when there is one."""
+    suffix = str(flow_run_id)[:8] if flow_run_id else uuid.uuid4().hex[:8]
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{suffix}"
+
+
+def versions() -> dict[str, str]:
+    """The job's, Python's, the schema's and the main packages' versions."""
+    out = {"job": JOB_VERSION, "python": platform.python_version(), "schema": SCHEMA_VERSION}
+    for pkg in VERSIONED_PACKAGES:
+        with contextlib.suppress(importlib_metadata.PackageNotFoundError):
+            out[pkg] = importlib_metadata.version(pkg)
+    return out
+
+
+def start_manifest(run_id: str, settings: RunSettings, started_at: datetime,
+                   flow_run_id: object | None, found: Discovery) -> dict[str, Any]:
+    """The manifest's fields known once discovery is done (bounded: `MAX_LISTED` paths)."""
+    return {
+        "run_id": run_id, "schema_version": SCHEMA_VERSION, "versions": versions(),
+        "parameters": settings.manifest_parameters(), "started_at": started_at.isoformat(),
+        "flow_run_id": str(flow_run_id) if flow_run_id else None,
+        "refused": [{"path": r, "reason": why} for r, why in found.refused[:MAX_LISTED]],
+        "refused_count": len(found.refused),
+        "same_content_as": [{"path": r, "same_as": s} for r, s in found.duplicates_in_run[:MAX_LISTED]],
+        "same_content_count": len(found.duplicates_in_run),
+    }
+
+
+def finish_manifest(manifest: dict[str, Any], summary: RunSummary, timings: Timings,
+                    read: ReadResult, cleaned: list[CleanSummary], fps: list[FingerprintSummary],
+                    tally: QuarantineTally, match_counts: dict[str, Any], articles_path: str) -> None:
+    """Add what the run did to ``manifest``: inputs per file, counts, edits, languages, timings."""
+    inputs = [
+        {**asdict(s), "rows": s.staged - tally.by_file_stage[s.path, "clean"],
+         "quarantined": tally.by_file[s.path]}
+        for s in read.files
+    ]
+    edits = Counter[str]()
+    for c in cleaned:
+        edits.update(c.edits_by_kind)
+    manifest.update(
+        quarantine_by_reason=tally.top_reasons(), quarantine_samples=tally.samples,
+        inputs=inputs, counts=asdict(summary), match=match_counts, edits_by_kind=dict(edits),
+        languages=dict(sum((Counter(f.langs) for f in fps), Counter())),
+        timings=timings.seconds, finished_at=utcnow().isoformat(),
+        outputs={"articles": articles_path},
+    )

@@ -1,0 +1,201 @@
+"""The clean and fingerprint stage: one staged batch cleaned, then language, translation and
+MinHash; and the set-up of the worker processes that run it."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
+from cleaners.edits import EditKind
+from cleaners.text.clean import CleanConfig, clean_batch, clean_text
+from cleaners.translate import Translator
+from flows.backends import get_translator
+from flows.backends.lemma_cache import process_lemmatizer
+from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
+from flows.schema import STAGED_SCHEMA
+
+
+@dataclass
+class CleanSummary:
+    """What the clean stage did to one batch."""
+
+    rows: int
+    quarantine: QuarantineTally
+    edits_by_kind: dict[str, int]
+    promos: list[str]
+    shortcodes: list[str]
+    seconds: float = 0.0  # time spent cleaning the batch (its own work)
+    quarantine_files: list[str] = field(default_factory=list)  # its staged quarantine rows
+
+
+def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
+                config: CleanConfig | None = None,
+                ) -> tuple[pa.Table, CleanSummary, list[dict[str, Any]]]:
+    """Clean one staged batch: the rows with their cleaned text and edits, the summary, and
+    the quarantine rows (at most one per input row).
+
+    Guarantees: every input row is either in the output (same columns, order kept) or
+    quarantined with the reason (a cleaner that fails on it, or no text left).
+    """
+    started = time.perf_counter()
+    texts = table.column("text").to_pylist()
+    hints = table.column("lang_hint").to_pylist()
+    cfg = config or CleanConfig()
+    results: list[Any]
+    try:
+        results = clean_batch(texts, hints, cfg, process_lemmatizer())
+    except Exception:  # a cleaner bug: quarantine the record(s) it fails on, keep the others
+        results = []
+        for text, hint in zip(texts, hints, strict=True):
+            try:
+                results.append(clean_text(text, hint, cfg, process_lemmatizer()))
+            except Exception as exc:
+                results.append(exc)
+    keep: list[int] = []
+    new_texts: list[str] = []
+    new_edits: list[list[dict[str, str]]] = []
+    quarantine: list[dict[str, Any]] = []
+    kinds: Counter[str] = Counter()
+    promos: list[str] = []
+    shortcodes: list[str] = []
+    old_edits = table.column("edits").to_pylist()
+    for i, res in enumerate(results):
+        if isinstance(res, Exception):
+            quarantine.append(quarantine_row(
+                table.column("source_file")[i].as_py(), -1, Stage.CLEAN,
+                f"cleaner failed: {type(res).__name__}: {str(res)[:300]}",
+                run_id, ingested_at, texts[i], table.column("source_id")[i].as_py()))
+            continue
+        if not res.text.strip():
+            quarantine.append(quarantine_row(
+                table.column("source_file")[i].as_py(), -1, Stage.CLEAN,
+                "no text left after cleaning: " + "; ".join(f"{e.kind}: {e.detail[:80]}" for e in res.edits[:5]),
+                run_id, ingested_at, texts[i], table.column("source_id")[i].as_py()))
+            continue
+        keep.append(i)
+        new_texts.append(res.text)
+        new_edits.append((old_edits[i] or []) + [e.as_dict() for e in res.edits])
+        for e in res.edits:
+            kinds[e.kind] += 1
+            if e.kind == EditKind.PROMO:
+                promos.append(e.detail[:200])
+            elif e.kind == EditKind.SHORTCODE:
+                shortcodes.append(e.detail[:200])
+    out = table.take(pa.array(keep, type=pa.int64()))
+    out = out.set_column(out.schema.get_field_index("text"), "text", pa.array(new_texts, pa.string()))
+    out = out.set_column(out.schema.get_field_index("edits"), "edits",
+                         pa.array(new_edits, STAGED_SCHEMA.field("edits").type))
+    tally = QuarantineTally()
+    for row in quarantine:
+        tally.add(row)
+    summary = CleanSummary(out.num_rows, tally, dict(kinds), promos, shortcodes,
+                           round(time.perf_counter() - started, 3))
+    return out, summary, quarantine
+
+
+def warm_worker(translator: str, options: dict[str, Any] | None = None,
+                tracebacks: bool = True) -> None:
+    """Set up a worker process of the pool and load what every batch needs (the cleaners'
+    modules, promo rules, the language-id model, the translation backend), so the first batch
+    does not wait for it.
+
+    The worker ends when its parent does, even killed by SIGKILL;
+    it ignores SIGINT (a Ctrl-C in the terminal reaches the whole process group: the parent
+    decides, see `flows.lifecycle.RunGuard`), and prints tracebacks only with ``tracebacks``.
+    Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
+    that cannot load fails later, in its task, with the reason).
+    """
+    from cleaners.lang.langid import preload
+    from cleaners.text.promos import load_promo_rules
+    from flows.console import hide_tracebacks
+    from flows.lifecycle import exit_with_parent
+
+    exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not tracebacks:
+        hide_tracebacks()
+    with contextlib.suppress(Exception):
+        preload()
+        load_promo_rules(None)
+        backend = translator_for(translator, options)
+        backend.translate(["news"], "en")  # the pivot language's lemmas
+
+
+def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:
+    """The backend ``name`` built with ``options``, one instance per process (lexicons and
+    dictionaries are loaded once). Raises `BackendUnavailable` with the reason."""
+    return _translator(name, tuple(sorted((options or {}).items())))[0]
+
+
+@cache
+def _translator(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Translator, WordMemo]:
+    """The backend and its word memo, one per process and (name, options)."""
+    return get_translator(name, process_lemmatizer(), **dict(options)), WordMemo()
+
+
+@dataclass
+class FingerprintSummary:
+    """What the fingerprint stage produced for one batch."""
+
+    path: str  # the batch's cleaned and fingerprinted rows (Parquet)
+    rows: int
+    langs: dict[str, int]
+    seconds: float = 0.0  # time spent fingerprinting the batch (its own work)
+
+
+def fingerprint_table(table: pa.Table, config: FingerprintConfig,
+                      translator_options: dict[str, Any] | None = None) -> tuple[pa.Table, dict[str, int]]:
+    """Language, translated shingles and MinHash of every row of a cleaned batch: the table
+    with ``lang``, ``minhash``, ``text_hash``, ``shingle_count`` and ``text_length`` (code
+    points, for `match_stage`, which then need not read the texts) appended, and the count of
+    rows per language."""
+    texts = table.column("text").to_pylist()
+    translator, memo = _translator(config.backend, tuple(sorted((translator_options or {}).items())))
+    fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
+                           translator=translator, memo=memo)
+    width = fp.signatures.shape[1] if len(texts) else config.num_perm
+    flat = pa.array(np.ascontiguousarray(fp.signatures, dtype=np.uint32).reshape(-1))
+    table = (
+        table.append_column("lang", pa.array(fp.langs, pa.string()))
+        .append_column("minhash", pa.FixedSizeListArray.from_arrays(flat, width))
+        .append_column("text_hash", pa.array(fp.text_hashes, pa.string()))
+        .append_column("shingle_count", pa.array(np.asarray(fp.shingle_counts, dtype=np.int32)))
+        .append_column("text_length", pc.utf8_length(table.column("text")).cast(pa.int64()))
+    )
+    return table, dict(Counter(fp.langs))
+
+
+def clean_and_fingerprint_stage(
+    batch_path: str, run_id: str, ingested_at: datetime, clean_config: CleanConfig | None = None,
+    fp_config: FingerprintConfig = DEFAULT_FINGERPRINT, translator_options: dict[str, Any] | None = None,
+) -> tuple[CleanSummary, FingerprintSummary]:
+    """`clean_table` then `fingerprint_table` on one staged batch, in memory; the result is
+    written next to the batch (``fp-`` instead of ``read-``). One task per batch: a task
+    run costs Prefect about 0.15 s of worker CPU, the cleaned batch is not written twice."""
+    table = pq.read_table(batch_path)
+    cleaned, clean_summary, quarantine = clean_table(table, run_id, ingested_at, clean_config)
+    if quarantine:
+        batch = Path(batch_path)
+        writer = QuarantineWriter(batch.parent, batch.stem.replace("read-", "quarantine-clean-"))
+        for row in quarantine:
+            writer.add(row)
+        clean_summary.quarantine_files = writer.close()
+    started = time.perf_counter()
+    out, langs = fingerprint_table(cleaned, fp_config, translator_options)
+    path = batch_path.replace("/read-", "/fp-")
+    pq.write_table(out, path)
+    return clean_summary, FingerprintSummary(path, out.num_rows, langs,
+                                             round(time.perf_counter() - started, 3))

@@ -1,0 +1,76 @@
+"""The match stage: the run's signatures against each other and the history, into clusters."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cleaners.dedup import DocBatch, History, MatchConfig, match
+from cleaners.dedup.lsh import BandIndex
+from flows.schema import CLUSTERS_SCHEMA
+
+
+def _epoch(col: pa.ChunkedArray) -> np.ndarray:
+    values = pc.cast(col, pa.int64()).to_numpy(zero_copy_only=False)
+    out = np.asarray(values, dtype=np.float64) / 1e6
+    mask = col.is_null().to_numpy(zero_copy_only=False)
+    out[mask] = math.nan
+    return out
+
+
+def match_stage(fp_paths: list[str], history: History | None, config: MatchConfig,
+                num_perm: int, out_path: Path,
+                index_factory: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """Cluster the run's documents against each other and the history; writes the assignments.
+
+    Reads only the matching columns of each batch. Returns counts for the summary.
+    ``index_factory`` builds the LSH index (default: in-memory; e.g. a shared Redis index).
+    """
+    cols = ["doc_id", "lang", "minhash", "text_hash", "shingle_count", "published_at", "text_length"]
+    tables = [pq.read_table(p, columns=cols) for p in fp_paths]  # never the texts
+    if tables:
+        t = pa.concat_tables(tables)
+        sig = t.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        batch = DocBatch(
+            doc_ids=t.column("doc_id").to_pylist(),
+            langs=t.column("lang").to_pylist(),
+            signatures=np.ascontiguousarray(sig.reshape(-1, num_perm), dtype=np.uint32),
+            text_hashes=t.column("text_hash").to_pylist(),
+            lengths=t.column("text_length").to_numpy(),
+            published_at=_epoch(t.column("published_at")),
+            n_features=t.column("shingle_count").to_numpy().astype(np.int64),
+        )
+        del t, tables
+    else:
+        batch = DocBatch([], [], np.zeros((0, num_perm), np.uint32), [], np.zeros(0, np.int64),
+                         np.zeros(0, np.float64), np.zeros(0, np.int64))
+    assignments = match(batch, history, config, index_factory=index_factory or BandIndex)
+    columns = [
+        batch.doc_ids,
+        [a.cluster_id for a in assignments],
+        [a.is_canonical for a in assignments],
+        [a.duplicate_of for a in assignments],
+        [a.similarity for a in assignments],
+        [a.dup_kind for a in assignments],
+    ]
+    table = pa.Table.from_arrays([pa.array(values, f.type) for values, f in zip(columns, CLUSTERS_SCHEMA, strict=True)],
+                                 schema=CLUSTERS_SCHEMA)
+    pq.write_table(table, out_path)
+    kinds = Counter(a.dup_kind for a in assignments if a.dup_kind)
+    history_ids = set(history.cluster_ids) if history is not None else set()
+    return {
+        "documents": len(assignments),
+        "canonical": sum(a.is_canonical for a in assignments),
+        "duplicates": sum(not a.is_canonical for a in assignments),
+        "joined_history_clusters": sum(1 for a in assignments if not a.is_canonical and a.cluster_id in history_ids),
+        "dup_kinds": dict(kinds),
+        "history_documents": len(history.doc_ids) if history is not None else 0,
+    }

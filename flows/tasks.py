@@ -1,0 +1,207 @@
+"""The flow's Prefect tasks (thin wrappers of `flows.stages` with their retry and result
+policies) and how batches are spread over the task runner's worker processes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.futures import as_completed
+from prefect.task_runners import ProcessPoolTaskRunner
+
+from cleaners.dedup import FingerprintConfig, History, MatchConfig
+from cleaners.text.clean import CleanConfig
+from flows import stages, store
+from flows.discover import Discovery, discover
+from flows.quarantine import write_quarantine_part
+from flows.readers import ReadLimits
+from flows.run import JOB_VERSION
+from flows.runners import EarlyProcessPoolTaskRunner
+from flows.schema import SCHEMA_VERSION
+from flows.settings import environment
+
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10]}
+NO_RESULTS = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="discover-raw-files", **IO_RETRIES, **NO_RESULTS)
+def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]:
+    """Recover from a crashed run if needed, then find the new raw files (by SHA-256)."""
+    layout = store.Layout(Path(curated_dir))
+    recovered = store.recover(layout)
+    processed = store.processed_hashes(store.read_manifests(layout))
+    return discover(Path(raw_dir), processed), recovered
+
+
+@task(name="read-raw-files", task_run_name="read-files-{group}", **IO_RETRIES, **NO_RESULTS)
+def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_at: datetime,
+              batch_size: int, max_text_chars: int, limits: ReadLimits) -> stages.ReadResult:
+    """Read a group of new files into batches; unreadable records are quarantined with the reason."""
+    return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars,
+                             group, limits)
+
+
+@task(name="clean-and-fingerprint", task_run_name="batch-{index}", **NO_RESULTS)
+def batch_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
+               clean_config: CleanConfig, fp_config: FingerprintConfig,
+               translator_options: dict[str, Any] | None = None,
+               ) -> tuple[stages.CleanSummary, stages.FingerprintSummary]:
+    """One batch: repair encoding, typography, shortcodes and promos, then language id,
+    translation to English, shingles and MinHash."""
+    return stages.clean_and_fingerprint_stage(batch_path, run_id, ingested_at, clean_config,
+                                              fp_config, translator_options)
+
+
+@task(name="start-worker", task_run_name="start-worker-{index}", **NO_RESULTS)
+def start_worker_task(index: int) -> int:
+    """Nothing but its process: submitted while the flow reads, it makes the pool start a
+    worker process, which loads the language data meanwhile (see `stages.warm_worker`)."""
+    return os.getpid()
+
+
+def start_workers_early(new_bytes: int, parallel: bool) -> list[Any]:
+    """Submit one `start_worker_task` per worker of a process pool when the new files are big
+    enough to be spread over it; the futures (waited for with the batches)."""
+    ctx = FlowRunContext.get()
+    runner = ctx.task_runner if ctx else None
+    if (not parallel or new_bytes < environment().early_workers_bytes or not isinstance(runner, ProcessPoolTaskRunner)
+            or getattr(runner, "started_early", False)):  # `curate run` already started them
+        return []
+    return [start_worker_task.submit(i) for i in range(_pool_workers())]
+
+
+def _pool_workers() -> int:
+    """Worker processes of the flow run's task runner (2 when it does not say, e.g. Dask)."""
+    ctx = FlowRunContext.get()
+    return getattr(ctx.task_runner if ctx else None, "_max_workers", None) or 2
+
+
+def release_workers() -> None:
+    """Let the flow run's worker processes exit while it matches and publishes (a
+    `flows.runners.EarlyProcessPoolTaskRunner`'s; other task runners are left as they are)."""
+    ctx = FlowRunContext.get()
+    runner = ctx.task_runner if ctx else None
+    if isinstance(runner, EarlyProcessPoolTaskRunner):
+        runner.release_workers()
+
+
+@task(name="load-history", **IO_RETRIES, **NO_RESULTS)
+def history_task(curated_dir: str, fingerprint: FingerprintConfig) -> History | None:
+    """Signatures and clusters of the documents already curated (no texts)."""
+    return store.load_history(store.Layout(Path(curated_dir)), fingerprint.num_perm, asdict(fingerprint))
+
+
+@task(name="match-duplicates", **NO_RESULTS)
+def match_task(fp_paths: list[str], history: History | None, config: MatchConfig,
+               num_perm: int, out_path: str, redis_url: str | None = None,
+               redis_namespace: str | None = None) -> dict[str, Any]:
+    """LSH candidates among new and curated documents, verification, clusters.
+
+    With ``redis_url`` the LSH index lives in Redis (shared by workers and runs).
+    """
+    factory = None
+    if redis_url:
+        from flows.backends.redis_index import redis_index_factory
+
+        factory = redis_index_factory(redis_url, redis_namespace or "curate")
+    return stages.match_stage(fp_paths, history, config, num_perm, Path(out_path),
+                              index_factory=factory)
+
+
+@task(name="publish", **IO_RETRIES, **NO_RESULTS)
+def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_path: str | None,
+                 quarantine: list[str], manifest: dict[str, Any], ingested_at: datetime,
+                 num_perm: int) -> dict[str, int]:
+    """Write the run's Parquet parts in staging, move them into place, then the manifest.
+
+    Part footers get a few fixed keys (run id, versions, fingerprint parameters), never
+    anything that grows with the input."""
+    layout = store.Layout(Path(curated_dir))
+    staging = layout.staging(run_id)
+    part_dir = f"ingest_date={ingested_at:%Y-%m-%d}"
+    name = f"part-{run_id}-0.parquet"
+    meta = {
+        b"curate.schema_version": SCHEMA_VERSION.encode(),
+        b"curate.job_version": JOB_VERSION.encode(),
+        store.RUN_ID_KEY: run_id.encode(),
+        store.FINGERPRINT_KEY: store.fingerprint_tag(manifest["parameters"]["fingerprint"]),
+    }
+    staged: list[tuple[Path, Path]] = []
+    rows = 0
+    if clusters_path is not None:
+        src = staging / "out" / "articles" / name
+        rows = stages.write_articles(fp_paths, Path(clusters_path), src, run_id, ingested_at, num_perm, meta)
+        staged.append((src, layout.articles / part_dir / name))
+    qsrc = staging / "out" / "quarantine" / name
+    quarantined = write_quarantine_part(quarantine, qsrc, meta)
+    if quarantined:
+        staged.append((qsrc, layout.quarantine / part_dir / name))
+    store.commit(layout, run_id, staged, manifest)
+    return {"rows": rows, "quarantined": quarantined}
+
+
+#: Raw bytes per read task when the files are read on the task runner: groups of
+#: `READ_GROUP_BYTES` (about six default batches of 2 KB articles: fewer task runs, fewer
+#: part-filled batches at the ends of groups) once a run has two such groups per worker, else
+#: of `READ_GROUP_MIN_BYTES`, so that every worker has files to read at the start. A run with
+#: less than one group reads its files in the flow's process.
+READ_GROUP_BYTES = 16_000_000
+READ_GROUP_MIN_BYTES = 8_000_000
+
+
+def _read_group_bytes(new_bytes: int) -> int:
+    """The group size for a run with ``new_bytes`` of new files (see `READ_GROUP_BYTES`)."""
+    return min(READ_GROUP_BYTES, max(READ_GROUP_MIN_BYTES, new_bytes // (2 * _pool_workers())))
+
+
+def read_clean_and_fingerprint(
+    files: list[Any], parallel: bool, read_kwargs: dict[str, Any], batch_kwargs: dict[str, Any],
+    on_read: Callable[[int, int], None], on_done: Callable[[int, int], None],
+) -> tuple[stages.ReadResult, list[stages.CleanSummary], list[stages.FingerprintSummary]]:
+    """Read the new files, then clean and fingerprint every batch (one `batch_task` each);
+    results in file and batch order, whatever the order in which tasks finish.
+
+    Parallel: the files are read in groups (`READ_GROUP_BYTES`) on the task runner, and the
+    batches of a group are submitted as soon as it is read (a worker never idles while a
+    batch is waiting). With one group, it is read in this process, and its batches go to
+    the task runner when there are several. Else everything runs in-process, batch after batch.
+    ``on_read(groups read, groups)`` and ``on_done(batches done, batches)`` are called as
+    tasks finish.
+    """
+    groups = stages.group_files(files, _read_group_bytes(sum(f.size for f in files)))
+    finished: Iterable[tuple[int, stages.ReadResult]]  # (group, its read), as they finish
+    if parallel and len(groups) > 1:
+        read_futures = [read_task.submit(g, i, **read_kwargs) for i, g in enumerate(groups)]
+        position = {id(f): i for i, f in enumerate(read_futures)}
+        finished = ((position[id(f)], f.result()) for f in as_completed(read_futures))
+    else:
+        groups = [files]
+        read = read_task(files, 0, **read_kwargs)
+        if not parallel or len(read.batches) == 1:
+            on_read(1, 1)
+            done = []
+            for i, batch in enumerate(read.batches):
+                done.append(batch_task(batch, i, **batch_kwargs))
+                on_done(i + 1, len(read.batches))
+            return read, [c for c, _ in done], [f for _, f in done]
+        finished = [(0, read)]
+    reads: dict[int, stages.ReadResult] = {}
+    futures: dict[int, list[Any]] = {}
+    for group, read in finished:
+        first = sum(len(r.batches) for r in reads.values())  # batch numbers, for the task names
+        reads[group] = read
+        on_read(len(reads), len(groups))
+        futures[group] = [batch_task.submit(b, first + i, **batch_kwargs) for i, b in enumerate(read.batches)]
+    order = sorted(reads)
+    every = [f for g in order for f in futures[g]]
+    for n_done, _ in enumerate(as_completed(every), start=1):
+        on_done(n_done, len(every))
+    results = [f.result() for f in every]
+    return stages.merge_reads([reads[g] for g in order]), [c for c, _ in results], [f for _, f in results]
