@@ -1,8 +1,10 @@
-"""Shared fixtures: a private Prefect home and one Prefect test server per session."""
+"""Shared fixtures: a private Prefect home, one Prefect test server per session, the
+environment of ``curate`` subprocesses and their reaper. Shared helpers are in `tests.support`."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,18 +21,6 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # simplemma's tries (flows/backends/lemma_cache.py) are built in a session folder, not the user's cache.
 os.environ["CURATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="curate-cache-")
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "raw" / "samples"
-EVAL = ROOT.parent / "shared" / "eval"
-
-
-def eval_path(*parts: str) -> Path:
-    """A file under ../shared/eval, or skip the test with the reason when it is absent."""
-    path = EVAL.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the evaluation data lives in ../shared/eval beside the project")
-    return path
-
 
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
@@ -39,3 +29,28 @@ def prefect_server() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=60):
         yield
+
+
+@pytest.fixture()
+def api_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for ``curate`` subprocesses: the session's Prefect API, a private home."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    assert url, "the prefect_server fixture sets PREFECT_API_URL"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CURATE_TEST_")}
+    env.update(PREFECT_API_URL=url, PREFECT_HOME=str(tmp_path / "prefect-home"),
+               PREFECT_LOGGING_LEVEL="WARNING")
+    return env
+
+
+@pytest.fixture()
+def reaper() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes a test started: their process groups are killed at teardown (a failure, or
+    orphaned pool workers, may have left some running)."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    from tests.support.runs import kill
+
+    for p in procs:
+        kill(p)

@@ -1,0 +1,210 @@
+"""Incremental runs (issue 6): dedup across runs, stable canonicals, idle runs write only a manifest.
+
+Run 1 curates the English seed, run 2 the French version that arrives "the next day", run 3
+finds nothing new. Everything is checked on disk and through the Prefect API of the session's
+test server (flow-run names, task runs, artifacts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pyarrow.dataset as ds
+import pytest
+
+from flows.settings import RunSettings
+from tests.support.data import SAMPLES
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+EN = "000_5579c1d2ab6f9191.txt"  # English original
+FR = "004_8ee08c2d1de8db32.txt"  # condensed French version (shortcode + promo line)
+LOCK_FILES = {".lock", ".lock.owner"}
+
+
+def _articles(curated: Path) -> list[dict[str, Any]]:
+    return ds.dataset(curated / "articles", format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def _snapshot(curated: Path) -> dict[str, str]:
+    """Relative path → SHA-256 of every file of the dataset (the run lock's own files aside)."""
+    return {
+        p.relative_to(curated).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(curated.rglob("*"))
+        if p.is_file() and p.name not in LOCK_FILES
+    }
+
+
+def _run(raw: Path, curated: Path) -> tuple[dict[str, Any], UUID]:
+    """One flow run in this process; returns its summary and its flow-run id."""
+    from flows.curate import curate_flow
+
+    state = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False),
+                        return_state=True)
+    assert state.is_completed(), state
+    return state.result(), state.state_details.flow_run_id
+
+
+def _artifacts(flow_run_id: UUID) -> dict[str, Any]:
+    """The run's artifacts by key, read back through the Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        arts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    out = {}
+    for a in arts:
+        data = a.data
+        if a.type == "table" and isinstance(data, str):
+            data = json.loads(data)
+        out[a.key] = data
+    return out
+
+
+def _task_names(flow_run_id: UUID) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return sorted(r.name for r in runs)
+
+
+def _flow_run_name(flow_run_id: UUID) -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(flow_run_id).name
+
+
+@pytest.fixture(scope="module")
+def after_english_run(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> dict[str, Any]:
+    """Run 1, shared by the scenarios below: the English seed alone, curated."""
+    base = tmp_path_factory.mktemp("run1")
+    raw, curated = base / "raw", base / "curated"
+    (raw / "feed").mkdir(parents=True)
+    shutil.copy(SAMPLES / EN, raw / "feed" / EN)
+    summary, flow_run_id = _run(raw, curated)
+    return {"raw": raw, "curated": curated, "summary": summary, "flow_run_id": flow_run_id}
+
+
+def _continue_from(run1: dict[str, Any], tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the dataset and landing zone as run 1 left them."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    shutil.copytree(run1["raw"], raw)
+    shutil.copytree(run1["curated"], curated)
+    return raw, curated
+
+
+def test_first_run_makes_the_english_article_its_own_canonical(after_english_run: dict[str, Any]) -> None:
+    s1 = after_english_run["summary"]
+    assert (s1["files_new"], s1["rows_written"], s1["clusters_new"], s1["duplicates"]) == (1, 1, 1, 0)
+    (en_row,) = _articles(after_english_run["curated"])
+    assert en_row["lang"] == "en" and en_row["is_canonical"] and en_row["cluster_id"] == en_row["doc_id"]
+    assert en_row["duplicate_of"] is None and en_row["run_id"] == s1["run_id"]
+    assert re.fullmatch(r"curate \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, 1 new file\(s\)",
+                        _flow_run_name(after_english_run["flow_run_id"]))
+
+
+def test_french_version_joins_the_english_cluster_in_a_later_run(
+        after_english_run: dict[str, Any], tmp_path: Path) -> None:
+    """The issue's scenario: English today, its French version tomorrow: one cluster, English canonical."""
+    raw, curated = _continue_from(after_english_run, tmp_path)
+    s1 = after_english_run["summary"]
+    (en_row,) = _articles(curated)
+    before = _snapshot(curated)
+
+    shutil.copy(SAMPLES / FR, raw / "feed" / FR)
+    s2, fr2 = _run(raw, curated)
+    assert (s2["files_new"], s2["files_already_processed"], s2["rows_written"]) == (1, 1, 1)
+    rows = _articles(curated)
+    assert len(rows) == 2, "earlier rows must not be duplicated"
+    by_lang = {r["lang"]: r for r in rows}
+    assert set(by_lang) == {"en", "fr"}
+    en, fr = by_lang["en"], by_lang["fr"]
+    assert en == en_row, "the English row must not be rewritten"
+    after = _snapshot(curated)
+    assert {k: after[k] for k in before} == before, "run 1's files must be left byte for byte"
+
+    assert fr["cluster_id"] == en["doc_id"] == en["cluster_id"], (
+        "the French version did not join the English cluster")
+    assert en["is_canonical"] and not fr["is_canonical"]
+    assert fr["duplicate_of"] == en["doc_id"] and fr["dup_kind"] == "cross_lingual"
+    assert 0 < fr["similarity"] <= 1
+    assert (s2["clusters_new"], s2["duplicates"]) == (0, 1)
+    manifest2 = json.loads((curated / "_runs" / f"{s2['run_id']}.json").read_text())
+    assert manifest2["match"]["joined_history_clusters"] == 1
+    assert manifest2["match"]["history_documents"] == 1
+
+    # Run 2's artifacts show the joined cluster with its English canonical from run 1.
+    arts = _artifacts(fr2)
+    table = arts["curation-duplicate-clusters"]
+    assert [(r["lang"], r["canonical"]) for r in table] == [("en", "yes"), ("fr", "")]
+    assert table[0]["run"] == f"earlier run {s1['run_id']}" and table[1]["run"] == "this run"
+    assert table[1]["dup_kind"] == "cross_lingual"
+    md = arts["curation-run-summary"]
+    assert en["title"] in md and "joined an earlier cluster" in md and "en, fr" in md
+
+
+def test_wire_copy_joins_history_then_an_idle_run_writes_only_its_manifest(
+        after_english_run: dict[str, Any], tmp_path: Path) -> None:
+    """Cross-run mechanics with a copy of the English article re-published by a wire feed
+    (other file, other record id, same text): it joins run 1's cluster as an exact duplicate.
+    Then a run with nothing new adds nothing and writes only its manifest."""
+    raw, curated = _continue_from(after_english_run, tmp_path)
+    s1 = after_english_run["summary"]
+    (en_row,) = _articles(curated)
+    before = _snapshot(curated)
+    title, body = (SAMPLES / EN).read_text(encoding="utf-8").split("\n", 1)
+    record = {"id": "wire-0001", "title": title.strip(), "text": body.strip(), "lang": "en"}
+    (raw / "wire").mkdir()
+    (raw / "wire" / "feed.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    s2, fr2 = _run(raw, curated)
+    assert (s2["files_new"], s2["files_already_processed"], s2["rows_written"]) == (1, 1, 1)
+    assert (s2["clusters_new"], s2["duplicates"]) == (0, 1)
+    rows = _articles(curated)
+    assert len(rows) == 2
+    (copy,) = [r for r in rows if r["source_file"] == "wire/feed.jsonl"]
+    (en,) = [r for r in rows if r["source_file"] == f"feed/{EN}"]
+    assert en == en_row, "the canonical row of run 1 must not be rewritten"
+    assert copy["cluster_id"] == en["doc_id"] and copy["duplicate_of"] == en["doc_id"]
+    assert not copy["is_canonical"] and copy["dup_kind"] == "exact" and copy["similarity"] == 1.0
+    after2 = _snapshot(curated)
+    assert {k: after2[k] for k in before} == before, "run 1's files must be left byte for byte"
+    manifest2 = json.loads((curated / "_runs" / f"{s2['run_id']}.json").read_text())
+    assert manifest2["match"]["joined_history_clusters"] == 1
+
+    # Run 2's artifacts, read back through the API: the joined cluster, canonical from run 1.
+    arts = _artifacts(fr2)
+    assert {"curation-run-summary", "curation-duplicate-clusters", "curation-progress"} <= set(arts)
+    table = arts["curation-duplicate-clusters"]
+    assert [(r["source_file"], r["canonical"], r["run"]) for r in table] == [
+        (f"feed/{EN}", "yes", f"earlier run {s1['run_id']}"), ("wire/feed.jsonl", "", "this run")]
+    md = arts["curation-run-summary"]
+    assert en["title"] in md and "joined an earlier cluster" in md and "## Seconds per stage" in md
+    assert arts["curation-progress"] == 100.0
+    assert "1 new file(s)" in _flow_run_name(fr2)
+
+    # Run 3: nothing new: no row added, nothing rewritten, only its manifest written.
+    s3, fr3 = _run(raw, curated)
+    assert (s3["files_new"], s3["files_already_processed"], s3["rows_written"]) == (0, 2, 0)
+    after3 = _snapshot(curated)
+    assert set(after3) - set(after2) == {f"_runs/{s3['run_id']}.json"}
+    assert {k: after3[k] for k in after2} == after2
+    assert len(_articles(curated)) == 2
+    # It skipped every stage after discovery, and said so in the UI.
+    names = _task_names(fr3)
+    assert len(names) == 1 and names[0].startswith("discover-raw-files"), names
+    arts3 = _artifacts(fr3)
+    assert "No new raw file" in arts3["curation-run-summary"]
+    assert arts3["curation-duplicate-clusters"][0]["title"] == "no new file in this run"
+    assert "curation-progress" not in arts3
+    assert "0 new file(s)" in _flow_run_name(fr3)

@@ -1,0 +1,160 @@
+"""A run stops when asked, notices when a process it needs dies, and leaves nothing behind
+(issue 19, "Liveness").
+
+Real ``curate run`` processes (``python -m flows.cli run``) with two worker processes are
+signalled or have a child killed while they clean and fingerprint batches. Each time: the
+documented exit status and its message, the lock free again, the staging gone, and no
+process of the run left. Timeouts here are liveness bounds (a run that ignores a signal would
+hang the test), not speed measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flows.lock import run_lock
+from tests.support.data import ROOT, story
+from tests.support.runs import START_TIMEOUT, wait_for
+
+#: Seconds a stopped run may take to exit: the issue's 10 s, plus slack for a loaded machine.
+STOP_BOUND = 20
+
+
+def big_raw(raw: Path, n: int = 12_000) -> None:
+    """One JSONL file of ``n`` distinct stories: a run of several batches per worker."""
+    raw.mkdir(parents=True, exist_ok=True)
+    with open(raw / "stories.jsonl", "w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"s{i}", "text": story(50_000 + i)}) + "\n")
+
+
+def start(raw: Path, curated: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``curate run`` with two workers, in its own process group (as from a terminal)."""
+    cmd = [sys.executable, "-m", "flows.cli", "run", "--raw", str(raw), "--curated", str(curated),
+           "--workers", "2", "--batch-size", "500"]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def working_run(tmp_path: Path, env: dict[str, str], reaper: list[subprocess.Popen[str]],
+                ) -> tuple[subprocess.Popen[str], list[psutil.Process], Path]:
+    """A run of `big_raw`, once it has fingerprinted a batch (its workers are busy): the
+    process, its descendants, and its curated folder."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    big_raw(raw)
+    proc = start(raw, curated, env)
+    reaper.append(proc)
+    wait_for(lambda: any((curated / "_staging").glob("*/fp-*.parquet")), proc, "a finished batch")
+    return proc, psutil.Process(proc.pid).children(recursive=True), curated
+
+
+def assert_left_nothing(proc: subprocess.Popen[str], children: list[psutil.Process], curated: Path) -> str:
+    """The run's processes are gone, its lock is free, its staging removed; its stderr."""
+    _, err = proc.communicate(timeout=STOP_BOUND)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"left running: {[p.pid for p in alive]}\n{err[-2000:]}"
+    with run_lock(curated, 0):
+        pass
+    assert not any((curated / "_staging").glob("*")), "the run's staging is removed"
+    return err
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+@pytest.mark.parametrize(("sig", "group", "status"), [
+    (signal.SIGINT, True, 130),    # Ctrl-C in a terminal: the whole process group
+    (signal.SIGTERM, False, 143),  # a service manager: the main process only
+])
+def test_a_signal_stops_the_run(tmp_path: Path, api_env: dict[str, str], reaper: list[subprocess.Popen[str]],
+                                sig: signal.Signals, group: bool, status: int) -> None:
+    proc, children, curated = working_run(tmp_path, api_env, reaper)
+    assert len(children) >= 2
+    (os.killpg if group else os.kill)(proc.pid, sig)
+    err = assert_left_nothing(proc, children, curated)
+    assert proc.returncode == status, err[-2000:]
+    assert f"curate: run stopped: stopped by {sig.name}" in err.splitlines()
+    assert not (curated / "articles").exists(), "nothing was committed"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_sigkill_of_the_run_leaves_no_worker(tmp_path: Path, api_env: dict[str, str],
+                                             reaper: list[subprocess.Popen[str]]) -> None:
+    proc, children, _curated = working_run(tmp_path, api_env, reaper)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=STOP_BOUND)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, f"orphans: {[(p.pid, p.cmdline()[:3]) for p in alive]}"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_a_dead_worker_fails_the_run_with_one_line(tmp_path: Path, api_env: dict[str, str],
+                                                   reaper: list[subprocess.Popen[str]]) -> None:
+    proc, children, curated = working_run(tmp_path, api_env, reaper)
+    workers = [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+    assert workers, [" ".join(p.cmdline())[:120] for p in children]
+    worker = workers[0]
+    worker.kill()
+    err = assert_left_nothing(proc, children, curated)
+    assert proc.returncode == 1
+    assert "Traceback" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("curate: run failed: A process in the process pool")
+
+
+@pytest.mark.slow
+def test_the_temporary_api_dying_stops_the_run(tmp_path: Path, reaper: list[subprocess.Popen[str]]) -> None:
+    """No Prefect API configured: the run starts its own, and notices when it is killed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "CURATE_TEST_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_LOGGING_LEVEL="WARNING")
+    proc, children, curated = working_run(tmp_path, env, reaper)
+    server = next(p for p in children if "uvicorn" in " ".join(p.cmdline()))
+    server.kill()
+    err = assert_left_nothing(proc, children, curated)
+    assert proc.returncode == 1, err[-2000:]
+    assert "the temporary Prefect API" in err and "exited with status -9" in err
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_a_busy_dataset_answers_before_prefect_starts(tmp_path: Path, api_env: dict[str, str]) -> None:
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    env = {k: v for k, v in api_env.items() if not k.startswith("PREFECT_API")}
+    with run_lock(curated, 0, owner="test holder"):
+        done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--raw", str(raw),
+                               "--curated", str(curated)], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=START_TIMEOUT)
+    assert done.returncode == 75
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("curate: not run: another run holds") and "test holder" in line
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys, flows.cli, flows.lock, flows.errors, flows.lifecycle; "
+         "print('prefect' in sys.modules)"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert probe.stdout.strip() == "False", "the lock is taken before Prefect is imported"
+
+
+def test_kill_children_spares_the_listed_processes() -> None:
+    """`kill_children` kills descendants, not the spared ones (the API server during a stop).
+    Run in a child process: here it would kill the session's Prefect server."""
+    script = (
+        "import subprocess, sys\n"
+        "from flows.lifecycle import kill_children\n"
+        "cmd = [sys.executable, '-c', 'import time; time.sleep(60)']\n"
+        "spared, victim = subprocess.Popen(cmd), subprocess.Popen(cmd)\n"
+        "killed = kill_children({spared.pid})\n"
+        "print(victim.pid in killed, spared.pid not in killed, victim.poll() is not None,\n"
+        "      spared.poll() is None)\n"
+        "spared.kill()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.split() == ["True"] * 4, done.stderr[-2000:]

@@ -1,0 +1,103 @@
+"""Language identification (cleaners.lang.langid) on real text."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaners.lang.langid import detect_languages, model_languages, parse_hint
+from tests.support.data import ROOT
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+SENTENCES = {
+    "en": "The two-day forum is very timely, said the under-secretary-general of the United Nations.",
+    "fr": "Le forum de deux jours est très opportun, a déclaré le secrétaire général adjoint des Nations unies.",
+    "de": "Das zweitägige Forum kommt zur rechten Zeit, sagte der Untergeneralsekretär der Vereinten Nationen.",
+    "es": "El foro de dos días es muy oportuno, dijo el secretario general adjunto de las Naciones Unidas.",
+}
+
+
+def test_detects_the_four_pivot_languages() -> None:
+    langs = list(SENTENCES)
+    assert detect_languages([SENTENCES[k] for k in langs]) == langs
+
+
+def test_empty_and_contentless_text_is_und() -> None:
+    assert detect_languages(["", "   ", "12 345 — 678", "!!!"]) == ["und"] * 4
+
+
+def test_hint_is_used_for_short_text_and_overruled_when_contradicted() -> None:
+    fr = SENTENCES["fr"]
+    assert detect_languages(["Bonjour", "Hallo"], ["fr-FR", "de_DE"]) == ["fr", "de"]
+    # A source that tags everything 'en' does not turn a French article into English.
+    assert detect_languages([fr], ["en-US"]) == ["fr"]
+    # A plausible hint is kept.
+    assert detect_languages([fr], ["fr"]) == ["fr"]
+
+
+def test_malformed_hints_are_ignored() -> None:
+    assert parse_hint("fr-FR") == "fr" and parse_hint("PT_br") == "pt"
+    assert parse_hint("fra") is None and parse_hint("") is None and parse_hint(None) is None
+    assert detect_languages([SENTENCES["de"]], ["und"]) == ["de"]
+
+
+def test_hints_length_must_match() -> None:
+    with pytest.raises(ValueError):
+        detect_languages(["a", "b"], ["en"])
+
+
+def test_model_labels_are_codes() -> None:
+    labels = model_languages()
+    assert {"en", "fr", "de", "es"} <= labels and "zxx" not in labels
+
+
+def test_seed_articles() -> None:
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is absent: the seed articles live in ../shared/seeds")
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("0*.txt"))]
+    assert detect_languages(texts) == ["en", "fr"]
+
+
+WMT = SEEDS.parent / "eval" / "wmt"
+SCRIPTS = [
+    "Москва заявила, что переговоры продолжатся на следующей неделе в Женеве.",
+    "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία της χώρας.",
+    "政府宣布了新的经济措施，以应对通货膨胀。",
+    "أعلنت الحكومة عن إجراءات جديدة لدعم الاقتصاد الوطني.",
+    "THE GOVERNMENT ANNOUNCED NEW MEASURES ON TUESDAY.",
+    "12 345 — 678", "", "🙂🙂🙂", "a\udcff surrogate",
+    "Le forum de deux jours est très opportun.\n" * 40,
+]
+
+
+def test_batch_scoring_equals_py3langid_rank() -> None:
+    """The vectorised scorer gives py3langid's own probabilities, label by label."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from cleaners.lang.langid import SAMPLE_CHARS, _model, language_probabilities
+
+    texts = list(SCRIPTS) + list(SENTENCES.values())
+    if WMT.is_dir():
+        for path in sorted(WMT.glob("newstest2013-src.*.sgm")):
+            lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.startswith("<seg")]
+            texts += [" ".join(lines[i : i + 12]) for i in range(0, 240, 12)]
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    samples = [t[:SAMPLE_CHARS] for t in texts]
+    probs = language_probabilities(samples)
+    labels = _model().labels
+    assert probs.shape == (len(samples), len(labels))
+    for sample, row in zip(samples, probs, strict=True):
+        expected = dict(reference.rank(sample))
+        assert [expected[label] for label in labels] == pytest.approx(row.tolist(), abs=1e-6)
+        assert labels[int(row.argmax())] == reference.classify(sample)[0]
+
+
+def test_batch_scoring_keeps_featureless_samples_uniform() -> None:
+    """A sample without any feature gets py3langid's uniform row, whatever its neighbours."""
+    from cleaners.lang.langid import _model, language_probabilities
+
+    probs = language_probabilities(["", "Le gouvernement a annoncé une réforme des retraites.", ""])
+    assert probs.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
+    assert probs[0].tolist() == probs[2].tolist()
+    assert probs[0].max() - probs[0].min() < 0.02  # spread only by merged aliases
+    assert _model().labels[int(probs[1].argmax())] == "fr"

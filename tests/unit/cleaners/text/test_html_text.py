@@ -1,0 +1,186 @@
+"""HTML to text (cleaners.text.html)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from cleaners.edits import Edit
+from cleaners.text.html import html_title, html_to_text, looks_like_html
+from cleaners.text.shortcodes import strip_shortcodes
+from tests.support.data import ROOT
+
+SAMPLES = ROOT / "raw" / "samples"
+CONVERTED = Edit("html", "markup converted to text, nothing dropped")
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Xi: Create new paradigm for cybersecurity - China Economic Net</title>
+  <meta property="og:title" content="Xi: Create new paradigm for cybersecurity">
+  <style>body { font-family: serif; } p::before { content: "x"; }</style>
+  <script>window.dataLayer = [{"page": "article"}];</script>
+</head>
+<body>
+  <nav class="menu"><a href="/">Home</a> <a href="/world">World</a></nav>
+  <!-- article starts -->
+  <article>
+    <h1>Xi: Create   new paradigm
+        for cybersecurity</h1>
+    <p>Beijing: China is ready to work with other countries to create a new paradigm for
+       cybersecurity, President Xi Jinping said in a <a href="/letter">congratulatory
+       letter</a> on Monday.</p>
+    <p>Xi hailed the <strong>important</strong> role of the internet &amp; the
+       &ldquo;digital economy&rdquo;.<br>A second line.</p>
+    <script type="text/javascript">document.write("ad");</script>
+    <blockquote><p>China is ready to work with other countries.</p></blockquote>
+    <ul><li>First point</li><li>Second point</li></ul>
+    <table><tr><td>Users</td><td>940 million</td></tr></table>
+  </article>
+  <footer><p>© 2020 China Economic Net</p></footer>
+  <noscript><img src="pixel.gif"></noscript>
+</body>
+</html>
+"""
+
+
+def test_page_to_paragraphs() -> None:
+    text, edits = html_to_text(PAGE)
+    assert text.split("\n\n") == [
+        "Xi: Create new paradigm for cybersecurity",
+        "Beijing: China is ready to work with other countries to create a new paradigm for "
+        "cybersecurity, President Xi Jinping said in a congratulatory letter on Monday.",
+        "Xi hailed the important role of the internet & the “digital economy”.\nA second line.",
+        "China is ready to work with other countries.",
+        "First point",
+        "Second point",
+        "Users 940 million",
+    ]
+    # the footer is page chrome outside the <article>; <head>'s script and style count too
+    assert edits == [
+        Edit("html", "dropped comment x1, footer x1, nav x1, noscript x1, script x2, style x1")
+    ]
+    # a leading <script> (parsed into <head>) is still logged
+    assert html_to_text("<script>var secret = 1;</script>\n<p>Text.</p>") == (
+        "Text.",
+        [Edit("html", "dropped script x1")],
+    )
+    for gone in ("dataLayer", "font-family", "Home", "document.write", "article starts"):
+        assert gone not in text
+
+
+def test_chrome_is_kept_when_the_page_has_no_article() -> None:
+    html = (
+        "<body><header><h1>Title</h1></header><div><p>Body.</p></div><footer>Foot</footer></body>"
+    )
+    assert html_to_text(html) == ("Title\n\nBody.\n\nFoot", [CONVERTED])
+    inside = "<article><header><h1>Title</h1></header><p>Body.</p><aside>Fact box.</aside></article><aside>Ad</aside>"
+    assert html_to_text(inside) == (
+        "Title\n\nBody.\n\nFact box.",
+        [Edit("html", "dropped aside x1")],
+    )
+
+
+def test_title() -> None:
+    assert html_title(PAGE) == "Xi: Create new paradigm for cybersecurity"
+    no_og = PAGE.replace(
+        '<meta property="og:title" content="Xi: Create new paradigm for cybersecurity">', ""
+    )
+    assert html_title(no_og) == "Xi: Create new paradigm for cybersecurity - China Economic Net"
+    assert html_title("<body><h1> Only  a heading </h1><p>x</p></body>") == "Only a heading"
+    assert html_title("<p>No title here</p>") is None
+    assert html_title("plain text") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Hello</p>",
+        "Intro <strong>bold</strong> outro",
+        "line<br/>break",
+        "<div class='x'>a</div>",
+        '<a href="https://example.com">link</a>',
+        "<!-- comment --> text",
+        "<!DOCTYPE html><title>x</title>",
+        "<P>Upper case</P>",
+        '[caption id="1"]<img src="a.jpg" alt="x" /> Caption[/caption]',
+    ],
+)
+def test_looks_like_html_true(text: str) -> None:
+    assert looks_like_html(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No markup at all.",
+        "If a < b and b > c then a < c.",
+        "I <3 this",
+        "The ratio was <5% in 2019 and >10% in 2020.",
+        "Use the <tag> placeholder in your template",
+        "Prices: <€10, >€20",
+        "x<y",
+        "Le ministre a dit « non ».",
+    ],
+)
+def test_looks_like_html_false(text: str) -> None:
+    assert not looks_like_html(text)
+
+
+def test_wordpress_body_without_p_tags_keeps_paragraphs() -> None:
+    body = (
+        "First paragraph with <strong>bold</strong> and <em>emphasis</em>.\n"
+        "A line break inside it.\n\n"
+        "<h2>A subheading</h2>\n"
+        'Second paragraph [caption id="attachment_5" width="300"]'
+        '<img src="a.jpg" alt="" /> A photo caption[/caption]\n\n'
+        '<a href="https://example.com/x">Third</a> paragraph.'
+    )
+    text, edits = html_to_text(body)
+    assert text == (
+        "First paragraph with bold and emphasis.\nA line break inside it.\n\n"
+        "A subheading\n\n"
+        'Second paragraph [caption id="attachment_5" width="300"] A photo caption[/caption]\n\n'
+        "Third paragraph."
+    )
+    assert edits == [CONVERTED]
+    # the shortcode survives the conversion intact, for strip_shortcodes to remove
+    assert strip_shortcodes(text)[0].split("\n\n")[2] == "Second paragraph"
+
+
+def test_blank_lines_are_paragraphs_even_with_block_tags() -> None:
+    html = "<h2>Title</h2>\nOne para\nstill one.\n\nTwo para.<p>Three.</p>"
+    assert html_to_text(html)[0] == "Title\n\nOne para still one.\n\nTwo para.\n\nThree."
+
+
+def test_entities_and_whitespace() -> None:
+    text, _ = html_to_text("<p>caf&eacute;&nbsp;cr&egrave;me &#8211; 5&#8239;%</p>")
+    assert text == "café\u00a0crème – 5\u202f%"
+    assert html_to_text("<p>  a \t\n b  </p>")[0] == "a b"
+
+
+def test_seed_as_html_keeps_every_paragraph() -> None:
+    path = SAMPLES / "000_5579c1d2ab6f9191.txt"
+    if not path.exists():
+        pytest.skip(f"seed article not found at {path}")
+    paras = [p for p in path.read_text(encoding="utf-8").split("\n") if p.strip()]
+    html = "<html><body>" + "".join(f"<p>{p}</p>\n" for p in paras) + "</body></html>"
+    assert html_to_text(html)[0].split("\n\n") == paras
+
+
+def test_never_raises_and_handles_deep_nesting() -> None:
+    rng = random.Random(7)
+    alphabet = "<>/!-=\"' abcdivp\n&;#[]"
+    for _ in range(300):
+        junk = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        text, edits = html_to_text(junk)
+        assert isinstance(text, str) and isinstance(edits, list)
+    deep = "<div>" * 5000 + "deep text" + "</div>" * 5000
+    assert html_to_text(deep)[0] == "deep text"
+    assert html_to_text("") == ("", [])
+    assert html_to_text("   ") == ("", [])
+    # an edit whenever the text changes
+    assert html_to_text("<p>") == ("", [CONVERTED])
+    assert html_to_text("<p>Same</p>")[1] == [CONVERTED]

@@ -1,0 +1,377 @@
+"""Interstitial promo stripping (cleaners.text.promos)."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from cleaners.edits import Edit
+from cleaners.text.promos import (
+    PROMO_LANGS,
+    find_promo_lines,
+    load_promo_rules,
+    match_promo_line,
+    strip_promos,
+)
+from cleaners.text.shortcodes import strip_shortcodes
+from tests.support.data import ROOT
+
+SAMPLES = ROOT / "raw" / "samples"
+EN_SEED = SAMPLES / "000_5579c1d2ab6f9191.txt"
+FR_SEED = SAMPLES / "004_8ee08c2d1de8db32.txt"
+ENURESIE = "A (re) lire : Énurésie : Des astuces pour faire face au pipi au lit"
+
+
+def _read(path: Path) -> str:
+    if not path.exists():
+        pytest.skip(f"seed article not found at {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def en_paragraphs() -> list[str]:
+    return [p for p in _read(EN_SEED).split("\n") if p.strip()]
+
+
+def fr_clean_paragraphs() -> list[str]:
+    text = strip_shortcodes(_read(FR_SEED))[0]
+    return [p for p in text.split("\n") if p.strip() and "Énurésie" not in p]
+
+
+def embed(paras: list[str], line: str, sep: str = "\n\n") -> str:
+    mid = len(paras) // 2
+    return sep.join([*paras[:mid], line, *paras[mid:]])
+
+
+# --------------------------------------------------------------------------- the seed
+
+
+def test_french_seed_promo_removed_and_logged() -> None:
+    text = strip_shortcodes(_read(FR_SEED))[0]
+    out, edits = strip_promos(text, "fr")
+    assert "Énurésie" not in out
+    assert edits == [Edit("promo", ENURESIE)]
+    # nothing else changed: the text is the input minus that one line
+    assert out == "\n".join(line for line in text.split("\n") if line != ENURESIE)
+    # the same without a language hint
+    assert strip_promos(text)[0] == out
+
+
+def test_french_seed_unrelated_headline_removed_on_structure_alone() -> None:
+    text = strip_shortcodes(_read(FR_SEED))[0].replace("A (re) lire : ", "")
+    out, edits = strip_promos(text, "fr")
+    assert edits == [Edit("promo", "Énurésie : Des astuces pour faire face au pipi au lit")]
+    assert find_promo_lines(text.split("\n"), "fr") == {5: "structure"}
+    assert "Énurésie" not in out
+
+
+def test_structure_alone_keeps_a_related_label_headline() -> None:
+    # same shape, but it shares vocabulary with the article: a subheading, not a promo
+    paras = fr_clean_paragraphs()
+    line = "Cybersécurité : la Chine veut un nouveau paradigme"
+    out, edits = strip_promos(embed(paras, line, "\n"), "fr")
+    assert edits == [] and line in out.split("\n")
+
+
+def test_structure_alone_needs_prose_neighbours_and_a_long_article() -> None:
+    line = "Énurésie : Des astuces pour faire face au pipi au lit"
+    paras = fr_clean_paragraphs()
+    short = "\n".join([paras[0], line, paras[1]])
+    assert strip_promos(short, "fr")[1] == []  # article too short to judge
+    listing = "\n".join([*paras, "Sommaire", line, "Autre : Un autre titre sans rapport"])
+    assert strip_promos(listing, "fr")[1] == []  # not between prose paragraphs
+
+
+# --------------------------------------------------------------------------- families
+
+PROMOS = {
+    "fr": [
+        "A (re) lire : Énurésie : Des astuces pour faire face au pipi au lit",
+        "À lire aussi » Les pompiers fêtent la Sainte-Barbe",
+        "À lire aussi : Les pompiers fêtent la Sainte-Barbe",
+        "À lire aussi\u00a0: Les pompiers fêtent la Sainte-Barbe",
+        "À LIRE AUSSI",
+        "LIRE AUSSI SUR LE MONDE : Les pompiers fêtent la Sainte-Barbe",
+        "Lire aussi Les pompiers fêtent la Sainte-Barbe",
+        "Sur le même sujet",
+        "» À lire également : Le budget 2021 adopté",
+        "Voir aussi : Le budget 2021 adopté",
+        "Publicité",
+        "Vous aimerez aussi",
+        "Inscrivez-vous à notre newsletter",
+    ],
+    "en": [
+        "RELATED: China hits back at new US tariffs",
+        "SEE ALSO: The 10 best laptops of the year",
+        "READ MORE: Why the bond market is flashing red",
+        "Read more: Looted colonial art",
+        "Related Stories",
+        "Related Articles",
+        "Advertisement",
+        "ADVERTISEMENT - CONTINUE READING BELOW",
+        "Story continues below advertisement",
+        "Sign up for our newsletter",
+        "Sign up for our newsletter. We won’t share your email address.",
+        "You might also like",
+        "Don’t miss: The 10 best laptops of the year",
+        "Also read: Tesla recalls 2 million cars",
+        "ALSO READ | Tesla recalls 2 million cars",
+        "More from Business",
+        "Top Stories",
+    ],
+    "de": [
+        "Lesen Sie auch: Die Bahn erhöht die Preise",
+        "Lesen Sie auch",
+        "LESEN SIE AUCH",
+        "Mehr zum Thema",
+        "Mehr zum Thema: Die Bahn erhöht die Preise",
+        "Mehr zum Thema Job und Karriere",
+        "ANZEIGE",
+        "- Anzeige -",
+        "Das könnte Sie auch interessieren",
+        "Das könnte Dich auch interessieren …",
+        "Auch interessant",
+        "Weitere Artikel zum Thema",
+        "Siehe auch: Die Bahn erhöht die Preise",
+        "Abonniere unseren Newsletter",
+        "Jetzt Newsletter abonnieren",
+    ],
+    "es": [
+        "Lee también: El Gobierno aprueba los presupuestos",
+        "LEE TAMBIÉN",
+        "Te puede interesar: El Gobierno aprueba los presupuestos",
+        "Noticias relacionadas",
+        "Temas Relacionados",
+        "Publicidad",
+        "Otras noticias",
+        "Suscríbete a nuestro newsletter",
+    ],
+    "it": [
+        "Leggi anche: Il governo approva la manovra",
+        "LEGGI ANCHE",
+        "Potrebbe interessarti: Il governo approva la manovra",
+        "Articoli correlati",
+        "Pubblicità",
+        "Iscriviti alla nostra newsletter",
+    ],
+    "pt": [
+        "Leia também: Governo aprova o orçamento",
+        "LEIA TAMBÉM",
+        "Veja também: Governo aprova o orçamento",
+        "Saiba mais",
+        "Publicidade",
+        "Notícias relacionadas",
+    ],
+}
+
+SENTENCES = [
+    # article sentences that start like a lead-in, or contain its words
+    "Read more about the plan in the ministry's report, published on Monday.",
+    "Related research has shown that the effect is small.",
+    "See also the table below, which lists every region.",
+    "Advertisement revenue fell by 12 percent in the third quarter.",
+    "Lesen Sie dazu auch die",
+    "Lesen Sie auch unsere Datenschutzerklärung, bevor Sie sich anmelden.",
+    "Zum Thema Klimaschutz sagte er nichts.",
+    "Mehr zum Thema Rente will die Regierung im Herbst vorlegen.",
+    "À lire aussi, selon lui, les rapports de la Cour des comptes.",
+    "Sur le même sujet, le ministre a refusé de s'exprimer.",
+    "Lee también el informe del Banco de España, que advierte de riesgos.",
+    "Leggi anche tu il rapporto, dice il ministro.",
+    "Leia também o relatório do banco central.",
+    "The newsletter was founded in 1990 by two former reporters.",
+    "Subscribers to the newsletter received a warning on Monday.",
+    "Anzeigen wurde vom 1. bis einschließlich",
+    "Video: the moment the bridge collapsed, filmed by a resident",
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"), [(lang, line) for lang, lines in PROMOS.items() for line in lines]
+)
+def test_promo_family_removed(lang: str, line: str) -> None:
+    paras = en_paragraphs()
+    for hint in (lang, None):
+        out, edits = strip_promos(embed(paras, line), hint)
+        assert edits == [Edit("promo", line.strip())], hint
+        assert out == "\n\n".join(paras)
+
+
+@pytest.mark.parametrize("line", SENTENCES)
+def test_article_sentences_kept(line: str) -> None:
+    paras = en_paragraphs()
+    text = embed(paras, line)
+    assert strip_promos(text) == (text, [])
+
+
+def test_curly_and_straight_apostrophes_and_guillemet_spacing() -> None:
+    for line in (
+        "Don't miss: The 10 best laptops",
+        "Don’t miss: The 10 best laptops",
+        "À lire aussi »  Le budget adopté",
+        "À lire aussi\u202f» Le budget adopté",
+        "A lire aussi >> Le budget adopté",
+        "• À lire aussi : Le budget adopté",
+        "(À lire aussi : Le budget adopté)",
+        "[LIRE AUSSI] Le budget adopté",
+        "Lesen Sie auch unseren Kommentar: Die Bahn und ihre Preise",
+    ):
+        assert match_promo_line(line) is not None, line
+
+
+def test_weak_lead_in_needs_an_unrelated_headline() -> None:
+    paras = en_paragraphs()
+    unrelated = "Video: Giant panda cub takes first steps at Vienna zoo"
+    related = "Video: Xi calls for cooperation in cyberspace at the Wuzhen forum"
+    out, edits = strip_promos(embed(paras, unrelated), "en")
+    assert edits == [Edit("promo", unrelated)]
+    assert out == "\n\n".join(paras)
+    text = embed(paras, related)
+    assert strip_promos(text, "en") == (text, [])
+
+
+def test_list_header_takes_following_unrelated_headlines() -> None:
+    paras = en_paragraphs()
+    block = "\n\n".join(
+        [
+            "Related Stories",
+            "Giant panda cub takes first steps at Vienna zoo",
+            "Ten recipes for a rainy weekend",
+        ]
+    )
+    out, edits = strip_promos(embed(paras, block), "en")
+    assert out == "\n\n".join(paras)
+    assert [e.detail for e in edits] == [
+        "Related Stories",
+        "Giant panda cub takes first steps at Vienna zoo",
+        "Ten recipes for a rainy weekend",
+    ]
+    # a following prose paragraph or related subheading stops the list
+    block = "Related Stories\n\nChina and 5G: the road ahead"
+    out, edits = strip_promos(embed(paras, block), "en")
+    assert [e.detail for e in edits] == ["Related Stories"]
+    assert "China and 5G: the road ahead" in out.split("\n\n")
+    # in a text too short to judge, nothing but the header goes
+    short = "Related Stories\n\nGiant panda cub takes first steps at Vienna zoo\n\n" + paras[2]
+    assert [e.detail for e in strip_promos(short, "en")[1]] == ["Related Stories"]
+
+
+def test_a_lone_headline_in_the_header_paragraph_goes_with_it() -> None:
+    paras = en_paragraphs()
+    head = "Giant panda cub takes first steps at Vienna zoo"
+    out, edits = strip_promos(embed(paras, f"LIRE AUSSI\n{head}"))
+    assert out == "\n\n".join(paras)
+    assert [e.detail for e in edits] == ["LIRE AUSSI", head]
+    # as a paragraph of its own, a single line after the header could be a subheading
+    text = embed(paras, f"LIRE AUSSI\n\n{head}")
+    assert [e.detail for e in strip_promos(text)[1]] == ["LIRE AUSSI"]
+
+
+def test_blank_lines_are_collapsed_not_multiplied() -> None:
+    text = "First paragraph.\n\nREAD MORE: Something else entirely\n\nSecond paragraph."
+    assert strip_promos(text)[0] == "First paragraph.\n\nSecond paragraph."
+    text = "First paragraph.\nAdvertisement\nSecond paragraph.\n"
+    assert strip_promos(text)[0] == "First paragraph.\nSecond paragraph.\n"
+    assert strip_promos("Advertisement\n\nBody text here.")[0] == "Body text here."
+
+
+def test_idempotent_and_empty() -> None:
+    text = strip_shortcodes(_read(FR_SEED))[0]
+    once = strip_promos(text)[0]
+    assert strip_promos(once) == (once, [])
+    assert strip_promos("") == ("", [])
+    assert strip_promos("   \n") == ("   \n", [])
+
+
+def test_pattern_files_are_package_data_with_every_language() -> None:
+    folder = resources.files("cleaners").joinpath("data", "promos")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".txt"))
+    assert names == sorted(f"{lang}.txt" for lang in PROMO_LANGS)
+    assert {"en", "fr", "de", "es", "it", "pt"} <= set(PROMO_LANGS)
+    for lang in PROMO_LANGS:
+        rules = load_promo_rules(lang)
+        assert {r.kind for r in rules if r.lang == lang} >= {"line", "lead", "weak"}, lang
+        assert {r.lang for r in rules} == {lang, "en"}
+        assert rules[0].lang == lang
+    assert load_promo_rules("fr-FR") == load_promo_rules("fr")
+    assert load_promo_rules("pt_BR") == load_promo_rules("pt")
+    everything = load_promo_rules(None)
+    assert len(everything) > len(load_promo_rules("en"))
+    assert load_promo_rules("xx") == everything
+
+
+@pytest.mark.parametrize("tag", ["pt", "pt-BR", "pt_BR", " PT_br "])
+def test_one_reading_of_the_language_tag_for_rules_and_vocabulary(
+    tag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pt_BR`` gets the Portuguese rules and the Portuguese vocabulary (stopwords, lemmas)."""
+    from cleaners.text.promos import detect
+
+    seen: list[str | None] = []
+
+    class Spy(detect.Vocabulary):
+        def __init__(self, lines: list[str], lang: str | None, *rest: object) -> None:
+            seen.append(lang)
+            super().__init__(lines, lang, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(detect, "Vocabulary", Spy)
+    assert load_promo_rules(tag) is load_promo_rules("pt")
+    find_promo_lines(["Leia também: O governo aprova o orçamento", "O texto."], tag)
+    assert seen == ["pt"]
+
+
+def test_a_line_of_another_language_needs_its_patterns() -> None:
+    paras = en_paragraphs()
+    text = embed(paras, "Lesen Sie auch: Die Bahn erhöht die Preise")
+    assert strip_promos(text, "fr") == (text, [])
+    assert strip_promos(text, "de")[1] != []
+    # English promos are found whatever the language
+    text = embed(paras, "READ MORE: Why the bond market is flashing red")
+    assert strip_promos(text, "fr")[0] == "\n\n".join(paras)
+
+
+WMT = ROOT.parent / "shared" / "eval" / "wmt"
+
+
+@pytest.mark.parametrize(
+    ("name", "lang"),
+    [
+        ("newstest2013-src.en.sgm", "en"),
+        ("newstest2013-src.fr.sgm", "fr"),
+        ("newstest2013-src.de.sgm", "de"),
+        ("newstest2013-src.es.sgm", "es"),
+        ("newsdiscussdev2015-fren-src.fr.sgm", "fr"),
+    ],
+)
+def test_no_line_of_real_news_articles_is_removed(name: str, lang: str) -> None:
+    """Every document of a WMT set, one sentence per line (titles and subheadings
+    included): nothing is a promo, with or without the language hint."""
+    path = WMT / name
+    if not path.exists():
+        pytest.skip(f"evaluation data not found at {path} (no ../shared/eval)")
+    raw = path.read_text(encoding="utf-8")
+    docs = re.findall(r"<doc [^>]*>(.*?)</doc>", raw, re.S)
+    assert len(docs) >= 50
+    for doc in docs:
+        text = "\n".join(s.strip() for s in re.findall(r"<seg[^>]*>(.*?)</seg>", doc, re.S))
+        assert strip_promos(text, lang) == (text, [])
+        assert strip_promos(text) == (text, [])
+
+
+def test_never_raises_and_only_removes_whole_lines() -> None:
+    import random
+
+    rng = random.Random(5)
+    pieces = ["READ MORE", ":", " ", "\n", "\n\n", "Lire aussi", "»", "Video", "Related Stories",
+              "China", "Énurésie", " : ", "The end.", "Advertisement", "(", ")", "’", "\u00a0"]  # fmt: skip
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        out, edits = strip_promos(text)
+        kept = out.split("\n")
+        lines = text.split("\n")
+        assert all(line in lines for line in kept if line.strip())
+        assert len(edits) == len([ln for ln in lines if ln.strip()]) - len(
+            [ln for ln in kept if ln.strip()]
+        )

@@ -1,0 +1,380 @@
+"""Shortcode parsing and stripping (cleaners.text.shortcodes)."""
+
+from __future__ import annotations
+
+import random
+import re
+from importlib import resources
+
+import pytest
+
+from cleaners.edits import Edit
+from cleaners.text.shortcodes import (
+    DEFAULT_SHORTCODE_POLICY,
+    ShortcodePolicy,
+    find_shortcodes,
+    parse_shortcode_attrs,
+    strip_shortcodes,
+    wordpress_strip_policy,
+)
+from tests.support.data import ROOT
+
+SEEDS = ROOT / "raw" / "samples"
+FR_SEED = SEEDS / "004_8ee08c2d1de8db32.txt"
+
+
+def fr_seed() -> str:
+    if not FR_SEED.exists():
+        pytest.skip(f"French seed article not found at {FR_SEED}")
+    return FR_SEED.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the seed
+
+
+def test_french_seed_blockquote_unwrapped_with_texturized_attributes() -> None:
+    text = fr_seed()
+    out, edits = strip_shortcodes(text)
+    assert "[" not in out and "]" not in out
+    assert "″" not in out and "= »" not in out
+    assert "penci_blockquote" not in out
+    quote = (
+        "La Chine est prête à travailler avec d’autres pays pour saisir les opportunités "
+        "historiques offertes par la révolution de l’information"
+    )
+    assert quote in out
+    # the quote stays a paragraph of its own, the promo line is not this module's business
+    lines = out.split("\n")
+    assert any(line.startswith(quote) for line in lines)
+    assert "A (re) lire : Énurésie" in out
+    assert edits == [
+        Edit("shortcode", 'unwrapped penci_blockquote author="Président chinois, Xi Jinping"')
+    ]
+    # every line of the seed that had no shortcode is returned unchanged
+    for line in text.split("\n"):
+        if "[" not in line:
+            assert line in lines
+
+
+def test_texturized_attributes_parse() -> None:
+    attrs = parse_shortcode_attrs(
+        " style= »style-2″ align= »none » author= »Président chinois, Xi Jinping » font_weight= »bold »"
+    )
+    assert attrs == {
+        "style": "style-2",
+        "align": "none",
+        "author": "Président chinois, Xi Jinping",
+        "font_weight": "bold",
+    }
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [
+        (' id="123" size="medium"', {"id": "123", "size": "medium"}),
+        (" id='123' size='medium'", {"id": "123", "size": "medium"}),
+        (" id=123 size=medium", {"id": "123", "size": "medium"}),
+        (
+            ' abc="foo" def=123 https://wordpress.org/',
+            {"abc": "foo", "def": "123", "0": "https://wordpress.org/"},
+        ),
+        (" author=“Jane Doe” title=”Opinion″", {"author": "Jane Doe", "title": "Opinion"}),
+        (" cite=« Le Monde » year=2020", {"cite": "Le Monde", "year": "2020"}),
+        (" foo=\"\" bar=''", {"foo": "", "bar": ""}),
+        (
+            " 123 https://example.com/ 'quoted'",
+            {"0": "123", "1": "https://example.com/", "2": "quoted"},
+        ),
+        (' Data-Hyphen="x" under_score="y"', {"data-hyphen": "x", "under_score": "y"}),
+    ],
+)
+def test_attribute_quoting(attrs: str, expected: dict[str, str]) -> None:
+    assert parse_shortcode_attrs(attrs) == expected
+
+
+# --------------------------------------------------------------------------- grammar
+
+
+def test_dropcap_unwraps_without_spacing() -> None:
+    assert strip_shortcodes("[dropcap]L[/dropcap]a Chine")[0] == "La Chine"
+
+
+def test_nested_page_builder_rows() -> None:
+    text = (
+        '[vc_row][vc_column width="1/2"][vc_column_text]First paragraph of the story.\n\n'
+        "Second paragraph.[/vc_column_text][/vc_column][vc_column]"
+        '[vc_single_image image="42" img_size="large"][/vc_column][/vc_row]'
+    )
+    out, edits = strip_shortcodes(text)
+    assert out == "First paragraph of the story.\n\nSecond paragraph."
+    kinds = [e.detail.split()[0] for e in edits]
+    assert kinds.count("unwrapped") == 4 and kinds.count("removed") == 1
+
+
+def test_same_tag_nested() -> None:
+    text = "[quote]Outer says: [quote]Inner quote.[/quote] Back to outer.[/quote]"
+    found = find_shortcodes(text)
+    assert [(s.name, s.content) for s in found] == [
+        ("quote", "Outer says: [quote]Inner quote.[/quote] Back to outer."),
+        ("quote", "Inner quote."),
+    ]
+    assert strip_shortcodes(text)[0] == "Outer says: Inner quote. Back to outer."
+
+
+def test_enclosing_over_several_lines_and_self_closing() -> None:
+    text = 'Before.\n[et_pb_text admin_label="Text"]\nLine one.\nLine two.\n[/et_pb_text]\n[gallery ids="1,2" /]\nAfter.'
+    out, edits = strip_shortcodes(text)
+    # the lines that only held markup are gone with their newline
+    assert out == "Before.\nLine one.\nLine two.\nAfter."
+    assert Edit("shortcode", "unwrapped et_pb_text") in edits
+    assert any(e.detail.startswith("removed gallery") for e in edits)
+
+
+def test_escaped_shortcode_is_literal() -> None:
+    out, edits = strip_shortcodes("Type [[gallery]] or [[caption]x[/caption]] to embed.")
+    assert out == "Type [gallery] or [caption]x[/caption] to embed."
+    assert [e.detail for e in edits] == ["unescaped [[gallery]]", "unescaped [[caption]]"]
+
+
+def test_hyphen_and_underscore_names() -> None:
+    text = 'A [contact-form-7 id="5" title="Contact"] B [my_plugin-box]kept[/my_plugin-box] C'
+    assert [s.name for s in find_shortcodes(text)] == ["contact-form-7", "my_plugin-box"]
+    assert strip_shortcodes(text)[0] == "A B kept C"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He said it was “the best […] ever”.",
+        "Their decision [sic] was final.",
+        "As shown in studies [1], [2] and [12].",
+        "BEIJING [Reuters] - China said on Monday",
+        "[Update: The ministry has since responded.] The story continues.",
+        "[Editor's note: this article was corrected.]",
+        "Prices rose [by 5 %] in [March]",
+        "Ein Zitat [Anm. d. Red.: gekürzt] folgt.",
+        "Le [Président] a parlé [en anglais].",
+        "array[0] = x[i] + y[j] + a[b]",
+        "Unbalanced [bracket and ] and [ and [[ and ]]",
+    ],
+)
+def test_brackets_that_are_not_shortcodes_stay(text: str) -> None:
+    assert strip_shortcodes(text) == (text, [])
+
+
+def test_unknown_tag_alone_on_its_line_is_markup() -> None:
+    text = "Para one.\n[responsivevoice]\nPara two.\n[laughter]\n[Applause]\n[sic]"
+    out, edits = strip_shortcodes(text)
+    assert out == "Para one.\nPara two.\n[laughter]\n[Applause]\n[sic]"
+    assert edits == [Edit("shortcode", "removed responsivevoice")]
+    assert strip_shortcodes("Text [responsivevoice] inline.")[1] == []
+
+
+def test_deep_nesting_does_not_overflow() -> None:
+    text = "[quote]" * 3000 + "deep text" + "[/quote]" * 3000
+    assert strip_shortcodes(text)[0] == "deep text"
+    text = "[vc_row]" * 3000 + "deep text" + "[/vc_row]" * 3000
+    assert strip_shortcodes(text)[0] == "deep text"
+
+
+def test_known_tag_left_open_is_removed() -> None:
+    out, edits = strip_shortcodes("Before. [quote] After [vc_row] the end.")
+    assert out == "Before. After the end."
+    assert [e.detail for e in edits] == ["removed quote", "removed vc_row"]
+
+
+def test_removed_text_is_logged_whole() -> None:
+    inner = " ".join(["alpha", "beta", "gamma", "delta"] * 40)
+    out, edits = strip_shortcodes(f'The council voted. [caption id="7"]{inner}[/caption] The end.')
+    assert out == "The council voted. The end."
+    assert edits == [Edit("shortcode", f"removed caption: {inner}")]
+
+
+def test_orphan_and_unclosed_tags() -> None:
+    out, edits = strip_shortcodes("[/vc_column_text][/vc_column]Text [vc_row]stays.")
+    assert out == "Text stays."
+    assert len(edits) == 3
+
+
+def test_removed_block_does_not_glue_sentences() -> None:
+    out, edits = strip_shortcodes(
+        'End of a sentence.[caption id="attachment_9" width="300"]Photo: AFP[/caption]Next sentence.'
+    )
+    assert out == "End of a sentence.\nNext sentence."
+    assert edits == [Edit("shortcode", "removed caption: Photo: AFP")]
+
+
+def test_removed_between_spaces_leaves_one_space() -> None:
+    assert strip_shortcodes("before [ad id=3] after")[0] == "before after"
+
+
+def test_media_dropped_with_content_and_attrs_in_detail() -> None:
+    text = 'Intro.\n\n[embed]https://www.youtube.com/watch?v=abc[/embed]\n\n[blockquote author="Jane Doe" cite="AP"]Quoted words.[/blockquote]'
+    out, edits = strip_shortcodes(text)
+    assert out == "Intro.\n\nQuoted words."
+    assert edits == [
+        Edit("shortcode", "removed embed: https://www.youtube.com/watch?v=abc"),
+        Edit("shortcode", 'unwrapped blockquote author="Jane Doe" cite="AP"'),
+    ]
+
+
+def test_drop_tag_swallowing_a_long_text_is_unwrapped() -> None:
+    body = " ".join(["This is a real sentence of the article."] * 60)
+    out, _ = strip_shortcodes(f"[ad]{body}[/ad]")
+    assert out == body
+    short = ShortcodePolicy(max_drop_chars=None)
+    assert strip_shortcodes(f"[ad]{body}[/ad]", short)[0] == ""
+
+
+def test_policy_rules_are_configurable() -> None:
+    policy = DEFAULT_SHORTCODE_POLICY.with_rules(drop={"pullquote"}, unwrap={"caption"})
+    text = "[pullquote]Repeated line[/pullquote]Body.[caption]Caption text[/caption]"
+    assert strip_shortcodes(text, policy)[0] == "Body.\nCaption text"
+    keep = ShortcodePolicy(unknown="keep")
+    assert strip_shortcodes("[my_thing]x[/my_thing]", keep)[0] == "[my_thing]x[/my_thing]"
+    drop = ShortcodePolicy(unknown="drop")
+    assert strip_shortcodes("a [my_thing]x[/my_thing] b", drop)[0] == "a b"
+    assert strip_shortcodes("a [my_thing]x[/my_thing] b")[0] == "a x b"
+
+
+def test_shortcodes_inside_html_tags_are_left_alone() -> None:
+    text = '<a href="[url]">x</a> <!--[if lt IE 7]><![endif]--> <div [gallery]> [gallery]'
+    expected = '<a href="[url]">x</a> <!--[if lt IE 7]><![endif]--> <div [gallery]>'
+    assert strip_shortcodes(text)[0] == expected
+
+
+def test_wordpress_policy_only_strips_registered_tags() -> None:
+    policy = wordpress_strip_policy(["gallery"])
+    assert strip_shortcodes("before[gallery]middle [footag]after", policy)[0] == (
+        "beforemiddle [footag]after"
+    )
+
+
+# --------------------------------------------------------------------------- residue
+
+
+def _wmt_paragraphs() -> list[str]:
+    path = (
+        ROOT.parent / "shared" / "eval" / "wmt" / "newstest2012-src.en.sgm"
+    )
+    if not path.exists():
+        pytest.skip(f"evaluation data not found at {path} (../shared/eval is not in this clone)")
+    raw = path.read_text(encoding="utf-8")
+    segs = re.findall(r"<seg[^>]*>(.*?)</seg>", raw)
+    return [s.strip() for s in segs[:400] if "[" not in s and "]" not in s and s.strip()]
+
+
+WRAPPERS = [
+    ("[vc_row][vc_column][vc_column_text]", "[/vc_column_text][/vc_column][/vc_row]"),
+    (
+        '[et_pb_section fb_built="1"][et_pb_row][et_pb_column type="4_4"][et_pb_text]',
+        "[/et_pb_text][/et_pb_column][/et_pb_row][/et_pb_section]",
+    ),
+    (
+        "[penci_blockquote style= »style-2″ align= »none » author= »Jane Doe »]",
+        "[/penci_blockquote]",
+    ),
+    ('[su_quote cite="Reuters"]', "[/su_quote]"),
+    ("[blockquote]", "[/blockquote]"),
+    (
+        '[fusion_builder_container hundred_percent="no"][fusion_text]',
+        "[/fusion_text][/fusion_builder_container]",
+    ),
+]
+MEDIA = [
+    '[caption id="attachment_1234" align="aligncenter" width="640"]A caption under the photo[/caption]',
+    '[gallery ids="11,12,13" columns="3"]',
+    "[embed]https://www.youtube.com/watch?v=dQw4w9WgXcQ[/embed]",
+    '[contact-form-7 id="77" title="Contact form 1"]',
+    '[adsense id="top"]',
+    '[vc_single_image image="99" img_size="full"]',
+    '[video width="1280" height="720" mp4="https://example.com/a.mp4"][/video]',
+    '[the_ad id="501"]',
+    "[audio mp3=“https://example.com/a.mp3”]",
+]
+
+
+def test_injected_shortcodes_leave_every_sentence_and_no_residue() -> None:
+    paragraphs = _wmt_paragraphs()
+    rng = random.Random(4)
+    for trial in range(60):
+        sample = rng.sample(paragraphs, 6)
+        parts = []
+        for p in sample:
+            if rng.random() < 0.6:
+                opening, closing = rng.choice(WRAPPERS)
+                p = f"{opening}{p}{closing}"
+            parts.append(p)
+            if rng.random() < 0.5:
+                parts.append(rng.choice(MEDIA))
+        sep = rng.choice(["\n", "\n\n"])
+        out, edits = strip_shortcodes(sep.join(parts))
+        assert edits, trial
+        assert "[" not in out and "]" not in out, out
+        kept = [line for line in out.split("\n") if line.strip()]
+        assert kept == sample, trial
+
+
+def test_real_news_brackets_are_untouched() -> None:
+    """WMT news documents with their own brackets ("[SIU]", "[Islamic jurisprudence,
+    Editor's note]", "[which]"): strip_shortcodes changes nothing."""
+    folder = ROOT.parent / "shared" / "eval" / "wmt"
+    if not folder.exists():
+        pytest.skip(f"evaluation data not found at {folder} (no ../shared/eval)")
+    with_brackets = 0
+    for path in sorted(folder.glob("newstest*.sgm")):
+        raw = path.read_text(encoding="utf-8")
+        for doc in re.findall(r"<doc [^>]*>(.*?)</doc>", raw, re.S):
+            text = "\n".join(s.strip() for s in re.findall(r"<seg[^>]*>(.*?)</seg>", doc, re.S))
+            with_brackets += "[" in text
+            assert strip_shortcodes(text) == (text, [])
+    assert with_brackets >= 20
+
+
+def test_never_raises_on_bracket_soup() -> None:
+    rng = random.Random(11)
+    alphabet = [
+        "[",
+        "]",
+        "/",
+        "=",
+        '"',
+        "'",
+        "»",
+        "″",
+        " ",
+        "\n",
+        "vc_row",
+        "gallery",
+        "a",
+        "[/",
+        "[[",
+    ]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        out, edits = strip_shortcodes(text)
+        assert isinstance(out, str) and all(e.kind == "shortcode" for e in edits)
+        if not edits:
+            assert out == text  # nothing recognised: nothing changed
+
+
+def test_tag_lists_are_package_data_read_once() -> None:
+    folder = resources.files("cleaners").joinpath("data", "shortcodes")
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".txt"))
+    assert names == [
+        "annotations.txt",
+        "drop.txt",
+        "drop_words.txt",
+        "inline.txt",
+        "unwrap.txt",
+        "unwrap_prefixes.txt",
+    ]
+    policy = ShortcodePolicy()
+    assert policy == DEFAULT_SHORTCODE_POLICY
+    assert policy.drop is DEFAULT_SHORTCODE_POLICY.drop  # one set, shared
+    assert {"gallery", "contact-form-7", "the_ad"} <= policy.drop
+    assert {"vc_row", "su_quote", "penci_blockquote"} <= policy.unwrap
+    assert policy.unwrap_prefixes[:2] == ("vc_", "et_pb_")
+    assert not policy.unwrap & policy.drop
+    assert policy.inline - policy.unwrap == {"su_label"}
+    assert "#" not in "".join(policy.drop | policy.unwrap | policy.drop_words | policy.inline)
