@@ -2,7 +2,7 @@
 """Cross-lingual duplicate detection quality on the WMT document-aligned news sets.
 
 For each WMT set in ``../shared/eval/wmt/`` every document in every language goes into one
-`fingerprint_batch` + `cleaners.dedup.match.match` run (languages detected, no hints), and the
+`fingerprint_batch` + `cleaners.dedup.matcher.match` run (languages detected, no hints), and the
 resulting ``cluster_id`` is compared with the true ``docid``: pairwise precision, recall,
 F1 and the adjusted Rand index, overall and per language pair. Variants:
 

@@ -15,7 +15,7 @@ equality check).
 
 Second table: memory of the history index (what a run keeps per curated document).
 
-Third table: `cleaners.dedup.match.match` of a batch of new documents against a history, for
+Third table: `cleaners.dedup.matcher.match` of a batch of new documents against a history, for
 several LSH thresholds. Synthetic signatures: every document is a set of 150-400 token ids
 drawn from a Zipf(1.0) vocabulary of 50,000 words, so unrelated documents share common
 words as real same-topic news do (median pair Jaccard about 0.07, heavier than the real

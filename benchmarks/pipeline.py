@@ -315,7 +315,7 @@ print(n_hist, n_new, base, held, peak, sec, len(out))
 
 
 def matcher_memory(sizes: list[int], new: int) -> list[str]:
-    """Peak RSS of `cleaners.dedup.match.match` over a history of N documents plus ``new`` new ones.
+    """Peak RSS of `cleaners.dedup.matcher.match` over a history of N documents plus ``new`` new ones.
 
     Synthetic inputs of the real shapes (32-hex-char ids and hashes, ``num_perm`` uint32
     signatures, random so that there are no candidates): it measures what the matcher holds
@@ -370,7 +370,7 @@ def duplicate_quality(base: Path, size: int) -> dict[str, tuple[int, int]]:
 
 
 def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
-    """`cleaners.dedup.match.match` rerun on the flow's output with other ``max_per_bucket`` caps:
+    """`cleaners.dedup.matcher.match` rerun on the flow's output with other ``max_per_bucket`` caps:
     seconds, candidate pairs, duplicates and translations joined to their own story (truth)."""
     import dataclasses
     import glob

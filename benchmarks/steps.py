@@ -33,9 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     import ftfy
     from datasketch import MinHash
 
-    from cleaners.dedup.fingerprint import fingerprint_batch, text_hash
+    from cleaners.dedup.fingerprint import WordMemo, fingerprint_batch, text_hash
     from cleaners.lang.langid import SAMPLE_CHARS, _identifier, detect_languages
     from cleaners.text.clean import clean_text
+    from cleaners.translate import EmbeddedTranslator
 
     records = [r.row for r in corpus.generate(2 * args.docs)]
     warm, timed = records[: args.docs], records[args.docs :]
@@ -51,7 +52,13 @@ def main(argv: list[str] | None = None) -> int:
 
     warm_clean = clean(warm)
     timed_clean = clean(timed)
-    fingerprint_batch(warm_clean)
+    # One translator and word memo for the process, as a worker of the flow keeps them.
+    translator, memo = EmbeddedTranslator(), WordMemo()
+
+    def fingerprint(texts: list[str]) -> object:
+        return fingerprint_batch(texts, translator=translator, memo=memo)
+
+    fingerprint(warm_clean)
     ranker = _identifier()
     steps: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
         ("`ftfy.fix_text` (naive)", lambda: [ftfy.fix_text(str(r["text"])) for r in warm],
@@ -60,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
          lambda: naive_minhash([str(r["text"]) for r in timed])),
         ("`clean_text`", lambda: clean(warm), lambda: clean(timed)),
         ("`fingerprint_batch` (language id, translation, shingles, MinHash, `text_hash`)",
-         lambda: fingerprint_batch(warm_clean), lambda: fingerprint_batch(timed_clean)),
+         lambda: fingerprint(warm_clean), lambda: fingerprint(timed_clean)),
         ("of which language id (`detect_languages`, batch scorer)", lambda: detect_languages(warm_clean),
          lambda: detect_languages(timed_clean)),
         ("py3langid's own `rank`, one document at a time (for comparison)",

@@ -11,24 +11,70 @@ memoisation. `flows` does the I/O and calls these:
   a history, under a `MatchConfig`.
 """
 
-from cleaners.dedup import (
-    DEFAULT_FINGERPRINT,
-    DEFAULT_MATCH,
-    TUNED_MATCH,
-    DocBatch,
-    FingerprintConfig,
-    History,
-    MatchConfig,
-    fingerprint_batch,
-    match,
-)
-from cleaners.edits import Edit, EditKind
-from cleaners.text.clean import DEFAULT_CLEAN, CleanConfig, CleanResult, clean_batch, clean_text
-from cleaners.translate import EmbeddedTranslator, Translator
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from cleaners.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from cleaners.dedup.config import (
+        DEFAULT_FINGERPRINT,
+        DEFAULT_MATCH,
+        TUNED_MATCH,
+        FingerprintConfig,
+        MatchConfig,
+    )
+    from cleaners.dedup.fingerprint import fingerprint_batch
+    from cleaners.dedup.matcher import match
+    from cleaners.dedup.model import DocBatch, History
+    from cleaners.edits import Edit, EditKind
+    from cleaners.text.clean import CleanResult, clean_batch, clean_text
+    from cleaners.text.config import DEFAULT_CLEAN, CleanConfig
+    from cleaners.translate.base import Translator
+    from cleaners.translate.embedded import EmbeddedTranslator
+
+#: Public name -> the module that defines it, imported on first use (PEP 562), so that
+#: importing one submodule does not import the whole package.
+_EXPORTS = {
+    "DEFAULT_FINGERPRINT": "cleaners.dedup.config",
+    "DEFAULT_MATCH": "cleaners.dedup.config",
+    "TUNED_MATCH": "cleaners.dedup.config",
+    "FingerprintConfig": "cleaners.dedup.config",
+    "MatchConfig": "cleaners.dedup.config",
+    "fingerprint_batch": "cleaners.dedup.fingerprint",
+    "match": "cleaners.dedup.matcher",
+    "DocBatch": "cleaners.dedup.model",
+    "History": "cleaners.dedup.model",
+    "Edit": "cleaners.edits",
+    "EditKind": "cleaners.edits",
+    "CleanResult": "cleaners.text.clean",
+    "clean_batch": "cleaners.text.clean",
+    "clean_text": "cleaners.text.clean",
+    "DEFAULT_CLEAN": "cleaners.text.config",
+    "CleanConfig": "cleaners.text.config",
+    "Translator": "cleaners.translate.base",
+    "EmbeddedTranslator": "cleaners.translate.embedded",
+}
 __all__ = [
-    "DEFAULT_CLEAN", "DEFAULT_FINGERPRINT", "DEFAULT_MATCH", "TUNED_MATCH", "CleanConfig",
-    "CleanResult", "DocBatch", "Edit", "EditKind", "EmbeddedTranslator", "FingerprintConfig",
-    "History", "MatchConfig", "Translator", "clean_batch", "clean_text", "fingerprint_batch",
+    "DEFAULT_CLEAN",
+    "DEFAULT_FINGERPRINT",
+    "DEFAULT_MATCH",
+    "TUNED_MATCH",
+    "CleanConfig",
+    "CleanResult",
+    "DocBatch",
+    "Edit",
+    "EditKind",
+    "EmbeddedTranslator",
+    "FingerprintConfig",
+    "History",
+    "MatchConfig",
+    "Translator",
+    "clean_batch",
+    "clean_text",
+    "fingerprint_batch",
     "match",
 ]
+
+__getattr__ = lazy_exports(__name__, _EXPORTS)

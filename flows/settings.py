@@ -13,18 +13,19 @@ takes its default from that config, so no default is written twice.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig, MatchConfig
-from cleaners.text.clean import DEFAULT_CLEAN, CleanConfig
-from cleaners.text.shortcodes import DEFAULT_SHORTCODE_POLICY
+# Only the configs' own modules: the command line reads these defaults before anything else.
+from cleaners.dedup.config import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig, MatchConfig
+from cleaners.text.config import DEFAULT_CLEAN, CleanConfig
+from cleaners.text.shortcodes.policy import DEFAULT_SHORTCODE_POLICY
 from cleaners.text.typography import DEFAULT_POLICY, TypographyPolicy
-from flows.readers import ReadLimits
+from flows.readers.limits import ReadLimits
 
 _LIMITS = ReadLimits()
 #: The names `flows.backends.get_translator` accepts.
@@ -125,12 +126,11 @@ class RunSettings(BaseModel):
 DEFAULTS = RunSettings()
 
 
-class Environment(BaseSettings):
-    """The ``CURATE_*`` environment variables the job reads; read when constructed (call
-    `environment()` where they are needed: tests set them at run time)."""
+class Environment(BaseModel):
+    """The ``CURATE_*`` environment variables the job reads (`environment` reads them: call it
+    where they are needed, tests set them at run time)."""
 
-    # An empty variable (``CURATE_X=``) counts as not set.
-    model_config = SettingsConfigDict(env_prefix="CURATE_", extra="ignore", env_ignore_empty=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     redis_url: str | None = Field(None, description="default of --redis-url")
     early_workers_bytes: Annotated[int, Field(ge=0)] = Field(
@@ -141,6 +141,14 @@ class Environment(BaseSettings):
     test_pause_file: Path | None = Field(None, description="tests only: the pause's marker file")
 
 
+#: The prefix of the job's environment variables (``CURATE_REDIS_URL`` sets ``redis_url``).
+ENV_PREFIX = "CURATE_"
+
+
 def environment() -> Environment:
-    """The ``CURATE_*`` environment variables as they are now."""
-    return Environment()
+    """The ``CURATE_*`` environment variables as they are now, validated (a bad value raises
+    `pydantic.ValidationError` naming it); an empty variable counts as not set."""
+    return Environment.model_validate({
+        name.removeprefix(ENV_PREFIX).lower(): value
+        for name, value in os.environ.items() if name.startswith(ENV_PREFIX) and value
+    })

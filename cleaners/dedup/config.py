@@ -2,15 +2,13 @@
 
 `FingerprintConfig` (`DEFAULT_FINGERPRINT`) drives `cleaners.dedup.fingerprint.fingerprint_batch`;
 `MatchConfig` (`DEFAULT_MATCH`, and `TUNED_MATCH`, tuned for the default fingerprint) drives
-`cleaners.dedup.match.match`. Also the chunk size of the vectorised matching steps.
+`cleaners.dedup.matcher.match`. Also the chunk size of the vectorised matching steps.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
-
-from cleaners.dedup.lsh import optimal_bands_rows
 
 #: Rows (signatures, or candidate pairs) processed at a time by the vectorised steps of `match`.
 CHUNK_ROWS = 8192
@@ -104,6 +102,8 @@ class MatchConfig:
         if t is None:
             t = min(self.threshold, self.xl_threshold)
         t = min(t, 0.999)
+        from cleaners.dedup.lsh import optimal_bands_rows  # NumPy: not needed to read a config
+
         return optimal_bands_rows(t, self.num_perm, min_recall=self.min_recall)
 
 

@@ -150,7 +150,7 @@ def band_keys(
 
 @runtime_checkable
 class BandStore(Protocol):
-    """What `cleaners.dedup.match.match` needs from an LSH index (in memory, Redis, …)."""
+    """What `cleaners.dedup.matcher.match` needs from an LSH index (in memory, Redis, …)."""
 
     def add(self, ids: Sequence[str], keys: np.ndarray) -> None:
         """Store documents ``ids`` with their ``(len(ids), bands)`` band keys."""

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from cleaners.dedup.config import MatchConfig
+from cleaners.dedup.config import DEFAULT_FINGERPRINT, MatchConfig
 
 DupKind = Literal["exact", "near", "cross_lingual"]
 
@@ -60,7 +60,7 @@ class History:
         return len(self.doc_ids)
 
     @classmethod
-    def empty(cls, num_perm: int = 256) -> History:
+    def empty(cls, num_perm: int = DEFAULT_FINGERPRINT.num_perm) -> History:
         """A history with no documents (the first run)."""
         return cls(
             [], [], np.empty((0, num_perm), np.uint32), [], [], np.empty(0, bool), np.empty(0)

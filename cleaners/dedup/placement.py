@@ -1,4 +1,4 @@
-"""The sequential step of `cleaners.dedup.match.match`: placing the new documents, compiled with numba.
+"""The sequential step of `cleaners.dedup.matcher.match`: placing the new documents, compiled with numba.
 
 New documents are placed one at a time in priority order, and each placement changes what
 the next documents are compared with (a document that joins no cluster becomes a

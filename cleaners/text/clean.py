@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 
 from cleaners.edits import Edit
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
+from cleaners.text.config import DEFAULT_CLEAN, CleanConfig
 from cleaners.text.encoding import repair_encoding
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.promos import strip_promos
-from cleaners.text.shortcodes import DEFAULT_SHORTCODE_POLICY, ShortcodePolicy, strip_shortcodes
+from cleaners.text.shortcodes import strip_shortcodes
 from cleaners.text.typography import (
-    DEFAULT_POLICY,
-    TypographyPolicy,
     normalize_typography,
     untexturize_markup,
 )
@@ -40,16 +39,6 @@ _LINE_EDGES = re.compile(r" *\n *")
 _BLANKS = re.compile(r"\n{3,}")
 
 
-@dataclass(frozen=True)
-class CleanConfig:
-    """What the clean stage does; every field has the documented default."""
-
-    typography: TypographyPolicy = DEFAULT_POLICY
-    shortcodes: ShortcodePolicy = DEFAULT_SHORTCODE_POLICY
-    strip_promos: bool = True
-
-
-DEFAULT_CLEAN = CleanConfig()
 
 
 @dataclass(slots=True)

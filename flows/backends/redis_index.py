@@ -1,7 +1,7 @@
 """An LSH band index kept in Redis, so that several workers (or several runs) share it.
 
 `RedisBandIndex` has the interface of `cleaners.dedup.lsh.BandIndex` (``add(ids, keys)``,
-``query(keys) -> list[set[str]]``) and can be handed to `cleaners.dedup.match.match` through its
+``query(keys) -> list[set[str]]``) and can be handed to `cleaners.dedup.matcher.match` through its
 ``index_factory`` argument. It is built on datasketch's Redis storage
 (`datasketch.storage.unordered_storage` with ``{"type": "redis", ...}``), laid out like
 ``datasketch.MinHashLSH``'s hash tables: one Redis *set storage* per band, named
@@ -213,7 +213,7 @@ class RedisBandIndex:
 
 
 def redis_index_factory(url: str, namespace: str) -> Callable[[], RedisBandIndex]:
-    """A zero-argument factory for `cleaners.dedup.match.match(index_factory=...)`."""
+    """A zero-argument factory for `cleaners.dedup.matcher.match(index_factory=...)`."""
 
     def factory() -> RedisBandIndex:
         return RedisBandIndex(url, namespace)

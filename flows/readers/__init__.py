@@ -6,38 +6,46 @@ the file holds comes out as one or the other, and a file that cannot be read at 
 single `BadRecord`. `read_file` picks the reader by format; one module per format (`jsonl`,
 `json`, `csv`, `parquet`, `text`, `wxr`) builds on `base`.
 
-The names below are re-exported for the rest of the job. `MAX_LINE_BYTES` and `MAX_FILE_BYTES`
+The names below are the package's API, imported on first use (`cleaners.lazy`). `MAX_LINE_BYTES` and `MAX_FILE_BYTES`
 are read by `default_limits` from `flows.readers.base` at call time: patch them there.
 """
 
 from __future__ import annotations
 
-import gzip
-import zlib
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flows.errors import TooLarge
-from flows.readers.base import (
-    MAX_FILE_BYTES,
-    MAX_LINE_BYTES,
-    BadRecord,
-    RawFile,
-    RawRecord,
-    ReadLimits,
-    default_limits,
-    open_nofollow,
-    parse_timestamp,
-    records_limit_message,
-    sha256_of,
-)
-from flows.readers.csv import read_csv
-from flows.readers.json import read_json
-from flows.readers.jsonl import read_jsonl
-from flows.readers.parquet import read_parquet
-from flows.readers.text import read_html, read_txt
-from flows.readers.wxr import parse_wxr, read_wxr
+from cleaners.lazy import lazy_exports
 
+if TYPE_CHECKING:
+    from flows.readers.base import (
+        MAX_FILE_BYTES,
+        MAX_LINE_BYTES,
+        BadRecord,
+        RawFile,
+        RawRecord,
+        default_limits,
+        open_nofollow,
+        parse_timestamp,
+        sha256_of,
+    )
+    from flows.readers.dispatch import read_file
+    from flows.readers.limits import ReadLimits
+    from flows.readers.wxr import parse_wxr
+
+_EXPORTS = {
+    "MAX_FILE_BYTES": "flows.readers.base",
+    "MAX_LINE_BYTES": "flows.readers.base",
+    "BadRecord": "flows.readers.base",
+    "RawFile": "flows.readers.base",
+    "RawRecord": "flows.readers.base",
+    "default_limits": "flows.readers.base",
+    "open_nofollow": "flows.readers.base",
+    "parse_timestamp": "flows.readers.base",
+    "sha256_of": "flows.readers.base",
+    "ReadLimits": "flows.readers.limits",
+    "parse_wxr": "flows.readers.wxr",
+    "read_file": "flows.readers.dispatch",
+}
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_LINE_BYTES",
@@ -53,68 +61,4 @@ __all__ = [
     "sha256_of",
 ]
 
-_READERS: dict[str, Callable[[Path, ReadLimits], Iterator[RawRecord | BadRecord]]] = {
-    "jsonl": read_jsonl,
-    "json": read_json,
-    "csv": read_csv,
-    "parquet": read_parquet,
-    "txt": read_txt,
-    "html": read_html,
-}
-
-
-def read_file(raw: RawFile, skipped: dict[str, int] | None = None,
-              limits: ReadLimits | None = None) -> Iterator[RawRecord | BadRecord]:
-    """Every record of a raw file, as `RawRecord` or `BadRecord`; never raises.
-
-    Guarantees: at least one item per file; every item is a record of the file or, with index
-    -1, one reason for the part of the file that could not be read, which is always the last
-    item. ``skipped`` collects counts of entries deliberately not read (WXR drafts,
-    revisions…). ``limits`` (default `default_limits()`) bound what is read:
-
-    * more than ``max_records`` records: the first ``max_records`` are kept, then one
-      `BadRecord` (``--max-records-per-file``);
-    * more than ``max_file_bytes`` decompressed bytes: the records before are kept, then one
-      `BadRecord` (``--max-file-bytes``);
-    * a whole-file format over ``max_whole_file_bytes``: one `BadRecord`
-      (``--max-whole-file-bytes``);
-    * a JSONL line over ``max_line_bytes``: a `BadRecord` for the line, reading goes on; a CSV
-      field over it ends the file with one `BadRecord` (``--max-line-bytes``).
-
-    An I/O or decompression error ends the file with a `BadRecord` saying after how many
-    records it happened; the records read before it are kept. A FIFO, device or symlink in
-    place of the file is refused without blocking (see `open_nofollow`).
-    """
-    fmt = raw.format
-    if fmt is None:
-        yield BadRecord(-1, f"unsupported file type {Path(raw.rel).suffix or '(no extension)'!r}")
-        return
-    if raw.size == 0:
-        yield BadRecord(-1, "empty file")
-        return
-    limits = limits or default_limits()
-    if fmt == "wxr":
-        it = read_wxr(raw.path, limits, skipped if skipped is not None else {})
-    else:
-        it = _READERS[fmt](raw.path, limits)
-    count = 0
-    try:
-        for item in it:
-            if count >= limits.max_records:
-                if not (isinstance(item, BadRecord) and item.index == -1):  # not already the end
-                    item = BadRecord(-1, records_limit_message(limits.max_records))
-                yield item
-                return
-            count += 1
-            yield item
-    except TooLarge as exc:  # a limit: the reason names the flag
-        yield BadRecord(-1, str(exc))
-    except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
-        yield BadRecord(-1, f"{type(exc).__name__} after {count} records: {exc or 'truncated file'}")
-    except Exception as exc:  # a reader bug or an exotic format error: quarantine, do not crash
-        yield BadRecord(-1, f"unreadable {fmt} file after {count} records: {type(exc).__name__}: {exc}")
-    else:
-        if count == 0:
-            yield BadRecord(-1, "file holds no records")
-    finally:
-        it.close()
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -26,6 +26,7 @@ from cleaners.edits import Edit, EditKind
 from cleaners.text.encoding import decode_bytes
 from flows.errors import LimitReached, TooLarge
 from flows.quarantine import PREVIEW
+from flows.readers.limits import LIMIT_FLAGS, ReadLimits
 
 #: Extensions the job reads, with or without a trailing ``.gz``.
 FORMATS = {
@@ -55,43 +56,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 #: Characters of an unreadable record kept in its `BadRecord.raw`: what its quarantine row keeps.
 RAW_PREVIEW_CHARS = PREVIEW
 
-#: The `curate run` flag that raises each `ReadLimits` field.
-LIMIT_FLAGS = {
-    "max_file_bytes": "--max-file-bytes",
-    "max_whole_file_bytes": "--max-whole-file-bytes",
-    "max_line_bytes": "--max-line-bytes",
-    "max_records": "--max-records-per-file",
-}
-
 #: Byte-order marks of UTF-16 and UTF-32 (a UTF-16 LE mark also starts UTF-32 LE).
 UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-@dataclass(frozen=True)
-class ReadLimits:
-    """Limits applied while a raw file is read (each has a `curate run` flag).
-
-    Reaching one in the middle of a file keeps the records read before it and ends the file with
-    one `BadRecord` (index -1) that says what was not read and names the flag to raise. Every
-    limit must be a positive integer (`ValueError` otherwise). Frozen and picklable, so it can be
-    handed to worker processes.
-    """
-
-    #: Decompressed bytes read from one file, any format (``--max-file-bytes``).
-    max_file_bytes: int = 8 << 30
-    #: json, csv, txt, html, xml and .parquet.gz are read whole (``--max-whole-file-bytes``).
-    max_whole_file_bytes: int = 512 << 20
-    #: One JSONL line, one CSV field (``--max-line-bytes``).
-    max_line_bytes: int = 64 << 20
-    #: Records per file (``--max-records-per-file``).
-    max_records: int = 10_000_000
-
-    def __post_init__(self) -> None:
-        for name, flag in LIMIT_FLAGS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} ({flag}) must be a positive integer, not {value!r}")
 
 
 #: Default longest JSONL line / CSV field (`ReadLimits.max_line_bytes`). `default_limits` reads

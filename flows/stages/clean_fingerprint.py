@@ -137,12 +137,16 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
 def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:
     """The backend ``name`` built with ``options``, one instance per process (lexicons and
     dictionaries are loaded once). Raises `BackendUnavailable` with the reason."""
-    return _translator(name, tuple(sorted((options or {}).items())))[0]
+    return _backend(name, options)[0]
+
+
+def _backend(name: str, options: dict[str, Any] | None) -> tuple[Translator, WordMemo]:
+    """The backend and its word memo, one per process and (name, options)."""
+    return _built(name, tuple(sorted((options or {}).items())))
 
 
 @cache
-def _translator(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Translator, WordMemo]:
-    """The backend and its word memo, one per process and (name, options)."""
+def _built(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Translator, WordMemo]:
     return get_translator(name, process_lemmatizer(), **dict(options)), WordMemo()
 
 
@@ -163,7 +167,7 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
     points, for `match_stage`, which then need not read the texts) appended, and the count of
     rows per language."""
     texts = table.column("text").to_pylist()
-    translator, memo = _translator(config.backend, tuple(sorted((translator_options or {}).items())))
+    translator, memo = _backend(config.backend, translator_options)
     fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
                            translator=translator, memo=memo)
     width = fp.signatures.shape[1] if len(texts) else config.num_perm

@@ -66,3 +66,19 @@ def test_the_check_catches_what_it_forbids(tmp_path: Path) -> None:
 def test_no_module_over_500_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{_rel(path)} has {lines} lines: split it by concept"
+
+
+@pytest.mark.parametrize("package", ["cleaners", "cleaners.dedup", "flows.readers"])
+def test_lazy_exports_are_the_objects_they_name(package: str) -> None:
+    """Every public name of a lazily exporting package resolves to the object its module
+    defines, even after every submodule was imported (a submodule named like an export would
+    shadow it)."""
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{package}.{info.name}")
+    for name, module in pkg._EXPORTS.items():
+        assert getattr(pkg, name) is getattr(importlib.import_module(module), name), name
+    assert sorted(pkg.__all__) == sorted(pkg._EXPORTS)
