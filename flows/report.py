@@ -30,6 +30,7 @@ from prefect.artifacts import (
 )
 
 from flows import store
+from flows.clusters import state_path
 
 if TYPE_CHECKING:
     from flows.run import RunSummary
@@ -85,6 +86,13 @@ def cluster_members(layout: store.Layout, manifest: dict[str, Any]) -> list[dict
     mine = t.to_pylist()
     earlier = _earlier_members(layout, dup_clusters, manifest.get("run_id", ""))
     rows = earlier + mine
+    state_file = state_path(layout.root)
+    if state_file.exists():  # show each cluster's current canonical (it may have been re-elected)
+        state = pq.read_table(state_file, columns=["cluster_id", "canonical_doc_id"])
+        current = set(state.filter(pc.is_in(state.column("cluster_id"), pa.array(dup_clusters, pa.string())))
+                      .column("canonical_doc_id").to_pylist())
+        for r in rows:
+            r["is_canonical"] = r["doc_id"] in current
     rows.sort(key=lambda r: (r["cluster_id"], not r["is_canonical"], r["run_id"] != manifest.get("run_id"),
                              r["doc_id"]))
     return rows
@@ -122,9 +130,10 @@ def cluster_overview(members: list[dict[str, Any]], run_id: str) -> list[dict[st
             "canonical_lang": canon["lang"] or "?",
             "languages": ", ".join(langs),
             "members": len(rows),
-            "added": sum(1 for r in rows if r["run_id"] == run_id and not r["is_canonical"]),
+            "added": sum(1 for r in rows if r["run_id"] == run_id and r["doc_id"] != cid),
             "kinds": ", ".join(sorted({r["dup_kind"] for r in rows if r["dup_kind"]})),
-            "origin": "formed in this run" if canon["run_id"] == run_id else "joined an earlier cluster",
+            "origin": ("formed in this run" if all(r["run_id"] == run_id for r in rows if r["doc_id"] == cid)
+                       else "joined an earlier cluster"),
         })
     out.sort(key=lambda c: (-c["members"], c["cluster"]))
     return out

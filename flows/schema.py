@@ -27,7 +27,30 @@ CLUSTER_FIELDS = [
     pa.field("similarity", pa.float32()),
     pa.field("dup_kind", pa.string()),
 ]
-CLUSTERS_SCHEMA = pa.schema([pa.field("doc_id", pa.string()), *CLUSTER_FIELDS])
+#: The match stage's staged output: the cluster columns of every new row, whether it is its
+#: cluster's canonical after the run (``elected``), and what the cluster state needs of it.
+ASSIGNMENTS_SCHEMA = pa.schema([
+    pa.field("doc_id", pa.string()),
+    *CLUSTER_FIELDS,
+    pa.field("elected", pa.bool_()),
+    pa.field("lang", pa.string()),
+    pa.field("text_length", pa.int64()),
+    pa.field("published_at", TS_UTC),
+])
+
+#: ``curated/clusters/current.parquet``: one row per cluster, its current state (rewritten by
+#: every run that adds members, in the same commit as its articles part).
+CLUSTER_STATE_SCHEMA = pa.schema([
+    pa.field("cluster_id", pa.string(), nullable=False),
+    pa.field("canonical_doc_id", pa.string(), nullable=False),
+    pa.field("canonical_lang", pa.string()),
+    pa.field("canonical_text_length", pa.int64()),
+    pa.field("canonical_published_at", TS_UTC),
+    pa.field("size", pa.int64(), nullable=False),
+    pa.field("languages", pa.list_(pa.string())),
+    pa.field("first_seen", TS_UTC),
+    pa.field("updated_at", TS_UTC),
+])
 
 #: One row per raw record that was read, cleaned and fingerprinted (before matching).
 STAGED_SCHEMA = pa.schema([*SOURCE_FIELDS, pa.field("lang_hint", pa.string()), *TEXT_FIELDS])

@@ -2,7 +2,8 @@
 
 Layout under ``curated/``::
 
-    articles/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet   the dataset (schema v1)
+    articles/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet   the dataset (schema v1), append-only
+    clusters/current.parquet                                    the current state of every cluster
     quarantine/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet what could not be curated
     _runs/<run_id>.json                                          run manifests (commit records)
     _staging/<run_id>/                                           a run's work in progress
@@ -11,7 +12,7 @@ Layout under ``curated/``::
 
 A run's Parquet files and its manifest are written under ``_staging/``, fsynced and moved into
 place with ``os.replace`` (atomic on one file system): the articles part first (the commit
-point), then the quarantine part, then the manifest. A crash after the commit point is completed
+point), then the cluster state (`flows.clusters`), then the quarantine part, then the manifest. A crash after the commit point is completed
 by `recover` at the start of the next run (roll forward from the staging folder); a crash before
 it leaves the dataset as it was, and the staging it left is removed. Part footers carry the run
 id, the schema and job versions and the fingerprint parameters: a few hundred bytes, whatever
@@ -31,10 +32,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cleaners.dedup import History
+from flows.clusters import STATE_FILE, read_state, rebuild_state
 
 #: Footer key of parts written before run manifests were staged (read by `recover` only).
 MANIFEST_KEY = b"curate.manifest"
@@ -55,6 +58,10 @@ class Layout:
     @property
     def articles(self) -> Path:
         return self.root / "articles"
+
+    @property
+    def clusters(self) -> Path:
+        return self.root / "clusters"
 
     @property
     def quarantine(self) -> Path:
@@ -186,6 +193,8 @@ def recover(layout: Layout) -> list[str]:
     - Any other file under ``articles/`` or ``quarantine/`` (a file this job did not write, a
       part of no run) is moved to ``_foreign/``; an unreadable one to ``_corrupt/``.
     - Staging folders of dead runs and temporary manifest files are removed.
+    - The cluster state is derived data: after a run is set aside its sizes no longer add up
+      to the articles, and the next read rebuilds it (`flows.clusters.read_state`).
 
     Only footers are read (a few kB per part), never the data.
     """
@@ -256,6 +265,13 @@ def recover(layout: Layout) -> list[str]:
 def _roll_forward(layout: Layout, run_id: str, part: Path, manifest: dict[str, Any],
                   actions: list[str]) -> None:
     """Finish the commit of a run that crashed after moving its articles part into place."""
+    staged_state = layout.staging(run_id) / "out" / "clusters" / STATE_FILE
+    if staged_state.exists():
+        _fsync_file(staged_state)
+        layout.clusters.mkdir(parents=True, exist_ok=True)
+        os.replace(staged_state, layout.clusters / STATE_FILE)
+        _fsync_dir(layout.clusters)
+        actions.append(f"moved staged clusters/{STATE_FILE} into place")
     staged_q = layout.staging(run_id) / "out" / "quarantine"
     for src in sorted(staged_q.glob("part-*.parquet")) if staged_q.exists() else []:
         dst = layout.quarantine / part.parent.name / src.name
@@ -288,7 +304,16 @@ def discard_staging(layout: Layout, run_id: str) -> bool:
     return True
 
 
-HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "is_canonical", "shingle_count"]
+HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "shingle_count"]
+
+
+def cluster_state(layout: Layout) -> pa.Table:
+    """The current cluster state (`flows.clusters`): the committed file when it is in step
+    with the articles, else rebuilt from them (empty for an empty dataset)."""
+    parts = _parts(layout.articles)
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+    state = read_state(layout.root, rows)
+    return state if state is not None else rebuild_state(parts)
 
 
 FINGERPRINT_KEY = b"curate.fingerprint"
@@ -302,7 +327,9 @@ def fingerprint_tag(config: dict[str, Any]) -> bytes:
 def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | None = None) -> History | None:
     """The signatures and cluster columns of every committed article row, or ``None``.
 
-    Reads only the matching columns (never ``text``). Signatures made otherwise than this job
+    ``is_canonical`` marks each cluster's current canonical, with its length and publication
+    time (the re-election keys), from the cluster state (`cluster_state`). Reads only the
+    matching columns (never ``text``, unless the cluster state must be rebuilt). Signatures made otherwise than this job
     makes them (another length than ``num_perm``, or a part whose recorded fingerprint
     parameters differ from ``fingerprint``) cannot be compared: ``ValueError`` says so.
     """
@@ -331,14 +358,22 @@ def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | No
             "the dataset was built with other fingerprint parameters; curate into a new folder"
         )
     sig = mh.flatten().to_numpy(zero_copy_only=False).reshape(-1, num_perm)
+    state = cluster_state(layout)
+    # The current canonical of each cluster, and its rank keys (for re-election).
+    which = pc.index_in(table.column("doc_id"), value_set=state.column("canonical_doc_id"))
+    is_canonical = which.is_valid().to_numpy(zero_copy_only=False)
+    lengths = pc.take(state.column("canonical_text_length"), which).to_numpy(zero_copy_only=False)
+    published = pc.cast(pc.take(state.column("canonical_published_at"), which), pa.int64())
     return History(
         doc_ids=table.column("doc_id").to_pylist(),
         langs=table.column("lang").to_pylist(),
         signatures=np.ascontiguousarray(sig, dtype=np.uint32),
         text_hashes=table.column("text_hash").to_pylist(),
         cluster_ids=table.column("cluster_id").to_pylist(),
-        is_canonical=table.column("is_canonical").to_numpy(zero_copy_only=False),
+        is_canonical=is_canonical,
         n_features=table.column("shingle_count").to_numpy(zero_copy_only=False).astype(np.int64),
+        lengths=np.nan_to_num(np.asarray(lengths, dtype=np.float64), nan=0.0),
+        published_at=np.asarray(published.to_numpy(zero_copy_only=False), dtype=np.float64) / 1e6,
     )
 
 
@@ -381,11 +416,12 @@ def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifes
     file, so nothing after the commit point needs disk space or can fail for a reason of the
     data. The move of the articles part is the commit point: before it, ``curated/`` is
     untouched and `recover` discards the staging; after it, `recover` finishes the job from the
-    staging folder (quarantine part, manifest).
+    staging folder (cluster state, quarantine part, manifest).
     """
     staged_manifest = layout.staging(run_id) / STAGED_MANIFEST
     write_json_atomic(staged_manifest, manifest)
-    ordered = sorted(staged, key=lambda pair: layout.articles not in pair[1].parents)
+    ordered = sorted(staged, key=lambda pair: (layout.articles not in pair[1].parents,
+                                               layout.clusters not in pair[1].parents))
     for src, _ in ordered:
         _fsync_file(src)
     fault_point("staged")
@@ -393,7 +429,8 @@ def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifes
         dst.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, dst)
         _fsync_dir(dst.parent)
-        fault_point("articles-moved" if layout.articles in dst.parents else "quarantine-moved")
+        if layout.clusters not in dst.parents:
+            fault_point("articles-moved" if layout.articles in dst.parents else "quarantine-moved")
     layout.runs.mkdir(parents=True, exist_ok=True)
     os.replace(staged_manifest, layout.runs / f"{run_id}.json")
     _fsync_dir(layout.runs)

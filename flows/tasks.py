@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
@@ -19,6 +20,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from cleaners.dedup import FingerprintConfig, History, MatchConfig
 from cleaners.text.clean import CleanConfig
 from flows import stages, store
+from flows.clusters import STATE_FILE, updated_state, write_state
 from flows.discover import Discovery, discover
 from flows.quarantine import write_quarantine_part
 from flows.readers import ReadLimits
@@ -139,6 +141,11 @@ def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_pa
         src = staging / "out" / "articles" / name
         rows = stages.write_articles(fp_paths, Path(clusters_path), src, run_id, ingested_at, num_perm, meta)
         staged.append((src, layout.articles / part_dir / name))
+        if rows:
+            state = updated_state(store.cluster_state(layout), pq.read_table(clusters_path), ingested_at)
+            state_src = staging / "out" / "clusters" / STATE_FILE
+            write_state(state, state_src, meta)
+            staged.append((state_src, layout.clusters / STATE_FILE))
     qsrc = staging / "out" / "quarantine" / name
     quarantined = write_quarantine_part(quarantine, qsrc, meta)
     if quarantined:

@@ -59,6 +59,7 @@ from cleaners.dedup.model import (
     History,
     MatchStats,
     Sides,
+    canonical_ranks,
     history_clusters,
     priority_order,
     validate,
@@ -82,24 +83,30 @@ def _cluster_state(hist: History, n: int) -> tuple[np.ndarray, np.ndarray, int]:
 
 def _assignments(
     sides: Sides, joined: np.ndarray, similarity: np.ndarray, by_hash: np.ndarray,
-    stats: MatchStats,
+    cluster_of: np.ndarray, canon_of: np.ndarray, hist_canon: np.ndarray, stats: MatchStats,
 ) -> list[Assignment]:
-    """One `Assignment` per new row from where it was placed (``joined``: canonical position
-    of the cluster joined, -1 for a new canonical), counted into ``stats``."""
-    new, m = sides.new, sides.m
+    """One `Assignment` per new row from where it was placed (``joined``: the canonical
+    position it was verified against, -1 for a founder; ``cluster_of``/``canon_of``: the
+    final cluster numbers and current canonicals), counted into ``stats``."""
+    new, m, n_hist = sides.new, sides.m, hist_canon.size
     out: list[Assignment] = []
     for i, canon in enumerate(joined.tolist()):
         if canon < 0:
             out.append(Assignment(new.doc_ids[i], True))
             stats.new_clusters += 1
             continue
+        c = int(cluster_of[m + i])
+        cluster_id = (sides.hist.cluster_ids[int(hist_canon[c])] if c < n_hist
+                      else new.doc_ids[int(canon_of[c]) - m])
+        elected = int(canon_of[c]) == m + i
+        stats.reelected += elected
         kind: DupKind
         if new.text_hashes[i] == sides.text_hash(canon):
             kind = "exact"
         else:
             kind = "near" if sides.lang[m + i] == sides.lang[canon] else "cross_lingual"
         sim = 1.0 if by_hash[i] and kind == "exact" else float(similarity[i])
-        out.append(Assignment(sides.cluster_id(canon), False, sides.doc_id(canon), sim, kind))
+        out.append(Assignment(cluster_id, False, sides.doc_id(canon), sim, kind, elected))
         stats.exact += kind == "exact"
         stats.near += kind == "near"
         stats.cross_lingual += kind == "cross_lingual"
@@ -138,7 +145,7 @@ def match(
         return []
     sides = Sides.of(hist, new, config)
     cluster_of, canon_of, n_hist_clusters = _cluster_state(hist, len(new))
-    hist_canon = canon_of[:n_hist_clusters]
+    hist_canon = canon_of[:n_hist_clusters].copy()  # canon_of changes as canonicals are re-elected
 
     # LSH candidates of every new document (documents with no shingles are only exact-matched).
     bands, rows = config.lsh_params()
@@ -157,10 +164,15 @@ def match(
     from cleaners.dedup.placement import exact_holders, place_all  # numba: only where matching runs
 
     hash_code, first_holder = exact_holders(sides, hist_canon)
+    held = first_holder[first_holder >= 0]
+    canon_rank = np.zeros(n_hist_clusters + len(new), dtype=np.int64)
+    canon_rank[:n_hist_clusters] = canonical_ranks(
+        new, priority, hist, hist_canon, np.concatenate([verdicts.cluster, cluster_of[held]]))
     placed = place_all(sides, priority, new_low, config, hash_code, first_holder, cluster_of,
-                       canon_of, n_hist_clusters, cands, verdicts)
+                       canon_of, canon_rank, n_hist_clusters, cands, verdicts)
     stats.verified_pairs += placed.compared
-    return _assignments(sides, placed.joined, placed.similarity, placed.by_hash, stats)
+    return _assignments(sides, placed.joined, placed.similarity, placed.by_hash, cluster_of,
+                        canon_of, hist_canon, stats)
 
 
 def warm_up(num_perm: int = DEFAULT_MATCH.num_perm) -> None:

@@ -45,7 +45,11 @@ class DocBatch:
 class History:
     """What the curated dataset already holds (signatures, never texts), index-aligned.
 
-    Every cluster present must have exactly one row with ``is_canonical`` true.
+    Every cluster present must have exactly one row with ``is_canonical`` true: its *current*
+    canonical, the one new members are verified against. ``lengths`` (cleaned text length) and
+    ``published_at`` (float epoch seconds, NaN if unknown) are read for the canonical rows
+    only, to re-elect a cluster's canonical when a more complete version arrives (see
+    `priority_order`); without them a history canonical is never replaced.
     """
 
     doc_ids: list[str]
@@ -55,6 +59,8 @@ class History:
     cluster_ids: list[str]
     is_canonical: np.ndarray
     n_features: np.ndarray | None = None
+    lengths: np.ndarray | None = None
+    published_at: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -71,14 +77,22 @@ class History:
 
         Use it to match a run in several batches (each sees the previous ones) or to keep an
         in-memory history between runs. Guarantees: ``self`` and ``batch`` are not modified;
-        ``n_features`` is kept only when both sides have it.
+        ``is_canonical`` marks the current canonical of every cluster (a history canonical
+        replaced by an ``elected`` new document loses the mark); ``n_features``, ``lengths``
+        and ``published_at`` are kept only when both sides have them.
         """
         if len(assignments) != len(batch):
             raise ValueError(f"{len(assignments)} assignments for {len(batch)} documents")
-        feats = None
-        if (self.n_features is not None or len(self) == 0) and batch.n_features is not None:
-            mine = self.n_features if self.n_features is not None else np.empty(0)
-            feats = np.concatenate([np.asarray(mine), np.asarray(batch.n_features)])
+
+        def joined(mine: np.ndarray | None, theirs: np.ndarray | None) -> np.ndarray | None:
+            if (mine is None and len(self)) or theirs is None:
+                return None
+            return np.concatenate([np.asarray(mine if mine is not None else []), np.asarray(theirs)])
+
+        replaced = {a.cluster_id for a in assignments if a.elected and not a.is_canonical}
+        keep = np.asarray(self.is_canonical, bool).copy()
+        if replaced:
+            keep &= np.fromiter((c not in replaced for c in self.cluster_ids), bool, len(self))
         return History(
             doc_ids=[*self.doc_ids, *batch.doc_ids],
             langs=[*self.langs, *batch.langs],
@@ -87,23 +101,34 @@ class History:
             ),
             text_hashes=[*self.text_hashes, *batch.text_hashes],
             cluster_ids=[*self.cluster_ids, *(a.cluster_id for a in assignments)],
-            is_canonical=np.concatenate(
-                [np.asarray(self.is_canonical, bool), [a.is_canonical for a in assignments]]
-            ).astype(bool),
-            n_features=feats,
+            is_canonical=np.concatenate([keep, [a.elected for a in assignments]]).astype(bool),
+            n_features=joined(self.n_features, batch.n_features),
+            lengths=joined(self.lengths, batch.lengths),
+            published_at=joined(self.published_at, batch.published_at),
         )
 
 
 @dataclass
 class Assignment:
-    """Where a new document lands. Canonicals have ``duplicate_of``, ``similarity`` and
-    ``dup_kind`` set to None; duplicates name their cluster's canonical."""
+    """Where a new document lands.
+
+    ``is_canonical``: it founded its cluster (``cluster_id`` is its own ``doc_id``); then
+    ``duplicate_of``, ``similarity`` and ``dup_kind`` are None. A duplicate names the
+    canonical it was verified against (or is an exact copy of). ``elected``: it is its
+    cluster's current canonical after this match: every founder, and a duplicate that is a
+    more complete version than its cluster's canonical was (`priority_order`).
+    """
 
     cluster_id: str
     is_canonical: bool
     duplicate_of: str | None = None
     similarity: float | None = None
     dup_kind: DupKind | None = None
+    elected: bool = False
+
+    def __post_init__(self) -> None:
+        if self.is_canonical:
+            self.elected = True
 
 
 @dataclass
@@ -121,6 +146,8 @@ class MatchStats:
     cross_lingual: int = 0
     new_clusters: int = 0
     joined_history: int = 0
+    #: History clusters whose canonical was replaced by a more complete new version.
+    reelected: int = 0
 
 
 def _check_lengths(table: DocBatch | History) -> None:
@@ -199,6 +226,38 @@ def priority_order(
     return np.lexsort((id_rank, pub, -np.asarray(lengths, dtype=np.float64)))
 
 
+def canonical_ranks(
+    new: DocBatch, priority: np.ndarray, hist: History, hist_canon: np.ndarray,
+    clusters: np.ndarray,
+) -> np.ndarray:
+    """For every history cluster number, the index in ``priority`` (the new rows in
+    `priority_order`) before which a new row outranks the cluster's canonical: the number of
+    new rows that come before the canonical by the canonical rule. Computed for the cluster
+    numbers ``clusters`` (the ones the batch can join); 0 (never outranked) for the others,
+    and for all when the history has no ``lengths``.
+
+    Guarantees: a new row at index ``k`` of ``priority`` outranks the canonical of cluster
+    ``c`` exactly when ``k < result[c]``, the same comparison `priority_order` makes.
+    """
+    out = np.zeros(hist_canon.size, dtype=np.int64)
+    if hist.lengths is None or clusters.size == 0 or len(new) == 0:
+        return out
+    clusters = np.unique(clusters)
+    rows = hist_canon[clusters]
+    pub = hist.published_at if hist.published_at is not None else np.full(len(hist), np.nan)
+    n = len(new)
+    order = priority_order(
+        np.concatenate([np.asarray(new.lengths, np.float64), np.asarray(hist.lengths, np.float64)[rows]]),
+        np.concatenate([np.asarray(new.published_at, np.float64), np.asarray(pub, np.float64)[rows]]),
+        [*new.doc_ids, *(hist.doc_ids[r] for r in rows.tolist())],
+    )
+    is_new = order < n
+    before = np.cumsum(is_new)  # new rows at or before each place of the merged order
+    where = np.flatnonzero(~is_new)
+    out[clusters[order[where] - n]] = before[where]
+    return out
+
+
 @dataclass(frozen=True)
 class Sides:
     """A history and a batch side by side, by position: history row ``p`` at ``p``, new row
@@ -254,9 +313,3 @@ class Sides:
         """The ``text_hash`` at a position."""
         m = self.m
         return self.hist.text_hashes[pos] if pos < m else self.new.text_hashes[pos - m]
-
-    def cluster_id(self, canon: int) -> str:
-        """The ``cluster_id`` of the cluster whose canonical is at position ``canon``: the
-        history's for a history canonical, else the new canonical's own ``doc_id``."""
-        m = self.m
-        return self.hist.cluster_ids[canon] if canon < m else self.new.doc_ids[canon - m]

@@ -83,6 +83,7 @@ def place(
     first_holder: np.ndarray,
     cluster_of: np.ndarray,
     canon_of: np.ndarray,
+    canon_rank: np.ndarray,
     state: np.ndarray,
     c_pos: np.ndarray,
     c_lo: np.ndarray,
@@ -140,6 +141,9 @@ def place(
             similarity[i] = _similarity(a, new_sigs[i], containment, size_a,
                                         new_sizes[i] if containment else 0.0)
             by_hash[i] = True
+            if k < canon_rank[c]:  # more complete than the canonical: re-elected
+                canon_of[c] = pos
+                canon_rank[c] = k
             continue
         first_holder[hash_code[i]] = pos
         mark = k + 1
@@ -151,8 +155,14 @@ def place(
             c = h_cluster[j]
             stamp[c] = mark
             compared += 1
-            s = h_sim[j]
-            need = threshold if lang[canon_of[c]] == lang[pos] else xl_threshold
+            canon = canon_of[c]
+            need = threshold if lang[canon] == lang[pos] else xl_threshold
+            if canon < m:
+                s = h_sim[j]
+            else:  # re-elected in this batch: compare with the new canonical
+                size_a = new_sizes[canon - m] if containment else 0.0
+                size_b = new_sizes[i] if containment else 0.0
+                s = _similarity(new_sigs[canon - m], new_sigs[i], containment, size_a, size_b)
             if s >= need:
                 ties, best, best_sim = _passes(c, s, tie_clusters, tie_sims, ties, best, best_sim)
         for j in range(c_lo[i], c_hi[i]):
@@ -183,6 +193,7 @@ def place(
             state[0] += 1
             cluster_of[pos] = c
             canon_of[c] = pos
+            canon_rank[c] = k
             joined[i] = -1
             continue
         at_best = 0
@@ -196,6 +207,9 @@ def place(
         cluster_of[pos] = best
         joined[i] = canon_of[best]
         similarity[i] = best_sim
+        if k < canon_rank[best]:
+            canon_of[best] = pos
+            canon_rank[best] = k
     return n
 
 
@@ -241,18 +255,22 @@ def _tie_winner(sides: Sides, canon_of: np.ndarray, clusters: np.ndarray) -> int
 def place_all(
     sides: Sides, priority: np.ndarray, new_low: np.ndarray, config: MatchConfig,
     hash_code: np.ndarray, first_holder: np.ndarray, cluster_of: np.ndarray,
-    canon_of: np.ndarray, n_clusters: int, cands: Candidates, verdicts: Verdicts,
+    canon_of: np.ndarray, canon_rank: np.ndarray, n_clusters: int, cands: Candidates,
+    verdicts: Verdicts,
 ) -> Placed:
     """Place every new row in ``priority`` order with `place`, breaking its ties.
 
-    ``cluster_of`` (cluster number per position, -1 for new rows) and ``canon_of``
-    (canonical position per cluster number, room for one new cluster per new row) hold the
-    ``n_clusters`` history clusters and are updated in place; ``first_holder`` too
-    (see `exact_holders`). ``new_low``: the low bytes of the new signatures.
+    ``cluster_of`` (cluster number per position, -1 for new rows), ``canon_of`` (current
+    canonical position per cluster number, room for one new cluster per new row) and
+    ``canon_rank`` (see `place`) hold the ``n_clusters`` history clusters and are updated in
+    place; ``first_holder`` too (see `exact_holders`). ``new_low``: the low bytes of the new
+    signatures.
 
     Guarantees: every new row is in exactly one cluster; a row joins the most similar
     passing cluster, and among equally similar ones the cluster whose canonical has the
-    smallest ``doc_id``; a row that passes none founds a cluster of its own.
+    smallest ``doc_id``; a row that passes none founds a cluster of its own; every cluster's
+    canonical is, at the end, its highest-priority member (its history canonical or a new
+    row that outranks it).
     """
     n = priority.size
     joined = np.full(n, -1, dtype=np.int64)
@@ -268,7 +286,8 @@ def place_all(
         k = place(
             k, priority, sides.m, sides.hist_sigs, sides.new_sigs, new_low, sides.containment,
             sides.hist_sizes, sides.new_sizes, sides.lang, config.threshold, config.xl_threshold,
-            hash_code, first_holder, cluster_of, canon_of, state, cands.pos, cands.lo, cands.hi,
+            hash_code, first_holder, cluster_of, canon_of, canon_rank, state, cands.pos,
+            cands.lo, cands.hi,
             verdicts.cluster, verdicts.sim, verdicts.lo, verdicts.hi, stamp, joined, similarity,
             by_hash, tie_clusters, tie_sims,
         )
@@ -281,5 +300,8 @@ def place_all(
         cluster_of[sides.m + i] = c
         joined[i] = canon_of[c]
         similarity[i] = sims.max()
+        if k < canon_rank[c]:
+            canon_of[c] = sides.m + i
+            canon_rank[c] = k
         k += 1
     return Placed(joined, similarity, by_hash, int(state[1]))

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from cleaners.dedup import DocBatch, History, MatchConfig, match
 from cleaners.dedup.lsh import BandIndex
-from flows.schema import CLUSTERS_SCHEMA
+from flows.schema import ASSIGNMENTS_SCHEMA
 
 
 def _epoch(col: pa.ChunkedArray) -> np.ndarray:
@@ -48,10 +48,12 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
             published_at=_epoch(t.column("published_at")),
             n_features=t.column("shingle_count").to_numpy().astype(np.int64),
         )
+        extra = [t.column("lang"), t.column("text_length"), t.column("published_at")]
         del t, tables
     else:
         batch = DocBatch([], [], np.zeros((0, num_perm), np.uint32), [], np.zeros(0, np.int64),
                          np.zeros(0, np.float64), np.zeros(0, np.int64))
+        extra = [[], [], []]
     assignments = match(batch, history, config, index_factory=index_factory or BandIndex)
     columns = [
         batch.doc_ids,
@@ -60,9 +62,12 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         [a.duplicate_of for a in assignments],
         [a.similarity for a in assignments],
         [a.dup_kind for a in assignments],
+        [a.elected for a in assignments],
     ]
-    table = pa.Table.from_arrays([pa.array(values, f.type) for values, f in zip(columns, CLUSTERS_SCHEMA, strict=True)],
-                                 schema=CLUSTERS_SCHEMA)
+    arrays = [pa.array(values, f.type) for values, f in zip(columns, ASSIGNMENTS_SCHEMA, strict=False)]
+    arrays += [pc.cast(col, f.type) if isinstance(col, pa.ChunkedArray) else pa.array(col, f.type)
+               for col, f in zip(extra, list(ASSIGNMENTS_SCHEMA)[len(columns):], strict=True)]
+    table = pa.Table.from_arrays(arrays, schema=ASSIGNMENTS_SCHEMA)
     pq.write_table(table, out_path)
     kinds = Counter(a.dup_kind for a in assignments if a.dup_kind)
     history_ids = set(history.cluster_ids) if history is not None else set()
@@ -71,6 +76,7 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         "canonical": sum(a.is_canonical for a in assignments),
         "duplicates": sum(not a.is_canonical for a in assignments),
         "joined_history_clusters": sum(1 for a in assignments if not a.is_canonical and a.cluster_id in history_ids),
+        "canonicals_reelected": sum(1 for a in assignments if a.elected and not a.is_canonical),
         "dup_kinds": dict(kinds),
         "history_documents": len(history.doc_ids) if history is not None else 0,
     }

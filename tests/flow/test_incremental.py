@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from flows.settings import RunSettings
@@ -30,6 +32,10 @@ LOCK_FILES = {".lock", ".lock.owner"}
 
 def _articles(curated: Path) -> list[dict[str, Any]]:
     return ds.dataset(curated / "articles", format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+#: The cluster state: the one file of the dataset a run rewrites.
+STATE = "clusters/current.parquet"
 
 
 def _snapshot(curated: Path) -> dict[str, str]:
@@ -131,13 +137,21 @@ def test_french_version_joins_the_english_cluster_in_a_later_run(
     en, fr = by_lang["en"], by_lang["fr"]
     assert en == en_row, "the English row must not be rewritten"
     after = _snapshot(curated)
-    assert {k: after[k] for k in before} == before, "run 1's files must be left byte for byte"
+    assert after[STATE] != before[STATE], "the cluster state is rewritten by the run"
+    assert {k: after[k] for k in before if k != STATE} == {k: v for k, v in before.items() if k != STATE}, (
+        "run 1's files must be left byte for byte")
 
     assert fr["cluster_id"] == en["doc_id"] == en["cluster_id"], (
         "the French version did not join the English cluster")
     assert en["is_canonical"] and not fr["is_canonical"]
     assert fr["duplicate_of"] == en["doc_id"] and fr["dup_kind"] == "cross_lingual"
     assert 0 < fr["similarity"] <= 1
+    # The current state: one cluster of two languages; the (shorter) French version does not
+    # replace the English canonical.
+    (cluster,) = pq.read_table(curated / STATE).to_pylist()
+    assert cluster["cluster_id"] == en["doc_id"] == cluster["canonical_doc_id"]
+    assert (cluster["size"], cluster["languages"]) == (2, ["en", "fr"])
+    assert cluster["first_seen"] == en["ingested_at"] and cluster["updated_at"] == fr["ingested_at"]
     assert (s2["clusters_new"], s2["duplicates"]) == (0, 1)
     manifest2 = json.loads((curated / "_runs" / f"{s2['run_id']}.json").read_text())
     assert manifest2["match"]["joined_history_clusters"] == 1
@@ -178,7 +192,8 @@ def test_wire_copy_joins_history_then_an_idle_run_writes_only_its_manifest(
     assert copy["cluster_id"] == en["doc_id"] and copy["duplicate_of"] == en["doc_id"]
     assert not copy["is_canonical"] and copy["dup_kind"] == "exact" and copy["similarity"] == 1.0
     after2 = _snapshot(curated)
-    assert {k: after2[k] for k in before} == before, "run 1's files must be left byte for byte"
+    assert {k: after2[k] for k in before if k != STATE} == {k: v for k, v in before.items() if k != STATE}, (
+        "run 1's files must be left byte for byte (the cluster state is rewritten)")
     manifest2 = json.loads((curated / "_runs" / f"{s2['run_id']}.json").read_text())
     assert manifest2["match"]["joined_history_clusters"] == 1
 
@@ -208,3 +223,47 @@ def test_wire_copy_joins_history_then_an_idle_run_writes_only_its_manifest(
     assert arts3["curation-duplicate-clusters"][0]["title"] == "no new file in this run"
     assert "curation-progress" not in arts3
     assert "0 new file(s)" in _flow_run_name(fr3)
+
+
+def test_longer_version_arriving_later_becomes_the_current_canonical(tmp_path: Path) -> None:
+    """The condensed French version first, the English original the next day: the English
+    joins the French cluster (its cluster_id never changes) and is elected its canonical in
+    ``clusters/``; the consumer's one-row-per-story query returns the English row. Deleting
+    the state file loses nothing: the next run rebuilds the same state from the articles."""
+    import duckdb
+
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    (raw / "feed").mkdir(parents=True)
+    shutil.copy(SAMPLES / FR, raw / "feed" / FR)
+    _run(raw, curated)
+    (fr,) = _articles(curated)
+    shutil.copy(SAMPLES / EN, raw / "feed" / EN)
+    s2, fr2 = _run(raw, curated)
+    by_lang = {r["lang"]: r for r in _articles(curated)}
+    en, fr_after = by_lang["en"], by_lang["fr"]
+    assert fr_after == fr, "the French row is never rewritten"
+    assert en["cluster_id"] == fr["doc_id"] and en["duplicate_of"] == fr["doc_id"]
+    assert fr["is_canonical"] and not en["is_canonical"]  # the articles say who founded it
+    (cluster,) = pq.read_table(curated / STATE).to_pylist()
+    assert cluster["cluster_id"] == fr["doc_id"] and cluster["canonical_doc_id"] == en["doc_id"]
+    assert cluster["canonical_lang"] == "en" and cluster["size"] == 2
+    assert cluster["canonical_text_length"] == len(en["text"])
+    manifest = json.loads((curated / "_runs" / f"{s2['run_id']}.json").read_text())
+    assert manifest["match"]["canonicals_reelected"] == 1
+
+    query = f"""
+        SELECT a.doc_id FROM read_parquet('{curated}/articles/**/*.parquet') a
+        JOIN read_parquet('{curated}/clusters/*.parquet') c ON a.doc_id = c.canonical_doc_id
+    """
+    assert duckdb.sql(query).fetchall() == [(en["doc_id"],)]
+    table = _artifacts(fr2)["curation-duplicate-clusters"]
+    assert [(r["lang"], r["canonical"]) for r in table] == [("en", "yes"), ("fr", "")]
+
+    state_before = pq.read_table(curated / STATE)
+    (curated / STATE).unlink()
+    (raw / "feed" / "more.jsonl").write_text(json.dumps({"id": "x", "text": "An unrelated note. " * 20}) + "\n")
+    _run(raw, curated)
+    rebuilt = pq.read_table(curated / STATE)
+    mine = rebuilt.filter(pc.equal(rebuilt.column("cluster_id"), fr["doc_id"]))
+    assert mine.drop_columns(["updated_at"]).to_pylist() == state_before.drop_columns(["updated_at"]).to_pylist()
+    assert rebuilt.num_rows == 2

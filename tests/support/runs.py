@@ -13,6 +13,7 @@ import time
 import zlib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.dataset as ds
@@ -72,6 +73,32 @@ def assert_exactly_once(raw: Path, curated: Path) -> None:
     assert got == records_in(raw)
     committed = {p.stem for p in (curated / "_runs").glob("*.json")}
     assert {a["run_id"] for a in articles} | {q["run_id"] for q in quarantine} <= committed
+    assert_cluster_state(curated)
+
+
+def assert_cluster_state(curated: Path) -> None:
+    """``clusters/current.parquet`` (when there are articles) is in step with them: one row
+    per cluster, sizes and languages as counted, the canonical the member the rule ranks
+    first (longest text, earliest date, smallest doc_id)."""
+    state_file = curated / "clusters" / "current.parquet"
+    if not (curated / "articles").exists():
+        return
+    articles = ds.dataset(curated / "articles", format="parquet", partitioning="hive").to_table(
+        columns=["doc_id", "cluster_id", "lang", "text", "published_at"]).to_pylist()
+    if not articles:
+        return
+    state = {r["cluster_id"]: r for r in pq.read_table(state_file).to_pylist()}
+    members: dict[str, list[dict[str, Any]]] = {}
+    for a in articles:
+        members.setdefault(a["cluster_id"], []).append(a)
+    assert set(state) == set(members)
+    for cid, rows in members.items():
+        best = min(rows, key=lambda a: (-len(a["text"]), a["published_at"] is None,
+                                        a["published_at"] or 0, a["doc_id"]))
+        row = state[cid]
+        assert row["size"] == len(rows)
+        assert row["languages"] == sorted({a["lang"] for a in rows if a["lang"]})
+        assert row["canonical_doc_id"] == best["doc_id"], f"cluster {cid}: canonical is not the best member"
 
 
 def start(raw: Path, curated: Path, env: dict[str, str], *extra: str, **env_extra: str) -> subprocess.Popen[str]:

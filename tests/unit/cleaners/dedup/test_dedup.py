@@ -71,14 +71,24 @@ def _check_invariants(
 ) -> None:
     assert len(out) == len(batch)
     canon_rows: dict[str, list[str]] = {}
+    elected: dict[str, list[str]] = {}
+    members: dict[str, set[str]] = {}
+    if history is not None:
+        for doc_id, cid in zip(history.doc_ids, history.cluster_ids, strict=True):
+            members.setdefault(cid, set()).add(doc_id)
     for doc_id, a in zip(batch.doc_ids, out, strict=True):
+        members.setdefault(a.cluster_id, set()).add(doc_id)
+        if a.elected:
+            elected.setdefault(a.cluster_id, []).append(doc_id)
         if a.is_canonical:
             canon_rows.setdefault(a.cluster_id, []).append(doc_id)
-            assert a.cluster_id == doc_id
+            assert a.cluster_id == doc_id and a.elected
             assert a.duplicate_of is a.similarity is a.dup_kind is None
         else:
-            assert a.duplicate_of == a.cluster_id
             assert a.similarity is not None and a.dup_kind in ("exact", "near", "cross_lingual")
+    for a in out:
+        if not a.is_canonical:  # verified against a member of its own cluster
+            assert a.duplicate_of in members[a.cluster_id]
     hist_canon = set()
     if history is not None:
         hist_canon = {
@@ -87,6 +97,8 @@ def _check_invariants(
     for cid, docs in canon_rows.items():
         assert len(docs) == 1, f"cluster {cid} has canonicals {docs}"
         assert cid not in hist_canon, "a new canonical in a cluster that already has one"
+    for cid, docs in elected.items():
+        assert len(docs) == 1, f"cluster {cid} elected {docs}"
     for a in out:
         if not a.is_canonical:
             assert a.cluster_id in canon_rows or a.cluster_id in hist_canon
@@ -202,7 +214,7 @@ def test_no_chaining_across_runs(en_paragraphs: list[str]) -> None:
     assert out2[0].is_canonical and out2[0].cluster_id == "C"
 
 
-def test_translation_arriving_tomorrow_joins_and_history_canonical_stays(
+def test_longer_translation_arriving_tomorrow_joins_and_is_elected_canonical(
     en_paragraphs: list[str],
 ) -> None:
     p = en_paragraphs
@@ -214,8 +226,15 @@ def test_translation_arriving_tomorrow_joins_and_history_canonical_stays(
     tomorrow = _batch([tomorrow_text], ids=["fr-1"], langs=["fr"], published=[1_500_000_000.0])
     out2 = match(tomorrow, _history((today, out1)), config=CFG)
     _check_invariants(tomorrow, out2, _history((today, out1)))
-    assert out2[0] == Assignment("en-1", False, "en-1", out2[0].similarity, "cross_lingual")
+    # It keeps the cluster's id and becomes its canonical (longer); the history is unchanged.
+    assert out2[0] == Assignment("en-1", False, "en-1", out2[0].similarity, "cross_lingual", True)
     assert out2[0].similarity is not None and out2[0].similarity >= 0.5
+    after = _history((today, out1), (tomorrow, out2))
+    assert after.cluster_ids == ["en-1", "en-1"] and after.is_canonical.tolist() == [False, True]
+    # Without the canonical's length the history canonical is never replaced.
+    blind = _history((today, out1))
+    blind.lengths = None
+    assert not match(tomorrow, blind, config=CFG)[0].elected
 
 
 def test_member_of_history_cluster_copied_joins_that_cluster(en_paragraphs: list[str]) -> None:
@@ -411,8 +430,8 @@ def test_invariants_on_random_runs_with_history(seed: int) -> None:
     for k, a in enumerate(out1 + out2):
         if a.is_canonical:
             continue
-        canon = row[a.cluster_id]
-        assert everything.is_canonical[canon]
+        canon = row[a.duplicate_of]  # the canonical it was verified against
+        assert everything.cluster_ids[canon] == a.cluster_id
         sim = float(np.mean(everything.signatures[k] == everything.signatures[canon]))
         if everything.text_hashes[k] == everything.text_hashes[canon]:
             assert a.dup_kind == "exact" and a.similarity == 1.0
@@ -447,6 +466,18 @@ def _reference_match(
 
     cluster = {p: hist.cluster_ids[p] for p in range(m)}
     canon = {hist.cluster_ids[p]: p for p in range(m) if hist.is_canonical[p]}
+    inf = float("inf")
+    assert hist.lengths is not None or m == 0
+    lengths = np.concatenate([hist.lengths if m else [], new.lengths])
+    pub = np.concatenate([hist.published_at if m else [], new.published_at])
+
+    def key(p: int) -> tuple[float, float, str]:  # the canonical rule: smaller is better
+        return (-lengths[p], inf if math.isnan(pub[p]) else pub[p], ids[p])
+
+    def join(pos: int, cid: str) -> None:
+        cluster[pos] = cid
+        if key(pos) < key(canon[cid]):
+            canon[cid] = pos
     first: dict[str, int] = {}
     for p in sorted(canon.values()):
         first.setdefault(hashes[p], p)
@@ -454,7 +485,6 @@ def _reference_match(
         first.setdefault(hashes[p], p)
     n_candidates = n_verified = 0
     out: dict[int, Assignment] = {}
-    inf = float("inf")
     order = sorted(
         range(n),
         key=lambda i: (-new.lengths[i], inf if math.isnan(new.published_at[i]) else new.published_at[i], new.doc_ids[i]),
@@ -471,7 +501,7 @@ def _reference_match(
         if hashes[pos] in first:
             cid = cluster[first[hashes[pos]]]
             c = canon[cid]
-            cluster[pos] = cid
+            join(pos, cid)
             exact = hashes[pos] == hashes[c]
             kind = "exact" if exact else "near" if langs[pos] == langs[c] else "cross_lingual"
             out[i] = Assignment(cid, False, ids[c], 1.0 if exact else sim(pos, c), kind)  # type: ignore[arg-type]
@@ -494,11 +524,13 @@ def _reference_match(
             canon[ids[pos]] = pos
             out[i] = Assignment(ids[pos], True)
             continue
-        cluster[pos] = best[2]
         c = canon[best[2]]
+        join(pos, best[2])
         exact = hashes[pos] == hashes[c]
         kind = "exact" if exact else "near" if langs[pos] == langs[c] else "cross_lingual"
         out[i] = Assignment(best[2], False, ids[c], best[0], kind)  # type: ignore[arg-type]
+    for i, a in out.items():
+        a.elected = canon[a.cluster_id] == m + i
     return [out[i] for i in range(n)], n_candidates, n_verified
 
 
