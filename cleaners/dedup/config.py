@@ -60,13 +60,17 @@ class MatchConfig:
     verify: Literal["jaccard", "containment"] = "jaccard"
     lsh_threshold: float | None = None
     min_recall: float = 0.99
-    #: In each LSH bucket, a document is paired with at most this many of the documents
-    #: stored under the same key: the new ones of highest canonical priority (see
-    #: `priority_order`), history rows in history order (None: all of them). This bounds
-    #: the candidates of a document by ``bands x max_per_bucket``, so the work and memory
-    #: of a run grow with its number of documents, not with the square of the documents
-    #: that share a topic (docs/scaling.md). The in-memory index
-    #: applies it; a shared index (Redis) returns every member.
+    #: Bounds a document's LSH candidates (None: keep all of them). History: a new document
+    #: keeps at most ``bands x max_per_bucket`` history candidates, the most similar ones
+    #: (equal signature slots, the Jaccard estimate verification uses), ties broken by a hash
+    #: of the candidate's signature, never by its position; so which history documents are
+    #: candidates does not depend on the size or the order of the history, and memory stays
+    #: bounded by that budget per new document. New documents: in each LSH bucket, a document
+    #: is paired with at most ``max_per_bucket`` of the new documents sharing it, those of
+    #: highest canonical priority (see `priority_order`; in-memory index only, a shared index
+    #: such as Redis returns every member). Work and memory grow with the number of new
+    #: documents, not with the history or the square of the documents that share a topic
+    #: (docs/dedup.md).
     max_per_bucket: int | None = 4
 
     def __post_init__(self) -> None:

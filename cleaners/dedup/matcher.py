@@ -179,6 +179,9 @@ def warm_up(num_perm: int = DEFAULT_MATCH.num_perm) -> None:
     """Compile `match`'s placement loop now (or load it from numba's cache: about 1 s, 3 s
     the first time on a machine), so that a later `match` does not wait for it. Matches
     a few synthetic documents, with the same argument types as real ones."""
+    from cleaners.dedup.candidates import warm_up as warm_candidates
+
+    warm_candidates(num_perm)
     sigs = np.arange(4 * num_perm, dtype=np.uint32).reshape(4, num_perm) % 7
     match(DocBatch([f"warm-{i}" for i in range(4)], ["en", "en", "fr", "en"], sigs,
                    ["a", "b", "c", "a"], np.arange(4, dtype=np.int64), np.full(4, np.nan),
