@@ -55,10 +55,14 @@ from cleaners.dedup import (  # noqa: E402
     DocBatch,
     FingerprintConfig,
     Fingerprints,
+    History,
     MatchConfig,
+    MatchStats,
     fingerprint_batch,
     match,
 )
+from cleaners.dedup.align import SentenceSketch, sentence_sketches  # noqa: E402
+from cleaners.dedup.fingerprint import WordMemo  # noqa: E402
 from cleaners.dedup.lsh import band_keys  # noqa: E402
 from flows.backends import get_translator  # noqa: E402
 
@@ -133,16 +137,26 @@ def run(
     fp_config: FingerprintConfig = DEFAULT_FINGERPRINT,
     match_config: MatchConfig = TUNED_MATCH,
     backend: str | None = None,
+    second_signal: bool = True,
 ) -> tuple[list[str], list[str], dict[str, float], Fingerprints]:
     """Cluster ids, detected languages, timings and fingerprints of ``docs`` after one
-    fingerprint + match run."""
+    fingerprint + match run (with the sentence sketches the flow gives `match`, unless
+    ``second_signal`` is False)."""
     texts = [d.text for d in docs]
     translator = get_translator(backend or fp_config.backend)
+    memo = WordMemo()
     t0 = time.perf_counter()
-    fp = fingerprint_batch(texts, config=fp_config, translator=translator)
+    fp = fingerprint_batch(texts, config=fp_config, translator=translator, memo=memo)
     t1 = time.perf_counter()
+    ids = [f"{d.lang}:{d.docid}" for d in docs]
+    position = {doc_id: k for k, doc_id in enumerate(ids)}
+
+    def sketches(wanted: Sequence[str]) -> list[SentenceSketch | None]:
+        rows = [position[w] for w in wanted]
+        return list(sentence_sketches([texts[r] for r in rows], [fp.langs[r] for r in rows],
+                                      fp_config, translator, memo))
     batch = DocBatch(
-        doc_ids=[f"{d.lang}:{d.docid}" for d in docs],
+        doc_ids=ids,
         langs=fp.langs,
         signatures=fp.signatures,
         text_hashes=fp.text_hashes,
@@ -150,10 +164,134 @@ def run(
         published_at=np.full(len(texts), np.nan),
         n_features=fp.shingle_counts,
     )
-    assignments = match(batch, None, match_config)
+    stats = MatchStats()
+    assignments = match(batch, None, match_config, stats=stats,
+                        sketches=sketches if second_signal else None)
     t2 = time.perf_counter()
-    timing = {"fingerprint_s": t1 - t0, "match_s": t2 - t1}
+    timing_extra = {"second_signal_pairs": stats.second_signal_pairs,
+                    "second_signal_refused": stats.second_signal_refused}
+    timing = {"fingerprint_s": t1 - t0, "match_s": t2 - t1, **timing_extra}
     return [a.cluster_id for a in assignments], fp.langs, timing, fp
+
+
+def hard_negatives(docs: Sequence[Doc], fp: Fingerprints, top: int) -> list[tuple[int, int]]:
+    """The ``top`` cross-lingual pairs of *different* documents with the highest MinHash
+    similarity (same-day stories on one topic, the hardest negatives of the set)."""
+    sig = fp.signatures
+    pairs = []
+    for i, j in itertools.combinations(range(len(docs)), 2):
+        if docs[i].docid != docs[j].docid and fp.langs[i] != fp.langs[j]:
+            pairs.append((float(np.mean(sig[i] == sig[j])), i, j))
+    pairs.sort(reverse=True)
+    return [(i, j) for _, i, j in pairs[:top]]
+
+
+def hard_negative_merges(
+    docs: Sequence[Doc], top: int, match_config: MatchConfig, second_signal: bool
+) -> tuple[int, int, int, float]:
+    """``(pairs, pairs merged, false pairs in one run of all their documents, highest J)``:
+    each of the ``top`` hardest negative pairs matched alone, then all their documents
+    together (groups of stories on one topic)."""
+    texts = [d.text for d in docs]
+    _, _, _, fp = run(docs, DEFAULT_FINGERPRINT, match_config, None, second_signal)
+    pairs = hard_negatives(docs, fp, top)
+    merged = 0
+    for i, j in pairs:
+        pred, _, _, _ = run([docs[i], docs[j]], DEFAULT_FINGERPRINT, match_config, None, second_signal)
+        merged += pred[0] == pred[1]
+    group = sorted({k for pair in pairs for k in pair})
+    pred, _, _, _ = run([docs[k] for k in group], DEFAULT_FINGERPRINT, match_config, None, second_signal)
+    _, false_pairs, _ = pair_scores([docs[k] for k in group], pred)[("all", "all")]
+    best = float(np.mean(fp.signatures[pairs[0][0]] == fp.signatures[pairs[0][1]])) if pairs else 0.0
+    del texts
+    return len(pairs), merged, false_pairs, best
+
+
+def split_agreement(docs: Sequence[Doc], splits: int, match_config: MatchConfig) -> tuple[int, list[int], list[int]]:
+    """``(clusters of one run, [clusters reproduced exactly], [of those, same canonical])``
+    for ``splits`` random cuts of ``docs`` into 1-30 runs in a random order, each run matched
+    against the history of the earlier ones."""
+    texts = [d.text for d in docs]
+    translator, memo = get_translator(DEFAULT_FINGERPRINT.backend), WordMemo()
+    fp = fingerprint_batch(texts, translator=translator, memo=memo)
+    ids = [f"{d.lang}:{d.docid}:{k}" for k, d in enumerate(docs)]
+    sketched = dict(zip(ids, sentence_sketches(texts, fp.langs, DEFAULT_FINGERPRINT, translator, memo),
+                        strict=True))
+
+    def source(wanted: Sequence[str]) -> list[SentenceSketch | None]:
+        return [sketched[w] for w in wanted]
+
+    def take(rows: Sequence[int]) -> DocBatch:
+        r = list(rows)
+        return DocBatch([ids[k] for k in r], [fp.langs[k] for k in r], fp.signatures[r],
+                        [fp.text_hashes[k] for k in r], np.array([len(texts[k]) for k in r]),
+                        np.full(len(r), np.nan), fp.shingle_counts[r])
+
+    def state(h: History) -> tuple[set[frozenset[str]], dict[frozenset[str], str]]:
+        members: dict[str, set[str]] = defaultdict(set)
+        canon: dict[str, str] = {}
+        for d, c, flag in zip(h.doc_ids, h.cluster_ids, h.is_canonical, strict=True):
+            members[c].add(d)
+            if flag:
+                canon[c] = d
+        return {frozenset(m) for m in members.values()}, {frozenset(members[c]): canon[c] for c in members}
+
+    def fresh() -> History:
+        h = History.empty(DEFAULT_FINGERPRINT.num_perm)
+        h.lengths, h.published_at = np.empty(0), np.empty(0)
+        return h
+
+    whole = take(range(len(docs)))
+    one, one_canon = state(fresh().with_batch(whole, match(whole, None, match_config, sketches=source)))
+    same, same_canon = [], []
+    for seed in range(splits):
+        rng = random.Random(seed)
+        order = list(range(len(docs)))
+        rng.shuffle(order)
+        cuts = sorted(rng.sample(range(1, len(docs)), rng.randint(1, 30)))
+        h = fresh()
+        for lo, hi in itertools.pairwise([0, *cuts, len(docs)]):
+            batch = take(order[lo:hi])
+            h = h.with_batch(batch, match(batch, h, match_config, sketches=source))
+        clusters, canon = state(h)
+        kept = one & clusters
+        same.append(len(kept))
+        same_canon.append(sum(canon[c] == one_canon[c] for c in kept))
+    return len(one), same, same_canon
+
+
+PAGES = ROOT.parent / "shared" / "eval" / "trafilatura" / "pages"
+
+
+def page_key(name: str) -> str:
+    """A page's file name without the prefix of its Wayback copy (``archive.``, ``archive.org.``)."""
+    for prefix in ("archive.org.", "archive."):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def page_matches(match_config: MatchConfig, second_signal: bool, parity: int | None) -> list[str]:
+    """Every cross-lingual duplicate found among the shared web pages (cleaned as the job cleans
+    an ``.html`` file; none is a translation of another), except a page and its Wayback copy.
+    ``parity``: only the even (0) or odd (1) numbered pages."""
+    import gzip
+
+    from cleaners.text.clean import clean_text
+
+    files = sorted(PAGES.glob("*.html.gz"))
+    if parity is not None:
+        files = files[parity::2]
+    docs = [Doc(f.name, "?", [clean_text(gzip.decompress(f.read_bytes()).decode("utf-8", "replace")).text])
+            for f in files]
+    pred, langs, _, fp = run(docs, DEFAULT_FINGERPRINT, match_config, None, second_signal)
+    out = []
+    for k, cid in enumerate(pred):
+        owner = next(i for i, c in enumerate(pred) if c == cid)
+        if owner != k and langs[owner] != langs[k] and page_key(files[owner].name) != page_key(files[k].name):
+            sim = float(np.mean(fp.signatures[owner] == fp.signatures[k]))
+            out.append(f"{files[k].name} ({langs[k]}) ~ {files[owner].name} ({langs[owner]}) J={sim:.3f}")
+    return out
 
 
 def candidate_rates(
@@ -280,6 +418,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-pair", action="store_true", help="print every language pair")
     ap.add_argument("--analyse", action="store_true")
     ap.add_argument("--baseline", action="store_true", help="the configuration before this tuning")
+    ap.add_argument("--no-second-signal", action="store_true",
+                    help="similarity alone decides cross-lingual pairs (as before issue 17)")
+    ap.add_argument("--hard-negatives", type=int, default=0, metavar="N",
+                    help="also match the N most similar pairs of different stories (alone, then together)")
+    ap.add_argument("--splits", type=int, default=0, metavar="N",
+                    help="also cut each set into random runs in random order N times: clusters and "
+                         "canonicals reproduced")
+    ap.add_argument("--pages", choices=["all", "even", "odd"], default=None,
+                    help="also count cross-lingual matches among the shared web pages")
     ap.add_argument("--drop-common", type=int, default=None)
     ap.add_argument("--num-perm", type=int, default=None)
     ap.add_argument("--xl-threshold", type=float, default=None)
@@ -325,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.analyse:
                 print(f"# {name} {variant}")
                 analyse(docs, fp_config, args.backend)
-            pred, langs, timing, fp = run(docs, fp_config, mc, args.backend)
+            pred, langs, timing, fp = run(docs, fp_config, mc, args.backend, not args.no_second_signal)
             unrel, true = candidate_rates(
                 fp.signatures, [d.docid for d in docs], langs, *mc.lsh_params()
             )
@@ -343,8 +490,26 @@ def main(argv: list[str] | None = None) -> int:
                     else ""
                 )
                 print(f"{name:22} {variant:11} {label:7} {len(docs):5d} {p:6.3f} {r:6.3f} {f:6.3f} {extra}")
+            if timing["second_signal_pairs"]:
+                print(f"{'':22} {variant:11} second signal: {timing['second_signal_pairs']} grey-zone "
+                      f"pair(s) judged, {timing['second_signal_refused']} refused")
             if wrong_lang:
                 print(f"{'':22} {variant:11} langid wrong on {wrong_lang} of {len(docs)} documents")
+            if args.splits and variant != "distractor":
+                total, same, same_canon = split_agreement(docs, args.splits, mc)
+                print(f"{'':22} {variant:11} runs in random order: of {total} one-run clusters, "
+                      f"{min(same)}-{max(same)} reproduced exactly (median {sorted(same)[len(same) // 2]}); "
+                      f"their canonical the same in {sum(same_canon)} of {sum(same)}")
+            if args.hard_negatives and variant != "distractor":
+                n, merged, group_false, best = hard_negative_merges(docs, args.hard_negatives, mc,
+                                                                    not args.no_second_signal)
+                print(f"{'':22} {variant:11} hard negatives: {merged} of {n} pairs merged (J up to "
+                      f"{best:.3f}); {group_false} false pair(s) when all their documents run together")
+    if args.pages:
+        found = page_matches(mc, not args.no_second_signal, {"all": None, "even": 0, "odd": 1}[args.pages])
+        print(f"pages ({args.pages}): {len(found)} cross-lingual match(es) among pages that are not translations")
+        for line in found:
+            print("  " + line)
     return 0
 
 

@@ -191,7 +191,8 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
 
             redis_namespace = dataset_namespace(settings.curated_dir, fp_config.num_perm,
                                                 fp_config.seed, *match_config.lsh_params())
-        match_counts = match_task(fp_paths, history, match_config, fp_config.num_perm, clusters_path,
+        match_counts = match_task(fp_paths, history, match_config, fp_config, clusters_path,
+                                  settings.curated_dir, settings.translator_options or None,
                                   redis_url=settings.redis_url, redis_namespace=redis_namespace)
         timings.since("match", t0)
         progress.set(95.0, "matched; publishing")

@@ -118,6 +118,11 @@ def processed_hashes(manifests: list[dict[str, Any]]) -> set[str]:
     return {inp["sha256"] for m in manifests for inp in m.get("inputs", []) if inp.get("sha256")}
 
 
+def article_parts(layout: Layout) -> list[Path]:
+    """The committed articles parts, sorted."""
+    return _parts(layout.articles)
+
+
 def _parts(folder: Path) -> list[Path]:
     return sorted(folder.glob("ingest_date=*/part-*.parquet")) if folder.exists() else []
 

@@ -28,6 +28,7 @@ from flows.run import JOB_VERSION
 from flows.runners import EarlyProcessPoolTaskRunner
 from flows.schema import SCHEMA_VERSION
 from flows.settings import environment
+from flows.stages.sketches import sketch_source
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10]}
 NO_RESULTS = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -102,9 +103,11 @@ def history_task(curated_dir: str, fingerprint: FingerprintConfig) -> History | 
 
 @task(name="match-duplicates", **NO_RESULTS)
 def match_task(fp_paths: list[str], history: History | None, config: MatchConfig,
-               num_perm: int, out_path: str, redis_url: str | None = None,
+               fingerprint: FingerprintConfig, out_path: str, curated_dir: str,
+               translator_options: dict[str, Any] | None = None, redis_url: str | None = None,
                redis_namespace: str | None = None) -> dict[str, Any]:
-    """LSH candidates among new and curated documents, verification, clusters.
+    """LSH candidates among new and curated documents, verification (with the sentence
+    alignment of grey-zone cross-lingual pairs, texts read on demand), clusters.
 
     With ``redis_url`` the LSH index lives in Redis (shared by workers and runs).
     """
@@ -113,8 +116,10 @@ def match_task(fp_paths: list[str], history: History | None, config: MatchConfig
         from flows.backends.redis_index import redis_index_factory
 
         factory = redis_index_factory(redis_url, redis_namespace or "curate")
-    return stages.match_stage(fp_paths, history, config, num_perm, Path(out_path),
-                              index_factory=factory)
+    parts = [str(p) for p in store.article_parts(store.Layout(Path(curated_dir)))]
+    sketches = sketch_source(fp_paths, parts, fingerprint, translator_options)
+    return stages.match_stage(fp_paths, history, config, fingerprint.num_perm, Path(out_path),
+                              index_factory=factory, sketches=sketches)
 
 
 @task(name="publish", **IO_RETRIES, **NO_RESULTS)

@@ -149,10 +149,12 @@ class WordMemo:
 
     def __init__(self, max_words: int = 2_000_000) -> None:
         self.max_words = max_words
-        self._seen: dict[tuple[FingerprintConfig, str, bool], dict[str, Any]] = {}
+        self._seen: dict[tuple[FingerprintConfig, str, bool | str], dict[str, Any]] = {}
 
-    def table(self, config: FingerprintConfig, lang: str, hashed: bool) -> dict[str, Any]:
-        """The word -> shingle table for one config and language (made empty if new)."""
+    def table(self, config: FingerprintConfig, lang: str, hashed: bool | str) -> dict[str, Any]:
+        """The word -> shingle table for one config and language (made empty if new);
+        ``hashed``: False for shingle strings, True for their hashes, or the name of another
+        kind of value a caller keeps per word (e.g. ``"sketch"``)."""
         if sum(map(len, self._seen.values())) > self.max_words:
             self._seen.clear()
         return self._seen.setdefault((config, lang, hashed), {})

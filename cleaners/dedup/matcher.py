@@ -49,6 +49,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from cleaners.dedup.align import SentenceSketch, SketchSource, judge_pairs
 from cleaners.dedup.candidates import candidate_pairs
 from cleaners.dedup.config import DEFAULT_MATCH, MatchConfig
 from cleaners.dedup.lsh import BandIndex, BandStore
@@ -121,6 +122,7 @@ def match(
     *,
     index_factory: Callable[[], BandStore] = BandIndex,
     stats: MatchStats | None = None,
+    sketches: SketchSource | None = None,
 ) -> list[Assignment]:
     """Assign every new document to a cluster (one `Assignment` per document, in order).
 
@@ -137,6 +139,14 @@ def match(
     ``history`` must hold whole clusters (each with its canonical). Pass ``stats`` to
     collect counters. ``index_factory`` builds the LSH index (in-memory `BandIndex` by
     default).
+
+    ``sketches`` (optional) gives the `cleaners.dedup.align.SentenceSketch` of documents by
+    ``doc_id`` (new or history ones): with it and ``config.xl_accept``, a cross-lingual pair in
+    the grey zone passes only with the second signal (`cleaners.dedup.align.judge_pairs`).
+    Sketches are asked only for the grey-zone pairs that decide a placement: the placement
+    runs with such pairs passing tentatively, the ones that decided are judged, and it runs
+    again with their verdicts until none is left unjudged (the result is the one of judging
+    every pair before placing).
     """
     hist = history if history is not None else History.empty(config.num_perm)
     validate(new, hist, config)
@@ -168,11 +178,29 @@ def match(
     canon_rank = np.zeros(n_hist_clusters + len(new), dtype=np.int64)
     canon_rank[:n_hist_clusters] = canonical_ranks(
         new, priority, hist, hist_canon, np.concatenate([verdicts.cluster, cluster_of[held]]))
-    placed = place_all(sides, priority, new_low, config, hash_code, first_holder, cluster_of,
-                       canon_of, canon_rank, n_hist_clusters, cands, verdicts)
+    grey = sketches is not None and config.grey_ceiling > config.xl_threshold
+    ceiling = config.grey_ceiling if grey else config.xl_threshold
+    known_code, known_ok = np.empty(0, np.int64), np.empty(0, bool)
+    cache: dict[str, SentenceSketch | None] = {}
+    while True:  # placement, then the grey-zone pairs it relied on judged, until none is left
+        state = cluster_of.copy(), canon_of.copy(), canon_rank.copy(), first_holder.copy()
+        placed = place_all(sides, priority, new_low, config, hash_code, state[3], state[0],
+                           state[1], state[2], n_hist_clusters, cands, verdicts, known_code,
+                           known_ok, ceiling)
+        if placed.pending.size == 0 or sketches is None:
+            break
+        codes = np.unique(placed.pending)
+        span = sides.m + len(new)
+        pairs = [(sides.doc_id(int(c // span)), sides.doc_id(int(c % span))) for c in codes.tolist()]
+        ok = judge_pairs(pairs, sketches, cache, config.min_order_share, config.min_evidence)
+        stats.second_signal_pairs += codes.size
+        stats.second_signal_refused += int((~ok).sum())
+        order = np.argsort(np.concatenate([known_code, codes]), kind="stable")
+        known_code = np.concatenate([known_code, codes])[order]
+        known_ok = np.concatenate([known_ok, ok])[order]
     stats.verified_pairs += placed.compared
-    return _assignments(sides, placed.joined, placed.similarity, placed.by_hash, cluster_of,
-                        canon_of, hist_canon, stats)
+    return _assignments(sides, placed.joined, placed.similarity, placed.by_hash, state[0],
+                        state[1], hist_canon, stats)
 
 
 def warm_up(num_perm: int = DEFAULT_MATCH.num_perm) -> None:

@@ -148,6 +148,9 @@ class MatchStats:
     joined_history: int = 0
     #: History clusters whose canonical was replaced by a more complete new version.
     reelected: int = 0
+    #: Grey-zone cross-lingual pairs judged by the second signal, and those it refused.
+    second_signal_pairs: int = 0
+    second_signal_refused: int = 0
 
 
 def _check_lengths(table: DocBatch | History) -> None:

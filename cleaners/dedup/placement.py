@@ -52,14 +52,26 @@ def _similarity(
 
 
 @numba.njit(cache=True, nogil=True)
+def _second_signal(code: int, known_code: np.ndarray, known_ok: np.ndarray) -> int:
+    """The second signal's verdict on a grey-zone pair ``code``: 1 passed, 0 failed, -1 not
+    known yet (``known_code`` sorted, ``known_ok`` its verdicts)."""
+    j = np.searchsorted(known_code, code)
+    if j < known_code.size and known_code[j] == code:
+        return 1 if known_ok[j] else 0
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
 def _passes(
-    c: int, s: float, tie_clusters: np.ndarray, tie_sims: np.ndarray, ties: int, best: int,
-    best_sim: float,
+    c: int, s: float, unknown: bool, tie_clusters: np.ndarray, tie_sims: np.ndarray,
+    tie_unknown: np.ndarray, ties: int, best: int, best_sim: float,
 ) -> tuple[int, int, float]:
-    """Record cluster ``c``, which passes at similarity ``s``; the new (count, best, its
-    similarity): the first cluster at the highest similarity stays the best."""
+    """Record cluster ``c``, which passes at similarity ``s`` (``unknown``: tentatively, its
+    second signal not known yet); the new (count, best, its similarity): the first cluster at
+    the highest similarity stays the best."""
     tie_clusters[ties] = c
     tie_sims[ties] = s
+    tie_unknown[ties] = unknown
     if s > best_sim:
         return ties + 1, c, s
     return ties + 1, best, best_sim
@@ -79,6 +91,10 @@ def place(
     lang: np.ndarray,
     threshold: float,
     xl_threshold: float,
+    grey_ceiling: float,
+    known_code: np.ndarray,
+    known_ok: np.ndarray,
+    pending: np.ndarray,
     hash_code: np.ndarray,
     first_holder: np.ndarray,
     cluster_of: np.ndarray,
@@ -98,6 +114,7 @@ def place(
     by_hash: np.ndarray,
     tie_clusters: np.ndarray,
     tie_sims: np.ndarray,
+    tie_unknown: np.ndarray,
 ) -> int:
     """Place the new documents ``priority[start:]`` in order; return ``len(priority)``, or
     `TIE` after writing the passing clusters of the document it stopped on.
@@ -114,6 +131,16 @@ def place(
       cluster compared once, with its canonical) are compared; the most similar cluster
       that reaches the pair's threshold (``threshold`` within a language, ``xl_threshold``
       across) is joined. None: ``i`` founds cluster ``state[0]`` (``joined[i]`` = -1);
+    * second signal: a cross-lingual pass below ``grey_ceiling`` counts only if the pair's
+      code ``pos * (m + n) + canonical`` is known to pass (``known_code``/``known_ok``); one
+      not known yet passes tentatively, and when it decides where the document goes its code
+      is appended to ``pending`` (``state[4]`` of them): the caller evaluates those and runs
+      the placement again;
+    * re-election: ``canon_rank[c]`` is the index in ``priority`` before which a document
+      outranks cluster ``c``'s canonical (`cleaners.dedup.model.priority_order` over the
+      canonical and the batch; ``k`` for a cluster founded at ``k``); a document that joins
+      ``c`` at a smaller ``k`` becomes its canonical (``canon_of[c]``), and later documents are
+      verified against it (a history cluster's precomputed ``h_sim`` is then not used);
     * several clusters at the best similarity: their (cluster, similarity) pairs go to
       ``tie_clusters``/``tie_sims`` (``state[2]`` of them), ``state[3]`` = the index ``k``
       in ``priority`` and `TIE` is returned; the caller places ``i`` and resumes at ``k + 1``.
@@ -125,6 +152,7 @@ def place(
     possible cluster, zero-initialised) marks the clusters already seen for a document.
     """
     n = priority.size
+    span = m + n
     for k in range(start, n):
         i = priority[k]
         pos = m + i
@@ -164,7 +192,12 @@ def place(
                 size_b = new_sizes[i] if containment else 0.0
                 s = _similarity(new_sigs[canon - m], new_sigs[i], containment, size_a, size_b)
             if s >= need:
-                ties, best, best_sim = _passes(c, s, tie_clusters, tie_sims, ties, best, best_sim)
+                verdict = 1
+                if s < grey_ceiling and lang[canon] != lang[pos]:
+                    verdict = _second_signal(pos * span + canon, known_code, known_ok)
+                if verdict != 0:
+                    ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
+                                                   tie_unknown, ties, best, best_sim)
         for j in range(c_lo[i], c_hi[i]):
             p = c_pos[j]
             if p < m:
@@ -186,7 +219,12 @@ def place(
             a = hist_sigs[canon] if canon < m else new_sigs[canon - m]
             s = _similarity(a, new_sigs[i], containment, size_a, size_b)
             if s >= need:
-                ties, best, best_sim = _passes(c, s, tie_clusters, tie_sims, ties, best, best_sim)
+                verdict = 1
+                if s < grey_ceiling and lang[canon] != lang[pos]:
+                    verdict = _second_signal(pos * span + canon, known_code, known_ok)
+                if verdict != 0:
+                    ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
+                                                   tie_unknown, ties, best, best_sim)
         state[1] += compared
         if best < 0:
             c = state[0]
@@ -204,6 +242,10 @@ def place(
             state[2] = ties
             state[3] = k
             return TIE
+        for t in range(ties):
+            if tie_clusters[t] == best and tie_unknown[t]:  # joined on a tentative pass
+                pending[state[4]] = pos * span + canon_of[best]
+                state[4] += 1
         cluster_of[pos] = best
         joined[i] = canon_of[best]
         similarity[i] = best_sim
@@ -239,12 +281,14 @@ class Placed(NamedTuple):
     """Where `place_all` put each new row ``i``: ``joined[i]``, the canonical position of the
     cluster it joined (-1: it founded one); ``similarity[i]``, its similarity with that
     canonical; ``by_hash[i]``, joined as an exact copy; ``compared``, the (document,
-    cluster) pairs compared."""
+    cluster) pairs compared; ``pending``, the codes of the grey-zone pairs that decided a
+    placement without a known second signal (see `place`; empty: the placement is final)."""
 
     joined: np.ndarray
     similarity: np.ndarray
     by_hash: np.ndarray
     compared: int
+    pending: np.ndarray
 
 
 def _tie_winner(sides: Sides, canon_of: np.ndarray, clusters: np.ndarray) -> int:
@@ -256,7 +300,7 @@ def place_all(
     sides: Sides, priority: np.ndarray, new_low: np.ndarray, config: MatchConfig,
     hash_code: np.ndarray, first_holder: np.ndarray, cluster_of: np.ndarray,
     canon_of: np.ndarray, canon_rank: np.ndarray, n_clusters: int, cands: Candidates,
-    verdicts: Verdicts,
+    verdicts: Verdicts, known_code: np.ndarray, known_ok: np.ndarray, grey_ceiling: float,
 ) -> Placed:
     """Place every new row in ``priority`` order with `place`, breaking its ties.
 
@@ -264,7 +308,8 @@ def place_all(
     canonical position per cluster number, room for one new cluster per new row) and
     ``canon_rank`` (see `place`) hold the ``n_clusters`` history clusters and are updated in
     place; ``first_holder`` too (see `exact_holders`). ``new_low``: the low bytes of the new
-    signatures.
+    signatures. ``known_code``/``known_ok``/``grey_ceiling``: the second signal's known verdicts
+    and the grey zone's ceiling (see `place`; ``xl_threshold`` for no grey zone).
 
     Guarantees: every new row is in exactly one cluster; a row joins the most similar
     passing cluster, and among equally similar ones the cluster whose canonical has the
@@ -279,17 +324,19 @@ def place_all(
     most = int((cands.hi - cands.lo).max() + (verdicts.hi - verdicts.lo).max())
     tie_clusters = np.empty(most, dtype=np.int64)
     tie_sims = np.empty(most, dtype=np.float64)
-    state = np.array([n_clusters, 0, 0, 0], dtype=np.int64)
+    tie_unknown = np.zeros(most, dtype=np.bool_)
+    pending = np.empty(n, dtype=np.int64)
+    state = np.array([n_clusters, 0, 0, 0, 0], dtype=np.int64)
     stamp = np.zeros(n_clusters + n, dtype=np.int64)
     k = 0
     while k < n:
         k = place(
             k, priority, sides.m, sides.hist_sigs, sides.new_sigs, new_low, sides.containment,
             sides.hist_sizes, sides.new_sizes, sides.lang, config.threshold, config.xl_threshold,
-            hash_code, first_holder, cluster_of, canon_of, canon_rank, state, cands.pos,
-            cands.lo, cands.hi,
-            verdicts.cluster, verdicts.sim, verdicts.lo, verdicts.hi, stamp, joined, similarity,
-            by_hash, tie_clusters, tie_sims,
+            grey_ceiling, known_code, known_ok, pending, hash_code, first_holder, cluster_of,
+            canon_of, canon_rank, state, cands.pos, cands.lo, cands.hi, verdicts.cluster,
+            verdicts.sim, verdicts.lo, verdicts.hi, stamp, joined, similarity, by_hash,
+            tie_clusters, tie_sims, tie_unknown,
         )
         if k != TIE:
             break
@@ -297,6 +344,10 @@ def place_all(
         i = int(priority[k])
         sims = tie_sims[: state[2]]
         c = _tie_winner(sides, canon_of, tie_clusters[: state[2]][sims == sims.max()])
+        won = (tie_clusters[: state[2]] == c) & (sims == sims.max())
+        if tie_unknown[: state[2]][won].any():
+            pending[state[4]] = (sides.m + i) * (sides.m + n) + canon_of[c]
+            state[4] += 1
         cluster_of[sides.m + i] = c
         joined[i] = canon_of[c]
         similarity[i] = sims.max()
@@ -304,4 +355,4 @@ def place_all(
             canon_of[c] = sides.m + i
             canon_rank[c] = k
         k += 1
-    return Placed(joined, similarity, by_hash, int(state[1]))
+    return Placed(joined, similarity, by_hash, int(state[1]), pending[: state[4]].copy())

@@ -33,6 +33,9 @@ _THOUSANDS_HINT = re.compile(r"\d[,.\u00a0\u202f\u2009 '’]\d\d\d")
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 # A run of word characters: a word, or words of both kinds (or with "_") run together.
 _WORD_RUN = re.compile(r"\w+")
+# The end of a sentence: a line break, or . ! ? ; … (and a closing quote or bracket) before
+# white space or the end of the text.
+_SENTENCE_END = re.compile(r"[.!?;…][\"”»’)\]]?(?=\s|$)|\n")
 
 #: Languages whose lemmas simplemma can look up (its bundled dictionaries).
 LEMMA_LANGS: frozenset[str] = frozenset(SUPPORTED_LANGUAGES)
@@ -66,6 +69,25 @@ def word_set(text: str) -> set[str]:
         for run in mixed:
             found.update(_WORD.findall(run))
     return found
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` in order, without their final punctuation: split at line
+    breaks and at ``. ! ? ; …`` (and a closing quote or bracket) before white space or the
+    end of the text. Guarantees: no empty or all-space item; every word of ``text`` is in
+    one item, in order."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and not s.isspace()]
+
+
+def sentence_word_sets(text: str) -> list[set[str]]:
+    """The `word_set` of each sentence of ``text``, in order, found in one scan: a sentence
+    ends at a line break or at ``. ! ? ; …`` (and a closing quote or bracket) followed by
+    white space or the end of the text. Sentences without a word are left out.
+
+    Guarantees: the union of the sets is ``word_set(text)`` (a sentence end is never inside
+    a word, and thousands separators are joined over the whole text first)."""
+    find = _WORD.findall
+    return [words for words in map(set, map(find, _SENTENCE_END.split(_join_thousands(text)))) if words]
 
 
 @lru_cache(maxsize=200_000)

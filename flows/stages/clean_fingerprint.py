@@ -137,10 +137,10 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
 def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:
     """The backend ``name`` built with ``options``, one instance per process (lexicons and
     dictionaries are loaded once). Raises `BackendUnavailable` with the reason."""
-    return _backend(name, options)[0]
+    return backend_with_memo(name, options)[0]
 
 
-def _backend(name: str, options: dict[str, Any] | None) -> tuple[Translator, WordMemo]:
+def backend_with_memo(name: str, options: dict[str, Any] | None) -> tuple[Translator, WordMemo]:
     """The backend and its word memo, one per process and (name, options)."""
     return _built(name, tuple(sorted((options or {}).items())))
 
@@ -167,7 +167,7 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
     points, for `match_stage`, which then need not read the texts) appended, and the count of
     rows per language."""
     texts = table.column("text").to_pylist()
-    translator, memo = _backend(config.backend, translator_options)
+    translator, memo = backend_with_memo(config.backend, translator_options)
     fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
                            translator=translator, memo=memo)
     width = fp.signatures.shape[1] if len(texts) else config.num_perm

@@ -13,7 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.dedup import DocBatch, History, MatchConfig, match
+from cleaners.dedup import DocBatch, History, MatchConfig, MatchStats, match
+from cleaners.dedup.align import SketchSource
 from cleaners.dedup.lsh import BandIndex
 from flows.schema import ASSIGNMENTS_SCHEMA
 
@@ -28,11 +29,13 @@ def _epoch(col: pa.ChunkedArray) -> np.ndarray:
 
 def match_stage(fp_paths: list[str], history: History | None, config: MatchConfig,
                 num_perm: int, out_path: Path,
-                index_factory: Callable[[], Any] | None = None) -> dict[str, Any]:
+                index_factory: Callable[[], Any] | None = None,
+                sketches: SketchSource | None = None) -> dict[str, Any]:
     """Cluster the run's documents against each other and the history; writes the assignments.
 
     Reads only the matching columns of each batch. Returns counts for the summary.
-    ``index_factory`` builds the LSH index (default: in-memory; e.g. a shared Redis index).
+    ``index_factory`` builds the LSH index (default: in-memory; e.g. a shared Redis index);
+    ``sketches`` gives the second signal's sentence sketches (`flows.stages.sketches`).
     """
     cols = ["doc_id", "lang", "minhash", "text_hash", "shingle_count", "published_at", "text_length"]
     tables = [pq.read_table(p, columns=cols) for p in fp_paths]  # never the texts
@@ -54,7 +57,9 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         batch = DocBatch([], [], np.zeros((0, num_perm), np.uint32), [], np.zeros(0, np.int64),
                          np.zeros(0, np.float64), np.zeros(0, np.int64))
         extra = [[], [], []]
-    assignments = match(batch, history, config, index_factory=index_factory or BandIndex)
+    stats = MatchStats()
+    assignments = match(batch, history, config, index_factory=index_factory or BandIndex, stats=stats,
+                        sketches=sketches)
     columns = [
         batch.doc_ids,
         [a.cluster_id for a in assignments],
@@ -77,6 +82,8 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         "duplicates": sum(not a.is_canonical for a in assignments),
         "joined_history_clusters": sum(1 for a in assignments if not a.is_canonical and a.cluster_id in history_ids),
         "canonicals_reelected": sum(1 for a in assignments if a.elected and not a.is_canonical),
+        "second_signal_pairs": stats.second_signal_pairs,
+        "second_signal_refused": stats.second_signal_refused,
         "dup_kinds": dict(kinds),
         "history_documents": len(history.doc_ids) if history is not None else 0,
     }
