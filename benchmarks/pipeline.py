@@ -369,24 +369,24 @@ def duplicate_quality(base: Path, size: int) -> dict[str, tuple[int, int]]:
     return out
 
 
-def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
-    """`cleaners.dedup.matcher.match` rerun on the flow's output with other ``max_per_bucket`` caps:
-    seconds, candidate pairs, duplicates and translations joined to their own story (truth)."""
-    import dataclasses
+def _curated_batch(base: Path, size: int) -> tuple[Any, dict[str, str], list[str], list[str], list[str]]:
+    """The flow's output as one `DocBatch`, with each document's story and kind (truth), the
+    ids and the articles parts."""
     import glob
 
     import numpy as np
     import pyarrow.compute as pac
     import pyarrow.parquet as papq
 
-    from cleaners.dedup import TUNED_MATCH, DocBatch, MatchStats, match
+    from cleaners.dedup import DocBatch
 
     truth = {}
     with open(base / f"truth-{size}.jsonl", encoding="utf-8") as fh:
         for line in fh:
             t = json.loads(line)
             truth[t["id"]] = (t["story"], t["kind"])
-    t = papq.read_table(sorted(glob.glob(str(base / "curated" / "articles" / "**" / "*.parquet"), recursive=True)))
+    parts = sorted(glob.glob(str(base / "curated" / "articles" / "**" / "*.parquet"), recursive=True))
+    t = papq.read_table(parts)
     n = t.num_rows
     ids = t.column("doc_id").to_pylist()
     story = {d: truth[s][0] for d, s in zip(ids, t.column("source_id").to_pylist(), strict=True)}
@@ -398,7 +398,43 @@ def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
         text_hashes=t.column("text_hash").to_pylist(),
         lengths=pac.utf8_length(t.column("text")).to_numpy(), published_at=published.astype(float),
         n_features=t.column("shingle_count").to_numpy().astype(np.int64))
-    del t
+    return batch, story, kind, ids, parts
+
+
+def second_signal_cost(base: Path, size: int, flow_seconds: float) -> list[str]:
+    """`match` rerun on the flow's output with and without the second signal (sketches read
+    from the curated parts, as the flow reads them): seconds, pairs judged and refused,
+    duplicates, and the signal's cost as a share of the flow's end-to-end time."""
+    from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH, MatchStats, match
+    from flows.stages.sketches import sketch_source
+
+    batch, _, _, _, parts = _curated_batch(base, size)
+    lines = ["| second signal | match s | grey-zone pairs judged | refused | duplicates |", "|---|---:|---:|---:|---:|"]
+    seconds = {}
+    for on in (False, True):
+        stats = MatchStats()
+        t0 = time.perf_counter()
+        source = sketch_source([], parts, DEFAULT_FINGERPRINT) if on else None
+        out = match(batch, None, TUNED_MATCH, stats=stats, sketches=source)
+        seconds[on] = time.perf_counter() - t0
+        lines.append(f"| {'on' if on else 'off'} | {seconds[on]:.1f} | {stats.second_signal_pairs:,} | "
+                     f"{stats.second_signal_refused:,} | {sum(not a.is_canonical for a in out):,} |")
+        del out
+        gc.collect()
+    extra = seconds[True] - seconds[False]
+    lines += ["", f"Second signal: {extra:.1f} s more in `match`, {100 * extra / flow_seconds:.1f} % of the "
+              f"flow's {flow_seconds:.1f} s end to end."]
+    return lines
+
+
+def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
+    """`cleaners.dedup.matcher.match` rerun on the flow's output with other ``max_per_bucket`` caps:
+    seconds, candidate pairs, duplicates and translations joined to their own story (truth)."""
+    import dataclasses
+
+    from cleaners.dedup import TUNED_MATCH, MatchStats, match
+
+    batch, story, kind, ids, _ = _curated_batch(base, size)
     lines = [f"| max_per_bucket | match s | candidate pairs | verified pairs | duplicates | translations joined to their story (of {kind.count('translation'):,}) |",
              "|---|---:|---:|---:|---:|---:|"]
     for cap in caps:
@@ -539,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="only measure the matcher's memory for these history sizes (e.g. 100000 300000)")
     ap.add_argument("--match-caps", default=None,
                     help="after the flow, rerun match with these max_per_bucket caps (e.g. 8,4,2; None = no cap)")
+    ap.add_argument("--second-signal-cost", action="store_true",
+                    help="rerun match on the flow's output with and without the second signal")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run naive and flow this many times, alternately, and report each ratio and "
                          "the median (this machine's speed drifts between runs)")
@@ -583,6 +621,9 @@ def main(argv: list[str] | None = None) -> int:
             caps = [None if c == "None" else int(c) for c in args.match_caps.split(",")]
             lines += [f"`match` rerun on this output with other caps (`--match-caps {args.match_caps}`):", "",
                       *match_caps(base, size, caps), ""]
+        if args.second_signal_cost:
+            lines += ["`match` rerun on this output with and without the second signal "
+                      "(`--second-signal-cost`):", "", *second_signal_cost(base, size, float(flow["wall"])), ""]
         print("\n".join(lines), flush=True)
         all_lines += lines
         rows.append((size, float(flow["rss"]), idx["history_per_doc"]))

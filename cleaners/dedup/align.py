@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from functools import cached_property
 from typing import NamedTuple
 
 import numba
@@ -32,7 +32,7 @@ import xxhash
 
 from cleaners.dedup.config import DEFAULT_FINGERPRINT, FingerprintConfig
 from cleaners.dedup.fingerprint import WordMemo, _token_filter, document_shingles
-from cleaners.lang.tokens import sentence_word_sets, split_sentences
+from cleaners.lang.tokens import SENTENCE_END, split_sentences, words_and_sentence_ends
 from cleaners.translate.base import Translator, WordByWordTranslator
 
 #: Sentences kept per document: the first ``MAX_SENTENCES`` non-empty ones (a duplicate shows
@@ -93,6 +93,19 @@ class SentenceSketch:
     def sentence(self, i: int) -> np.ndarray:
         """The sorted token values of sentence ``i``."""
         return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+    @cached_property
+    def strong_tokens(self) -> np.ndarray:
+        """The distinct evidence (not weak) token values, sorted."""
+        return np.unique(self.values[(self.values & 1) == 0])
+
+    @cached_property
+    def strong_entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(token, sentence)`` of every evidence-token entry, sorted by token then sentence."""
+        sentence = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
+        strong = (self.values & 1) == 0
+        order = np.lexsort((sentence[strong], self.values[strong]))
+        return self.values[strong][order].astype(np.int64), sentence[strong][order]
 
     def tokens(self, weak: bool = True) -> np.ndarray:
         """The document's distinct token values, sorted (without the weak ones unless
@@ -171,34 +184,48 @@ def sentence_sketches(
             for text, lang in zip(texts, langs, strict=True)]
 
 
+#: Word-table values of `_sketch_word_by_word` that are not token hashes.
+_DROPPED, _END = -1, -2
+
+
 def _sketch_word_by_word(
     text: str, lang: str, config: FingerprintConfig, translator: WordByWordTranslator,
     memo: WordMemo, max_sentences: int,
 ) -> SentenceSketch:
-    """`sentence_sketches` of one text with a word-by-word translator: each distinct word's
-    `token_hash` (or None when it is no content token) is kept in ``memo``."""
-    values = memo.table(config, lang, "sketch")
-    sentences: list[list[int]] = []
-    for distinct in sentence_word_sets(text):
-        try:
-            vals = set(map(values.__getitem__, distinct))
-        except KeyError:  # words this memo has not met yet in this language
-            keep = _token_filter(lang, config)
-            for word in distinct.difference(values):
-                token = keep(translator.translate_word(word, lang))
-                values[word] = None if token is None else token_hash(token)
-            vals = set(map(values.__getitem__, distinct))
-        vals.discard(None)
-        if vals:
-            sentences.append(sorted(vals)[:MAX_TOKENS])  # type: ignore[type-var]
-            if len(sentences) == max_sentences:
-                break
-    if not sentences:
+    """`sentence_sketches` of one text with a word-by-word translator, vectorised: the words
+    and sentence ends in one scan, each distinct word's `token_hash` (or `_DROPPED` when it is
+    no content token) kept in ``memo``, then the sentences' distinct sorted values in NumPy."""
+    table = memo.table(config, lang, "sketch")
+    found = words_and_sentence_ends(text)
+    if not found:
         return EMPTY_SKETCH
-    offsets = np.zeros(len(sentences) + 1, dtype=np.int32)
-    np.cumsum([len(v) for v in sentences], out=offsets[1:])
-    flat = np.fromiter(chain.from_iterable(sentences), dtype=np.uint32, count=int(offsets[-1]))
-    return SentenceSketch(offsets, flat)
+    missing = set(found).difference(table)
+    if missing:
+        keep = _token_filter(lang, config)
+        for word in missing:
+            if word == SENTENCE_END:
+                table[word] = _END
+                continue
+            token = keep(translator.translate_word(word, lang))
+            table[word] = _DROPPED if token is None else token_hash(token)
+    vals = np.fromiter(map(table.__getitem__, found), dtype=np.int64, count=len(found))
+    sentence = np.cumsum(vals == _END)
+    kept = vals >= 0
+    if not kept.any():
+        return EMPTY_SKETCH
+    code = np.unique((sentence[kept] << 32) | vals[kept])  # by sentence, then value; distinct
+    sent, values = code >> 32, (code & 0xFFFFFFFF).astype(np.uint32)
+    starts = np.flatnonzero(np.concatenate(([True], sent[1:] != sent[:-1])))
+    ends = np.append(starts[1:], sent.size)
+    if starts.size > max_sentences:
+        starts, ends = starts[:max_sentences], ends[:max_sentences]
+        values = values[: ends[-1]]
+    lengths = np.minimum(ends - starts, MAX_TOKENS)
+    if (lengths < ends - starts).any():  # a sentence over MAX_TOKENS keeps its lowest values
+        values = np.concatenate([values[a : a + n] for a, n in zip(starts.tolist(), lengths.tolist(), strict=True)])
+    offsets = np.zeros(lengths.size + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return SentenceSketch(offsets, values)
 
 
 def evidence(a: SentenceSketch, b: SentenceSketch) -> int:
@@ -207,28 +234,7 @@ def evidence(a: SentenceSketch, b: SentenceSketch) -> int:
 
     Guarantees: symmetric; ``0`` when either sketch is empty; at most the number of distinct
     evidence tokens of either document (within the sketches' sentence cap)."""
-    if a.values.size == 0 or b.values.size == 0:
-        return 0
-    return int(_shared_strong(np.sort(a.values), np.sort(b.values)))
-
-
-@numba.njit(cache=True, nogil=True)
-def _shared_strong(x, y):  # pragma: no cover
-    """Distinct even values common to the sorted arrays ``x`` and ``y`` (repeats allowed)."""
-    p, q, count, last = 0, 0, 0, -1
-    while p < x.size and q < y.size:
-        u, v = x[p], y[q]
-        if u == v:
-            if (u & 1) == 0 and u != last:
-                count += 1
-            last = u
-            p += 1
-            q += 1
-        elif u < v:
-            p += 1
-        else:
-            q += 1
-    return count
+    return int(_common(a.strong_tokens.astype(np.int64), b.strong_tokens.astype(np.int64)))
 
 
 class OrderedShare(NamedTuple):
@@ -243,34 +249,83 @@ class OrderedShare(NamedTuple):
 
 
 @numba.njit(cache=True, nogil=True)
-def _ordered_weight(a_off, a_val, b_off, b_val):  # pragma: no cover
+def _common(x, y):  # pragma: no cover
+    """How many values of the sorted ``x`` (repeats counted) occur in the sorted ``y``."""
+    p, q, count = 0, 0, 0
+    while p < x.size and q < y.size:
+        if x[p] == y[q]:
+            count += 1
+            p += 1
+        elif x[p] < y[q]:
+            p += 1
+        else:
+            q += 1
+    return count
+
+
+@numba.njit(cache=True, nogil=True)
+def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
     """The largest total of shared evidence tokens over order-preserving one-to-one sentence
-    pairings (a dynamic programme over sentence pairs, each intersected by a sorted merge)."""
-    m = a_off.size - 1
-    n = b_off.size - 1
-    prev = np.zeros(n + 1, dtype=np.int64)
-    cur = np.zeros(n + 1, dtype=np.int64)
-    for i in range(m):
-        a0, a1 = a_off[i], a_off[i + 1]
-        for j in range(n):
-            p, q, b1 = a0, b_off[j], b_off[j + 1]
-            w = 0
-            while p < a1 and q < b1:
-                x, y = a_val[p], b_val[q]
-                if x == y:
-                    w += (x & 1) == 0
-                    p += 1
-                    q += 1
-                elif x < y:
-                    p += 1
-                else:
-                    q += 1
-            best = max(prev[j + 1], cur[j])
-            if w > 0 and prev[j] + w > best:
-                best = prev[j] + w
-            cur[j + 1] = best
-        prev, cur = cur, prev
-    return prev[n]
+    pairings, from the entries (token, sentence) of both sides sorted by token: the sentence
+    pairs that share tokens, weighted by how many, then a maximum-weight chain increasing in
+    both sentences (pairs taken by sentence of ``a``, decreasing sentence of ``b`` within it,
+    with a Fenwick tree of prefix maxima over the sentences of ``b``)."""
+    total = 0
+    p, q = 0, 0
+    while p < tok_a.size and q < tok_b.size:  # count the pairs first
+        if tok_a[p] < tok_b[q]:
+            p += 1
+        elif tok_a[p] > tok_b[q]:
+            q += 1
+        else:
+            t, p1, q1 = tok_a[p], p, q
+            while p1 < tok_a.size and tok_a[p1] == t:
+                p1 += 1
+            while q1 < tok_b.size and tok_b[q1] == t:
+                q1 += 1
+            total += (p1 - p) * (q1 - q)
+            p, q = p1, q1
+    if total == 0:
+        return 0
+    code = np.empty(total, dtype=np.int64)
+    k, p, q = 0, 0, 0
+    while p < tok_a.size and q < tok_b.size:
+        if tok_a[p] < tok_b[q]:
+            p += 1
+        elif tok_a[p] > tok_b[q]:
+            q += 1
+        else:
+            t, p1, q1 = tok_a[p], p, q
+            while p1 < tok_a.size and tok_a[p1] == t:
+                p1 += 1
+            while q1 < tok_b.size and tok_b[q1] == t:
+                q1 += 1
+            for i in range(p, p1):
+                for j in range(q, q1):
+                    code[k] = sent_a[i] * n_b + (n_b - 1 - sent_b[j])  # j decreasing within i
+                    k += 1
+            p, q = p1, q1
+    code.sort()
+    tree = np.zeros(n_b + 1, dtype=np.int64)
+    best_all = 0
+    r = 0
+    while r < total:
+        c, w = code[r], 0
+        while r < total and code[r] == c:
+            w += 1
+            r += 1
+        j = n_b - 1 - c % n_b
+        best, x = 0, j  # max over sentences of b before j (Fenwick positions 1..j)
+        while x > 0:
+            best = max(best, tree[x])
+            x -= x & -x
+        best += w
+        best_all = max(best_all, best)
+        x = j + 1
+        while x <= n_b:
+            tree[x] = max(tree[x], best)
+            x += x & -x
+    return best_all
 
 
 def ordered_share(a: SentenceSketch, b: SentenceSketch) -> OrderedShare:
@@ -283,15 +338,17 @@ def ordered_share(a: SentenceSketch, b: SentenceSketch) -> OrderedShare:
 
     Guarantees: symmetric; ``0 <= share <= 1``; ``share == 1`` for a document with itself or
     with a subsequence of its sentences; ``shared`` is 0 when the documents share no evidence
-    token; cost ``O(len(a) len(b))`` sentence intersections."""
-    strong_a = a.values[(a.values & 1) == 0]
-    strong_b = b.values[(b.values & 1) == 0]
-    if strong_a.size == 0 or strong_b.size == 0:
+    token; cost grows with the (sentence, sentence) pairs that share a token, not with all
+    pairs of sentences."""
+    tok_a, sent_a = a.strong_entries
+    tok_b, sent_b = b.strong_entries
+    if tok_a.size == 0 or tok_b.size == 0:
         return OrderedShare(0.0, 0)
-    shared = min(int(np.isin(strong_a, strong_b).sum()), int(np.isin(strong_b, strong_a).sum()))
+    shared = min(int(_common(tok_a, b.strong_tokens.astype(np.int64))),
+                 int(_common(tok_b, a.strong_tokens.astype(np.int64))))
     if shared == 0:
         return OrderedShare(0.0, 0)
-    weight = int(_ordered_weight(a.offsets, a.values, b.offsets, b.values))
+    weight = int(_ordered_weight(tok_a, sent_a, tok_b, sent_b, len(b)))
     return OrderedShare(min(1.0, weight / shared), shared)
 
 
@@ -303,7 +360,7 @@ def passes_second_signal(
     at least ``min_order_share`` of the evidence tokens the documents share (`ordered_share`),
     and they share at least ``min_evidence`` of the smaller document's distinct evidence
     tokens (`evidence`). Guarantees: symmetric; False when either sketch has no evidence token."""
-    smaller = min(a.tokens(weak=False).size, b.tokens(weak=False).size)
+    smaller = min(a.strong_tokens.size, b.strong_tokens.size)
     if smaller == 0 or evidence(a, b) < min_evidence * smaller:
         return False
     return ordered_share(a, b).share >= min_order_share

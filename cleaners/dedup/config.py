@@ -88,6 +88,9 @@ class MatchConfig:
             value = getattr(self, name)
             if value is not None and not 0.0 < value <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {value}")
+        for name in ("min_order_share", "min_evidence"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.verify not in ("jaccard", "containment"):
             raise ValueError(f"verify must be 'jaccard' or 'containment', got {self.verify!r}")
         if self.max_per_bucket is not None and self.max_per_bucket < 1:

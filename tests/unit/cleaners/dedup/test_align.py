@@ -24,7 +24,7 @@ from cleaners.dedup.align import (
 )
 from cleaners.dedup.config import DEFAULT_FINGERPRINT, TUNED_MATCH
 from cleaners.dedup.fingerprint import document_shingles
-from cleaners.lang.tokens import sentence_word_sets, split_sentences, word_set
+from cleaners.lang.tokens import SENTENCE_END, split_sentences, words, words_and_sentence_ends
 from cleaners.translate.embedded import EmbeddedTranslator
 from tests.support.data import ROOT, eval_path
 
@@ -71,9 +71,12 @@ def test_split_sentences_at_line_breaks_and_sentence_ends() -> None:
     text = "One. Two!  “Three?” Four; five\n\nsix 3.5 km and 3,000 people. U.S"
     assert split_sentences(text) == ["One", "Two", "“Three", "Four", "five", "six 3.5 km and 3,000 people", "U.S"]
     assert split_sentences("  \n ") == []
-    sets = sentence_word_sets(text)
-    assert sets[-2] == {"six", "3", "5", "km", "and", "3000", "people"}
-    assert set().union(*sets) == word_set(text)
+    found = words_and_sentence_ends(text)
+    assert found.count(SENTENCE_END) == 7  # the blank line ends an empty sentence
+    assert found[-10:-3] == ["six", "3", "5", "km", "and", "3000", "people"]
+    assert [w for w in found if w != SENTENCE_END] == words(text)
+    mixed = "Le 2a3 x_y.\nFin"
+    assert words_and_sentence_ends(mixed) == ["Le", "2", "a", "3", "x", "y", SENTENCE_END, SENTENCE_END, "Fin"]
 
 
 def test_weak_tokens_are_numbers_months_weekdays_and_page_chrome() -> None:
