@@ -409,7 +409,8 @@ def second_signal_cost(base: Path, size: int, flow_seconds: float) -> list[str]:
     from flows.stages.sketches import sketch_source
 
     batch, _, _, _, parts = _curated_batch(base, size)
-    lines = ["| second signal | match s | grey-zone pairs judged | refused | duplicates |", "|---|---:|---:|---:|---:|"]
+    lines = ["| second signal | match s | grey-zone pairs judged | refused | placements | duplicates |",
+             "|---|---:|---:|---:|---:|---:|"]
     seconds = {}
     for on in (False, True):
         stats = MatchStats()
@@ -418,7 +419,8 @@ def second_signal_cost(base: Path, size: int, flow_seconds: float) -> list[str]:
         out = match(batch, None, TUNED_MATCH, stats=stats, sketches=source)
         seconds[on] = time.perf_counter() - t0
         lines.append(f"| {'on' if on else 'off'} | {seconds[on]:.1f} | {stats.second_signal_pairs:,} | "
-                     f"{stats.second_signal_refused:,} | {sum(not a.is_canonical for a in out):,} |")
+                     f"{stats.second_signal_refused:,} | {stats.placement_passes} | "
+                     f"{sum(not a.is_canonical for a in out):,} |")
         del out
         gc.collect()
     extra = seconds[True] - seconds[False]

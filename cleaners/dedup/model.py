@@ -151,6 +151,8 @@ class MatchStats:
     #: Grey-zone cross-lingual pairs judged by the second signal, and those it refused.
     second_signal_pairs: int = 0
     second_signal_refused: int = 0
+    #: Placements run: 1, plus one per round of grey-zone pairs judged.
+    placement_passes: int = 0
 
 
 def _check_lengths(table: DocBatch | History) -> None:

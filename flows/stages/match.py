@@ -84,6 +84,7 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         "canonicals_reelected": sum(1 for a in assignments if a.elected and not a.is_canonical),
         "second_signal_pairs": stats.second_signal_pairs,
         "second_signal_refused": stats.second_signal_refused,
+        "placement_passes": stats.placement_passes,
         "dup_kinds": dict(kinds),
         "history_documents": len(history.doc_ids) if history is not None else 0,
     }
