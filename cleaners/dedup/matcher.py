@@ -143,10 +143,10 @@ def match(
     ``sketches`` (optional) gives the `cleaners.dedup.align.SentenceSketch` of documents by
     ``doc_id`` (new or history ones): with it and ``config.xl_accept``, a cross-lingual pair in
     the grey zone passes only with the second signal (`cleaners.dedup.align.judge_pairs`).
-    Sketches are asked only for grey-zone pairs that pass on similarity: the placement runs
-    with such pairs passing tentatively, they are judged, and it runs again with the verdicts
-    until no tentative pass is left (the result is the one of judging every pair before
-    placing).
+    Sketches are asked only for the grey-zone pairs that decide a placement: the placement
+    runs with such pairs passing tentatively, the ones that decided are judged, and it runs
+    again with their verdicts until none is left unjudged (the result is the one of judging
+    every pair before placing).
     """
     hist = history if history is not None else History.empty(config.num_perm)
     validate(new, hist, config)
