@@ -264,31 +264,9 @@ def _common(x, y):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True)
-def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
-    """The largest total of shared evidence tokens over order-preserving one-to-one sentence
-    pairings, from the entries (token, sentence) of both sides sorted by token: the sentence
-    pairs that share tokens, weighted by how many, then a maximum-weight chain increasing in
-    both sentences (pairs taken by sentence of ``a``, decreasing sentence of ``b`` within it,
-    with a Fenwick tree of prefix maxima over the sentences of ``b``)."""
-    total = 0
-    p, q = 0, 0
-    while p < tok_a.size and q < tok_b.size:  # count the pairs first
-        if tok_a[p] < tok_b[q]:
-            p += 1
-        elif tok_a[p] > tok_b[q]:
-            q += 1
-        else:
-            t, p1, q1 = tok_a[p], p, q
-            while p1 < tok_a.size and tok_a[p1] == t:
-                p1 += 1
-            while q1 < tok_b.size and tok_b[q1] == t:
-                q1 += 1
-            total += (p1 - p) * (q1 - q)
-            p, q = p1, q1
-    if total == 0:
-        return 0
-    code = np.empty(total, dtype=np.int64)
-    k, p, q = 0, 0, 0
+def _next_shared(tok_a, tok_b, p, q):  # pragma: no cover
+    """From positions ``p``, ``q`` of the sorted ``tok_a``, ``tok_b``: the ranges
+    ``[p, p1)`` and ``[q, q1)`` of the next token in both (``p == tok_a.size`` when none)."""
     while p < tok_a.size and q < tok_b.size:
         if tok_a[p] < tok_b[q]:
             p += 1
@@ -300,11 +278,37 @@ def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
                 p1 += 1
             while q1 < tok_b.size and tok_b[q1] == t:
                 q1 += 1
-            for i in range(p, p1):
-                for j in range(q, q1):
-                    code[k] = sent_a[i] * n_b + (n_b - 1 - sent_b[j])  # j decreasing within i
-                    k += 1
-            p, q = p1, q1
+            return p, p1, q, q1
+    return tok_a.size, tok_a.size, tok_b.size, tok_b.size
+
+
+@numba.njit(cache=True, nogil=True)
+def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
+    """The largest total of shared evidence tokens over order-preserving one-to-one sentence
+    pairings, from the entries (token, sentence) of both sides sorted by token: the sentence
+    pairs that share tokens, weighted by how many, then a maximum-weight chain increasing in
+    both sentences (pairs taken by sentence of ``a``, decreasing sentence of ``b`` within it,
+    with a Fenwick tree of prefix maxima over the sentences of ``b``)."""
+    total, p, q = 0, 0, 0
+    while True:  # count the pairs first
+        p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
+        if p == tok_a.size:
+            break
+        total += (p1 - p) * (q1 - q)
+        p, q = p1, q1
+    if total == 0:
+        return 0
+    code = np.empty(total, dtype=np.int64)
+    k, p, q = 0, 0, 0
+    while True:
+        p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
+        if p == tok_a.size:
+            break
+        for i in range(p, p1):
+            for j in range(q, q1):
+                code[k] = sent_a[i] * n_b + (n_b - 1 - sent_b[j])  # j decreasing within i
+                k += 1
+        p, q = p1, q1
     code.sort()
     tree = np.zeros(n_b + 1, dtype=np.int64)
     best_all = 0

@@ -62,6 +62,20 @@ def _second_signal(code: int, known_code: np.ndarray, known_ok: np.ndarray) -> i
 
 
 @numba.njit(cache=True, nogil=True)
+def _verdict(
+    s: float, need: float, grey_ceiling: float, same_lang: bool, code: int, known_code: np.ndarray,
+    known_ok: np.ndarray,
+) -> int:
+    """Whether a pair at similarity ``s`` passes: 1 yes, 0 no, -1 tentatively (a cross-lingual
+    pair in the grey zone whose second signal is not known yet; see `_second_signal`)."""
+    if s < need:
+        return 0
+    if same_lang or s >= grey_ceiling:
+        return 1
+    return _second_signal(code, known_code, known_ok)
+
+
+@numba.njit(cache=True, nogil=True)
 def _passes(
     c: int, s: float, unknown: bool, tie_clusters: np.ndarray, tie_sims: np.ndarray,
     tie_unknown: np.ndarray, ties: int, best: int, best_sim: float,
@@ -192,13 +206,11 @@ def place(
                 size_a = new_sizes[canon - m] if containment else 0.0
                 size_b = new_sizes[i] if containment else 0.0
                 s = _similarity(new_sigs[canon - m], new_sigs[i], containment, size_a, size_b)
-            if s >= need:
-                verdict = 1
-                if s < grey_ceiling and lang[canon] != lang[pos]:
-                    verdict = _second_signal(pos * span + canon, known_code, known_ok)
-                if verdict != 0:
-                    ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
-                                                   tie_unknown, ties, best, best_sim)
+            verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos], pos * span + canon,
+                               known_code, known_ok)
+            if verdict != 0:
+                ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
+                                               tie_unknown, ties, best, best_sim)
         for j in range(c_lo[i], c_hi[i]):
             p = c_pos[j]
             if p < m:
@@ -219,13 +231,11 @@ def place(
                 continue  # certainly below: equal slots are equal in their low byte
             a = hist_sigs[canon] if canon < m else new_sigs[canon - m]
             s = _similarity(a, new_sigs[i], containment, size_a, size_b)
-            if s >= need:
-                verdict = 1
-                if s < grey_ceiling and lang[canon] != lang[pos]:
-                    verdict = _second_signal(pos * span + canon, known_code, known_ok)
-                if verdict != 0:
-                    ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
-                                                   tie_unknown, ties, best, best_sim)
+            verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos], pos * span + canon,
+                               known_code, known_ok)
+            if verdict != 0:
+                ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
+                                               tie_unknown, ties, best, best_sim)
         state[1] += compared
         if best < 0:
             c = state[0]

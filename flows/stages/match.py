@@ -81,7 +81,7 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         "canonical": sum(a.is_canonical for a in assignments),
         "duplicates": sum(not a.is_canonical for a in assignments),
         "joined_history_clusters": sum(1 for a in assignments if not a.is_canonical and a.cluster_id in history_ids),
-        "canonicals_reelected": sum(1 for a in assignments if a.elected and not a.is_canonical),
+        "canonicals_reelected": stats.reelected,
         "second_signal_pairs": stats.second_signal_pairs,
         "second_signal_refused": stats.second_signal_refused,
         "placement_passes": stats.placement_passes,

@@ -8,23 +8,16 @@ that a real regression (a broken lexicon, a wrong threshold, a lost language) cr
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
 import pytest
 
-from tests.support.data import ROOT, eval_path
+from tests.support.data import benchmark_module, eval_path
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_crosslingual", ROOT / "benchmarks" / "crosslingual.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return benchmark_module("crosslingual")
 
 
 @pytest.fixture(scope="module")

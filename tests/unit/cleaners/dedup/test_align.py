@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
 import numpy as np
@@ -26,7 +24,7 @@ from cleaners.dedup.config import DEFAULT_FINGERPRINT, TUNED_MATCH
 from cleaners.dedup.fingerprint import document_shingles
 from cleaners.lang.tokens import SENTENCE_END, split_sentences, words, words_and_sentence_ends
 from cleaners.translate.embedded import EmbeddedTranslator
-from tests.support.data import ROOT, eval_path
+from tests.support.data import benchmark_module, eval_path
 
 #: The tuned rule (`benchmarks/alignment.py`).
 RULE = (TUNED_MATCH.min_order_share, TUNED_MATCH.min_evidence)
@@ -168,12 +166,7 @@ def test_sentences_are_capped(translator: EmbeddedTranslator) -> None:
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_crosslingual", ROOT / "benchmarks" / "crosslingual.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return benchmark_module("crosslingual")
 
 
 def test_wmt_translations_pass_and_other_stories_do_not(bench: ModuleType, translator: EmbeddedTranslator) -> None:
