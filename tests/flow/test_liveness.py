@@ -63,7 +63,8 @@ def assert_left_nothing(proc: subprocess.Popen[str], children: list[psutil.Proce
     assert not alive, f"left running: {[p.pid for p in alive]}\n{err[-2000:]}"
     with run_lock(curated, 0):
         pass
-    assert not any((curated / "_staging").glob("*")), "the run's staging is removed"
+    left = sorted(str(p.relative_to(curated)) for p in (curated / "_staging").rglob("*"))
+    assert not left, f"the run's staging is removed; left: {left[:20]}\n{err[-2000:]}"
     return err
 
 
