@@ -192,7 +192,6 @@ def hard_negative_merges(
     """``(pairs, pairs merged, false pairs in one run of all their documents, highest J)``:
     each of the ``top`` hardest negative pairs matched alone, then all their documents
     together (groups of stories on one topic)."""
-    texts = [d.text for d in docs]
     _, _, _, fp = run(docs, DEFAULT_FINGERPRINT, match_config, None, second_signal)
     pairs = hard_negatives(docs, fp, top)
     merged = 0
@@ -203,7 +202,6 @@ def hard_negative_merges(
     pred, _, _, _ = run([docs[k] for k in group], DEFAULT_FINGERPRINT, match_config, None, second_signal)
     _, false_pairs, _ = pair_scores([docs[k] for k in group], pred)[("all", "all")]
     best = float(np.mean(fp.signatures[pairs[0][0]] == fp.signatures[pairs[0][1]])) if pairs else 0.0
-    del texts
     return len(pairs), merged, false_pairs, best
 
 

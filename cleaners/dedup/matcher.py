@@ -21,16 +21,18 @@ How (all guarantees hold whatever the LSH parameters):
    proposes its *cluster*; the new document is compared with that cluster's canonical
    (MinHash Jaccard, or estimated containment when ``MatchConfig.verify == "containment"``)
    and joins it only if the similarity reaches the threshold (``cross_lingual_threshold``
-   when the languages differ). Among several passing clusters the most similar wins. A
-   pair A~B, B~C with A and C dissimilar never puts C in A's cluster: C is never compared
-   with B.
-4. **Canonical rule** (`cleaners.dedup.model.priority_order`): a canonical already in the
-   history stays canonical (history rows are never reassigned). Among new documents the
-   most complete version wins: they are processed longest cleaned text first, then
-   earliest ``published_at`` (unknown last), then smallest ``doc_id``; a document that
-   verifies against no existing canonical becomes the canonical of a new cluster whose
-   ``cluster_id`` is its own ``doc_id``. So there is exactly one canonical per cluster and
-   a unique document is its own cluster.
+   when the languages differ; in the grey zone below ``xl_accept`` a cross-lingual pair
+   also needs the second signal, `cleaners.dedup.align`). Among several passing clusters the
+   most similar wins. A pair A~B, B~C with A and C dissimilar never puts C in A's cluster:
+   C is never compared with B.
+4. **Canonical rule** (`cleaners.dedup.model.priority_order`): a cluster's canonical is its
+   most complete member: longest cleaned text, then earliest ``published_at`` (unknown
+   last), then smallest ``doc_id``. New documents are processed in that order; one that
+   joins a cluster and ranks before its canonical becomes the canonical (``elected``) and
+   later documents are verified against it; one that verifies against no canonical founds a
+   new cluster whose ``cluster_id`` is its own ``doc_id``. History rows are never
+   reassigned and a ``cluster_id`` never changes; there is exactly one canonical per
+   cluster and a unique document is its own cluster.
 
 Memory: beyond its inputs, `match` holds per history document about 8 bytes of cluster
 number, 4 of language code and one dict entry per history cluster (while numbering them);
@@ -126,15 +128,16 @@ def match(
 ) -> list[Assignment]:
     """Assign every new document to a cluster (one `Assignment` per document, in order).
 
-    Canonical rule: a canonical already in the history stays canonical; among new
-    documents the most complete version wins: longest cleaned text, then earliest
-    ``published_at``, then smallest ``doc_id``. Exactly one canonical per cluster; a
-    unique document is its own cluster (``cluster_id`` = its ``doc_id``).
+    Canonical rule: a cluster's canonical is its most complete member (longest cleaned
+    text, then earliest ``published_at``, then smallest ``doc_id``), re-elected when a new
+    member ranks before it (``Assignment.elected``; history canonicals are replaced only when
+    the history carries their ``lengths``). A unique document is its own cluster
+    (``cluster_id`` = its ``doc_id``).
 
-    Guarantees: exactly one canonical per cluster touched; history canonicals stay
-    canonical and history rows are never reassigned; every duplicate is either an exact
-    copy (same ``text_hash``) of a member of its cluster or verified against the cluster's
-    canonical at the configured threshold (``similarity`` is that verified value, 1.0 for
+    Guarantees: exactly one current canonical per cluster touched; history rows are never
+    reassigned and cluster ids never change; every duplicate is either an exact copy (same
+    ``text_hash``) of a member of its cluster or verified against the cluster's canonical at
+    the time (``duplicate_of``) at the configured threshold (``similarity`` is that verified value, 1.0 for
     an exact copy of the canonical); no chaining through non-canonical members.
     ``history`` must hold whole clusters (each with its canonical). Pass ``stats`` to
     collect counters. ``index_factory`` builds the LSH index (in-memory `BandIndex` by
