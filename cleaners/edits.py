@@ -22,6 +22,7 @@ class EditKind(StrEnum):
     TYPOGRAPHY = "typography"  # apostrophes, quotes, guillemet spacing normalised
     SHORTCODE = "shortcode"  # a shortcode removed or unwrapped
     PROMO = "promo"  # an interstitial promo line removed
+    CONTROL = "control"  # control characters or noncharacters removed
     METADATA = "metadata"  # a field that could not be read and was left empty
 
 

@@ -164,14 +164,23 @@ def summary_markdown(summary: RunSummary, manifest: dict[str, Any], members: lis
         lines += ["", "## Files not read", ""]
         lines += [f"- `{_md(r['path'], 120)}`: {_md(r['reason'], 160)}" for r in manifest["refused"][:50]]
     if manifest.get("inputs"):
-        lines += ["", "## Inputs", "", "| file | format | records | rows | quarantined |", "|---|---|---:|---:|---:|"]
-        lines += [f"| `{_md(i['path'], 120)}` | {i['format']} | {i['records']} | {i['rows']} | {i['quarantined']} |"
+        lines += ["", "## Inputs", "", "| file | format | records | rows | quarantined | skipped |",
+                  "|---|---|---:|---:|---:|---:|"]
+        lines += [f"| `{_md(i['path'], 120)}` | {i['format']} | {i['records']} | {i['rows']} | "
+                  f"{i['quarantined']} | {sum(i.get('skipped', {}).values())} |"
                   for i in manifest["inputs"][:50]]
         if len(manifest["inputs"]) > 50:
-            lines.append(f"| … {len(manifest['inputs']) - 50} more in the manifest | | | | |")
+            lines.append(f"| … {len(manifest['inputs']) - 50} more in the manifest | | | | | |")
     if summary.rows_quarantined:
         lines += ["", "## Quarantined, by reason", ""]
         lines += [f"- {n} × {_md(reason, 200)}" for reason, n in manifest.get("quarantine_by_reason", {}).items()]
+    if manifest.get("skipped_by_reason"):
+        lines += ["", f"## Skipped on purpose, by reason ({summary.records_skipped})", "",
+                  "Entries that are no articles (WXR drafts, scheduled, private and "
+                  "password-protected posts, attachments, menu items…): counted, neither curated "
+                  "nor quarantined.", ""]
+        lines += [f"- {n} × `{_md(reason, 120)}`"
+                  for reason, n in manifest["skipped_by_reason"].items()]
     if manifest.get("edits_by_kind"):
         lines += ["", "## Edits by kind", "", "| kind | count |", "|---|---:|"]
         lines += [f"| {k} | {v} |" for k, v in sorted(manifest["edits_by_kind"].items(), key=lambda kv: -kv[1])]

@@ -39,6 +39,9 @@ class RunSummary:
     files_already_processed: int = 0
     files_refused: int = 0
     records_read: int = 0
+    #: Entries read but deliberately not records (WXR drafts, attachments…): not in
+    #: ``records_read``, never quarantined; by reason in the manifest's ``skipped_by_reason``.
+    records_skipped: int = 0
     rows_written: int = 0
     rows_quarantined: int = 0
     clusters_new: int = 0
@@ -48,10 +51,13 @@ class RunSummary:
     recovered: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        """The one-line summary the CLI prints."""
+        """The one-line summary the CLI prints (skipped entries named only when there are)."""
+        skipped = (f"{self.records_skipped} item(s) skipped on purpose, "
+                   if self.records_skipped else "")
         return (
             f"run {self.run_id}: {self.files_new} new file(s) read "
             f"({self.files_already_processed} already processed), {self.records_read} record(s), "
+            f"{skipped}"
             f"{self.rows_written} row(s) written, {self.rows_quarantined} quarantined, "
             f"{self.clusters_new} new cluster(s), {self.duplicates} duplicate(s), {self.seconds:.1f}s"
         )
@@ -116,7 +122,11 @@ def start_manifest(run_id: str, settings: RunSettings, started_at: datetime,
 def finish_manifest(manifest: dict[str, Any], summary: RunSummary, timings: Timings,
                     read: ReadResult, cleaned: list[CleanSummary], fps: list[FingerprintSummary],
                     tally: QuarantineTally, match_counts: dict[str, Any], articles_path: str) -> None:
-    """Add what the run did to ``manifest``: inputs per file, counts, edits, languages, timings."""
+    """Add what the run did to ``manifest``: inputs per file (with their ``skipped`` entries by
+    reason), counts, the entries skipped on purpose summed by reason (``skipped_by_reason``),
+    edits, languages, timings. Sets ``summary.records_skipped`` from ``read``."""
+    skipped = read.skipped_by_reason()
+    summary.records_skipped = sum(skipped.values())
     inputs = [
         {**asdict(s), "rows": s.staged - tally.by_file_stage[s.path, "clean"],
          "quarantined": tally.by_file[s.path]}
@@ -127,7 +137,8 @@ def finish_manifest(manifest: dict[str, Any], summary: RunSummary, timings: Timi
         edits.update(c.edits_by_kind)
     manifest.update(
         quarantine_by_reason=tally.top_reasons(), quarantine_samples=tally.samples,
-        inputs=inputs, counts=asdict(summary), match=match_counts, edits_by_kind=dict(edits),
+        inputs=inputs, skipped_by_reason=skipped, counts=asdict(summary), match=match_counts,
+        edits_by_kind=dict(edits),
         languages=dict(sum((Counter(f.langs) for f in fps), Counter())),
         timings=timings.seconds, finished_at=utcnow().isoformat(),
         outputs={"articles": articles_path},

@@ -1,8 +1,9 @@
 """What every reader shares: limits, record types, opening and decoding files, fields, dates.
 
 `ReadLimits`; safe opening (`open_nofollow`) and decompressed bytes cut at a limit
-(`open_counted`, `read_all`); decoding (`decode`); field names and records (`ALIASES`,
-`make_record`); and the job's one timestamp parser (`parse_timestamp`).
+(`open_counted`, `read_all`); decoding (`decode`) and refusing binary noise (`binary_file`);
+field names, field types and records (`ALIASES`, `TEXT_FIELDS`, `make_record`); and the job's
+one timestamp parser (`parse_timestamp`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import re
 import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from cleaners.edits import Edit, EditKind
-from cleaners.text.encoding import decode_bytes
+from cleaners.text.encoding import binary_reason, decode_bytes
 from flows.errors import LimitReached, TooLarge
 from flows.quarantine import PREVIEW
 from flows.readers.limits import LIMIT_FLAGS, ReadLimits
@@ -217,12 +219,16 @@ def open_counted(path: Path, limits: ReadLimits) -> CountedStream:
 
 
 def read_whole(stream: CountedStream, limits: ReadLimits, head: bytes = b"",
-               hint: str = "split it, or use JSONL") -> bytes:
+               hint: str = "split it, or use JSONL", kept: list[bytes] | None = None) -> bytes:
     """``head`` and the rest of ``stream``, or `TooLarge` beyond ``max_whole_file_bytes`` (or
     ``max_file_bytes`` when lower), naming ``hint`` and the flag to raise: such a file is not
-    read into memory at all."""
+    read into memory at all. ``kept``, when given, receives the chunks as they are read, so that
+    a caller can still use the bytes read before an I/O or decompression error."""
     cap = limits.max_whole_file_bytes
-    chunks, size = ([head] if head else []), len(head)  # one chunk is joined without a copy
+    chunks = kept if kept is not None else []  # one chunk is joined without a copy
+    if head:
+        chunks.append(head)
+    size = len(head)
     try:
         while size <= cap:
             data = stream.read(cap + 1 - size)
@@ -240,24 +246,36 @@ def read_whole(stream: CountedStream, limits: ReadLimits, head: bytes = b"",
                    f"({hint}, or raise {flag})")
 
 
-def read_all(path: Path, limits: ReadLimits, hint: str = "split it, or use JSONL") -> bytes:
+def read_all(path: Path, limits: ReadLimits, hint: str = "split it, or use JSONL",
+             kept: list[bytes] | None = None) -> bytes:
     """The file's (decompressed) bytes; `TooLarge` when over the whole-file limit (see
-    `read_whole`)."""
+    `read_whole`, also for ``kept``)."""
     with open_counted(path, limits) as stream:
-        return read_whole(stream, limits, hint=hint)
+        return read_whole(stream, limits, hint=hint, kept=kept)
 
 
 def decode(data: bytes) -> tuple[str, list[Edit]]:
     """A file's bytes as text, and the edits that took: UTF-8 as is (a UTF-8 byte-order mark
     removed and recorded as a ``charset`` edit); anything else (UTF-16/32 with their marks,
-    legacy charsets) through `cleaners.text.encoding.decode_bytes`. Never raises."""
+    legacy charsets, and 7-bit ISO-2022 Japanese or Korean, which is valid UTF-8 with escape
+    bytes) through `cleaners.text.encoding.decode_bytes`. Never raises."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return decode_bytes(data)
+    if "\x1b" in text:
+        return decode_bytes(data)
     if text.startswith("\ufeff"):
         return text[1:], [Edit(EditKind.CHARSET, "removed UTF-8 byte-order mark")]
     return text, []
+
+
+def binary_file(text: str, data: bytes) -> BadRecord | None:
+    """The `BadRecord` (index -1) of a file whose bytes ``data``, decoded to ``text``, are
+    binary data and not text (`cleaners.text.encoding.binary_reason`: random bytes, an archive
+    or an image under a text extension), with the one-line reason; None for text."""
+    reason = binary_reason(text, data)
+    return None if reason is None else BadRecord(-1, reason)
 
 
 def scrub_surrogates(value: str) -> tuple[str, int]:
@@ -291,14 +309,83 @@ def preview(raw: Any) -> str:
     return text[:RAW_PREVIEW_CHARS]
 
 
+#: Recognised fields that hold text besides ``text`` itself: a number or a boolean there is
+#: converted to its JSON spelling, anything else that is not a string is left out (never its
+#: Python repr, ``"{'a': [1, 2]}"``), each with a ``metadata`` edit.
+TEXT_FIELDS = ("title", "url", "source")
+
+
+def describe_type(value: Any) -> str:
+    """What a non-string field value is, for a reason or an edit: ``a number``, ``a boolean``,
+    ``an object`` (a JSON object), ``a list``, ``bytes``, or ``a <type name>``."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bytes | bytearray):
+        return "bytes"
+    return f"a {type(value).__name__}"
+
+
+def _scalar_text(value: Any) -> str | None:
+    """A number's or a boolean's text as JSON writes it (``42``, ``1.5``, ``true``), else None."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return None
+
+
+def _typed_fields(fields: dict[str, Any], edits: list[Edit]) -> str | None:
+    """Make the text fields of a record's normalised ``fields`` strings, in place: `TEXT_FIELDS`
+    per their rule, an ``id`` that is a list or an object left out (the record is then keyed by
+    its position), each change recorded in ``edits``. Returns why the record cannot be read
+    (its ``text`` is not a string), else None."""
+    text = fields.get("text")
+    if text is not None and not isinstance(text, str):
+        return f"field 'text' is {describe_type(text)}, not a string"
+    for name in TEXT_FIELDS:
+        value = fields.get(name)
+        if value is None or isinstance(value, str):
+            continue
+        converted = _scalar_text(value)
+        if converted is not None:
+            fields[name] = converted
+            edits.append(Edit(EditKind.METADATA, f"{name} was {describe_type(value)}: converted"))
+        else:
+            del fields[name]
+            edits.append(Edit(EditKind.METADATA, f"{name} is {describe_type(value)}, not a string: "
+                                                 f"{name} left empty"))
+    key = fields.get("id")
+    if key is not None and not isinstance(key, str) and _scalar_text(key) is None:
+        del fields["id"]
+        edits.append(Edit(EditKind.METADATA, f"id is {describe_type(key)}, not a string: id left "
+                                             "empty (the record is keyed by its position)"))
+    return None
+
+
 def make_record(obj: Any, index: int, edits: list[Edit]) -> RawRecord | BadRecord:
     """The record numbered ``index`` of a file from a parsed object: a `RawRecord` of its
-    normalised fields (lone surrogates in strings scrubbed and recorded after ``edits``; keyed by
-    its id, else ``#index``), or a `BadRecord` when ``obj`` is not a dict."""
+    normalised fields, keyed by its id, else ``#index``; or a `BadRecord` when ``obj`` is not a
+    dict or its text is not a string (``field 'text' is an object, not a string``).
+
+    Guarantees, after ``edits`` and in this order, an edit for each change: `TEXT_FIELDS` hold
+    strings (a number or a boolean converted, a list or an object left out, `_typed_fields`);
+    an ``id`` that is a list or an object is left out; lone surrogates in strings are scrubbed.
+    """
     if not isinstance(obj, dict):
         return BadRecord(index, f"record is a {type(obj).__name__}, not an object", preview(obj))
     fields = normalise_fields(obj)
     edits = list(edits)
+    problem = _typed_fields(fields, edits)
+    if problem is not None:
+        key = fields.get("id")
+        return BadRecord(index, problem, preview(obj),
+                         str(key) if key is not None else None)
     for name, value in fields.items():
         if isinstance(value, str):
             fields[name], count = scrub_surrogates(value)

@@ -15,6 +15,7 @@ from flows.readers.base import (
     BadRecord,
     RawRecord,
     ReadLimits,
+    binary_file,
     decode,
     make_record,
     preview,
@@ -28,10 +29,16 @@ def read_csv(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord]:
     Guarantees: a row with more cells than the header is a `BadRecord` and reading goes on; a
     field longer than ``limits.max_line_bytes`` characters or any other CSV error ends the file
     with one `BadRecord` (index -1, the rows before it are kept); an empty file or one without a
-    header is a single `BadRecord`. Raises `TooLarge` over the whole-file limit. Sets the
-    process-wide `csv.field_size_limit`.
+    header is a single `BadRecord`, and so is binary data (`binary_file`). Raises `TooLarge`
+    over the whole-file limit. Sets the process-wide `csv.field_size_limit`.
     """
-    text, edits = decode(read_all(path, limits))
+    data = read_all(path, limits)
+    text, edits = decode(data)
+    binary = binary_file(text, data) if text.strip() else None
+    if binary is not None:
+        yield binary
+        return
+    del data
     csv.field_size_limit(limits.max_line_bytes)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:

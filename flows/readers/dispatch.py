@@ -85,6 +85,9 @@ def read_file(raw: RawFile, skipped: dict[str, int] | None = None,
         yield BadRecord(-1, f"unreadable {fmt} file after {count} records: {type(exc).__name__}: {exc}")
     else:
         if count == 0:
-            yield BadRecord(-1, "file holds no records")
+            held = sum(skipped.values()) if skipped else 0
+            yield BadRecord(-1, "file holds no records" + (
+                f" to publish ({held} item(s) skipped on purpose, counted in the manifest)"
+                if held else ""))
     finally:
         it.close()

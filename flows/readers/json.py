@@ -15,6 +15,7 @@ from flows.readers.base import (
     BadRecord,
     RawRecord,
     ReadLimits,
+    binary_file,
     decode,
     make_record,
     read_all,
@@ -29,13 +30,19 @@ def read_json(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord]
     or the top-level object itself.
 
     Guarantees: one item per array element (a `BadRecord` when it is not an object); an empty,
-    malformed or scalar document is a single `BadRecord` (index -1). Raises `TooLarge` over
-    the whole-file limit (`read_file` turns it into a `BadRecord`).
+    malformed, scalar or binary (`binary_file`) document is a single `BadRecord` (index -1).
+    Raises `TooLarge` over the whole-file limit (`read_file` turns it into a `BadRecord`).
     """
-    text, edits = decode(read_all(path, limits))
+    data = read_all(path, limits)
+    text, edits = decode(data)
     if not text.strip():
         yield BadRecord(-1, "empty file")
         return
+    binary = binary_file(text, data)
+    if binary is not None:
+        yield binary
+        return
+    del data
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -7,6 +7,7 @@ bomb of newlines costs next to nothing). A UTF-16/32 file is the exception: it i
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from flows.readers.base import (
     BadRecord,
     RawRecord,
     ReadLimits,
+    binary_file,
     decode,
     make_record,
     open_counted,
@@ -111,19 +113,47 @@ def _split_lines(blocks: Iterator[bytes], max_line: int) -> Iterator[tuple[int, 
         yield index, b"".join(parts).rstrip()
 
 
+#: Bytes at the start of a file judged by `_binary_head` (cut at the last newline).
+_HEAD = 64 * 1024
+
+
+class _BinaryData(Exception):
+    """Raised by `_jsonl_lines` before its first line: the file is binary data, not text."""
+
+    def __init__(self, record: BadRecord) -> None:
+        super().__init__(record.error)
+        self.record = record
+
+
+def _binary_head(first: bytes) -> BadRecord | None:
+    """`binary_file` of a file's first `_HEAD` bytes (up to the last newline in them): binary
+    noise fills a whole file, so its start tells, and a JSON Lines file of random bytes is one
+    `BadRecord` instead of thousands of malformed lines."""
+    head = first[:_HEAD]
+    cut = head.rfind(b"\n")
+    if cut > 0 and len(first) > _HEAD:
+        head = head[:cut]
+    return binary_file(decode(head)[0], head)
+
+
 def _jsonl_lines(path: Path, limits: ReadLimits) -> Iterator[tuple[int, bytes | str | None]]:
     """(0-based line index, line) for every non-blank line; ``None`` for a line over
     ``limits.max_line_bytes``.
 
     The file is read in blocks of `BLOCK` bytes through a counter (`LimitReached` past
     ``limits.max_file_bytes``, raised after the lines before it). A UTF-16/32 file (byte-order
-    mark) is read whole instead (whole-file limit, `TooLarge`), decoded, then split.
+    mark) is read whole instead (whole-file limit, `TooLarge`), decoded, then split. Raises
+    `_BinaryData` before any line when the file is binary data (its start, or the whole of a
+    UTF-16/32 file).
     """
     with open_counted(path, limits) as stream:
         first = stream.read(BLOCK)
         if first.startswith(UTF16_32_BOMS):
             data = read_whole(stream, limits, head=first, hint="convert it to UTF-8")
             text, _ = decode_bytes(data)
+            binary = binary_file(text, data)
+            if binary is not None:
+                raise _BinaryData(binary)
             del data
             for index, line in enumerate(text.split("\n")):  # not splitlines: U+2028 may sit in a string
                 line = line.strip()
@@ -135,6 +165,10 @@ def _jsonl_lines(path: Path, limits: ReadLimits) -> Iterator[tuple[int, bytes | 
                 else:
                     yield index, line
             return
+
+        binary = _binary_head(first)
+        if binary is not None:
+            raise _BinaryData(binary)
 
         def blocks() -> Iterator[bytes]:
             block = first
@@ -151,9 +185,18 @@ def read_jsonl(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord
     Guarantees: every non-blank line is one item, a `RawRecord` or a `BadRecord` with its 0-based
     line index (malformed JSON, not an object, longer than ``limits.max_line_bytes``), and
     reading goes on after it. Raises `LimitReached` past ``limits.max_file_bytes`` after the
-    lines before it (`read_file` turns it into the file's last `BadRecord`).
+    lines before it (`read_file` turns it into the file's last `BadRecord`). A file that is
+    binary data (`_binary_head`) is one `BadRecord` (index -1) with the reason.
     """
-    for index, line in _jsonl_lines(path, limits):
+    lines = _jsonl_lines(path, limits)
+    try:
+        first = next(lines, None)
+    except _BinaryData as exc:
+        yield exc.record
+        return
+    if first is None:
+        return
+    for index, line in itertools.chain([first], lines):
         if line is None:
             yield BadRecord(index, f"line {index + 1} is longer than {limits.max_line_bytes:,} bytes: "
                                    f"not read (raise {LIMIT_FLAGS['max_line_bytes']})")

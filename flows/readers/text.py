@@ -9,8 +9,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from cleaners.text.html import html_title
-from flows.readers.base import BadRecord, RawRecord, ReadLimits, decode, read_all
+from flows.readers.base import BadRecord, RawRecord, ReadLimits, binary_file, decode, read_all
 
 
 def _safe_name(path: Path) -> str:
@@ -34,21 +33,35 @@ def split_title(text: str) -> tuple[str | None, str]:
 
 def read_txt(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord]:
     """The file as one `RawRecord` (title per `split_title`), or one `BadRecord` when it is
-    only whitespace. Raises `TooLarge` over the whole-file limit."""
-    text, edits = decode(read_all(path, limits, hint="split it"))
+    only whitespace or binary data (`binary_file`: random bytes, an archive, an image). Raises
+    `TooLarge` over the whole-file limit."""
+    data = read_all(path, limits, hint="split it")
+    text, edits = decode(data)
     if not text.strip():
         yield BadRecord(-1, "empty file")
         return
+    binary = binary_file(text, data)
+    if binary is not None:
+        yield binary
+        return
+    del data
     title, body = split_title(text)
     yield RawRecord(_safe_name(path), 0, {"title": title, "text": body}, edits)
 
 
 def read_html(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord]:
-    """The page as one `RawRecord` whose text is the markup (the clean stage turns it into
-    text) and title its ``<title>``, or one `BadRecord` when it is only whitespace. Raises
+    """The page as one `RawRecord` whose text is the markup, or one `BadRecord` when it is only
+    whitespace or binary data (`binary_file`). The page is not parsed here: the clean stage
+    parses it once, for its main text and its title (`cleaners.text.extract`). Raises
     `TooLarge` over the whole-file limit."""
-    text, edits = decode(read_all(path, limits, hint="split it"))
+    data = read_all(path, limits, hint="split it")
+    text, edits = decode(data)
     if not text.strip():
         yield BadRecord(-1, "empty file")
         return
-    yield RawRecord(_safe_name(path), 0, {"title": html_title(text), "text": text}, edits)
+    binary = binary_file(text, data)
+    if binary is not None:
+        yield binary
+        return
+    del data
+    yield RawRecord(_safe_name(path), 0, {"title": None, "text": text}, edits)

@@ -1,28 +1,38 @@
-"""WordPress WXR exports (Tools → Export, ``.xml``): one record per published post or page.
+"""WordPress WXR exports (Tools → Export, ``.xml``): one record per published, public post or page.
 
-A WXR file is RSS 2.0 with WordPress namespaces (``wp:`` = ``http://wordpress.org/export/
-1.x/``, ``content:encoded`` for the post body). Every ``<item>`` is a post, page,
-attachment, revision, menu item…; only *published posts and pages* become records, the
-rest is counted in `WxrResult.skipped` by reason (``draft``, ``revision``,
-``attachment``, ``nav_menu_item``…), so nothing disappears silently.
+A WXR file is RSS 2.0 with WordPress namespaces: ``wp:`` (``http(s)://wordpress.org/export/
+1.x/``), ``excerpt:``, ``content:encoded`` for the post body, ``dc:``. They are recognised by
+the pattern of their URI (`namespace_kind`), whatever the scheme, version and trailing slash:
+WordPress's own Theme Unit Test data declares ``https://wordpress.org/export/1.2/``.
 
+Every ``<item>`` of the ``<channel>`` is a post, page, attachment, revision, menu item…; only
+the items whose ``wp:post_type`` is an accepted type (`ReadLimits.wxr_post_types`, default
+``post`` and ``page``), whose ``wp:status`` is ``publish`` and whose ``wp:post_password`` is
+empty become records. The others are deliberate skips, not errors: they are counted by
+``type/status`` (``attachment/inherit``, ``post/draft``, ``post/publish+password``,
+``nav_menu_item/publish``; a missing value reads ``(none)``, one that is no WordPress key
+``(invalid)``), never quarantined, and nothing of theirs but that count leaves this module (a
+password-protected text is in no record, row, log or preview).
+
+Parsing is incremental (``iterparse``): the items completed before a break (an export cut in
+the middle, a malformed tag, a truncated gzip stream) are read, and the break is one reason.
 Parsing is safe: defusedxml rejects entity declarations (billion laughs) and external
 entities/DTDs fetching (XXE); gzip input is decompressed with a size cap.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import iterparse
 
 from cleaners.lang.tags import primary_language
 from flows.readers.base import (
@@ -34,25 +44,96 @@ from flows.readers.base import (
     parse_timestamp,
     read_all,
 )
+from flows.readers.limits import WXR_POST_TYPES
 
-__all__ = ["MAX_WXR_BYTES", "PUBLISHED_TYPES", "WxrResult", "parse_wxr", "read_wxr"]
+__all__ = [
+    "MAX_SKIP_REASONS",
+    "MAX_WXR_BYTES",
+    "PUBLISHED_TYPES",
+    "SkippedItem",
+    "WxrResult",
+    "count_skip",
+    "iter_wxr",
+    "namespace_kind",
+    "parse_wxr",
+    "read_wxr",
+    "skip_reason",
+]
 
-#: Largest (decompressed) export accepted, in bytes.
+#: Largest (decompressed) export accepted from gzip bytes, in bytes.
 MAX_WXR_BYTES = 1 << 30
-#: Post types that become records when published.
-PUBLISHED_TYPES = frozenset({"post", "page"})
+#: Post types that become records when published and public, unless the caller passes others
+#: (`ReadLimits.wxr_post_types`).
+PUBLISHED_TYPES = frozenset(WXR_POST_TYPES)
+#: Distinct skip reasons counted per export; the rest are counted as ``(other)``, so an export
+#: cannot bloat the run manifest.
+MAX_SKIP_REASONS = 100
+#: Channel children processed before they are dropped from the tree being built.
+_PURGE_EVERY = 256
+#: What WordPress stores as a post type or status: a `sanitize_key` of at most 20 characters.
+_KEY = re.compile(r"[a-z0-9_-]{1,20}")
 
-_WP_NS = re.compile(r"^http://wordpress\.org/export/\d+\.\d+/$")
-_CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-_DC_NS = "http://purl.org/dc/elements/1.1/"
+_NAMESPACES = (
+    ("wp", re.compile(r"https?://(?:www\.)?wordpress\.org/export/\d+(?:\.\d+)*/?", re.I)),
+    ("excerpt", re.compile(r"https?://(?:www\.)?wordpress\.org/export/\d+(?:\.\d+)*/excerpt/?",
+                           re.I)),
+    ("content", re.compile(r"https?://purl\.org/rss/\d+(?:\.\d+)*/modules/content/?", re.I)),
+    ("dc", re.compile(r"https?://purl\.org/dc/elements/\d+(?:\.\d+)*/?", re.I)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedItem:
+    """An item deliberately not read: its id (``wp:post_id``, else ``guid``; None without
+    either) and why (`skip_reason`). Holds nothing else of the item."""
+
+    id: str | None
+    reason: str
 
 
 @dataclass
 class WxrResult:
-    """The records of an export and the count of items skipped, by reason."""
+    """What `parse_wxr` read: the records, the items skipped (count and ids by reason) and the
+    one reason the export could not be read to its end (None when it could)."""
 
     records: list[dict[str, object]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    skipped_ids: dict[str, list[str | None]] = field(default_factory=dict)
+    error: str | None = None
+
+
+@lru_cache(maxsize=256)
+def namespace_kind(uri: str) -> str:
+    """``"wp"``, ``"excerpt"``, ``"content"`` or ``"dc"`` for a namespace URI of that WXR kind,
+    whatever its scheme (http/https), version (``export/1.0/``, ``1.1``, ``1.2``…) and trailing
+    slash; ``""`` for no namespace; any other URI as it is (so it never matches a kind)."""
+    for kind, pattern in _NAMESPACES:
+        if pattern.fullmatch(uri):
+            return kind
+    return uri
+
+
+def _key(value: str | None) -> str:
+    if value is None:
+        return "(none)"
+    return value if _KEY.fullmatch(value) else "(invalid)"
+
+
+def skip_reason(post_type: str | None, status: str | None, protected: bool) -> str:
+    """The reason an item is counted under: ``type/status``, ``+password`` when it has one
+    (``post/publish+password``); a missing type or status reads ``(none)``, one that is no
+    WordPress key (``[a-z0-9_-]``, at most 20 characters) ``(invalid)``: bounded, and safe to
+    print."""
+    return f"{_key(post_type)}/{_key(status)}" + ("+password" if protected else "")
+
+
+def count_skip(skipped: dict[str, int], reason: str) -> str:
+    """Add one to ``skipped[reason]`` and return the reason counted: past `MAX_SKIP_REASONS`
+    distinct reasons, a new one is counted as ``(other)``."""
+    if reason not in skipped and len(skipped) >= MAX_SKIP_REASONS:
+        reason = "(other)"
+    skipped[reason] = skipped.get(reason, 0) + 1
+    return reason
 
 
 def _split(tag: str) -> tuple[str, str]:
@@ -63,22 +144,13 @@ def _split(tag: str) -> tuple[str, str]:
 
 
 def _children(el: Element) -> dict[tuple[str, str], Element]:
-    """First child per (namespace kind, local name); kind is 'wp', 'content', 'dc' or ''."""
+    """First child per (namespace kind, local name), kinds as `namespace_kind` gives them."""
     out: dict[tuple[str, str], Element] = {}
     for child in el:
         if not isinstance(child.tag, str):
             continue
         ns, local = _split(child.tag)
-        kind = (
-            "wp"
-            if _WP_NS.match(ns)
-            else "content"
-            if ns == _CONTENT_NS
-            else "dc"
-            if ns == _DC_NS
-            else ns
-        )
-        out.setdefault((kind, local), child)
+        out.setdefault((namespace_kind(ns), local), child)
     return out
 
 
@@ -108,106 +180,181 @@ def _date(value: str | None, syntax: TimestampSyntax, unset: str) -> str | None:
     return dt.isoformat() if dt is not None else None
 
 
-def _decompress(data: bytes) -> bytes:
+def _decompress(data: bytes) -> tuple[bytes, str | None]:
+    """``data`` gunzipped when it is gzip (every member, at most `MAX_WXR_BYTES`), and why it
+    is cut short (corrupt or truncated stream, over the cap); ``data`` itself otherwise."""
     if not data.startswith(b"\x1f\x8b"):
-        return data
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-            out = gz.read(MAX_WXR_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"corrupt gzip data: {exc}") from exc
-    if len(out) > MAX_WXR_BYTES:
-        raise ValueError(f"export larger than {MAX_WXR_BYTES} bytes once decompressed")
-    return out
+        return data, None
+    out: list[bytes] = []
+    size = 0
+    while data:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            chunk = inflater.decompress(data, MAX_WXR_BYTES + 1 - size)
+        except zlib.error as exc:
+            return b"".join(out), f"corrupt gzip data: {exc}"
+        out.append(chunk)
+        size += len(chunk)
+        if size > MAX_WXR_BYTES:
+            return b"".join(out)[:MAX_WXR_BYTES], (
+                f"export larger than {MAX_WXR_BYTES} bytes once decompressed")
+        if not inflater.eof:
+            return b"".join(out), "corrupt gzip data: truncated stream"
+        data = inflater.unused_data.lstrip(b"\x00")  # gzip's trailing padding
+    return b"".join(out), None
 
 
-def parse_wxr(data: bytes) -> WxrResult:
-    """Parse a WXR export (bytes, optionally gzip-compressed) into records.
+def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
+          ) -> dict[str, object] | SkippedItem:
+    """The record of a published, public item of an accepted type, else its `SkippedItem`."""
+    it = _children(el)
+    post_type = _clean(_text(it, "wp", "post_type"))
+    status = _clean(_text(it, "wp", "status"))
+    protected = _clean(_text(it, "wp", "post_password")) is not None
+    item_id = _clean(_text(it, "wp", "post_id")) or _clean(_text(it, "", "guid"))
+    if post_type not in post_types or status != "publish" or protected:
+        return SkippedItem(item_id, skip_reason(post_type, status, protected))
+    return {
+        "id": item_id,
+        "title": _clean(_text(it, "", "title")),
+        "url": _clean(_text(it, "", "link")),
+        "text": _text(it, "content", "encoded") or "",
+        "published_at": _date(_text(it, "wp", "post_date_gmt"), TimestampSyntax.SQL_UTC,
+                              unset="0000-00-00")
+        or _date(_text(it, "", "pubDate"), TimestampSyntax.RFC2822, unset="-0001"),
+        "lang": primary_language(channel.get("language")),
+        "source": _clean(channel.get("title")) or _clean(channel.get("link")),
+        "post_type": post_type,
+    }
 
-    Each record has ``id`` (``wp:post_id``, else ``guid``), ``title``, ``url``
-    (``link``), ``text`` (``content:encoded``, raw HTML as WordPress stores it),
-    ``published_at`` (ISO-8601 UTC from ``wp:post_date_gmt``, else ``pubDate``; None if
-    neither is a real date), ``lang`` (channel ``<language>``, ``fr-FR`` → ``fr``),
-    ``source`` (channel title, else link) and ``post_type``. Only items with
-    ``wp:status`` = ``publish`` and a post type in `PUBLISHED_TYPES` become records;
-    the others are counted in ``skipped`` under their type (``attachment``,
-    ``revision``, ``nav_menu_item``…) or, for posts and pages, their status
-    (``draft``, ``private``, ``pending``, ``future``, ``trash``…); published posts with
-    a password (not public) are counted as ``password``.
 
-    Raises ``ValueError`` with the reason on malformed XML, a document that is not an
-    RSS/WXR export, or an unsafe one (entity declarations, external entities).
+def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES,
+             ) -> Iterator[tuple[int, dict[str, object] | SkippedItem]]:
+    """Each ``<item>`` of the export's ``<channel>`` (uncompressed XML bytes), in file order, as
+    ``(position, record or SkippedItem)``; ``position`` counts the channel's items from 0.
+
+    Guarantees: an item comes out as soon as its end tag is parsed, so everything completed
+    before a break is yielded; then `ValueError` is raised with a one-line reason — malformed
+    or truncated XML (with its line and column), an unsafe document (entity declarations,
+    external entities), a root other than ``<rss>``, or no ``<channel>``. A record has ``id``
+    (``wp:post_id``, else ``guid``), ``title``, ``url`` (``link``), ``text``
+    (``content:encoded``, raw HTML as WordPress stores it), ``published_at`` (ISO-8601 UTC from
+    ``wp:post_date_gmt``, else ``pubDate``; None if neither is a real date), ``lang`` (the
+    channel's ``<language>`` read before the item, ``fr-FR`` → ``fr``), ``source`` (the
+    channel's title, else its link) and ``post_type``; it is made only for an item whose
+    ``wp:post_type`` is in ``post_types``, ``wp:status`` is ``publish`` and
+    ``wp:post_password`` is empty. Memory holds the data and one item at a time.
     """
-    data = _decompress(data)
+    channel: Element | None = None
+    meta: dict[str, str] = {}
+    done = depth = position = 0
+    seen_channel = False
     try:
-        root = fromstring(data)
+        for event, el in iterparse(io.BytesIO(data), events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if depth == 1 and _split(el.tag)[1] != "rss":
+                    raise ValueError(
+                        f"not a WXR export: root element is <{_split(el.tag)[1]}>, not <rss>")
+                if depth == 2 and _split(el.tag) == ("", "channel"):
+                    channel, meta, done, seen_channel = el, {}, 0, True
+                continue
+            if depth == 3 and channel is not None:  # a child of <channel>, now complete
+                ns, local = _split(el.tag) if isinstance(el.tag, str) else ("", "")
+                if (ns, local) == ("", "item"):
+                    yield position, _item(el, meta, post_types)
+                    position += 1
+                elif ns == "" and local in ("title", "link", "language"):
+                    meta.setdefault(local, el.text or "")
+                el.clear()
+                done += 1
+                if done >= _PURGE_EVERY:  # the parser may be ahead: only the processed prefix
+                    del channel[:done]
+                    done = 0
+            elif depth == 2:
+                channel = None if el is channel else channel
+                el.clear()
+            depth -= 1
     except DefusedXmlException as exc:
         raise ValueError(f"unsafe XML rejected: {type(exc).__name__}: {exc}") from exc
     except ParseError as exc:
         raise ValueError(f"malformed XML: {exc}") from exc
-    if _split(root.tag)[1] != "rss":
-        raise ValueError(f"not a WXR export: root element is <{_split(root.tag)[1]}>, not <rss>")
-    channel = next((c for c in root if _split(c.tag)[1] == "channel"), None)
-    if channel is None:
+    if not seen_channel:
         raise ValueError("not a WXR export: no <channel>")
-    ch = _children(channel)
-    lang = primary_language(_text(ch, "", "language"))
-    source = _clean(_text(ch, "", "title")) or _clean(_text(ch, "", "link"))
 
+
+def parse_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> WxrResult:
+    """Read a WXR export (bytes, optionally gzip-compressed) to its end or to its first break.
+
+    Guarantees: ``records`` holds the published, public items of a type in ``post_types``
+    (fields: `iter_wxr`); every other item is counted in ``skipped`` and listed by id in
+    ``skipped_ids``, under its `skip_reason`; ``error`` is None when the whole export was read,
+    else the one-line reason it stopped (malformed or truncated XML, corrupt or truncated gzip,
+    unsafe XML, not a WXR export), the items before it having been read. Never raises on bad
+    input.
+    """
+    data, cut = _decompress(data)
     result = WxrResult()
-    for item in channel:
-        if _split(item.tag)[1] != "item":
-            continue
-        it = _children(item)
-        post_type = _clean(_text(it, "wp", "post_type")) or "post"
-        status = _clean(_text(it, "wp", "status")) or "publish"
-        if post_type not in PUBLISHED_TYPES:
-            reason = post_type
-        elif status != "publish":
-            reason = status
-        elif _clean(_text(it, "wp", "post_password")):
-            reason = "password"  # published, but not public
-        else:
-            reason = None
-        if reason is not None:
-            result.skipped[reason] = result.skipped.get(reason, 0) + 1
-            continue
-        record_id = _clean(_text(it, "wp", "post_id")) or _clean(_text(it, "", "guid"))
-        result.records.append(
-            {
-                "id": record_id,
-                "title": _clean(_text(it, "", "title")),
-                "url": _clean(_text(it, "", "link")),
-                "text": _text(it, "content", "encoded") or "",
-                "published_at": _date(_text(it, "wp", "post_date_gmt"),
-                                      TimestampSyntax.SQL_UTC, unset="0000-00-00")
-                or _date(_text(it, "", "pubDate"), TimestampSyntax.RFC2822, unset="-0001"),
-                "lang": lang,
-                "source": source,
-                "post_type": post_type,
-            }
-        )
+    try:
+        for _, item in iter_wxr(data, post_types):
+            if isinstance(item, SkippedItem):
+                reason = count_skip(result.skipped, item.reason)
+                result.skipped_ids.setdefault(reason, []).append(item.id)
+            else:
+                result.records.append(item)
+    except ValueError as exc:
+        result.error = cut or str(exc)
+    else:
+        result.error = cut
     return result
+
+
+def _read_bytes(path: Path, limits: ReadLimits) -> tuple[bytes, str | None]:
+    """The export's bytes (gunzipped as `read_all` does), and why they stop short when an I/O
+    or decompression error cut them (None when whole). Raises what `read_all` raises when
+    nothing was read before the error."""
+    kept: list[bytes] = []
+    try:
+        data = read_all(path, limits, hint="split the export", kept=kept)
+    except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        if not any(kept):
+            raise
+        return b"".join(kept), f"{type(exc).__name__}: {exc or 'truncated gzip stream'}"
+    return _decompress(data)
 
 
 def read_wxr(path: Path, limits: ReadLimits,
              skipped: dict[str, int]) -> Iterator[RawRecord | BadRecord]:
-    """The records of a WXR export, read whole (see `parse_wxr`).
+    """The records of a WXR export (see `iter_wxr`), parsed as they complete.
 
-    Guarantees: one `RawRecord` per published post or page; the items skipped are added to
-    ``skipped`` by reason; an empty, malformed or unsafe export is a single `BadRecord`
-    (index -1). Raises `TooLarge` over the whole-file limit.
+    Guarantees: one `RawRecord` per published, public item whose type is in
+    ``limits.wxr_post_types``, indexed by its position among the channel's items; every other
+    item is added to ``skipped`` under its `skip_reason` (``post/draft``: 1) and nothing else of
+    it comes out. An export cut short (truncated or malformed XML, truncated gzip) gives the
+    records of the items completed before the break, then one `BadRecord` (index -1) with the
+    one-line reason; an empty, unsafe or non-WXR file is that single `BadRecord`. Raises
+    `TooLarge` over the whole-file limit.
     """
-    data = read_all(path, limits, hint="split the export")
+    data, cut = _read_bytes(path, limits)
     if not data.strip():
-        yield BadRecord(-1, "empty file")
+        yield BadRecord(-1, f"empty file{f' ({cut})' if cut else ''}")
         return
+    items = 0
     try:
-        result = parse_wxr(data)
+        for index, item in iter_wxr(data, frozenset(limits.wxr_post_types)):
+            items += 1
+            if isinstance(item, SkippedItem):
+                count_skip(skipped, item.reason)
+            else:
+                yield make_record(item, index, [])
     except ValueError as exc:
-        yield BadRecord(-1, f"unreadable WXR export: {exc}")
+        error: str | None = cut or str(exc)
+    else:
+        error = cut
+    if error is None:
         return
-    for kind, count in result.skipped.items():
-        skipped[kind] = skipped.get(kind, 0) + count
-    for index, obj in enumerate(result.records):
-        yield make_record(obj, index, [])
+    if items:
+        yield BadRecord(-1, f"WXR export cut short after {items} complete item(s), which were "
+                            f"read: {error}")
+    else:
+        yield BadRecord(-1, f"unreadable WXR export: {error}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,9 @@ from flows.schema import STAGED_SCHEMA
 
 @dataclass
 class FileStats:
-    """What one raw file gave."""
+    """What one raw file gave. ``skipped``: entries deliberately not read, by reason (a WXR
+    export's drafts, attachments, menu items… as ``post/draft``, ``attachment/inherit``): they
+    are no records, so neither staged nor quarantined."""
 
     path: str
     sha256: str
@@ -43,11 +46,32 @@ class ReadResult:
     tally: QuarantineTally
     files: list[FileStats]
 
+    def skipped_by_reason(self) -> dict[str, int]:
+        """The files' deliberately skipped entries summed by reason, most frequent first."""
+        total = Counter[str]()
+        for f in self.files:
+            total.update(f.skipped)
+        return dict(total.most_common())
+
+
+#: The read stage's guard on a record's raw text: ``RAW_TEXT_FACTOR`` × ``--max-text-chars``
+#: characters. ``--max-text-chars`` itself applies to the text left after cleaning (the clean
+#: stage, `flows.stages.clean_fingerprint.clean_table`), so that 2 KB of article inside 3 MB
+#: of inline script or markup is curated; this looser bound only keeps the cleaners' time and
+#: memory in check on a raw field nothing could reduce enough (20,000,000 characters by default).
+RAW_TEXT_FACTOR = 10
+
 
 def _validate(rec: RawRecord, raw: RawFile, max_chars: int, seen_keys: set[str]) -> dict[str, Any] | str:
-    """A staged row for a readable record, or the reason it is quarantined."""
+    """A staged row for a readable record, or the reason it is quarantined. ``max_chars`` is
+    ``--max-text-chars``: the raw text may hold up to `RAW_TEXT_FACTOR` times as many
+    characters (the limit proper applies to the cleaned text, in the clean stage)."""
     text = rec.fields.get("text")
-    problem = text_problem(text, max_chars)
+    raw_limit = RAW_TEXT_FACTOR * max_chars
+    if isinstance(text, str) and len(text) > raw_limit:
+        return (f"raw text too large: {len(text):,} characters before cleaning (limit {raw_limit:,}"
+                f" = {RAW_TEXT_FACTOR} × --max-text-chars; raise --max-text-chars)")
+    problem = text_problem(text, raw_limit)
     if problem is not None:
         return problem
     key = unique_key(rec.key, rec.index, seen_keys)
@@ -120,7 +144,9 @@ def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: da
     quarantine rows are staged as they come (`flows.quarantine`), never held all in memory.
 
     Guarantees, per file: records read = rows staged + rows quarantined (a file that cannot be
-    read at all counts one quarantined record). ``limits`` bound what one file may hold.
+    read at all counts one quarantined record); entries the reader skips on purpose are no
+    records: they are counted in `FileStats.skipped` by reason. ``limits`` bound what one file
+    may hold (and carry the readers' options).
     """
     staging.mkdir(parents=True, exist_ok=True)
     writer = _BatchWriter(staging, f"read-{group:04d}", STAGED_SCHEMA, batch_size)

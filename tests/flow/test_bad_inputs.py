@@ -198,6 +198,33 @@ def build_bad_raw(raw: Path, outside: Path, big_chars: int = 1_000_000) -> dict[
     (raw / "notgzip.jsonl.gz").write_bytes(b'{"id": "x", "text": "plain, not gzip"}\n')
     out["notgzip.jsonl.gz"] = Expect(0, 1, ("gzip",))
 
+    # Binary noise under every text extension (issue: random bytes named .txt became an
+    # article): one quarantine row per file, "binary data, not text (…)".
+    noise = {
+        "noise.txt": rnd.randbytes(3000),
+        "noise.html": rnd.randbytes(70_000),
+        "noise.csv": rnd.randbytes(5000),
+        "noise.json": rnd.randbytes(5000),
+        "noise.jsonl": rnd.randbytes(300_000),
+        "noise-utf16.txt": b"\xff\xfe" + rnd.randbytes(4000),
+        "image.txt": b"\x89PNG\r\n\x1a\n" + rnd.randbytes(2000),
+        "archive.html": b"PK\x03\x04" + rnd.randbytes(2000),
+        "noise.txt.gz": gzip.compress(rnd.randbytes(10_000)),
+    }
+    for name, data in noise.items():
+        (raw / name).write_bytes(data)
+        out[name] = Expect(0, 1, ("binary data, not text (",))
+
+    # Fields of the wrong type: a title that is an object or a number, a url that is a list
+    # or a boolean (never their Python repr), a text that is an object (quarantined).
+    typed = [
+        {"id": "title-object", "title": {"a": [1, 2]}, "url": ["https://x"], "text": story(80)},
+        {"id": "title-number", "title": 2024, "url": True, "text": story(81)},
+        {"id": "text-object", "title": "T", "text": {"html": "<p>body</p>"}},
+    ]
+    (raw / "types.jsonl").write_text("\n".join(json.dumps(t) for t in typed) + "\n")
+    out["types.jsonl"] = Expect(2, 1, ("field 'text' is an object, not a string",))
+
     # WXR exports: entity bomb, external entity, and a good one with a draft.
     (raw / "evil.xml").write_text(BILLION_LAUGHS)
     out["evil.xml"] = Expect(0, 1, ("unsafe XML",))
@@ -376,6 +403,12 @@ def test_flow_keeps_good_records_and_quarantines_bad_ones(tmp_path: Path) -> Non
     assert "café de la gare a fermé après" in lat["text"] and any(e["kind"] == "charset" for e in lat["edits"])
     cp = next(r for r in articles if r["source_id"] == "w1")
     assert "café" in cp["text"] and any(e["kind"] == "charset" for e in cp["edits"])
+    typed = {r["source_id"]: r for r in articles if r["source_file"] == "types.jsonl"}
+    assert typed["title-object"]["title"] is None and typed["title-object"]["url"] is None
+    assert (typed["title-number"]["title"], typed["title-number"]["url"]) == ("2024", "true")
+    assert any(e == {"kind": "metadata", "detail": "title is an object, not a string: title "
+                     "left empty"} for e in typed["title-object"]["edits"])
+    assert not any(str(r["title"]).startswith(("{", "[")) for r in articles)
 
     # A second run finds nothing new and writes nothing.
     again = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))

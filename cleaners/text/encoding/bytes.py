@@ -1,14 +1,16 @@
 """Bytes to text: byte-order marks, UTF-8, a few stray Windows-1252 bytes, charset detection.
 
 `decode_bytes` never raises and never inserts U+FFFD without saying so: valid UTF-8 is decoded
-as is; anything else is decoded by detection (charset-normalizer, with Windows-1252 preferred
-when it is as plausible) and the guess is logged as an `EditKind.CHARSET` edit.
+as is (unless it is ISO-2022-JP or -KR); anything else is decoded by detection
+(charset-normalizer, with Windows-1252 preferred when it is as plausible, a few stray bytes
+notwithstanding) and the guess is logged as an `EditKind.CHARSET` edit.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 from charset_normalizer import from_bytes
 from charset_normalizer.cd import coherence_ratio
@@ -28,6 +30,29 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
+
+
+#: ISO-2022 designations (ESC $ B, ESC $ ) C…): 7-bit Japanese or Korean text, valid UTF-8 too.
+_ISO2022 = re.compile(rb"\x1b(?:\$[@AB]|\$\([A-Z]|\$\)[A-Z]|\([BIJ])")
+_ISO2022_CODECS = ("iso2022_jp", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3",
+                   "iso2022_jp_ext")
+
+
+def _iso2022(data: bytes) -> tuple[str, list[Edit]] | None:
+    """``data`` decoded as ISO-2022-JP or ISO-2022-KR when it holds their escape sequences and
+    decodes in one of them (Korean first when it designates KS X 1001: ``ESC $ ) C``)."""
+    if not _ISO2022.search(data):
+        return None
+    codecs_ = _ISO2022_CODECS
+    if b"\x1b$)C" in data:
+        codecs_ = ("iso2022_kr", *codecs_)
+    for encoding in codecs_:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text, [Edit(EditKind.CHARSET, f"ISO-2022 escape sequences: decoded as {encoding}")]
+    return None
 
 
 def _cp1252_or_fffd(byte: int) -> str:
@@ -60,12 +85,17 @@ def decode_bytes(data: bytes) -> tuple[str, list[Edit]]:
 
     * A byte-order mark (UTF-8, UTF-16, UTF-32) selects the encoding; it is stripped and
       recorded as an `EditKind.CHARSET` edit.
-    * Valid UTF-8 is decoded as is, with no edit.
+    * Valid UTF-8 is decoded as is, with no edit; unless it holds ISO-2022 escape sequences
+      and decodes as ISO-2022-JP or -KR (7-bit Japanese and Korean mail and news), which is
+      recorded.
     * UTF-8 with a few invalid bytes (at least as many valid multi-byte sequences as invalid
-      bytes: a Windows-1252 ``’`` pasted into a UTF-8 file): the invalid bytes are read as
+      bytes: a Windows-1252 ``’`` pasted into a UTF-8 file; or at most `_FEW_INVALID` invalid
+      bytes beside at least one valid sequence in Western text): the invalid bytes are read as
       Windows-1252, and their count is recorded.
     * Anything else: charset-normalizer's guess (Windows-1252 preferred when it is as
-      plausible, see `_detect`), recorded with the encoding and the reason.
+      plausible, also despite a few bytes it leaves undefined, see `_choose`), recorded with
+      the encoding and the reason. Western text is never handed to a legacy code page for a
+      few stray bytes.
     * If nothing decodes it, UTF-8 with Windows-1252 for invalid bytes; the bytes that are
       undefined even there become U+FFFD and their count is recorded.
     """
@@ -85,13 +115,17 @@ def decode_bytes(data: bytes) -> tuple[str, list[Edit]]:
             return text, [Edit(EditKind.CHARSET, f"{encoding} byte-order mark stripped")]
     if not edits:
         try:
-            return data.decode("utf-8"), []
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             pass
+        else:
+            iso2022 = _iso2022(data) if b"\x1b" in data else None
+            return iso2022 or (text, [])
 
     valid = len(_UTF8_MULTIBYTE.findall(data))
     text, invalid, undecodable = _utf8_with_cp1252_fallback(data)
-    if valid and valid >= invalid:
+    if valid and (valid >= invalid or (invalid <= _FEW_INVALID and _western(
+            data[:_PLAUSIBILITY_SAMPLE].decode("utf-8", "ignore")))):
         return text, [*edits, _fallback_edit(invalid, undecodable)]
 
     guess = _detect(data)
@@ -100,12 +134,22 @@ def decode_bytes(data: bytes) -> tuple[str, list[Edit]]:
     return text, [*edits, _fallback_edit(invalid, undecodable)]
 
 
+#: UTF-8 with at least one valid multi-byte sequence and at most this many invalid bytes is
+#: UTF-8 with a few stray bytes when it reads as Western text (a short French line with one
+#: accent has more invalid bytes than valid sequences as soon as two bytes are damaged).
+_FEW_INVALID = 3
+#: Bytes Windows-1252 leaves undefined: in Western text, damage (see `_detect`).
+_CP1252_UNDEFINED = b"\x81\x8d\x8f\x90\x9d"
 #: Below this many non-ASCII characters, charset-normalizer's language coherence is noise
 #: (one ``é`` in a headline), and the web's most common legacy encoding wins ties.
 _MIN_EVIDENCE = 30
 #: Western European text has few non-ASCII letters; Cyrillic or Greek read as Windows-1252
 #: is all accented letters (``Ïðàâèòåëüñòâî``).
 _MAX_NON_ASCII_LETTER_SHARE = 0.5
+#: How much more chaotic than the guess Windows-1252 may read with less evidence than that:
+#: charset-normalizer's chaos of a few words swings widely (``niño €``: 0.33, a real Polish
+#: line read as Windows-1252: 1.06).
+_SHORT_CHAOS = 0.2
 _PLAUSIBILITY_SAMPLE = 100_000  # characters: enough to judge, bounded time on big files
 
 
@@ -132,39 +176,104 @@ def _western(text: str) -> bool:
     )
 
 
-def _detect(data: bytes) -> tuple[str, list[Edit]] | None:
-    """charset-normalizer's guess, with Windows-1252 preferred when it is as plausible.
+#: Windows-1252 characters that another code page's letters read as in legacy text (``¼udia``
+#: for Slovak ``Ľudia``, ``mo¿e`` for Polish ``może``): symbols and numbers (and ``¿`` after a
+#: letter).
+_SYMBOL_CATEGORIES = frozenset({"So", "Sc", "Sm", "Sk", "No"})
 
-    charset-normalizer often ranks cp1250, cp775 or big5 first for short Western text (their
-    decodings of one or two accented letters are as "coherent" as the right one); WHATWG and
-    ftfy treat Windows-1252 as the default legacy encoding, so it wins ties here.
-    """
+
+def _letters_in_guess(western: str, guessed: str) -> bool:
+    """The guess reads as a letter, beside a letter, a byte Windows-1252 reads as a symbol or a
+    number (or as ``¿`` after a letter): evidence for the guess. Only for a single-byte guess
+    (the two readings align character for character); judged on their start."""
+    if len(western) != len(guessed):
+        return False
+    western, guessed = western[:_PLAUSIBILITY_SAMPLE], guessed[:_PLAUSIBILITY_SAMPLE]
+    last = len(western) - 1
+    for i, char in enumerate(western):
+        if char < "\x80" or not guessed[i].isalpha():
+            continue
+        after_letter = i > 0 and western[i - 1].isalpha()
+        if char == "¿":  # Spanish ¿ opens a word, Polish ż ends or splits one
+            if after_letter:
+                return True
+        elif unicodedata.category(char) in _SYMBOL_CATEGORIES and (
+            after_letter or (i < last and western[i + 1].isalpha())
+        ):
+            return True
+    return False
+
+
+def _best_guess(data: bytes) -> tuple[str, str] | None:
+    """charset-normalizer's best (encoding, language) for ``data``, or None (never raises)."""
     try:
         best = from_bytes(data).best()
     except Exception:  # a heuristic library: never let it crash a run
         return None
+    return None if best is None else (best.encoding, best.language or "unknown")
+
+
+def _as_plausible(western: str, guessed: str) -> bool:
+    """Windows-1252 reads the input (``western``) as plausibly as charset-normalizer's guess
+    (``guessed``): as little chaos and as much language coherence, leniently below
+    `_MIN_EVIDENCE` non-ASCII characters."""
+    chaos, coherence = _plausibility(western)
+    best_chaos, best_coherence = _plausibility(guessed)
+    enough = sum(c >= "\x80" for c in western) >= _MIN_EVIDENCE
+    return chaos <= best_chaos + (0.01 if enough else _SHORT_CHAOS) and (
+        coherence >= best_coherence - 0.02 or not enough
+    )
+
+
+def _choose(data: bytes) -> tuple[str, str] | None:
+    """The encoding of bytes that are not UTF-8, and why; None when nothing fits.
+
+    charset-normalizer's guess, with Windows-1252 preferred when it is as plausible:
+    charset-normalizer often ranks cp1250, cp775 or big5 first for Western text (their readings
+    of its accented letters are as "coherent" as the right one); WHATWG and ftfy treat
+    Windows-1252 as the default legacy encoding, so it wins ties here. The bytes Windows-1252
+    leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) do not rule it out: when the input without
+    them is Windows-1252, they were damage, unless the guess reads as letters what Windows-1252
+    reads as symbols (Slovak ``Ľudia`` is ``¼udia`` there; ``ť`` is 0x9D in cp1250).
+    """
+    best = _best_guess(data)
     if best is None:
         return None
-    encoding = best.encoding
+    encoding, language = best
+    reason = f"charset-normalizer guess; language {language}"
+    if encoding == "cp1252":
+        return encoding, reason
+    defined = data.translate(None, _CP1252_UNDEFINED)
+    if len(defined) < len(data):
+        chosen = _choose(defined) if defined else None
+        if chosen is not None and chosen[0] == "cp1252" and not _letters_in_guess(
+                defined.decode("cp1252"), defined.decode(encoding, "replace")):
+            return "cp1252", (f"Windows-1252 with {len(data) - len(defined)} undefined byte(s), "
+                              f"preferred over charset-normalizer's {encoding}")
+        return encoding, reason
+    western = data.decode("cp1252")
     try:
         guessed = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         return None
-    reason = f"charset-normalizer guess; language {best.language or 'unknown'}"
-    if encoding != "cp1252":
-        try:
-            western = data.decode("cp1252")
-        except UnicodeDecodeError:
-            western = None
-        if western is not None and _western(western):
-            chaos, coherence = _plausibility(western)
-            best_chaos, best_coherence = _plausibility(guessed)
-            enough = sum(c >= "\x80" for c in western) >= _MIN_EVIDENCE
-            if chaos <= best_chaos + (0.01 if enough else 0.2) and (
-                coherence >= best_coherence - 0.02 or not enough
-            ):
-                reason = f"Windows-1252 preferred over charset-normalizer's {encoding}"
-                encoding, guessed = "cp1252", western
+    if _western(western) and _as_plausible(western, guessed):
+        return "cp1252", f"Windows-1252 preferred over charset-normalizer's {encoding}"
+    return encoding, reason
+
+
+def _detect(data: bytes) -> tuple[str, list[Edit]] | None:
+    """The text of bytes that are not UTF-8 in the encoding `_choose` picks, and the edit that
+    says which; None when nothing fits, or when the text would hold U+FFFD the bytes do not
+    (Windows-1252 with undefined bytes among them: `decode_bytes` then reads them as U+FFFD in
+    its fallback and counts them)."""
+    chosen = _choose(data)
+    if chosen is None:
+        return None
+    encoding, reason = chosen
+    try:
+        guessed = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
     if "\ufffd" in guessed and b"\xef\xbf\xbd" not in data:
         return None
     detail = f"not valid UTF-8: decoded as {encoding} ({reason})"

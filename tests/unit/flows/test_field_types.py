@@ -1,0 +1,110 @@
+"""Fields of the wrong type: never a Python repr in the dataset.
+
+A number or a boolean in a text field (title, url, source) is converted to its JSON spelling,
+with a ``metadata`` edit; a list or an object there is left out, with a ``metadata`` edit;
+a ``text`` that is not a string quarantines the record with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cleaners.edits import Edit, EditKind
+from flows.readers import BadRecord, RawFile, RawRecord, read_file
+from flows.readers.base import make_record
+from flows.stages.read import read_stage
+from tests.support.data import story
+
+
+def meta(detail: str) -> Edit:
+    return Edit(EditKind.METADATA, detail)
+
+
+@pytest.mark.parametrize(("value", "text", "detail"), [
+    (42, "42", "title was a number: converted"),
+    (1.5, "1.5", "title was a number: converted"),
+    (Decimal("3.10"), "3.10", "title was a number: converted"),
+    (True, "true", "title was a boolean: converted"),
+    (False, "false", "title was a boolean: converted"),
+])
+def test_numbers_and_booleans_are_converted_with_an_edit(value: object, text: str,
+                                                         detail: str) -> None:
+    rec = make_record({"id": "a", "title": value, "text": "Body."}, 0, [])
+    assert isinstance(rec, RawRecord)
+    assert rec.fields["title"] == text and rec.edits == [meta(detail)]
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ({"a": [1, 2]}, "an object"),
+    ([1, 2], "a list"),
+    (b"bytes", "bytes"),
+    (datetime(2024, 1, 2, tzinfo=UTC), "a datetime"),
+])
+@pytest.mark.parametrize("field", ["title", "url", "source"])
+def test_objects_in_text_fields_are_left_empty_with_an_edit(value: object, kind: str,
+                                                            field: str) -> None:
+    rec = make_record({"id": "a", field: value, "text": "Body."}, 0, [])
+    assert isinstance(rec, RawRecord)
+    assert field not in rec.fields
+    assert rec.edits == [meta(f"{field} is {kind}, not a string: {field} left empty")]
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ({"a": 1}, "an object"), ([1], "a list"), (12345, "a number"), (True, "a boolean"),
+])
+def test_text_that_is_not_a_string_quarantines_the_record(value: object, kind: str) -> None:
+    rec = make_record({"id": "x", "content": value}, 7, [])
+    assert isinstance(rec, BadRecord)
+    assert rec.error == f"field 'text' is {kind}, not a string"
+    assert rec.index == 7 and rec.key == "x" and rec.raw is not None
+
+
+def test_an_id_that_is_an_object_is_left_out_and_the_position_keys_the_record() -> None:
+    rec = make_record({"id": {"$oid": "5f1"}, "text": "Body."}, 3, [])
+    assert isinstance(rec, RawRecord) and rec.key == "#3" and "id" not in rec.fields
+    assert rec.edits == [meta("id is an object, not a string: id left empty "
+                              "(the record is keyed by its position)")]
+    numeric = make_record({"id": 42, "text": "Body."}, 3, [])
+    assert isinstance(numeric, RawRecord) and numeric.key == "42" and numeric.edits == []
+
+
+def test_strings_are_untouched_and_edits_come_after_the_files() -> None:
+    first = Edit(EditKind.CHARSET, "file edit")
+    rec = make_record({"headline": "T", "link": "https://x", "text": "Body.", "site": 7}, 0,
+                      [first])
+    assert isinstance(rec, RawRecord)
+    assert rec.fields == {"text": "Body.", "title": "T", "url": "https://x", "source": "7"}
+    assert rec.edits == [first, meta("source was a number: converted")]
+
+
+def test_through_the_read_stage_no_repr_reaches_the_staged_rows(tmp_path: Path) -> None:
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    lines = [
+        {"id": "obj", "title": {"a": [1, 2]}, "url": ["https://x"], "text": story(1)},
+        {"id": "num", "title": 2024, "url": True, "text": story(2)},
+        {"id": "bad", "text": {"html": "<p>x</p>"}},
+    ]
+    path = raw_dir / "types.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    raw = RawFile(path, "types.jsonl", "f" * 64, path.stat().st_size)
+    assert len(list(read_file(raw))) == 3
+    result = read_stage([raw], tmp_path / "staging", "run", datetime.now(UTC), 100, 1_000_000)
+    rows = {r["source_id"]: r for r in pq.read_table(result.batches).to_pylist()}
+    assert rows["obj"]["title"] is None and rows["obj"]["url"] is None
+    assert rows["num"]["title"] == "2024" and rows["num"]["url"] == "true"
+    details = {e["detail"] for e in rows["obj"]["edits"] + rows["num"]["edits"]}
+    assert {"title is an object, not a string: title left empty",
+            "url is a list, not a string: url left empty", "title was a number: converted",
+            "url was a boolean: converted"} <= details
+    assert "bad" not in rows
+    (quarantined,) = pa.concat_tables(pq.read_table(q) for q in result.quarantine).to_pylist()
+    assert quarantined["error"] == "field 'text' is an object, not a string"
+    assert quarantined["source_id"] == "bad"
