@@ -8,7 +8,15 @@ seed, and a same-language WMT newstest2013 document), then `strip_promos` runs o
 - recall: among the ``without`` strings selected as *promo-like* by a fixed keyword rule
   that does not use the project's patterns (`PROMO_LIKE` below), the fraction removed.
 
-Usage: .venv/bin/python benchmarks/promos.py [--misses]
+``--pages``: on the pages themselves (``trafilatura/pages/<file>.gz``), the text the job
+extracts (`decode`, then `html_to_text`), `strip_promos` with the page's detected language,
+with the promo blocks (`cleaners.text.promos.blocks`) and without them (``blocks=False``, the
+line signals alone). Per half of the pages (`benchmarks.main_text.Page.half_of`: the tuning
+half A, the report half B) it counts the ``with`` strings and the ``without`` strings present
+in the text before and absent after (`benchmarks.main_text.key`: lenient matching);
+``--pages -v`` lists them.
+
+Usage: .venv/bin/python benchmarks/promos.py [--misses] | --pages [-v]
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ import json
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -255,6 +264,106 @@ def injection(seed: int = 1) -> None:
               f"{removed:>8} = {removed / runs:.1%} {extra:>10}")  # fmt: skip
 
 
+# --------------------------------------------------------------------------- pages
+
+PAGES = EVAL / "trafilatura" / "pages"
+
+
+def evaluation_pages() -> Iterator[tuple[str, str, list[str], list[str]]]:
+    """(file name, text the job extracts from the whole page, ``with`` strings, ``without``
+    strings) of every annotated page (`benchmarks.main_text.pages`), in the JSON's order."""
+    from benchmarks.main_text import pages
+    from cleaners.text.html import html_to_text
+
+    for page in pages():
+        yield page.file, html_to_text(page.html)[0], list(page.with_), list(page.without)
+
+
+@dataclass
+class PageResult:
+    """One page: its ``half``, detected ``lang``, and per string set (``with``/``without``)
+    the strings present in the text, and those removed (present before, absent after) by
+    `strip_promos` without the blocks (``before``) and with them (``after``)."""
+
+    name: str
+    half: str
+    lang: str | None
+    with_present: list[str]
+    without_present: list[str]
+    with_removed_before: list[str]
+    with_removed_after: list[str]
+    without_removed_before: list[str]
+    without_removed_after: list[str]
+
+
+def measure_page(name: str, text: str, with_: list[str], without: list[str]) -> PageResult:
+    """`strip_promos` on one page's text, with and without the promo blocks."""
+    from benchmarks.main_text import Page
+    from benchmarks.main_text import key as lenient
+    from cleaners.lang.langid import detect_language
+
+    code = detect_language(text)
+    lang = None if code == "und" else code
+    before = lenient(strip_promos(text, lang, blocks=False)[0])
+    after = lenient(strip_promos(text, lang)[0])
+    full = lenient(text)
+    w_in = [w for w in with_ if lenient(w) in full]
+    wo_in = [w for w in without if lenient(w) in full]
+    return PageResult(
+        name, Page.half_of(name), lang, w_in, wo_in,
+        [w for w in w_in if lenient(w) not in before],
+        [w for w in w_in if lenient(w) not in after],
+        [w for w in wo_in if lenient(w) not in before],
+        [w for w in wo_in if lenient(w) not in after],
+    )  # fmt: skip
+
+
+def measure_pages() -> list[PageResult]:
+    """`measure_page` over every `evaluation_pages` page."""
+    return [measure_page(*page) for page in evaluation_pages()]
+
+
+def pages_table(results: Sequence[PageResult]) -> str:
+    """The half A / half B table of `measure_pages`."""
+    rows: list[tuple[str, int, int]] = []
+
+    def row(label: str, count: object) -> None:
+        a = sum(count(r) for r in results if r.half == "A")  # type: ignore[operator]
+        b = sum(count(r) for r in results if r.half == "B")  # type: ignore[operator]
+        rows.append((label, a, b))
+
+    row("pages", lambda r: 1)
+    row("with strings in the text", lambda r: len(r.with_present))
+    row("  removed, line signals alone (before)", lambda r: len(r.with_removed_before))
+    row("  removed, with promo blocks (after)", lambda r: len(r.with_removed_after))
+    row("without strings in the text", lambda r: len(r.without_present))
+    row("  removed, line signals alone (before)", lambda r: len(r.without_removed_before))
+    row("  removed, with promo blocks (after)", lambda r: len(r.without_removed_after))
+    out = [f"{'':<44} {'half A':>8} {'half B':>8}"]
+    out += [f"{label:<44} {a:>8} {b:>8}" for label, a, b in rows]
+    return "\n".join(out)
+
+
+def pages_main(verbose: bool = False) -> None:
+    """Print `pages_table` (and with ``verbose`` the strings removed)."""
+    t0 = time.perf_counter()
+    results = measure_pages()
+    print("pages: text = html_to_text(page), strip_promos(text, detected language); "
+          "strings present before, absent after (lenient match)")  # fmt: skip
+    print(pages_table(results))
+    print(f"({time.perf_counter() - t0:.0f} s)")
+    if verbose:
+        for r in results:
+            for w in r.with_removed_after:
+                print(f"WITH removed [{r.half}] {r.name}: {w!r}")
+            for w in r.without_removed_after:
+                if w not in r.without_removed_before:
+                    print(f"without removed by blocks [{r.half}] {r.name}: {w!r}")
+
+
 if __name__ == "__main__":
-    main()
-    injection()
+    if "--pages" in sys.argv:
+        pages_main("-v" in sys.argv)
+    else:
+        main()
+        injection()

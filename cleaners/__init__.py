@@ -4,7 +4,8 @@ No file, network or environment access, no processes, no state shared between ca
 memoisation. `flows` does the I/O and calls these:
 
 - `clean_text` / `clean_batch` (`cleaners.text`): one article's raw text to clean text and
-  the edits that produced it, under a `CleanConfig`;
+  the edits that produced it, under a `CleanConfig`; `clean_title` the same for a title, on
+  one line, its edits marked ``title: …``;
 - `fingerprint_batch` (`cleaners.dedup`): language, exact-text hash and MinHash signature of
   each text, over the words translated into English by a `Translator` (`cleaners.translate`);
 - `match` (`cleaners.dedup`): clusters of near-duplicates, across languages, among a batch and
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from cleaners.dedup.matcher import match
     from cleaners.dedup.model import DocBatch, History
     from cleaners.edits import Edit, EditKind
-    from cleaners.text.clean import CleanResult, clean_batch, clean_text
+    from cleaners.text.clean import CleanResult, clean_batch, clean_text, clean_title
     from cleaners.text.config import DEFAULT_CLEAN, CleanConfig
     from cleaners.translate.base import Translator
     from cleaners.translate.embedded import EmbeddedTranslator
@@ -51,6 +52,7 @@ _EXPORTS = {
     "CleanResult": "cleaners.text.clean",
     "clean_batch": "cleaners.text.clean",
     "clean_text": "cleaners.text.clean",
+    "clean_title": "cleaners.text.clean",
     "DEFAULT_CLEAN": "cleaners.text.config",
     "CleanConfig": "cleaners.text.config",
     "Translator": "cleaners.translate.base",
@@ -73,6 +75,7 @@ __all__ = [
     "Translator",
     "clean_batch",
     "clean_text",
+    "clean_title",
     "fingerprint_batch",
     "match",
 ]

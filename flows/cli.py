@@ -74,6 +74,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--double-quotes", choices=["straight", "curly"], default=d.double_quotes)
     p.add_argument("--guillemet-space", choices=["nbsp", "nnbsp", "space"], default=d.guillemet_space)
     p.add_argument("--keep-promos", action="store_true", help="do not strip interstitial promos")
+    p.add_argument("--drop-captions", action="store_true",
+                   help="remove [caption]/[wp_caption] shortcodes with their text "
+                        "(default: the caption text is kept as a paragraph)")
     p.add_argument("--unknown-shortcodes", choices=["unwrap", "drop", "keep"],
                    default=d.unknown_shortcodes,
                    help=f"shortcodes no list names: keep their text, drop them with it, or leave "
@@ -101,6 +104,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                         help=f"one JSONL line or CSV field (default {_size(d.max_line_bytes)})")
     limits.add_argument("--max-records-per-file", type=_positive_int, default=d.max_records_per_file,
                         metavar="N", help=f"records read from one file (default {d.max_records_per_file:,})")
+    p.add_argument("--wxr-post-type", action="append", default=None, metavar="TYPE",
+                   dest="wxr_post_types",
+                   help="a WordPress post type whose published items a WXR export gives "
+                        f"(repeatable; default {' and '.join(d.wxr_post_types)})")
     p.add_argument("--verbose", action="store_true",
                    help="show the traceback of a failure (otherwise one line)")
     p.add_argument("--redis-url", default=environment().redis_url,
@@ -127,12 +134,14 @@ def settings_of(args: argparse.Namespace) -> RunSettings:
         max_text_chars=args.max_text_chars, apostrophe=args.apostrophe,
         double_quotes=args.double_quotes, guillemet_space=args.guillemet_space,
         strip_promos=not args.keep_promos, unknown_shortcodes=args.unknown_shortcodes,
+        keep_captions=not args.drop_captions,
         drop_shortcodes=tuple(args.drop_shortcodes), unwrap_shortcodes=tuple(args.unwrap_shortcodes),
         match_threshold=args.match_threshold, cross_lingual_threshold=args.cross_lingual_threshold,
         redis_url=args.redis_url, max_file_bytes=args.max_file_bytes,
         max_whole_file_bytes=args.max_whole_file_bytes, max_line_bytes=args.max_line_bytes,
         max_records_per_file=args.max_records_per_file, lock_wait_seconds=args.wait,
         parallel=args.workers > 1 or bool(args.dask_address),
+        **({"wxr_post_types": tuple(args.wxr_post_types)} if args.wxr_post_types else {}),
     )
 
 

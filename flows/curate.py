@@ -162,7 +162,8 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
                          "limits": settings.read_limits()},
             batch_kwargs={"run_id": run_id, "ingested_at": ingested_at,
                           "clean_config": settings.clean_config(), "fp_config": fp_config,
-                          "translator_options": settings.translator_options or None},
+                          "translator_options": settings.translator_options or None,
+                          "max_text_chars": settings.max_text_chars},
             on_read=read_progress, on_done=batch_progress,
         )
         wait(early_workers)

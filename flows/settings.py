@@ -51,6 +51,9 @@ class RunSettings(BaseModel):
     double_quotes: Literal["straight", "curly"] = DEFAULT_POLICY.double_quotes
     guillemet_space: Literal["nbsp", "nnbsp", "space"] = DEFAULT_POLICY.guillemet_space
     strip_promos: bool = Field(DEFAULT_CLEAN.strip_promos, description="remove interstitial promos")
+    keep_captions: bool = Field(
+        DEFAULT_SHORTCODE_POLICY.keep_captions,
+        description="keep [caption] text as a paragraph (False: drop captions with their content)")
     unknown_shortcodes: Literal["unwrap", "drop", "keep"] = Field(
         DEFAULT_SHORTCODE_POLICY.unknown, description="what happens to shortcodes no list names")
     drop_shortcodes: tuple[str, ...] = Field(
@@ -69,12 +72,15 @@ class RunSettings(BaseModel):
     max_whole_file_bytes: Positive = _LIMITS.max_whole_file_bytes
     max_line_bytes: Positive = _LIMITS.max_line_bytes
     max_records_per_file: Positive = _LIMITS.max_records
+    wxr_post_types: tuple[str, ...] = Field(
+        _LIMITS.wxr_post_types, description="WordPress post types a WXR export publishes")
 
     def read_limits(self) -> ReadLimits:
         """The readers' limits."""
         return ReadLimits(max_file_bytes=self.max_file_bytes,
                           max_whole_file_bytes=self.max_whole_file_bytes,
-                          max_line_bytes=self.max_line_bytes, max_records=self.max_records_per_file)
+                          max_line_bytes=self.max_line_bytes, max_records=self.max_records_per_file,
+                          wxr_post_types=self.wxr_post_types)
 
     def clean_config(self) -> CleanConfig:
         """The clean stage's config."""
@@ -83,7 +89,9 @@ class RunSettings(BaseModel):
         shortcodes = dataclasses.replace(
             base, unknown=self.unknown_shortcodes, drop=base.drop | drop,
             unwrap=(base.unwrap | frozenset(self.unwrap_shortcodes)) - drop,
-        ) if (drop or self.unwrap_shortcodes or self.unknown_shortcodes != base.unknown) else base
+            keep_captions=self.keep_captions,
+        ) if (drop or self.unwrap_shortcodes or self.unknown_shortcodes != base.unknown
+              or self.keep_captions != base.keep_captions) else base
         return CleanConfig(
             typography=TypographyPolicy(apostrophe=self.apostrophe, double_quotes=self.double_quotes,
                                         guillemet_space=self.guillemet_space),
@@ -114,7 +122,8 @@ class RunSettings(BaseModel):
         if clean.shortcodes is not DEFAULT_SHORTCODE_POLICY:
             params["shortcodes"] = {"unknown": self.unknown_shortcodes,
                                     "drop": sorted(self.drop_shortcodes),
-                                    "unwrap": sorted(self.unwrap_shortcodes)}
+                                    "unwrap": sorted(self.unwrap_shortcodes),
+                                    "keep_captions": self.keep_captions}
         if self.redis_url:
             from flows.backends.redis_index import redacted
 

@@ -27,7 +27,7 @@ from flows.readers import ReadLimits
 from flows.run import JOB_VERSION
 from flows.runners import EarlyProcessPoolTaskRunner
 from flows.schema import SCHEMA_VERSION
-from flows.settings import environment
+from flows.settings import DEFAULTS, environment
 from flows.stages.sketches import sketch_source
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10]}
@@ -46,7 +46,8 @@ def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]
 @task(name="read-raw-files", task_run_name="read-files-{group}", **IO_RETRIES, **NO_RESULTS)
 def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_at: datetime,
               batch_size: int, max_text_chars: int, limits: ReadLimits) -> stages.ReadResult:
-    """Read a group of new files into batches; unreadable records are quarantined with the reason."""
+    """Read a group of new files into batches; unreadable records are quarantined with the reason
+    (a raw text over `flows.stages.read.RAW_TEXT_FACTOR` × ``max_text_chars`` among them)."""
     return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars,
                              group, limits)
 
@@ -55,11 +56,13 @@ def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_
 def batch_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
                clean_config: CleanConfig, fp_config: FingerprintConfig,
                translator_options: dict[str, Any] | None = None,
+               max_text_chars: int = DEFAULTS.max_text_chars,
                ) -> tuple[stages.CleanSummary, stages.FingerprintSummary]:
-    """One batch: repair encoding, typography, shortcodes and promos, then language id,
-    translation to English, shingles and MinHash."""
+    """One batch: repair encoding, typography, shortcodes and promos (titles too), then
+    language id, translation to English, shingles and MinHash. A cleaned text over
+    ``max_text_chars`` (``--max-text-chars``) is quarantined with the reason."""
     return stages.clean_and_fingerprint_stage(batch_path, run_id, ingested_at, clean_config,
-                                              fp_config, translator_options)
+                                              fp_config, translator_options, max_text_chars)
 
 
 @task(name="start-worker", task_run_name="start-worker-{index}", **NO_RESULTS)

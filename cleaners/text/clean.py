@@ -4,8 +4,10 @@ Order (each step logs what it changed as `Edit` entries):
 1. `repair_encoding`: HTML entities and mojibake (ftfy).
 2. `untexturize_markup`: quotes a CMS texturized inside shortcode/HTML attributes made plain,
    so that the markup parses.
-3. `html_to_text` when the text is HTML: paragraphs kept, script/style/nav/comments dropped
-   (then `repair_encoding` again on the text that was spread between tags).
+3. `markup_to_text` when the text is HTML, parsed before its entities are decoded: a whole
+   page's main text (`extract_page`, trafilatura), a fragment's paragraphs (`html_to_text`:
+   script/style/nav/comments dropped); then `repair_encoding` again on the text that was
+   spread between tags.
 4. `strip_shortcodes`: content-bearing shortcodes unwrapped, media/ads removed.
 5. `strip_promos`: interstitial promos ("A (re) lire : …", "READ MORE: …") removed.
 6. `normalize_typography`: apostrophes, quotes and guillemet spacing by the policy.
@@ -18,14 +20,16 @@ Order (each step logs what it changed as `Edit` entries):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from cleaners.edits import Edit
+from cleaners.edits import Edit, EditKind
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.text.config import DEFAULT_CLEAN, CleanConfig
-from cleaners.text.encoding import repair_encoding
-from cleaners.text.html import html_to_text, looks_like_html
+from cleaners.text.encoding import repair_encoding, strip_controls
+from cleaners.text.extract import PageText, extract_page, is_page
+from cleaners.text.html import html_title, html_to_text, looks_like_html
+from cleaners.text.markup_depth import depth_problem
 from cleaners.text.promos import strip_promos
 from cleaners.text.shortcodes import strip_shortcodes
 from cleaners.text.typography import (
@@ -41,12 +45,20 @@ _BLANKS = re.compile(r"\n{3,}")
 
 
 
+class MarkupTooDeep(ValueError):
+    """The text is markup nested too deep to be parsed at a bounded cost; the message is the
+    one-line reason (``markup nested more than 256 levels deep: not parsed``)."""
+
+
 @dataclass(slots=True)
 class CleanResult:
-    """Clean text and the edits that produced it from the input."""
+    """Clean text and the edits that produced it from the input; ``title`` is the title a
+    whole web page gives itself (``og:title``, ``<title>``, ``<h1>``), as written, for a record
+    that has none (None for other text)."""
 
     text: str
     edits: list[Edit] = field(default_factory=list)
+    title: str | None = None
 
 
 def normalize_whitespace(text: str) -> str:
@@ -68,31 +80,104 @@ def normalize_whitespace(text: str) -> str:
     return text.strip()
 
 
-def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN,
-               lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> CleanResult:
-    """Clean one article (``lemmatizer`` serves promo detection). Never raises on any string;
-    cleaning clean text changes nothing."""
-    edits: list[Edit] = []
-    # Whitespace first as well as last: every later step then sees the spacing the output will
-    # have (a tab after 'Ã' is not mojibake, the space it becomes is).
-    text = normalize_whitespace(text)
-    text, e = repair_encoding(text)
+def markup_to_text(html: str) -> PageText:
+    """HTML as text: a whole page's main text and title (`extract_page`: boilerplate dropped,
+    one parse), or, for a fragment (a CMS body) or a page where too little main text was found,
+    every visible paragraph (`html_to_text`). Never raises on any string."""
+    page = extract_page(html) if is_page(html) else None
+    if page is not None and page.text:
+        return page
+    text, edits = html_to_text(html)
+    if page is None:
+        return PageText(text, html_title(html) if is_page(html) else None, edits)
+    return PageText(text, page.title, page.edits + edits)
+
+
+def fragment_to_text(html: str) -> PageText:
+    """HTML as text, every visible paragraph (`html_to_text`), no title: a fragment's form."""
+    text, edits = html_to_text(html)
+    return PageText(text, None, edits)
+
+
+def _decode(text: str, to_text: Callable[[str], PageText],
+            edits: list[Edit]) -> tuple[str, bool, str | None]:
+    """Encoding repaired, entities decoded and markup turned into text by ``to_text``
+    (edits appended to ``edits``); whether quotes inside markup were changed (which can
+    reveal mojibake later); and the title ``to_text`` found.
+
+    Markup is parsed before its entities are decoded, by the parser, once: ``&lt;stdin&gt;``
+    in a page is text, not a tag. Text that is not markup has its entities decoded first, and
+    is parsed when that reveals escaped markup (``&lt;p&gt;Hi&lt;/p&gt;`` is "Hi"). Control
+    characters left (C1 controls the repair did not read as cp1252, controls the parse or the
+    entities decoded) are removed last; the caller removes C0 controls first (`_without_c0`). Raises `MarkupTooDeep` rather than parse
+    markup nested deeper than `cleaners.text.markup_depth.MAX_MARKUP_DEPTH`."""
+    markup = looks_like_html(text)
+    text, e = repair_encoding(text, entities="none" if markup else "all")
     edits += e
-    # Whether a step after the repair changed characters within a line (markup, quotes):
-    # only then can the text hold mojibake the repair has not judged (removed promo lines
-    # and collapsed blank lines cannot make any).
     reshaped = False
+    title = None
     if "[" in text or "<" in text:
         text, e = untexturize_markup(text)
         edits += e
         reshaped = bool(e)
-    if looks_like_html(text):
-        text, e = html_to_text(text)
-        edits += e
-        # Text that sat between tags can only now be judged as a whole.
-        text, e = repair_encoding(text)
+    if markup or looks_like_html(text):
+        problem = depth_problem(text)
+        if problem:
+            raise MarkupTooDeep(problem)
+        page = to_text(text)
+        text, title = page.text, page.title
+        edits += page.edits
+        # Text that sat between tags can only now be judged as a whole; entities left in it
+        # are a CMS's double escaping, or literal ``&lt;`` the page shows.
+        text, e = repair_encoding(text, entities="characters")
         edits += e
         reshaped = False
+    # C1 controls after the repair (ftfy reads them as the cp1252 punctuation they stand for),
+    # and what the parse and the entities decoded (``&#x85;``)
+    text, e = strip_controls(text)
+    edits += e
+    return text, reshaped, title
+
+
+def _without_c0(text: str, edits: list[Edit]) -> str:
+    """``text`` without its C0 controls (NUL, ESC…; C1 controls are kept for the repair), the
+    edit appended to ``edits``: done first, before whitespace is normalised, so that neither
+    the spacing nor ftfy's reading of a line depends on a stray control."""
+    text, e = strip_controls(text, c1=False)
+    edits += e
+    return text
+
+
+def _settle(text: str, config: CleanConfig, tidy: Callable[[str], str],
+            edits: list[Edit]) -> str:
+    """Straightened quotes can reveal mojibake ftfy could not see beside a curly one: repair,
+    re-apply the typography policy and ``tidy``, until nothing changes (rare: the fast path
+    answers in microseconds). Edits are appended to ``edits``."""
+    for _ in range(3):
+        # entities were decoded before: what is left is literal (``&lt;`` a page shows)
+        repaired, e = repair_encoding(text, entities="characters")
+        if repaired == text:
+            break
+        edits += e
+        text, e = normalize_typography(repaired, config.typography)
+        edits += e
+        text = tidy(text)
+    return text
+
+
+def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN,
+               lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> CleanResult:
+    """Clean one article (``lemmatizer`` serves promo detection). Cleaning clean text changes
+    nothing. Raises only `MarkupTooDeep` (markup nested deeper than `cleaners.text.markup_depth.MAX_MARKUP_DEPTH`, refused
+    before parsing: the caller quarantines the record with the message)."""
+    edits: list[Edit] = []
+    # Whitespace first as well as last: every later step then sees the spacing the output will
+    # have (a tab after 'Ã' is not mojibake, the space it becomes is).
+    text = normalize_whitespace(_without_c0(text, edits))
+    # `reshaped`: a step after the repair changed characters within a line (markup, quotes);
+    # only then can the text hold mojibake the repair has not judged (removed promo lines and
+    # collapsed blank lines cannot make any).
+    text, reshaped, title = _decode(text, markup_to_text, edits)
     if "[" in text:
         text, e = strip_shortcodes(text, config.shortcodes)
         edits += e
@@ -104,17 +189,9 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
     edits += e
     reshaped = reshaped or bool(e)
     text = normalize_whitespace(text)
-    # Straightened quotes can reveal mojibake ftfy could not see beside a curly one; repair,
-    # re-apply the policy, until nothing changes (rare: the fast path answers in microseconds).
-    for _ in range(3 if reshaped else 0):
-        repaired, e = repair_encoding(text)
-        if repaired == text:
-            break
-        edits += e
-        text, e = normalize_typography(repaired, config.typography)
-        edits += e
-        text = normalize_whitespace(text)
-    return CleanResult(text, edits)
+    if reshaped:
+        text = _settle(text, config, normalize_whitespace, edits)
+    return CleanResult(text, edits, title)
 
 
 def clean_batch(
@@ -124,3 +201,45 @@ def clean_batch(
     """`clean_text` over a batch, in order."""
     hints = langs if langs is not None else [None] * len(texts)
     return [clean_text(t, h, config, lemmatizer) for t, h in zip(texts, hints, strict=True)]
+
+
+TITLE_EDIT_PREFIX = "title: "
+
+# Line breaks and other spacing a one-line title folds to one space (no-break spaces are kept:
+# the typography policy puts them inside guillemets).
+_TITLE_SPACES = re.compile(r"[ \t\n\r\f\v\x85\u2028\u2029]+")
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: every run of spaces and line breaks one space, no edge spaces."""
+    return _TITLE_SPACES.sub(" ", text).strip()
+
+
+def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:
+    """Clean one title with the text's cleaners that make sense for one line: encoding repair
+    (mojibake, HTML entities), texturized markup made plain, markup to text, the typography
+    policy (``config.typography``), whitespace; never shortcode unwrapping or promo stripping,
+    which work on paragraphs and lines.
+
+    Guarantees: the result is one line (no line break or tab, single spaces, no edge spaces);
+    every edit's ``detail`` starts with `TITLE_EDIT_PREFIX` (``"title: "``), so that the title's
+    edits can share the row's ``edits`` column with the text's; a title markup leaves nothing of
+    comes back as ``""`` with an ``Edit(EditKind.METADATA, "title: …")`` saying so; cleaning a
+    clean title changes nothing (no edit); never raises on any string.
+    """
+    edits: list[Edit] = []
+    try:
+        text, reshaped, _ = _decode(_one_line(_without_c0(title, edits)), fragment_to_text,
+                                    edits)
+    except MarkupTooDeep as exc:
+        return CleanResult("", [Edit(EditKind.METADATA, f"{TITLE_EDIT_PREFIX}{exc}: title left empty")])
+    text, e = normalize_typography(_one_line(text), config.typography)
+    edits += e
+    text = _one_line(text)
+    if reshaped or e:
+        text = _settle(text, config, _one_line, edits)
+    marked = [Edit(edit.kind, TITLE_EDIT_PREFIX + edit.detail) for edit in edits]
+    if not text and title.strip():
+        marked.append(Edit(EditKind.METADATA, f"{TITLE_EDIT_PREFIX}nothing left after cleaning "
+                           f"{_one_line(title)[:80]!r}: title left empty"))
+    return CleanResult(text, marked)

@@ -47,6 +47,8 @@ _BLOCK_TAGS = _names(
 )
 _CELL_TAGS = frozenset({"td", "th"})
 _MAIN_TAGS = frozenset({"article", "main"})
+#: Preformatted blocks: their line breaks are kept (code, verse, tables drawn in text).
+_PRE_TAGS = frozenset({"pre", "listing", "xmp", "plaintext"})
 #: Page chrome, dropped when outside the page's ``<article>``/``<main>`` (if it has one).
 CHROME_TAGS = frozenset({"header", "footer", "aside", "form"})
 
@@ -89,7 +91,9 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     """Convert an HTML document or fragment to plain text.
 
     Guarantees: paragraphs (block elements, or blank lines in WordPress bodies without
-    block tags) are separated by exactly ``'\\n\\n'``; ``<br>`` gives ``'\\n'``; runs of
+    block tags) are separated by exactly ``'\\n\\n'``; ``<br>`` and a line break inside
+    ``<pre>`` give ``'\\n'``; entities are decoded once, by the parser (``&lt;stdin&gt;`` in
+    the markup is the text ``<stdin>``); runs of
     spaces inside a paragraph are folded to one; the text of every kept element is
     present, in document order; ``DROPPED_TAGS`` elements, comments and, in a page with an
     ``<article>``/``<main>``, ``CHROME_TAGS`` elements outside it are gone. One edit
@@ -110,6 +114,7 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     # page's <article>/<main>, if the page has one
     has_main = tree.css_first("article, main") is not None
     in_main = 0
+    in_pre = 0  # inside <pre>/<textarea>-like blocks, every line break is the author's
     # iterative walk: (node, entering); exit events add block separators
     stack: list[tuple[LexborNode, bool]] = [(root, True)]
     while stack:
@@ -118,6 +123,8 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
         if not entering:
             if tag in _MAIN_TAGS:
                 in_main -= 1
+            if tag in _PRE_TAGS:
+                in_pre -= 1
             if tag in _BLOCK_TAGS:
                 parts.append(_PARA)
             elif tag in _CELL_TAGS:
@@ -125,7 +132,9 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
             continue
         if tag == "-text":
             text = node.text_content or ""
-            if "\n" in text:
+            if in_pre and "\n" in text:
+                text = text.replace("\r\n", "\n").replace("\n", _LINE)
+            elif "\n" in text:
                 text = _BLANK_LINE.sub(_PARA, text)
                 if wpautop:
                     text = text.replace("\n", _LINE)
@@ -148,6 +157,8 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
             continue
         if tag in _MAIN_TAGS:
             in_main += 1
+        if tag in _PRE_TAGS:
+            in_pre += 1
         if tag == "br":
             parts.append(_LINE)
             continue

@@ -11,7 +11,13 @@ every language and is idempotent: ``normalize_typography`` of its own output cha
 * Guillemets « » are kept. The space inside them (after «, before ») becomes the policy's space
   (U+00A0, U+202F or U+0020) when there is one; none is added where there was none, so German
   ``»Wort«`` and Swiss ``«Wort»`` stay as they are.
-* Primes ′ ″ (5′ 10″, 45° 30′) are not quotes: they are kept in every policy.
+* Primes ′ ″ (5′ 10″, 45° 30′, a 12″ pizza) are not quotes: they are kept in every policy,
+  except a prime after a digit that closes a quotation: wptexturize turns a closing quote after
+  a digit into a prime (``"Top 10"`` → ``“Top 10″``). A ″ (′) right after a digit is that
+  quotation's closing quote when an opening double (single) quote earlier in the same paragraph
+  is still open and no real closing quote ends that quotation; it is then written as the policy
+  writes a closing quote (``"`` or ”, ``'`` or ’). Measures (``5′ 10″``, ``45° 30′``, a ``12″``
+  pizza with no quotation open) stay. See `quote_primes` for which prime closes.
 * Markup (shortcode and HTML open tags with attributes) is left to `untexturize_markup`.
 """
 
@@ -29,6 +35,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "TypographyPolicy",
     "normalize_typography",
+    "quote_primes",
     "untexturize",
     "untexturize_markup",
 ]
@@ -180,8 +187,115 @@ _CLOSE_GUILLEMET_RE = re.compile(
 )
 
 
+_DOUBLE_QUOTE_CHARS = "“”„‟\""
+#: Quote characters, primes and paragraph breaks: what `quote_primes` looks at.
+_QUOTE_EVENT_RE = re.compile(r"[“”„‟\"‘’‚‛'″′]|\n[ \t\u00a0]*\n")
+_NUMBER = r"\d+(?:[.,]\d+)?"
+#: A ″ ending a compound measure: 5′ 10″, 45° 30′ 15″ (checked on the text up to the ″).
+_MEASURE_BEFORE_DOUBLE = re.compile(rf"[′'][ \u00a0]?{_NUMBER}″\Z")
+#: A ′ starting a compound measure (5′ 10″) or ending arc minutes (45° 30′).
+_MEASURE_AFTER_SINGLE = re.compile(rf"[ \u00a0]?{_NUMBER}″")
+_MEASURE_BEFORE_SINGLE = re.compile(rf"°[ \u00a0]?{_NUMBER}′\Z")
+
+
+def _in_measure(text: str, pos: int) -> bool:
+    """True when the prime at ``pos`` is part of a compound measure (5′ 10″, 45° 30′)."""
+    window = text[max(0, pos - 24) : pos + 1]
+    if text[pos] == "″":
+        return _MEASURE_BEFORE_DOUBLE.search(window) is not None
+    return (
+        _MEASURE_AFTER_SINGLE.match(text, pos + 1) is not None
+        or _MEASURE_BEFORE_SINGLE.search(window) is not None
+    )
+
+
+#: What follows a closing quote rather than a measure's prime: punctuation, a quote, the end.
+_AFTER_CLOSING = frozenset([*".,;:!?…)]}»”’\"'\n", ""])  # "": the end of the text
+
+
+def _closing_primes(text: str) -> list[int]:
+    """Offsets of the primes of ``text`` that close a quotation (see `quote_primes`)."""
+    found: list[int] = []
+    # per kind: whether a quotation is open, and the offsets of its closing-prime candidates
+    is_open = {"″": False, "′": False}
+    candidates: dict[str, list[int]] = {"″": [], "′": []}
+
+    def close(kind: str) -> None:
+        if is_open[kind] and candidates[kind]:
+            ends = (c for c in candidates[kind] if text[c + 1 : c + 2] in _AFTER_CLOSING)
+            found.append(next(ends, candidates[kind][0]))
+        is_open[kind] = False
+        candidates[kind] = []
+
+    for match in _QUOTE_EVENT_RE.finditer(text):
+        char, pos = match.group(), match.start()
+        if char[0] == "\n":  # a paragraph ends every quotation
+            close("″")
+            close("′")
+            continue
+        if char in "″′":
+            if is_open[char] and pos and text[pos - 1].isdecimal() and not _in_measure(text, pos):
+                candidates[char].append(pos)
+            continue
+        kind = "″" if char in _DOUBLE_QUOTE_CHARS else "′"
+        before = text[pos - 1] if pos else " "
+        after = text[pos + 1] if pos + 1 < len(text) else " "
+        if kind == "′" and before.isalpha() and after.isalpha():
+            continue  # an apostrophe (don't, l’eau)
+        # By position only, so that the policy's own output is read the same way (idempotence);
+        # a single quote before a digit is an elision (’99), not an opening quote.
+        opens = before in _OPENS_AFTER and not after.isspace()
+        if kind == "′" and after.isdecimal():
+            opens = False
+        if opens:
+            close(kind)  # an earlier quotation of this kind, closed by its prime
+            is_open[kind] = True
+        elif not before.isspace():  # a real closing quote: primes inside were measures
+            is_open[kind] = False
+            candidates[kind] = []
+    close("″")
+    close("′")
+    return sorted(found)
+
+
+def quote_primes(text: str, policy: TypographyPolicy = DEFAULT_POLICY) -> tuple[str, Counter[str]]:
+    """``text`` with every prime that closes a quotation written as the policy's closing quote,
+    and the count of each change (e.g. ``primes closing a quotation ″→" x1``).
+
+    A ″ (′) is such a prime when it directly follows a digit, an opening double (single) quote
+    opened a quotation earlier in the same paragraph (paragraphs end at blank lines), no
+    closing quote of that kind ends the quotation (before the next opening quote of that kind
+    or the paragraph's end), and the prime is not part of a compound measure (5′ 10″,
+    45° 30′ 15″). Quotes are told by position, whatever their shape (so that the policy's own
+    output reads the same): a double (“ ” „ ‟ ``"``) or single (‘ ’ ‚ ‛ ``'``) quote opens at
+    the start, after a space or an opening bracket, before a non-space (a single quote not
+    before a digit: ’99 is an elision); else it closes, unless a space precedes it; a single
+    quote between two letters is an apostrophe. One prime closes a quotation: the first of its
+    candidates followed by punctuation, a quote or the paragraph's end, else its first one.
+    ``"Top 10″ list`` → ``"Top 10" list``; ``5′ 10″ tall``, ``a 12″ pizza`` and
+    ``‘between 5′ and 6′ here’`` are unchanged. Every other character is kept; idempotent.
+    """
+    counts: Counter[str] = Counter()
+    if "″" not in text and "′" not in text:
+        return text, counts
+    found = _closing_primes(text)
+    if not found:
+        return text, counts
+    double = '"' if policy.double_quotes == "straight" else "”"
+    single = "'" if policy.apostrophe == "straight" else "’"
+    chars = list(text)
+    for pos in found:
+        quote = double if chars[pos] == "″" else single
+        counts[f"primes closing a quotation {chars[pos]}→{quote}"] += 1
+        chars[pos] = quote
+    return "".join(chars), counts
+
+
 def _prose(text: str, policy: TypographyPolicy, counts: Counter[str]) -> str:
     """The policy applied to prose only (no markup in ``text``); ``counts`` gets the changes."""
+    if "″" in text or "′" in text:
+        text, primes = quote_primes(text, policy)
+        counts.update(primes)
     if policy.apostrophe == "straight":
         found = [(char, n) for char in _CURLY_SINGLE if (n := text.count(char))]
         for char, n in found:
@@ -209,6 +323,11 @@ def _prose(text: str, policy: TypographyPolicy, counts: Counter[str]) -> str:
             return quote
 
         text = _STRAIGHT_DOUBLE_RE.sub(curl, text)
+        if "″" in text or "′" in text:
+            # curled quotes can open a quotation the straight ones did not (``"'a5′``):
+            # judged again, as the next pass would
+            text, primes = quote_primes(text, policy)
+            counts.update(primes)
 
     if "«" in text or "»" in text:
         space = _GUILLEMET_SPACES[policy.guillemet_space]

@@ -19,13 +19,21 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
-from cleaners.edits import EditKind
-from cleaners.text.clean import CleanConfig, clean_batch, clean_text
+from cleaners.edits import Edit, EditKind
+from cleaners.text.clean import (
+    CleanConfig,
+    CleanResult,
+    MarkupTooDeep,
+    clean_batch,
+    clean_text,
+    clean_title,
+)
 from cleaners.translate import Translator
 from flows.backends import get_translator
 from flows.backends.lemma_cache import process_lemmatizer
 from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
 from flows.schema import STAGED_SCHEMA
+from flows.settings import DEFAULTS
 
 
 @dataclass
@@ -41,14 +49,61 @@ class CleanSummary:
     quarantine_files: list[str] = field(default_factory=list)  # its staged quarantine rows
 
 
+#: What removed the whole text, by the kind of the edits that removed something.
+_REMOVED_AS = {EditKind.SHORTCODE: "shortcodes", EditKind.HTML: "markup", EditKind.PROMO: "promos"}
+
+
+def empty_text_reason(edits: list[Edit]) -> str:
+    """The quarantine reason of a text that cleaning left empty, from its edits: what the text
+    was made of (``shortcodes``, ``markup``, ``promos``, in the order they were removed), then
+    the first edits' details, e.g. ``no text left after cleaning (all of it was shortcodes):
+    shortcode: removed gallery ids="1,2,3"``. One line, at most about 700 characters."""
+    made_of = list(dict.fromkeys(_REMOVED_AS[e.kind] for e in edits if e.kind in _REMOVED_AS))
+    what = "/".join(made_of) if made_of else "spaces once entities and encoding were decoded"
+    details = "; ".join(" ".join(f"{e.kind}: {e.detail[:120]}".split()) for e in edits[:5])
+    reason = f"no text left after cleaning (all of it was {what})"
+    return f"{reason}: {details}" if details else reason
+
+
+def text_too_large_reason(chars: int, max_text_chars: int) -> str:
+    """The quarantine reason of a cleaned text over the ``--max-text-chars`` limit (one line)."""
+    return (f"text too large after cleaning: {chars:,} characters of extracted text "
+            f"(limit {max_text_chars:,}; raise --max-text-chars)")
+
+
+_TitleResult = CleanResult | Exception | None
+
+
+def _clean_titles(titles: list[str | None], cfg: CleanConfig) -> list[_TitleResult]:
+    """`clean_title` of each title (None for a missing one, the exception if it raised)."""
+    out: list[_TitleResult] = []
+    for title in titles:
+        if title is None:
+            out.append(None)
+            continue
+        try:
+            out.append(clean_title(title, cfg))
+        except Exception as exc:  # a cleaner bug: that row is quarantined with the reason
+            out.append(exc)
+    return out
+
+
 def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
                 config: CleanConfig | None = None,
+                max_text_chars: int = DEFAULTS.max_text_chars,
                 ) -> tuple[pa.Table, CleanSummary, list[dict[str, Any]]]:
-    """Clean one staged batch: the rows with their cleaned text and edits, the summary, and
-    the quarantine rows (at most one per input row).
+    """Clean one staged batch: the rows with their cleaned text, cleaned title and edits, the
+    summary, and the quarantine rows (at most one per input row).
 
     Guarantees: every input row is either in the output (same columns, order kept) or
-    quarantined with the reason (a cleaner that fails on it, or no text left).
+    quarantined with a one-line reason: markup nested too deep to parse (`MarkupTooDeep`), a
+    cleaner that fails on its text or title, no text
+    left (`empty_text_reason`: what the text was made of), or a cleaned text longer than
+    ``max_text_chars`` characters (`text_too_large_reason`; the limit applies to the extracted
+    text, the read stage only guards the raw field, see `flows.stages.read`). The title goes
+    through `clean_title` (one line; ``None`` when nothing is left of it; a record without one
+    takes its web page's own title, found by the text's cleaning) and its edits are appended to
+    the row's ``edits`` after the text's, each detail starting with ``"title: "``.
     """
     started = time.perf_counter()
     texts = table.column("text").to_pylist()
@@ -64,8 +119,12 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
                 results.append(clean_text(text, hint, cfg, process_lemmatizer()))
             except Exception as exc:
                 results.append(exc)
+    # a record without a title takes the one its page gives itself (found in the same parse)
+    titles = _clean_titles([t if t else getattr(r, "title", None) for t, r in
+                            zip(table.column("title").to_pylist(), results, strict=True)], cfg)
     keep: list[int] = []
     new_texts: list[str] = []
+    new_titles: list[str | None] = []
     new_edits: list[list[dict[str, str]]] = []
     quarantine: list[dict[str, Any]] = []
     kinds: Counter[str] = Counter()
@@ -73,22 +132,29 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     shortcodes: list[str] = []
     old_edits = table.column("edits").to_pylist()
     for i, res in enumerate(results):
+        title = titles[i]
+        reason = None
         if isinstance(res, Exception):
+            reason = (str(res) if isinstance(res, MarkupTooDeep) else
+                      f"cleaner failed: {type(res).__name__}: {' '.join(str(res)[:300].split())}")
+        elif not res.text.strip():
+            reason = empty_text_reason(res.edits)
+        elif len(res.text) > max_text_chars:
+            reason = text_too_large_reason(len(res.text), max_text_chars)
+        elif isinstance(title, Exception):
+            reason = (f"cleaner failed on the title: {type(title).__name__}: "
+                      f"{' '.join(str(title)[:300].split())}")
+        if reason is not None or isinstance(res, Exception) or isinstance(title, Exception):
             quarantine.append(quarantine_row(
-                table.column("source_file")[i].as_py(), -1, Stage.CLEAN,
-                f"cleaner failed: {type(res).__name__}: {str(res)[:300]}",
+                table.column("source_file")[i].as_py(), -1, Stage.CLEAN, reason or "",
                 run_id, ingested_at, texts[i], table.column("source_id")[i].as_py()))
             continue
-        if not res.text.strip():
-            quarantine.append(quarantine_row(
-                table.column("source_file")[i].as_py(), -1, Stage.CLEAN,
-                "no text left after cleaning: " + "; ".join(f"{e.kind}: {e.detail[:80]}" for e in res.edits[:5]),
-                run_id, ingested_at, texts[i], table.column("source_id")[i].as_py()))
-            continue
+        title_edits = title.edits if title is not None else []
         keep.append(i)
         new_texts.append(res.text)
-        new_edits.append((old_edits[i] or []) + [e.as_dict() for e in res.edits])
-        for e in res.edits:
+        new_titles.append((title.text or None) if title is not None else None)  # "" -> None
+        new_edits.append((old_edits[i] or []) + [e.as_dict() for e in [*res.edits, *title_edits]])
+        for e in [*res.edits, *title_edits]:
             kinds[e.kind] += 1
             if e.kind == EditKind.PROMO:
                 promos.append(e.detail[:200])
@@ -96,6 +162,8 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
                 shortcodes.append(e.detail[:200])
     out = table.take(pa.array(keep, type=pa.int64()))
     out = out.set_column(out.schema.get_field_index("text"), "text", pa.array(new_texts, pa.string()))
+    out = out.set_column(out.schema.get_field_index("title"), "title",
+                         pa.array(new_titles, pa.string()))
     out = out.set_column(out.schema.get_field_index("edits"), "edits",
                          pa.array(new_edits, STAGED_SCHEMA.field("edits").type))
     tally = QuarantineTally()
@@ -185,12 +253,15 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
 def clean_and_fingerprint_stage(
     batch_path: str, run_id: str, ingested_at: datetime, clean_config: CleanConfig | None = None,
     fp_config: FingerprintConfig = DEFAULT_FINGERPRINT, translator_options: dict[str, Any] | None = None,
+    max_text_chars: int = DEFAULTS.max_text_chars,
 ) -> tuple[CleanSummary, FingerprintSummary]:
     """`clean_table` then `fingerprint_table` on one staged batch, in memory; the result is
     written next to the batch (``fp-`` instead of ``read-``). One task per batch: a task
-    run costs Prefect about 0.15 s of worker CPU, the cleaned batch is not written twice."""
+    run costs Prefect about 0.15 s of worker CPU, the cleaned batch is not written twice.
+    ``max_text_chars`` (``--max-text-chars``) bounds a cleaned text (see `clean_table`)."""
     table = pq.read_table(batch_path)
-    cleaned, clean_summary, quarantine = clean_table(table, run_id, ingested_at, clean_config)
+    cleaned, clean_summary, quarantine = clean_table(table, run_id, ingested_at, clean_config,
+                                                     max_text_chars)
     if quarantine:
         batch = Path(batch_path)
         writer = QuarantineWriter(batch.parent, batch.stem.replace("read-", "quarantine-clean-"))

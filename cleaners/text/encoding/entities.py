@@ -34,12 +34,19 @@ def _decode_entity(entity: str) -> str | None:
     return None
 
 
-def decode_entities(text: str) -> tuple[str, list[Edit]]:
+#: What ``&lt;``, ``&gt;`` and ``&amp;`` stand for: markup, once a parser has decoded a page.
+MARKUP_CHARACTERS = frozenset("<>&")
+
+
+def decode_entities(text: str, keep_markup: bool = False) -> tuple[str, list[Edit]]:
     """Decode HTML character references (named, decimal, hex; double-escaped too).
 
     Guarantees: text without ``&`` is returned as is; an ``&`` that does not start a complete
     entity (``AT&T``, ``&copy`` without ``;``, ``&bogus;``) is kept; no U+FFFD is produced
-    from an invalid code point (``&#0;`` stays). One `EditKind.ENTITY` edit with the count.
+    from an invalid code point (``&#0;`` stays). With ``keep_markup`` (text an HTML parser
+    has already decoded once), references to ``<``, ``>`` and ``&`` are kept as written:
+    ``&lt;stdin&gt;`` there is what the page shows, not markup. One `EditKind.ENTITY` edit
+    with the count.
     """
     if "&" not in text:
         return text, []
@@ -48,7 +55,7 @@ def decode_entities(text: str) -> tuple[str, list[Edit]]:
 
     def fix(match: re.Match[str]) -> str:
         decoded = _decode_entity(match.group())
-        if decoded is None:
+        if decoded is None or (keep_markup and decoded in MARKUP_CHARACTERS):
             return match.group()
         seen[match.group()] += 1
         return decoded

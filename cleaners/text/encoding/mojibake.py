@@ -13,6 +13,7 @@ something; see `_ftfy_fix`.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Literal
 
 import ftfy
 from ftfy.badness import badness
@@ -164,7 +165,8 @@ def _fix_mojibake(text: str, plans: Counter[str]) -> str:
     return "\n".join(lines)
 
 
-def repair_encoding(text: str) -> tuple[str, list[Edit]]:
+def repair_encoding(text: str, entities: Literal["all", "characters", "none"] = "all",
+                    ) -> tuple[str, list[Edit]]:
     """Decode HTML entities and repair mojibake; leave correct text exactly as it is.
 
     * Mojibake: each line that ftfy's detector flags is fixed as ``ftfy.fix_and_explain``
@@ -175,7 +177,10 @@ def repair_encoding(text: str) -> tuple[str, list[Edit]]:
     * Entities: `decode_entities` (``&eacute;``, ``&rsquo;``, ``&#8217;``, ``&nbsp;``,
       double-escaped ``&amp;eacute;``), logged as an `EditKind.ENTITY` edit. Mojibake is
       repaired before (``Ã&copy;`` is damage around an entity) and again after decoding
-      (``&Atilde;&copy;`` is damage inside entities).
+      (``&Atilde;&copy;`` is damage inside entities). ``entities="none"`` leaves them to an
+      HTML parser (markup is parsed before it is decoded); ``"characters"`` is for the text a
+      parser produced: ``&lt;``, ``&gt;`` and ``&amp;`` left there were written as literal
+      text and stay, other references (a CMS's double escaping) are decoded.
     * No typography: curly quotes, ligatures, widths and normalisation form are untouched.
     * Fast path: text that `needs_ftfy` clears and that has no ``&`` is returned as is,
       without calling ftfy.
@@ -184,8 +189,8 @@ def repair_encoding(text: str) -> tuple[str, list[Edit]]:
     plans: Counter[str] = Counter()
     text = _fix_mojibake(text, plans)
     edits: list[Edit] = []
-    if "&" in text:
-        text, edits = decode_entities(text)
+    if "&" in text and entities != "none":
+        text, edits = decode_entities(text, keep_markup=entities == "characters")
         if edits:
             text = _fix_mojibake(text, plans)
     for plan, count in plans.items():

@@ -16,6 +16,10 @@ Signals, from strongest to weakest:
    Headline-shaped lines in other shapes are never removed on structure alone: on the
    trafilatura evaluation set, real article lines like "Presseförderung: Studie zweifelt
    an Stütze vom Staat" are indistinguishable from promos without their own article.
+4. **Blocks** (`cleaners.text.promos.blocks`): a heading ("Lesen Sie auch", "Related
+   Stories", "À lire, à voir") followed by a run of 2+ headline-like lines (3+ when prose
+   follows), the linked titles, removed whole with one edit, whether or not the titles share
+   words with the article.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from itertools import pairwise
 
 from cleaners.edits import Edit, EditKind
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
+from cleaners.text.promos.blocks import PromoBlock, find_promo_blocks
 from cleaners.text.promos.rules import (
     SENTENCE_END,
     load_promo_rules,
@@ -65,14 +70,36 @@ def _is_prose(line: str) -> bool:
 
 
 def find_promo_lines(lines: Sequence[str], lang: str | None = None,
-                     lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> dict[int, str]:
+                     lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *,
+                     blocks: bool = True) -> dict[int, str]:
     """Indices of the promo lines among ``lines`` (one paragraph or line each), with the
-    reason (``line``, ``list``, ``lead``, ``weak``, ``follower``, ``structure``).
+    reason (``line``, ``list``, ``lead``, ``weak``, ``follower``, ``structure``, ``block``).
 
     Guarantees: blank lines are never promos; ``lang`` is read as `load_promo_rules` reads
-    it (``'pt_BR'`` gets the Portuguese rules and vocabulary). See the module docstring for
-    the three signals.
+    it (``'pt_BR'`` gets the Portuguese rules and vocabulary); a line is ``block`` only when
+    no line signal found it; ``blocks=False`` leaves signal 4 out (the line signals alone).
+    See the module docstring for the four signals.
     """
+    found, _blocks = _find(lines, lang, lemmatizer, blocks)
+    return found
+
+
+def _find(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
+          with_blocks: bool = True) -> tuple[dict[int, str], list[PromoBlock]]:
+    """The promo lines (index -> reason) and the promo blocks among ``lines``."""
+    found = _find_lines(lines, lang, lemmatizer)
+    if not with_blocks:
+        return found, []
+    blocks = find_promo_blocks(lines, lang, found, lemmatizer)
+    for block in blocks:
+        for i in block.lines:
+            found.setdefault(i, "block")
+    return dict(sorted(found.items())), blocks
+
+
+def _find_lines(lines: Sequence[str], lang: str | None,
+                lemmatizer: Lemmatizer) -> dict[int, str]:
+    """Signals 1 to 3 (the line signals) over ``lines``."""
     rules = load_promo_rules(lang)
     found: dict[int, str] = {}
     weak: dict[int, str] = {}
@@ -156,23 +183,32 @@ def find_promo_lines(lines: Sequence[str], lang: str | None = None,
 
 
 def strip_promos(text: str, lang: str | None = None,
-                 lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> tuple[str, list[Edit]]:
-    """Remove interstitial promo lines from plain text.
+                 lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *,
+                 blocks: bool = True) -> tuple[str, list[Edit]]:
+    """Remove interstitial promo lines and promo blocks from plain text.
 
     Works line by line (paragraphs separated by ``\\n`` or ``\\n\\n``). ``lang`` selects
     one language's patterns (``'fr'``, ``'fr-FR'``, ``'pt_BR'``) plus the English ones; None,
     or a language without a pattern file, uses every shipped language. Guarantees: only whole
     lines are removed, never part of a line; every other line is returned unchanged and in order;
-    one ``Edit(EditKind.PROMO, <the removed line>)`` per removed line; a blank line left
-    doubled by a removal is collapsed.
+    one ``Edit(EditKind.PROMO, <the removed line>)`` per removed line outside a block, and one
+    ``Edit(EditKind.PROMO, <the block's lines, heading first, joined by "\\n">)`` per removed
+    block (`cleaners.text.promos.blocks`), in text order; a blank line left doubled by a
+    removal is collapsed. ``blocks=False`` removes the promo lines alone, never a block (the
+    baseline `benchmarks/promos.py --pages` compares with).
     """
     if not text.strip():
         return text, []
     lines = text.split("\n")
-    found = find_promo_lines(lines, lang, lemmatizer)
+    found, found_blocks = _find(lines, lang, lemmatizer, blocks)
     if not found:
         return text, []
-    edits = [Edit(EditKind.PROMO, lines[i].strip()) for i in found]
+    in_block = {i: b for b in found_blocks for i in b.lines}
+    edits = [
+        Edit(EditKind.PROMO, in_block[i].detail(lines) if i in in_block else lines[i].strip())
+        for i in found
+        if i not in in_block or in_block[i].heading == i
+    ]
     kept: list[str] = []
     removed_since_kept = False
     for i, line in enumerate(lines):

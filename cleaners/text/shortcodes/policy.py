@@ -1,7 +1,9 @@
-"""What happens to a recognised shortcode: `ShortcodePolicy` (unwrap, drop or keep).
+"""What happens to a recognised shortcode: `ShortcodePolicy` (unwrap, drop, caption or keep).
 
 Content-bearing tags are unwrapped (their inner text stays); media, embed, gallery, form and
-ad tags are dropped with their content. The tag lists are data, one file per list in
+ad tags are dropped with their content; caption tags (``[caption]``, ``[wp_caption]``) keep their
+caption text as a paragraph of its own (or are dropped, with ``keep_captions=False``). The tag
+lists are data, one file per list in
 ``cleaners/data/shortcodes/`` (names separated by whitespace, ``#`` comment lines), read once.
 """
 
@@ -16,7 +18,8 @@ from typing import Literal
 
 __all__ = ["DEFAULT_SHORTCODE_POLICY", "Action", "ShortcodePolicy", "wordpress_strip_policy"]
 
-Action = Literal["unwrap", "drop", "keep"]
+#: ``caption``: the tag's caption text is kept as a paragraph of its own, its image removed.
+Action = Literal["unwrap", "drop", "caption", "keep"]
 
 
 @cache
@@ -54,7 +57,7 @@ _KEEP_ATTRS = frozenset(
 class ShortcodePolicy:
     """Which shortcodes are unwrapped (inner text kept) and which are dropped with content.
 
-    Precedence for a tag name: ``drop`` > ``unwrap`` > a token of the name in
+    Precedence for a tag name: ``drop`` > ``unwrap`` > ``captions`` > a token of the name in
     ``drop_words`` (``et_pb_image`` → ``image``) > ``unwrap_prefixes`` > ``unknown``.
     ``unknown`` applies to tags the policy does not list; such a tag is only treated
     as a shortcode when it looks like one (it has a closing tag, ``key=value``
@@ -70,6 +73,12 @@ class ShortcodePolicy:
     exceeds ``max_drop_chars`` characters is unwrapped instead (an enclosing ad tag
     that swallowed the article is a broken export, not an ad); ``None`` disables that.
     ``tidy_spaces`` avoids a double space where a tag stood between two spaces.
+
+    ``captions`` (``caption``, ``wp_caption``) are image captions: with ``keep_captions``
+    (the default) the caption text (what follows the ``<img>`` or ``<a><img></a>`` inside the
+    tag, and the ``caption="…"`` attribute of old-style captions) is kept as a paragraph of its
+    own and the image markup removed, so a post whose prose is its caption keeps it; with
+    ``keep_captions=False`` they are dropped with their content like media tags.
     """
 
     unwrap: frozenset[str] = field(default_factory=lambda: name_set("unwrap"))
@@ -77,6 +86,8 @@ class ShortcodePolicy:
     drop_words: frozenset[str] = field(default_factory=lambda: name_set("drop_words"))
     unwrap_prefixes: tuple[str, ...] = field(default_factory=lambda: _read_list("unwrap_prefixes"))
     inline: frozenset[str] = field(default_factory=lambda: name_set("inline"))
+    captions: frozenset[str] = field(default_factory=lambda: name_set("captions"))
+    keep_captions: bool = True
     keep_attrs: frozenset[str] = _KEEP_ATTRS
     unknown: Action = "unwrap"
     block_separator: str = "\n"
@@ -89,6 +100,8 @@ class ShortcodePolicy:
             return "drop"
         if name in self.unwrap:
             return "unwrap"
+        if name in self.captions:
+            return "caption" if self.keep_captions else "drop"
         if self.drop_words and any(t in self.drop_words for t in re.split(r"[-_]+", name)):
             return "drop"
         if name.startswith(self.unwrap_prefixes):
@@ -118,10 +131,13 @@ DEFAULT_SHORTCODE_POLICY = ShortcodePolicy()
 def wordpress_strip_policy(registered: Iterable[str]) -> ShortcodePolicy:
     """A policy that behaves like WordPress's ``strip_shortcodes()`` on a site where exactly
     ``registered`` shortcodes exist: those are removed with their content, every other
-    bracket is left as is, nothing is inserted where a tag was."""
+    bracket is left as is, nothing is inserted where a tag was (a registered ``caption`` is
+    removed with its content, as WordPress does)."""
     return ShortcodePolicy(
         unwrap=frozenset(),
         drop=frozenset(registered),
+        captions=frozenset(),
+        keep_captions=False,
         drop_words=frozenset(),
         unwrap_prefixes=(),
         inline=frozenset(),

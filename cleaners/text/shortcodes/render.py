@@ -1,8 +1,9 @@
 """Removing shortcode markup by policy: `strip_shortcodes`.
 
 The forest of recognised shortcodes (`cleaners.text.shortcodes.parse`) is written back as text:
-unwrapped tags keep their (recursively cleaned) inner text, dropped ones lose it, and a block
-separator keeps the text on either side of a removed block tag from running together.
+unwrapped tags keep their (recursively cleaned) inner text, dropped ones lose it, caption tags
+keep their caption text as a paragraph of its own, and a block separator keeps the text on
+either side of a removed block tag from running together.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from cleaners.text.shortcodes.parse import Node, build, parse_shortcode_attrs
 from cleaners.text.shortcodes.policy import DEFAULT_SHORTCODE_POLICY, ShortcodePolicy
 
 __all__ = ["strip_shortcodes"]
+
+#: The image of a caption, as WordPress's ``img_caption_shortcode`` finds it: an ``<img>``,
+#: possibly inside a link (the caption text is what is left around it).
+_CAPTION_MEDIA = re.compile(r"(?:<a\s[^>]*>\s*)?<img\s[^>]*>(?:\s*</a>)?", re.I | re.S)
 
 
 def _describe(node: Node, policy: ShortcodePolicy) -> str:
@@ -42,10 +47,16 @@ def strip_shortcodes(
     - unwrapped tags keep their inner text (recursively cleaned); dropped tags lose
       it; escaped ``[[tag]]`` becomes the literal ``[tag]``; orphan closing tags of
       recognised shortcodes are removed;
+    - a caption tag (``policy.captions`` with ``policy.keep_captions``) becomes its caption
+      text: its inner text (recursively cleaned) without the ``<img>``/``<a><img></a>`` markup,
+      then its ``caption="…"`` attribute, each a paragraph of its own (``'\\n\\n'`` between
+      it and the text on either side, the spaces and newlines that were there dropped); a
+      caption with no text is removed;
     - brackets that are not shortcodes, and shortcodes inside HTML tags, are untouched;
     - one ``Edit(EditKind.SHORTCODE, …)`` per recognised tag, naming the tag, its useful
       attributes (e.g. ``author="…"``) and, for a removal, the whole removed text
-      (whitespace folded).
+      (whitespace folded); a kept caption's edit says ``kept as a paragraph`` and logs the
+      image markup it removed.
     """
     if "[" not in text:
         return text, []
@@ -57,7 +68,9 @@ def strip_shortcodes(
     # A removed or unwrapped block tag leaves a *pending* boundary: when the next
     # non-empty text arrives, a separator is inserted if the two sides would touch,
     # or one space is dropped if both sides are spaces.
-    pending = {"sep": False, "tidy": False}
+    # A caption leaves a pending *paragraph* boundary: the spaces and newlines on either side
+    # are dropped and one blank line put between the caption and its neighbours.
+    pending = {"sep": False, "tidy": False, "para": False}
 
     def prev_char() -> str:
         for chunk in reversed(out):
@@ -73,8 +86,26 @@ def strip_shortcodes(
                 if out[i]:
                     return
 
+    def trim_trailing_whitespace() -> None:
+        """Drop the spaces and newlines at the end of the output (before a paragraph break)."""
+        for i in range(len(out) - 1, -1, -1):
+            if out[i]:
+                out[i] = out[i].rstrip(" \t\r\n")
+                if out[i]:
+                    return
+
     def put(chunk: str) -> None:
         if not chunk:
+            return
+        if pending["para"]:
+            chunk = chunk.lstrip(" \t\r\n")
+            if not chunk:
+                return  # still pending: the next text gets the paragraph break
+            trim_trailing_whitespace()
+            if prev_char():
+                out.append("\n\n")
+            pending["para"] = pending["sep"] = pending["tidy"] = False
+            out.append(chunk)
             return
         if pending["sep"] or pending["tidy"]:
             if chunk[0] == "\n" and policy.tidy_spaces:
@@ -116,6 +147,9 @@ def strip_shortcodes(
                 edits.append(Edit(EditKind.SHORTCODE, detail))
                 boundary(n)
                 continue
+            if n.action == "caption":
+                caption(n)
+                continue
             inner = text[n.open.end : n.close.start] if n.close else ""
             action = n.action
             if (
@@ -139,7 +173,41 @@ def strip_shortcodes(
                 boundary(n)
         put(text[pos:hi])
 
+    def caption(node: Node) -> None:
+        """A caption tag written as its caption text, a paragraph of its own."""
+        attr = parse_shortcode_attrs(node.open.attrs).get("caption", "").strip()
+        lo = node.open.end
+        hi = node.close.start if node.close is not None else lo
+        media = _CAPTION_MEDIA.search(text, lo, hi)
+        # the inner text around the image (no shortcode can sit inside the image's markup)
+        ranges = [(lo, hi)] if media is None else [(lo, media.start()), (media.end(), hi)]
+        edit = len(edits)
+        edits.append(Edit(EditKind.SHORTCODE, ""))  # its place: before the nested tags' edits
+        size = len(out)
+        was_para = pending["para"]
+        pending["para"] = True
+        for a, b in ranges:
+            render([c for c in node.children if a <= c.start and c.end <= b], a, b)
+        if attr:
+            pending["para"] = True
+            put(attr)
+        kept = any(chunk.strip() for chunk in out[size:])
+        if kept:
+            detail = f"unwrapped {_describe(node, policy)} (caption kept as a paragraph)"
+            if media is not None:
+                detail += f"; removed image markup: {_fold(media.group())}"
+            pending["para"] = True
+        else:  # no caption text: removed like a media tag
+            detail = f"removed {_describe(node, policy)}"
+            if text[lo:hi].strip():
+                detail += f": {_fold(text[lo:hi])}"
+            pending["para"] = was_para
+            boundary(node)
+        edits[edit] = Edit(EditKind.SHORTCODE, detail)
+
     render(nodes, 0, len(text))
+    if pending["para"]:
+        trim_trailing_whitespace()  # a caption at the very end
     if (pending["sep"] or pending["tidy"]) and policy.tidy_spaces:
         trim_trailing_spaces()  # a tag removed at the very end
     result = "".join(out)

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cleaners.edits import Edit
@@ -102,9 +102,12 @@ def test_idempotent(name: str, text: str) -> None:
 @PROPS
 # Not over WordPress escapes: `[[caption]]` is cleaned to the literal `[caption]` a reader
 # sees, which is itself a shortcode to a second pass (the one known exception).
+# Nor when the clean text shows markup literally: `<code>&lt;p&gt;</code>` is cleaned to the
+# `<p>` the page shows, which a second pass reads as markup (the other known exception).
 @given(text=CLEAN_TEXTS.filter(lambda t: "[[" not in t))
 def test_clean_text_idempotent(text: str) -> None:
     once = clean_text(text)
+    assume(not looks_like_html(once.text))
     twice = clean_text(once.text)
     assert twice.text == once.text
     assert twice.edits == [], twice.edits
@@ -234,7 +237,7 @@ def test_promos_removed_lines_are_exactly_the_edits(lang: str | None, text: str)
     assert all(e.kind == "promo" for e in edits)
     before = [line.strip() for line in text.split("\n") if line.strip()]
     after = [line.strip() for line in out.split("\n") if line.strip()]
-    removed = [e.detail for e in edits]
+    removed = [line for e in edits for line in e.detail.split("\n")]  # a block: its lines
     # Whole lines only, in order: the input's lines are the output's plus the logged ones.
     assert Counter(before) == Counter(after) + Counter(removed)
     it = iter(before)

@@ -1,0 +1,269 @@
+"""The main text of a whole web page, without its boilerplate.
+
+A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
+share menus, footers and related-links blocks around its article. trafilatura is the library
+made to find the article; this module runs it twice on one parsed tree and combines:
+
+1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
+   (title, description);
+2. **default pass**: its lines are kept when the precision pass kept them too, or when they
+   read as prose (`PROSE_MIN_WORDS` words or more, ending a sentence): paragraphs the
+   precision pass was unsure of come back, menus and link lists do not;
+3. **lead**: the page's description (``og:description``/``description``) is the article's
+   lead on most news sites, often in a ``<header>`` or a teaser block that trafilatura
+   drops; it is put first when the page shows it (it is in the page's visible text) and the
+   text does not already hold it;
+4. **structured data**: when the page's JSON-LD ``articleBody`` is more than twice as long as
+   what the passes found (the article is rendered by a script), it is the text;
+5. **fallback**: when all of that gives less than `MIN_MAIN_CHARS` characters, every visible
+   paragraph is kept (`cleaners.text.html.html_to_text`), and the edit says so.
+
+The thresholds were chosen on half of the 506 annotated pages of
+``../shared/eval/trafilatura`` and are reported on the other half (``benchmarks/main_text.py``,
+``docs/cleaning.md``). HTML fragments (a CMS body, a WordPress post) are not pages: they
+are the article, and `cleaners.text.html.html_to_text` converts them whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from copy import deepcopy
+from dataclasses import dataclass, field
+from typing import Any
+
+from cleaners.edits import Edit, EditKind
+
+__all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
+
+#: A default-pass line the precision pass did not keep is kept when it has this many words
+#: and ends a sentence (chosen on half A of the annotated pages: kept/leaked 95.8/8.0 % at 5
+#: words, 95.7/7.8 at 8 and 12, 95.4/7.7 at 20).
+PROSE_MIN_WORDS = 8
+#: Less main text than this and the page is kept whole (all visible paragraphs).
+MIN_MAIN_CHARS = 100
+#: A lead shorter than this many words is a slogan, not a lead.
+LEAD_MIN_WORDS = 6
+
+_PAGE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.IGNORECASE)
+_SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
+_ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Review|Blog", re.IGNORECASE)
+_HOWTO_TYPES = frozenset({"Recipe", "HowTo"})
+_LEAD_TAGS = frozenset({"p", "div", "h2"})
+_LEAD_CLASS = re.compile(r"lead|teaser|intro|chapo|standfirst|summary|excerpt|deck|preface"
+                         r"|subtitle|subline|abstract", re.IGNORECASE)
+_FOLD = re.compile(r"\s+")
+
+
+def is_page(html: str) -> bool:
+    """True when ``html`` is a whole page (a doctype, or an ``<html>``, ``<head>`` or
+    ``<body>`` tag anywhere), not a fragment such as a CMS body."""
+    return _PAGE.search(html) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """A page's main text (paragraphs separated by a blank line), its title and what was
+    done to get them (``text`` is empty when the page has none)."""
+
+    text: str
+    title: str | None
+    edits: list[Edit] = field(default_factory=list)
+
+
+def _key(text: str) -> str:
+    """Comparison form: NFKC, case-folded, no whitespace (markup splits words differently)."""
+    return _FOLD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _reads_as_prose(line: str) -> bool:
+    return len(line.split()) >= PROSE_MIN_WORDS and line.rstrip().endswith(_SENTENCE_END)
+
+
+def _combine(precise: str, broad: str) -> str:
+    """Default-pass lines kept by the precision pass or reading as prose, in page order;
+    the precision text itself when that loses any of it."""
+    if not broad:
+        return precise
+    kept_key = _key(precise)
+    lines = [line for line in broad.split("\n")
+             if line.strip() and (_key(line) in kept_key or _reads_as_prose(line))]
+    combined = "\n".join(lines)
+    return combined if len(_key(combined)) >= len(kept_key) else precise
+
+
+def _visible_text(tree: object) -> str:
+    """The text a reader sees in the page's body (no scripts, styles or templates)."""
+    nodes = tree.xpath(  # type: ignore[attr-defined]
+        "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+        " or ancestor::template)]")
+    return " ".join(str(n) for n in nodes)
+
+
+def _lead_block(tree: object, text: str) -> str:
+    """A lead the page shows between its ``<h1>`` and the first line of ``text``, in an
+    element whose class names it a lead (``lead``, ``teaser``, ``intro``, ``chapo``,
+    ``standfirst``…) and not held by ``text``; '' when there is none."""
+    lines = [line for line in text.split("\n") if len(_key(line)) >= 20]
+    if not lines:
+        return ""
+    first, text_key = _key(lines[0])[:60], _key(text)
+    after_h1 = False
+    for element in tree.iter():  # type: ignore[attr-defined]
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag == "h1":
+            after_h1 = True
+            continue
+        if not after_h1 or tag not in _LEAD_TAGS:
+            continue
+        own = _FOLD.sub(" ", element.text_content()).strip()
+        if first in _key(own):
+            return ""  # reached the text itself
+        parent = element.getparent()
+        classes = f"{element.get('class') or ''} {'' if parent is None else parent.get('class') or ''}"
+        if (_LEAD_CLASS.search(classes) and len(own.split()) >= LEAD_MIN_WORDS
+                and _key(own) not in text_key):
+            return own
+    return ""
+
+
+def _first(tree: object, xpaths: tuple[str, ...]) -> str:
+    """The first non-empty string the XPaths find, whitespace folded ('' when none)."""
+    for xpath in xpaths:
+        for found in tree.xpath(xpath):  # type: ignore[attr-defined]
+            value = _FOLD.sub(" ", str(found)).strip()
+            if value:
+                return value
+    return ""
+
+
+def _meta(tree: object) -> tuple[str | None, str]:
+    """The page's title (``og:title``, else ``<title>``, else the first ``<h1>``; None when it
+    has none) and description (``og:description``, else ``<meta name=description>``).
+    (trafilatura's own metadata pass also looks for dates, which costs more than the text.)"""
+    title = _first(tree, ('//meta[@property="og:title" or @name="og:title"]/@content',
+                          "//title//text()", "//h1//text()"))
+    description = _first(tree, (
+        '//meta[@property="og:description" or @name="og:description"]/@content',
+        '//meta[@name="description" or @name="Description"]/@content'))
+    return title or None, description
+
+
+def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:
+    """Every JSON-LD object of the page (``@graph`` members too) with its ``@type`` names."""
+    for script in tree.xpath('//script[@type="application/ld+json"]'):  # type: ignore[attr-defined]
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(v for k, v in item.items() if k == "@graph")
+                kind = item.get("@type")
+                kinds = kind if isinstance(kind, list) else [kind]
+                yield item, [k for k in kinds if isinstance(k, str)]
+
+
+def _ld_article_body(objects: list[tuple[dict[str, Any], list[str]]]) -> str:
+    """The longest ``articleBody`` of an article-typed JSON-LD object, or ''."""
+    bodies = [item["articleBody"] for item, kinds in objects
+              if isinstance(item.get("articleBody"), str)
+              and any(_ARTICLE_TYPES.search(k) for k in kinds)]
+    return max(bodies, key=len, default="")
+
+
+def _step_texts(steps: Any) -> Iterator[str]:
+    """The texts of ``recipeInstructions``/``step``: strings, ``HowToStep`` objects and the
+    steps of ``HowToSection`` objects, in order."""
+    if isinstance(steps, str):
+        yield steps
+    elif isinstance(steps, list):
+        for step in steps:
+            yield from _step_texts(step)
+    elif isinstance(steps, dict):
+        if isinstance(steps.get("text"), str):
+            yield steps["text"]
+        yield from _step_texts(steps.get("itemListElement"))
+
+
+def _ld_instructions(objects: list[tuple[dict[str, Any], list[str]]]) -> list[str]:
+    """The ingredients (or supplies) and steps of the page's recipe or how-to, in order."""
+    lines: list[str] = []
+    for item, kinds in objects:
+        if not any(k in _HOWTO_TYPES for k in kinds):
+            continue
+        for field_name in ("recipeIngredient", "supply", "tool"):
+            values = item.get(field_name)
+            if isinstance(values, list):
+                lines += [v for v in values if isinstance(v, str)]
+        lines += _step_texts(item.get("recipeInstructions") or item.get("step"))
+    return [_FOLD.sub(" ", line).strip() for line in lines if line.strip()]
+
+
+def _paragraphs(text: str) -> str:
+    """trafilatura's one-line-per-block text with a blank line between blocks."""
+    return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+def extract_page(html: str) -> PageText | None:
+    """The main text and title of a whole page, or None when trafilatura cannot parse it
+    (the caller then converts the markup whole).
+
+    Guarantees: ``text`` paragraphs are separated by exactly one blank line; every kept
+    line comes from the page's text or its JSON-LD ``articleBody``; one `EditKind.HTML` edit
+    says how the text was found (``main text extracted (trafilatura): N of M visible
+    characters kept``, plus the lead or structured-data note), or that too little was found
+    and the caller should keep all visible text (then ``text`` is empty). Never raises on any
+    string.
+    """
+    # imported here: trafilatura and lxml cost 0.3 s to import, and most records are not pages
+    import trafilatura
+
+    try:
+        tree = trafilatura.load_html(html)
+    except Exception:  # lxml refuses some byte soups; the caller converts the markup whole
+        tree = None
+    if tree is None:
+        return None
+    visible = _visible_text(tree)
+    objects = list(_ld_objects(tree))
+    ld_body = _ld_article_body(objects)
+    try:
+        title, description = _meta(tree)
+        precise = trafilatura.bare_extraction(
+            deepcopy(tree), favor_precision=True, include_comments=False)
+        broad = trafilatura.bare_extraction(tree, include_comments=False)
+    except Exception:  # a trafilatura bug on an odd page: the caller converts the markup whole
+        return None
+    text = _combine(getattr(precise, "text", None) or "", getattr(broad, "text", None) or "")
+    notes = []
+    if (len(description.split()) >= LEAD_MIN_WORDS and _key(description) in _key(visible)
+            and _key(description) not in _key(text)):
+        text = f"{description}\n{text}"
+        notes.append("the page's description put first as its lead")
+    lead = "" if notes else _lead_block(tree, text)
+    if lead:
+        text = f"{lead}\n{text}"
+        notes.append("the lead the page shows above its article put first")
+    if len(ld_body) > 2 * len(text):
+        text = ld_body
+        notes = ["taken from the page's JSON-LD articleBody (the page renders it by script)"]
+    text_key = _key(text)
+    missing = [line for line in _ld_instructions(objects) if _key(line) not in text_key]
+    if missing:
+        text = "\n".join([text, *missing])
+        notes.append(f"{len(missing)} ingredient(s) or step(s) added from the page's JSON-LD")
+    text = _paragraphs(text)
+    if len(text) < MIN_MAIN_CHARS:
+        return PageText("", title, [Edit(
+            EditKind.HTML, f"trafilatura found {len(text)} characters of main text: "
+                           "all visible text kept")])
+    detail = (f"main text extracted (trafilatura): {len(_key(text)):,} of "
+              f"{len(_key(visible)):,} visible characters kept")
+    return PageText(text, title, [Edit(EditKind.HTML, "; ".join([detail, *notes]))])

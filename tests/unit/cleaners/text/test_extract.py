@@ -1,0 +1,146 @@
+"""Main text of whole pages (`cleaners.text.extract`) and markup parsed before its entities."""
+
+from __future__ import annotations
+
+import json
+
+from cleaners.edits import EditKind
+from cleaners.text.clean import clean_text, markup_to_text
+from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
+
+ARTICLE = [
+    "The city council voted on Tuesday to extend the tram line to the northern districts, "
+    "after two years of public consultation and a heated debate about its cost.",
+    "The extension will add six stations and is expected to carry 40,000 passengers a day "
+    "when it opens, according to the transport authority's own estimate.",
+    "Opponents argued that the money would be better spent on buses, which can be rerouted "
+    "as the city grows, and said they would ask for a referendum on the project.",
+]
+CHROME = ["Home", "News", "Sport", "Weather", "Accept all cookies", "Impressum",
+          "Share on Facebook", "© 2024 Example Media"]
+
+
+def page(body: str, head: str = "") -> str:
+    nav = "".join(f'<li><a href="/{w}">{w}</a></li>' for w in CHROME[:4])
+    return (f"<!doctype html><html><head><title>Tram line extended | Example</title>{head}"
+            f"</head><body><header><nav><ul>{nav}</ul></nav></header>"
+            f'<div class="cookie">{CHROME[4]}</div>{body}'
+            f"<footer><p>{CHROME[5]}</p><p>{CHROME[6]}</p><p>{CHROME[7]}</p></footer>"
+            "</body></html>")
+
+
+def article_html() -> str:
+    return "<main><article><h1>Tram line extended</h1>" + "".join(
+        f"<p>{p}</p>" for p in ARTICLE) + "</article></main>"
+
+
+def test_page_and_fragment_are_told_apart() -> None:
+    assert is_page(page(article_html()))
+    assert is_page("<HTML><BODY><p>x</p></BODY></HTML>")
+    assert not is_page("<p>A WordPress post body.</p>\n\nSecond paragraph.")
+
+
+def test_page_keeps_its_article_and_drops_its_chrome() -> None:
+    result = extract_page(page(article_html()))
+    assert result is not None
+    for paragraph in ARTICLE:
+        assert paragraph in result.text
+    for boilerplate in CHROME:
+        assert boilerplate not in result.text
+    assert result.text.count("\n\n") >= len(ARTICLE) - 1
+    assert result.title == "Tram line extended | Example"
+    [edit] = result.edits
+    assert edit.kind == EditKind.HTML and "main text extracted (trafilatura)" in edit.detail
+
+
+def test_a_fragment_is_converted_whole() -> None:
+    fragment = "<p>Short post.</p><ul><li>one</li><li>two</li></ul>"
+    converted = markup_to_text(fragment)
+    assert converted.text == "Short post.\n\none\n\ntwo"
+    assert converted.title is None
+
+
+def test_visible_description_becomes_the_lead() -> None:
+    lead = "Six new stations will serve the northern districts from next year onwards."
+    head = f'<meta property="og:description" content="{lead}">'
+    body = f'<div class="teaser"><p>{lead}</p></div>' + article_html()
+    result = extract_page(page(body, head))
+    assert result is not None
+    assert result.text.startswith(lead)
+    assert "description put first as its lead" in result.edits[0].detail
+    # a description the page does not show (search-engine text) is not put in the article
+    hidden = "Read the latest news about trams, buses and trains on Example Media today."
+    result = extract_page(page(article_html(), f'<meta name="description" content="{hidden}">'))
+    assert result is not None and hidden not in result.text
+
+
+def test_article_rendered_by_script_comes_from_json_ld() -> None:
+    body = " ".join(ARTICLE * 3)
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                     "headline": "Tram line extended", "articleBody": body})
+    html = page('<div id="app"><p>Loading…</p></div>',
+                f'<script type="application/ld+json">{ld}</script>')
+    result = extract_page(html)
+    assert result is not None
+    # (trafilatura reads a short articleBody itself; the job takes it when it is the longer)
+    assert ARTICLE[0] in result.text and "Loading" not in result.text
+
+
+def test_too_little_main_text_keeps_every_visible_paragraph() -> None:
+    html = "<html><body><p>Opening hours: 9 to 5.</p><p>Closed on Sundays.</p></body></html>"
+    result = extract_page(html)
+    assert result is not None and result.text == ""
+    assert "all visible text kept" in result.edits[0].detail
+    assert len("Opening hours: 9 to 5. Closed on Sundays.") < MIN_MAIN_CHARS
+    cleaned = clean_text(html)
+    assert cleaned.text == "Opening hours: 9 to 5.\n\nClosed on Sundays."
+    assert "all visible text kept" in cleaned.edits[0].detail
+
+
+def test_page_title_is_found_in_the_same_parse() -> None:
+    cleaned = clean_text(page(article_html()))
+    assert cleaned.title == "Tram line extended | Example"
+    assert clean_text("<p>A fragment has no title of its own.</p>").title is None
+
+
+# Entities: markup is parsed first, and decoded once, by the parser.
+
+def test_escaped_markup_in_code_is_kept_verbatim() -> None:
+    html = "<p>Use <code>&lt;strike&gt;</code> for deleted text, not <code>&lt;s&gt;</code>.</p>"
+    assert clean_text(html).text == "Use <strike> for deleted text, not <s>."
+
+
+def test_traceback_written_with_entities_keeps_its_text() -> None:
+    html = ('<pre>Traceback (most recent call last):\n  File "&lt;stdin&gt;", line 3, in '
+            "&lt;module&gt;\nNameError: name 'x' is not defined</pre>")
+    text = clean_text(html).text
+    assert text.split("\n") == [
+        "Traceback (most recent call last):",
+        'File "<stdin>", line 3, in <module>',
+        "NameError: name 'x' is not defined",
+    ]
+
+
+def test_pre_and_code_blocks_keep_their_line_breaks() -> None:
+    html = "<p>Run:</p><pre><code>pip install x\ncurate run\ncurate serve</code></pre>"
+    assert clean_text(html).text == "Run:\n\npip install x\ncurate run\ncurate serve"
+
+
+def test_no_attribute_fragment_leaks_into_the_text() -> None:
+    html = ('<p><img alt="a &quot;quoted&quot; &gt; title" src="x.png">Caption '
+            '<a title="&lt;b&gt;bold&lt;/b&gt;" href="/y">link</a> here.</p>')
+    text = clean_text(html).text
+    assert text == "Caption link here."
+
+
+def test_double_escaped_characters_are_decoded_but_escaped_markup_stays() -> None:
+    # a CMS's double escaping of a character is repaired; escaped markup is what the page shows
+    html = "<p>Caf&amp;eacute; &amp;lt;b&amp;gt; and it&amp;#8217;s done.</p>"
+    cleaned = clean_text(html)
+    assert cleaned.text.startswith("Café &lt;b&gt; and it")
+    assert any(e.kind == EditKind.ENTITY for e in cleaned.edits)
+
+
+def test_plain_text_with_escaped_markup_is_still_parsed() -> None:
+    # a text field holding escaped HTML (some CMS exports) is decoded, then parsed
+    assert clean_text("&lt;p&gt;Hello&lt;/p&gt;&lt;p&gt;World&lt;/p&gt;").text == "Hello\n\nWorld"

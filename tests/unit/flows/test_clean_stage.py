@@ -1,0 +1,190 @@
+"""The clean stage on staged batches (`flows.stages.clean_table`): the text-size limit applies
+to the extracted text, a post with no text left is quarantined with what it was made of, and
+titles are cleaned with their edits marked ``title: …``.
+
+Raw files are written to ``tmp_path``, read by the real read stage, then cleaned: every record
+is either a cleaned row or a quarantine row with its reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cleaners.text.clean import clean_text
+from cleaners.text.config import CleanConfig
+from cleaners.text.shortcodes import DEFAULT_SHORTCODE_POLICY
+from flows.discover import discover
+from flows.readers.wxr import parse_wxr
+from flows.settings import DEFAULTS
+from flows.stages import clean_table, read_stage
+from flows.stages.clean_fingerprint import empty_text_reason
+from flows.stages.read import RAW_TEXT_FACTOR
+from tests.support.data import SAMPLES, eval_path
+
+NOW = datetime(2024, 1, 2, tzinfo=UTC)
+EN_SEED = SAMPLES / "000_5579c1d2ab6f9191.txt"
+
+
+def english() -> str:
+    if not EN_SEED.exists():
+        pytest.skip(f"English seed article not found at {EN_SEED}")
+    return EN_SEED.read_text(encoding="utf-8").strip()
+
+
+def read_and_clean(
+    tmp_path: Path, records: list[dict[str, Any]], max_text_chars: int = DEFAULTS.max_text_chars,
+    config: CleanConfig | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, str]]:
+    """(cleaned rows by id, clean-stage quarantine reasons by id, read-stage reasons by id)."""
+    raw = tmp_path / "raw"
+    raw.mkdir(parents=True)
+    (raw / "posts.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
+                      max_text_chars)
+    read_reasons = {}
+    for path in read.quarantine:
+        for row in pq.read_table(path).to_pylist():
+            read_reasons[row["source_id"]] = row["error"]
+    table = pa.concat_tables([pq.read_table(b) for b in read.batches]) if read.batches else None
+    if table is None:
+        return {}, {}, read_reasons
+    out, summary, quarantine = clean_table(table, "run-t", NOW, config, max_text_chars)
+    rows = {r["source_id"]: r for r in out.to_pylist()}
+    reasons = {q["source_id"]: q["error"] for q in quarantine}
+    # every record is accounted for: cleaned, or quarantined with a reason, never dropped
+    assert len(rows) + len(reasons) + len(read_reasons) == len(records)
+    assert summary.rows == len(rows) and summary.quarantine.rows == len(reasons)
+    assert all(reason and "\n" not in reason for reason in [*reasons.values()])
+    return rows, reasons, read_reasons
+
+
+# --------------------------------------------------------------------------- size limit
+
+
+def test_limit_applies_to_the_extracted_text(tmp_path: Path) -> None:
+    """A 3 MB inline script around a 2 KB article is curated with its article; 3 MB of real
+    text is quarantined with the reason (default --max-text-chars: 2,000,000)."""
+    en = english()
+    paragraphs = [line for line in en.splitlines() if line.strip()]
+    article = []
+    while sum(len(p) for p in article) < 2000:
+        article.append(paragraphs[len(article) % len(paragraphs)])
+    script = "<script>var data = " + json.dumps(["x" * 100] * 29_000) + ";</script>"  # 3 MB
+    page = f"<html><body>{script}" + "".join(f"<p>{p}</p>" for p in article) + "</body></html>"
+    huge = "\n\n".join([en] * (3_000_000 // len(en) + 1))
+    assert len(page) > 3_000_000 and len(huge) > 3_000_000
+    rows, reasons, read_reasons = read_and_clean(tmp_path, [
+        {"id": "scripted", "title": "Scripted", "text": page},
+        {"id": "huge", "title": "Huge", "text": huge},
+    ])
+    assert read_reasons == {}  # the read stage only guards the raw field, 10× looser
+    text = rows["scripted"]["text"]
+    assert len(text) < 3000 and "var data" not in text and "xxxx" not in text
+    for paragraph in article:  # the whole article, each paragraph cleaned as such
+        assert clean_text(paragraph).text in text
+    assert reasons == {"huge": (
+        f"text too large after cleaning: {len(clean_text(huge).text):,} characters of extracted "
+        "text (limit 2,000,000; raise --max-text-chars)")}
+
+
+def test_raw_text_guard_is_a_multiple_of_the_limit(tmp_path: Path) -> None:
+    en = english()
+    limit = 1000
+    markup = "<div>" + "<span></span>" * 600 + f"<p>{en[:500]}</p></div>"  # 8 KB, 500 chars
+    assert limit < len(markup) < RAW_TEXT_FACTOR * limit
+    too_raw = en * (RAW_TEXT_FACTOR * limit // len(en) + 1)
+    rows, reasons, read_reasons = read_and_clean(tmp_path, [
+        {"id": "markup", "text": markup},
+        {"id": "long", "text": en[:1500]},
+        {"id": "too-raw", "text": too_raw},
+    ], max_text_chars=limit)
+    assert set(rows) == {"markup"}
+    assert reasons["long"].startswith("text too large after cleaning: 1,500 characters")
+    assert read_reasons == {"too-raw": (
+        f"raw text too large: {len(too_raw):,} characters before cleaning (limit 10,000 = "
+        "10 × --max-text-chars; raise --max-text-chars)")}
+
+
+# --------------------------------------------------------------------------- no text left
+
+
+def test_no_text_left_is_quarantined_with_what_it_was(tmp_path: Path) -> None:
+    drop_captions = CleanConfig(
+        shortcodes=dataclasses.replace(DEFAULT_SHORTCODE_POLICY, keep_captions=False))
+    path = eval_path("wordpress", "wxr", "themeunittestdata.wordpress.xml")
+    posts = {r["title"]: r["text"] for r in parse_wxr(path.read_bytes()).records}
+    caption_post = posts["Post Format: Image (Caption)"]  # its only prose is its caption
+    records = [
+        {"id": "gallery", "text": '[gallery ids="1,2,3"]'},
+        {"id": "script", "text": "<script>track();</script><style>p {}</style>"},
+        {"id": "both", "text": '<p>[gallery ids="4"]</p>\n<script>x()</script>'},
+        {"id": "caption", "title": "Post Format: Image (Caption)", "text": caption_post},
+        {"id": "nbsp", "text": "&nbsp;&nbsp;"},
+    ]
+    rows, reasons, _ = read_and_clean(tmp_path, records, config=drop_captions)
+    assert rows == {}
+    assert reasons["gallery"] == (
+        "no text left after cleaning (all of it was shortcodes): shortcode: removed gallery")
+    assert reasons["script"] == (
+        "no text left after cleaning (all of it was markup): html: dropped script x1, style x1")
+    both = "no text left after cleaning (all of it was markup/shortcodes)"
+    assert reasons["both"].startswith(both)
+    assert reasons["caption"].startswith(
+        "no text left after cleaning (all of it was markup/shortcodes): html: markup converted")
+    assert "removed caption: Bell on wharf in San Francisco" in reasons["caption"]
+    assert reasons["nbsp"].startswith("no text left after cleaning (all of it was spaces")
+    # by default the caption is the post's text
+    rows, reasons, _ = read_and_clean(tmp_path / "keep", records[3:4])
+    assert rows["caption"]["text"] == "Bell on wharf in San Francisco" and reasons == {}
+
+
+def test_empty_text_reason_without_edits() -> None:
+    reason = "no text left after cleaning (all of it was spaces once entities and encoding "
+    assert empty_text_reason([]) == reason + "were decoded)"
+
+
+# --------------------------------------------------------------------------- titles
+
+
+def test_titles_are_cleaned_and_their_edits_marked(tmp_path: Path) -> None:
+    body = english()[:600]
+    rows, reasons, _ = read_and_clean(tmp_path, [
+        {"id": "mojibake", "title": "Il wonâ€™t stop: GrÃ¨ve", "text": body},
+        {"id": "markup", "title": "Markup: Title <em>With</em> <b>Mark<sup>up</sup></b>",
+         "text": body + " 1"},
+        {"id": "entities", "title": "Media &amp; Text\n  on two lines", "text": body + " 2"},
+        {"id": "quotes", "title": "Our “Top 10″ tips", "text": body + " 3"},
+        {"id": "empty", "title": "<br/>", "text": body + " 4"},
+        {"id": "none", "text": body + " 5"},
+        {"id": "clean", "title": "Already clean", "text": body + " 6"},
+    ])
+    assert reasons == {}
+    titles = {k: r["title"] for k, r in rows.items()}
+    assert titles == {
+        "mojibake": "Il won't stop: Grève", "markup": "Markup: Title With Markup",
+        "entities": "Media & Text on two lines", "quotes": 'Our "Top 10" tips', "empty": None,
+        "none": None, "clean": "Already clean",
+    }
+
+    def title_edits(key: str) -> list[dict[str, str]]:
+        return [e for e in rows[key]["edits"] if e["detail"].startswith("title: ")]
+
+    assert [e["kind"] for e in title_edits("mojibake")] == ["encoding", "typography"]
+    assert title_edits("markup") == [
+        {"kind": "html", "detail": "title: markup converted to text, nothing dropped"}]
+    assert title_edits("quotes") == [
+        {"kind": "typography", "detail": 'title: primes closing a quotation ″→" x1'},
+        {"kind": "typography", "detail": 'title: double quotes “→" x1'}]
+    assert title_edits("empty")[-1]["kind"] == "metadata"
+    assert title_edits("none") == title_edits("clean") == []
+    # the text's own edits are not marked
+    assert not any(e["detail"].startswith("title: ") for e in rows["clean"]["edits"])
