@@ -125,3 +125,14 @@ def test_a_stray_control_character_does_not_quarantine_an_article(tmp_path: Path
     path.write_bytes(("Titre\n\n" + ARTICLE + "\x00").encode())
     (item,) = read(path)
     assert isinstance(item, RawRecord)  # the clean stage strips it (strip_controls)
+
+
+def test_an_html_file_is_not_parsed_by_its_reader(tmp_path: Path) -> None:
+    # the clean stage parses a page once, for its main text and its title
+    from flows.readers.base import default_limits
+    from flows.readers.text import read_html
+
+    path = tmp_path / "page.html"
+    path.write_text("<html><head><title>A title</title></head><body><p>Text.</p></body></html>")
+    [record] = list(read_html(path, default_limits()))
+    assert record.fields["title"] is None and "<title>A title</title>" in record.fields["text"]

@@ -144,3 +144,29 @@ def test_double_escaped_characters_are_decoded_but_escaped_markup_stays() -> Non
 def test_plain_text_with_escaped_markup_is_still_parsed() -> None:
     # a text field holding escaped HTML (some CMS exports) is decoded, then parsed
     assert clean_text("&lt;p&gt;Hello&lt;/p&gt;&lt;p&gt;World&lt;/p&gt;").text == "Hello\n\nWorld"
+
+
+def test_an_article_wrapped_in_a_form_is_kept() -> None:
+    # ASP.NET pages wrap the whole body in one <form>; some themes put the article in <header>
+    for wrapper in ("form", "header"):
+        html = page(f"<{wrapper}>{article_html()}</{wrapper}>")
+        cleaned = clean_text(html)
+        for paragraph in ARTICLE:
+            assert paragraph in cleaned.text, wrapper
+
+
+def test_a_lead_above_the_article_is_kept() -> None:
+    lead = ("Six new stations will serve the northern districts from next year, the council "
+            "decided after two years of consultation.")
+    body = (f'<header><h1>Tram line extended</h1><p class="article-lead">{lead}</p></header>'
+            + "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    cleaned = clean_text(page(body))
+    assert cleaned.text.startswith(lead)
+    assert ARTICLE[-1] in cleaned.text
+
+
+def test_control_characters_are_removed_with_an_edit() -> None:
+    cleaned = clean_text("Breaking\x00 news\x1b[0m: the vote\x07 passed.")
+    assert cleaned.text == "Breaking news[0m: the vote passed."
+    assert [e.kind for e in cleaned.edits] == [EditKind.CONTROL]
+    assert "NUL" in cleaned.edits[0].detail and "ESC" in cleaned.edits[0].detail
