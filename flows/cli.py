@@ -1,4 +1,10 @@
-"""The ``curate`` command line: ``curate run`` and ``curate serve``."""
+"""The ``curate`` command line: ``curate run`` (once) and ``curate serve`` (on a schedule).
+
+Arguments are checked before Prefect is imported (a bad one is a one-line usage error, exit
+2, in well under a second); `main` is the entry point. The help texts (``curate --help``,
+``curate run --help``) hold examples, the exit statuses (`EXIT_STATUSES`) and the environment
+variables; docs/usage.md says the same at length.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,11 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
+import platform
+import re
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -16,7 +26,30 @@ if TYPE_CHECKING:
     from flows.lifecycle import RunGuard
     from flows.settings import RunSettings
 
-EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 75
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 75
+#: Every exit status of ``curate`` and when it happens (shown by ``--help``).
+EXIT_STATUSES: dict[int, str] = {
+    EXIT_OK: "run: the run completed (even with quarantined records or refused paths); "
+             "serve: stopped by Ctrl-C or SIGTERM, the deployment paused",
+    EXIT_FAILED: "the run failed or could not start (curated folder not writable, temporary "
+                 "Prefect API down); serve: no Prefect server, or the runner failed",
+    EXIT_USAGE: "usage error: an invalid option or value, or a raw folder that does not "
+                "exist (one line on stderr, nothing started)",
+    EXIT_BUSY: "another run holds the dataset's lock (retry later, or pass --wait)",
+    130: "run: stopped by SIGINT (Ctrl-C)",
+    143: "run: stopped by SIGTERM",
+}
+#: The option that sets each `flows.settings.RunSettings` field whose option is not named
+#: after it (for the one-line message naming a refused value).
+_OPTION_OF_FIELD = {
+    "raw_dir": "--raw", "curated_dir": "--curated", "lock_wait_seconds": "--wait",
+    "strip_promos": "--keep-promos", "keep_captions": "--drop-captions",
+    "drop_shortcodes": "--drop-shortcode", "unwrap_shortcodes": "--unwrap-shortcode",
+    "wxr_post_types": "--wxr-post-type", "translator_options": "--translator-option",
+    "parallel": "--workers",
+}
+#: The flow's name in Prefect (`flows.curate.curate_flow`), for messages printed before import.
+FLOW_NAME = "curate-news"
 
 # Quiet, private defaults for Prefect; the user's own environment wins.
 for _key, _value in {
@@ -25,6 +58,20 @@ for _key, _value in {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
 }.items():
     os.environ.setdefault(_key, _value)
+
+
+def _usage_exit(prog: str, message: str) -> NoReturn:
+    """Print ``message`` as one line on stderr and exit with status 2."""
+    sys.stderr.write(f"{prog}: error: {message} (see {prog} --help)\n")
+    raise SystemExit(EXIT_USAGE)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """One line, ``<prog>: error: <message> (see <prog> --help)``, then exit 2."""
+        _usage_exit(self.prog, message)
 
 
 def _option(text: str) -> tuple[str, Any]:
@@ -49,50 +96,113 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str, *, zero: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise argparse.ArgumentTypeError(
+            f"must be {'zero or more' if zero else 'above zero'}, got {text}")
+    return value
+
+
+def _wait_seconds(text: str) -> float:
+    """Seconds, zero or more."""
+    return _seconds(text, zero=True)
+
+
+def _interval_seconds(text: str) -> float:
+    """Seconds, above zero."""
+    return _seconds(text, zero=False)
+
+
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?#-]+")
+
+
+def _cron(text: str) -> str:
+    """A cron expression of 5 or 6 fields, or an ``@hourly``-style alias (checked in full by
+    Prefect when the schedule is made)."""
+    fields = text.split()
+    if not (text.strip().startswith("@") and len(fields) == 1) and not (
+            5 <= len(fields) <= 6 and all(_CRON_FIELD.fullmatch(f) for f in fields)):
+        raise argparse.ArgumentTypeError(
+            f"expected a cron expression such as \"0 * * * *\" (minute hour day month "
+            f"weekday), got {text!r}")
+    return " ".join(fields)
+
+
+def _timezone(text: str) -> str:
+    """An IANA time zone name (``Europe/Paris``)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {text!r} (expected an IANA name such as Europe/Paris)") from None
+    return text
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     """The options of ``run`` and ``serve``: one per field of `flows.settings.RunSettings`,
-    with its default."""
-    from typing import get_args
-
-    from flows.settings import DEFAULTS, Translator, environment
+    with its default and, for an enumeration, its choices."""
+    from flows.settings import DEFAULTS, choices
 
     d = DEFAULTS
-    p.add_argument("--raw", default=d.raw_dir, help=f"landing folder of raw files (default: {d.raw_dir}/)")
-    p.add_argument("--curated", default=d.curated_dir,
+    p.add_argument("--raw", default=d.raw_dir, metavar="DIR",
+                   help=f"landing folder of raw files, read recursively (default: {d.raw_dir}/)")
+    p.add_argument("--curated", default=d.curated_dir, metavar="DIR",
                    help=f"output dataset folder (default: {d.curated_dir}/)")
-    p.add_argument("--translator", default=d.translator, choices=get_args(Translator),
+    p.add_argument("--translator", default=d.translator, choices=choices("translator"),
                    help=f"translation backend (default {d.translator})")
     p.add_argument("--translator-option", action="append", default=[], metavar="KEY=VALUE",
                    type=_option, dest="translator_options",
                    help="backend option, repeatable (e.g. model_dir=models/opus-mt-fr-en); "
                         "values are read as JSON when they parse (2, true), else as text")
-    p.add_argument("--batch-size", type=_positive_int, default=d.batch_size,
+    p.add_argument("--batch-size", type=_positive_int, default=d.batch_size, metavar="N",
                    help=f"records per batch (default {d.batch_size})")
-    p.add_argument("--max-text-chars", type=_positive_int, default=d.max_text_chars,
+    p.add_argument("--max-text-chars", type=_positive_int, default=d.max_text_chars, metavar="N",
                    help=f"longer records are quarantined (default {d.max_text_chars:,})")
-    p.add_argument("--apostrophe", choices=["straight", "curly"], default=d.apostrophe)
-    p.add_argument("--double-quotes", choices=["straight", "curly"], default=d.double_quotes)
-    p.add_argument("--guillemet-space", choices=["nbsp", "nnbsp", "space"], default=d.guillemet_space)
+    p.add_argument("--apostrophe", choices=choices("apostrophe"), default=d.apostrophe,
+                   help=f"apostrophes written straight (') or curly (’) (default {d.apostrophe})")
+    p.add_argument("--double-quotes", choices=choices("double_quotes"), default=d.double_quotes,
+                   help=f"double quotes written straight or curly (default {d.double_quotes})")
+    p.add_argument("--guillemet-space", choices=choices("guillemet_space"),
+                   default=d.guillemet_space,
+                   help=f"space inside « »: no-break, narrow no-break or ordinary "
+                        f"(default {d.guillemet_space})")
     p.add_argument("--keep-promos", action="store_true", help="do not strip interstitial promos")
     p.add_argument("--drop-captions", action="store_true",
                    help="remove [caption]/[wp_caption] shortcodes with their text "
                         "(default: the caption text is kept as a paragraph)")
-    p.add_argument("--unknown-shortcodes", choices=["unwrap", "drop", "keep"],
+    p.add_argument("--unknown-shortcodes", choices=choices("unknown_shortcodes"),
                    default=d.unknown_shortcodes,
                    help=f"shortcodes no list names: keep their text, drop them with it, or leave "
                         f"them as they are (default {d.unknown_shortcodes})")
     p.add_argument("--drop-shortcode", action="append", default=[], metavar="NAME",
-                   dest="drop_shortcodes", help="also remove this shortcode with its content (repeatable)")
+                   dest="drop_shortcodes",
+                   help="also remove this shortcode with its content (repeatable)")
     p.add_argument("--unwrap-shortcode", action="append", default=[], metavar="NAME",
-                   dest="unwrap_shortcodes", help="also remove this shortcode, keeping its content (repeatable)")
-    p.add_argument("--match-threshold", type=float, default=d.match_threshold,
-                   help=f"similarity for a same-language duplicate (default {d.match_threshold})")
+                   dest="unwrap_shortcodes",
+                   help="also remove this shortcode, keeping its content (repeatable)")
+    p.add_argument("--match-threshold", type=float, default=d.match_threshold, metavar="X",
+                   help=f"similarity for a same-language duplicate, in (0, 1] "
+                        f"(default {d.match_threshold})")
     p.add_argument("--cross-lingual-threshold", type=float, default=d.cross_lingual_threshold,
-                   help=f"similarity for a duplicate in another language (default {d.cross_lingual_threshold})")
-    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                   metavar="X", help=f"similarity for a duplicate in another language, in (0, 1] "
+                                     f"(default {d.cross_lingual_threshold})")
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
                    help="worker processes for clean and fingerprint (default: all cores)")
-    p.add_argument("--dask-address", default=None,
-                   help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster")
+    p.add_argument("--dask-address", default=None, metavar="ADDR",
+                   help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a "
+                        "Dask LocalCluster")
+    p.add_argument("--redis-url", default=None, metavar="URL",
+                   help="keep the LSH index in this Redis (redis://host:6379/0), shared by "
+                        "workers and runs; never shown in the Prefect UI, logs or manifests "
+                        "(default: $CURATE_REDIS_URL, else in memory)")
+    p.add_argument("--verbose", action="store_true",
+                   help="show the traceback of a failure (otherwise one line)")
     limits = p.add_argument_group("limits on what one raw file may hold (a file over a limit "
                                   "keeps the records before it; the rest is one quarantine row)")
     limits.add_argument("--max-file-bytes", type=_positive_int, default=d.max_file_bytes, metavar="N",
@@ -104,15 +214,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                         help=f"one JSONL line or CSV field (default {_size(d.max_line_bytes)})")
     limits.add_argument("--max-records-per-file", type=_positive_int, default=d.max_records_per_file,
                         metavar="N", help=f"records read from one file (default {d.max_records_per_file:,})")
-    p.add_argument("--wxr-post-type", action="append", default=None, metavar="TYPE",
-                   dest="wxr_post_types",
-                   help="a WordPress post type whose published items a WXR export gives "
-                        f"(repeatable; default {' and '.join(d.wxr_post_types)})")
-    p.add_argument("--verbose", action="store_true",
-                   help="show the traceback of a failure (otherwise one line)")
-    p.add_argument("--redis-url", default=environment().redis_url,
-                   help="keep the LSH index in this Redis (redis://host:6379/0), shared by workers "
-                        "and runs (default: $CURATE_REDIS_URL, else in memory)")
+    limits.add_argument("--wxr-post-type", action="append", default=None, metavar="TYPE",
+                        dest="wxr_post_types",
+                        help="a WordPress post type whose published items a WXR export gives "
+                             f"(repeatable; default {' and '.join(d.wxr_post_types)})")
 
 
 def _size(n: int) -> str:
@@ -125,8 +230,8 @@ def _size(n: int) -> str:
 
 def settings_of(args: argparse.Namespace) -> RunSettings:
     """The run's settings from the parsed options (validated: a bad combination raises
-    `pydantic.ValidationError`)."""
-    from flows.settings import RunSettings
+    `pydantic.ValidationError`); the Redis URL is ``--redis-url``, else ``$CURATE_REDIS_URL``."""
+    from flows.settings import RunSettings, environment
 
     return RunSettings(
         raw_dir=args.raw, curated_dir=args.curated, translator=args.translator,
@@ -137,7 +242,7 @@ def settings_of(args: argparse.Namespace) -> RunSettings:
         keep_captions=not args.drop_captions,
         drop_shortcodes=tuple(args.drop_shortcodes), unwrap_shortcodes=tuple(args.unwrap_shortcodes),
         match_threshold=args.match_threshold, cross_lingual_threshold=args.cross_lingual_threshold,
-        redis_url=args.redis_url, max_file_bytes=args.max_file_bytes,
+        redis_url=args.redis_url or environment().redis_url, max_file_bytes=args.max_file_bytes,
         max_whole_file_bytes=args.max_whole_file_bytes, max_line_bytes=args.max_line_bytes,
         max_records_per_file=args.max_records_per_file, lock_wait_seconds=args.wait,
         parallel=args.workers > 1 or bool(args.dask_address),
@@ -204,8 +309,35 @@ def likely_new_bytes(raw: str, curated: str) -> int:
     return total
 
 
+def _finish(args: argparse.Namespace, status: str, exit_status: int, reason: str | None = None,
+            *, prefix: str = "run failed", hint: str = "", summary: dict[str, Any] | None = None,
+            flow_run_id: object | None = None) -> int:
+    """Print the command's outcome and return ``exit_status``: a ``reason`` as one line on
+    stderr (``curate: <prefix>: <reason><hint>``); on stdout the summary line, or with
+    ``--json`` one JSON object whatever the outcome (`flows.console.outcome_json`). Durations
+    are the whole command's, from process start."""
+    from flows.console import outcome_json, seconds_since_start, summary_line
+
+    seconds = seconds_since_start()
+    if reason is not None:
+        print(f"curate: {prefix}: {reason}{hint}", file=sys.stderr)
+    if args.json:
+        manifest = None
+        if summary and summary.get("run_id"):
+            path = Path(args.curated) / "_runs" / f"{summary['run_id']}.json"
+            manifest = str(path) if path.is_file() else None
+        print(outcome_json(status, exit_status, seconds, error=reason, summary=summary,
+                           flow_run_id=flow_run_id, manifest=manifest))
+    elif summary is not None:
+        print(summary_line(summary, seconds))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return exit_status
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the flow once; print the summary line; the exit status says how the run ended.
+    """Run the flow once; print the summary line (or ``--json``'s object); the exit status
+    says how the run ended (`EXIT_STATUSES`).
 
     The dataset's lock is taken first, before Prefect is imported or its API started, so a
     busy dataset answers at once (exit 75). Signals and a dead API server stop the run within
@@ -215,19 +347,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.lifecycle import RunGuard
     from flows.lock import run_lock
 
-    if not Path(args.raw).is_dir():
-        print(f"curate: not run: the raw folder {args.raw!r} does not exist or is not a folder",
-              file=sys.stderr)
-        return EXIT_FAILED
     try:
         with run_lock(Path(args.curated), args.wait, owner="curate run"), RunGuard() as guard:
             return _run_locked(args, guard)
     except LockBusy as exc:
-        print(f"curate: not run: {exc}", file=sys.stderr)
-        return EXIT_BUSY
+        return _finish(args, "busy", EXIT_BUSY, str(exc), prefix="not run")
     except OSError as exc:  # the curated folder cannot be created or locked
-        print(f"curate: not run: {args.curated}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _finish(args, "failed", EXIT_FAILED, f"{args.curated}: {exc.strerror or exc}",
+                       prefix="not run")
 
 
 def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
@@ -235,7 +362,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     api = _temporary_api()
     guard.on_force_exit = lambda: _clean_up_stopped(args, api)
     if api is not None:
-        print(f"curate: temporary Prefect API on {api.url} for this run "
+        print(f"curate: temporary Prefect API on {api.url} for this run only, without UI "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     state = result = None
     try:
@@ -260,12 +387,13 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             try:
                 url = api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
             except ServerUnavailable as exc:
-                print(f"curate: run failed: {exc}", file=sys.stderr)
-                return EXIT_FAILED
+                return _finish(args, "failed", EXIT_FAILED, str(exc))
             assert api.process is not None
             guard.watch(api.process, "the temporary Prefect API")
-            # Every thread of this process, and the worker processes, talk to this API.
+            # Every thread of this process, and the worker processes, talk to this API. It
+            # has no UI and is gone when the command ends: Prefect prints no link to it.
             os.environ["PREFECT_API_URL"] = url
+            os.environ["PREFECT_UI_URL"] = ""
             refresh_global_settings_context()
         state = flow(settings=args.settings, return_state=True)
         result = state.result(raise_on_failure=False)
@@ -280,6 +408,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
                 guard.unwatch(api.process)
             api.stop()
             os.environ.pop("PREFECT_API_URL", None)
+            os.environ.pop("PREFECT_UI_URL", None)
             with contextlib.suppress(Exception):
                 from prefect.context import refresh_global_settings_context
 
@@ -288,18 +417,15 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         _stopped(args, guard)
     from flows.errors import LockBusy
 
+    flow_run_id = state.state_details.flow_run_id if state is not None else None
     if isinstance(result, LockBusy):
-        print(f"curate: not run: {result}", file=sys.stderr)
-        return EXIT_BUSY
+        return _finish(args, "busy", EXIT_BUSY, str(result), prefix="not run",
+                       flow_run_id=flow_run_id)
     if state is None or isinstance(result, BaseException) or not state.is_completed():
         reason = str(result).strip().splitlines()[0] if str(result).strip() else type(result).__name__
-        hint = "" if args.verbose else " (--verbose shows the traceback)"
-        print(f"curate: run failed: {reason}{hint}", file=sys.stderr)
-        return EXIT_FAILED
-    from flows.run import RunSummary
-
-    print(RunSummary(**result).line())
-    return EXIT_OK
+        return _finish(args, "failed", EXIT_FAILED, reason, flow_run_id=flow_run_id,
+                       hint="" if args.verbose else " (--verbose shows the traceback)")
+    return _finish(args, "completed", EXIT_OK, summary=result, flow_run_id=flow_run_id)
 
 
 def _clean_up_stopped(args: argparse.Namespace, api: TemporaryAPI | None) -> None:
@@ -320,9 +446,7 @@ def _stopped(args: argparse.Namespace, guard: RunGuard) -> NoReturn:
     exit at once (the lock goes with the process): Prefect's exit handlers would otherwise
     spend a minute retrying to send logs to an API that may be gone."""
     _clean_up_stopped(args, None)
-    print(f"curate: run stopped: {guard.reason}", file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _finish(args, "stopped", guard.exit_status, guard.reason, prefix="run stopped")
     os._exit(guard.exit_status)
 
 
@@ -351,99 +475,261 @@ def _api_url() -> str | None:
     return os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value() or None
 
 
+def _plain_seconds(seconds: float) -> str:
+    """``60.0`` → ``60``, ``0.5`` → ``0.5`` (no exponent)."""
+    return f"{seconds:f}".rstrip("0").rstrip(".")
+
+
+def deployment_name(interval: float | None, cron: str | None) -> str:
+    """The default deployment name, from the schedule: ``curate-news-every-60s`` for
+    ``--interval 60``; ``curate-news-hourly`` and ``curate-news-daily`` for the crons
+    ``0 * * * *`` and ``0 0 * * *``; else ``curate-news-cron-`` and the cron's fields joined
+    by ``_``, ``*`` written ``x`` and ``/`` written ``every`` (``*/15 * * * *`` →
+    ``curate-news-cron-every15_x_x_x_x``). Guarantees: no character Prefect refuses in a
+    name; different schedules, different names."""
+    if interval is not None:
+        return f"{FLOW_NAME}-every-{_plain_seconds(interval)}s"
+    fields = (cron or "0 * * * *").split()
+    named = {("0", "*", "*", "*", "*"): "hourly", ("0", "0", "*", "*", "*"): "daily"}
+    if tuple(fields) in named:
+        return f"{FLOW_NAME}-{named[tuple(fields)]}"
+    slug = "_".join(f.replace("*/", "every").replace("*", "x").replace("/", "every")
+                    for f in fields)
+    return f"{FLOW_NAME}-cron-{slug.replace('@', '')}"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Register the deployment and serve it on a cron or interval schedule (blocks until stopped).
+    """Register the deployment and execute its scheduled runs until stopped (blocks).
 
     Needs a Prefect server (``make ui``; ``PREFECT_API_URL``): an ephemeral API has no
-    scheduler, so nothing would ever run. Ctrl-C (SIGINT) or SIGTERM stops serving and pauses
-    the deployment; a run in progress is interrupted (shown as Crashed) and its staging is
-    cleaned up by the next run.
+    scheduler, so nothing would ever run. Ctrl-C (SIGINT) or SIGTERM pauses the deployment,
+    cancels the run in progress (its staging is cleaned up by the next run) and exits 0
+    (`flows.runners.serve_deployment`). The Redis URL, a secret, is not a deployment
+    parameter: the runs inherit it as ``CURATE_REDIS_URL``.
     """
-    from prefect.schedules import Cron, Interval
-
     api = _api_url()
     if not api:
-        print("curate: serve needs a Prefect server, none is configured: start one with `make ui` "
+        print("curate: serve needs a Prefect server, none is configured: start one with make ui "
               "and export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
         return EXIT_FAILED
-    if args.interval is not None and args.interval <= 0:
-        print("curate: --interval must be a positive number of seconds", file=sys.stderr)
-        return EXIT_FAILED
+    from prefect.schedules import Cron, Interval
+
     if args.interval:
         schedule = Interval(args.interval, timezone=args.timezone)
-        when = f"every {args.interval:g}s"
+        when = f"every {_plain_seconds(args.interval)} s"
     else:
         cron = args.cron or "0 * * * *"
         try:
             schedule = Cron(cron, timezone=args.timezone)
         except ValueError as exc:
-            print(f"curate: invalid --cron {cron!r}: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-        when = f"cron {cron!r} ({args.timezone})"
+            _usage_exit("curate serve", f"argument --cron: {' '.join(str(exc).split())}")
+        when = f"on the cron schedule {cron} ({args.timezone})"
+    name = args.name or deployment_name(args.interval, args.cron)
 
     from flows.curate import curate_flow
+    from flows.runners import serve_deployment
 
-    flow = curate_flow.with_options(task_runner=task_runner(args.workers, args.dask_address, args.translator, dict(args.translator_options) or None))
-    params = {"settings": args.settings.model_dump(mode="json")}
-    print(f"curate: serving deployment curate-news/{args.name} {when} against {api}; "
-          f"Ctrl-C stops and pauses it", file=sys.stderr)
-    flow.serve(
-        name=args.name,
-        schedule=schedule,
-        parameters=params,
-        description="Curate the new files of raw/ into the curated Parquet dataset "
-                    "(issue 6: scheduled, incremental).",
-        tags=["curation"],
-        version=_job_version(),
-        limit=1,
-        pause_on_shutdown=True,
-    )
-    return EXIT_OK
+    settings: RunSettings = args.settings
+    if settings.redis_url is not None:  # inherited by the runs' processes, never sent to the API
+        os.environ["CURATE_REDIS_URL"] = settings.redis_url.get_secret_value()
+    flow = curate_flow.with_options(task_runner=task_runner(
+        args.workers, args.dask_address, args.translator, dict(args.translator_options) or None))
+    description = (
+        f"Curates the new raw files of {os.path.abspath(settings.raw_dir)} into the Parquet "
+        f"dataset {os.path.abspath(settings.curated_dir)}, {when}, one run at a time. Served "
+        f"by curate serve on {socket.gethostname()}; stopping it pauses this deployment.")
+    print(f"curate: serving deployment {FLOW_NAME}/{name} {when} against {api}; "
+          "Ctrl-C or SIGTERM stops serving and pauses it", file=sys.stderr, flush=True)
+    try:
+        served = serve_deployment(
+            flow, name=name, schedule=schedule,
+            parameters={"settings": settings.model_dump(mode="json", exclude={"redis_url"})},
+            description=description, tags=["curation"], version=_job_version(), limit=1)
+    except Exception as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"curate: serve failed: {reason}", file=sys.stderr)
+        return EXIT_FAILED
+    paused = ("the deployment is paused" if served.paused
+              else f"the deployment could not be paused ({served.pause_error}): pause it in the UI")
+    if served.removed_late:
+        paused += f", {served.removed_late} late scheduled run(s) that never started removed"
+    print(f"curate: stopped serving {FLOW_NAME}/{name} ({served.reason}); {paused}",
+          file=sys.stderr, flush=True)
+    return EXIT_FAILED if served.failed else EXIT_OK
 
 
-def _job_version() -> str | None:
+def _package_version(name: str) -> str | None:
     from importlib import metadata
 
     try:
-        return metadata.version("news-curate")
+        return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
 
 
+def _job_version() -> str | None:
+    return _package_version("news-curate")
+
+
+def version_text() -> str:
+    """What ``curate --version`` prints: the job's version (the installed news-curate
+    package's), Prefect's and Python's; read without importing Prefect."""
+    return (f"curate {_job_version() or 'unknown'} (news-curate), "
+            f"Prefect {_package_version('prefect') or 'not installed'}, "
+            f"Python {platform.python_version()}")
+
+
+def _epilog(examples: list[tuple[str, str]], *sections: tuple[str, list[tuple[str, str]]]) -> str:
+    """An epilog: examples, then titled lists of (term, meaning) pairs, the meanings aligned
+    and wrapped to 100 columns (a term too long for the column has its meaning below it)."""
+    import textwrap
+
+    parts = []
+    for title, rows in (("examples", examples), *sections):
+        width = min(max((len(term) for term, meaning in rows if meaning), default=0), 28)
+        lines = [f"{title}:"]
+        for term, meaning in rows:
+            wrapped = textwrap.wrap(meaning, 100 - width - 4) or [""]
+            indent = " " * (width + 4)
+            if len(term) > width:
+                lines.append(f"  {term}")
+                lines += [indent + w for w in wrapped if w]
+            else:
+                lines.append(f"  {term:<{width}}  {wrapped[0]}".rstrip())
+                lines += [indent + w for w in wrapped[1:]]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n\nMore in docs/usage.md."
+
+
+def _exit_section(command: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """The exit statuses that ``command`` (None: all) can end with."""
+    rows = []
+    for status, meaning in EXIT_STATUSES.items():
+        if command == "serve" and status in (EXIT_BUSY, 130, 143):
+            continue
+        rows.append((str(status), meaning))
+    return "exit statuses", rows
+
+
+def _environment_section() -> tuple[str, list[tuple[str, str]]]:
+    from flows.settings import documented_variables
+
+    return "environment", [
+        ("PREFECT_API_URL", "the Prefect server, e.g. http://127.0.0.1:4200/api; without it "
+                            "curate run starts a temporary API for the run and curate serve "
+                            "refuses to start"),
+        ("PREFECT_HOME", "where Prefect keeps its profile and a local server its database"),
+        *documented_variables(),
+    ]
+
+
+def _json_section() -> tuple[str, list[tuple[str, str]]]:
+    from flows.console import JSON_KEYS
+
+    return "--json prints one JSON object on stdout, with the keys", list(JSON_KEYS.items())
+
+
+def _text(paragraph: str) -> str:
+    """``paragraph`` wrapped to 100 columns (help descriptions are printed as written)."""
+    import textwrap
+
+    return textwrap.fill(paragraph, 100)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``curate``."""
-    parser = argparse.ArgumentParser(prog="curate", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="curate the new files of raw/ into curated/ once")
+    """The argument parser of ``curate`` (usage errors: one line on stderr, exit status 2)."""
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog="curate", formatter_class=formatter,
+        description=_text(
+            "Curate raw news files (JSONL, CSV, HTML, WordPress exports...) into a "
+                    "clean, deduplicated Parquet dataset, once (run) or on a schedule (serve)."),
+        epilog=_epilog([("curate run", "curate the new files of raw/ into curated/ once"),
+                        ("curate run --raw /data/raw --curated /data/curated --json", ""),
+                        ("curate serve --interval 3600", "serve the deployment, a run every hour"),
+                        ("curate run --help", "every option of a run")],
+                       _exit_section(None), _environment_section()))
+    parser.add_argument("--version", action="version", version=version_text())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve}")
+    run = sub.add_parser(
+        "run", help="curate the new files of raw/ into curated/ once", formatter_class=formatter,
+        description=_text(
+            "Curate the new files of the raw folder into the curated dataset once, "
+                    "then print a one-line summary (or, with --json, one JSON object)."),
+        epilog=_epilog([("curate run", "raw/ into curated/, with every core"),
+                        ("curate run --raw /data/raw --curated /data/curated --workers 4", ""),
+                        ("curate run --json | jq .rows_written", "the summary as JSON"),
+                        ("curate run --wait 600", "wait up to 10 min for a run holding the lock")],
+                       _json_section(), _exit_section("run"), _environment_section()))
     _common(run)
-    run.add_argument("--wait", type=float, default=0.0,
+    run.add_argument("--wait", type=_wait_seconds, default=0.0, metavar="SECONDS",
                      help="seconds to wait for another run's lock before giving up (default 0)")
+    run.add_argument("--json", action="store_true",
+                     help="print the outcome as one JSON object on stdout (keys below) instead "
+                          "of the summary line")
     run.set_defaults(func=cmd_run)
-    serve = sub.add_parser("serve", help="register the deployment and run it on a schedule")
+    serve = sub.add_parser(
+        "serve", help="register the deployment and run it on a schedule", formatter_class=formatter,
+        description=_text(
+            "Register the deployment curate-news/NAME with the Prefect server named by "
+                    "PREFECT_API_URL and execute its scheduled runs, one at a time, until "
+                    "stopped. Ctrl-C or SIGTERM pauses the deployment, cancels the run in "
+                    "progress and exits 0; a second signal ends at once."),
+        epilog=_epilog([("curate serve", "every hour on the hour (UTC): curate-news-hourly"),
+                        ("curate serve --interval 60", "every 60 s: curate-news-every-60s"),
+                        ('curate serve --cron "15 6-22 * * *" --timezone Europe/Paris', "")],
+                       _exit_section("serve"), _environment_section()))
     _common(serve)
-    serve.add_argument("--wait", type=float, default=600.0,
+    serve.add_argument("--wait", type=_wait_seconds, default=600.0, metavar="SECONDS",
                        help="seconds a scheduled run waits for the lock held by another run, e.g. "
-                            "a `curate run` by hand (default 600)")
-    serve.add_argument("--name", default="curate-news-hourly", help="deployment name")
+                            "a curate run by hand (default 600)")
+    serve.add_argument("--name", default=None,
+                       help="deployment name (default: from the schedule, e.g. "
+                            "curate-news-every-60s, curate-news-hourly)")
     group = serve.add_mutually_exclusive_group()
-    group.add_argument("--cron", default=None, help='cron schedule (default "0 * * * *")')
-    group.add_argument("--interval", type=float, default=None, help="schedule every N seconds")
-    serve.add_argument("--timezone", default="UTC",
+    group.add_argument("--cron", type=_cron, default=None, metavar="EXPR",
+                       help='cron schedule (default "0 * * * *": every hour on the hour)')
+    group.add_argument("--interval", type=_interval_seconds, default=None, metavar="SECONDS",
+                       help="a run every SECONDS seconds instead")
+    serve.add_argument("--timezone", type=_timezone, default="UTC", metavar="TZ",
                        help="time zone of the schedule, e.g. Europe/Paris (default UTC)")
-    serve.set_defaults(func=cmd_serve)
+    serve.set_defaults(func=cmd_serve, json=False)
     return parser
 
 
+def _check(args: argparse.Namespace) -> None:
+    """Usage errors the parser cannot see (one line, exit 2): values `flows.settings` refuses,
+    named by their option (or environment variable), then the folders. Sets ``args.settings``."""
+    from pydantic import ValidationError
+
+    from flows.settings import ENV_PREFIX, environment
+
+    prog = f"curate {args.command}"
+    try:
+        environment()
+        args.settings = settings_of(args)
+    except ValidationError as exc:
+        reasons = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            name = (f"environment variable {ENV_PREFIX}{field.upper()}"
+                    if exc.title == "Environment" else
+                    f"argument {_OPTION_OF_FIELD.get(field, '--' + field.replace('_', '-'))}")
+            reasons.append(f"{name}: {error['msg']}")
+        _usage_exit(prog, "; ".join(reasons) or str(exc))
+    if not Path(args.raw).is_dir():
+        what = "is not a folder" if Path(args.raw).exists() else "does not exist"
+        _usage_exit(prog, f"argument --raw: the raw folder {args.raw!r} {what}")
+    if Path(args.curated).exists() and not Path(args.curated).is_dir():
+        _usage_exit(prog, f"argument --curated: {args.curated!r} is not a folder")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``curate`` console script."""
+    """Entry point of the ``curate`` console script: parse and check the arguments (usage
+    errors exit 2 before Prefect is imported), then run the command."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        args.settings = settings_of(args)
-    except ValueError as exc:  # pydantic's ValidationError: name the option, one line
-        errors = getattr(exc, "errors", lambda: [])()
-        reason = "; ".join(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in errors) or str(exc)
-        parser.error(reason)
+    _check(args)
     # A stopped run's pool leaves its semaphores to multiprocessing's resource tracker, which
     # cleans them up and would warn about it on the terminal: the stop was asked for.
     sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")

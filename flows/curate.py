@@ -1,7 +1,13 @@
 """The Prefect flow: raw/ → curated/ (one task per stage, batches mapped over the task runner).
 
 The stages are in `flows.stages`, their task wrappers in `flows.tasks`, the run's summary and
-manifest in `flows.run`, what a run can be asked in `flows.settings`.
+manifest in `flows.run`, what a run can be asked in `flows.settings`, what operators and other
+deployments are told (notifications, the published event, the outcome line) in `flows.alerts`.
+
+How a run ends: Completed, its message the outcome line (anomalies also in its name and in one
+WARNING); Cancelled when another run holds the dataset's lock (nothing done, no alert); Failed,
+TimedOut or Crashed otherwise (the failure hooks rename a run that ended before discovery
+finished and notify the alert URLs).
 """
 
 # No `from __future__ import annotations` here: Prefect validates the flow's parameters
@@ -15,13 +21,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import Flow, flow, get_run_logger
+from prefect.client.schemas.objects import FlowRun, State
 from prefect.context import FlowRunContext
 from prefect.futures import wait
+from prefect.states import Cancelled, Completed
 
 from cleaners.dedup import warm_up
-from flows import report, store
-from flows.errors import AccountingError
+from flows import alerts, report, store
+from flows.errors import AccountingError, LockBusy
 from flows.lock import run_lock
 from flows.quarantine import QuarantineTally
 from flows.run import (
@@ -45,24 +53,80 @@ from flows.tasks import (
     start_workers_early,
 )
 
+#: Seconds a run may take before Prefect fails it as TimedOut (a hung run would hold the
+#: dataset's lock, and every scheduled run after it would wait or be cancelled): the settings'
+#: ``flow_timeout_seconds`` when `RunSettings` has that field, else 6 hours (about 20 million
+#: documents at the benchmark's speed). Prefect takes it from the flow, not from a run's
+#: parameters: ``curate_flow.with_options(timeout_seconds=...)`` changes it for one caller.
+FLOW_TIMEOUT_SECONDS: float = getattr(DEFAULTS, "flow_timeout_seconds", None) or 6 * 3600.0
+#: The end of a run's name until discovery has counted the new files.
+DISCOVERING = "discovering new files"
+
 
 def _initial_run_name() -> str:
     """The flow run's name until discovery has counted the new files (see `_rename_flow_run`)."""
-    return f"curate {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, discovering new files"
+    return f"curate {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {DISCOVERING}"
 
 
-def _rename_flow_run(n_new: int) -> None:
-    """Name the flow run after its date and the number of new files (shown in the UI)."""
-    ctx = FlowRunContext.get()
-    if not ctx or not ctx.flow_run:
+def _rename_flow_run(suffix: str, flow_run: FlowRun | None = None) -> None:
+    """Name the flow run (this context's when not given) ``curate <date> UTC, <suffix>``, with
+    the date of its first name, in the UI and in the run's own object (its hooks see it).
+    Never raises: a name is cosmetic."""
+    if flow_run is None:
+        ctx = FlowRunContext.get()
+        flow_run = ctx.flow_run if ctx else None
+    if flow_run is None:
         return
+    head, sep, _ = (flow_run.name or "").partition(", ")
+    if not (sep and head.startswith("curate ")):
+        head = f"curate {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC"
     try:
         from prefect.client.orchestration import get_client
 
         with get_client(sync_client=True) as client:
-            client.update_flow_run(ctx.flow_run.id, name=f"curate {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {n_new} new file(s)")
+            client.update_flow_run(flow_run.id, name=f"{head}, {suffix}")
+        flow_run.name = f"{head}, {suffix}"
     except Exception as exc:  # cosmetic: never fail a run over its name
         logging.getLogger(__name__).debug("could not rename flow run: %s", exc)
+
+
+def _name_failed_run(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
+    """Failure and crash hook: a run that ended before discovery counted its files is renamed
+    ``… failed while discovering files`` (``timed out`` or ``crashed``: as it ended) instead of
+    keeping ``… discovering new files``. Runs before `alerts.notify_failure`, which names it."""
+    if (flow_run.name or "").endswith(DISCOVERING):
+        how = ("timed out" if state.name == "TimedOut" else "crashed" if state.is_crashed()
+               else "failed")
+        _rename_flow_run(f"{how} while discovering files", flow_run)
+
+
+def _not_run(busy: LockBusy) -> State:
+    """The final state of a run that found the dataset locked by another run: Cancelled with
+    the reason, not Failed. Contention is normal (a scheduled run meeting a run started by
+    hand): nothing was read or written, and the failure hooks and automations on Failed do
+    not fire. The `LockBusy` is the state's result: ``curate run`` exits 75 on it, and calling
+    the flow raises it."""
+    get_run_logger().warning("not run: %s", busy)
+    _rename_flow_run("not run: the dataset is locked by another run")
+    return Cancelled(message=f"not run: {alerts.one_line(str(busy))}", data=busy)
+
+
+def _completed(summary: RunSummary, reasons: dict[str, int], logger: Any) -> State:
+    """The final state of a completed run: Completed, its message the run's outcome line
+    (`alerts.outcome`), its result the summary (a dict). Anomalies are logged as one WARNING
+    and named in the run's name (``… 3 new file(s) (2 quarantined)``). Never raises: the run
+    has committed."""
+    message = summary.line()
+    try:
+        result = alerts.outcome(summary, reasons)
+        message = result.message
+        if result.warning:
+            logger.warning(result.warning)
+        if result.name_suffix:
+            _rename_flow_run(f"{summary.files_new} new file(s){result.name_suffix}")
+    except Exception as exc:
+        logger.warning("outcome: %s: %s", type(exc).__name__, alerts.one_line(str(exc), 300))
+    return Completed(message=message, data=asdict(summary))
 
 
 @contextlib.contextmanager
@@ -89,10 +153,14 @@ def _after_commit(logger: Any, *steps: Callable[[], Any]) -> None:
                 "after the commit: %s: %s", type(exc).__name__, " ".join(str(exc).split())[:300])
 
 
-@flow(name="curate-news", flow_run_name=_initial_run_name)
-def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
+@flow(name="curate-news", flow_run_name=_initial_run_name, timeout_seconds=FLOW_TIMEOUT_SECONDS,
+      on_failure=[_name_failed_run, alerts.notify_failure],
+      on_crashed=[_name_failed_run, alerts.notify_failure])
+def curate_flow(settings: RunSettings = DEFAULTS) -> State:
     """Curate every new file of ``settings.raw_dir`` into ``settings.curated_dir``; returns
-    the run summary.
+    the run's final state: Completed with the run summary (a dict) as its result, which is
+    what calling the flow returns, or Cancelled when another run holds the dataset's lock
+    (calling the flow then raises `LockBusy`).
 
     A run holds the dataset's lock; a crashed run is recovered at the start of the next one;
     files already processed (same SHA-256) are skipped. A run that fails removes its staging
@@ -110,11 +178,18 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
     timings = Timings()
     summary.stage_seconds = timings.seconds
 
-    if not Path(settings.raw_dir).is_dir():
-        raise FileNotFoundError(f"raw folder {settings.raw_dir!r} does not exist")
-    translator_for(settings.translator, settings.translator_options)  # fail fast: backend missing
-    with run_lock(layout.root, settings.lock_wait_seconds, owner=f"run {run_id}"), \
-            _discard_staging_on_failure(layout, run_id):
+    with contextlib.ExitStack() as held:
+        held.enter_context(alerts.watching(flow_run_id, summary, settings.raw_dir,
+                                           settings.curated_dir))  # for the failure hook
+        if not Path(settings.raw_dir).is_dir():
+            raise FileNotFoundError(f"raw folder {settings.raw_dir!r} does not exist")
+        translator_for(settings.translator, settings.translator_options)  # fail fast: no backend
+        try:
+            held.enter_context(run_lock(layout.root, settings.lock_wait_seconds,
+                                        owner=f"run {run_id}"))
+        except LockBusy as busy:
+            return _not_run(busy)
+        held.enter_context(_discard_staging_on_failure(layout, run_id))
         t0 = time.perf_counter()
         found, recovered = discover_task(settings.raw_dir, settings.curated_dir)
         timings.since("discover", t0)
@@ -126,7 +201,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
             logger.warning("not read: %s (%s)", rel, reason)
         if len(found.refused) > MAX_LISTED:
             logger.warning("... and %d more path(s) not read", len(found.refused) - MAX_LISTED)
-        _rename_flow_run(len(found.new))
+        _rename_flow_run(f"{len(found.new)} new file(s)")
         manifest = start_manifest(run_id, settings, ingested_at, flow_run_id, found)
         if not found.new:
             summary.seconds = round(time.perf_counter() - started, 3)
@@ -136,7 +211,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
             _after_commit(logger, lambda: report.publish_artifacts(summary, manifest, None, [],
                                                                    timings.seconds))
             logger.info(summary.line())
-            return asdict(summary)
+            return _completed(summary, {}, logger)
 
         early_workers = start_workers_early(sum(f.size for f in found.new), settings.parallel)
         if settings.parallel:  # this process mostly waits for the workers until match: compile it now
@@ -187,14 +262,15 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
         t0 = time.perf_counter()
         clusters_path = str(staging / "clusters.parquet")
         redis_namespace = None
-        if settings.redis_url:
+        redis_url = settings.redis_connection_url()
+        if redis_url:
             from flows.backends.redis_index import dataset_namespace
 
             redis_namespace = dataset_namespace(settings.curated_dir, fp_config.num_perm,
                                                 fp_config.seed, *match_config.lsh_params())
         match_counts = match_task(fp_paths, history, match_config, fp_config, clusters_path,
                                   settings.curated_dir, settings.translator_options or None,
-                                  redis_url=settings.redis_url, redis_namespace=redis_namespace)
+                                  redis_url=redis_url, redis_namespace=redis_namespace)
         timings.since("match", t0)
         progress.set(95.0, "matched; publishing")
 
@@ -216,6 +292,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> dict[str, Any]:
         # Committed: nothing below may fail the run.
         summary.seconds = round(time.perf_counter() - started, 3)
         _after_commit(logger, lambda: progress.set(100.0, f"done: {summary.rows_written} row(s) published"),
-                      lambda: report.publish_artifacts(summary, manifest, layout, cleaned, timings.seconds))
+                      lambda: report.publish_artifacts(summary, manifest, layout, cleaned, timings.seconds),
+                      lambda: alerts.emit_published(summary, settings.curated_dir))
         logger.info(summary.line())
-        return asdict(summary)
+        return _completed(summary, tally.top_reasons(), logger)

@@ -91,8 +91,17 @@ def utcnow() -> datetime:
 
 
 def new_run_id(flow_run_id: object | None) -> str:
-    """``<UTC time>-<8 hex>``: the suffix from the Prefect flow run's id when there is one."""
-    suffix = str(flow_run_id)[:8] if flow_run_id else uuid.uuid4().hex[:8]
+    """``<UTC time>-<8 hex>``, the suffix a hash of the whole Prefect flow-run id when there is
+    one (random otherwise).
+
+    Guarantees: two flow runs get different suffixes (barring a 1-in-4-billion collision) even
+    when their ids share a prefix, as the ids of scheduled runs created together do; the same
+    flow-run id always gives the same suffix (the manifest records the id itself).
+    """
+    import hashlib
+
+    suffix = (hashlib.blake2b(str(flow_run_id).encode(), digest_size=4).hexdigest()
+              if flow_run_id else uuid.uuid4().hex[:8])
     return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{suffix}"
 
 

@@ -1,4 +1,7 @@
-"""A Prefect process pool whose worker processes can start before the flow run does.
+"""How the flow is executed: a process pool whose workers start before the flow run does
+(`EarlyProcessPoolTaskRunner`), and the runner of ``curate serve`` (`serve_deployment`), which
+stops cleanly on a signal. The project's one place, with `flows.api_server`, that depends on
+how Prefect works inside (``prefect==3.8.8`` is pinned).
 
 `curate run` starts Prefect's temporary API server, which takes seconds of one core; the
 worker processes spend seconds too, importing Prefect and loading their language data
@@ -10,11 +13,17 @@ except that after a run that went well its idle workers exit without being waite
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, _initialize_process_pool_worker
 
@@ -115,3 +124,159 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         self._executor = self._early.active = executor
         self._resolver_executor = ThreadPoolExecutor(max_workers=self._max_workers)
         return self
+
+
+# --- Serving a deployment -------------------------------------------------------------------
+
+#: Seconds the Prefect API gets to pause the deployment when serving stops.
+PAUSE_TIMEOUT_SECONDS = 20.0
+
+
+@dataclass
+class Served:
+    """How `serve_deployment` ended."""
+
+    deployment_id: UUID | None
+    #: Why serving stopped: the signal's name (``SIGTERM``), or the runner's failure.
+    reason: str
+    #: Whether the deployment was paused on the way out.
+    paused: bool
+    #: The reason the pause failed, if it did.
+    pause_error: str | None = None
+    #: Whether the runner failed (rather than being stopped by a signal).
+    failed: bool = False
+    #: Scheduled runs that were due but never started (skipped while a run held the runner's
+    #: one slot), removed when serving stopped.
+    removed_late: int = 0
+
+
+def serve_deployment(flow: Any, *, name: str, schedule: Any, parameters: dict[str, Any],
+                     description: str, tags: list[str], version: str | None,
+                     limit: int = 1) -> Served:
+    """Register ``flow``'s deployment ``name`` (its parameters checked by the API against the
+    flow's schema) and execute its runs, each in a subprocess, at most ``limit`` at once, until
+    SIGINT or SIGTERM; blocks. Call it from the main thread.
+
+    Guarantees, on a stop by signal: the deployment is paused first (so no scheduled run piles
+    up while nothing serves it; the server drops the runs it had scheduled ahead, and the ones
+    that were due but never started, shown as Late, are removed here: they would all run, one
+    after the other, once it is served again); then the run in progress is cancelled (Prefect's
+    runner ends its process: SIGTERM, SIGKILL after 30 s; it shows as Cancelled) and the
+    function returns. A second signal ends the process at once (exit status 128 + the signal),
+    killing its children. Prefect's own `Runner.stop`, which its SIGTERM handler calls, is
+    never used: from the runner's event loop it only creates a coroutine that is never awaited,
+    and exiting then waits for the run in progress to end.
+    """
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        ignore_sigint = previous[signal.SIGINT] is signal.SIG_IGN
+        return asyncio.run(_serve(flow, name=name, schedule=schedule, parameters=parameters,
+                                  description=description, tags=tags, version=version,
+                                  limit=limit, ignore_sigint=ignore_sigint))
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+async def _serve(flow: Any, *, name: str, schedule: Any, parameters: dict[str, Any],
+                 description: str, tags: list[str], version: str | None, limit: int,
+                 ignore_sigint: bool) -> Served:
+    """`serve_deployment` inside its event loop."""
+    from prefect.runner import Runner
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals: list[int] = []
+
+    def on_signal(signum: int) -> None:  # in the event loop
+        signals.append(signum)
+        if len(signals) > 1:
+            _end_now(signum)
+        stop.set()
+
+    def from_handler(signum: int, _frame: Any = None) -> None:  # Python's signal handler
+        loop.call_soon_threadsafe(on_signal, signum)
+
+    class _StoppableRunner(Runner):
+        """Prefect's runner, its SIGTERM handler (installed by `Runner.start`) replaced."""
+
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            from_handler(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, from_handler)
+    if not ignore_sigint:  # a background job of a script keeps ignoring Ctrl-C
+        signal.signal(signal.SIGINT, from_handler)
+    runner = _StoppableRunner(name=name, limit=limit, pause_on_shutdown=False)
+    deployment_id = await runner.aadd_flow(
+        flow, name=name, schedule=schedule, parameters=parameters, description=description,
+        tags=tags, version=version, enforce_parameter_schema=True)
+    serving = asyncio.ensure_future(runner.start()) if not stop.is_set() else None
+    waiting = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([t for t in (serving, waiting) if t is not None],
+                       return_when=asyncio.FIRST_COMPLETED)
+    failure = serving.exception() if serving is not None and serving.done() else None
+    reason = (signal.Signals(signals[0]).name if signals
+              else f"the runner stopped: {failure or 'no reason given'}")
+    pause_error, removed = await _pause(deployment_id)
+    if serving is not None and not serving.done():
+        if runner.started:
+            await runner.astop()  # cancels the run in progress, stops polling
+        else:
+            serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+    waiting.cancel()
+    return Served(deployment_id, reason, paused=pause_error is None, pause_error=pause_error,
+                  failed=not signals, removed_late=removed)
+
+
+async def _pause(deployment_id: UUID) -> tuple[str | None, int]:
+    """Pause the deployment, then remove its scheduled runs that never started (Late ones;
+    those a user created by hand are kept). Returns the reason the pause failed (None when
+    it did not) and the number of runs removed."""
+    from prefect.client.orchestration import get_client
+
+    try:
+        async with get_client() as client:
+            await asyncio.wait_for(client.pause_deployment(deployment_id), PAUSE_TIMEOUT_SECONDS)
+            removed = await asyncio.wait_for(_remove_late_runs(client, deployment_id),
+                                             PAUSE_TIMEOUT_SECONDS)
+    except Exception as exc:  # reported by the caller; serving stops anyway
+        return f"{type(exc).__name__}: {exc}".strip(), 0
+    return None, removed
+
+
+async def _remove_late_runs(client: Any, deployment_id: UUID) -> int:
+    """Delete the deployment's automatically scheduled runs that are still Scheduled and never
+    ran; how many were deleted."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    scheduled = FlowRunFilter(
+        deployment_id=FlowRunFilterDeploymentId(any_=[deployment_id]),
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])))
+    late: list[UUID] = []
+    page, offset = 200, 0
+    while True:
+        runs = await client.read_flow_runs(flow_run_filter=scheduled, limit=page, offset=offset)
+        late += [r.id for r in runs if r.auto_scheduled and not r.run_count]
+        if len(runs) < page:
+            break
+        offset += page
+    for run_id in late:
+        await client.delete_flow_run(run_id)
+    return len(late)
+
+
+def _end_now(signum: int) -> None:
+    """A second signal while serving stops: kill the children and exit at once."""
+    from flows.lifecycle import kill_children
+
+    print(f"curate: {signal.Signals(signum).name} again: ending now", file=sys.stderr, flush=True)
+    kill_children()
+    os._exit(128 + signum)

@@ -7,6 +7,12 @@ tests), and the configs of the pure library are derived from it (`RunSettings.cl
 `fingerprint_config`, `match_config`, `read_limits`). A knob owned by one of those configs
 takes its default from that config, so no default is written twice.
 
+Its JSON schema is what Prefect shows as the deployment's form and what the Prefect API checks a
+run's parameters against before the run is created: enumerations are ``Literal`` choices,
+numbers carry their bounds, every field has a description written for the form's reader, and
+the Redis URL is a `pydantic.SecretStr` (masked in the form, ``**********`` wherever the
+settings are serialized: flow-run parameters, logs, reprs; the manifest records it redacted).
+
 `Environment` is what the job reads from ``CURATE_*`` environment variables, in one place.
 """
 
@@ -16,9 +22,9 @@ import dataclasses
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 # Only the configs' own modules: the command line reads these defaults before anything else.
 from cleaners.dedup.config import DEFAULT_FINGERPRINT, TUNED_MATCH, FingerprintConfig, MatchConfig
@@ -28,52 +34,106 @@ from cleaners.text.typography import DEFAULT_POLICY, TypographyPolicy
 from flows.readers.limits import ReadLimits
 
 _LIMITS = ReadLimits()
-#: The names `flows.backends.get_translator` accepts.
+#: The names of `flows.backends.BACKENDS` (`flows.backends.get_translator` accepts them; a test
+#: keeps the two in step: importing the table here would cost the command line 0.1 s).
 Translator = Literal["embedded", "freedict", "apertium", "apertium+freedict", "ctranslate2"]
-Positive = Annotated[int, Field(gt=0)]
+#: `cleaners.text.typography.TypographyPolicy`'s choices.
+Quotes = Literal["straight", "curly"]
+GuillemetSpace = Literal["nbsp", "nnbsp", "space"]
+#: What `cleaners.text.shortcodes.policy.ShortcodePolicy.unknown` may be set to from here.
+UnknownShortcodes = Literal["unwrap", "drop", "keep"]
+Positive = Annotated[int, Field(ge=1)]
 Similarity = Annotated[float, Field(gt=0.0, le=1.0)]
+
+_FORM_DESCRIPTION = (
+    "What one run of curate-news does: the folders it reads and writes, how text is cleaned, "
+    "how duplicates are found, and the limits on what a raw file may hold. Fields left out "
+    "take their defaults.")
 
 
 class RunSettings(BaseModel):
     """What one run of the job does. Validated on construction (a bad value is a one-line
-    `pydantic.ValidationError` naming the field)."""
+    `pydantic.ValidationError` naming the field); its JSON schema is the deployment's form
+    (see the module docstring)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", title="Run settings",
+                              json_schema_extra={"description": _FORM_DESCRIPTION})
 
-    raw_dir: str = Field("raw", description="landing folder of raw files")
-    curated_dir: str = Field("curated", description="the curated dataset's folder")
-    translator: Translator = Field(DEFAULT_FINGERPRINT.backend, description="translation backend")
+    raw_dir: str = Field(
+        "raw", description="Landing folder of the raw files, read recursively (a relative path "
+                           "is taken from the working folder of the process running the flow).")
+    curated_dir: str = Field("curated", description="Folder of the curated Parquet dataset.")
+    translator: Translator = Field(
+        DEFAULT_FINGERPRINT.backend,
+        description="Translation backend used to compare articles across languages.")
     translator_options: dict[str, Any] = Field(
-        default_factory=dict, description="options of the translation backend (e.g. model_dir)")
-    batch_size: Positive = Field(2000, description="records per batch")
-    max_text_chars: Positive = Field(2_000_000, description="longer records are quarantined")
-    apostrophe: Literal["straight", "curly"] = DEFAULT_POLICY.apostrophe
-    double_quotes: Literal["straight", "curly"] = DEFAULT_POLICY.double_quotes
-    guillemet_space: Literal["nbsp", "nnbsp", "space"] = DEFAULT_POLICY.guillemet_space
-    strip_promos: bool = Field(DEFAULT_CLEAN.strip_promos, description="remove interstitial promos")
+        default_factory=dict,
+        description='Options of the translation backend, e.g. {"model_dir": '
+                    '"models/opus-mt-fr-en"} for ctranslate2.')
+    batch_size: Positive = Field(
+        2000, description="Records per batch (memory is bounded by one batch per worker).")
+    max_text_chars: Positive = Field(
+        2_000_000, description="Records whose cleaned text is longer are quarantined.")
+    apostrophe: Quotes = Field(
+        DEFAULT_POLICY.apostrophe, description="Apostrophes written straight (') or curly (’).")
+    double_quotes: Quotes = Field(
+        DEFAULT_POLICY.double_quotes,
+        description='Double quotes written straight (") or curly (“ ”).')
+    guillemet_space: GuillemetSpace = Field(
+        DEFAULT_POLICY.guillemet_space,
+        description="Space inside « »: nbsp (U+00A0), nnbsp (U+202F) or an ordinary space.")
+    strip_promos: bool = Field(
+        DEFAULT_CLEAN.strip_promos, description="Remove interstitial promos from the text.")
     keep_captions: bool = Field(
         DEFAULT_SHORTCODE_POLICY.keep_captions,
-        description="keep [caption] text as a paragraph (False: drop captions with their content)")
-    unknown_shortcodes: Literal["unwrap", "drop", "keep"] = Field(
-        DEFAULT_SHORTCODE_POLICY.unknown, description="what happens to shortcodes no list names")
+        description="Keep the text of [caption] shortcodes as a paragraph (off: drop captions "
+                    "with their text).")
+    unknown_shortcodes: UnknownShortcodes = Field(
+        DEFAULT_SHORTCODE_POLICY.unknown,
+        description="Shortcodes no list names: unwrap (keep their text), drop (remove them "
+                    "with it) or keep (leave them as they are).")
     drop_shortcodes: tuple[str, ...] = Field(
-        (), description="more shortcode names removed with their content")
+        (), description="More shortcode names removed with their content.")
     unwrap_shortcodes: tuple[str, ...] = Field(
-        (), description="more shortcode names removed with their content kept")
+        (), description="More shortcode names removed, their content kept.")
     match_threshold: Similarity = Field(
-        TUNED_MATCH.threshold, description="similarity to a canonical for a same-language duplicate")
+        TUNED_MATCH.threshold,
+        description="Similarity to a cluster's canonical article from which an article in the "
+                    "same language is its duplicate.")
     cross_lingual_threshold: Similarity = Field(
-        TUNED_MATCH.xl_threshold, description="the same across languages")
+        TUNED_MATCH.xl_threshold,
+        description="The same for an article in another language.")
     lock_wait_seconds: Annotated[float, Field(ge=0)] = Field(
-        0.0, description="seconds to wait for another run's lock")
-    parallel: bool = Field(True, description="clean and fingerprint batches on the task runner")
-    redis_url: str | None = Field(None, description="keep the LSH index in this Redis")
-    max_file_bytes: Positive = _LIMITS.max_file_bytes
-    max_whole_file_bytes: Positive = _LIMITS.max_whole_file_bytes
-    max_line_bytes: Positive = _LIMITS.max_line_bytes
-    max_records_per_file: Positive = _LIMITS.max_records
+        0.0, description="Seconds to wait for another run to release the dataset before the run ends Cancelled.")
+    parallel: bool = Field(
+        True, description="Clean and fingerprint batches on the task runner's workers (off: "
+                          "in the flow's process).")
+    redis_url: SecretStr | None = Field(
+        None, description="Redis URL of a shared LSH index, e.g. redis://host:6379/0 (never "
+                          "shown once set). Empty: $CURATE_REDIS_URL of the process running "
+                          "the flow, else an in-memory index.")
+    max_file_bytes: Positive = Field(
+        _LIMITS.max_file_bytes, description="Bytes read from one raw file once decompressed.")
+    max_whole_file_bytes: Positive = Field(
+        _LIMITS.max_whole_file_bytes,
+        description="Size of a json, csv, txt, html or xml file, read whole into memory, once "
+                    "decompressed.")
+    max_line_bytes: Positive = Field(
+        _LIMITS.max_line_bytes, description="Bytes of one JSONL line or one CSV field.")
+    max_records_per_file: Positive = Field(
+        _LIMITS.max_records, description="Records read from one raw file.")
     wxr_post_types: tuple[str, ...] = Field(
-        _LIMITS.wxr_post_types, description="WordPress post types a WXR export publishes")
+        _LIMITS.wxr_post_types,
+        description="WordPress post types whose published items a WXR export gives.")
+
+    def redis_connection_url(self) -> str | None:
+        """The Redis URL of the LSH index in clear, for the code that connects to it: the
+        field's, else ``$CURATE_REDIS_URL`` (read now), else None (an in-memory index).
+        Never log or record it: `manifest_parameters` has it redacted."""
+        if self.redis_url is not None and self.redis_url.get_secret_value():
+            return self.redis_url.get_secret_value()
+        env = environment().redis_url
+        return env.get_secret_value() if env is not None else None
 
     def read_limits(self) -> ReadLimits:
         """The readers' limits."""
@@ -111,23 +171,24 @@ class RunSettings(BaseModel):
         """The run's parameters as recorded in its manifest (no secret: a Redis URL's password
         is redacted)."""
         clean = self.clean_config()
+        redis_url = self.redis_connection_url()
         params: dict[str, Any] = {
             "raw_dir": self.raw_dir, "curated_dir": self.curated_dir, "translator": self.translator,
             "translator_options": dict(self.translator_options),
             "batch_size": self.batch_size, "max_text_chars": self.max_text_chars,
             "read_limits": asdict(self.read_limits()), "typography": asdict(clean.typography),
             "strip_promos": self.strip_promos, "fingerprint": asdict(self.fingerprint_config()),
-            "match": asdict(self.match_config()), "lsh_index": "redis" if self.redis_url else "memory",
+            "match": asdict(self.match_config()), "lsh_index": "redis" if redis_url else "memory",
         }
         if clean.shortcodes is not DEFAULT_SHORTCODE_POLICY:
             params["shortcodes"] = {"unknown": self.unknown_shortcodes,
                                     "drop": sorted(self.drop_shortcodes),
                                     "unwrap": sorted(self.unwrap_shortcodes),
                                     "keep_captions": self.keep_captions}
-        if self.redis_url:
+        if redis_url:
             from flows.backends.redis_index import redacted
 
-            params["redis_url"] = redacted(self.redis_url)
+            params["redis_url"] = redacted(redis_url)
         return params
 
 
@@ -135,17 +196,37 @@ class RunSettings(BaseModel):
 DEFAULTS = RunSettings()
 
 
+def choices(field: str) -> tuple[str, ...]:
+    """The values `RunSettings` accepts for the enumeration ``field`` (for the command line's
+    ``choices``); raises `KeyError` for a field that is not one."""
+    values = get_args(RunSettings.model_fields[field].annotation)
+    if not values or not all(isinstance(v, str) for v in values):
+        raise KeyError(f"{field} is not an enumeration of RunSettings")
+    return tuple(values)
+
+
 class Environment(BaseModel):
     """The ``CURATE_*`` environment variables the job reads (`environment` reads them: call it
-    where they are needed, tests set them at run time)."""
+    where they are needed, tests set them at run time). A field whose description starts with
+    ``tests only`` is left out of the documentation (`documented_variables`)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    redis_url: str | None = Field(None, description="default of --redis-url")
+    redis_url: SecretStr | None = Field(
+        None, description="Redis URL of the shared LSH index when --redis-url is not given "
+                          "(also read by the runs of curate serve and of work-pool deployments)")
     early_workers_bytes: Annotated[int, Field(ge=0)] = Field(
-        8_000_000, description="new raw bytes from which worker processes start before the flow")
-    cache_dir: Path | None = Field(None, description="the lemma tries' cache (default: the user's cache)")
-    ct2_model_dir: Path | None = Field(None, description="CTranslate2 models when no model_dir option")
+        8_000_000, description="new raw bytes from which curate run starts its worker processes "
+                               "while Prefect's API starts (default 8000000)")
+    alert_urls: SecretStr | None = Field(
+        None, description="Apprise URLs notified when a run fails or crashes, separated by "
+                          "commas or spaces, when no Secret block curate-alert-urls exists "
+                          "(docs/operations.md)")
+    cache_dir: Path | None = Field(
+        None, description="folder of the lemma tries cache (default: the user's cache folder)")
+    ct2_model_dir: Path | None = Field(
+        None, description="CTranslate2 model folder when the ctranslate2 backend has no "
+                          "model_dir option")
     test_pause_at: str | None = Field(None, description="tests only: pause the commit at this point")
     test_pause_file: Path | None = Field(None, description="tests only: the pause's marker file")
 
@@ -161,3 +242,11 @@ def environment() -> Environment:
         name.removeprefix(ENV_PREFIX).lower(): value
         for name, value in os.environ.items() if name.startswith(ENV_PREFIX) and value
     })
+
+
+def documented_variables() -> list[tuple[str, str]]:
+    """(name, description) of every ``CURATE_*`` variable a user may set, in `Environment`'s
+    order (the tests-only ones left out)."""
+    return [(ENV_PREFIX + name.upper(), field.description or "")
+            for name, field in Environment.model_fields.items()
+            if not (field.description or "").startswith("tests only")]

@@ -32,6 +32,12 @@ from flows.stages.sketches import sketch_source
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10]}
 NO_RESULTS = {"cache_policy": NO_CACHE, "persist_result": False}
+#: Seconds one read task (a group of files, `READ_GROUP_BYTES`) or one clean-and-fingerprint
+#: task (a batch) may run before Prefect fails it as TimedOut, and with it the run (a read is
+#: retried first). Batches take seconds (about 1,000 documents per second per worker): this
+#: only stops a stuck task from holding the run, and the dataset's lock, until the flow's own
+#: timeout (`flows.curate.FLOW_TIMEOUT_SECONDS`).
+BATCH_TIMEOUT_SECONDS = 1800
 
 
 @task(name="discover-raw-files", **IO_RETRIES, **NO_RESULTS)
@@ -43,7 +49,8 @@ def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]
     return discover(Path(raw_dir), processed), recovered
 
 
-@task(name="read-raw-files", task_run_name="read-files-{group}", **IO_RETRIES, **NO_RESULTS)
+@task(name="read-raw-files", task_run_name="read-files-{group}",
+      timeout_seconds=BATCH_TIMEOUT_SECONDS, **IO_RETRIES, **NO_RESULTS)
 def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_at: datetime,
               batch_size: int, max_text_chars: int, limits: ReadLimits) -> stages.ReadResult:
     """Read a group of new files into batches; unreadable records are quarantined with the reason
@@ -52,7 +59,8 @@ def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_
                              group, limits)
 
 
-@task(name="clean-and-fingerprint", task_run_name="batch-{index}", **NO_RESULTS)
+@task(name="clean-and-fingerprint", task_run_name="batch-{index}",
+      timeout_seconds=BATCH_TIMEOUT_SECONDS, **NO_RESULTS)
 def batch_task(batch_path: str, index: int, run_id: str, ingested_at: datetime,
                clean_config: CleanConfig, fp_config: FingerprintConfig,
                translator_options: dict[str, Any] | None = None,

@@ -116,6 +116,7 @@ def test_cli_run_exit_code_and_summary(raw: Path, tmp_path: Path) -> None:
     # A raw folder that does not exist: one line, at once, before Prefect starts.
     bad = subprocess.run([*cmd[:4], "--raw", str(tmp_path / "nope"), "--curated", str(curated), "--workers", "1"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     (line,) = bad.stderr.strip().splitlines()
-    assert line.startswith("curate: not run: the raw folder") and "does not exist" in line
+    assert line.startswith("curate run: error: argument --raw: the raw folder")
+    assert "does not exist" in line

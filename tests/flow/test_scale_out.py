@@ -232,11 +232,12 @@ def test_cli_accepts_redis_url_and_dask_address(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.delenv("CURATE_REDIS_URL", raising=False)
     args = build_parser().parse_args(["run", "--redis-url", "redis://h:1/2", "--dask-address", "local"])
-    assert settings_of(args).redis_url == "redis://h:1/2"
+    assert settings_of(args).redis_connection_url() == "redis://h:1/2"
     assert args.dask_address == "local"
-    assert settings_of(build_parser().parse_args(["run"])).redis_url is None
+    assert settings_of(build_parser().parse_args(["run"])).redis_connection_url() is None
     monkeypatch.setenv("CURATE_REDIS_URL", "redis://env:6379/0")
-    assert settings_of(build_parser().parse_args(["serve"])).redis_url == "redis://env:6379/0"
+    assert settings_of(build_parser().parse_args(["serve"])).redis_connection_url() == (
+        "redis://env:6379/0")
 
 
 def test_workers_started_before_the_flow_give_the_embedded_output(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -77,3 +79,80 @@ def test_environment_is_read_when_asked(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("CURATE_EARLY_WORKERS_BYTES", "-1")
     with pytest.raises(ValidationError):
         environment()
+
+
+def _form() -> dict[str, Any]:
+    """The flow's parameter schema as Prefect sends it to the API (the deployment's form)."""
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.curate import curate_flow
+
+    schema = parameter_schema(curate_flow.fn).model_dump()
+    assert curate_flow.parameters.model_dump() == schema  # what a deployment registers
+    return schema
+
+
+def test_the_parameter_form_has_choices_bounds_and_a_description_everywhere() -> None:
+    from flows.backends import BACKENDS
+
+    schema = _form()
+    assert set(schema["properties"]) == {"settings"}
+    form = schema["definitions"]["RunSettings"]
+    fields = form["properties"]
+    assert set(fields) == set(RunSettings.model_fields)
+    for name, field in fields.items():
+        assert len(field.get("description", "")) > 10, f"{name} has no description"
+    for text in [form["description"], *(f["description"] for f in fields.values())]:
+        assert "`" not in text and "pydantic" not in text, text  # written for the form's reader
+    assert fields["translator"]["enum"] == list(BACKENDS)
+    assert fields["apostrophe"]["enum"] == fields["double_quotes"]["enum"] == ["straight", "curly"]
+    assert fields["guillemet_space"]["enum"] == ["nbsp", "nnbsp", "space"]
+    assert fields["unknown_shortcodes"]["enum"] == ["unwrap", "drop", "keep"]
+    for name in ("batch_size", "max_text_chars", "max_file_bytes", "max_whole_file_bytes",
+                 "max_line_bytes", "max_records_per_file"):
+        assert fields[name]["minimum"] == 1, name
+    for name in ("match_threshold", "cross_lingual_threshold"):
+        assert (fields[name]["exclusiveMinimum"], fields[name]["maximum"]) == (0, 1), name
+    assert fields["lock_wait_seconds"]["minimum"] == 0
+    (secret, _null) = fields["redis_url"]["anyOf"]
+    assert secret == {"type": "string", "format": "password", "writeOnly": True}
+    assert form["additionalProperties"] is False  # a misspelt field is refused too
+
+
+def test_the_choices_are_the_libraries_choices() -> None:
+    from typing import get_args, get_type_hints
+
+    from cleaners.text.shortcodes.policy import ShortcodePolicy
+    from cleaners.text.typography import TypographyPolicy
+    from flows.backends import backend_names
+    from flows.settings import choices
+
+    assert sorted(choices("translator")) == backend_names()
+    hints = get_type_hints(TypographyPolicy)
+    for name in ("apostrophe", "double_quotes", "guillemet_space"):
+        assert choices(name) == get_args(hints[name]), name
+    actions = get_args(get_type_hints(ShortcodePolicy)["unknown"])
+    assert set(choices("unknown_shortcodes")) <= set(actions)
+    with pytest.raises(KeyError):
+        choices("batch_size")
+
+
+def test_the_redis_url_is_a_secret_everywhere_but_where_it_connects(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CURATE_REDIS_URL", raising=False)
+    url = "redis://user:s3cret@host:6379/0"
+    settings = RunSettings(redis_url=url)
+    for shown in (repr(settings), str(settings), settings.model_dump_json(),
+                  json.dumps(settings.model_dump(mode="json")),
+                  str(settings.manifest_parameters())):
+        assert "s3cret" not in shown, shown
+    assert settings.redis_connection_url() == url
+    assert settings.manifest_parameters()["redis_url"] == "redis://user:***@host:6379/0"
+    # Not given: the environment of the process running the flow (how `curate serve` and a
+    # work-pool worker hand it to their runs without sending it to the API).
+    assert DEFAULTS.redis_connection_url() is None
+    assert DEFAULTS.manifest_parameters()["lsh_index"] == "memory"
+    monkeypatch.setenv("CURATE_REDIS_URL", url)
+    assert DEFAULTS.redis_connection_url() == url
+    assert DEFAULTS.manifest_parameters()["lsh_index"] == "redis"
+    assert "s3cret" not in repr(environment())
