@@ -29,6 +29,7 @@ from prefect.states import Cancelled, Completed
 
 from cleaners.dedup import warm_up
 from flows import alerts, report, store
+from flows.compact import compact_closed_days
 from flows.errors import AccountingError, LockBusy
 from flows.lock import run_lock
 from flows.quarantine import QuarantineTally
@@ -293,6 +294,9 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
         summary.seconds = round(time.perf_counter() - started, 3)
         _after_commit(logger, lambda: progress.set(100.0, f"done: {summary.rows_written} row(s) published"),
                       lambda: report.publish_artifacts(summary, manifest, layout, cleaned, timings.seconds),
-                      lambda: alerts.emit_published(summary, settings.curated_dir))
+                      lambda: alerts.emit_published(summary, settings.curated_dir),
+                      # a day closed with many small parts is merged into large files
+                      lambda: compact_closed_days(layout.root, ingested_at.date(),
+                                                  log=logger.info))
         logger.info(summary.line())
         return _completed(summary, tally.top_reasons(), logger)

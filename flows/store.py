@@ -1,26 +1,33 @@
-"""The curated dataset on disk: layout, lock, manifests, recovery, history and atomic commit.
+"""The curated dataset on disk: layout, manifests, history and atomic commits.
 
 Layout under ``curated/``::
 
-    articles/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet   the dataset (schema v1), append-only
-    clusters/current.parquet                                    the current state of every cluster
-    quarantine/ingest_date=YYYY-MM-DD/part-<run_id>-<n>.parquet what could not be curated
-    _runs/<run_id>.json                                          run manifests (commit records)
-    _staging/<run_id>/                                           a run's work in progress
-    _corrupt/, _foreign/                                         files `recover` set aside
-    .lock                                                        held by the running job
+    articles/ingest_date=YYYY-MM-DD/part-<id>-<n>.parquet   the dataset (schema v1)
+    clusters/current.parquet                                the current state of every cluster
+    quarantine/ingest_date=YYYY-MM-DD/part-<id>-<n>.parquet what could not be curated
+    _runs/<id>.json                                          manifests (commit records) of runs
+                                                             and compactions
+    _staging/<id>/                                           a commit's work in progress
+    _state/                                                  caches (the discovery index)
+    _corrupt/, _foreign/                                     files `recover` set aside
+    .lock                                                    held by the running job
 
 A run's Parquet files and its manifest are written under ``_staging/``, fsynced and moved into
 place with ``os.replace`` (atomic on one file system): the articles part first (the commit
-point), then the cluster state (`flows.clusters`), then the quarantine part, then the manifest. A crash after the commit point is completed
-by `recover` at the start of the next run (roll forward from the staging folder); a crash before
-it leaves the dataset as it was, and the staging it left is removed. Part footers carry the run
-id, the schema and job versions and the fingerprint parameters: a few hundred bytes, whatever
-the input (the manifest, which grows with the input, is never copied into a footer).
+point; the quarantine part when the run has no article row), then the cluster state
+(`flows.clusters`), then the quarantine part, then the manifest (`commit`). A part with no row
+is never published. A compaction (`flows.compact`) replaces whole partition folders by staged
+ones, each in one atomic exchange (`commit_swap`). A crash after a commit point is completed by
+`recover` (`flows.recovery`) at the start of the next run; a crash before it leaves the dataset
+as it was, and the staging it left is removed. Part footers carry the run (or compaction) id,
+the schema and job versions and the fingerprint parameters: a few hundred bytes, whatever the
+input (the manifest, which grows with the input, is never copied into a footer).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import shutil
@@ -37,7 +44,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cleaners.dedup import History
-from flows.clusters import STATE_FILE, read_state, rebuild_state
+from flows.clusters import read_state, rebuild_state
 
 #: Footer key of parts written before run manifests were staged (read by `recover` only).
 MANIFEST_KEY = b"curate.manifest"
@@ -47,6 +54,10 @@ RUN_ID_KEY = b"curate.run_id"
 STAGED_MANIFEST = "manifest.json"
 #: Folders for files set aside by `recover`: unreadable ones, and ones this job did not write.
 CORRUPT, FOREIGN = "_corrupt", "_foreign"
+#: What the id of a compaction commit holds (``<UTC time>-compact-<8 hex>``).
+COMPACTION_TAG = "-compact-"
+#: The discovery index (`flows.discover`): a cache of raw files' SHA-256 by stat.
+DISCOVERY_INDEX = "discovery-index.json"
 
 
 @dataclass(frozen=True)
@@ -78,8 +89,23 @@ class Layout:
     def staging(self, run_id: str) -> Path:
         return self.staging_root / run_id
 
+    @property
+    def state(self) -> Path:
+        return self.root / "_state"
 
-def _fsync_dir(path: Path) -> None:
+    @property
+    def discovery_index(self) -> Path:
+        """Where `flows.discover.discover` keeps the SHA-256 of raw files by stat."""
+        return self.state / DISCOVERY_INDEX
+
+
+def is_compaction_id(commit_id: str) -> bool:
+    """Whether a commit id (a manifest's name, a part's) is a compaction's, not a run's."""
+    return COMPACTION_TAG in commit_id
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a folder (its entries), when the system allows it."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -99,7 +125,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def read_manifests(layout: Layout) -> list[dict[str, Any]]:
@@ -132,161 +158,30 @@ def run_id_of(part: Path) -> str:
     return part.stem[len("part-"):].rsplit("-", 1)[0]
 
 
-def _is_part_path(path: Path, top: Path) -> bool:
+def is_part_path(path: Path, top: Path) -> bool:
     """Whether ``path`` is where `commit` puts a part: ``<top>/ingest_date=…/part-….parquet``."""
     rel = path.relative_to(top).parts
     return (len(rel) == 2 and rel[0].startswith("ingest_date=") and rel[1].startswith("part-")
             and rel[1].endswith(".parquet"))
 
 
-def _move_aside(layout: Layout, path: Path, folder: str) -> Path:
-    """Move ``path`` (inside the dataset) to ``<root>/<folder>/<its relative path>``; never
-    overwrites (a numbered name is used when taken). Returns the new path."""
-    rel = path.relative_to(layout.root)
-    dst = layout.root / folder / rel
-    n = 1
-    while dst.exists() or dst.is_symlink():
-        dst = layout.root / folder / rel.with_name(f"{rel.name}.{n}")
-        n += 1
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, dst)
-    return dst
-
-
-def _footer_run_id(part: Path) -> tuple[str | None, bytes | None]:
-    """(the run id, the legacy embedded manifest) in a part's footer. Raises `OSError` or
-    `pyarrow.ArrowException` when the footer cannot be read (a truncated or foreign file)."""
-    meta = pq.read_metadata(part).metadata or {}
-    rid = meta.get(RUN_ID_KEY)
-    return (rid.decode("utf-8", "replace") if rid is not None else None), meta.get(MANIFEST_KEY)
-
-
-def _staged_manifest(layout: Layout, run_id: str) -> dict[str, Any] | None:
-    """The manifest a run staged before its commit point, or None (absent or unreadable)."""
+def staged_manifest(layout: Layout, commit_id: str) -> dict[str, Any] | None:
+    """The manifest a commit staged before its commit point, or None (absent or unreadable)."""
     try:
-        with open(layout.staging(run_id) / STAGED_MANIFEST, encoding="utf-8") as fh:
+        with open(layout.staging(commit_id) / STAGED_MANIFEST, encoding="utf-8") as fh:
             out = json.load(fh)
     except (OSError, ValueError):
         return None
     return out if isinstance(out, dict) else None
 
 
-def _set_run_aside(layout: Layout, run_id: str, why: str, actions: list[str]) -> None:
-    """Move every file of a committed run (its parts and its manifest) to ``_corrupt/``: the
-    run is no longer part of the dataset, so the raw files it read are curated again by the
-    next run that finds them."""
-    files = [p for top in (layout.articles, layout.quarantine) for p in _parts(top)
-             if run_id_of(p) == run_id]
-    files.append(layout.runs / f"{run_id}.json")
-    moved = [_move_aside(layout, p, CORRUPT).relative_to(layout.root).as_posix()
-             for p in files if p.exists()]
-    actions.append(f"set run {run_id} aside ({why}): moved {', '.join(moved)}; its raw files "
-                   "are read again")
-
-
 def recover(layout: Layout) -> list[str]:
-    """Check the dataset and make it consistent before a run does any work; returns what was
-    done, one line per action. Must be called under the run lock.
+    """Make the dataset consistent before any work (`flows.recovery.recover`: finish commits
+    interrupted after their commit point, set damage aside); returns what was done, one line
+    per action. Must be called under the run lock."""
+    from flows.recovery import recover as recover_dataset  # it builds on this module
 
-    - A run manifest that cannot be parsed, or a committed part whose footer cannot be read
-      (truncated, overwritten), puts its whole run aside in ``_corrupt/`` (parts and
-      manifest, moved, never deleted): the dataset stays readable and the run's raw files are
-      curated again.
-    - A run whose articles part is in place but whose manifest is missing crashed after its
-      commit point: its staged quarantine part (if any) and its staged manifest are moved into
-      place (roll forward), so none of its rows is lost or written twice.
-    - Any other file under ``articles/`` or ``quarantine/`` (a file this job did not write, a
-      part of no run) is moved to ``_foreign/``; an unreadable one to ``_corrupt/``.
-    - Staging folders of dead runs and temporary manifest files are removed.
-    - The cluster state is derived data: after a run is set aside its sizes no longer add up
-      to the articles, and the next read rebuilds it (`flows.clusters.read_state`).
-
-    Only footers are read (a few kB per part), never the data.
-    """
-    actions: list[str] = []
-    committed: set[str] = set()
-    if layout.runs.exists():
-        for path in sorted(layout.runs.glob("*.json")):
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    if not isinstance(json.load(fh), dict):
-                        raise ValueError("not a JSON object")
-            except (OSError, ValueError) as exc:
-                _set_run_aside(layout, path.stem, f"its manifest cannot be read: {exc}", actions)
-                continue
-            committed.add(path.stem)
-    for top in (layout.articles, layout.quarantine):
-        files = sorted(p for p in top.rglob("*") if p.is_file() or p.is_symlink()) if top.exists() else []
-        for path in files:
-            if not path.exists() and not path.is_symlink():
-                continue  # moved aside with its run meanwhile
-            rel = path.relative_to(layout.root).as_posix()
-            if path.is_symlink() or not _is_part_path(path, top):
-                aside = _move_aside(layout, path, FOREIGN)
-                actions.append(f"moved {rel} to {aside.relative_to(layout.root).as_posix()}: "
-                               "not a file this job writes")
-                continue
-            rid = run_id_of(path)
-            try:
-                footer_rid, legacy = _footer_run_id(path)
-            except (OSError, pa.ArrowException) as exc:
-                reason = f"{rel} cannot be read: {' '.join(str(exc).split())[:200]}"
-                if rid in committed:
-                    _set_run_aside(layout, rid, reason, actions)
-                    committed.discard(rid)
-                else:
-                    aside = _move_aside(layout, path, CORRUPT)
-                    actions.append(f"moved unreadable {rel} to "
-                                   f"{aside.relative_to(layout.root).as_posix()}: {reason}")
-                continue
-            if rid in committed:
-                continue
-            if footer_rid != rid:
-                aside = _move_aside(layout, path, FOREIGN)
-                actions.append(f"moved {rel} to {aside.relative_to(layout.root).as_posix()}: "
-                               "not written by this job (no matching run id in its footer)")
-                continue
-            manifest = _staged_manifest(layout, rid)
-            if manifest is None and legacy is not None:
-                manifest = json.loads(legacy)  # parts written before manifests were staged
-            if top == layout.articles and manifest is not None:
-                _roll_forward(layout, rid, path, manifest, actions)
-                committed.add(rid)
-                continue
-            aside = _move_aside(layout, path, FOREIGN)
-            actions.append(f"moved {rel} to {aside.relative_to(layout.root).as_posix()}: "
-                           "a part of no committed run")
-    if layout.staging_root.exists():
-        for stale in sorted(layout.staging_root.iterdir()):
-            shutil.rmtree(stale, ignore_errors=True)
-            actions.append(f"removed stale staging {stale.name}")
-    if layout.runs.exists():
-        for tmp in sorted(layout.runs.glob(".*.tmp")):
-            tmp.unlink(missing_ok=True)
-            actions.append(f"removed unfinished {tmp.relative_to(layout.root)}")
-    return actions
-
-
-def _roll_forward(layout: Layout, run_id: str, part: Path, manifest: dict[str, Any],
-                  actions: list[str]) -> None:
-    """Finish the commit of a run that crashed after moving its articles part into place."""
-    staged_state = layout.staging(run_id) / "out" / "clusters" / STATE_FILE
-    if staged_state.exists():
-        _fsync_file(staged_state)
-        layout.clusters.mkdir(parents=True, exist_ok=True)
-        os.replace(staged_state, layout.clusters / STATE_FILE)
-        _fsync_dir(layout.clusters)
-        actions.append(f"moved staged clusters/{STATE_FILE} into place")
-    staged_q = layout.staging(run_id) / "out" / "quarantine"
-    for src in sorted(staged_q.glob("part-*.parquet")) if staged_q.exists() else []:
-        dst = layout.quarantine / part.parent.name / src.name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        _fsync_file(src)
-        os.replace(src, dst)
-        _fsync_dir(dst.parent)
-        actions.append(f"moved staged {dst.relative_to(layout.root)} into place")
-    write_json_atomic(layout.runs / f"{run_id}.json", {**manifest, "recovered": True})
-    actions.append(f"completed run {run_id} from {part.relative_to(layout.root)}")
+    return recover_dataset(layout)
 
 
 def discard_all_staging(layout: Layout) -> list[str]:
@@ -298,15 +193,26 @@ def discard_all_staging(layout: Layout) -> list[str]:
 
 
 def discard_staging(layout: Layout, run_id: str) -> bool:
-    """Remove a failed run's staging folder unless the run passed its commit point (then the
-    next run's `recover` needs it); True when removed."""
+    """Remove a failed run's (or compaction's) staging folder unless it passed its commit
+    point (then the next run's `recover` needs it); True when removed."""
     staging = layout.staging(run_id)
-    if not staging.exists() or any(layout.articles.glob(f"ingest_date=*/part-{run_id}-*.parquet")):
+    if not staging.exists() or _past_commit_point(layout, run_id):
         return False
     shutil.rmtree(staging, ignore_errors=True)
     with suppress(OSError):  # only when no other run's staging is there
         layout.staging_root.rmdir()
     return True
+
+
+def _past_commit_point(layout: Layout, commit_id: str) -> bool:
+    """Whether a commit moved anything into the dataset: a part of its id is in place, or a
+    compaction's first folder swap has begun."""
+    if any(any(top.glob(f"ingest_date=*/part-{commit_id}-*.parquet"))
+           for top in (layout.articles, layout.quarantine)):
+        return True
+    staged = staged_manifest(layout, commit_id)
+    swaps = staged.get("swaps") if staged else None
+    return bool(swaps) and swap_state(layout, swaps[0]) != "pending"
 
 
 HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "shingle_count"]
@@ -405,7 +311,8 @@ def fault_point(name: str) -> None:
         time.sleep(0.05)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: Path) -> None:
+    """fsync a file's data."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -416,30 +323,142 @@ def _fsync_file(path: Path) -> None:
 def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifest: dict[str, Any]) -> None:
     """Move staged files into place (articles first, then quarantine), then the manifest.
 
-    ``staged`` pairs a file under the staging folder with its final path. The manifest is
-    written to the staging folder first; every move is then an atomic rename of an fsynced
-    file, so nothing after the commit point needs disk space or can fail for a reason of the
-    data. The move of the articles part is the commit point: before it, ``curated/`` is
-    untouched and `recover` discards the staging; after it, `recover` finishes the job from the
-    staging folder (cluster state, quarantine part, manifest).
+    ``staged`` pairs a file under the staging folder with its final path. A Parquet part with
+    no row is never published: it is removed from the staging, and the manifest's ``outputs``
+    entry that named it becomes null (a run whose records were all quarantined adds no
+    articles part). The manifest is written to the staging folder first; every move is then an
+    atomic rename of an fsynced file, so nothing after the commit point needs disk space or can
+    fail for a reason of the data. The first move of a part (articles, else quarantine) is the
+    commit point: before it, ``curated/`` is untouched and `recover` discards the staging;
+    after it, `recover` finishes the job from the staging folder (cluster state, quarantine
+    part, manifest). A commit with no part at all commits when its manifest is moved in.
     """
-    staged_manifest = layout.staging(run_id) / STAGED_MANIFEST
-    write_json_atomic(staged_manifest, manifest)
-    ordered = sorted(staged, key=lambda pair: (layout.articles not in pair[1].parents,
-                                               layout.clusters not in pair[1].parents))
+    kept = []
+    for src, dst in staged:
+        if dst.suffix == ".parquet" and layout.clusters not in dst.parents \
+                and pq.read_metadata(src).num_rows == 0:
+            src.unlink()
+            rel = dst.relative_to(layout.root).as_posix()
+            outputs = manifest.get("outputs") or {}
+            for key in [k for k, v in outputs.items() if v == rel]:
+                outputs[key] = None
+        else:
+            kept.append((src, dst))
+    staged_file = layout.staging(run_id) / STAGED_MANIFEST
+    write_json_atomic(staged_file, manifest)
+    ordered = sorted(kept, key=lambda pair: (layout.articles not in pair[1].parents,
+                                             layout.clusters not in pair[1].parents))
     for src, _ in ordered:
-        _fsync_file(src)
+        fsync_file(src)
     fault_point("staged")
     for src, dst in ordered:
         dst.parent.mkdir(parents=True, exist_ok=True)
         os.replace(src, dst)
-        _fsync_dir(dst.parent)
+        fsync_dir(dst.parent)
         if layout.clusters not in dst.parents:
             fault_point("articles-moved" if layout.articles in dst.parents else "quarantine-moved")
     layout.runs.mkdir(parents=True, exist_ok=True)
-    os.replace(staged_manifest, layout.runs / f"{run_id}.json")
-    _fsync_dir(layout.runs)
+    os.replace(staged_file, layout.runs / f"{run_id}.json")
+    fsync_dir(layout.runs)
     fault_point("manifest-written")
     shutil.rmtree(layout.staging(run_id), ignore_errors=True)
     with suppress(OSError):  # only when no other run's staging is there
+        layout.staging_root.rmdir()
+
+
+#: The points of `commit_swap` where the hook can stop a compaction, in order (a swap's point
+#: is named after its folder: ``swap-articles-done``, ``swap-quarantine-done``).
+SWAP_FAULT_POINTS = ("swap-staged", "swap-articles-done", "swap-quarantine-done",
+                     "swap-manifest-written")
+#: ``renameat2`` arguments (Linux, glibc 2.28+).
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Exchange the paths ``a`` and ``b`` in one atomic step (``renameat2`` with
+    ``RENAME_EXCHANGE``); False, with nothing changed, where the system or the file system
+    cannot (not Linux, an old C library, a file system without it)."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def swap_folder(live: Path, staged: Path, aside: Path) -> None:
+    """Put the folder ``staged`` (same file system) where the folder ``live`` is.
+
+    Guarantees: where the system can exchange two paths atomically (Linux), a reader listing
+    ``live`` sees the old folder or the new one, never a mix, and ``staged`` then holds the old
+    folder. Elsewhere ``live`` is first moved to ``aside``, then ``staged`` moved in: in
+    between, a reader finds the partition missing, and a crash there is finished by `recover`.
+    """
+    if not _exchange(staged, live):
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(live, aside)
+        fsync_dir(live.parent)
+        fault_point("swap-folder-aside")
+        os.replace(staged, live)
+    fsync_dir(live.parent)
+    fsync_dir(staged.parent)
+
+
+def swap_state(layout: Layout, swap: dict[str, Any]) -> str:
+    """Where one folder swap of a `commit_swap` manifest stands: ``"done"`` (the live folder
+    holds none of the files it replaces), ``"aside"`` (the live folder was moved aside, the
+    staged one not yet moved in) or ``"pending"`` (not begun)."""
+    live = layout.root / swap["folder"]
+    if not live.exists():
+        return "aside"
+    return "pending" if any((live / name).exists() for name in swap["replaced"]) else "done"
+
+
+def commit_swap(layout: Layout, commit_id: str, swaps: list[tuple[Path, Path]],
+                manifest: dict[str, Any]) -> None:
+    """Replace live folders of the dataset by staged ones, then record the commit in ``_runs/``.
+
+    ``swaps`` pairs a live partition folder (``articles/ingest_date=…`` first, then
+    ``quarantine/…``) with the folder under ``_staging/<commit_id>/`` that replaces it; files
+    kept are in both (hard links), every other live file is replaced (at least one per swap).
+    The manifest, with the swaps and the files each replaces (``swaps``), is staged first; the
+    first swap (`swap_folder`) is the commit point: before it ``curated/`` is untouched and
+    `recover` discards the staging; after it `recover` does the remaining swaps and writes the
+    manifest. So after a crash each folder holds its old files or its new ones, never both,
+    never neither (outside the moment between two renames where no exchange exists).
+    """
+    staging = layout.staging(commit_id)
+    manifest["swaps"] = []
+    for live, staged in swaps:
+        replaced = sorted({p.name for p in live.iterdir()} - {p.name for p in staged.iterdir()})
+        if not replaced:
+            raise ValueError(f"swap of {live} replaces no file")
+        folder = live.relative_to(layout.root)
+        manifest["swaps"].append({
+            "folder": folder.as_posix(), "staged": staged.relative_to(layout.root).as_posix(),
+            "aside": (staging / "aside" / folder).relative_to(layout.root).as_posix(),
+            "replaced": replaced,
+        })
+        for path in staged.iterdir():
+            fsync_file(path)
+        fsync_dir(staged)
+    staged_file = staging / STAGED_MANIFEST
+    write_json_atomic(staged_file, manifest)
+    fault_point("swap-staged")
+    for (live, staged), swap in zip(swaps, manifest["swaps"], strict=True):
+        swap_folder(live, staged, layout.root / swap["aside"])
+        fault_point(f"swap-{live.parent.name}-done")
+    layout.runs.mkdir(parents=True, exist_ok=True)
+    os.replace(staged_file, layout.runs / f"{commit_id}.json")
+    fsync_dir(layout.runs)
+    fault_point("swap-manifest-written")
+    shutil.rmtree(staging, ignore_errors=True)
+    with suppress(OSError):  # only when no other commit's staging is there
         layout.staging_root.rmdir()

@@ -42,11 +42,12 @@ BATCH_TIMEOUT_SECONDS = 1800
 
 @task(name="discover-raw-files", **IO_RETRIES, **NO_RESULTS)
 def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]:
-    """Recover from a crashed run if needed, then find the new raw files (by SHA-256)."""
+    """Recover from a crashed run if needed, then find the new raw files (by SHA-256; files
+    whose size, times and inode the dataset's discovery index knows are not hashed again)."""
     layout = store.Layout(Path(curated_dir))
     recovered = store.recover(layout)
     processed = store.processed_hashes(store.read_manifests(layout))
-    return discover(Path(raw_dir), processed), recovered
+    return discover(Path(raw_dir), processed, layout.discovery_index), recovered
 
 
 @task(name="read-raw-files", task_run_name="read-files-{group}",

@@ -18,6 +18,8 @@ def write_articles(fp_paths: list[str], clusters_path: Path, out_path: Path, run
     """Stream the fingerprinted batches joined with their cluster columns into one Parquet part.
 
     Rows keep the run's order (one row group per batch). Returns the number of rows written.
+    With no row the part holds the schema alone, and `flows.store.commit` does not publish it
+    (a run whose records were all quarantined adds no articles part).
     The next batch is read on a thread while one is encoded and compressed (both release the
     GIL): two batches in memory at a time.
     """

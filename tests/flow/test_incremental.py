@@ -44,6 +44,7 @@ def _snapshot(curated: Path) -> dict[str, str]:
         p.relative_to(curated).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(curated.rglob("*"))
         if p.is_file() and p.name not in LOCK_FILES
+        and "_state" not in p.relative_to(curated).parts  # the discovery index is a cache
     }
 
 

@@ -13,10 +13,12 @@ import builtins
 import contextlib
 import hashlib
 import io
+import json
 import os
 import socket
 import stat
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -486,3 +488,112 @@ def test_discover_accounts_for_every_path_and_never_leaves_raw(recipe: dict) -> 
             assert (f.sha256 in recipe["processed"]) == (f in found.already_processed)
         hashes = [f.sha256 for f in found.new]
         assert len(hashes) == len(set(hashes))
+
+
+# --------------------------------------------------------------------------- the hash index
+
+
+def _counting_hashes(mp: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files `flows.discover.sha256_of` hashes from now on."""
+    calls: list[str] = []
+    real = flows.discover.sha256_of
+
+    def sha256_of(path: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    mp.setattr(flows.discover, "sha256_of", sha256_of)
+    return calls
+
+
+def _age(*paths: Path, ns: int | None = None) -> None:
+    """Set the files' modification time an hour back (or to ``ns``): landed a while ago."""
+    when = ns if ns is not None else time.time_ns() - 3600 * 10**9
+    for path in paths:
+        os.utime(path, ns=(when, when))
+
+
+@pytest.fixture()
+def index(tmp_path: Path) -> Path:
+    return tmp_path / "curated" / "_state" / "discovery-index.json"
+
+
+def test_a_discovery_over_unchanged_files_hashes_nothing(
+        raw: Path, index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (raw / "feed").mkdir()
+    files = [raw / "feed" / f"f{i:02d}.jsonl" for i in range(20)]
+    for i, path in enumerate(files):
+        path.write_text(f'{{"id": {i}}}\n')
+    _age(*files)
+    calls = _counting_hashes(monkeypatch)
+    first = discover(raw, set(), index)
+    assert sorted(calls) == [f.name for f in files] and first.hashed == 20
+    written = index.stat().st_mtime_ns
+    calls.clear()
+
+    again = discover(raw, set(), index)
+
+    assert calls == [] and again.hashed == 0
+    assert again == first  # the same files, sizes and SHA-256
+    assert [f.sha256 for f in again.new] == [_sha(p.read_bytes()) for p in files]
+    assert index.stat().st_mtime_ns == written, "nothing changed: the index is not rewritten"
+    processed = {f.sha256 for f in first.new}
+    calls.clear()
+    idle = discover(raw, processed, index)
+    assert calls == [] and idle.new == [] and len(idle.already_processed) == 20
+
+
+def test_a_changed_file_is_hashed_again_and_a_moved_one_is_still_skipped(
+        raw: Path, index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept, changed, moved = raw / "kept.jsonl", raw / "changed.jsonl", raw / "moved.jsonl"
+    for path in (kept, changed, moved):
+        path.write_text(f'{{"id": "{path.stem}"}}\n')
+    _age(kept, changed, moved)
+    first = discover(raw, set(), index)
+    processed = {f.sha256 for f in first.new}  # as if a run had committed them
+    mtime = changed.stat().st_mtime_ns
+    changed.write_text('{"id": "CHANGED"}\n')  # same size, new bytes
+    _age(changed, ns=mtime)  # and its modification time put back: only its change time moved
+    (raw / "archive").mkdir()
+    moved.rename(raw / "archive" / "moved.jsonl")
+    calls = _counting_hashes(monkeypatch)
+
+    again = discover(raw, processed, index)
+
+    # kept.jsonl is not read; moved.jsonl is where the file system updates a renamed file's
+    # change time (ext4, XFS, btrfs): either way it is recognised by its SHA-256.
+    assert "changed.jsonl" in calls and "kept.jsonl" not in calls
+    assert [f.rel for f in again.new] == ["changed.jsonl"]
+    assert again.new[0].sha256 == _sha(b'{"id": "CHANGED"}\n')
+    assert sorted(f.rel for f in again.already_processed) == ["archive/moved.jsonl", "kept.jsonl"]
+
+
+def test_a_file_modified_just_before_it_was_hashed_is_hashed_again(
+        raw: Path, index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its times may not move if it changes again within the same clock tick."""
+    fresh = raw / "fresh.jsonl"
+    fresh.write_text('{"id": 1}\n')
+    calls = _counting_hashes(monkeypatch)
+    discover(raw, set(), index)
+    discover(raw, set(), index)
+    assert calls == ["fresh.jsonl", "fresh.jsonl"]
+    _age(fresh)
+    discover(raw, set(), index)
+    discover(raw, set(), index)
+    assert calls == ["fresh.jsonl"] * 3
+
+
+def test_a_damaged_or_unwritable_index_costs_a_hash_never_a_failure(
+        raw: Path, index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = raw / "a.jsonl"
+    path.write_text('{"id": 1}\n')
+    _age(path)
+    index.parent.mkdir(parents=True)
+    index.write_text('{"version": 1, "files": [[1, 2')
+    calls = _counting_hashes(monkeypatch)
+    assert [f.rel for f in discover(raw, set(), index).new] == ["a.jsonl"]
+    assert calls == ["a.jsonl"]
+    assert json.loads(index.read_text())["version"] == 1  # rewritten whole
+    blocked = tmp_path / "file" / "index.json"
+    blocked.parent.write_text("a file where the index's folder should be")
+    assert [f.rel for f in discover(raw, set(), blocked).new] == ["a.jsonl"]
