@@ -67,7 +67,7 @@ def _option(text: str) -> tuple[str, Any]:
         return key.strip(), value
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     """An argument that must be a whole number above zero (``1_000`` and ``1,000`` accepted)."""
     try:
         value = int(text.replace(",", "").replace("_", ""))
@@ -142,9 +142,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    type=_option, dest="translator_options",
                    help="backend option, repeatable (e.g. model_dir=models/opus-mt-fr-en); "
                         "values are read as JSON when they parse (2, true), else as text")
-    p.add_argument("--batch-size", type=_positive_int, default=d.batch_size, metavar="N",
+    p.add_argument("--batch-size", type=positive_int, default=d.batch_size, metavar="N",
                    help=f"records per batch (default {d.batch_size})")
-    p.add_argument("--max-text-chars", type=_positive_int, default=d.max_text_chars, metavar="N",
+    p.add_argument("--max-text-chars", type=positive_int, default=d.max_text_chars, metavar="N",
                    help=f"longer records are quarantined (default {d.max_text_chars:,})")
     p.add_argument("--apostrophe", choices=choices("apostrophe"), default=d.apostrophe,
                    help=f"apostrophes written straight (') or curly (’) (default {d.apostrophe})")
@@ -174,7 +174,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cross-lingual-threshold", type=float, default=d.cross_lingual_threshold,
                    metavar="X", help=f"similarity for a duplicate in another language, in (0, 1] "
                                      f"(default {d.cross_lingual_threshold})")
-    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+    p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, metavar="N",
                    help="worker processes for clean and fingerprint (default: all cores)")
     p.add_argument("--dask-address", default=None, metavar="ADDR",
                    help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a "
@@ -187,14 +187,14 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="show the traceback of a failure (otherwise one line)")
     limits = p.add_argument_group("limits on what one raw file may hold (a file over a limit "
                                   "keeps the records before it; the rest is one quarantine row)")
-    limits.add_argument("--max-file-bytes", type=_positive_int, default=d.max_file_bytes, metavar="N",
+    limits.add_argument("--max-file-bytes", type=positive_int, default=d.max_file_bytes, metavar="N",
                         help=f"bytes read from one file once decompressed (default {_size(d.max_file_bytes)})")
-    limits.add_argument("--max-whole-file-bytes", type=_positive_int, default=d.max_whole_file_bytes,
+    limits.add_argument("--max-whole-file-bytes", type=positive_int, default=d.max_whole_file_bytes,
                         metavar="N", help="size of a json, csv, txt, html or xml file, read whole into "
                         f"memory, once decompressed (default {_size(d.max_whole_file_bytes)})")
-    limits.add_argument("--max-line-bytes", type=_positive_int, default=d.max_line_bytes, metavar="N",
+    limits.add_argument("--max-line-bytes", type=positive_int, default=d.max_line_bytes, metavar="N",
                         help=f"one JSONL line or CSV field (default {_size(d.max_line_bytes)})")
-    limits.add_argument("--max-records-per-file", type=_positive_int, default=d.max_records_per_file,
+    limits.add_argument("--max-records-per-file", type=positive_int, default=d.max_records_per_file,
                         metavar="N", help=f"records read from one file (default {d.max_records_per_file:,})")
     limits.add_argument("--wxr-post-type", action="append", default=None, metavar="TYPE",
                         dest="wxr_post_types",

@@ -45,6 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows import store
+from flows.cli_args import positive_int
 from flows.errors import AccountingError, CurateError, LockBusy
 from flows.lock import run_lock
 from flows.run import JOB_VERSION, utcnow, versions
@@ -343,16 +344,6 @@ def _compact_partition(layout: store.Layout, partition: str, bins: list[list[Uni
     return done
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above zero, got {value}")
-    return value
-
-
 def compact_main(argv: list[str] | None = None) -> int:
     """``curate compact``: compact ``--curated`` now, one line per partition compacted; returns
     the exit status: 0, 75 when another run holds the lock, 1 on failure (one line on stderr);
@@ -366,9 +357,9 @@ def compact_main(argv: list[str] | None = None) -> int:
                     "cluster_id; readers see the old files or the new ones, never both.")
     ap.add_argument("--curated", default=DEFAULTS.curated_dir, metavar="DIR",
                     help=f"the dataset folder (default: {DEFAULTS.curated_dir}/)")
-    ap.add_argument("--target-mb", type=_positive, default=DEFAULT_TARGET_MB, metavar="N",
+    ap.add_argument("--target-mb", type=positive_int, default=DEFAULT_TARGET_MB, metavar="N",
                     help=f"size of a compacted file, in MiB (default {DEFAULT_TARGET_MB})")
-    ap.add_argument("--min-parts", type=_positive, default=2, metavar="N",
+    ap.add_argument("--min-parts", type=positive_int, default=2, metavar="N",
                     help="compact a partition holding at least N parts under the target (a "
                          "run's articles and quarantine parts count as one; default 2)")
     ap.add_argument("--closed-only", action="store_true",
