@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python benchmarks/pipeline.py`` (defaults: 10k and 100k documents, all cores).
 Options: ``--sizes 10000 100000``, ``--workers N``, ``--work DIR`` (default a temp folder),
 ``--skip-naive``, ``--keep``, ``--match-caps 8,4,2`` (rerun the match with other
-``max_per_bucket`` caps on the flow's output).
+``max_per_bucket`` caps on the flow's output), ``--second-signal-cost`` (what the sentence
+sketches cost in the batch workers and the second signal in `match`, see `second_signal_cost`).
 
 For each size it builds a corpus with `benchmarks.corpus` (real WMT sentences with mojibake,
 shortcodes, promos, near-duplicates, translations; the seed samples when ``../shared/eval`` is
@@ -401,31 +402,75 @@ def _curated_batch(base: Path, size: int) -> tuple[Any, dict[str, str], list[str
     return batch, story, kind, ids, parts
 
 
-def second_signal_cost(base: Path, size: int, flow_seconds: float) -> list[str]:
-    """`match` rerun on the flow's output with and without the second signal (sketches read
-    from the curated parts, as the flow reads them): seconds, pairs judged and refused,
-    duplicates, and the signal's cost as a share of the flow's end-to-end time."""
+def second_signal_cost(base: Path, size: int, flow_seconds: float, workers: int,
+                       batch_size: int = 2000) -> list[str]:
+    """The second signal's cost on the flow's output, where the flow pays it: in the batch
+    workers, each document's sentence sketch made with its fingerprint and stored with the
+    batch (`fingerprint_table` with and without sketches, batch by batch over the curated
+    texts, alternately, the batch written as the flow writes it: CPU seconds of one process,
+    divided by ``workers`` for the wall time they add), and in `match`, rerun with and without
+    the signal (the sketches read from those batches, as the flow reads them): seconds, pairs
+    judged and refused, placement passes, duplicates. Then their sum as a share of the flow's
+    end-to-end time."""
+    import pyarrow.parquet as papq
+
     from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH, MatchStats, match
+    from flows.stages.clean_fingerprint import fingerprint_table
     from flows.stages.sketches import sketch_source
 
     batch, _, _, _, parts = _curated_batch(base, size)
-    lines = ["| second signal | match s | grey-zone pairs judged | refused | placements | duplicates |",
-             "|---|---:|---:|---:|---:|---:|"]
+    t = papq.read_table(parts, columns=["doc_id", "lang", "text"])
+    staged = base / "second-signal-batches"
+    staged.mkdir(exist_ok=True)
+    cpu = {False: 0.0, True: 0.0}
+    written = {False: 0, True: 0}
+    paths, langs = [], []
+    names = ["doc_id", "lang_hint", "text"]
+    # warm-up: the first batch's words translated (the word memo is shared by both modes)
+    fingerprint_table(t.slice(0, batch_size).rename_columns(names), DEFAULT_FINGERPRINT)
+    for k, start in enumerate(range(0, t.num_rows, batch_size)):
+        part = t.slice(start, batch_size).rename_columns(names)
+        for with_sketches in ((False, True) if k % 2 == 0 else (True, False)):
+            path = staged / f"fp-{k:05d}{'' if with_sketches else '-plain'}.parquet"
+            t0 = time.process_time()
+            out, _ = fingerprint_table(part, DEFAULT_FINGERPRINT, sketches=with_sketches)
+            papq.write_table(out, path)
+            cpu[with_sketches] += time.process_time() - t0
+            written[with_sketches] += path.stat().st_size
+            if with_sketches:
+                paths.append(str(path))
+                langs += out.column("lang").to_pylist()
+            else:
+                path.unlink()
+    moved = sum(a != b for a, b in zip(langs, batch.langs, strict=True))
+    lines = ["| second signal | batch workers: fingerprint CPU s | match s | "
+             "grey-zone pairs judged | refused | placements | duplicates |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     seconds = {}
     for on in (False, True):
         stats = MatchStats()
+        gc.collect()
         t0 = time.perf_counter()
-        source = sketch_source([], parts, DEFAULT_FINGERPRINT) if on else None
+        source = sketch_source(paths, [], DEFAULT_FINGERPRINT) if on else None
         out = match(batch, None, TUNED_MATCH, stats=stats, sketches=source)
         seconds[on] = time.perf_counter() - t0
-        lines.append(f"| {'on' if on else 'off'} | {seconds[on]:.1f} | {stats.second_signal_pairs:,} | "
-                     f"{stats.second_signal_refused:,} | {stats.placement_passes} | "
-                     f"{sum(not a.is_canonical for a in out):,} |")
-        del out
-        gc.collect()
-    extra = seconds[True] - seconds[False]
-    lines += ["", f"Second signal: {extra:.1f} s more in `match`, {100 * extra / flow_seconds:.1f} % of the "
-              f"flow's {flow_seconds:.1f} s end to end."]
+        lines.append(f"| {'on' if on else 'off'} | {cpu[on]:.1f} | {seconds[on]:.1f} | "
+                     f"{stats.second_signal_pairs:,} | {stats.second_signal_refused:,} | "
+                     f"{stats.placement_passes} | {sum(not a.is_canonical for a in out):,} |")
+        del out, source
+    shutil.rmtree(staged, ignore_errors=True)
+    in_workers = (cpu[True] - cpu[False]) / max(workers, 1)
+    in_match = seconds[True] - seconds[False]
+    total = in_workers + in_match
+    extra_cpu = cpu[True] - cpu[False]
+    lines += ["", f"Second signal: {extra_cpu:.1f} s more CPU in the batch workers "
+              f"({1e3 * extra_cpu / max(t.num_rows, 1):.3f} ms/document; {in_workers:.1f} s of wall "
+              f"with {workers} worker(s)) and {in_match:.1f} s more in `match`: {total:.1f} s, "
+              f"{100 * total / flow_seconds:.1f} % of the flow's {flow_seconds:.1f} s end to end. "
+              f"The fingerprinted batches: {written[True] / 2**20:,.0f} MiB with the sketches, "
+              f"{written[False] / 2**20:,.0f} MiB without."
+              + (f" ({moved} documents' language detected otherwise than in the flow.)"
+                 if moved else "")]
     return lines
 
 
@@ -625,7 +670,8 @@ def main(argv: list[str] | None = None) -> int:
                       *match_caps(base, size, caps), ""]
         if args.second_signal_cost:
             lines += ["`match` rerun on this output with and without the second signal "
-                      "(`--second-signal-cost`):", "", *second_signal_cost(base, size, float(flow["wall"])), ""]
+                      "(`--second-signal-cost`):", "",
+                      *second_signal_cost(base, size, float(flow["wall"]), args.workers), ""]
         print("\n".join(lines), flush=True)
         all_lines += lines
         rows.append((size, float(flow["rss"]), idx["history_per_doc"]))

@@ -55,6 +55,16 @@ CLUSTER_STATE_SCHEMA = pa.schema([
 #: One row per raw record that was read, cleaned and fingerprinted (before matching).
 STAGED_SCHEMA = pa.schema([*SOURCE_FIELDS, pa.field("lang_hint", pa.string()), *TEXT_FIELDS])
 
+#: The sentence sketch of each row of a fingerprinted batch (staging only, never curated):
+#: the two arrays of its `cleaners.dedup.align.SentenceSketch`, made with the fingerprint
+#: (`flows.stages.clean_fingerprint.fingerprint_table`) and read by the match stage's second
+#: signal (`flows.stages.sketches`). ``sketch_offsets``: the sentence offsets (``n + 1``
+#: values from 0); ``sketch_values``: the sentences' token values.
+SKETCH_FIELDS = [
+    pa.field("sketch_offsets", pa.list_(pa.int32())),
+    pa.field("sketch_values", pa.list_(pa.uint32())),
+]
+
 
 def articles_schema(num_perm: int) -> pa.Schema:
     """Schema v1 of ``curated/articles``, plus two matching keys kept for later runs:

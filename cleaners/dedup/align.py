@@ -9,223 +9,42 @@ hashes of the same translated content tokens as the MinHash shingles
 an order-preserving one-to-one sentence alignment accounts for (a dynamic programme compiled
 with numba); `evidence` counts the distinct tokens they share that are neither numbers, month
 or weekday names nor web-page chrome (``WEAK_TOKENS``): a short text must not pass on dates
-and navigation alone. `passes_second_signal` combines the two; `judge_pairs` applies it to
-the grey-zone pairs `cleaners.dedup.matcher.match` asks about.
+and navigation alone. `passes_second_signal` combines the two (in one compiled call: what
+`cleaners.dedup.matcher.match` asks of each grey-zone pair that decides a placement);
+`judge_pairs` applies it to a list of pairs.
 
-Layout of a sketch: ``offsets`` (``n + 1`` int32) and ``values`` (uint32), sentence ``i``
-being ``values[offsets[i]:offsets[i + 1]]``, sorted and distinct. The lowest bit of a value
-says whether the token is weak (1) or evidence (0); the other 31 bits are the low bits of
-the token's xxh3-64 hash. Pure: no I/O, no state beyond the caller's memo.
+The sketches themselves (`SentenceSketch`, `SketchBatch`, `sentence_sketches`,
+`fingerprint_and_sketch`) are made in `cleaners.dedup.sketch` and re-exported here. Pure: no
+I/O, no state.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from typing import NamedTuple
 
 import numba
 import numpy as np
-import xxhash
 
-from cleaners.dedup.config import DEFAULT_FINGERPRINT, FingerprintConfig
-from cleaners.dedup.fingerprint import WordMemo, _token_filter, document_shingles
-from cleaners.lang.tokens import SENTENCE_END, split_sentences, words_and_sentence_ends
-from cleaners.translate.base import Translator, WordByWordTranslator
-
-#: Sentences kept per document: the first ``MAX_SENTENCES`` non-empty ones (a duplicate shows
-#: itself in its first 80 sentences; the cap bounds the sketch and the alignment's cost).
-MAX_SENTENCES = 80
-#: Tokens kept per sentence at most: the lowest hash values (a bottom-k sample, the same
-#: tokens on both sides of a pair), so a sentence's length fits the sketch's uint16 field.
-MAX_TOKENS = 4096
-
-_MONTHS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
+from cleaners.dedup.sketch import (
+    EMPTY_SKETCH,
+    MAX_SENTENCES,
+    MAX_TOKENS,
+    SentenceSketch,
+    SketchBatch,
+    fingerprint_and_sketch,
+    is_weak,
+    sentence_sketches,
+    sketch_from_sets,
+    token_hash,
 )
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun"
-#: Navigation, sharing and legal vocabulary of web pages, and ordinal suffixes: words any two
-#: pages can share whatever their story.
-_CHROME = (
-    "st nd rd th am pm gmt utc cet "
-    "home homepage menu search login logout log sign signup register subscribe subscription "
-    "newsletter contact share facebook twitter instagram youtube linkedin pinterest whatsapp "
-    "telegram tiktok xing reddit email mail print rss feed cookie cookies privacy policy "
-    "copyright reserved terms imprint disclaimer comment comments reply password username "
-    "account skip navigation next previous prev top back page click follow tag tags category "
-    "categories archive archives blog post posts download app www http https com org net html php"
-)
-#: The translated (English) tokens that are no evidence that two documents tell one story:
-#: month and weekday names (and their abbreviations), web-page chrome. Numbers are weak too
-#: (`is_weak`).
-WEAK_TOKENS: frozenset[str] = frozenset(f"{_MONTHS} {_WEEKDAYS} {_CHROME}".split())
 
-def is_weak(token: str) -> bool:
-    """True for a translated token that is no evidence on its own: a number (digits only) or
-    one of ``WEAK_TOKENS``."""
-    return token.isdigit() or token in WEAK_TOKENS
-
-
-def token_hash(token: str) -> int:
-    """The sketch value of one translated token: the low 31 bits of its xxh3-64 hash (seed 0,
-    as the MinHash shingles), shifted left, with the lowest bit set when `is_weak`.
-
-    Guarantees: deterministic; equal tokens get equal values; ``value & 1`` is `is_weak`."""
-    return ((xxhash.xxh3_64_intdigest(token.encode("utf-8"), 0) & 0x7FFFFFFF) << 1) | is_weak(token)
-
-
-@dataclass(frozen=True)
-class SentenceSketch:
-    """One document's ordered sentences as sorted arrays of `token_hash` values.
-
-    ``offsets``: ``(n + 1,)`` int32, ``offsets[0] == 0``; ``values``: uint32, sentence ``i``
-    being ``values[offsets[i]:offsets[i + 1]]`` (sorted, distinct, never empty)."""
-
-    offsets: np.ndarray
-    values: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.offsets.size - 1)
-
-    def sentence(self, i: int) -> np.ndarray:
-        """The sorted token values of sentence ``i``."""
-        return self.values[self.offsets[i] : self.offsets[i + 1]]
-
-    @cached_property
-    def strong_tokens(self) -> np.ndarray:
-        """The distinct evidence (not weak) token values, sorted."""
-        return np.unique(self.values[(self.values & 1) == 0])
-
-    @cached_property
-    def strong_entries(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(token, sentence)`` of every evidence-token entry, sorted by token then sentence."""
-        sentence = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
-        strong = (self.values & 1) == 0
-        order = np.lexsort((sentence[strong], self.values[strong]))
-        return self.values[strong][order].astype(np.int64), sentence[strong][order]
-
-    def tokens(self, weak: bool = True) -> np.ndarray:
-        """The document's distinct token values, sorted (without the weak ones unless
-        ``weak``)."""
-        vals = np.unique(self.values)
-        return vals if weak else vals[(vals & 1) == 0]
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
-
-
-#: The sketch of a text without content (read-only arrays: shared, never changed).
-EMPTY_SKETCH = SentenceSketch(_frozen(np.zeros(1, dtype=np.int32)), _frozen(np.zeros(0, dtype=np.uint32)))
-
-
-def sketch_from_sets(sentences: Sequence[set[str]], max_sentences: int = MAX_SENTENCES) -> SentenceSketch:
-    """The sketch of a document given as the translated content-token set of each sentence,
-    in order: empty sets are skipped, then the first ``max_sentences`` kept, each sentence
-    as the sorted distinct `token_hash` values of its tokens (at most ``MAX_TOKENS``, the
-    lowest)."""
-    arrays = []
-    for s in sentences:
-        if not s:
-            continue
-        vals = np.unique(np.fromiter(map(token_hash, s), dtype=np.uint32, count=len(s)))
-        arrays.append(vals[:MAX_TOKENS])
-        if len(arrays) == max_sentences:
-            break
-    if not arrays:
-        return EMPTY_SKETCH
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int32)
-    np.cumsum([a.size for a in arrays], out=offsets[1:])
-    return SentenceSketch(offsets, np.concatenate(arrays))
-
-
-def sentence_sketches(
-    texts: Sequence[str],
-    langs: Sequence[str],
-    config: FingerprintConfig = DEFAULT_FINGERPRINT,
-    translator: Translator | None = None,
-    memo: WordMemo | None = None,
-    max_sentences: int = MAX_SENTENCES,
-) -> list[SentenceSketch]:
-    """The `SentenceSketch` of every text of a batch, ``langs`` being their languages (as
-    `fingerprint_batch` detected them).
-
-    Each sentence (`split_sentences`) becomes the set of its translated content tokens,
-    exactly as `cleaners.dedup.fingerprint.document_shingles` makes a document's bag of words
-    (unigrams whatever ``config.ngram``; same translation, stop words, common words dropped).
-    With a `WordByWordTranslator` each distinct (language, word) is translated and hashed
-    once, through ``memo`` (one per translator, shared with `fingerprint_batch`).
-
-    Guarantees: same length and order as ``texts``; deterministic for a config and backend;
-    at most ``max_sentences`` sentences per sketch; a text without content gets an empty
-    sketch."""
-    if translator is None:
-        from cleaners.translate.embedded import EmbeddedTranslator
-
-        translator = EmbeddedTranslator()
-    if config.ngram != 1:
-        config = dataclasses.replace(config, ngram=1)
-    if not isinstance(translator, WordByWordTranslator):
-        split = [split_sentences(t) for t in texts]
-        flat = [s for sents in split for s in sents]
-        flat_langs = [lang for sents, lang in zip(split, langs, strict=True) for _ in sents]
-        sets = document_shingles(flat, flat_langs, config, translator)
-        out, start = [], 0
-        for sents in split:
-            out.append(sketch_from_sets(sets[start : start + len(sents)], max_sentences))
-            start += len(sents)
-        return out
-    memo = memo if memo is not None else WordMemo()
-    return [_sketch_word_by_word(text, lang, config, translator, memo, max_sentences)
-            for text, lang in zip(texts, langs, strict=True)]
-
-
-#: Word-table values of `_sketch_word_by_word` that are not token hashes.
-_DROPPED, _END = -1, -2
-
-
-def _sketch_word_by_word(
-    text: str, lang: str, config: FingerprintConfig, translator: WordByWordTranslator,
-    memo: WordMemo, max_sentences: int,
-) -> SentenceSketch:
-    """`sentence_sketches` of one text with a word-by-word translator, vectorised: the words
-    and sentence ends in one scan, each distinct word's `token_hash` (or `_DROPPED` when it is
-    no content token) kept in ``memo``, then the sentences' distinct sorted values in NumPy."""
-    table = memo.table(config, lang, "sketch")
-    found = words_and_sentence_ends(text)
-    if not found:
-        return EMPTY_SKETCH
-    missing = set(found).difference(table)
-    if missing:
-        keep = _token_filter(lang, config)
-        for word in missing:
-            if word == SENTENCE_END:
-                table[word] = _END
-                continue
-            token = keep(translator.translate_word(word, lang))
-            table[word] = _DROPPED if token is None else token_hash(token)
-    vals = np.fromiter(map(table.__getitem__, found), dtype=np.int64, count=len(found))
-    sentence = np.cumsum(vals == _END)
-    kept = vals >= 0
-    if not kept.any():
-        return EMPTY_SKETCH
-    code = np.unique((sentence[kept] << 32) | vals[kept])  # by sentence, then value; distinct
-    sent, values = code >> 32, (code & 0xFFFFFFFF).astype(np.uint32)
-    starts = np.flatnonzero(np.concatenate(([True], sent[1:] != sent[:-1])))
-    ends = np.append(starts[1:], sent.size)
-    if starts.size > max_sentences:
-        starts, ends = starts[:max_sentences], ends[:max_sentences]
-        values = values[: ends[-1]]
-    lengths = np.minimum(ends - starts, MAX_TOKENS)
-    if (lengths < ends - starts).any():  # a sentence over MAX_TOKENS keeps its lowest values
-        values = np.concatenate([values[a : a + n] for a, n in zip(starts.tolist(), lengths.tolist(), strict=True)])
-    offsets = np.zeros(lengths.size + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    return SentenceSketch(offsets, values)
+__all__ = [
+    "EMPTY_SKETCH", "MAX_SENTENCES", "MAX_TOKENS", "OrderedShare", "SentenceSketch",
+    "SketchBatch", "evidence", "fingerprint_and_sketch", "is_weak", "judge_pairs",
+    "ordered_share", "passes_second_signal", "sentence_sketches", "sketch_from_sets",
+    "token_hash",
+]
 
 
 def evidence(a: SentenceSketch, b: SentenceSketch) -> int:
@@ -356,6 +175,50 @@ def ordered_share(a: SentenceSketch, b: SentenceSketch) -> OrderedShare:
     return OrderedShare(min(1.0, weight / shared), shared)
 
 
+@numba.njit(cache=True, nogil=True)
+def _strong(offsets, values):  # pragma: no cover
+    """``(tokens, sentences, distinct)`` of a sketch: its evidence-token entries sorted by
+    token then sentence (`SentenceSketch.strong_entries`), and its distinct evidence tokens
+    (`SentenceSketch.strong_tokens`), as int64."""
+    count = 0
+    for v in values:
+        count += (v & 1) == 0
+    code = np.empty(count, dtype=np.int64)
+    k = 0
+    for i in range(offsets.size - 1):
+        for p in range(offsets[i], offsets[i + 1]):
+            v = np.int64(values[p])
+            if (v & 1) == 0:
+                code[k] = (v << 31) | i
+                k += 1
+    code.sort()
+    tokens = code >> 31
+    sentences = code & 0x7FFFFFFF
+    distinct = np.empty(count, dtype=np.int64)
+    d = 0
+    for p in range(count):
+        if d == 0 or distinct[d - 1] != tokens[p]:
+            distinct[d] = tokens[p]
+            d += 1
+    return tokens, sentences, distinct[:d]
+
+
+@numba.njit(cache=True, nogil=True)
+def _passes(off_a, val_a, off_b, val_b, min_order_share, min_evidence):  # pragma: no cover
+    """`passes_second_signal` of two sketches given by their arrays, in one compiled call: the
+    same tokens, counts and floating-point operations as `evidence` and `ordered_share`."""
+    tok_a, sent_a, distinct_a = _strong(off_a, val_a)
+    tok_b, sent_b, distinct_b = _strong(off_b, val_b)
+    smaller = min(distinct_a.size, distinct_b.size)
+    if smaller == 0 or _common(distinct_a, distinct_b) < min_evidence * smaller:
+        return False
+    shared = min(_common(tok_a, distinct_b), _common(tok_b, distinct_a))
+    if shared == 0:
+        return min_order_share <= 0.0
+    weight = _ordered_weight(tok_a, sent_a, tok_b, sent_b, off_b.size - 1)
+    return min(1.0, weight / shared) >= min_order_share
+
+
 def passes_second_signal(
     a: SentenceSketch, b: SentenceSketch, min_order_share: float, min_evidence: float
 ) -> bool:
@@ -363,11 +226,11 @@ def passes_second_signal(
     `cleaners.dedup.config.MatchConfig`): an order-preserving sentence alignment accounts for
     at least ``min_order_share`` of the evidence tokens the documents share (`ordered_share`),
     and they share at least ``min_evidence`` of the smaller document's distinct evidence
-    tokens (`evidence`). Guarantees: symmetric; False when either sketch has no evidence token."""
-    smaller = min(a.strong_tokens.size, b.strong_tokens.size)
-    if smaller == 0 or evidence(a, b) < min_evidence * smaller:
-        return False
-    return ordered_share(a, b).share >= min_order_share
+    tokens (`evidence`). Guarantees: symmetric; False when either sketch has no evidence
+    token; the verdict of `evidence` and `ordered_share` themselves, computed in one compiled
+    call (the evidence entries of both sketches are sorted there, not kept)."""
+    return bool(_passes(a.offsets, a.values, b.offsets, b.values, float(min_order_share),
+                        float(min_evidence)))
 
 
 #: What `cleaners.dedup.matcher.match` asks for the second signal: the sketches of these

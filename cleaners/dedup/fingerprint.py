@@ -27,6 +27,7 @@ from cleaners.lang.tokens import (
     common_english,
     is_content,
     normalize_for_hash,
+    scan_words,
     word_set,
 )
 from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator
@@ -163,15 +164,22 @@ class WordMemo:
 def _bags_word_by_word(
     texts: Sequence[str], langs: Sequence[str], config: FingerprintConfig,
     translator: WordByWordTranslator, hashed: bool = False, memo: WordMemo | None = None,
+    scans: list[list[str]] | None = None,
 ) -> list[set[Any]]:
     """`document_shingles` for bags of words: one translation per distinct (language, word);
-    with ``hashed``, each shingle is replaced by its `hash_shingles` hash (an int)."""
+    with ``hashed``, each shingle is replaced by its `hash_shingles` hash (an int). With
+    ``scans`` (a list), each text's words come from `scan_words` (the same distinct words),
+    and its ordered words with sentence ends are appended to ``scans``."""
     memo = memo if memo is not None else WordMemo()
     hash64 = xxhash.xxh3_64_intdigest
     sets = []
     for text, lang in zip(texts, langs, strict=True):
         seen = memo.table(config, lang, hashed)
-        distinct = word_set(text)
+        if scans is None:
+            distinct = word_set(text)
+        else:
+            found, distinct = scan_words(text)
+            scans.append(found)
         try:
             bag = set(map(seen.__getitem__, distinct))
         except KeyError:  # words this worker has not met yet in this language
@@ -192,13 +200,20 @@ def fingerprint_batch(
     translator: Translator | None = None,
     langs: Sequence[str] | None = None,
     memo: WordMemo | None = None,
+    *,
+    word_scans: list[list[str]] | None = None,
 ) -> Fingerprints:
     """Language, exact-text hash and MinHash signature of every text of a batch.
 
     ``langs`` (optional) skips language detection with known codes; ``translator``
     defaults to the embedded lexicon (other backends are built by the caller, see
     `flows.backends.get_translator`); ``memo`` (optional, one per translator) keeps word
-    translations across batches.
+    translations across batches. ``word_scans`` (optional, a list): when the shingles are
+    made word by word (bags of words, a `WordByWordTranslator`), each text's ordered words
+    with ``""`` at sentence ends (`cleaners.lang.tokens.scan_words`) are appended to it, from
+    the scan that found its words (the same signatures; what
+    `cleaners.dedup.align.fingerprint_and_sketch` makes the sentence sketches from);
+    otherwise it is left as it is.
 
     Guarantees: outputs in input order, ``signatures`` is ``(len(texts), config.num_perm)``
     uint32; deterministic for a given config and backend; a document with no content
@@ -218,7 +233,8 @@ def fingerprint_batch(
     if config.ngram == 1 and isinstance(translator, WordByWordTranslator):
         hashes = [  # the same as hash_shingles(document_shingles(...)), memoised per word
             np.sort(np.fromiter(bag, dtype=np.uint64, count=len(bag)))
-            for bag in _bags_word_by_word(texts, langs, config, translator, hashed=True, memo=memo)
+            for bag in _bags_word_by_word(texts, langs, config, translator, hashed=True, memo=memo,
+                                          scans=word_scans)
         ]
     else:
         hashes = hash_shingles(document_shingles(texts, langs, config, translator))

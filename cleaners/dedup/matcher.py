@@ -51,7 +51,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cleaners.dedup.align import SentenceSketch, SketchSource, judge_pairs
+from cleaners.dedup.align import SentenceSketch, SketchSource, passes_second_signal
 from cleaners.dedup.candidates import candidate_pairs
 from cleaners.dedup.config import DEFAULT_MATCH, MatchConfig
 from cleaners.dedup.lsh import BandIndex, BandStore
@@ -67,7 +67,7 @@ from cleaners.dedup.model import (
     priority_order,
     validate,
 )
-from cleaners.dedup.verify import history_verdicts
+from cleaners.dedup.verify import Verdicts, history_verdicts
 
 
 def _cluster_state(hist: History, n: int) -> tuple[np.ndarray, np.ndarray, int]:
@@ -145,11 +145,17 @@ def match(
 
     ``sketches`` (optional) gives the `cleaners.dedup.align.SentenceSketch` of documents by
     ``doc_id`` (new or history ones): with it and ``config.xl_accept``, a cross-lingual pair in
-    the grey zone passes only with the second signal (`cleaners.dedup.align.judge_pairs`).
-    Sketches are asked only for the grey-zone pairs that decide a placement: the placement
-    runs with such pairs passing tentatively, the ones that decided are judged, and it runs
-    again with their verdicts until none is left unjudged (the result is the one of judging
-    every pair before placing).
+    the grey zone passes only with the second signal
+    (`cleaners.dedup.align.passes_second_signal`).
+    Only the grey-zone pairs that decide a placement are judged, as the placement pass meets
+    them (`cleaners.dedup.placement.place_all`; the result is the one of judging every pair
+    before placing). Each sketch is asked for once: a new document's as a pair needs it (the
+    flow has them at hand, made with the fingerprints); the history's together, being read
+    from texts: at the first pair that needs one, those of every history canonical a new
+    document meets in the grey zone at a similarity no sure pass of its history beats; any
+    other a pair needs is asked for after the pass, which then runs again (placement runs
+    once, and again only when a new document reaches a history cluster through another new
+    one and meets its canonical in the grey zone).
     """
     hist = history if history is not None else History.empty(config.num_perm)
     validate(new, hist, config)
@@ -181,39 +187,111 @@ def match(
     canon_rank = np.zeros(n_hist_clusters + len(new), dtype=np.int64)
     canon_rank[:n_hist_clusters] = canonical_ranks(
         new, priority, hist, hist_canon, np.concatenate([verdicts.cluster, cluster_of[held]]))
-    grey = sketches is not None and config.grey_ceiling > config.xl_threshold
-    ceiling = config.grey_ceiling if grey else config.xl_threshold
-    known_code, known_ok = np.empty(0, np.int64), np.empty(0, bool)
-    cache: dict[str, SentenceSketch | None] = {}
-    while True:  # placement, then the grey-zone pairs it relied on judged, until none is left
+    signal = None
+    if sketches is not None and config.grey_ceiling > config.xl_threshold:
+        ahead = _grey_history(sides, verdicts, hist_canon, config)
+        signal = _SecondSignal(sides, sketches, config, ahead)
+    while True:  # once, or again when the second signal lacked a history sketch (fetched now)
         state = cluster_of.copy(), canon_of.copy(), canon_rank.copy(), first_holder.copy()
         placed = place_all(sides, priority, new_low, config, hash_code, state[3], state[0],
-                           state[1], state[2], n_hist_clusters, cands, verdicts, known_code,
-                           known_ok, ceiling)
+                           state[1], state[2], n_hist_clusters, cands, verdicts, signal)
         stats.placement_passes += 1
-        if placed.pending.size == 0 or sketches is None:
+        if placed.complete or signal is None or not signal.fetch_missing():
             break
-        codes = np.unique(placed.pending)
-        span = sides.m + len(new)
-        pairs = [(sides.doc_id(int(c // span)), sides.doc_id(int(c % span))) for c in codes.tolist()]
-        ok = judge_pairs(pairs, sketches, cache, config.min_order_share, config.min_evidence)
-        stats.second_signal_pairs += codes.size
-        stats.second_signal_refused += int((~ok).sum())
-        order = np.argsort(np.concatenate([known_code, codes]), kind="stable")
-        known_code = np.concatenate([known_code, codes])[order]
-        known_ok = np.concatenate([known_ok, ok])[order]
+    if signal is not None:
+        stats.second_signal_pairs += len(signal.verdicts)
+        stats.second_signal_refused += sum(not ok for ok in signal.verdicts.values())
     stats.verified_pairs += placed.compared
     return _assignments(sides, placed.joined, placed.similarity, placed.by_hash, state[0],
                         state[1], hist_canon, stats)
 
 
+def _grey_history(sides: Sides, verdicts: Verdicts, hist_canon: np.ndarray,
+                  config: MatchConfig) -> list[str]:
+    """The ``doc_id`` of the history canonicals that some new row meets in the grey zone
+    (cross-lingual, similarity in ``[xl_threshold, grey_ceiling)``) at a similarity no sure
+    pass of its history candidates beats: the history sketches the second signal may need,
+    asked for at once (the texts of history documents are read from the curated parts)."""
+    sim = verdicts.sim
+    if sim.size == 0:
+        return []
+    row = np.repeat(np.arange(verdicts.lo.size), verdicts.hi - verdicts.lo)
+    canon = hist_canon[verdicts.cluster]
+    cross = sides.lang[canon] != sides.lang[sides.m + row]
+    grey = cross & (sim >= config.xl_threshold) & (sim < config.grey_ceiling)
+    sure_pass = ~cross & (sim >= config.threshold) | cross & (sim >= config.grey_ceiling)
+    sure = np.where(sure_pass, sim, -1.0)
+    best_sure = np.full(verdicts.lo.size, -1.0)
+    np.maximum.at(best_sure, row, sure)
+    wanted = np.unique(canon[grey & (sim >= best_sure[row])])
+    return [sides.doc_id(int(p)) for p in wanted.tolist()]
+
+
+class _SecondSignal:
+    """The `cleaners.dedup.placement.Judge` of `match`: the verdict of a grey-zone pair's code
+    (``pos * (m + n) + canonical``) with `cleaners.dedup.align.passes_second_signal`, each
+    pair judged once (``verdicts``) and each sketch asked of ``source`` once (``cache``).
+
+    A new document's sketch is asked for as a pair needs it (the flow has them at hand); the
+    history's are asked for together, being read from texts: ``ahead`` at the first pair, then
+    the ones pairs need that are not known yet, gathered (the pair is not known yet: None)
+    and asked for by `fetch_missing`, after the placement pass."""
+
+    def __init__(self, sides: Sides, source: SketchSource, config: MatchConfig,
+                 ahead: list[str]) -> None:
+        self.sides, self.source, self.config = sides, source, config
+        self.span = sides.m + len(sides.new)
+        self.cache: dict[str, SentenceSketch | None] = {}
+        self.verdicts: dict[int, bool] = {}
+        self.missing: set[str] = set()
+        self.ahead: list[str] | None = ahead
+
+    def _ask(self, doc_ids: list[str]) -> None:
+        self.cache.update(zip(doc_ids, self.source(doc_ids), strict=True))
+
+    def __call__(self, code: int) -> bool | None:
+        known = self.verdicts.get(code)
+        if known is not None:
+            return known
+        positions = (code // self.span, code % self.span)
+        ids = [self.sides.doc_id(p) for p in positions]
+        history = [d for p, d in zip(positions, ids, strict=True)
+                   if p < self.sides.m and d not in self.cache]
+        if history and self.ahead is not None:  # the first history sketches: with those ahead
+            self._ask(sorted({*self.ahead, *history}))
+            self.ahead, history = None, []
+        if history:
+            self.missing.update(history)
+            return None
+        new = [d for d in ids if d not in self.cache]
+        if new:
+            self._ask(new)
+        a, b = (self.cache[d] for d in ids)
+        ok = a is None or b is None or passes_second_signal(
+            a, b, self.config.min_order_share, self.config.min_evidence)
+        self.verdicts[code] = ok
+        return ok
+
+    def fetch_missing(self) -> bool:
+        """Ask for the history sketches the last pass lacked, in one call; False if none."""
+        if not self.missing:
+            return False
+        self._ask(sorted(self.missing))
+        self.missing.clear()
+        return True
+
+
 def warm_up(num_perm: int = DEFAULT_MATCH.num_perm) -> None:
-    """Compile `match`'s placement loop now (or load it from numba's cache: about 1 s, 3 s
-    the first time on a machine), so that a later `match` does not wait for it. Matches
-    a few synthetic documents, with the same argument types as real ones."""
+    """Compile `match`'s placement loop and the second signal's verdict now (or load them
+    from numba's cache: about 1 s, 3 s the first time on a machine), so that a later `match`
+    does not wait for them. Matches a few synthetic documents and judges a pair of empty
+    sketches, with the same argument types as real ones."""
+    from cleaners.dedup.align import EMPTY_SKETCH
     from cleaners.dedup.candidates import warm_up as warm_candidates
 
     warm_candidates(num_perm)
+    passes_second_signal(EMPTY_SKETCH, EMPTY_SKETCH, DEFAULT_MATCH.min_order_share,
+                         DEFAULT_MATCH.min_evidence)
     sigs = np.arange(4 * num_perm, dtype=np.uint32).reshape(4, num_perm) % 7
     match(DocBatch([f"warm-{i}" for i in range(4)], ["en", "en", "fr", "en"], sigs,
                    ["a", "b", "c", "a"], np.arange(4, dtype=np.int64), np.full(4, np.nan),

@@ -148,10 +148,12 @@ class MatchStats:
     joined_history: int = 0
     #: History clusters whose canonical was replaced by a more complete new version.
     reelected: int = 0
-    #: Grey-zone cross-lingual pairs judged by the second signal, and those it refused.
+    #: Grey-zone cross-lingual pairs judged by the second signal (those that decided a
+    #: placement), and those it refused.
     second_signal_pairs: int = 0
     second_signal_refused: int = 0
-    #: Placements run: 1, plus one per round of grey-zone pairs judged.
+    #: Placement passes run: 1, plus one per round of history sketches a pass lacked (a new
+    #: document that met a history canonical in the grey zone through another new document).
     placement_passes: int = 0
 
 

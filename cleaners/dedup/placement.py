@@ -6,8 +6,10 @@ canonical). Written with numpy calls, this loop cost about 150 µs per document 
 overhead alone (15 s of the 22 s `match` took on 100,000 documents); compiled, each
 document costs what its comparisons cost.
 
-`place_all` drives the compiled loop (`place`) and breaks its ties by ``doc_id`` (strings,
-in Python); `exact_holders` prepares its exact-copy lookup.
+`place_all` drives the compiled loop (`place`), breaks its ties by ``doc_id`` (strings, in
+Python) and has the second signal judge the grey-zone pairs that decide a placement, as
+`place` meets them (in Python: the sketches come from the caller); `exact_holders` prepares
+its exact-copy lookup.
 
 Pure: no I/O of its own. numba keeps the compiled code in ``__pycache__`` (``cache=True``),
 so only the first call on a machine compiles (a few seconds); `match` imports this module
@@ -16,6 +18,7 @@ only when it runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
 from typing import NamedTuple
 
@@ -27,9 +30,10 @@ from cleaners.dedup.config import MatchConfig
 from cleaners.dedup.model import Sides
 from cleaners.dedup.verify import Verdicts
 
-#: `place` stopped on document ``priority[k]``: two or more clusters pass with the same
-#: best similarity, and the tie is broken by ``doc_id`` (strings) in Python.
-TIE = -2
+#: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
+#: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best
+#: passes only tentatively (a grey-zone pair, which the second signal judges first).
+DECIDE = -2
 
 
 @numba.njit(cache=True, nogil=True)
@@ -52,27 +56,14 @@ def _similarity(
 
 
 @numba.njit(cache=True, nogil=True)
-def _second_signal(code: int, known_code: np.ndarray, known_ok: np.ndarray) -> int:
-    """The second signal's verdict on a grey-zone pair ``code``: 1 passed, 0 failed, -1 not
-    known yet (``known_code`` sorted, ``known_ok`` its verdicts)."""
-    j = np.searchsorted(known_code, code)
-    if j < known_code.size and known_code[j] == code:
-        return 1 if known_ok[j] else 0
-    return -1
-
-
-@numba.njit(cache=True, nogil=True)
-def _verdict(
-    s: float, need: float, grey_ceiling: float, same_lang: bool, code: int, known_code: np.ndarray,
-    known_ok: np.ndarray,
-) -> int:
+def _verdict(s: float, need: float, grey_ceiling: float, same_lang: bool) -> int:
     """Whether a pair at similarity ``s`` passes: 1 yes, 0 no, -1 tentatively (a cross-lingual
-    pair in the grey zone whose second signal is not known yet; see `_second_signal`)."""
+    pair in the grey zone: the second signal decides, if it comes to that)."""
     if s < need:
         return 0
     if same_lang or s >= grey_ceiling:
         return 1
-    return _second_signal(code, known_code, known_ok)
+    return -1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -80,8 +71,8 @@ def _passes(
     c: int, s: float, unknown: bool, tie_clusters: np.ndarray, tie_sims: np.ndarray,
     tie_unknown: np.ndarray, ties: int, best: int, best_sim: float,
 ) -> tuple[int, int, float]:
-    """Record cluster ``c``, which passes at similarity ``s`` (``unknown``: tentatively, its
-    second signal not known yet); the new (count, best, its similarity): the first cluster at
+    """Record cluster ``c``, which passes at similarity ``s`` (``unknown``: tentatively, the
+    second signal not asked yet); the new (count, best, its similarity): the first cluster at
     the highest similarity stays the best."""
     tie_clusters[ties] = c
     tie_sims[ties] = s
@@ -106,9 +97,6 @@ def place(
     threshold: float,
     xl_threshold: float,
     grey_ceiling: float,
-    known_code: np.ndarray,
-    known_ok: np.ndarray,
-    pending: np.ndarray,
     hash_code: np.ndarray,
     first_holder: np.ndarray,
     cluster_of: np.ndarray,
@@ -131,7 +119,7 @@ def place(
     tie_unknown: np.ndarray,
 ) -> int:
     """Place the new documents ``priority[start:]`` in order; return ``len(priority)``, or
-    `TIE` after writing the passing clusters of the document it stopped on.
+    `DECIDE` after writing the passing clusters of the document it stopped on.
 
     Positions: history ``0..m-1``, new document ``i`` at ``m + i``. For new document ``i``:
 
@@ -145,29 +133,29 @@ def place(
       cluster compared once, with its canonical) are compared; the most similar cluster
       that reaches the pair's threshold (``threshold`` within a language, ``xl_threshold``
       across) is joined. None: ``i`` founds cluster ``state[0]`` (``joined[i]`` = -1);
-    * second signal: a cross-lingual pass below ``grey_ceiling`` counts only if the pair's
-      code ``pos * (m + n) + canonical`` is known to pass (``known_code``/``known_ok``); one
-      not known yet passes tentatively, and when it decides where the document goes its code
-      is appended to ``pending`` (``state[4]`` of them): the caller judges those and runs the
-      placement again (judging every tentative pass instead made 6x more pairs to judge on
-      the 100,000-document benchmark for 2 fewer rounds, and cost more);
+    * second signal: a cross-lingual pass below ``grey_ceiling`` passes tentatively; when
+      one is the best pass, the document is left to the caller (`DECIDE`), which has the
+      second signal judge it (a pass that does not decide is never judged; judging every
+      tentative pass made 6x more pairs on the 100,000-document benchmark);
     * re-election: ``canon_rank[c]`` is the index in ``priority`` before which a document
       outranks cluster ``c``'s canonical (`cleaners.dedup.model.priority_order` over the
       canonical and the batch; ``k`` for a cluster founded at ``k``); a document that joins
       ``c`` at a smaller ``k`` becomes its canonical (``canon_of[c]``), and later documents are
       verified against it (a history cluster's precomputed ``h_sim`` is then not used);
-    * several clusters at the best similarity: their (cluster, similarity) pairs go to
-      ``tie_clusters``/``tie_sims`` (``state[2]`` of them), ``state[3]`` = the index ``k``
-      in ``priority`` and `TIE` is returned; the caller places ``i`` and resumes at ``k + 1``.
+    * several clusters at the best similarity, or a tentative best: every passing (cluster,
+      similarity) goes to ``tie_clusters``/``tie_sims`` (``state[2]`` of them, ``tie_unknown``
+      marking the tentative ones), ``state[3]`` = the index ``k`` in ``priority``,
+      ``state[4]`` = the pairs compared for ``i``, and `DECIDE` is returned; ``i`` is not
+      placed (nor its text hash held): the caller places it and resumes at ``k + 1``.
 
     ``new_low`` holds the low bytes of ``new_sigs`` (``astype(uint8)``): a new canonical is
     compared on them first, and in full only when that bound reaches the threshold (slots
     equal in full are equal there, so the bound is never below the full similarity).
-    ``state[1]`` counts the (document, cluster) pairs compared. ``stamp`` (one slot per
-    possible cluster, zero-initialised) marks the clusters already seen for a document.
+    ``state[1]`` counts the (document, cluster) pairs compared for the documents placed.
+    ``stamp`` (one slot per possible cluster, zero-initialised) marks the clusters already
+    seen for a document.
     """
     n = priority.size
-    span = m + n
     for k in range(start, n):
         i = priority[k]
         pos = m + i
@@ -188,7 +176,6 @@ def place(
                 canon_of[c] = pos
                 canon_rank[c] = k
             continue
-        first_holder[hash_code[i]] = pos
         mark = k + 1
         best = -1
         best_sim = -1.0
@@ -206,8 +193,7 @@ def place(
                 size_a = new_sizes[canon - m] if containment else 0.0
                 size_b = new_sizes[i] if containment else 0.0
                 s = _similarity(new_sigs[canon - m], new_sigs[i], containment, size_a, size_b)
-            verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos], pos * span + canon,
-                               known_code, known_ok)
+            verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos])
             if verdict != 0:
                 ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
                                                tie_unknown, ties, best, best_sim)
@@ -231,13 +217,13 @@ def place(
                 continue  # certainly below: equal slots are equal in their low byte
             a = hist_sigs[canon] if canon < m else new_sigs[canon - m]
             s = _similarity(a, new_sigs[i], containment, size_a, size_b)
-            verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos], pos * span + canon,
-                               known_code, known_ok)
+            verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos])
             if verdict != 0:
                 ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
                                                tie_unknown, ties, best, best_sim)
-        state[1] += compared
         if best < 0:
+            first_holder[hash_code[i]] = pos
+            state[1] += compared
             c = state[0]
             state[0] += 1
             cluster_of[pos] = c
@@ -246,17 +232,18 @@ def place(
             joined[i] = -1
             continue
         at_best = 0
+        tentative = False
         for t in range(ties):
             if tie_sims[t] == best_sim:
                 at_best += 1
-        if at_best > 1:
+                tentative |= tie_unknown[t]
+        if at_best > 1 or tentative:
             state[2] = ties
             state[3] = k
-            return TIE
-        for t in range(ties):
-            if tie_clusters[t] == best and tie_unknown[t]:  # joined on a tentative pass
-                pending[state[4]] = pos * span + canon_of[best]
-                state[4] += 1
+            state[4] = compared
+            return DECIDE
+        first_holder[hash_code[i]] = pos
+        state[1] += compared
         cluster_of[pos] = best
         joined[i] = canon_of[best]
         similarity[i] = best_sim
@@ -292,14 +279,20 @@ class Placed(NamedTuple):
     """Where `place_all` put each new row ``i``: ``joined[i]``, the canonical position of the
     cluster it joined (-1: it founded one); ``similarity[i]``, its similarity with that
     canonical; ``by_hash[i]``, joined as an exact copy; ``compared``, the (document,
-    cluster) pairs compared; ``pending``, the codes of the grey-zone pairs that decided a
-    placement without a known second signal (see `place`; empty: the placement is final)."""
+    cluster) pairs compared; ``complete``: False when the second signal could not judge a
+    pair that decided a placement yet (it passed tentatively: the placement is to be run
+    again once it can)."""
 
     joined: np.ndarray
     similarity: np.ndarray
     by_hash: np.ndarray
     compared: int
-    pending: np.ndarray
+    complete: bool = True
+
+
+#: What `place_all` asks about a grey-zone pair (its code, see `place`): does it pass the
+#: second signal? None: not known yet (the pair passes tentatively, see `Placed.complete`).
+Judge = Callable[[int], "bool | None"]
 
 
 def _tie_winner(sides: Sides, canon_of: np.ndarray, clusters: np.ndarray) -> int:
@@ -311,24 +304,30 @@ def place_all(
     sides: Sides, priority: np.ndarray, new_low: np.ndarray, config: MatchConfig,
     hash_code: np.ndarray, first_holder: np.ndarray, cluster_of: np.ndarray,
     canon_of: np.ndarray, canon_rank: np.ndarray, n_clusters: int, cands: Candidates,
-    verdicts: Verdicts, known_code: np.ndarray, known_ok: np.ndarray, grey_ceiling: float,
+    verdicts: Verdicts, judge: Judge | None = None,
 ) -> Placed:
-    """Place every new row in ``priority`` order with `place`, breaking its ties.
+    """Place every new row in ``priority`` order with `place`, breaking its ties, in one pass.
 
     ``cluster_of`` (cluster number per position, -1 for new rows), ``canon_of`` (current
     canonical position per cluster number, room for one new cluster per new row) and
     ``canon_rank`` (see `place`) hold the ``n_clusters`` history clusters and are updated in
     place; ``first_holder`` too (see `exact_holders`). ``new_low``: the low bytes of the new
-    signatures. ``known_code``/``known_ok``/``grey_ceiling``: the second signal's known verdicts
-    and the grey zone's ceiling (see `place`; ``xl_threshold`` for no grey zone).
+    signatures. ``judge``: the second signal (with ``config.grey_ceiling`` above
+    ``xl_threshold``): asked, as the pass meets it, about the grey-zone pair that would
+    decide a placement (the most similar pass, or the tie's winner), before that document is
+    placed, then about the next one if it refuses; None: similarity alone decides.
 
     Guarantees: every new row is in exactly one cluster; a row joins the most similar
     passing cluster, and among equally similar ones the cluster whose canonical has the
-    smallest ``doc_id``; a row that passes none founds a cluster of its own; every cluster's
-    canonical is, at the end, its highest-priority member (its history canonical or a new
-    row that outranks it).
+    smallest ``doc_id``; a cross-lingual pair in the grey zone passes only if ``judge`` says
+    so, and ``judge`` is asked only about pairs whose verdict decides a placement (with every
+    verdict known, ``complete``, the result is the one of judging every pair first); a row
+    that passes none founds a cluster of its own; every cluster's canonical is, at the end,
+    its highest-priority member (its history canonical or a new row that outranks it).
     """
     n = priority.size
+    span = sides.m + n
+    grey_ceiling = config.grey_ceiling if judge is not None else config.xl_threshold
     joined = np.full(n, -1, dtype=np.int64)
     similarity = np.zeros(n, dtype=np.float64)
     by_hash = np.zeros(n, dtype=bool)
@@ -336,34 +335,56 @@ def place_all(
     tie_clusters = np.empty(most, dtype=np.int64)
     tie_sims = np.empty(most, dtype=np.float64)
     tie_unknown = np.zeros(most, dtype=np.bool_)
-    pending = np.empty(n, dtype=np.int64)
     state = np.array([n_clusters, 0, 0, 0, 0], dtype=np.int64)
     stamp = np.zeros(n_clusters + n, dtype=np.int64)
+    complete = True
     k = 0
     while k < n:
         k = place(
             k, priority, sides.m, sides.hist_sigs, sides.new_sigs, new_low, sides.containment,
             sides.hist_sizes, sides.new_sizes, sides.lang, config.threshold, config.xl_threshold,
-            grey_ceiling, known_code, known_ok, pending, hash_code, first_holder, cluster_of,
-            canon_of, canon_rank, state, cands.pos, cands.lo, cands.hi, verdicts.cluster,
-            verdicts.sim, verdicts.lo, verdicts.hi, stamp, joined, similarity, by_hash,
-            tie_clusters, tie_sims, tie_unknown,
+            grey_ceiling, hash_code, first_holder, cluster_of, canon_of, canon_rank, state,
+            cands.pos, cands.lo, cands.hi, verdicts.cluster, verdicts.sim, verdicts.lo,
+            verdicts.hi, stamp, joined, similarity, by_hash, tie_clusters, tie_sims, tie_unknown,
         )
-        if k != TIE:
+        if k != DECIDE:
             break
         k = int(state[3])
         i = int(priority[k])
-        sims = tie_sims[: state[2]]
-        c = _tie_winner(sides, canon_of, tie_clusters[: state[2]][sims == sims.max()])
-        won = (tie_clusters[: state[2]] == c) & (sims == sims.max())
-        if tie_unknown[: state[2]][won].any():
-            pending[state[4]] = (sides.m + i) * (sides.m + n) + canon_of[c]
-            state[4] += 1
-        cluster_of[sides.m + i] = c
+        pos = sides.m + i
+        ties = int(state[2])
+        clusters, sims = tie_clusters[:ties].tolist(), tie_sims[:ties].tolist()
+        unknown = tie_unknown[:ties].tolist()
+        c = -1
+        while clusters:  # the most similar pass, ties by doc_id; a tentative one judged first
+            top = max(sims)
+            at = [t for t in range(len(clusters)) if sims[t] == top]
+            t = at[0] if len(at) == 1 else clusters.index(
+                _tie_winner(sides, canon_of, np.array([clusters[a] for a in at])))
+            if unknown[t]:
+                assert judge is not None
+                verdict = judge(pos * span + int(canon_of[clusters[t]]))
+                complete &= verdict is not None  # not known yet: passes tentatively
+                if verdict is False:
+                    del clusters[t], sims[t], unknown[t]
+                    continue
+            c = clusters[t]
+            break
+        first_holder[hash_code[i]] = pos
+        state[1] += state[4]
+        if c < 0:  # every pass refused: a cluster of its own
+            c = int(state[0])
+            state[0] += 1
+            cluster_of[pos] = c
+            canon_of[c] = pos
+            canon_rank[c] = k
+            k += 1
+            continue
+        cluster_of[pos] = c
         joined[i] = canon_of[c]
-        similarity[i] = sims.max()
+        similarity[i] = top
         if k < canon_rank[c]:
-            canon_of[c] = sides.m + i
+            canon_of[c] = pos
             canon_rank[c] = k
         k += 1
-    return Placed(joined, similarity, by_hash, int(state[1]), pending[: state[4]].copy())
+    return Placed(joined, similarity, by_hash, int(state[1]), complete)

@@ -81,20 +81,49 @@ def split_sentences(text: str) -> list[str]:
 
 #: What `words_and_sentence_ends` puts where a sentence ends.
 SENTENCE_END = "\x00"
-_WORD_OR_END = re.compile(r"[^\W\d_]+|\d+|\x00")
-_RUN_OR_END = re.compile(r"\w+|\x00")
+#: A run of word characters (captured), or a sentence end (not captured: ``""`` in findall).
+_RUN_OR_BREAK = re.compile(rf"(\w+)|{_SENTENCE_END.pattern}")
+
+
+def scan_words(text: str) -> tuple[list[str], set[str]]:
+    """The words of ``text`` in order with ``""`` where a sentence ends, and the set of its
+    distinct words, from one scan of the text (one regular expression finds the runs of word
+    characters and the sentence ends; only runs that mix letters with digits or ``_`` are
+    split again, as `word_set` splits them).
+
+    Guarantees: the list is `words_and_sentence_ends` with ``""`` for `SENTENCE_END` (so,
+    without the ``""``, ``words(text)``); the set is ``word_set(text)``, without ``""``."""
+    spaced = text.replace(SENTENCE_END, " ") if SENTENCE_END in text else text
+    found = _RUN_OR_BREAK.findall(_join_thousands(spaced))
+    distinct = set(found)
+    distinct.discard("")
+    mixed = [run for run in distinct if not (run.isalpha() or run.isdecimal())]
+    if mixed:
+        split = {run: _WORD.findall(run) for run in mixed}
+        distinct.difference_update(mixed)
+        for parts in split.values():
+            distinct.update(parts)
+        out: list[str] = []
+        add, extend = out.append, out.extend
+        for run in found:
+            parts = split.get(run)
+            if parts is None:
+                add(run)
+            else:
+                extend(parts)
+        found = out
+    if spaced is not text:  # a NUL is a space for the sentences, not for `word_set`
+        distinct = word_set(text)
+    return found, distinct
 
 
 def words_and_sentence_ends(text: str) -> list[str]:
     """`words` of ``text`` in order, with `SENTENCE_END` where a sentence ends (a line break,
     or ``. ! ? ; …`` and a closing quote or bracket before white space or the end), found in
     one scan. Guarantees: without the marks, the list is ``words(text)`` (a sentence end is
-    never inside a word; thousands separators are joined over the whole text first)."""
-    marked = _SENTENCE_END.sub(SENTENCE_END, _join_thousands(text.replace(SENTENCE_END, " ")))
-    found = _RUN_OR_END.findall(marked)  # the fast scan, exact unless a run mixes kinds
-    if all(run.isalpha() or run.isdecimal() or run == SENTENCE_END for run in set(found)):
-        return found
-    return _WORD_OR_END.findall(marked)
+    never inside a word; thousands separators are joined over the whole text first, a NUL
+    in the text counting as a space)."""
+    return [run or SENTENCE_END for run in scan_words(text)[0]]
 
 
 @lru_cache(maxsize=200_000)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
+from cleaners.dedup.align import SketchBatch, fingerprint_and_sketch
 from cleaners.edits import Edit, EditKind
 from cleaners.text.clean import (
     CleanConfig,
@@ -32,7 +33,7 @@ from cleaners.translate import Translator
 from flows.backends import get_translator
 from flows.backends.lemma_cache import process_lemmatizer
 from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
-from flows.schema import STAGED_SCHEMA
+from flows.schema import SKETCH_FIELDS, STAGED_SCHEMA
 from flows.settings import DEFAULTS
 
 
@@ -228,16 +229,36 @@ class FingerprintSummary:
     seconds: float = 0.0  # time spent fingerprinting the batch (its own work)
 
 
+def sketch_columns(sketches: SketchBatch) -> list[pa.Array]:
+    """The `flows.schema.SKETCH_FIELDS` columns of a batch's sentence sketches (one row per
+    document, in order; the arrays are the sketches', not copied where Arrow can share them).
+    Raises ValueError past Arrow's 32-bit list offsets (about 2 billion values in one batch)."""
+    if sketches.offset_starts[-1] >= 2**31 or sketches.value_starts[-1] >= 2**31:
+        raise ValueError("sentence sketches too large for one batch's list column")
+    columns = zip(SKETCH_FIELDS, (sketches.offset_starts, sketches.value_starts),
+                  (sketches.offsets, sketches.values), strict=True)
+    return [pa.ListArray.from_arrays(pa.array(starts.astype(np.int32)),
+                                     pa.array(flat, field.type.value_type), type=field.type)
+            for field, starts, flat in columns]
+
+
 def fingerprint_table(table: pa.Table, config: FingerprintConfig,
-                      translator_options: dict[str, Any] | None = None) -> tuple[pa.Table, dict[str, int]]:
+                      translator_options: dict[str, Any] | None = None, *,
+                      sketches: bool = True) -> tuple[pa.Table, dict[str, int]]:
     """Language, translated shingles and MinHash of every row of a cleaned batch: the table
     with ``lang``, ``minhash``, ``text_hash``, ``shingle_count`` and ``text_length`` (code
-    points, for `match_stage`, which then need not read the texts) appended, and the count of
-    rows per language."""
+    points, for `match_stage`, which then need not read the texts) appended, then (with
+    ``sketches``) each row's sentence sketch for the second signal (`SKETCH_FIELDS`, made from
+    the scan and word translations of the fingerprint: `fingerprint_and_sketch`); and the
+    count of rows per language. The signatures are the same with or without ``sketches``."""
     texts = table.column("text").to_pylist()
     translator, memo = backend_with_memo(config.backend, translator_options)
-    fp = fingerprint_batch(texts, table.column("lang_hint").to_pylist(), config,
-                           translator=translator, memo=memo)
+    hints = table.column("lang_hint").to_pylist()
+    if sketches:
+        fp, sketched = fingerprint_and_sketch(texts, hints, config, translator=translator,
+                                              memo=memo)
+    else:
+        fp = fingerprint_batch(texts, hints, config, translator=translator, memo=memo)
     width = fp.signatures.shape[1] if len(texts) else config.num_perm
     flat = pa.array(np.ascontiguousarray(fp.signatures, dtype=np.uint32).reshape(-1))
     table = (
@@ -247,6 +268,9 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
         .append_column("shingle_count", pa.array(np.asarray(fp.shingle_counts, dtype=np.int32)))
         .append_column("text_length", pc.utf8_length(table.column("text")).cast(pa.int64()))
     )
+    if sketches:
+        for field, column in zip(SKETCH_FIELDS, sketch_columns(sketched), strict=True):
+            table = table.append_column(field, column)
     return table, dict(Counter(fp.langs))
 
 

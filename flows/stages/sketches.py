@@ -1,8 +1,11 @@
-"""Sentence sketches on demand for `match`'s second signal (`cleaners.dedup.align`).
+"""Sentence sketches for `match`'s second signal (`cleaners.dedup.align`).
 
-`match` asks for the sketches of the few documents whose grey-zone pairs decide a placement;
-their texts are read by ``doc_id`` from the run's fingerprinted batches and the curated
-articles (only the matching rows' ``text``), and sketched with the run's translation backend.
+The run's documents have theirs already: the batch workers made them with the fingerprints
+and stored them with the fingerprinted batches (`flows.schema.SKETCH_FIELDS`, see
+`flows.stages.clean_fingerprint.fingerprint_table`); they are read once, at the first ask.
+Only the documents without one, the curated history's, are sketched on demand: their texts
+are read by ``doc_id`` from the curated articles (only the matching rows' ``text``) and
+sketched with the run's translation backend (`sketches_from_texts`).
 """
 
 from __future__ import annotations
@@ -10,12 +13,104 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from cleaners.dedup import FingerprintConfig
-from cleaners.dedup.align import SentenceSketch, SketchSource, sentence_sketches
-from flows.stages.clean_fingerprint import backend_with_memo
+from cleaners.dedup.align import SentenceSketch, SketchBatch, SketchSource, sentence_sketches
+from flows.schema import SKETCH_FIELDS
+
+_SKETCH_COLUMNS = [f.name for f in SKETCH_FIELDS]
+
+
+class StoredSketches:
+    """The sketches stored with fingerprinted batches, by ``doc_id``: one `SketchBatch` of
+    all their rows (`get` makes a `SentenceSketch` view of it, no copy)."""
+
+    def __init__(self, doc_ids: Sequence[str], sketches: SketchBatch,
+                 unsketched: Sequence[str] = ()) -> None:
+        self._row = {d: k for k, d in enumerate(doc_ids)}
+        self.sketches = sketches
+        #: The batches read that had no sketch columns.
+        self.unsketched = list(unsketched)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def get(self, doc_id: str) -> SentenceSketch | None:
+        """The stored sketch of ``doc_id``; None for a document not in the batches."""
+        row = self._row.get(doc_id)
+        return None if row is None else self.sketches[row]
+
+    @classmethod
+    def read(cls, batch_paths: Sequence[str]) -> StoredSketches:
+        """The sketch columns of the batches (a batch without them: none of its rows, the
+        batch listed in ``unsketched``)."""
+        ids: list[str] = []
+        unsketched: list[str] = []
+        arrays: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in _SKETCH_COLUMNS}
+        for path in batch_paths:
+            if not set(_SKETCH_COLUMNS) <= set(pq.read_schema(path).names):
+                unsketched.append(path)
+                continue
+            table = pq.read_table(path, columns=["doc_id", *_SKETCH_COLUMNS])
+            ids += table.column("doc_id").to_pylist()
+            for name in _SKETCH_COLUMNS:
+                for chunk in table.column(name).chunks:
+                    arrays[name].append(_list_arrays(chunk))
+        starts_and_flat = [_concat(arrays[name]) for name in _SKETCH_COLUMNS]
+        (offset_starts, offsets), (value_starts, values) = starts_and_flat
+        return cls(ids, SketchBatch.of_arrays(offset_starts, offsets.astype(np.int32, copy=False),
+                                              value_starts, values.astype(np.uint32, copy=False)),
+                   unsketched)
+
+
+def _list_arrays(chunk: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts from 0, flat values)`` of one chunk of a list column (no nulls)."""
+    offsets = chunk.offsets.to_numpy().astype(np.int64)
+    flat = chunk.values.to_numpy(zero_copy_only=False)[offsets[0] : offsets[-1]]
+    return offsets - offsets[0], flat
+
+
+def _concat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The chunks of `_list_arrays` as one: starts shifted, flat values concatenated."""
+    if not parts:
+        return np.zeros(1, np.int64), np.zeros(0, np.int64)
+    shift = np.cumsum([0] + [flat.size for _, flat in parts[:-1]])
+    starts = np.concatenate([parts[0][0][:1]]
+                            + [s[1:] + k for (s, _), k in zip(parts, shift, strict=True)])
+    return starts, np.concatenate([flat for _, flat in parts])
+
+
+def sketches_from_texts(
+    doc_ids: Sequence[str], path_groups: Sequence[Sequence[str]], config: FingerprintConfig,
+    options: dict[str, Any] | None = None,
+) -> dict[str, SentenceSketch]:
+    """The sketch of each of ``doc_ids`` whose text is in the Parquet files of ``path_groups``
+    (each group files of one schema, e.g. the curated parts; a document's first row in the
+    groups' order counts), read by ``doc_id`` and sketched with the ``config.backend``
+    backend built with ``options``; the ones not found are left out."""
+    from flows.stages.clean_fingerprint import backend_with_memo
+
+    found: dict[str, tuple[str, str]] = {}
+    keys = pa.array(sorted(set(doc_ids)), pa.string())
+    for paths in path_groups:
+        if not paths or len(found) == len(keys):
+            continue
+        table = ds.dataset(list(paths), format="parquet").to_table(
+            columns=["doc_id", "lang", "text"], filter=ds.field("doc_id").isin(keys))
+        columns = (table.column(c).to_pylist() for c in ("doc_id", "lang", "text"))
+        for doc_id, lang, text in zip(*columns, strict=True):
+            found.setdefault(doc_id, (lang or "und", text or ""))
+    have = [d for d in dict.fromkeys(doc_ids) if d in found]
+    if not have:
+        return {}
+    translator, memo = backend_with_memo(config.backend, options)
+    made = sentence_sketches([found[d][1] for d in have], [found[d][0] for d in have], config,
+                             translator, memo)
+    return dict(zip(have, made, strict=True))
 
 
 def sketch_source(
@@ -23,27 +118,24 @@ def sketch_source(
     options: dict[str, Any] | None = None,
 ) -> SketchSource:
     """A `SketchSource` over the run's fingerprinted batches and the curated articles parts:
-    the sketch of each ``doc_id`` asked (None for one found in neither)."""
+    the sketch of each ``doc_id`` asked (None for one found in neither).
 
-    def texts_of(wanted: set[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
-        keys = pa.array(sorted(wanted), pa.string())
-        for paths in (batch_paths, article_parts):
-            if not paths or len(found) == len(wanted):
-                continue
-            table = ds.dataset(list(paths), format="parquet").to_table(
-                columns=["doc_id", "lang", "text"], filter=ds.field("doc_id").isin(keys))
-            for doc_id, lang, text in zip(*(table.column(c).to_pylist() for c in ("doc_id", "lang", "text")),
-                                          strict=True):
-                found.setdefault(doc_id, (lang or "und", text or ""))
-        return found
+    Guarantees: a document of the batches gets the sketch stored with it (read with all the
+    batches' sketches at the first ask, never re-made from its text), which is
+    `cleaners.dedup.align.sentence_sketches` of its text; only the others (the history's, or
+    the rows of a batch written without sketches) are sketched on demand from their texts
+    (`sketches_from_texts`, one read of the parts per call)."""
+    stored: list[StoredSketches] = []
 
     def source(doc_ids: Sequence[str]) -> list[SentenceSketch | None]:
-        found = texts_of(set(doc_ids))
-        have = [d for d in doc_ids if d in found]
-        translator, memo = backend_with_memo(config.backend, options)
-        made = dict(zip(have, sentence_sketches([found[d][1] for d in have], [found[d][0] for d in have],
-                                                config, translator, memo), strict=True))
-        return [made.get(d) for d in doc_ids]
+        if not stored:
+            stored.append(StoredSketches.read(batch_paths))
+        out = [stored[0].get(d) for d in doc_ids]
+        missing = [d for d, s in zip(doc_ids, out, strict=True) if s is None]
+        if missing:
+            made = sketches_from_texts(missing, [stored[0].unsketched, article_parts], config,
+                                       options)
+            out = [s if s is not None else made.get(d) for d, s in zip(doc_ids, out, strict=True)]
+        return out
 
     return source
