@@ -102,9 +102,15 @@ def alert_urls(logger: logging.Logger | logging.LoggerAdapter[Any] | None = None
         logger.warning("alerts: cannot read the Secret block %r (%s: %s); using $%s",
                        ALERT_URLS_BLOCK, type(exc).__name__, one_line(str(exc), 200),
                        ALERT_URLS_ENV)
+    from pydantic import ValidationError
+
     from flows.settings import environment
 
-    configured = environment().alert_urls
+    try:
+        configured = environment().alert_urls
+    except ValidationError as exc:  # a bad CURATE_* variable: no alert rather than a raise
+        logger.warning("alerts: cannot read the CURATE_* variables (%s)", one_line(str(exc), 200))
+        return []
     return split_urls(configured.get_secret_value() if configured else "")
 
 
