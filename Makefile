@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint ui serve bench clean
+.PHONY: install run test lint ui serve bench clean test-prefect-range
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,19 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Prefect's lowest accepted release and its latest (pyproject.toml: prefect>=3.8,<4), each in
+# its own virtualenv: the check of Prefect's internals and the flow tests.
+PREFECT_LOWEST ?= 3.8.0
+test-prefect-range:
+	@for v in $(PREFECT_LOWEST) latest; do \
+	  env=.venv-prefect-$$v; pin=$$([ $$v = latest ] || echo prefect==$$v); \
+	  $(PYTHON) -m venv $$env && $$env/bin/python -m pip install -q --upgrade pip && \
+	  $$env/bin/python -m pip install -q --upgrade -e '.[dev]' $$pin && \
+	  echo "== prefect $$($$env/bin/python -c 'import prefect; print(prefect.__version__)')" && \
+	  $$env/bin/python -m pytest -q -p no:cacheprovider tests/unit/flows/test_prefect_internals.py tests/flow \
+	  || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py --sizes 10000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-prefect-* .pytest_cache .ruff_cache

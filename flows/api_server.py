@@ -4,10 +4,11 @@ With no API configured (``PREFECT_API_URL`` in the environment or the Prefect pr
 Prefect starts a temporary server the first time a flow needs one: it imports the whole
 server into the calling process (about 3.5 s here), then waits for the server process to
 boot (about 6 s more) before the flow can begin. `TemporaryAPI` starts the same server
-process (Prefect's own command line for it, ``SubprocessASGIServer`` in the pinned prefect
-3.8.8) without importing the server here, first thing when ``PREFECT_API_URL`` is not in
+process (as Prefect's own ``SubprocessASGIServer`` does) without importing the server here, first thing when ``PREFECT_API_URL`` is not in
 the environment (the CLI stops it again if the Prefect profile names an API): the server
 boots while Prefect and the flow's modules are imported and the worker processes start.
+What this needs of Prefect's inside (the server's application factory and environment) is in
+`flows.prefect_internals`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from flows import prefect_internals as internals
 from flows.errors import ServerUnavailable
 from flows.lifecycle import die_with_parent
 
@@ -56,24 +58,16 @@ class TemporaryAPI:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> None:
-        """Start the server process (as prefect 3.8.8's ``SubprocessASGIServer`` does), without
+        """Start the server process (as Prefect's ``SubprocessASGIServer`` does), without
         importing Prefect here (about a second): the server process reads the same settings
         (environment, profile, files of the working directory) when it imports Prefect."""
         spec = importlib.util.find_spec("prefect")
         if spec is None or not spec.submodule_search_locations:
             raise ServerUnavailable("the prefect package is not installed")
         package_dir = Path(next(iter(spec.submodule_search_locations)))
-        env = {
-            **os.environ,
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-        }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(package_dir.parent),
-             "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
-            env=env,
+            internals.server_command(sys.executable, str(package_dir.parent), self.port),
+            env={**os.environ, **internals.SERVER_ENVIRONMENT},
             # Its own session: a Ctrl-C in the terminal reaches the run, which stops the server
             # when it is done with it; and no server is left behind if the run is killed.
             start_new_session=True,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import os
 import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from flows import prefect_internals as internals
 from flows.cli_args import (
     EXIT_BUSY,
     EXIT_FAILED,
@@ -70,25 +70,6 @@ def task_runner(workers: int, dask_address: str | None, translator: str = "embed
         return EarlyProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker,
                                           initargs=(translator, translator_options, tracebacks))
     return ThreadPoolTaskRunner(max_workers=1)
-
-
-def _flush_to_api() -> None:
-    """Send the events and logs Prefect still holds for the API now, while a temporary API is
-    there to receive them (Prefect would try at exit, once it is gone). Its "still processing
-    items" notice while doing so is not shown."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
-    for worker in (EventsWorker, APILogWorker):
-        notices = logging.getLogger(worker.__name__)  # the logger of Prefect's queue services
-        level = notices.level
-        notices.setLevel(logging.ERROR)
-        try:
-            worker.drain_all(timeout=5, at_exit=False)
-        except Exception:  # best effort: the run's outcome is already known
-            pass
-        finally:
-            notices.setLevel(level)
 
 
 def likely_new_bytes(raw: str, curated: str) -> int:
@@ -165,7 +146,6 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     state = result = None
     try:
-        from prefect.context import refresh_global_settings_context
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
         from flows.console import hide_tracebacks
@@ -193,7 +173,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             # has no UI and is gone when the command ends: Prefect prints no link to it.
             os.environ["PREFECT_API_URL"] = url
             os.environ["PREFECT_UI_URL"] = ""
-            refresh_global_settings_context()
+            internals.refresh_settings()
         state = flow(settings=args.settings, return_state=True)
         result = state.result(raise_on_failure=False)
     except KeyboardInterrupt:
@@ -202,16 +182,14 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     finally:
         if api is not None:
             if not guard.stopped:
-                _flush_to_api()
+                internals.flush_to_api()
             if api.process is not None:
                 guard.unwatch(api.process)
             api.stop()
             os.environ.pop("PREFECT_API_URL", None)
             os.environ.pop("PREFECT_UI_URL", None)
             with contextlib.suppress(Exception):
-                from prefect.context import refresh_global_settings_context
-
-                refresh_global_settings_context()
+                internals.refresh_settings()
     if guard.stopped:
         _stopped(args, guard)
     from flows.errors import LockBusy

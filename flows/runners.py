@@ -1,7 +1,7 @@
 """How the flow is executed: a process pool whose workers start before the flow run does
 (`EarlyProcessPoolTaskRunner`), and the runner of ``curate serve`` (`serve_deployment`), which
-stops cleanly on a signal. The project's one place, with `flows.api_server`, that depends on
-how Prefect works inside (``prefect==3.8.8`` is pinned).
+stops cleanly on a signal. What they need of how Prefect works inside is in
+`flows.prefect_internals`.
 
 `curate run` starts Prefect's temporary API server, which takes seconds of one core; the
 worker processes spend seconds too, importing Prefect and loading their language data
@@ -19,13 +19,14 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, _initialize_process_pool_worker
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
+
+from flows import prefect_internals as internals
 
 
 class _EarlyPool:
@@ -49,9 +50,9 @@ class _EarlyPool:
 class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
     """`ProcessPoolTaskRunner` plus `start_workers` (see the module docstring).
 
-    Tied to Prefect's own runner (``prefect==3.8.8`` is pinned): ``__enter__`` sets up the
-    same executor, message queue, forwarding thread and resolver threads that Prefect's does,
-    with the early pool in place of a new one.
+    ``__enter__`` sets up the same executor, message queue, forwarding thread and resolver
+    threads that Prefect's does, with the early pool in place of a new one
+    (`flows.prefect_internals.adopt_pool`).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -64,14 +65,14 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         """Create the pool now and spawn every worker process (each runs the initializer)."""
         if self._early.executor is not None:
             return
+        workers, initializer, initargs = internals.pool_options(self)
         context = multiprocessing.get_context("spawn")  # as Prefect's runner
         self._early.queue = context.Queue()
         self._early.executor = ProcessPoolExecutor(
-            max_workers=self._max_workers, mp_context=context,
-            initializer=_initialize_process_pool_worker,
-            initargs=(self._early.queue, self._initializer, self._initargs),
+            max_workers=workers, mp_context=context, initializer=internals.worker_initializer(),
+            initargs=(self._early.queue, initializer, initargs),
         )
-        for _ in range(self._max_workers):  # one submission per process: spawns them all
+        for _ in range(workers):  # one submission per process: spawns them all
             self._early.executor.submit(os.getpid)
 
     def duplicate(self) -> EarlyProcessPoolTaskRunner:
@@ -92,37 +93,27 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         run that will submit no more tasks (their exit takes about a second, which then
         overlaps the run's last steps instead of delaying its end). What they still send
         (logs, events) is forwarded until the runner exits. A later `submit` fails."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None
+        internals.let_pool_go(self, cancel_futures=False)
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         """Prefect's exit, except that after a run that went well the idle worker processes
         exit on their own (about a second here, freeing their memory) while the flow run
         finishes, instead of being waited for; the interpreter joins them at exit."""
-        if exc_type is None and self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        if exc_type is None:
+            internals.let_pool_go(self, cancel_futures=True)
         super().__exit__(exc_type, exc_value, traceback)
 
     def __enter__(self) -> EarlyProcessPoolTaskRunner:
         executor, queue = self._early.executor, self._early.queue
         if executor is None:
             super().__enter__()
-            self._early.active = self._executor
+            self._early.active = internals.pool_of(self)
             return self
         self._early.executor = self._early.queue = None
         self.started_early = True
         TaskRunner.__enter__(self)
-        self._subprocess_message_queue = queue
-        self._message_forwarding_thread = threading.Thread(
-            target=self._forward_subprocess_messages,
-            name="ProcessPoolTaskRunnerMessageForwarder",
-            daemon=True,
-        )
-        self._message_forwarding_thread.start()
-        self._executor = self._early.active = executor
-        self._resolver_executor = ThreadPoolExecutor(max_workers=self._max_workers)
+        internals.adopt_pool(self, executor, queue)
+        self._early.active = executor
         return self
 
 
@@ -182,8 +173,6 @@ async def _serve(flow: Any, *, name: str, schedule: Any, parameters: dict[str, A
                  description: str, tags: list[str], version: str | None, limit: int,
                  ignore_sigint: bool) -> Served:
     """`serve_deployment` inside its event loop."""
-    from prefect.runner import Runner
-
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals: list[int] = []
@@ -197,16 +186,12 @@ async def _serve(flow: Any, *, name: str, schedule: Any, parameters: dict[str, A
     def from_handler(signum: int, _frame: Any = None) -> None:  # Python's signal handler
         loop.call_soon_threadsafe(on_signal, signum)
 
-    class _StoppableRunner(Runner):
-        """Prefect's runner, its SIGTERM handler (installed by `Runner.start`) replaced."""
-
-        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
-            from_handler(signal.SIGTERM)
-
     signal.signal(signal.SIGTERM, from_handler)
     if not ignore_sigint:  # a background job of a script keeps ignoring Ctrl-C
         signal.signal(signal.SIGINT, from_handler)
-    runner = _StoppableRunner(name=name, limit=limit, pause_on_shutdown=False)
+    # Prefect's runner, its SIGTERM handler (installed by `Runner.start`) replaced.
+    stoppable = internals.runner_class(lambda: from_handler(signal.SIGTERM))
+    runner = stoppable(name=name, limit=limit, pause_on_shutdown=False)
     deployment_id = await runner.aadd_flow(
         flow, name=name, schedule=schedule, parameters=parameters, description=description,
         tags=tags, version=version, enforce_parameter_schema=True)

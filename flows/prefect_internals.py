@@ -1,0 +1,142 @@
+"""Every use the project makes of how Prefect works inside, in one place.
+
+The rest of the project uses Prefect's public API: flows, tasks, states, the client, the
+`Runner`, events, blocks and settings. What is here depends on Prefect's private names or
+on what its code does inside, for three things the public API does not offer:
+
+- starting the process pool's workers before the flow run (`flows.runners`): the worker
+  initializer and the attributes ``ProcessPoolTaskRunner.__enter__`` sets;
+- the temporary API server process of ``curate run`` (`flows.api_server`): the application
+  factory and environment Prefect's own ``SubprocessASGIServer`` uses;
+- sending the events and logs Prefect still holds (`flush_to_api`), re-reading settings
+  after the API URL changes (`refresh_settings`), and the SIGTERM handler of `Runner`.
+
+``pyproject.toml`` declares ``prefect>=3.8,<4``: 3.8.0 is the first release whose process
+pool takes a worker initializer. ``tests/unit/flows/test_prefect_internals.py`` checks every
+assumption below against the installed Prefect and names the one that broke;
+``make test-prefect-range`` runs it and the flow tests at the lower bound and at the latest
+release (docs/development.md). Prefect is imported only inside the functions, so that
+`flows.api_server` can start the server before Prefect is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
+
+# --- The process pool task runner -----------------------------------------------------------
+
+#: What ``ProcessPoolTaskRunner.__enter__`` sets on the runner, beyond ``TaskRunner.__enter__``
+#: (`adopt_pool` sets the same; the test compares the two).
+POOL_ATTRIBUTES = frozenset({"_subprocess_message_queue", "_message_forwarding_thread",
+                             "_executor", "_resolver_executor"})
+#: The forwarding thread's name, as Prefect names it.
+FORWARDER_NAME = "ProcessPoolTaskRunnerMessageForwarder"
+
+
+def worker_initializer() -> Callable[..., None]:
+    """Prefect's initializer of a pool worker process, called with ``(message queue,
+    initializer, initargs)``: it routes the worker's logs and events to the parent through
+    the queue, then calls ``initializer(*initargs)``."""
+    from prefect.task_runners import _initialize_process_pool_worker
+
+    return _initialize_process_pool_worker
+
+
+def pool_options(runner: Any) -> tuple[int, Callable[..., Any] | None, tuple[Any, ...]]:
+    """``(max_workers, initializer, initargs)`` a `ProcessPoolTaskRunner` was made with."""
+    return runner._max_workers, runner._initializer, tuple(runner._initargs)
+
+
+def adopt_pool(runner: Any, executor: ProcessPoolExecutor, queue: Any) -> None:
+    """Finish entering ``runner`` (a `ProcessPoolTaskRunner` after ``TaskRunner.__enter__``)
+    as its own ``__enter__`` does, with ``executor`` (started with `worker_initializer` and
+    ``queue``) in place of a new pool: the thread forwarding the workers' messages runs, and
+    the runner submits to ``executor``."""
+    runner._subprocess_message_queue = queue
+    runner._message_forwarding_thread = threading.Thread(
+        target=runner._forward_subprocess_messages, name=FORWARDER_NAME, daemon=True)
+    runner._message_forwarding_thread.start()
+    runner._executor = executor
+    runner._resolver_executor = ThreadPoolExecutor(max_workers=runner._max_workers)
+
+
+def pool_of(runner: Any) -> ProcessPoolExecutor | None:
+    """The pool ``runner`` submits to (None outside its ``with`` block)."""
+    return runner._executor
+
+
+def let_pool_go(runner: Any, *, cancel_futures: bool) -> None:
+    """Shut ``runner``'s pool down without waiting for its workers (they exit once idle) and
+    detach it, so that Prefect's ``__exit__`` does not wait for them; no-op without a pool."""
+    if runner._executor is not None:
+        runner._executor.shutdown(wait=False, cancel_futures=cancel_futures)
+        runner._executor = None
+
+
+# --- The temporary API server ---------------------------------------------------------------
+
+#: The ASGI application factory Prefect's temporary server runs.
+SERVER_APP = "prefect.server.api.server:create_app"
+#: The environment Prefect gives its temporary server process (``SubprocessASGIServer``).
+SERVER_ENVIRONMENT = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT__SERVER_FINAL": "1",
+}
+
+
+def server_command(python: str, package_parent: str, port: int) -> list[str]:
+    """The command line of Prefect's temporary server on loopback ``port``: uvicorn running
+    `SERVER_APP` with ``python``, Prefect importable from ``package_parent``."""
+    return [python, "-m", "uvicorn", "--app-dir", package_parent, "--factory", SERVER_APP,
+            "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
+            "--lifespan", "on"]
+
+
+# --- Settings, queued events and logs, the runner's SIGTERM handler --------------------------
+
+
+def refresh_settings() -> None:
+    """Make Prefect re-read its settings (after ``PREFECT_API_URL`` changed in the
+    environment), for this thread and the ones it starts."""
+    from prefect.context import refresh_global_settings_context
+
+    refresh_global_settings_context()
+
+
+def flush_to_api(timeout: float = 5.0) -> None:
+    """Send the events and logs Prefect still holds for the API now, waiting at most
+    ``timeout`` seconds for each queue; never raises. Prefect's "still processing items"
+    notice while doing so is not shown."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (EventsWorker, APILogWorker):
+        notices = logging.getLogger(worker.__name__)  # the logger of Prefect's queue services
+        level = notices.level
+        notices.setLevel(logging.ERROR)
+        try:
+            worker.drain_all(timeout=timeout, at_exit=False)
+        except Exception:  # best effort: the run's outcome is already known
+            pass
+        finally:
+            notices.setLevel(level)
+
+
+#: The `Runner` method that ``Runner.start`` installs as the process's SIGTERM handler.
+RUNNER_SIGTERM_HANDLER = "handle_sigterm"
+
+
+def runner_class(on_sigterm: Callable[[], None]) -> type[Any]:
+    """Prefect's `Runner`, with the SIGTERM handler ``Runner.start`` installs replaced by
+    ``on_sigterm`` (called from Python's signal handler)."""
+    from prefect.runner import Runner
+
+    def handle_sigterm(self: Any, *args: Any, **kwargs: Any) -> None:
+        on_sigterm()
+
+    return type("StoppableRunner", (Runner,), {RUNNER_SIGTERM_HANDLER: handle_sigterm})

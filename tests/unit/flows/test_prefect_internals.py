@@ -1,0 +1,176 @@
+"""Every assumption `flows.prefect_internals` makes about how Prefect works inside, checked
+against the installed Prefect: on an upgrade that breaks one, the failing test names it.
+
+``make test-prefect-range`` runs this file and the flow tests at the lowest Prefect release
+``pyproject.toml`` accepts and at the latest one (docs/development.md).
+"""
+
+from __future__ import annotations
+
+import inspect
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
+
+from flows import prefect_internals as internals
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _prefect_requirement() -> Requirement:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    [line] = [d for d in project["dependencies"] if Requirement(d).name == "prefect"]
+    return Requirement(line)
+
+
+def test_installed_prefect_is_in_the_declared_range() -> None:
+    requirement = _prefect_requirement()
+    assert requirement.specifier.contains(version("prefect")), (
+        f"prefect {version('prefect')} is installed, pyproject.toml declares {requirement}")
+    # A range, not a pin: what the project needs of Prefect's inside is in one module.
+    assert not any(spec.operator == "==" for spec in requirement.specifier), requirement
+
+
+def test_the_worker_initializer_takes_the_queue_and_an_initializer_with_its_arguments() -> None:
+    parameters = list(inspect.signature(internals.worker_initializer()).parameters)
+    assert len(parameters) == 3, f"Prefect's pool worker initializer now takes {parameters}"
+
+
+def test_a_process_pool_runner_keeps_its_options_where_pool_options_reads_them() -> None:
+    def init(a: int, b: str) -> None:  # pragma: no cover - never called
+        pass
+
+    runner = ProcessPoolTaskRunner(max_workers=3, initializer=init, initargs=(1, "x"))
+    assert internals.pool_options(runner) == (3, init, (1, "x"))
+
+
+def test_adopt_pool_sets_what_prefects_own_enter_sets() -> None:
+    """``ProcessPoolTaskRunner.__enter__`` beyond ``TaskRunner.__enter__``: the attributes it
+    sets must be the ones `adopt_pool` sets, and its forwarding thread the one it starts."""
+    def set_by(enter: object, runner: ProcessPoolTaskRunner) -> set[str]:
+        before = dict(vars(runner))
+        enter(runner)  # type: ignore[operator]
+        return {name for name, value in vars(runner).items()
+                if name not in before or before[name] is not value}
+
+    baseline = ProcessPoolTaskRunner(max_workers=1)
+    by_base = set_by(TaskRunner.__enter__, baseline)
+    TaskRunner.__exit__(baseline, None, None, None)
+    runner = ProcessPoolTaskRunner(max_workers=1)
+    changed = set_by(ProcessPoolTaskRunner.__enter__, runner)
+    try:
+        assert changed - by_base == internals.POOL_ATTRIBUTES, (
+            "ProcessPoolTaskRunner.__enter__ now sets "
+            f"{sorted(changed - by_base)}; flows.prefect_internals.adopt_pool sets "
+            f"{sorted(internals.POOL_ATTRIBUTES)}")
+        assert runner._message_forwarding_thread.name == internals.FORWARDER_NAME
+        assert internals.pool_of(runner) is runner._executor is not None
+    finally:
+        runner.__exit__(None, None, None)
+
+
+def test_adopt_pool_gives_a_runner_that_runs_tasks_in_the_adopted_pool(prefect_server: None) -> None:
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from prefect import task
+
+    @task
+    def pid() -> int:
+        return os.getpid()
+
+    runner = ProcessPoolTaskRunner(max_workers=1)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                   initializer=internals.worker_initializer(),
+                                   initargs=(queue, None, ()))
+    worker = executor.submit(os.getpid).result(timeout=120)
+    TaskRunner.__enter__(runner)
+    internals.adopt_pool(runner, executor, queue)
+    try:
+        assert set(internals.POOL_ATTRIBUTES) <= set(vars(runner))
+        assert runner.submit(pid, parameters={}).result(timeout=120) == worker
+    finally:
+        runner.__exit__(None, None, None)
+    assert internals.pool_of(runner) is None
+
+
+def test_let_pool_go_detaches_the_pool_without_waiting() -> None:
+    runner = ProcessPoolTaskRunner(max_workers=1)
+    runner.__enter__()
+    try:
+        pool = internals.pool_of(runner)
+        assert pool is not None
+        internals.let_pool_go(runner, cancel_futures=True)
+        assert internals.pool_of(runner) is None
+        internals.let_pool_go(runner, cancel_futures=True)  # no pool: nothing to do
+    finally:
+        runner.__exit__(None, None, None)
+
+
+def test_the_temporary_server_is_what_prefects_own_subprocess_server_runs() -> None:
+    from prefect.server.api import server
+
+    module, factory = internals.SERVER_APP.split(":")
+    assert module == server.__name__ and callable(getattr(server, factory, None)), (
+        f"{internals.SERVER_APP} is no longer Prefect's application factory")
+    source = inspect.getsource(server)
+    for variable in internals.SERVER_ENVIRONMENT:
+        if variable != "PREFECT_UI_ENABLED":  # a setting, checked below
+            assert variable in source, f"Prefect's temporary server no longer sets {variable}"
+    from prefect.settings import Settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PREFECT_UI_ENABLED", internals.SERVER_ENVIRONMENT["PREFECT_UI_ENABLED"])
+        assert Settings().server.ui.enabled is False, "PREFECT_UI_ENABLED no longer turns the UI off"
+    command = internals.server_command("python", "/site", 8123)
+    assert command[command.index("--factory") + 1] == internals.SERVER_APP
+    assert command[command.index("--port") + 1] == "8123"
+
+
+@pytest.mark.parametrize("worker", ["prefect.events.worker:EventsWorker",
+                                    "prefect.logging.handlers:APILogWorker"])
+def test_the_queues_flush_to_api_drains_take_a_timeout(worker: str) -> None:
+    import importlib
+
+    module, name = worker.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    parameters = inspect.signature(cls.drain_all).parameters
+    assert {"timeout", "at_exit"} <= set(parameters), f"{worker}.drain_all takes {list(parameters)}"
+    internals.flush_to_api(timeout=0.1)  # nothing queued: returns, never raises
+
+
+def test_refresh_settings_reads_the_environment_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect import context
+
+    monkeypatch.setenv("PREFECT_UI_URL", "http://127.0.0.1:1/internals-check")
+    internals.refresh_settings()
+    try:
+        # The global settings (a test harness's own settings context may be on top of them).
+        assert context.GLOBAL_SETTINGS_CONTEXT.settings.ui_url == "http://127.0.0.1:1/internals-check"
+    finally:
+        monkeypatch.delenv("PREFECT_UI_URL")
+        internals.refresh_settings()
+
+
+def test_the_runner_installs_the_sigterm_handler_that_runner_class_replaces() -> None:
+    from prefect.runner import Runner
+
+    assert callable(getattr(Runner, internals.RUNNER_SIGTERM_HANDLER, None))
+    assert f"self.{internals.RUNNER_SIGTERM_HANDLER}" in inspect.getsource(Runner.start), (
+        f"Runner.start no longer installs Runner.{internals.RUNNER_SIGTERM_HANDLER}")
+    calls: list[str] = []
+    stoppable = internals.runner_class(lambda: calls.append("stop"))
+    assert issubclass(stoppable, Runner)
+    stoppable(name="internals-check", pause_on_shutdown=False).handle_sigterm(15, None)
+    assert calls == ["stop"]
+    # What flows.runners.serve_deployment uses of the runner, by name.
+    assert {"limit", "pause_on_shutdown"} <= set(inspect.signature(Runner).parameters)
+    assert {"enforce_parameter_schema", "schedule"} <= set(inspect.signature(Runner.aadd_flow).parameters)
+    assert inspect.iscoroutinefunction(Runner.astop)
