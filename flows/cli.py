@@ -348,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         from flows.compact import compact_main
 
         return compact_main(words[1:])
+    if words[:1] == ["forget"]:  # a takedown: its own options, no Prefect (flows/forget.py)
+        from flows.forget import forget_main
+
+        return forget_main(words[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     check(args)

@@ -329,7 +329,7 @@ def build_parser(run_command: Command | None = None,
                         ("curate run --help", "every option of a run")],
                        _exit_section(None), _environment_section()))
     parser.add_argument("--version", action="version", version=version_text())
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,compact}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,compact,forget}")
     run = sub.add_parser(
         "run", help="curate the new files of raw/ into curated/ once", formatter_class=formatter,
         description=_text(
@@ -376,6 +376,9 @@ def build_parser(run_command: Command | None = None,
     sub.add_parser("compact", add_help=False,  # parsed by flows.compact.compact_main (flows.cli)
                    help="merge the small part files of curated/ into large ones "
                         "(curate compact --help)")
+    sub.add_parser("forget", add_help=False,  # parsed by flows.forget.forget_main (flows.cli)
+                   help="remove documents from curated/ for good, a takedown "
+                        "(curate forget --help)")
     return parser
 
 

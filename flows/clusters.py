@@ -68,8 +68,9 @@ def _elect(members: pa.Table) -> pa.Table:
     }, schema=CLUSTER_STATE_SCHEMA)
 
 
-def rebuild_state(parts: list[Path]) -> pa.Table:
-    """The state of the clusters of these articles parts, from their rows alone.
+def rebuild_state(parts: list[Path], where: ds.Expression | None = None) -> pa.Table:
+    """The state of the clusters of these articles parts, from their rows alone (those
+    ``where`` selects, when given: a takedown re-elects over the remaining members).
 
     Guarantees: one row per ``cluster_id`` present; the canonical is the member the rule
     ranks first; ``size`` counts the member rows. Reads the ``text`` column (for its length)
@@ -80,7 +81,7 @@ def rebuild_state(parts: list[Path]) -> pa.Table:
     dataset = ds.dataset([str(p) for p in parts], format="parquet")
     cols = ["doc_id", "cluster_id", "lang", "published_at", "ingested_at"]
     batches = []
-    for batch in dataset.to_batches(columns=[*cols, "text"]):
+    for batch in dataset.to_batches(columns=[*cols, "text"], filter=where):
         length = pc.cast(pc.utf8_length(batch.column("text")), pa.int64())
         batches.append(pa.RecordBatch.from_arrays([*(batch.column(c) for c in cols), length],
                                                   names=[*cols, "text_length"]))

@@ -254,17 +254,24 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+#: Which rows a rewrite drops (`stage_units`): a table in, a boolean mask out (True: drop).
+RowFilter = Callable[[pa.Table], pa.Array]
+
+
 def _merge(parts: list[Path], out: Path, order: list[tuple[str, str]], commit_id: str,
-           row_group_bytes: int) -> tuple[int, set[str]]:
-    """Write the rows of ``parts`` sorted by ``order`` into ``out`` (no file when no row);
-    returns (rows written, the run ids of the rows)."""
+           row_group_bytes: int, drop: RowFilter | None = None) -> tuple[int, set[str]]:
+    """Write the rows of ``parts`` (less those ``drop`` marks) sorted by ``order`` into ``out``
+    (no file when no row is left); returns (rows written, the run ids of the rows read)."""
     if not parts:
         return 0, set()
     meta = {**_tags(parts[0])[0], store.RUN_ID_KEY: commit_id,
             b"curate.job_version": JOB_VERSION.encode()}
     table = pa.concat_tables([pq.read_table(p).replace_schema_metadata(None) for p in parts])
+    runs = set(pc.unique(table.column("run_id")).to_pylist()) if table.num_rows else set()
+    if drop is not None and table.num_rows:
+        table = table.filter(pc.invert(pc.fill_null(drop(table), False)))
     if table.num_rows == 0:
-        return 0, set()
+        return 0, runs
     indices = pc.sort_indices(table, sort_keys=order)
     rows_per_group = max(1, row_group_bytes * table.num_rows // max(table.nbytes, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -274,7 +281,60 @@ def _merge(parts: list[Path], out: Path, order: list[tuple[str, str]], commit_id
         for start in range(0, table.num_rows, rows_per_group):  # one sorted row group at a time
             writer.write_table(table.take(indices.slice(start, rows_per_group)),
                                row_group_size=rows_per_group)
-    return table.num_rows, set(pc.unique(table.column("run_id")).to_pylist())
+    return table.num_rows, runs
+
+
+@dataclass
+class Staged:
+    """A partition's units rewritten under a commit's staging folder, not yet in place."""
+
+    swaps: list[tuple[Path, Path]]
+    units: dict[str, dict[str, Any]]
+    rows: int = 0
+    quarantined: int = 0
+    nbytes: int = 0
+
+
+def stage_units(layout: store.Layout, commit_id: str, partition: str, bins: list[list[Unit]],
+                row_group_bytes: int = ROW_GROUP_BYTES, first: int = 0,
+                drop_articles: RowFilter | None = None,
+                drop_quarantine: RowFilter | None = None) -> Staged:
+    """Stage the rewrite of ``partition``: each group of ``bins`` becomes one unit
+    ``part-<commit_id>-<n>.parquet`` (``n`` from ``first``), its rows sorted, less the rows the
+    ``drop_*`` filters mark; every other file of the partition is hard-linked beside them.
+
+    Guarantees: nothing outside ``_staging/<commit_id>/`` is written; the returned ``swaps``
+    (live folder, staged folder) are what `flows.store.commit_swap` needs, one per folder
+    holding a replaced unit; ``units`` records, per new unit, the runs whose rows the replaced
+    units held (also when none is left), its rows and the units it replaces.
+    """
+    new = {top: layout.staging(commit_id) / "new" / top.name / partition
+           for top in (layout.articles, layout.quarantine)}
+    replaced = {u.name for group in bins for u in group}
+    out = Staged([], {})
+    for top, staged in new.items():
+        live = top / partition
+        if not any((live / name).exists() for name in replaced):
+            continue
+        staged.mkdir(parents=True)
+        for path in sorted(live.iterdir()):
+            if path.name not in replaced:
+                _link_or_copy(path, staged / path.name)
+        out.swaps.append((live, staged))
+    for n, group in enumerate(bins, start=first):
+        name = f"part-{commit_id}-{n}.parquet"
+        rows, runs = _merge([u.articles for u in group if u.articles], new[layout.articles] / name,
+                            ARTICLES_ORDER, commit_id, row_group_bytes, drop_articles)
+        quarantined, q_runs = _merge([u.quarantine for u in group if u.quarantine],
+                                     new[layout.quarantine] / name, QUARANTINE_ORDER, commit_id,
+                                     row_group_bytes, drop_quarantine)
+        out.units[name] = {"runs": sorted(runs | q_runs), "rows": rows, "quarantined": quarantined,
+                           "replaced": [u.name for u in group], "partition": partition}
+        out.rows += rows
+        out.quarantined += quarantined
+    out.nbytes = sum(p.stat().st_size for d in new.values() if d.exists()
+                     for p in d.glob(f"part-{commit_id}-*.parquet"))
+    return out
 
 
 def _compact_partition(layout: store.Layout, partition: str, bins: list[list[Unit]],
@@ -289,54 +349,27 @@ def _compact_partition(layout: store.Layout, partition: str, bins: list[list[Uni
         return Compacted(partition, skipped=why)
     commit_id = new_compaction_id()
     started = utcnow()
-    staging = layout.staging(commit_id)
-    new = {top: staging / "new" / top.name / partition
-           for top in (layout.articles, layout.quarantine)}
-    replaced = {u.name for u in merged}
     try:
-        swaps = []
-        for top, staged in new.items():
-            live = top / partition
-            if not any((live / name).exists() for name in replaced):
-                continue
-            staged.mkdir(parents=True)
-            for path in sorted(live.iterdir()):
-                if path.name not in replaced:
-                    _link_or_copy(path, staged / path.name)
-            swaps.append((live, staged))
+        staged = stage_units(layout, commit_id, partition, bins, row_group_bytes)
         done = Compacted(partition, units_before=len(merged), units_after=len(bins),
-                         bytes_before=sum(u.nbytes for u in merged))
-        units: dict[str, dict[str, Any]] = {}
-        for n, group in enumerate(bins):
-            name = f"part-{commit_id}-{n}.parquet"
-            rows, runs = _merge([u.articles for u in group if u.articles],
-                                new[layout.articles] / name, ARTICLES_ORDER, commit_id,
-                                row_group_bytes)
-            quarantined, q_runs = _merge([u.quarantine for u in group if u.quarantine],
-                                         new[layout.quarantine] / name, QUARANTINE_ORDER, commit_id,
-                                         row_group_bytes)
-            units[name] = {"runs": sorted(runs | q_runs), "rows": rows, "quarantined": quarantined,
-                           "replaced": [u.name for u in group]}
-            done.rows += rows
-            done.quarantined += quarantined
+                         bytes_before=sum(u.nbytes for u in merged), rows=staged.rows,
+                         quarantined=staged.quarantined, bytes_after=staged.nbytes)
         expected = sum(pq.read_metadata(p).num_rows for p in articles)
         expected_q = sum(pq.read_metadata(p).num_rows for p in quarantine)
         if (done.rows, done.quarantined) != (expected, expected_q):
             raise AccountingError(f"compaction of {partition} wrote {done.rows} + "
                                   f"{done.quarantined} row(s) for {expected} + {expected_q}: "
                                   "nothing committed")
-        done.bytes_after = sum(p.stat().st_size for d in new.values() if d.exists()
-                               for p in d.glob(f"part-{commit_id}-*.parquet"))
         manifest = {
             "run_id": commit_id, "kind": "compact", "schema_version": SCHEMA_VERSION,
             "versions": versions(), "started_at": started.isoformat(), "partition": partition,
-            "target_bytes": target_bytes, "inputs": [], "units": units,
+            "target_bytes": target_bytes, "inputs": [], "units": staged.units,
             "counts": {"units_before": done.units_before, "units_after": done.units_after,
                        "rows": done.rows, "quarantined": done.quarantined,
                        "bytes_before": done.bytes_before, "bytes_after": done.bytes_after},
             "finished_at": utcnow().isoformat(),
         }
-        store.commit_swap(layout, commit_id, swaps, manifest)
+        store.commit_swap(layout, commit_id, staged.swaps, manifest)
     except BaseException:
         store.discard_staging(layout, commit_id)
         raise

@@ -31,6 +31,7 @@ from cleaners.dedup import warm_up
 from flows import alerts, report, store
 from flows.compact import compact_closed_days
 from flows.errors import AccountingError, LockBusy
+from flows.forget import load_forgotten
 from flows.lock import run_lock
 from flows.quarantine import QuarantineTally
 from flows.run import (
@@ -235,7 +236,8 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
             found.new, settings.parallel,
             read_kwargs={"staging": str(staging), "run_id": run_id, "ingested_at": ingested_at,
                          "batch_size": settings.batch_size, "max_text_chars": settings.max_text_chars,
-                         "limits": settings.read_limits()},
+                         "limits": settings.read_limits(),
+                         "forgotten": load_forgotten(layout.root)},  # takedowns: flows/forget.py
             batch_kwargs={"run_id": run_id, "ingested_at": ingested_at,
                           "clean_config": settings.clean_config(), "fp_config": fp_config,
                           "translator_options": settings.translator_options or None,

@@ -28,14 +28,16 @@ from flows.clusters import STATE_FILE
 from flows.store import (
     CORRUPT,
     FOREIGN,
+    FORGET_TAG,
     MANIFEST_KEY,
     RUN_ID_KEY,
     Layout,
     _parts,
+    finish_moves,
     fsync_dir,
     fsync_file,
-    is_compaction_id,
     is_part_path,
+    is_rewrite_id,
     run_id_of,
     staged_manifest,
     swap_folder,
@@ -72,7 +74,7 @@ def recover(layout: Layout) -> list[str]:
     manifests, unreadable = _read_manifests(layout)
     _finish_compactions(layout, manifests, actions)
     for rid, why in unreadable:
-        if is_compaction_id(rid):
+        if is_rewrite_id(rid):
             _rebuild_compaction_manifest(layout, rid, why, manifests, actions)
         else:
             _set_run_aside(layout, rid, why, manifests, actions)
@@ -124,7 +126,7 @@ def _check_part(layout: Layout, top: Path, path: Path, manifests: Manifests,
         meta = pq.read_metadata(path).metadata or {}
     except (OSError, pa.ArrowException) as exc:
         reason = f"{rel} cannot be read: {' '.join(str(exc).split())[:200]}"
-        if rid in manifests and is_compaction_id(rid):
+        if rid in manifests and is_rewrite_id(rid):
             info = manifests[rid].get("units", {}).get(path.name, {})
             _set_unit_aside(layout, path.parent.name, path.name, info.get("runs", []), reason,
                             manifests, actions)
@@ -177,11 +179,11 @@ def _live_unit_of(layout: Layout, run_id: str,
     """(partition, unit name, its runs) of the compacted unit in place that holds ``run_id``'s
     rows, or None (the run's rows are in its own parts, or nowhere)."""
     for manifest in manifests.values():
-        if manifest.get("kind") != "compact":
+        if not is_rewrite_id(str(manifest.get("run_id", ""))):
             continue
-        partition = manifest.get("partition", "")
         for name, info in manifest.get("units", {}).items():
             runs = info.get("runs", [])
+            partition = info.get("partition") or manifest.get("partition", "")  # a takedown's
             if run_id in runs and any((top / partition / name).exists()
                                       for top in (layout.articles, layout.quarantine)):
                 return partition, name, runs
@@ -236,16 +238,19 @@ def _rebuild_compaction_manifest(layout: Layout, cid: str, why: str, manifests: 
                        "its parts is in place any more")
         return
     units: dict[str, set[str]] = {}
+    where = {part.name: part.parent.name for part in parts}
     for part in parts:
         try:
             ids = pq.read_table(part, columns=["run_id"]).column("run_id").unique().to_pylist()
         except (OSError, pa.ArrowException):
             ids = []  # an unreadable part: the part check sets it aside
         units.setdefault(part.name, set()).update(r for r in ids if r)
-    manifest = {"run_id": cid, "kind": "compact", "partition": parts[0].parent.name,
+    kind = "forget" if FORGET_TAG in cid else "compact"
+    manifest = {"run_id": cid, "kind": kind, "partition": parts[0].parent.name,
                 "inputs": [], "recovered": True,
                 "rebuilt": f"the manifest could not be read ({why}); rebuilt from its parts",
-                "units": {name: {"runs": sorted(runs)} for name, runs in sorted(units.items())}}
+                "units": {name: {"runs": sorted(runs), "partition": where[name]}
+                          for name, runs in sorted(units.items())}}
     write_json_atomic(layout.runs / f"{cid}.json", manifest)
     manifests[cid] = manifest
     actions.append(f"rebuilt the manifest of compaction {cid} from its parts ({why}; the old "
@@ -274,10 +279,15 @@ def _finish_compactions(layout: Layout, manifests: Manifests, actions: list[str]
                 fsync_dir(live.parent)
             elif state == "pending":
                 swap_folder(live, staged, layout.root / swap["aside"])
+        for moved in finish_moves(layout, manifest):
+            actions.append(f"moved staged {moved} into place")
         manifest["recovered"] = True
         write_json_atomic(layout.runs / f"{cid}.json", manifest)
         manifests[cid] = manifest
-        actions.append(f"completed compaction {cid} of {manifest.get('partition', '?')}")
+        if manifest.get("kind") == "forget":
+            actions.append(f"completed takedown {cid}")
+        else:
+            actions.append(f"completed compaction {cid} of {manifest.get('partition', '?')}")
 
 
 def _roll_forward(layout: Layout, run_id: str, part: Path, manifest: dict[str, Any],

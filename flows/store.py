@@ -9,6 +9,7 @@ Layout under ``curated/``::
                                                              and compactions
     _staging/<id>/                                           a commit's work in progress
     _state/                                                  caches (the discovery index)
+    _forgotten/forgotten.parquet                             the takedown register (`flows.forget`)
     _corrupt/, _foreign/                                     files `recover` set aside
     .lock                                                    held by the running job
 
@@ -56,6 +57,8 @@ STAGED_MANIFEST = "manifest.json"
 CORRUPT, FOREIGN = "_corrupt", "_foreign"
 #: What the id of a compaction commit holds (``<UTC time>-compact-<8 hex>``).
 COMPACTION_TAG = "-compact-"
+#: What the id of a takedown commit holds (``<UTC time>-forget-<8 hex>``; `flows.forget`).
+FORGET_TAG = "-forget-"
 #: The discovery index (`flows.discover`): a cache of raw files' SHA-256 by stat.
 DISCOVERY_INDEX = "discovery-index.json"
 
@@ -99,9 +102,11 @@ class Layout:
         return self.state / DISCOVERY_INDEX
 
 
-def is_compaction_id(commit_id: str) -> bool:
-    """Whether a commit id (a manifest's name, a part's) is a compaction's, not a run's."""
-    return COMPACTION_TAG in commit_id
+def is_rewrite_id(commit_id: str) -> bool:
+    """Whether a commit id (a manifest's name, a part's) is one that rewrites whole units
+    (`commit_swap`: a compaction's or a takedown's, whose manifest lists the runs each of its
+    units holds), not a run's."""
+    return COMPACTION_TAG in commit_id or FORGET_TAG in commit_id
 
 
 def fsync_dir(path: Path) -> None:
@@ -421,8 +426,23 @@ def swap_state(layout: Layout, swap: dict[str, Any]) -> str:
     return "pending" if any((live / name).exists() for name in swap["replaced"]) else "done"
 
 
+def finish_moves(layout: Layout, manifest: dict[str, Any]) -> list[str]:
+    """Move the staged files a `commit_swap` manifest lists (``moves``) into place, those not
+    moved yet; returns the dataset paths moved."""
+    done = []
+    for move in manifest.get("moves") or []:
+        src, dst = layout.root / move["staged"], layout.root / move["final"]
+        if not src.exists():
+            continue  # moved before a crash
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+        fsync_dir(dst.parent)
+        done.append(move["final"])
+    return done
+
+
 def commit_swap(layout: Layout, commit_id: str, swaps: list[tuple[Path, Path]],
-                manifest: dict[str, Any]) -> None:
+                manifest: dict[str, Any], moves: list[tuple[Path, Path]] | None = None) -> None:
     """Replace live folders of the dataset by staged ones, then record the commit in ``_runs/``.
 
     ``swaps`` pairs a live partition folder (``articles/ingest_date=…`` first, then
@@ -433,8 +453,16 @@ def commit_swap(layout: Layout, commit_id: str, swaps: list[tuple[Path, Path]],
     `recover` discards the staging; after it `recover` does the remaining swaps and writes the
     manifest. So after a crash each folder holds its old files or its new ones, never both,
     never neither (outside the moment between two renames where no exchange exists).
+    ``moves`` pairs staged files (under the staging folder) with the dataset files they replace
+    (the cluster state, the takedown register): they are recorded in the manifest (``moves``)
+    and moved into place after the swaps, by `recover` too after a crash past the commit point.
     """
     staging = layout.staging(commit_id)
+    manifest["moves"] = [{"staged": src.relative_to(layout.root).as_posix(),
+                          "final": dst.relative_to(layout.root).as_posix()}
+                         for src, dst in moves or []]
+    for src, _ in moves or []:
+        fsync_file(src)
     manifest["swaps"] = []
     for live, staged in swaps:
         replaced = sorted({p.name for p in live.iterdir()} - {p.name for p in staged.iterdir()})
@@ -455,6 +483,7 @@ def commit_swap(layout: Layout, commit_id: str, swaps: list[tuple[Path, Path]],
     for (live, staged), swap in zip(swaps, manifest["swaps"], strict=True):
         swap_folder(live, staged, layout.root / swap["aside"])
         fault_point(f"swap-{live.parent.name}-done")
+    finish_moves(layout, manifest)
     layout.runs.mkdir(parents=True, exist_ok=True)
     os.replace(staged_file, layout.runs / f"{commit_id}.json")
     fsync_dir(layout.runs)

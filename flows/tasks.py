@@ -22,6 +22,7 @@ from cleaners.text.clean import CleanConfig
 from flows import stages, store
 from flows.clusters import STATE_FILE, updated_state, write_state
 from flows.discover import Discovery, discover
+from flows.forget import Forgotten
 from flows.quarantine import write_quarantine_part
 from flows.readers import ReadLimits
 from flows.run import JOB_VERSION
@@ -53,11 +54,13 @@ def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]
 @task(name="read-raw-files", task_run_name="read-files-{group}",
       timeout_seconds=BATCH_TIMEOUT_SECONDS, **IO_RETRIES, **NO_RESULTS)
 def read_task(files: list[Any], group: int, staging: str, run_id: str, ingested_at: datetime,
-              batch_size: int, max_text_chars: int, limits: ReadLimits) -> stages.ReadResult:
+              batch_size: int, max_text_chars: int, limits: ReadLimits,
+              forgotten: Forgotten | None = None) -> stages.ReadResult:
     """Read a group of new files into batches; unreadable records are quarantined with the reason
-    (a raw text over `flows.stages.read.RAW_TEXT_FACTOR` × ``max_text_chars`` among them)."""
+    (a raw text over `flows.stages.read.RAW_TEXT_FACTOR` × ``max_text_chars`` among them);
+    records of ``forgotten`` documents (takedowns) are skipped and counted."""
     return stages.read_stage(files, Path(staging), run_id, ingested_at, batch_size, max_text_chars,
-                             group, limits)
+                             group, limits, forgotten)
 
 
 @task(name="clean-and-fingerprint", task_run_name="batch-{index}",

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,6 +18,12 @@ from cleaners.record import as_text, make_doc_id, text_problem, unique_key
 from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
 from flows.readers import BadRecord, RawFile, RawRecord, ReadLimits, parse_timestamp, read_file
 from flows.schema import STAGED_SCHEMA
+
+if TYPE_CHECKING:
+    from flows.forget import Forgotten
+
+#: The reason a record of a forgotten document is skipped under (`flows.forget`).
+FORGOTTEN = "forgotten"
 
 
 @dataclass
@@ -138,7 +144,7 @@ def merge_reads(parts: list[ReadResult]) -> ReadResult:
 
 def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: datetime,
                batch_size: int, max_text_chars: int, group: int = 0,
-               limits: ReadLimits | None = None) -> ReadResult:
+               limits: ReadLimits | None = None, forgotten: Forgotten | None = None) -> ReadResult:
     """Read every raw file into staged batches of at most ``batch_size`` records, named
     after ``group`` (the number of this group of files, when several are read in parallel);
     quarantine rows are staged as they come (`flows.quarantine`), never held all in memory.
@@ -146,7 +152,9 @@ def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: da
     Guarantees, per file: records read = rows staged + rows quarantined (a file that cannot be
     read at all counts one quarantined record); entries the reader skips on purpose are no
     records: they are counted in `FileStats.skipped` by reason. ``limits`` bound what one file
-    may hold (and carry the readers' options).
+    may hold (and carry the readers' options). A record of a document in ``forgotten`` (a
+    takedown, `flows.forget.Forgotten.holds`) is skipped the same way, under `FORGOTTEN`,
+    before it is validated: neither staged nor quarantined, its text written nowhere.
     """
     staging.mkdir(parents=True, exist_ok=True)
     writer = _BatchWriter(staging, f"read-{group:04d}", STAGED_SCHEMA, batch_size)
@@ -156,6 +164,9 @@ def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: da
         st = FileStats(raw.rel, raw.sha256, raw.size, raw.format)
         seen: set[str] = set()
         for item in read_file(raw, st.skipped, limits):
+            if forgotten is not None and forgotten.holds(raw.rel, item):
+                st.skipped[FORGOTTEN] = st.skipped.get(FORGOTTEN, 0) + 1
+                continue
             st.records += 1
             if isinstance(item, BadRecord):
                 quarantine.add(quarantine_row(raw.rel, item.index, Stage.READ, item.error, run_id,

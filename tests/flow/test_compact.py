@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zlib
@@ -39,6 +38,7 @@ from tests.support.runs import (
     add_files,
     assert_exactly_once,
     assert_readable,
+    copy_dataset,
     kill,
     wait_for,
 )
@@ -73,10 +73,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory, prefect_server: None) -> P
 @pytest.fixture()
 def copy(dataset: Path, tmp_path: Path) -> tuple[Path, Path]:
     """A private copy of the dataset's raw/ and curated/."""
-    shutil.copytree(dataset / "raw", tmp_path / "raw")
-    shutil.copytree(dataset / "curated", tmp_path / "curated",
-                    ignore=shutil.ignore_patterns(".lock*"))
-    return tmp_path / "raw", tmp_path / "curated"
+    return copy_dataset(dataset, tmp_path)
 
 
 def _table(folder: Path, order: list[str]) -> pa.Table:

@@ -4,6 +4,7 @@ not a user's first query)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ import duckdb
 import pytest
 
 from flows.settings import RunSettings
-from tests.support.data import ROOT, SAMPLES
+from tests.support.data import ROOT, SAMPLES, story
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -29,14 +30,23 @@ def blocks(kind: str) -> list[tuple[str, str]]:
     return found
 
 
+#: A document of the dataset that a takedown removes (so the register's examples have rows).
+TAKEN_DOWN = "https://example.org/taken-down"
+
+
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from flows.curate import curate_flow
+    from flows.forget import Request, forget
 
     work = tmp_path_factory.mktemp("docs")
     shutil.copytree(SAMPLES, work / "raw" / "samples")
+    (work / "raw" / "takedown.jsonl").write_text(json.dumps(
+        {"id": "taken-down", "url": TAKEN_DOWN, "title": "Taken down", "text": story(1)}) + "\n")
     curate_flow(RunSettings(raw_dir=str(work / "raw"), curated_dir=str(work / "curated"),
                             parallel=False))
+    report = forget(work / "curated", Request(url=[TAKEN_DOWN], reason="legal request"))
+    assert len(report.removed) == 1
     return work
 
 

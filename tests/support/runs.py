@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +36,13 @@ def add_files(raw: Path, name: str, n_files: int = 2, per_file: int = 30) -> Non
         lines = [json.dumps({"id": f"{name}-{f}-{i}", "text": story(seed * 1000 + i)}) for i in range(per_file)]
         lines.insert(per_file // 2, '{"id": "broken", ')
         (raw / f"{name}-{f}.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def copy_dataset(src: Path, dst: Path) -> tuple[Path, Path]:
+    """A private copy of ``src``'s raw/ and curated/ (without its lock files) under ``dst``."""
+    shutil.copytree(src / "raw", dst / "raw")
+    shutil.copytree(src / "curated", dst / "curated", ignore=shutil.ignore_patterns(".lock*"))
+    return dst / "raw", dst / "curated"
 
 
 def records_in(raw: Path) -> Counter[str]:
