@@ -13,6 +13,7 @@ import contextlib
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -145,6 +146,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         print(f"curate: temporary Prefect API on {api.url} for this run only, without UI "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     state = result = None
+    flow_seconds = 0.0
     try:
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
@@ -161,7 +163,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             guard.on_stop = runner.cancel_pending  # no task starts once the run is stopped
         if hasattr(runner, "start_workers") and likely_new_bytes(args.raw, args.curated) >= environment().early_workers_bytes:
             runner.start_workers()  # they load their language data while the API starts
-        flow = curate_flow.with_options(task_runner=runner)
+        flow = curate_flow.with_options(task_runner=runner, timeout_seconds=args.timeout)
         if api is not None:
             try:
                 url = api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
@@ -174,7 +176,9 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             os.environ["PREFECT_API_URL"] = url
             os.environ["PREFECT_UI_URL"] = ""
             internals.refresh_settings()
+        flow_started = time.monotonic()
         state = flow(settings=args.settings, return_state=True)
+        flow_seconds = time.monotonic() - flow_started
         result = state.result(raise_on_failure=False)
     except KeyboardInterrupt:
         if not guard.stopped:
@@ -200,6 +204,12 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
                        flow_run_id=flow_run_id)
     if state is None or isinstance(result, BaseException) or not state.is_completed():
         reason = str(result).strip().splitlines()[0] if str(result).strip() else type(result).__name__
+        if state is not None and state.name == "TimedOut":
+            # Prefect's message may name the timeout of the task the run was in when its own
+            # timeout fired: the elapsed time tells which one it was.
+            reason = (f"TimedOut: the run took longer than its --timeout of "
+                      f"{_plain_seconds(args.timeout)} s" if flow_seconds >= args.timeout
+                      else f"TimedOut: {state.message or reason}")
         return _finish(args, "failed", EXIT_FAILED, reason, flow_run_id=flow_run_id,
                        hint="" if args.verbose else " (--verbose shows the traceback)")
     return _finish(args, "completed", EXIT_OK, summary=result, flow_run_id=flow_run_id)
@@ -309,7 +319,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings: RunSettings = args.settings
     if settings.redis_url is not None:  # inherited by the runs' processes, never sent to the API
         os.environ["CURATE_REDIS_URL"] = settings.redis_url.get_secret_value()
-    flow = curate_flow.with_options(task_runner=task_runner(
+    flow = curate_flow.with_options(timeout_seconds=args.timeout, task_runner=task_runner(
         args.workers, args.dask_address, args.translator, dict(args.translator_options) or None))
     description = (
         f"Curates the new raw files of {os.path.abspath(settings.raw_dir)} into the Parquet "

@@ -126,6 +126,16 @@ def _timezone(text: str) -> str:
     return text
 
 
+def _timeout(p: argparse.ArgumentParser) -> None:
+    """``--timeout``: the flow run's timeout (`flows.settings.FLOW_TIMEOUT_SECONDS`)."""
+    from flows.settings import FLOW_TIMEOUT_SECONDS
+
+    p.add_argument("--timeout", type=_interval_seconds, default=FLOW_TIMEOUT_SECONDS,
+                   metavar="SECONDS",
+                   help="seconds a flow run may take before Prefect fails it as TimedOut "
+                        f"(default {FLOW_TIMEOUT_SECONDS:.0f}: 6 hours)")
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     """The options of ``run`` and ``serve``: one per field of `flows.settings.RunSettings`,
     with its default and, for an enumeration, its choices."""
@@ -343,6 +353,7 @@ def build_parser(run_command: Command | None = None,
     _common(run)
     run.add_argument("--wait", type=_wait_seconds, default=0.0, metavar="SECONDS",
                      help="seconds to wait for another run's lock before giving up (default 0)")
+    _timeout(run)
     run.add_argument("--json", action="store_true",
                      help="print the outcome as one JSON object on stdout (keys below) instead "
                           "of the summary line")
@@ -362,6 +373,7 @@ def build_parser(run_command: Command | None = None,
     serve.add_argument("--wait", type=_wait_seconds, default=600.0, metavar="SECONDS",
                        help="seconds a scheduled run waits for the lock held by another run, e.g. "
                             "a curate run by hand (default 600)")
+    _timeout(serve)
     serve.add_argument("--name", default=None,
                        help="deployment name (default: from the schedule, e.g. "
                             "curate-news-every-60s, curate-news-hourly)")

@@ -43,7 +43,7 @@ from flows.run import (
     start_manifest,
     utcnow,
 )
-from flows.settings import DEFAULTS, RunSettings
+from flows.settings import DEFAULTS, FLOW_TIMEOUT_SECONDS, RunSettings
 from flows.stages import translator_for
 from flows.tasks import (
     discover_task,
@@ -55,12 +55,6 @@ from flows.tasks import (
     start_workers_early,
 )
 
-#: Seconds a run may take before Prefect fails it as TimedOut (a hung run would hold the
-#: dataset's lock, and every scheduled run after it would wait or be cancelled): the settings'
-#: ``flow_timeout_seconds`` when `RunSettings` has that field, else 6 hours (about 20 million
-#: documents at the benchmark's speed). Prefect takes it from the flow, not from a run's
-#: parameters: ``curate_flow.with_options(timeout_seconds=...)`` changes it for one caller.
-FLOW_TIMEOUT_SECONDS: float = getattr(DEFAULTS, "flow_timeout_seconds", None) or 6 * 3600.0
 #: The end of a run's name until discovery has counted the new files.
 DISCOVERING = "discovering new files"
 

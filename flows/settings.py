@@ -195,6 +195,13 @@ class RunSettings(BaseModel):
 #: The default settings (the flow's and the command line's defaults come from here).
 DEFAULTS = RunSettings()
 
+#: Seconds a flow run may take before Prefect fails it as TimedOut, by default (a hung run
+#: would hold the dataset's lock, and every scheduled run after it would wait or be
+#: cancelled): 6 hours, about 20 million documents at the benchmark's speed. Prefect takes a
+#: flow's timeout from the flow, not from a run's parameters: ``curate run --timeout`` and
+#: ``curate serve --timeout`` set it (`flows.curate.curate_flow` ``.with_options``).
+FLOW_TIMEOUT_SECONDS = 6 * 3600.0
+
 
 def choices(field: str) -> tuple[str, ...]:
     """The values `RunSettings` accepts for the enumeration ``field`` (for the command line's

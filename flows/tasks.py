@@ -37,7 +37,7 @@ NO_RESULTS = {"cache_policy": NO_CACHE, "persist_result": False}
 #: task (a batch) may run before Prefect fails it as TimedOut, and with it the run (a read is
 #: retried first). Batches take seconds (about 1,000 documents per second per worker): this
 #: only stops a stuck task from holding the run, and the dataset's lock, until the flow's own
-#: timeout (`flows.curate.FLOW_TIMEOUT_SECONDS`).
+#: timeout (`flows.settings.FLOW_TIMEOUT_SECONDS`).
 BATCH_TIMEOUT_SECONDS = 1800
 
 

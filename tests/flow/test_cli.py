@@ -65,6 +65,7 @@ def test_version_names_the_job_and_prefect() -> None:
     (["run", "--translator", "google"], "--translator"),
     (["run", "--match-threshold", "1.5"], "--match-threshold"),
     (["run", "--wait", "-1"], "--wait"),
+    (["run", "--timeout", "0"], "--timeout"),
     (["serve", "--interval", "0"], "--interval"),
     (["serve", "--cron", "every hour please"], "--cron"),
     (["run", "--no-such-option"], "--no-such-option"),
@@ -209,3 +210,24 @@ def test_the_redis_password_stays_out_of_the_api_logs_and_manifest(tmp_path: Pat
     parameters = json.loads(manifest.read_text())["parameters"]
     assert parameters["redis_url"] == "redis://user:***@127.0.0.1:9/0"
     assert "s3cret" not in manifest.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_timeout_fails_a_run_that_takes_longer_as_timed_out(tmp_path: Path, api_env: dict[str, str]) -> None:
+    """``--timeout``: a run held at its commit (a test pause point) past its timeout ends
+    Failed (TimedOut), exit 1, with the reason on one line; nothing is committed."""
+    from tests.support.runs import start
+
+    raw, curated, marker = tmp_path / "raw", tmp_path / "curated", tmp_path / "paused"
+    shutil.copytree(SAMPLES, raw / "samples")
+    proc = start(raw, curated, api_env, "--timeout", "3", "--json",
+                 CURATE_TEST_PAUSE_AT="staged", CURATE_TEST_PAUSE_FILE=str(marker))
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err[-3000:]
+    outcome = json.loads(out.strip().splitlines()[-1])
+    assert outcome["status"] == "failed"
+    assert outcome["error"] == "TimedOut: the run took longer than its --timeout of 3 s", outcome
+    assert err.strip().splitlines()[-1].startswith("curate: run failed: TimedOut: the run took"), err[-3000:]
+    assert not list(curated.glob("articles/*/*.parquet"))
+
