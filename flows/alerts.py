@@ -128,7 +128,9 @@ def shown_url(url: str) -> str:
 
 def send(urls: list[str], title: str, body: str,
          logger: logging.Logger | logging.LoggerAdapter[Any] | None = None) -> int:
-    """Notify each of ``urls`` with ``title`` and ``body``; returns how many accepted it.
+    """Notify each of ``urls`` with ``title`` and ``body``, as a failure (Apprise's
+    ``failure`` type: red in Slack, ``"type": "failure"`` in a JSON web hook); returns how
+    many accepted it.
 
     Each URL is tried on its own, so one bad target does not hide the others; a URL Apprise
     does not understand, or a target that refuses, is a WARNING naming it in its private form.
@@ -144,7 +146,7 @@ def send(urls: list[str], title: str, body: str,
             if not target.add(url):
                 logger.warning("alerts: not an Apprise URL: %s", shown_url(url))
                 continue
-            if target.notify(title=title, body=body):
+            if target.notify(title=title, body=body, notify_type=apprise.NotifyType.FAILURE):
                 delivered += 1
             else:
                 logger.warning("alerts: could not notify %s", shown_url(url))

@@ -82,6 +82,7 @@ def test_an_early_failure_notifies_with_the_reason_and_the_paths(
     assert flow_run.name.endswith(", failed while discovering files")
     (message,) = box.messages
     assert message["title"] == f"curate: run Failed ({flow_run.name})"
+    assert message["type"] == "failure"
     body = message["message"]
     assert f"Flow run '{flow_run.name}' ({flow_run.id}) ended Failed." in body
     assert f"raw folder {str(raw)!r} does not exist" in body
