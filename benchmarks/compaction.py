@@ -55,7 +55,7 @@ def make_partition(root: Path, parts: int, rows: int) -> list[str]:
     import pyarrow.parquet as pq
 
     from flows import store
-    from flows.schema import articles_schema
+    from flows.schema import SCHEMA_VERSION, articles_schema, signature_column
 
     schema = articles_schema(256)
     rng = np.random.default_rng(1)
@@ -76,10 +76,9 @@ def make_partition(root: Path, parts: int, rows: int) -> list[str]:
             "similarity": [None] * rows, "dup_kind": [None] * rows,
         }
         arrays = {name: pa.array(values, schema.field(name).type) for name, values in cols.items()}
-        arrays["minhash"] = pa.FixedSizeListArray.from_arrays(
-            pa.array(rng.integers(0, 2**32, rows * 256, dtype=np.uint32)), 256)
+        arrays["minhash"] = signature_column(rng.integers(0, 2**32, (rows, 256), dtype=np.uint32))
         table = pa.table([arrays[f.name] for f in schema], schema=schema)
-        meta = {store.RUN_ID_KEY: rid.encode(), b"curate.schema_version": b"1",
+        meta = {store.RUN_ID_KEY: rid.encode(), b"curate.schema_version": SCHEMA_VERSION.encode(),
                 store.FINGERPRINT_KEY: b"{}"}
         out = root / "articles" / PARTITION / f"part-{rid}-0.parquet"
         out.parent.mkdir(parents=True, exist_ok=True)

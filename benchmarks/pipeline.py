@@ -379,7 +379,8 @@ def _curated_batch(base: Path, size: int) -> tuple[Any, dict[str, str], list[str
     import pyarrow.compute as pac
     import pyarrow.parquet as papq
 
-    from cleaners.dedup import DocBatch
+    from cleaners.dedup import DEFAULT_FINGERPRINT, DocBatch
+    from flows.schema import signature_matrix
 
     truth = {}
     with open(base / f"truth-{size}.jsonl", encoding="utf-8") as fh:
@@ -388,14 +389,13 @@ def _curated_batch(base: Path, size: int) -> tuple[Any, dict[str, str], list[str
             truth[t["id"]] = (t["story"], t["kind"])
     parts = sorted(glob.glob(str(base / "curated" / "articles" / "**" / "*.parquet"), recursive=True))
     t = papq.read_table(parts)
-    n = t.num_rows
     ids = t.column("doc_id").to_pylist()
     story = {d: truth[s][0] for d, s in zip(ids, t.column("source_id").to_pylist(), strict=True)}
     kind = [truth[s][1] for s in t.column("source_id").to_pylist()]
     published = pac.cast(t.column("published_at"), "int64").to_numpy(zero_copy_only=False) / 1e6
     batch = DocBatch(
         doc_ids=ids, langs=t.column("lang").to_pylist(),
-        signatures=t.column("minhash").combine_chunks().flatten().to_numpy().reshape(n, -1),
+        signatures=signature_matrix(t.column("minhash"), DEFAULT_FINGERPRINT.num_perm),
         text_hashes=t.column("text_hash").to_pylist(),
         lengths=pac.utf8_length(t.column("text")).to_numpy(), published_at=published.astype(float),
         n_features=t.column("shingle_count").to_numpy().astype(np.int64))

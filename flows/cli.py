@@ -362,6 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         from flows.forget import forget_main
 
         return forget_main(words[1:])
+    if words[:1] == ["migrate"]:  # schema migration: its own options, no Prefect (flows/migrate.py)
+        from flows.migrate import migrate_main
+
+        return migrate_main(words[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     check(args)

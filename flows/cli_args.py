@@ -339,7 +339,7 @@ def build_parser(run_command: Command | None = None,
                         ("curate run --help", "every option of a run")],
                        _exit_section(None), _environment_section()))
     parser.add_argument("--version", action="version", version=version_text())
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,compact,forget}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,compact,forget,migrate}")
     run = sub.add_parser(
         "run", help="curate the new files of raw/ into curated/ once", formatter_class=formatter,
         description=_text(
@@ -391,6 +391,9 @@ def build_parser(run_command: Command | None = None,
     sub.add_parser("forget", add_help=False,  # parsed by flows.forget.forget_main (flows.cli)
                    help="remove documents from curated/ for good, a takedown "
                         "(curate forget --help)")
+    sub.add_parser("migrate", add_help=False,  # parsed by flows.migrate.migrate_main (flows.cli)
+                   help="rewrite the parts of an older schema as this job's "
+                        "(curate migrate --help)")
     return parser
 
 

@@ -256,17 +256,23 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 #: Which rows a rewrite drops (`stage_units`): a table in, a boolean mask out (True: drop).
 RowFilter = Callable[[pa.Table], pa.Array]
+#: How a rewrite converts a unit's rows (`stage_units`; a schema migration): same rows out.
+Convert = Callable[[pa.Table], pa.Table]
 
 
 def _merge(parts: list[Path], out: Path, order: list[tuple[str, str]], commit_id: str,
-           row_group_bytes: int, drop: RowFilter | None = None) -> tuple[int, set[str]]:
-    """Write the rows of ``parts`` (less those ``drop`` marks) sorted by ``order`` into ``out``
-    (no file when no row is left); returns (rows written, the run ids of the rows read)."""
+           row_group_bytes: int, drop: RowFilter | None = None, convert: Convert | None = None,
+           footer: dict[bytes, bytes] | None = None) -> tuple[int, set[str]]:
+    """Write the rows of ``parts`` (``convert``ed, less those ``drop`` marks) sorted by
+    ``order`` into ``out`` (no file when no row is left), with the footer keys of the first
+    part updated by ``footer``; returns (rows written, the run ids of the rows read)."""
     if not parts:
         return 0, set()
-    meta = {**_tags(parts[0])[0], store.RUN_ID_KEY: commit_id,
+    meta = {**_tags(parts[0])[0], **(footer or {}), store.RUN_ID_KEY: commit_id,
             b"curate.job_version": JOB_VERSION.encode()}
     table = pa.concat_tables([pq.read_table(p).replace_schema_metadata(None) for p in parts])
+    if convert is not None:
+        table = convert(table)
     runs = set(pc.unique(table.column("run_id")).to_pylist()) if table.num_rows else set()
     if drop is not None and table.num_rows:
         table = table.filter(pc.invert(pc.fill_null(drop(table), False)))
@@ -298,10 +304,14 @@ class Staged:
 def stage_units(layout: store.Layout, commit_id: str, partition: str, bins: list[list[Unit]],
                 row_group_bytes: int = ROW_GROUP_BYTES, first: int = 0,
                 drop_articles: RowFilter | None = None,
-                drop_quarantine: RowFilter | None = None) -> Staged:
+                drop_quarantine: RowFilter | None = None,
+                convert_articles: Convert | None = None,
+                footer: dict[bytes, bytes] | None = None) -> Staged:
     """Stage the rewrite of ``partition``: each group of ``bins`` becomes one unit
     ``part-<commit_id>-<n>.parquet`` (``n`` from ``first``), its rows sorted, less the rows the
-    ``drop_*`` filters mark; every other file of the partition is hard-linked beside them.
+    ``drop_*`` filters mark, its article rows converted by ``convert_articles``, the footer
+    keys of its parts updated by ``footer`` (e.g. a new schema version); every other file of
+    the partition is hard-linked beside them.
 
     Guarantees: nothing outside ``_staging/<commit_id>/`` is written; the returned ``swaps``
     (live folder, staged folder) are what `flows.store.commit_swap` needs, one per folder
@@ -324,10 +334,11 @@ def stage_units(layout: store.Layout, commit_id: str, partition: str, bins: list
     for n, group in enumerate(bins, start=first):
         name = f"part-{commit_id}-{n}.parquet"
         rows, runs = _merge([u.articles for u in group if u.articles], new[layout.articles] / name,
-                            ARTICLES_ORDER, commit_id, row_group_bytes, drop_articles)
+                            ARTICLES_ORDER, commit_id, row_group_bytes, drop_articles,
+                            convert_articles, footer)
         quarantined, q_runs = _merge([u.quarantine for u in group if u.quarantine],
                                      new[layout.quarantine] / name, QUARANTINE_ORDER, commit_id,
-                                     row_group_bytes, drop_quarantine)
+                                     row_group_bytes, drop_quarantine, footer=footer)
         out.units[name] = {"runs": sorted(runs | q_runs), "rows": rows, "quarantined": quarantined,
                            "replaced": [u.name for u in group], "partition": partition}
         out.rows += rows

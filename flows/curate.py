@@ -33,6 +33,7 @@ from flows.compact import compact_closed_days
 from flows.errors import AccountingError, LockBusy
 from flows.forget import load_forgotten
 from flows.lock import run_lock
+from flows.migrate import require_current
 from flows.quarantine import QuarantineTally
 from flows.run import (
     MAX_LISTED,
@@ -208,6 +209,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
                                                                    timings.seconds))
             logger.info(summary.line())
             return _completed(summary, {}, logger)
+        require_current(layout)  # parts of an older schema: `curate migrate` first
 
         early_workers = start_workers_early(sum(f.size for f in found.new), settings.parallel)
         if settings.parallel:  # this process mostly waits for the workers until match: compile it now

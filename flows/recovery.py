@@ -30,6 +30,7 @@ from flows.store import (
     FOREIGN,
     FORGET_TAG,
     MANIFEST_KEY,
+    MIGRATE_TAG,
     RUN_ID_KEY,
     Layout,
     _parts,
@@ -245,7 +246,8 @@ def _rebuild_compaction_manifest(layout: Layout, cid: str, why: str, manifests: 
         except (OSError, pa.ArrowException):
             ids = []  # an unreadable part: the part check sets it aside
         units.setdefault(part.name, set()).update(r for r in ids if r)
-    kind = "forget" if FORGET_TAG in cid else "compact"
+    kind = ("forget" if FORGET_TAG in cid else "migrate" if MIGRATE_TAG in cid
+            else "compact")
     manifest = {"run_id": cid, "kind": kind, "partition": parts[0].parent.name,
                 "inputs": [], "recovered": True,
                 "rebuilt": f"the manifest could not be read ({why}); rebuilt from its parts",
@@ -286,6 +288,8 @@ def _finish_compactions(layout: Layout, manifests: Manifests, actions: list[str]
         manifests[cid] = manifest
         if manifest.get("kind") == "forget":
             actions.append(f"completed takedown {cid}")
+        elif manifest.get("kind") == "migrate":
+            actions.append(f"completed migration {cid} of {manifest.get('partition', '?')}")
         else:
             actions.append(f"completed compaction {cid} of {manifest.get('partition', '?')}")
 

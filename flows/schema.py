@@ -1,10 +1,28 @@
-"""Arrow schemas of the curated dataset (contract: ../shared/ARCHITECTURE.md, schema v1)."""
+"""Arrow schemas of the curated dataset (contract: ../shared/ARCHITECTURE.md, schema v1;
+this job writes schema v2, see `SCHEMA_VERSION`), and the storage of MinHash signatures.
+
+Schema versions of ``curated/articles`` (the footer key ``curate.schema_version``):
+
+- ``"1"``: ``minhash`` is ``fixed_size_list<uint32>[num_perm]``. Engines without unsigned
+  integers mangle it (Spark reads ``array<bigint>``; the ``deltalake`` writer turned values
+  of 2^31 and more into NULL).
+- ``"2"``: ``minhash`` is ``list<int32>``: the same ``num_perm`` 32-bit values, their bits
+  read as signed integers (`signature_column`, `signature_matrix`); every other column as in
+  v1. ``curate migrate`` (`flows.migrate`) rewrites v1 parts as v2.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+#: Footer key of the schema version of a part (and of the cluster state, the register).
+SCHEMA_VERSION_KEY = b"curate.schema_version"
+#: The type of ``minhash`` (schema v2): the ``num_perm`` uint32 values' bits as int32 (the
+#: element is named as Parquet names it, so a column read back has this very type).
+SIGNATURE_TYPE = pa.list_(pa.field("element", pa.int32()))
 
 EDIT_TYPE = pa.list_(pa.struct([("kind", pa.string()), ("detail", pa.string())]))
 TS_UTC = pa.timestamp("us", tz="UTC")
@@ -67,11 +85,13 @@ SKETCH_FIELDS = [
 
 
 def articles_schema(num_perm: int) -> pa.Schema:
-    """Schema v1 of ``curated/articles``, plus two matching keys kept for later runs:
-    ``text_hash`` (the exact-duplicate key) and ``shingle_count`` (distinct shingles behind the
-    signature, for containment estimates).
+    """Schema v2 of ``curated/articles``: the v1 columns plus two matching keys kept for
+    later runs: ``text_hash`` (the exact-duplicate key) and ``shingle_count`` (distinct shingles
+    behind the signature, for containment estimates).
 
-    ``minhash`` is a fixed-size list of ``num_perm`` uint32 values.
+    ``minhash`` is `SIGNATURE_TYPE`: the bits of ``num_perm`` uint32 values as int32 (schema
+    v1: a fixed-size list of ``num_perm`` uint32 values). ``num_perm`` is not in the type; it
+    is the length of every list, checked by `signature_matrix`.
     """
     return pa.schema([
         *SOURCE_FIELDS,
@@ -79,7 +99,7 @@ def articles_schema(num_perm: int) -> pa.Schema:
         pa.field("run_id", pa.string()),
         pa.field("lang", pa.string()),
         *TEXT_FIELDS,
-        pa.field("minhash", pa.list_(pa.uint32(), num_perm)),
+        pa.field("minhash", SIGNATURE_TYPE),
         pa.field("text_hash", pa.string()),
         pa.field("shingle_count", pa.int32()),
         *CLUSTER_FIELDS,
@@ -98,3 +118,43 @@ QUARANTINE_SCHEMA = pa.schema(
         ("run_id", pa.string()),
     ]
 )
+
+
+def signature_column(signatures: np.ndarray) -> pa.Array:
+    """The ``minhash`` column (`SIGNATURE_TYPE`) of a ``(rows, num_perm)`` matrix of uint32
+    signatures: row ``i`` holds the bits of ``signatures[i]`` as int32 (values of 2^31 and
+    more become negative). Guarantee: ``signature_matrix(signature_column(s), s.shape[1])``
+    equals ``s``."""
+    rows, width = signatures.shape
+    if rows * width >= 2**31:
+        raise ValueError("too many signatures for one list array: write them in batches")
+    values = np.ascontiguousarray(signatures, dtype=np.uint32).reshape(-1).view(np.int32)
+    offsets = np.arange(0, (rows + 1) * width, width, dtype=np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values), type=SIGNATURE_TYPE)
+
+
+def signature_matrix(column: pa.Array | pa.ChunkedArray, num_perm: int) -> np.ndarray:
+    """The ``(rows, num_perm)`` uint32 matrix of a ``minhash`` column of schema v2
+    (``list<int32>``, the bits reinterpreted) or v1 (``fixed_size_list<uint32>``).
+    ``ValueError`` when a value is null or is not ``num_perm`` values long (signatures made
+    with other fingerprint parameters)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    out = np.empty((sum(len(c) for c in chunks), num_perm), dtype=np.uint32)
+    row = 0
+    for chunk in chunks:
+        n = len(chunk)
+        if chunk.null_count:
+            raise ValueError("a minhash signature is null")
+        if pa.types.is_fixed_size_list(chunk.type):  # schema v1
+            low = high = chunk.type.list_size
+        else:
+            lengths = pc.list_value_length(chunk)
+            low, high = (pc.min(lengths).as_py(), pc.max(lengths).as_py()) if n else (0, 0)
+        if n and (low, high) != (num_perm, num_perm):
+            width = f"{low}" if low == high else f"{low} to {high}"
+            raise ValueError(f"minhash signatures of length {width}, expected {num_perm}")
+        if n:
+            flat = chunk.flatten().to_numpy(zero_copy_only=False)
+            out[row:row + n] = flat.view(np.uint32).reshape(n, num_perm)
+        row += n
+    return out

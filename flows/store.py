@@ -2,7 +2,7 @@
 
 Layout under ``curated/``::
 
-    articles/ingest_date=YYYY-MM-DD/part-<id>-<n>.parquet   the dataset (schema v1)
+    articles/ingest_date=YYYY-MM-DD/part-<id>-<n>.parquet   the dataset (schema v2)
     clusters/current.parquet                                the current state of every cluster
     quarantine/ingest_date=YYYY-MM-DD/part-<id>-<n>.parquet what could not be curated
     _runs/<id>.json                                          manifests (commit records) of runs
@@ -41,11 +41,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from cleaners.dedup import History
 from flows.clusters import read_state, rebuild_state
+from flows.schema import signature_matrix
 
 #: Footer key of parts written before run manifests were staged (read by `recover` only).
 MANIFEST_KEY = b"curate.manifest"
@@ -59,6 +59,8 @@ CORRUPT, FOREIGN = "_corrupt", "_foreign"
 COMPACTION_TAG = "-compact-"
 #: What the id of a takedown commit holds (``<UTC time>-forget-<8 hex>``; `flows.forget`).
 FORGET_TAG = "-forget-"
+#: What the id of a schema migration commit holds (``<UTC time>-migrate-<8 hex>``).
+MIGRATE_TAG = "-migrate-"
 #: The discovery index (`flows.discover`): a cache of raw files' SHA-256 by stat.
 DISCOVERY_INDEX = "discovery-index.json"
 
@@ -104,9 +106,9 @@ class Layout:
 
 def is_rewrite_id(commit_id: str) -> bool:
     """Whether a commit id (a manifest's name, a part's) is one that rewrites whole units
-    (`commit_swap`: a compaction's or a takedown's, whose manifest lists the runs each of its
+    (`commit_swap`: a compaction's, takedown's or migration's, whose manifest lists the runs of its
     units holds), not a run's."""
-    return COMPACTION_TAG in commit_id or FORGET_TAG in commit_id
+    return any(tag in commit_id for tag in (COMPACTION_TAG, FORGET_TAG, MIGRATE_TAG))
 
 
 def fsync_dir(path: Path) -> None:
@@ -262,18 +264,21 @@ def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | No
                     f"{recorded.decode()}, this job uses {expected.decode()}: its signatures "
                     "cannot be compared; curate into a new folder"
                 )
-    dataset = ds.dataset([str(p) for p in parts], format="parquet")
-    table = dataset.to_table(columns=HISTORY_COLUMNS)
+    sig = np.empty((sum(pq.read_metadata(p).num_rows for p in parts), num_perm), np.uint32)
+    tables, row = [], 0
+    for part in parts:  # one by one: schema v1 and v2 parts type minhash differently
+        t = pq.read_table(part, columns=HISTORY_COLUMNS)
+        try:
+            sig[row:row + t.num_rows] = signature_matrix(t.column("minhash"), num_perm)
+        except ValueError as exc:
+            raise ValueError(f"curated history: {part.relative_to(layout.root)}: {exc}: the "
+                             "dataset was built with other fingerprint parameters; curate into "
+                             "a new folder") from None
+        tables.append(t.drop_columns(["minhash"]))
+        row += t.num_rows
+    table = pa.concat_tables(tables)
     if table.num_rows == 0:
         return None
-    mh = table.column("minhash").combine_chunks()
-    width = mh.type.list_size if pa.types.is_fixed_size_list(mh.type) else None
-    if width != num_perm:
-        raise ValueError(
-            f"curated history has minhash signatures of length {width}, this job makes {num_perm}: "
-            "the dataset was built with other fingerprint parameters; curate into a new folder"
-        )
-    sig = mh.flatten().to_numpy(zero_copy_only=False).reshape(-1, num_perm)
     state = cluster_state(layout)
     # The current canonical of each cluster, and its rank keys (for re-election).
     which = pc.index_in(table.column("doc_id"), value_set=state.column("canonical_doc_id"))
@@ -283,7 +288,7 @@ def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | No
     return History(
         doc_ids=table.column("doc_id").to_pylist(),
         langs=table.column("lang").to_pylist(),
-        signatures=np.ascontiguousarray(sig, dtype=np.uint32),
+        signatures=sig,
         text_hashes=table.column("text_hash").to_pylist(),
         cluster_ids=table.column("cluster_id").to_pylist(),
         is_canonical=is_canonical,

@@ -33,7 +33,7 @@ from cleaners.translate import Translator
 from flows.backends import get_translator
 from flows.backends.lemma_cache import process_lemmatizer
 from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
-from flows.schema import SKETCH_FIELDS, STAGED_SCHEMA
+from flows.schema import SKETCH_FIELDS, STAGED_SCHEMA, signature_column
 from flows.settings import DEFAULTS
 
 
@@ -259,11 +259,11 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
                                               memo=memo)
     else:
         fp = fingerprint_batch(texts, hints, config, translator=translator, memo=memo)
-    width = fp.signatures.shape[1] if len(texts) else config.num_perm
-    flat = pa.array(np.ascontiguousarray(fp.signatures, dtype=np.uint32).reshape(-1))
+    signatures = (np.asarray(fp.signatures, dtype=np.uint32) if len(texts)
+                  else np.zeros((0, config.num_perm), np.uint32))
     table = (
         table.append_column("lang", pa.array(fp.langs, pa.string()))
-        .append_column("minhash", pa.FixedSizeListArray.from_arrays(flat, width))
+        .append_column("minhash", signature_column(signatures))  # schema v2: list<int32>
         .append_column("text_hash", pa.array(fp.text_hashes, pa.string()))
         .append_column("shingle_count", pa.array(np.asarray(fp.shingle_counts, dtype=np.int32)))
         .append_column("text_length", pc.utf8_length(table.column("text")).cast(pa.int64()))

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from cleaners.dedup import DocBatch, History, MatchConfig, MatchStats, match
 from cleaners.dedup.align import SketchSource
 from cleaners.dedup.lsh import BandIndex
-from flows.schema import ASSIGNMENTS_SCHEMA
+from flows.schema import ASSIGNMENTS_SCHEMA, signature_matrix
 
 
 def _epoch(col: pa.ChunkedArray) -> np.ndarray:
@@ -41,11 +41,10 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
     tables = [pq.read_table(p, columns=cols) for p in fp_paths]  # never the texts
     if tables:
         t = pa.concat_tables(tables)
-        sig = t.column("minhash").combine_chunks().flatten().to_numpy(zero_copy_only=False)
         batch = DocBatch(
             doc_ids=t.column("doc_id").to_pylist(),
             langs=t.column("lang").to_pylist(),
-            signatures=np.ascontiguousarray(sig.reshape(-1, num_perm), dtype=np.uint32),
+            signatures=signature_matrix(t.column("minhash"), num_perm),
             text_hashes=t.column("text_hash").to_pylist(),
             lengths=t.column("text_length").to_numpy(),
             published_at=_epoch(t.column("published_at")),

@@ -18,7 +18,7 @@ import pytest
 from cleaners.dedup import DEFAULT_FINGERPRINT
 from cleaners.dedup.align import sentence_sketches
 from cleaners.translate.embedded import EmbeddedTranslator
-from flows.schema import SKETCH_FIELDS
+from flows.schema import SKETCH_FIELDS, signature_matrix
 from flows.stages.clean_fingerprint import fingerprint_table
 from flows.stages.sketches import sketch_source
 from tests.support.data import SAMPLES, benchmark_module, eval_path
@@ -143,7 +143,7 @@ def test_the_match_stage_sketches_only_history_documents_from_their_texts(
                               asdict(DEFAULT_FINGERPRINT))
     t = pq.read_table(curated / "articles")
     new = t.filter(pc.invert(pc.is_in(t.column("doc_id"), pa.array(history))))
-    signatures = np.stack(new.column("minhash").to_numpy(zero_copy_only=False)).astype(np.uint32)
+    signatures = signature_matrix(new.column("minhash"), DEFAULT_FINGERPRINT.num_perm)
     batch = DocBatch(new.column("doc_id").to_pylist(), new.column("lang").to_pylist(), signatures,
                      new.column("text_hash").to_pylist(),
                      pc.utf8_length(new.column("text")).to_numpy().astype(np.int64),
