@@ -133,10 +133,11 @@ def _decode(text: str, to_text: Callable[[str], PageText],
         edits += e
         reshaped = False
     # C1 controls after the repair (ftfy reads them as the cp1252 punctuation they stand for),
-    # and what the parse and the entities decoded (``&#x85;``)
+    # and what the parse and the entities decoded (``&#x85;``). Removing one joins its
+    # neighbours, which can make mojibake the repair has not judged (``\x8dÜ†`` → ``Ü†``).
     text, e = strip_controls(text)
     edits += e
-    return text, reshaped, title
+    return text, reshaped or bool(e), title
 
 
 def _without_c0(text: str, edits: list[Edit]) -> str:

@@ -148,7 +148,9 @@ def test_clean_text_idempotent_on_whitespace_and_quote_cases(text: str, why: str
 @pytest.mark.parametrize("text", [
     "Â</a>&nbsp;&#8217;<br>",  # 'Â\xa0' mojibake appears once the HTML tags are gone
     "é€<script>var x = 1;</script>« ",  # 'é€«' appears once the script is gone
-], ids=["mojibake-revealed-by-html-removal", "mojibake-revealed-by-script-removal"])
+    "\x8dÜ\x86",  # 'Ü†' (mojibake of '܆') appears once the C1 control \x8d is removed
+], ids=["mojibake-revealed-by-html-removal", "mojibake-revealed-by-script-removal",
+        "mojibake-revealed-by-c1-removal"])
 def test_clean_text_idempotent_on_former_failures(text: str) -> None:
     once = clean_text(text)
     twice = clean_text(once.text)
