@@ -2,17 +2,22 @@
 
 A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
 share menus, footers and related-links blocks around its article. trafilatura is the library
-made to find the article; this module runs it twice on one parsed tree and combines:
+made to find the article; this module runs it twice on copies of one parsed tree and
+combines:
 
 1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
    (title, description);
 2. **default pass**: its lines are kept when the precision pass kept them too, or when they
    read as prose (`PROSE_MIN_WORDS` words or more, ending a sentence): paragraphs the
-   precision pass was unsure of come back, menus and link lists do not;
+   precision pass was unsure of come back, menus and link lists do not; the precision
+   pass's lines the default pass lacks are kept too, after the line they follow;
 3. **lead**: the page's description (``og:description``/``description``) is the article's
    lead on most news sites, often in a ``<header>`` or a teaser block that trafilatura
    drops; it is put first when the page shows it (it is in the page's visible text) and the
-   text does not already hold it;
+   text does not already hold it; a lead block the page shows between its last ``<h1>``
+   before the text and the text (a ``lead``/``teaser``/``intro``… class, or the ``<h1>``'s
+   ``<hgroup>``) is put first instead when there is no such description, or when the
+   description is a shortened form of it;
 4. **structured data**: when the page's JSON-LD ``articleBody`` is more than twice as long as
    what the passes found (the article is rendered by a script), it is the text;
 5. **fallback**: when all of that gives less than `MIN_MAIN_CHARS` characters, every visible
@@ -29,6 +34,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -82,14 +88,47 @@ def _reads_as_prose(line: str) -> bool:
     return len(line.split()) >= PROSE_MIN_WORDS and line.rstrip().endswith(_SENTENCE_END)
 
 
+def _with_missing(lines: list[str], precise: list[str]) -> list[str]:
+    """``lines`` plus the precision-pass lines they lack, each put after the line holding the
+    precision-pass line before it (at the start when there is none)."""
+    out = list(lines)
+    keys = [_key(line) for line in out]
+    joined, starts = _joined(keys)
+    cursor = -1
+    for line in precise:
+        key = _key(line)
+        if not key:
+            continue
+        at = joined.find(key)  # keys hold no line break: a match lies within one line
+        if at >= 0:
+            cursor = bisect_right(starts, at) - 1
+            continue
+        cursor += 1
+        out.insert(cursor, line)
+        keys.insert(cursor, key)
+        joined, starts = _joined(keys)
+    return out
+
+
+def _joined(keys: list[str]) -> tuple[str, list[int]]:
+    """The keys joined by line breaks and where each starts in the joined string."""
+    starts, at = [], 0
+    for key in keys:
+        starts.append(at)
+        at += len(key) + 1
+    return "\n".join(keys), starts
+
+
 def _combine(precise: str, broad: str) -> str:
-    """Default-pass lines kept by the precision pass or reading as prose, in page order;
-    the precision text itself when that loses any of it."""
+    """Default-pass lines kept by the precision pass or reading as prose, in page order,
+    with the precision-pass lines they lack; the precision text itself when that is
+    shorter."""
     if not broad:
         return precise
     kept_key = _key(precise)
     lines = [line for line in broad.split("\n")
              if line.strip() and (_key(line) in kept_key or _reads_as_prose(line))]
+    lines = _with_missing(lines, [line for line in precise.split("\n") if line.strip()])
     combined = "\n".join(lines)
     return combined if len(_key(combined)) >= len(kept_key) else precise
 
@@ -102,31 +141,52 @@ def _visible_text(tree: object) -> str:
     return " ".join(str(n) for n in nodes)
 
 
-def _lead_block(tree: object, text: str) -> str:
-    """A lead the page shows between its ``<h1>`` and the first line of ``text``, in an
-    element whose class names it a lead (``lead``, ``teaser``, ``intro``, ``chapo``,
-    ``standfirst``…) and not held by ``text``; '' when there is none."""
-    lines = [line for line in text.split("\n") if len(_key(line)) >= 20]
+def _leadish(element: Any, h1: Any) -> bool:
+    """The element or its parent has a lead's class, or it shares the ``<h1>``'s
+    ``<hgroup>`` (a subtitle)."""
+    parent = element.getparent()
+    if parent is None:
+        return bool(_LEAD_CLASS.search(element.get("class") or ""))
+    classes = f"{element.get('class') or ''} {parent.get('class') or ''}"
+    return bool(_LEAD_CLASS.search(classes)) or (parent.tag == "hgroup"
+                                                 and parent is h1.getparent())
+
+
+def _lead_block(tree: Any, text: str) -> str:
+    """A lead the page shows between the last ``<h1>`` before the first line of ``text``
+    (the title's lines left aside) and that line, in an element whose class names it a lead
+    (``lead``, ``teaser``, ``intro``, ``chapo``, ``standfirst``…) or in the ``<h1>``'s
+    ``<hgroup>``, and not held by ``text``; '' when there is none."""
+    headings = {_key(h1.text_content()) for h1 in tree.iter("h1")}
+    lines = [line for line in text.split("\n")
+             if len(_key(line)) >= 20 and _key(line) not in headings]
     if not lines:
         return ""
     first, text_key = _key(lines[0])[:60], _key(text)
-    after_h1 = False
-    for element in tree.iter():  # type: ignore[attr-defined]
+    h1, lead = None, ""
+    for element in tree.iter():
         tag = element.tag if isinstance(element.tag, str) else ""
         if tag == "h1":
-            after_h1 = True
+            h1, lead = element, ""  # a lead follows the article's own heading
             continue
-        if not after_h1 or tag not in _LEAD_TAGS:
+        if h1 is None or tag not in _LEAD_TAGS:
             continue
         own = _FOLD.sub(" ", element.text_content()).strip()
-        if first in _key(own):
-            return ""  # reached the text itself
-        parent = element.getparent()
-        classes = f"{element.get('class') or ''} {'' if parent is None else parent.get('class') or ''}"
-        if (_LEAD_CLASS.search(classes) and len(own.split()) >= LEAD_MIN_WORDS
-                and _key(own) not in text_key):
-            return own
+        own_key = _key(own)
+        if own_key.startswith(first):
+            return lead  # reached the text itself
+        if first in own_key:
+            continue  # a container of the text
+        if (not lead and len(own.split()) >= LEAD_MIN_WORDS and own_key not in text_key
+                and _leadish(element, h1)):
+            lead = own
     return ""
+
+
+def _shortens(description_key: str, lead: str) -> bool:
+    """The description is the lead cut short (its last, maybe cut, word and any ellipsis
+    left aside)."""
+    return bool(lead) and description_key.rstrip(".…")[:-3] in _key(lead)
 
 
 def _first(tree: object, xpaths: tuple[str, ...]) -> str:
@@ -236,19 +296,21 @@ def extract_page(html: str) -> PageText | None:
     ld_body = _ld_article_body(objects)
     try:
         title, description = _meta(tree)
+        # trafilatura changes the tree it is given: each pass gets a copy, the lead reads it
         precise = trafilatura.bare_extraction(
             deepcopy(tree), favor_precision=True, include_comments=False)
-        broad = trafilatura.bare_extraction(tree, include_comments=False)
+        broad = trafilatura.bare_extraction(deepcopy(tree), include_comments=False)
     except Exception:  # a trafilatura bug on an odd page: the caller converts the markup whole
         return None
     text = _combine(getattr(precise, "text", None) or "", getattr(broad, "text", None) or "")
     notes = []
-    if (len(description.split()) >= LEAD_MIN_WORDS and _key(description) in _key(visible)
-            and _key(description) not in _key(text)):
+    lead = _lead_block(tree, text)
+    description_key = _key(description)
+    if (len(description.split()) >= LEAD_MIN_WORDS and description_key in _key(visible)
+            and description_key not in _key(text) and not _shortens(description_key, lead)):
         text = f"{description}\n{text}"
         notes.append("the page's description put first as its lead")
-    lead = "" if notes else _lead_block(tree, text)
-    if lead:
+    elif lead:
         text = f"{lead}\n{text}"
         notes.append("the lead the page shows above its article put first")
     if len(ld_body) > 2 * len(text):

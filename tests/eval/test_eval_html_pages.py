@@ -3,10 +3,10 @@
 ``../shared/eval/trafilatura/pages`` holds 506 real pages and ``evaldata.json`` their
 ``with`` (article) and ``without`` (boilerplate) strings. Thresholds were chosen on half A
 (`benchmarks.main_text.Page.half`); this test runs the job on half B and holds it to what was
-measured there when this test was written (``benchmarks/main_text.py``: kept 97.0 %, leaked
-9.0 %, no page lost; trafilatura alone: 95.5 %, 13.4 %, 2 pages lost), with a small margin so
-that an unrelated change of a few strings does not fail it, and a clear message when it falls
-further.
+measured there (``benchmarks/main_text.py``, 2026-12-04: kept 97.1 %, leaked 8.7 %, no page
+lost; 97.0 %, 9.0 %, 0 before the lead and pass-merging rules; trafilatura alone: 95.5 %,
+13.4 %, 2 pages lost), with a small margin so that an unrelated change of a few strings does
+not fail it, and a clear message when it falls further.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 
 from benchmarks.main_text import EVAL, Score, job, pages
 
-MIN_KEPT = 0.96
-MAX_LEAKED = 0.095
+MIN_KEPT = 0.965
+MAX_LEAKED = 0.09
 MAX_LOST = 0
 
 pytestmark = pytest.mark.skipif(

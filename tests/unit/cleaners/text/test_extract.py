@@ -6,7 +6,7 @@ import json
 
 from cleaners.edits import EditKind
 from cleaners.text.clean import clean_text, markup_to_text
-from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
+from cleaners.text.extract import MIN_MAIN_CHARS, _combine, extract_page, is_page
 
 ARTICLE = [
     "The city council voted on Tuesday to extend the tram line to the northern districts, "
@@ -163,6 +163,54 @@ def test_a_lead_above_the_article_is_kept() -> None:
     cleaned = clean_text(page(body))
     assert cleaned.text.startswith(lead)
     assert ARTICLE[-1] in cleaned.text
+
+
+def test_the_lead_is_looked_for_after_the_articles_own_heading() -> None:
+    # a site logo in an <h1> above a menu of teasers: the lead is the one below the
+    # article's <h1>, not the first teaser of the menu
+    lead = ("Six new stations will serve the northern districts from next year, the council "
+            "decided after two years of consultation.")
+    teaser = "Our guide to every bus route in the city and the timetable changes for winter."
+    body = ('<div class="site"><h1 class="logo">Example Media</h1>'
+            f'<div class="menu"><div class="teaser">{teaser}</div></div>'
+            f'<header><h1>Tram line extended</h1><p class="lead">{lead}</p></header>'
+            "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article></div>")
+    cleaned = clean_text(page(body))
+    assert cleaned.text.startswith(lead)
+    assert teaser not in cleaned.text
+
+
+def test_a_subtitle_in_the_headings_hgroup_is_the_lead() -> None:
+    subtitle = "Six new stations will serve the northern districts from next year"
+    body = (f"<article><header><hgroup><h1>Tram line extended</h1><h2>{subtitle}</h2>"
+            "</hgroup></header>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    result = extract_page(page(body))
+    assert result is not None
+    assert result.text.count(subtitle) == 1
+    assert ARTICLE[-1] in result.text
+
+
+def test_a_description_cut_from_the_lead_gives_way_to_the_whole_lead() -> None:
+    lead = ("Six new stations will serve the northern districts from next year. The council "
+            "decided it after two years of consultation and a heated debate about the cost.")
+    shortened = lead.split(". ")[0] + "."
+    head = f'<meta property="og:description" content="{shortened}">'
+    body = (f'<h1>Tram line extended</h1><div class="field--name-abstract">{lead}</div>'
+            + "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    result = extract_page(page(body, head))
+    assert result is not None
+    assert result.text.startswith(lead)
+    assert result.text.count(shortened) == 1
+    assert "lead the page shows above its article" in result.edits[0].detail
+
+
+def test_precision_pass_lines_the_default_pass_lacks_are_kept_in_place() -> None:
+    extra = "A paragraph the precision pass was unsure of, which reads as prose."
+    precise = "First paragraph of the story.\n1 large chicken\nSecond paragraph of the story."
+    broad = f"Home\nFirst paragraph of the story.\n{extra}\nSecond paragraph of the story.\nShare"
+    assert _combine(precise, broad).split("\n") == [
+        "First paragraph of the story.", "1 large chicken", extra,
+        "Second paragraph of the story."]
 
 
 def test_control_characters_are_removed_with_an_edit() -> None:
