@@ -29,12 +29,13 @@ is ``curate compact``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -188,10 +189,8 @@ def compact(curated_dir: str | Path, target_bytes: int = DEFAULT_TARGET_MB << 20
     report = CompactionReport()
     say = log or (lambda _line: None)
     wanted = set(partitions) if partitions is not None else None
-    with run_lock(layout.root, wait_seconds, owner="curate compact"):
-        report.recovered = store.recover(layout)
-        for line in report.recovered:
-            say(f"recovery: {line}")
+    with rewrite_lock(layout, wait_seconds, "curate compact", say=say) as recovered:
+        report.recovered = recovered
         for partition in partitions_of(layout):
             if wanted is not None and partition not in wanted:
                 continue
@@ -252,6 +251,31 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+@contextlib.contextmanager
+def rewrite_lock(layout: store.Layout, wait_seconds: float, owner: str, *, recover: bool = True,
+                 say: Callable[[str], Any] = lambda _line: None) -> Iterator[list[str]]:
+    """The run lock for a command that rewrites units (compaction, takedown, migration), held
+    for the ``with`` block (waiting ``wait_seconds``; `LockBusy` when another process holds
+    it), the dataset recovered first unless ``recover`` is false (a dry run); yields recovery's
+    actions, each also given to ``say`` as ``recovery: …``."""
+    with run_lock(layout.root, wait_seconds, owner=owner):
+        recovered = store.recover(layout) if recover else []
+        for line in recovered:
+            say(f"recovery: {line}")
+        yield recovered
+
+
+@contextlib.contextmanager
+def staging_discarded_on_failure(layout: store.Layout, commit_id: str) -> Iterator[None]:
+    """Remove the staging of commit ``commit_id`` if the ``with`` block raises (anything,
+    an interruption included): a rewrite that did not reach its commit point leaves nothing."""
+    try:
+        yield
+    except BaseException:
+        store.discard_staging(layout, commit_id)
+        raise
 
 
 #: Which rows a rewrite drops (`stage_units`): a table in, a boolean mask out (True: drop).
@@ -360,7 +384,7 @@ def _compact_partition(layout: store.Layout, partition: str, bins: list[list[Uni
         return Compacted(partition, skipped=why)
     commit_id = new_compaction_id()
     started = utcnow()
-    try:
+    with staging_discarded_on_failure(layout, commit_id):
         staged = stage_units(layout, commit_id, partition, bins, row_group_bytes)
         done = Compacted(partition, units_before=len(merged), units_after=len(bins),
                          bytes_before=sum(u.nbytes for u in merged), rows=staged.rows,
@@ -381,9 +405,6 @@ def _compact_partition(layout: store.Layout, partition: str, bins: list[list[Uni
             "finished_at": utcnow().isoformat(),
         }
         store.commit_swap(layout, commit_id, staged.swaps, manifest)
-    except BaseException:
-        store.discard_staging(layout, commit_id)
-        raise
     done.commit_id = commit_id
     return done
 

@@ -48,9 +48,14 @@ import pyarrow.parquet as pq
 
 from flows import store
 from flows.clusters import STATE_FILE, rebuild_state, write_state
-from flows.compact import partitions_of, stage_units, units_of
+from flows.compact import (
+    partitions_of,
+    rewrite_lock,
+    stage_units,
+    staging_discarded_on_failure,
+    units_of,
+)
 from flows.errors import AccountingError, CurateError, LockBusy
-from flows.lock import run_lock
 from flows.readers import BadRecord, RawRecord
 from flows.run import JOB_VERSION, utcnow, versions
 from flows.schema import SCHEMA_VERSION
@@ -247,11 +252,9 @@ def forget(curated_dir: str | Path, request: Request, dry_run: bool = False,
     layout = store.Layout(Path(curated_dir))
     report = ForgetReport(dry_run=dry_run)
     say = log or (lambda _line: None)
-    with run_lock(layout.root, wait_seconds, owner="curate forget"):
-        if not dry_run:
-            report.recovered = store.recover(layout)
-            for line in report.recovered:
-                say(f"recovery: {line}")
+    with rewrite_lock(layout, wait_seconds, "curate forget", recover=not dry_run,
+                      say=say) as recovered:
+        report.recovered = recovered
         register = _read_register(layout.root)
         matched, found = _match_articles(store.article_parts(layout), request)
         keys = {k for k in matched.column("source_id").to_pylist() if k is not None}
@@ -316,7 +319,7 @@ def _commit(layout: store.Layout, report: ForgetReport, request: Request, matche
     staging = layout.staging(fid)
     gone = set(matched.column("doc_id").to_pylist())
     parts = {Path(p) for p in matched.column("part").to_pylist()} | {Path(p) for p in q_parts}
-    try:
+    with staging_discarded_on_failure(layout, fid):
         swaps: list[tuple[Path, Path]] = []
         units: dict[str, dict[str, Any]] = {}
         rows = quarantined = 0
@@ -365,9 +368,6 @@ def _commit(layout: store.Layout, report: ForgetReport, request: Request, matche
             "finished_at": utcnow().isoformat(),
         }
         store.commit_swap(layout, fid, swaps, manifest, moves)
-    except BaseException:
-        store.discard_staging(layout, fid)
-        raise
 
 
 def _register_rows(report: ForgetReport, request: Request, matched: pa.Table) -> pa.Table:

@@ -36,9 +36,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows import store
-from flows.compact import Unit, partitions_of, stage_units, units_of
+from flows.compact import (
+    Unit,
+    partitions_of,
+    rewrite_lock,
+    stage_units,
+    staging_discarded_on_failure,
+    units_of,
+)
 from flows.errors import AccountingError, CurateError, LockBusy
-from flows.lock import run_lock
 from flows.run import utcnow, versions
 from flows.schema import (
     SCHEMA_VERSION,
@@ -172,11 +178,9 @@ def migrate(curated_dir: str | Path, dry_run: bool = False, wait_seconds: float 
     layout = store.Layout(Path(curated_dir))
     report = MigrationReport(dry_run=dry_run)
     say = log or (lambda _line: None)
-    with run_lock(layout.root, wait_seconds, owner="curate migrate"):
-        if not dry_run:
-            report.recovered = store.recover(layout)
-            for line in report.recovered:
-                say(f"recovery: {line}")
+    with rewrite_lock(layout, wait_seconds, "curate migrate", recover=not dry_run,
+                      say=say) as recovered:
+        report.recovered = recovered
         for partition in partitions_of(layout):
             units = old_units(layout, partition)
             if not units:
@@ -197,7 +201,7 @@ def _migrate_partition(layout: store.Layout, done: Migrated, units: list[Unit]) 
     """Stage the partition's old units rewritten, check them, exchange its folders."""
     cid = new_migration_id()
     started = utcnow()
-    try:
+    with staging_discarded_on_failure(layout, cid):
         staged = stage_units(layout, cid, done.partition, [[u] for u in units],
                              convert_articles=to_current,
                              footer={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()})
@@ -221,9 +225,6 @@ def _migrate_partition(layout: store.Layout, done: Migrated, units: list[Unit]) 
             "finished_at": utcnow().isoformat(),
         }
         store.commit_swap(layout, cid, staged.swaps, manifest)
-    except BaseException:
-        store.discard_staging(layout, cid)
-        raise
     done.commit_id = cid
 
 
