@@ -143,6 +143,10 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     api = _temporary_api()
     guard.on_force_exit = lambda: _clean_up_stopped(args, api)
     if api is not None:
+        idle = _idle_run(args)  # nothing new: done before the API has booted
+        if idle is not None:
+            api.stop()
+            return _finish(args, "completed", EXIT_OK, summary=idle)
         print(f"curate: temporary Prefect API on {api.url} for this run only, without UI "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     state = result = None
@@ -213,6 +217,32 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         return _finish(args, "failed", EXIT_FAILED, reason, flow_run_id=flow_run_id,
                        hint="" if args.verbose else " (--verbose shows the traceback)")
     return _finish(args, "completed", EXIT_OK, summary=result, flow_run_id=flow_run_id)
+
+
+def _idle_run(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The summary of the run when it finds no new file, recorded without Prefect
+    (`flows.idle.run_if_idle`; what recovery did and the paths not read are said on stderr);
+    else None (recovery's actions said on stderr too), and the flow runs. Any error is left
+    to the flow, which reports it as a run's failure (with its alerts)."""
+    from flows.idle import run_if_idle
+    from flows.run import MAX_LISTED
+
+    try:
+        summary, found, recovered = run_if_idle(args.settings)
+    except Exception:
+        return None
+    for line in recovered:
+        print(f"curate: recovery: {line}", file=sys.stderr)
+    if summary is None:
+        return None
+    for rel, reason in found.refused[:MAX_LISTED]:
+        print(f"curate: not read: {rel} ({reason})", file=sys.stderr)
+    if len(found.refused) > MAX_LISTED:
+        print(f"curate: ... and {len(found.refused) - MAX_LISTED} more path(s) not read",
+              file=sys.stderr)
+    from dataclasses import asdict
+
+    return asdict(summary)
 
 
 def _clean_up_stopped(args: argparse.Namespace, api: TemporaryAPI | None) -> None:

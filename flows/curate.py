@@ -32,6 +32,7 @@ from flows import alerts, report, store
 from flows.compact import compact_closed_days
 from flows.errors import AccountingError, LockBusy
 from flows.forget import load_forgotten
+from flows.idle import record_idle
 from flows.lock import run_lock
 from flows.migrate import require_current
 from flows.quarantine import QuarantineTally
@@ -201,10 +202,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
         _rename_flow_run(f"{len(found.new)} new file(s)")
         manifest = start_manifest(run_id, settings, ingested_at, flow_run_id, found)
         if not found.new:
-            summary.seconds = round(time.perf_counter() - started, 3)
-            manifest.update(inputs=[], counts=asdict(summary), timings=timings.seconds,
-                            finished_at=utcnow().isoformat())
-            store.write_json_atomic(layout.runs / f"{run_id}.json", manifest)
+            record_idle(layout, manifest, summary, timings, started)
             _after_commit(logger, lambda: report.publish_artifacts(summary, manifest, None, [],
                                                                    timings.seconds))
             logger.info(summary.line())

@@ -21,8 +21,9 @@ from cleaners.dedup import FingerprintConfig, History, MatchConfig
 from cleaners.text.clean import CleanConfig
 from flows import stages, store
 from flows.clusters import STATE_FILE, updated_state, write_state
-from flows.discover import Discovery, discover
+from flows.discover import Discovery
 from flows.forget import Forgotten
+from flows.idle import discover_after_recovery
 from flows.quarantine import write_quarantine_part
 from flows.readers import ReadLimits
 from flows.run import JOB_VERSION
@@ -43,12 +44,8 @@ BATCH_TIMEOUT_SECONDS = 1800
 
 @task(name="discover-raw-files", **IO_RETRIES, **NO_RESULTS)
 def discover_task(raw_dir: str, curated_dir: str) -> tuple[Discovery, list[str]]:
-    """Recover from a crashed run if needed, then find the new raw files (by SHA-256; files
-    whose size, times and inode the dataset's discovery index knows are not hashed again)."""
-    layout = store.Layout(Path(curated_dir))
-    recovered = store.recover(layout)
-    processed = store.processed_hashes(store.read_manifests(layout))
-    return discover(Path(raw_dir), processed, layout.discovery_index), recovered
+    """`flows.idle.discover_after_recovery` as a task."""
+    return discover_after_recovery(raw_dir, curated_dir)
 
 
 @task(name="read-raw-files", task_run_name="read-files-{group}",

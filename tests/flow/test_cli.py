@@ -169,8 +169,13 @@ def test_json_and_summary_of_a_run_with_the_temporary_api(tmp_path: Path) -> Non
     last = again.stdout.strip().splitlines()[-1]
     seconds = float(re.search(r", (\d+\.\d)s$", last).group(1))
     run_id = last.split()[1].rstrip(":")
-    recorded = json.loads((curated / "_runs" / f"{run_id}.json").read_text())["counts"]["seconds"]
-    assert seconds > recorded, (last, recorded)
+    manifest = json.loads((curated / "_runs" / f"{run_id}.json").read_text())
+    assert seconds > manifest["counts"]["seconds"], (last, manifest["counts"])
+    # Nothing new, no API configured: recorded without Prefect (no flow run), as the flow would
+    # (flows/idle.py), before the temporary API is used.
+    assert manifest["flow_run_id"] is None and manifest["inputs"] == []
+    assert (manifest["counts"]["files_new"], manifest["counts"]["files_already_processed"]) == (0, 4)
+    assert "temporary Prefect API" not in again.stderr, again.stderr
 
 
 @pytest.mark.usefixtures("prefect_server")
