@@ -15,6 +15,7 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
+from flows.schema import SCHEMA_VERSION
 from flows.settings import RunSettings
 from tests.support.data import ROOT, SAMPLES
 
@@ -76,7 +77,7 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
     assert {i["path"] for i in manifest["inputs"]} == {
         "samples/000_5579c1d2ab6f9191.txt", "samples/004_8ee08c2d1de8db32.txt"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
-    assert manifest["versions"]["schema"] == "1"
+    assert manifest["versions"]["schema"] == SCHEMA_VERSION == "2"
     assert not (curated / "_staging").exists() or not any((curated / "_staging").iterdir())
 
     # The history refuses to be matched with signatures made otherwise.
