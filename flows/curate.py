@@ -33,6 +33,7 @@ from flows.compact import compact_closed_days
 from flows.errors import AccountingError, LockBusy
 from flows.forget import load_forgotten
 from flows.idle import record_idle
+from flows.lifecycle import reclaim_signals
 from flows.lock import run_lock
 from flows.migrate import require_current
 from flows.quarantine import QuarantineTally
@@ -164,6 +165,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
     files already processed (same SHA-256) are skipped. A run that fails removes its staging
     (unless it passed its commit point, which nothing after can undo).
     """
+    reclaim_signals()  # `curate run`'s stop, not Prefect's crash (flows/lifecycle.py)
     logger = get_run_logger()
     started = time.perf_counter()
     ctx = FlowRunContext.get()

@@ -131,11 +131,15 @@ class RunGuard:
         return self.reason is not None
 
     def __enter__(self) -> RunGuard:
+        global _active
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._previous[signum] = signal.signal(signum, self._on_signal)
+        _active = self
         return self
 
     def __exit__(self, *exc: object) -> None:
+        global _active
+        _active = None
         self._done.set()
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
@@ -205,3 +209,25 @@ class RunGuard:
                 self.on_force_exit()
         kill_children()
         os._exit(self.exit_status or 1)
+
+
+#: The `RunGuard` of this process while one is active (``curate run``), else None.
+_active: RunGuard | None = None
+
+
+def reclaim_signals() -> None:
+    """Give SIGINT and SIGTERM back to this process's active `RunGuard`, if there is one and
+    this is the main thread; else do nothing.
+
+    A flow run calls it first: Prefect's flow engine installs its own SIGTERM handler for the
+    run (`flows.prefect_internals.FLOW_ENGINE_TAKES_SIGTERM`), which turns the signal into a
+    crash of the flow that leaves the worker processes running while the staging they write
+    to is removed (the run then ends Failed, exit 1, instead of stopped, 143). The engine
+    puts the guard's handler back when the run ends, as it found it.
+    """
+    guard = _active
+    if guard is None or threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, guard._on_signal)
+

@@ -174,3 +174,37 @@ def test_the_runner_installs_the_sigterm_handler_that_runner_class_replaces() ->
     assert {"limit", "pause_on_shutdown"} <= set(inspect.signature(Runner).parameters)
     assert {"enforce_parameter_schema", "schedule"} <= set(inspect.signature(Runner.aadd_flow).parameters)
     assert inspect.iscoroutinefunction(Runner.astop)
+
+
+def test_the_flow_engine_takes_sigterm_for_a_run_and_gives_it_back(prefect_server: None) -> None:
+    """What `flows.lifecycle.reclaim_signals` undoes: the engine's own SIGTERM handler during
+    a flow run in the main thread, the previous one back after it."""
+    import signal
+
+    from prefect import flow
+
+    from flows.lifecycle import RunGuard, reclaim_signals
+
+    def mine(*_args: object) -> None:  # pragma: no cover - never called
+        pass
+
+    @flow
+    def probe(reclaim: bool) -> tuple[object, object]:
+        taken = signal.getsignal(signal.SIGTERM)
+        if reclaim:
+            reclaim_signals()
+        return taken, signal.getsignal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        taken, _ = probe(False)
+        assert (taken is not mine) is internals.FLOW_ENGINE_TAKES_SIGTERM, (
+            "Prefect's flow engine no longer installs its own SIGTERM handler for a run")
+        assert signal.getsignal(signal.SIGTERM) is mine, "the engine did not put it back"
+        with RunGuard() as guard:
+            _, reclaimed = probe(True)
+            assert reclaimed == guard._on_signal
+            assert signal.getsignal(signal.SIGTERM) == guard._on_signal
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)
