@@ -92,11 +92,27 @@ def _rename_flow_run(suffix: str, flow_run: FlowRun | None = None) -> None:
 def _name_failed_run(flow: Flow[Any, Any], flow_run: FlowRun, state: State) -> None:
     """Failure and crash hook: a run that ended before discovery counted its files is renamed
     ``… failed while discovering files`` (``timed out`` or ``crashed``: as it ended) instead of
-    keeping ``… discovering new files``. Runs before `alerts.notify_failure`, which names it."""
+    keeping ``… discovering new files``. Runs before `alerts.notify_failure`, which names it.
+    A failure raised in the flow's body was already named so (`_named_on_failure`)."""
     if (flow_run.name or "").endswith(DISCOVERING):
         how = ("timed out" if state.name == "TimedOut" else "crashed" if state.is_crashed()
                else "failed")
         _rename_flow_run(f"{how} while discovering files", flow_run)
+
+
+@contextlib.contextmanager
+def _named_on_failure() -> Iterator[None]:
+    """Name the run as `_name_failed_run` does when the ``with`` block raises, before the
+    flow's final state is set: automations on the Failed state read the run's name when they
+    fire, which can be before the failure hooks have run."""
+    try:
+        yield
+    except Exception as exc:
+        ctx = FlowRunContext.get()
+        if ctx and ctx.flow_run and (ctx.flow_run.name or "").endswith(DISCOVERING):
+            how = "timed out" if isinstance(exc, TimeoutError) else "failed"
+            _rename_flow_run(f"{how} while discovering files")
+        raise
 
 
 def _not_run(busy: LockBusy) -> State:
@@ -179,6 +195,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
     summary.stage_seconds = timings.seconds
 
     with contextlib.ExitStack() as held:
+        held.enter_context(_named_on_failure())
         held.enter_context(alerts.watching(flow_run_id, summary, settings.raw_dir,
                                            settings.curated_dir))  # for the failure hook
         if not Path(settings.raw_dir).is_dir():
