@@ -224,6 +224,8 @@ def _idle_run(args: argparse.Namespace) -> dict[str, Any] | None:
     (`flows.idle.run_if_idle`; what recovery did and the paths not read are said on stderr);
     else None (recovery's actions said on stderr too), and the flow runs. Any error is left
     to the flow, which reports it as a run's failure (with its alerts)."""
+    from dataclasses import asdict
+
     from flows.idle import run_if_idle
     from flows.run import MAX_LISTED
 
@@ -240,8 +242,6 @@ def _idle_run(args: argparse.Namespace) -> dict[str, Any] | None:
     if len(found.refused) > MAX_LISTED:
         print(f"curate: ... and {len(found.refused) - MAX_LISTED} more path(s) not read",
               file=sys.stderr)
-    from dataclasses import asdict
-
     return asdict(summary)
 
 
