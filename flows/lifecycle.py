@@ -220,7 +220,7 @@ def reclaim_signals() -> None:
     this is the main thread; else do nothing.
 
     A flow run calls it first: Prefect's flow engine installs its own SIGTERM handler for the
-    run (`flows.prefect_internals.FLOW_ENGINE_TAKES_SIGTERM`), which turns the signal into a
+    run (see `flows.prefect_internals`), which turns the signal into a
     crash of the flow that leaves the worker processes running while the staging they write
     to is removed (the run then ends Failed, exit 1, instead of stopped, 143). The engine
     puts the guard's handler back when the run ends, as it found it.

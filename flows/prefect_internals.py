@@ -2,15 +2,17 @@
 
 The rest of the project uses Prefect's public API: flows, tasks, states, the client, the
 `Runner`, events, blocks and settings. What is here depends on Prefect's private names or
-on what its code does inside, for three things the public API does not offer:
+on what its code does inside, for what the public API does not offer:
 
 - starting the process pool's workers before the flow run (`flows.runners`): the worker
   initializer and the attributes ``ProcessPoolTaskRunner.__enter__`` sets;
 - the temporary API server process of ``curate run`` (`flows.api_server`): the application
   factory and environment Prefect's own ``SubprocessASGIServer`` uses;
 - sending the events and logs Prefect still holds (`flush_to_api`), re-reading settings
-  after the API URL changes (`refresh_settings`), the SIGTERM handler of `Runner`, and the
-  one the flow engine installs for a run (`FLOW_ENGINE_TAKES_SIGTERM`).
+  after the API URL changes (`refresh_settings`), and the SIGTERM handler of `Runner`;
+- the SIGTERM handler Prefect's flow engine installs while a flow runs in the main thread
+  (``capture_sigterm``: the signal becomes a crash of the run), the previous one put back
+  when the run ends: `flows.lifecycle.reclaim_signals` relies on both.
 
 ``pyproject.toml`` declares ``prefect>=3.8,<4``: 3.8.0 is the first release whose process
 pool takes a worker initializer. ``tests/unit/flows/test_prefect_internals.py`` checks every
@@ -127,11 +129,6 @@ def flush_to_api(timeout: float = 5.0) -> None:
         finally:
             notices.setLevel(level)
 
-
-#: Prefect's flow engine replaces the process's SIGTERM handler while a flow runs in the main
-#: thread (``capture_sigterm``: the signal becomes a crash of the run) and puts the previous
-#: one back when the run ends; `flows.lifecycle.reclaim_signals` relies on both.
-FLOW_ENGINE_TAKES_SIGTERM = True
 
 #: The `Runner` method that ``Runner.start`` installs as the process's SIGTERM handler.
 RUNNER_SIGTERM_HANDLER = "handle_sigterm"
