@@ -90,21 +90,25 @@ def rebuild_state(parts: list[Path], where: ds.Expression | None = None) -> pa.T
     return _elect(pa.Table.from_batches(batches))
 
 
-def read_state(root: Path, article_rows: int) -> pa.Table | None:
+def read_state(root: Path, article_rows: int, columns: list[str] | None = None,
+               clusters: pa.Array | None = None) -> pa.Table | None:
     """The state file of the dataset at ``root``, or None when it is missing, unreadable, of
     another schema, or out of step with the articles (its sizes do not add up to
-    ``article_rows``): the caller then rebuilds it."""
+    ``article_rows``): the caller then rebuilds it. ``columns`` and ``clusters`` (cluster ids)
+    select what is read: only those columns of those clusters' rows, filtered while reading."""
     path = state_path(root)
     if not path.exists():
         return None
     try:
-        table = pq.read_table(path)
+        if not pq.read_schema(path).equals(CLUSTER_STATE_SCHEMA, check_metadata=False):
+            return None
+        total = pc.sum(pq.read_table(path, columns=["size"]).column("size")).as_py() or 0
+        if total != article_rows:
+            return None
+        where = None if clusters is None else ds.field("cluster_id").isin(clusters)
+        return ds.dataset(path, format="parquet").to_table(columns=columns, filter=where)
     except (OSError, pa.ArrowException):
         return None
-    if not table.schema.equals(CLUSTER_STATE_SCHEMA, check_metadata=False):
-        return None
-    total = pc.sum(table.column("size")).as_py() or 0
-    return table if total == article_rows else None
 
 
 def updated_state(state: pa.Table, run: pa.Table, ingested_at: datetime) -> pa.Table:

@@ -273,12 +273,12 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
         fp_paths = [f.path for f in fps if f.rows]
 
         t0 = time.perf_counter()
-        history = history_task(settings.curated_dir, fp_config)
+        redis_url = settings.redis_connection_url()
+        history = history_task(settings.curated_dir, fp_config, match_config, full=bool(redis_url))
         timings.since("load_history", t0)
         t0 = time.perf_counter()
         clusters_path = str(staging / "clusters.parquet")
         redis_namespace = None
-        redis_url = settings.redis_connection_url()
         if redis_url:
             from flows.backends.redis_index import dataset_namespace
 

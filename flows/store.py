@@ -1,4 +1,4 @@
-"""The curated dataset on disk: layout, manifests, history and atomic commits.
+"""The curated dataset on disk: layout, manifests, cluster state and atomic commits.
 
 Layout under ``curated/``::
 
@@ -8,7 +8,8 @@ Layout under ``curated/``::
     _runs/<id>.json                                          manifests (commit records) of runs
                                                              and compactions
     _staging/<id>/                                           a commit's work in progress
-    _state/                                                  caches (the discovery index)
+    _state/                                                  caches (the discovery index, the
+                                                             history index: `flows.history`)
     _forgotten/forgotten.parquet                             the takedown register (`flows.forget`)
     _corrupt/, _foreign/                                     files `recover` set aside
     .lock                                                    held by the running job
@@ -38,14 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.dedup import History
 from flows.clusters import read_state, rebuild_state
-from flows.schema import signature_matrix
 
 #: Footer key of parts written before run manifests were staged (read by `recover` only).
 MANIFEST_KEY = b"curate.manifest"
@@ -222,16 +220,20 @@ def _past_commit_point(layout: Layout, commit_id: str) -> bool:
     return bool(swaps) and swap_state(layout, swaps[0]) != "pending"
 
 
-HISTORY_COLUMNS = ["doc_id", "lang", "minhash", "text_hash", "cluster_id", "shingle_count"]
-
-
-def cluster_state(layout: Layout) -> pa.Table:
+def cluster_state(layout: Layout, columns: list[str] | None = None,
+                  clusters: pa.Array | None = None) -> pa.Table:
     """The current cluster state (`flows.clusters`): the committed file when it is in step
-    with the articles, else rebuilt from them (empty for an empty dataset)."""
+    with the articles, else rebuilt from them (empty for an empty dataset). ``columns`` and
+    ``clusters`` (cluster ids) select what is returned (see `flows.clusters.read_state`)."""
     parts = _parts(layout.articles)
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
-    state = read_state(layout.root, rows)
-    return state if state is not None else rebuild_state(parts)
+    state = read_state(layout.root, rows, columns, clusters)
+    if state is None:
+        state = rebuild_state(parts)
+        if clusters is not None:
+            state = state.filter(pc.is_in(state.column("cluster_id"), value_set=clusters))
+        state = state.select(columns) if columns is not None else state
+    return state
 
 
 FINGERPRINT_KEY = b"curate.fingerprint"
@@ -240,62 +242,6 @@ FINGERPRINT_KEY = b"curate.fingerprint"
 def fingerprint_tag(config: dict[str, Any]) -> bytes:
     """The Parquet metadata value that says how a part's signatures were made."""
     return json.dumps(config, sort_keys=True).encode()
-
-
-def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | None = None) -> History | None:
-    """The signatures and cluster columns of every committed article row, or ``None``.
-
-    ``is_canonical`` marks each cluster's current canonical, with its length and publication
-    time (the re-election keys), from the cluster state (`cluster_state`). Reads only the
-    matching columns (never ``text``, unless the cluster state must be rebuilt). Signatures made otherwise than this job
-    makes them (another length than ``num_perm``, or a part whose recorded fingerprint
-    parameters differ from ``fingerprint``) cannot be compared: ``ValueError`` says so.
-    """
-    parts = _parts(layout.articles)
-    if not parts:
-        return None
-    if fingerprint is not None:
-        expected = fingerprint_tag(fingerprint)
-        for part in parts:
-            recorded = (pq.read_schema(part).metadata or {}).get(FINGERPRINT_KEY)
-            if recorded is not None and recorded != expected:
-                raise ValueError(
-                    f"{part.relative_to(layout.root)} was fingerprinted with "
-                    f"{recorded.decode()}, this job uses {expected.decode()}: its signatures "
-                    "cannot be compared; curate into a new folder"
-                )
-    sig = np.empty((sum(pq.read_metadata(p).num_rows for p in parts), num_perm), np.uint32)
-    tables, row = [], 0
-    for part in parts:  # one by one: schema v1 and v2 parts type minhash differently
-        t = pq.read_table(part, columns=HISTORY_COLUMNS)
-        try:
-            sig[row:row + t.num_rows] = signature_matrix(t.column("minhash"), num_perm)
-        except ValueError as exc:
-            raise ValueError(f"curated history: {part.relative_to(layout.root)}: {exc}: the "
-                             "dataset was built with other fingerprint parameters; curate into "
-                             "a new folder") from None
-        tables.append(t.drop_columns(["minhash"]))
-        row += t.num_rows
-    table = pa.concat_tables(tables)
-    if table.num_rows == 0:
-        return None
-    state = cluster_state(layout)
-    # The current canonical of each cluster, and its rank keys (for re-election).
-    which = pc.index_in(table.column("doc_id"), value_set=state.column("canonical_doc_id"))
-    is_canonical = which.is_valid().to_numpy(zero_copy_only=False)
-    lengths = pc.take(state.column("canonical_text_length"), which).to_numpy(zero_copy_only=False)
-    published = pc.cast(pc.take(state.column("canonical_published_at"), which), pa.int64())
-    return History(
-        doc_ids=table.column("doc_id").to_pylist(),
-        langs=table.column("lang").to_pylist(),
-        signatures=sig,
-        text_hashes=table.column("text_hash").to_pylist(),
-        cluster_ids=table.column("cluster_id").to_pylist(),
-        is_canonical=is_canonical,
-        n_features=table.column("shingle_count").to_numpy(zero_copy_only=False).astype(np.int64),
-        lengths=np.nan_to_num(np.asarray(lengths, dtype=np.float64), nan=0.0),
-        published_at=np.asarray(published.to_numpy(zero_copy_only=False), dtype=np.float64) / 1e6,
-    )
 
 
 #: The points of `commit` where the hook can stop a run, in order.

@@ -23,6 +23,7 @@ from flows import stages, store
 from flows.clusters import STATE_FILE, updated_state, write_state
 from flows.discover import Discovery
 from flows.forget import Forgotten
+from flows.history import HistoryIndex, load_history
 from flows.idle import discover_after_recovery
 from flows.quarantine import write_quarantine_part
 from flows.readers import ReadLimits
@@ -108,13 +109,21 @@ def release_workers() -> None:
 
 
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
-def history_task(curated_dir: str, fingerprint: FingerprintConfig) -> History | None:
-    """Signatures and clusters of the documents already curated (no texts)."""
-    return store.load_history(store.Layout(Path(curated_dir)), fingerprint.num_perm, asdict(fingerprint))
+def history_task(curated_dir: str, fingerprint: FingerprintConfig, config: MatchConfig,
+                 full: bool = False) -> History | HistoryIndex | None:
+    """What the run matches against: the history index brought in step with the committed
+    parts (`flows.history.HistoryIndex`), or with ``full`` every signature and cluster
+    (`flows.history.load_history`; a shared LSH index, e.g. Redis, answers with any of them)."""
+    layout = store.Layout(Path(curated_dir))
+    if full:
+        return load_history(layout, fingerprint.num_perm, asdict(fingerprint))
+    index = HistoryIndex(layout, fingerprint.num_perm, *config.lsh_params(), asdict(fingerprint))
+    index.sync()
+    return index
 
 
 @task(name="match-duplicates", **NO_RESULTS)
-def match_task(fp_paths: list[str], history: History | None, config: MatchConfig,
+def match_task(fp_paths: list[str], history: History | HistoryIndex | None, config: MatchConfig,
                fingerprint: FingerprintConfig, out_path: str, curated_dir: str,
                translator_options: dict[str, Any] | None = None, redis_url: str | None = None,
                redis_namespace: str | None = None) -> dict[str, Any]:

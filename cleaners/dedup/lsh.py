@@ -27,6 +27,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from cleaners.dedup.minhash import MAX_HASH
+
 _U64 = np.uint64
 _GRID = np.linspace(0.0, 1.0, 1001)
 #: Threads sorting an index's bands (`BandIndex.sort`).
@@ -146,6 +148,35 @@ def band_keys(
             _fmix64(key)
         out[lo:hi] = key
     return out
+
+
+def expand_ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The indices ``lo[0]..hi[0]-1, lo[1]..hi[1]-1, ...`` in one int64 array (empty ranges
+    contribute nothing)."""
+    counts = np.maximum(np.asarray(hi, np.int64) - np.asarray(lo, np.int64), 0)
+    total = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    return np.repeat(np.asarray(lo, np.int64) - starts, counts) + np.arange(total, dtype=np.int64)
+
+
+def sorted_band_keys(signatures: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, rows)``: the `band_keys` of the signatures that are not empty (not all
+    ``MAX_HASH``: documents with no shingles have no band), as two ``(bands, k)`` arrays,
+    each band's keys ascending (uint64) with the row of ``signatures`` each came from (uint32,
+    ascending among equal keys). What a persisted index stores to find, with
+    ``np.searchsorted`` band by band, the rows that share a band key with a query."""
+    sig = np.asarray(signatures)
+    keep = np.flatnonzero((sig != MAX_HASH).any(axis=1)).astype(np.uint32)
+    keys = np.empty((bands, keep.size), dtype=_U64)
+    for lo in range(0, keep.size, KEY_CHUNK_ROWS):
+        part = keep[lo : lo + KEY_CHUNK_ROWS]
+        band_keys(sig[part], bands, rows, out=keys.T[lo : lo + part.size])
+    order = np.empty(keys.shape, dtype=np.uint32)
+    for j in range(bands):
+        o = np.argsort(keys[j], kind="stable")
+        keys[j] = keys[j][o]
+        order[j] = keep[o]
+    return keys, order
 
 
 @runtime_checkable
@@ -288,9 +319,7 @@ class BandIndex:
             if total == 0:
                 continue
             q = np.repeat(q_order.astype(np.int64), counts)
-            # Expand each [lo, hi) range: output k of a range is lo + (k - range start).
-            starts = np.cumsum(counts) - counts
-            idx = np.repeat(lo - starts, counts) + np.arange(total)
+            idx = expand_ranges(lo, lo + counts)
             codes.append(q * n + self._order[j][idx])
         if not codes:
             return empty

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from cleaners.dedup import DocBatch, History, MatchConfig, MatchStats, match
 from cleaners.dedup.align import SketchSource
 from cleaners.dedup.lsh import BandIndex
+from flows.history import HistoryIndex
 from flows.schema import ASSIGNMENTS_SCHEMA, signature_matrix
 
 
@@ -27,13 +28,15 @@ def _epoch(col: pa.ChunkedArray) -> np.ndarray:
     return out
 
 
-def match_stage(fp_paths: list[str], history: History | None, config: MatchConfig,
+def match_stage(fp_paths: list[str], history: History | HistoryIndex | None, config: MatchConfig,
                 num_perm: int, out_path: Path,
                 index_factory: Callable[[], Any] | None = None,
                 sketches: SketchSource | None = None) -> dict[str, Any]:
     """Cluster the run's documents against each other and the history; writes the assignments.
 
     Reads only the matching columns of each batch. Returns counts for the summary.
+    ``history``: the whole history, or its index (`flows.history.HistoryIndex`, synced),
+    asked for what this batch can meet.
     ``index_factory`` builds the LSH index (default: in-memory; e.g. a shared Redis index);
     ``sketches`` gives the second signal's sentence sketches (`flows.stages.sketches`).
     """
@@ -56,6 +59,10 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         batch = DocBatch([], [], np.zeros((0, num_perm), np.uint32), [], np.zeros(0, np.int64),
                          np.zeros(0, np.float64), np.zeros(0, np.int64))
         extra = [[], [], []]
+    history_rows = len(history) if isinstance(history, History) else 0
+    if isinstance(history, HistoryIndex):
+        history_rows = history.total_rows
+        history = history.history_for(batch.signatures, batch.text_hashes)
     stats = MatchStats()
     assignments = match(batch, history, config, index_factory=index_factory or BandIndex, stats=stats,
                         sketches=sketches)
@@ -85,5 +92,6 @@ def match_stage(fp_paths: list[str], history: History | None, config: MatchConfi
         "second_signal_refused": stats.second_signal_refused,
         "placement_passes": stats.placement_passes,
         "dup_kinds": dict(kinds),
-        "history_documents": len(history.doc_ids) if history is not None else 0,
+        "history_documents": history_rows,
+        "history_rows_read": len(history) if history is not None else 0,
     }

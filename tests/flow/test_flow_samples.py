@@ -15,6 +15,7 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
+from flows.history import load_history
 from flows.schema import SCHEMA_VERSION
 from flows.settings import RunSettings
 from tests.support.data import ROOT, SAMPLES
@@ -88,9 +89,9 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
 
     layout = store.Layout(curated)
     fp = asdict(DEFAULT_FINGERPRINT)
-    assert len(store.load_history(layout, fp["num_perm"], fp).doc_ids) == 2
+    assert len(load_history(layout, fp["num_perm"], fp).doc_ids) == 2
     with pytest.raises(ValueError, match="fingerprinted with"):
-        store.load_history(layout, fp["num_perm"], {**fp, "drop_common": 0})
+        load_history(layout, fp["num_perm"], {**fp, "drop_common": 0})
 
     # A second run reads nothing new and adds no rows.
     again = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))

@@ -27,6 +27,7 @@ import pytest
 from flows import store
 from flows.cli import main
 from flows.forget import REGISTER, load_forgotten
+from flows.history import load_history
 from flows.settings import RunSettings
 from flows.store import Layout, recover
 from tests.support.data import story
@@ -160,7 +161,7 @@ def test_with_cluster_forgets_every_member_and_the_cluster(
     assert not {"s-1", "s-2", "s-3"} & set(_by_source(curated))
     assert cid not in _state(curated)
     assert_cluster_state(curated)
-    history = store.load_history(Layout(curated), 256)
+    history = load_history(Layout(curated), 256)
     assert history is not None and not {r["doc_id"] for r in out["removed"]} & set(history.doc_ids)
 
 

@@ -18,6 +18,7 @@ import pytest
 from cleaners.dedup import DEFAULT_FINGERPRINT
 from cleaners.dedup.align import sentence_sketches
 from cleaners.translate.embedded import EmbeddedTranslator
+from flows.history import load_history
 from flows.schema import SKETCH_FIELDS, signature_matrix
 from flows.stages.clean_fingerprint import fingerprint_table
 from flows.stages.sketches import sketch_source
@@ -139,7 +140,7 @@ def test_the_match_stage_sketches_only_history_documents_from_their_texts(
     from cleaners.dedup import TUNED_MATCH, DocBatch, match
     from flows import store
 
-    hist = store.load_history(store.Layout(after_first), DEFAULT_FINGERPRINT.num_perm,
+    hist = load_history(store.Layout(after_first), DEFAULT_FINGERPRINT.num_perm,
                               asdict(DEFAULT_FINGERPRINT))
     t = pq.read_table(curated / "articles")
     new = t.filter(pc.invert(pc.is_in(t.column("doc_id"), pa.array(history))))
