@@ -35,6 +35,7 @@ import json
 import mmap
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -306,6 +307,12 @@ class HistoryIndex:
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         return {"parts": len(parts), "built": built, "removed": removed, "rows": self.total_rows}
+
+    def parts_holding(self, doc_ids: Sequence[str]) -> list[str]:
+        """The committed parts (paths) that hold some of ``doc_ids`` (after `sync`)."""
+        ids = list(doc_ids)
+        return [str(self.layout.articles / s.path.parent.name / s.meta["part"])
+                for s in self.sidecars if s.lookup("doc_id", ids).size]
 
     @property
     def total_rows(self) -> int:

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -108,6 +109,12 @@ def release_workers() -> None:
         runner.release_workers()
 
 
+def release_arrow_memory() -> None:
+    """Give the memory Arrow's allocator keeps for reuse back to the system, so that the
+    stages of a run that read the history one after the other do not add up their peaks."""
+    pa.default_memory_pool().release_unused()
+
+
 @task(name="load-history", **IO_RETRIES, **NO_RESULTS)
 def history_task(curated_dir: str, fingerprint: FingerprintConfig, config: MatchConfig,
                  full: bool = False) -> History | HistoryIndex | None:
@@ -137,10 +144,14 @@ def match_task(fp_paths: list[str], history: History | HistoryIndex | None, conf
         from flows.backends.redis_index import redis_index_factory
 
         factory = redis_index_factory(redis_url, redis_namespace or "curate")
-    parts = [str(p) for p in store.article_parts(store.Layout(Path(curated_dir)))]
+    parts = (history.parts_holding if isinstance(history, HistoryIndex)
+             else [str(p) for p in store.article_parts(store.Layout(Path(curated_dir)))])
     sketches = sketch_source(fp_paths, parts, fingerprint, translator_options)
-    return stages.match_stage(fp_paths, history, config, fingerprint.num_perm, Path(out_path),
-                              index_factory=factory, sketches=sketches)
+    try:
+        return stages.match_stage(fp_paths, history, config, fingerprint.num_perm, Path(out_path),
+                                  index_factory=factory, sketches=sketches)
+    finally:
+        release_arrow_memory()  # what match read of the history: not kept for publish
 
 
 @task(name="publish", **IO_RETRIES, **NO_RESULTS)
@@ -171,6 +182,8 @@ def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_pa
             state = updated_state(store.cluster_state(layout), pq.read_table(clusters_path), ingested_at)
             state_src = staging / "out" / "clusters" / STATE_FILE
             write_state(state, state_src, meta)
+            del state
+            release_arrow_memory()  # the state of every cluster: gone before the commit
             staged.append((state_src, layout.clusters / STATE_FILE))
     qsrc = staging / "out" / "quarantine" / name
     quarantined = write_quarantine_part(quarantine, qsrc, meta)

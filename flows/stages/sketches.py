@@ -10,7 +10,7 @@ sketched with the run's translation backend (`sketches_from_texts`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -113,8 +113,13 @@ def sketches_from_texts(
     return dict(zip(have, made, strict=True))
 
 
+#: The articles parts that hold some of the documents asked for (by ``doc_id``), e.g.
+#: `flows.history.HistoryIndex.parts_holding`.
+PartsOf = Callable[[Sequence[str]], Sequence[str]]
+
+
 def sketch_source(
-    batch_paths: Sequence[str], article_parts: Sequence[str], config: FingerprintConfig,
+    batch_paths: Sequence[str], article_parts: Sequence[str] | PartsOf, config: FingerprintConfig,
     options: dict[str, Any] | None = None,
 ) -> SketchSource:
     """A `SketchSource` over the run's fingerprinted batches and the curated articles parts:
@@ -124,7 +129,8 @@ def sketch_source(
     batches' sketches at the first ask, never re-made from its text), which is
     `cleaners.dedup.align.sentence_sketches` of its text; only the others (the history's, or
     the rows of a batch written without sketches) are sketched on demand from their texts
-    (`sketches_from_texts`, one read of the parts per call)."""
+    (`sketches_from_texts`, one read of the parts per call). ``article_parts``: the parts, or
+    what gives the ones that hold the documents asked for (`PartsOf`)."""
     stored: list[StoredSketches] = []
 
     def source(doc_ids: Sequence[str]) -> list[SentenceSketch | None]:
@@ -133,7 +139,8 @@ def sketch_source(
         out = [stored[0].get(d) for d in doc_ids]
         missing = [d for d, s in zip(doc_ids, out, strict=True) if s is None]
         if missing:
-            made = sketches_from_texts(missing, [stored[0].unsketched, article_parts], config,
+            parts = article_parts(missing) if callable(article_parts) else article_parts
+            made = sketches_from_texts(missing, [stored[0].unsketched, parts], config,
                                        options)
             out = [s if s is not None else made.get(d) for d, s in zip(doc_ids, out, strict=True)]
         return out
