@@ -73,7 +73,8 @@ def check_fingerprints(layout: Layout, parts: list[Path], fingerprint: dict[str,
             raise ValueError(
                 f"{part.relative_to(layout.root)} was fingerprinted with "
                 f"{recorded.decode()}, this job uses {expected.decode()}: its signatures "
-                "cannot be compared; curate into a new folder"
+                "cannot be compared; run `curate migrate --refingerprint` with this job's "
+                "--translator, or curate into a new folder"
             )
 
 

@@ -14,6 +14,14 @@ finished by `flows.recovery.recover` at the start of the next run, compaction, t
 migration. Each commit records itself in ``_runs/<migration id>.json`` (``"kind":
 "migrate"``). The cluster state and the takedown register do not change (the same rows).
 
+**Fingerprint parameters.** A run refuses a dataset whose signatures were made with other
+parameters than its own (another translation backend, another number of permutations): they
+cannot be compared. ``curate migrate --refingerprint`` (with the run's ``--translator`` and
+``--translator-option``) rewrites the units whose footer records other parameters the same way,
+their ``minhash`` and ``shingle_count`` made again from each row's cleaned text and language
+(`refingerprinted`); every other column, the clusters and the cluster state are kept (so the
+stories found so far stay as they are; later runs match against the new signatures).
+
 A run refuses to start on a dataset holding articles parts of an older schema
 (`require_current`), so that readers never see one column in two types; a dataset of the
 current version is left alone (nothing to do). No Prefect: like ``curate compact``, a short
@@ -35,6 +43,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cleaners.dedup import FingerprintConfig
 from flows import store
 from flows.compact import (
     Unit,
@@ -73,15 +82,22 @@ def _check_known(part: Path, version: str) -> None:
                           f"{SCHEMA_VERSION}) does not know: it was written by a newer job")
 
 
-def old_units(layout: store.Layout, partition: str) -> list[Unit]:
-    """The units of ``partition`` that hold a part of an older schema version."""
+def fingerprint_of(part: Path) -> bytes | None:
+    """The fingerprint parameters a part's footer records (`flows.store.fingerprint_tag`)."""
+    return (pq.read_schema(part).metadata or {}).get(store.FINGERPRINT_KEY)
+
+
+def old_units(layout: store.Layout, partition: str, tag: bytes | None = None) -> list[Unit]:
+    """The units of ``partition`` that hold a part of an older schema version or, with
+    ``tag``, an articles part whose signatures were made with other parameters."""
     out = []
     for unit in units_of(layout, partition):
         parts = [p for p in (unit.articles, unit.quarantine) if p is not None]
         found = [(p, part_version(p)) for p in parts]
         for part, version in found:
             _check_known(part, version)
-        if any(version != SCHEMA_VERSION for _, version in found):
+        other = tag is not None and unit.articles is not None and fingerprint_of(unit.articles) != tag
+        if other or any(version != SCHEMA_VERSION for _, version in found):
             out.append(unit)
     return out
 
@@ -115,6 +131,21 @@ def to_current(table: pa.Table) -> pa.Table:
     return table.set_column(index, "minhash", pa.chunked_array(chunks, SIGNATURE_TYPE))
 
 
+def refingerprinted(table: pa.Table, config: FingerprintConfig,
+                    translator_options: dict[str, Any] | None = None) -> pa.Table:
+    """Article rows (schema v2) with ``minhash`` and ``shingle_count`` made again with
+    ``config`` from each row's cleaned ``text``, its ``lang`` as the language hint (what the
+    fingerprint stage of a run makes of that text); every other column unchanged."""
+    from flows.stages.clean_fingerprint import fingerprint_table  # the fingerprint's models
+
+    source = pa.table({"text": table.column("text"), "lang_hint": table.column("lang")})
+    made, _ = fingerprint_table(source, config, translator_options, sketches=False)
+    for name in ("minhash", "shingle_count"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, table.schema.field(name), made.column(name))
+    return table
+
+
 @dataclass
 class Migrated:
     """What migration did (or, dry, would do) to one partition."""
@@ -129,7 +160,7 @@ class Migrated:
 
     def line(self, dry_run: bool) -> str:
         """One line for the log and the command line."""
-        head = (f"{self.partition}: {self.units} unit(s) of an older schema, {self.rows} row(s) "
+        head = (f"{self.partition}: {self.units} unit(s) to migrate, {self.rows} row(s) "
                 f"and {self.quarantined} quarantine row(s)")
         if dry_run:
             return f"{head} would be migrated to schema v{SCHEMA_VERSION}"
@@ -142,6 +173,7 @@ class MigrationReport:
     """What `migrate` did: recovery actions first, then one entry per partition migrated."""
 
     dry_run: bool = False
+    refingerprint: bool = False
     recovered: list[str] = field(default_factory=list)
     partitions: list[Migrated] = field(default_factory=list)
 
@@ -150,7 +182,8 @@ class MigrationReport:
         units = sum(p.units for p in self.partitions)
         rows = sum(p.rows for p in self.partitions)
         if not units:
-            return f"curate: nothing to migrate: every part is of schema v{SCHEMA_VERSION}"
+            return (f"curate: nothing to migrate: every part is of schema v{SCHEMA_VERSION}"
+                    + (" with these fingerprint parameters" if self.refingerprint else ""))
         verb = "would migrate" if self.dry_run else "migrated"
         tail = " (dry run, nothing written)" if self.dry_run else ""
         return (f"curate: {verb} {units} unit(s) in {len(self.partitions)} partition(s) to "
@@ -164,25 +197,30 @@ def new_migration_id() -> str:
 
 
 def migrate(curated_dir: str | Path, dry_run: bool = False, wait_seconds: float = 0.0,
-            log: Callable[[str], Any] | None = None) -> MigrationReport:
+            log: Callable[[str], Any] | None = None, fingerprint: FingerprintConfig | None = None,
+            translator_options: dict[str, Any] | None = None) -> MigrationReport:
     """Migrate every unit of ``curated_dir`` holding a part of an older schema version to
-    `SCHEMA_VERSION`, one commit per partition (see the module's doc).
+    `SCHEMA_VERSION`, one commit per partition (see the module's doc); with ``fingerprint``,
+    also every unit whose signatures were made with other parameters, its signatures made
+    again (`refingerprinted`, the backend built with ``translator_options``).
 
     Takes the run lock (waiting ``wait_seconds``; `LockBusy` when another process holds it)
     and, unless ``dry_run``, runs `flows.store.recover` first. Guarantees: each partition is
     migrated whole or not at all (a failure before its commit point removes its staging);
-    every row is kept with the same values (checked before the commit); a dataset of the
+    every row is kept with the same values, signatures aside when they are made again
+    (checked before the commit); a dataset of the
     current version is left untouched (idempotent); a dry run writes nothing. ``log`` gets one
     line per recovery action and per partition.
     """
     layout = store.Layout(Path(curated_dir))
-    report = MigrationReport(dry_run=dry_run)
+    report = MigrationReport(dry_run=dry_run, refingerprint=fingerprint is not None)
     say = log or (lambda _line: None)
     with rewrite_lock(layout, wait_seconds, "curate migrate", recover=not dry_run,
                       say=say) as recovered:
         report.recovered = recovered
+        redo = None if fingerprint is None else _Refingerprint(fingerprint, translator_options)
         for partition in partitions_of(layout):
-            units = old_units(layout, partition)
+            units = old_units(layout, partition, redo.tag if redo else None)
             if not units:
                 continue
             done = Migrated(partition, len(units),
@@ -191,20 +229,38 @@ def migrate(curated_dir: str | Path, dry_run: bool = False, wait_seconds: float 
                                 if u.quarantine),
                             sum(u.nbytes for u in units))
             if not dry_run:
-                _migrate_partition(layout, done, units)
+                _migrate_partition(layout, done, units, redo)
             report.partitions.append(done)
             say(done.line(dry_run))
     return report
 
 
-def _migrate_partition(layout: store.Layout, done: Migrated, units: list[Unit]) -> None:
+@dataclass(frozen=True)
+class _Refingerprint:
+    """The fingerprint parameters a migration makes signatures with, and their footer tag."""
+
+    config: FingerprintConfig
+    options: dict[str, Any] | None
+
+    @property
+    def tag(self) -> bytes:
+        return store.fingerprint_tag(asdict(self.config))
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        return refingerprinted(to_current(table), self.config, self.options)
+
+
+def _migrate_partition(layout: store.Layout, done: Migrated, units: list[Unit],
+                       redo: _Refingerprint | None = None) -> None:
     """Stage the partition's old units rewritten, check them, exchange its folders."""
     cid = new_migration_id()
     started = utcnow()
+    footer = {SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()}
+    if redo is not None:
+        footer[store.FINGERPRINT_KEY] = redo.tag
     with staging_discarded_on_failure(layout, cid):
         staged = stage_units(layout, cid, done.partition, [[u] for u in units],
-                             convert_articles=to_current,
-                             footer={SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()})
+                             convert_articles=redo or to_current, footer=footer)
         if (staged.rows, staged.quarantined) != (done.rows, done.quarantined):
             raise AccountingError(f"migration of {done.partition} wrote {staged.rows} + "
                                   f"{staged.quarantined} row(s) for {done.rows} + "
@@ -212,13 +268,15 @@ def _migrate_partition(layout: store.Layout, done: Migrated, units: list[Unit]) 
         new_dir = layout.staging(cid) / "new" / "articles" / done.partition
         for name, unit in zip(staged.units, units, strict=True):
             if unit.articles is not None:
-                _check_same_rows(unit.articles, new_dir / name)
+                _check_same_rows(unit.articles, new_dir / name,
+                                 redo.config.num_perm if redo is not None else None)
         done.bytes_after = staged.nbytes
         manifest = {
             "run_id": cid, "kind": "migrate", "schema_version": SCHEMA_VERSION,
             "from_versions": sorted({part_version(p) for u in units
                                      for p in (u.articles, u.quarantine) if p is not None}),
             "versions": versions(), "started_at": started.isoformat(),
+            "fingerprint": asdict(redo.config) if redo is not None else None,
             "partition": done.partition, "inputs": [], "units": staged.units,
             "counts": {"units": done.units, "rows": done.rows, "quarantined": done.quarantined,
                        "bytes_before": done.bytes_before, "bytes_after": done.bytes_after},
@@ -228,9 +286,10 @@ def _migrate_partition(layout: store.Layout, done: Migrated, units: list[Unit]) 
     done.commit_id = cid
 
 
-def _check_same_rows(old: Path, new: Path) -> None:
+def _check_same_rows(old: Path, new: Path, remade: int | None = None) -> None:
     """`AccountingError` unless ``new`` holds the rows of ``old`` (`CHECKED` columns, the
-    signatures value by value), in any order, and is of the current schema version."""
+    signatures value by value, or, when they were made again, ``remade`` values each), in any
+    order, and is of the current schema version."""
     a = pq.read_table(old, columns=CHECKED).sort_by("doc_id")
     b = pq.read_table(new, columns=CHECKED).sort_by("doc_id") if new.exists() else None
     same = (b is not None and part_version(new) == SCHEMA_VERSION
@@ -238,9 +297,12 @@ def _check_same_rows(old: Path, new: Path) -> None:
             and all(a.column(c).equals(b.column(c)) for c in CHECKED if c != "minhash"))
     if same and a.num_rows:
         assert b is not None
-        width = len(b.column("minhash")[0])
-        same = bool(np.array_equal(signature_matrix(a.column("minhash"), width),
-                                   signature_matrix(b.column("minhash"), width)))
+        if remade is not None:
+            signature_matrix(b.column("minhash"), remade)  # ValueError unless `remade` long
+        else:
+            width = len(b.column("minhash")[0])
+            same = bool(np.array_equal(signature_matrix(a.column("minhash"), width),
+                                       signature_matrix(b.column("minhash"), width)))
     if not same:
         raise AccountingError(f"the migrated copy of {old.name} does not hold its rows and "
                               "signatures: nothing committed")
@@ -265,14 +327,17 @@ def _json(report: MigrationReport, status: str, code: int, error: str | None,
 def migrate_main(argv: list[str] | None = None) -> int:
     """``curate migrate``: exit 0 when done (or nothing to do), 75 when another run holds the
     lock, 1 on failure (one line on stderr); usage errors exit 2 before anything is read."""
+    from flows.cli_args import _option as option
     from flows.cli_args import _Parser
-    from flows.settings import DEFAULTS
+    from flows.settings import DEFAULTS, RunSettings, choices
 
     ap = _Parser(prog="curate migrate", description=(
         f"Rewrite the parts of curated/ written with an older schema as schema "
         f"v{SCHEMA_VERSION} (v1 -> v2: minhash as list<int32> instead of "
         "fixed_size_list<uint32>, the same bits), partition by partition, each in one atomic "
-        "commit; every row is kept. A dataset already of this schema is left as it is."),
+        "commit; every row is kept. A dataset already of this schema is left as it is. With "
+        "--refingerprint, also the parts fingerprinted with other parameters, their signatures "
+        "made again."),
         epilog=(
         "exit statuses: 0 migrated or nothing to do, 1 failed, 2 usage error, "
         "75 another run holds the lock"))
@@ -283,13 +348,26 @@ def migrate_main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                     help="seconds to wait for a run's lock before giving up (default 0)")
     ap.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    ap.add_argument("--refingerprint", action="store_true",
+                    help="also rewrite the parts whose signatures were made with other fingerprint "
+                         "parameters (e.g. another --translator), their signatures made again from "
+                         "their texts with this job's parameters and --translator")
+    ap.add_argument("--translator", default=DEFAULTS.translator, choices=choices("translator"),
+                    help=f"with --refingerprint: the translation backend (default {DEFAULTS.translator})")
+    ap.add_argument("--translator-option", action="append", default=[], metavar="KEY=VALUE",
+                    type=option, dest="translator_options",
+                    help="with --refingerprint: a backend option, repeatable (as curate run's)")
     args = ap.parse_args(argv)
     curated = Path(args.curated)
     if not curated.is_dir():
         ap.error(f"argument --curated: {str(curated)!r} is not a folder")
     report, error, status, code = MigrationReport(dry_run=args.dry_run), None, "completed", 0
     try:
-        report = migrate(curated, args.dry_run, args.wait, log=None if args.json else print)
+        settings = RunSettings(translator=args.translator,
+                               translator_options=dict(args.translator_options))
+        report = migrate(curated, args.dry_run, args.wait, log=None if args.json else print,
+                         fingerprint=settings.fingerprint_config() if args.refingerprint else None,
+                         translator_options=settings.translator_options or None)
     except LockBusy as exc:
         error, status, code = f"not migrated: {exc}", "busy", 75
     except (CurateError, OSError, pa.ArrowException, ValueError) as exc:

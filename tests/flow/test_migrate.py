@@ -270,3 +270,57 @@ def test_a_part_of_an_unknown_newer_schema_stops_migration_and_runs(
     assert snapshot(curated) == files
     with pytest.raises(CurateError, match="written by a newer job"):
         require_current(Layout(curated))
+
+
+def with_other_fingerprint(curated: Path) -> None:
+    """Rewrite the articles parts of ``curated`` in place as if fingerprinted with another
+    configuration (``drop_common=0``): signatures made so from the texts, footers saying so."""
+    import dataclasses
+
+    from cleaners.dedup import DEFAULT_FINGERPRINT
+    from flows.migrate import refingerprinted
+
+    other = dataclasses.replace(DEFAULT_FINGERPRINT, drop_common=0)
+    for part in _parts(curated):
+        if part.parts[-3] != "articles":
+            continue
+        table = refingerprinted(pq.read_table(part), other)
+        meta = {**(table.schema.metadata or {}),
+                store.FINGERPRINT_KEY: store.fingerprint_tag(dataclasses.asdict(other))}
+        pq.write_table(table.replace_schema_metadata(meta), part, compression="zstd")
+
+
+def test_refingerprint_makes_the_signatures_a_fresh_run_makes(
+        datasets: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A dataset fingerprinted with other parameters: a run refuses it (one line naming the
+    command); ``curate migrate --refingerprint`` rewrites its parts with the signatures and
+    shingle counts a fresh curation of the same files has, every other value kept; then runs
+    match against it."""
+    shutil.copytree(datasets / "v2", tmp_path, dirs_exist_ok=True)
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    written = _rows(curated)
+    with_other_fingerprint(curated)
+    changed = _rows(curated)
+    assert {k: v["minhash"] for k, v in changed.items()} != {k: v["minhash"] for k, v in written.items()}
+    _jsonl(raw / "new.jsonl", [{"id": "n-1", "text": STORY}])
+    files = snapshot(curated)
+    with pytest.raises(ValueError, match="curate migrate --refingerprint"):
+        _run(raw, curated)
+    assert snapshot(curated) == files
+    code, out = _migrate(curated, capsys=capsys)  # the schema is current: nothing to do without the flag
+    assert (code, out["units"]) == (0, 0), out
+    code, out = _migrate(curated, "--refingerprint", capsys=capsys)
+    assert (code, out["status"], out["units"]) == (0, "completed", 2), out
+    assert _rows(curated) == written  # texts, clusters and the signatures of a fresh curation
+    counts = {r["doc_id"]: r["shingle_count"] for r in pq.read_table(
+        datasets / "v2" / "curated" / "articles", columns=["doc_id", "shingle_count"]).to_pylist()}
+    assert {r["doc_id"]: r["shingle_count"] for r in pq.read_table(
+        curated / "articles", columns=["doc_id", "shingle_count"]).to_pylist()} == counts
+    for manifest in out["manifests"]:
+        assert json.loads(Path(manifest).read_text())["fingerprint"]["drop_common"] == 300
+    code, out = _migrate(curated, "--refingerprint", capsys=capsys)
+    assert (code, out["units"]) == (0, 0), out
+    _run(raw, curated)
+    got = {r["source_id"]: r for r in _rows(curated).values()}
+    assert got["n-1"]["cluster_id"] == got["s-1"]["cluster_id"]
+    assert_cluster_state(curated)
