@@ -738,7 +738,9 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
     lines.append(
         f"Index: {idx['bands']} bands x {idx['rows']} rows; band keys {idx['index_keys_per_doc']:.0f} B/doc, "
         f"with ids {idx['index_per_doc']:.0f} B/doc; everything the matcher holds per history document "
-        f"(signature {idx['signature_per_doc']:.0f} B, ids, hashes, flags) {idx['history_per_doc']:.0f} B/doc.")
+        f"it is given (signature {idx['signature_per_doc']:.0f} B, ids, hashes, flags) "
+        f"{idx['history_per_doc']:.0f} B/doc (a run is given the rows the history index finds, "
+        "a run with a Redis index all of them).")
     if "redis_add_s" in idx:
         lines.append(
             f"Same band keys in Redis (`RedisBandIndex`): add all {idx['redis_add_s']:.1f} s + query ~1,000 "
@@ -797,7 +799,8 @@ def rss_growth(kind: str, rows: list[tuple[int, float, float]]) -> None:
         at_1m = r2 + slope * (1_000_000 - n2)
         print(f"{CORPUS_NAMES[kind]}: peak RSS grows {slope:,.0f} B/document between {n1:,} and {n2:,} "
               f"documents; extrapolated to 1,000,000 documents in one run: {at_1m / 2**30:.2f} GiB "
-              f"(history held by the matcher: {h2 * 1e6 / 2**30:.2f} GiB per million).\n")
+              f"(a whole history held by the matcher: {h2 * 1e6 / 2**30:.2f} GiB per million; "
+              "runs hold what the history index finds of it).\n")
 
 
 def main(argv: list[str] | None = None) -> int:
