@@ -168,8 +168,10 @@ class Sidecar:
     def lookup(self, name: str, values: list[str]) -> np.ndarray:
         """The rows whose column ``name`` (``doc_id`` or ``text_hash``) is one of ``values``."""
         width = int(self.meta["widths"][name])
-        needles = np.unique(np.array([v.encode() for v in values if len(v.encode()) <= width] or [b""],
-                                     dtype=f"S{width}"))
+        wanted = [b for b in (v.encode() for v in values) if 0 < len(b) <= width]
+        if not wanted or self.rows == 0:
+            return np.empty(0, np.int64)
+        needles = np.unique(np.array(wanted, dtype=f"S{width}"))
         col = self.array(f"{name}.sorted.S", f"S{width}")
         lo, hi = np.searchsorted(col, needles, "left"), np.searchsorted(col, needles, "right")
         rows = np.asarray(self.array(f"{name}.pos.u32", "u4")[expand_ranges(lo, hi)], np.int64)
