@@ -184,8 +184,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cross-lingual-threshold", type=float, default=d.cross_lingual_threshold,
                    metavar="X", help=f"similarity for a duplicate in another language, in (0, 1] "
                                      f"(default {d.cross_lingual_threshold})")
-    p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, metavar="N",
-                   help="worker processes for clean and fingerprint (default: all cores)")
+    p.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                   help="worker processes for clean and fingerprint (default: all cores, or none "
+                        "for a run with little new (CURATE_IN_PROCESS_BYTES): its batches then "
+                        "run in the flow process)")
     p.add_argument("--dask-address", default=None, metavar="ADDR",
                    help="run batches on this Dask scheduler (tcp://host:8786), or 'local' for a "
                         "Dask LocalCluster")
@@ -405,6 +407,8 @@ def check(args: argparse.Namespace) -> None:
     from flows.settings import ENV_PREFIX, environment
 
     prog = f"curate {args.command}"
+    args.workers_given = args.workers is not None
+    args.workers = args.workers or os.cpu_count() or 1
     try:
         environment()
         args.settings = settings_of(args)

@@ -225,6 +225,10 @@ class Environment(BaseModel):
     early_workers_bytes: Annotated[int, Field(ge=0)] = Field(
         8_000_000, description="new raw bytes from which curate run starts its worker processes "
                                "while Prefect's API starts (default 8000000)")
+    in_process_bytes: Annotated[int, Field(ge=0)] = Field(
+        16_000_000, description="new raw bytes under which curate run without --workers cleans "
+                                "and fingerprints in its own process, loading what that needs "
+                                "while Prefect's API starts (default 16000000; 0: never)")
     alert_urls: SecretStr | None = Field(
         None, description="Apprise URLs notified when a run fails or crashes, separated by "
                           "commas or spaces, when no Secret block curate-alert-urls exists "

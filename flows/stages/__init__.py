@@ -12,6 +12,7 @@ from flows.stages.clean_fingerprint import (
     clean_and_fingerprint_stage,
     clean_table,
     fingerprint_table,
+    preload_run,
     translator_for,
     warm_worker,
 )
@@ -21,6 +22,6 @@ from flows.stages.read import FileStats, ReadResult, group_files, merge_reads, r
 
 __all__ = [
     "CleanSummary", "FileStats", "FingerprintSummary", "ReadResult", "clean_and_fingerprint_stage",
-    "clean_table", "fingerprint_table", "group_files", "match_stage", "merge_reads", "read_stage",
+    "clean_table", "fingerprint_table", "group_files", "match_stage", "merge_reads", "preload_run", "read_stage",
     "translator_for", "warm_worker", "write_articles",
 ]

@@ -187,8 +187,6 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
     Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
     that cannot load fails later, in its task, with the reason).
     """
-    from cleaners.lang.langid import preload
-    from cleaners.text.promos import load_promo_rules
     from flows.console import hide_tracebacks
     from flows.lifecycle import exit_with_parent
 
@@ -197,10 +195,33 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
     if not tracebacks:
         hide_tracebacks()
     with contextlib.suppress(Exception):
-        preload()
-        load_promo_rules(None)
-        backend = translator_for(translator, options)
-        backend.translate(["news"], "en")  # the pivot language's lemmas
+        preload_batches(translator, options)
+
+
+def preload_batches(translator: str, options: dict[str, Any] | None = None) -> None:
+    """Load what cleaning and fingerprinting a batch needs in this process: the cleaners'
+    modules, promo rules, the language-id model, the translation backend ``translator`` built
+    with ``options`` (and the pivot language's lemmas). Raises what a backend that cannot load
+    raises."""
+    from cleaners.lang.langid import preload
+    from cleaners.text.promos import load_promo_rules
+
+    preload()
+    load_promo_rules(None)
+    backend = translator_for(translator, options)
+    backend.translate(["news"], "en")  # the pivot language's lemmas
+
+
+def preload_run(translator: str, options: dict[str, Any] | None = None) -> None:
+    """Load, in this process, what a run whose batches run here needs: `preload_batches`, then
+    match's compiled code (`cleaners.dedup.matcher.warm_up`). For a thread started while
+    Prefect's API starts; never raises (a backend that cannot load fails later, in its task,
+    with the reason)."""
+    from cleaners.dedup.matcher import warm_up
+
+    with contextlib.suppress(Exception):
+        preload_batches(translator, options)
+        warm_up()
 
 
 def translator_for(name: str, options: dict[str, Any] | None = None) -> Translator:

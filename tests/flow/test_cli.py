@@ -236,3 +236,22 @@ def test_timeout_fails_a_run_that_takes_longer_as_timed_out(tmp_path: Path, api_
     assert err.strip().splitlines()[-1].startswith("curate: run failed: TimedOut: the run took"), err[-3000:]
     assert not list(curated.glob("articles/*/*.parquet"))
 
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_small_run_without_workers_writes_what_worker_processes_write(
+        tmp_path: Path, api_env: dict[str, str]) -> None:
+    """Without ``--workers`` a run with little new cleans in the flow process
+    (`flows.cli._in_process_if_small`); its rows are those of ``--workers 2``."""
+    import pyarrow.parquet as pq
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLES, raw / "samples")
+    out = {}
+    for name, extra in (("pool", ["--workers", "2"]), ("own", [])):
+        curated = tmp_path / name
+        done = curate("run", "--raw", str(raw), "--curated", str(curated), *extra, env=api_env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        table = pq.read_table(curated / "articles").drop_columns(["run_id", "ingested_at", "ingest_date"])
+        out[name] = sorted(table.to_pylist(), key=lambda r: r["doc_id"])
+    assert out["own"] == out["pool"] and len(out["own"]) == 2
