@@ -239,7 +239,7 @@ def settings_of(args: argparse.Namespace) -> RunSettings:
         redis_url=args.redis_url or environment().redis_url, max_file_bytes=args.max_file_bytes,
         max_whole_file_bytes=args.max_whole_file_bytes, max_line_bytes=args.max_line_bytes,
         max_records_per_file=args.max_records_per_file, lock_wait_seconds=args.wait,
-        parallel=args.workers > 1 or bool(args.dask_address),
+        parallel=(args.workers or os.cpu_count() or 1) > 1 or bool(args.dask_address),
         **({"wxr_post_types": tuple(args.wxr_post_types)} if args.wxr_post_types else {}),
     )
 
