@@ -50,7 +50,7 @@ for p in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(p))
 
 import corpus  # noqa: E402
-from pipeline import RssPeak  # noqa: E402
+from pipeline import latest_manifest, measured  # noqa: E402
 
 from cleaners.dedup import DEFAULT_FINGERPRINT  # noqa: E402
 from flows.clusters import state_path  # noqa: E402
@@ -83,17 +83,8 @@ def curate(raw: Path, curated: Path, workers: int, home: Path, full: bool = Fals
         cmd = [sys.executable, "-c", FULL_RELOAD, *options]
     else:
         cmd = [str(Path(sys.executable).with_name("curate")), "run", *options]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rss = RssPeak(proc.pid).start()
-    _, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    rss.stop()
-    if proc.returncode:
-        raise RuntimeError(f"run failed ({proc.returncode}):\n{err[-3000:]}")
-    manifest = json.loads(max((curated / "_runs").glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
-                          .read_text(encoding="utf-8"))
-    return {"wall": wall, "rss": rss.tree, "manifest": manifest}
+    wall, rss, _ = measured(cmd, "full-reload run" if full else "curate run", env=env, cwd=ROOT)
+    return {"wall": wall, "rss": rss.tree, "manifest": latest_manifest(curated)}
 
 
 def filler(dataset: Path, n: int, seed: int = 5) -> None:

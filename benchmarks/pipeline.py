@@ -152,6 +152,27 @@ class RssPeak:
             self._thread.join()
 
 
+def measured(cmd: list[str], what: str, **popen: Any) -> tuple[float, RssPeak, str]:
+    """Run ``cmd`` in a subprocess (``popen``: env, cwd), sampling its tree's memory and CPU:
+    ``(wall seconds, the sampler, stdout)``; `RuntimeError` with the end of stderr when it
+    fails (``what`` names it)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    rss = RssPeak(proc.pid).start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t0
+    rss.stop()
+    if proc.returncode:
+        raise RuntimeError(f"{what} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return wall, rss, stdout
+
+
+def latest_manifest(curated: Path) -> dict[str, Any]:
+    """The manifest of the dataset's last run (by modification time)."""
+    path = max((curated / "_runs").glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 # --------------------------------------------------------------------------- naive reference
 
 NAIVE_SCRIPT = r'''
@@ -266,15 +287,8 @@ def run_naive(raw: Path, out: Path, num_perm: int, threshold: float, kind: str =
     per-stage wall and CPU seconds, wall time, CPU seconds and peak RSS."""
     script = out.parent / f"naive_reference_{kind}.py"
     script.write_text(NAIVE_SCRIPTS[kind], encoding="utf-8")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(script), str(raw), str(out), str(num_perm),
-                             str(threshold)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rss = RssPeak(proc.pid).start()
-    stdout, stderr = proc.communicate()
-    wall = time.perf_counter() - t0
-    rss.stop()
-    if proc.returncode:
-        raise RuntimeError(f"naive reference failed ({proc.returncode}):\n{stderr[-3000:]}")
+    wall, rss, stdout = measured([sys.executable, str(script), str(raw), str(out), str(num_perm),
+                                  str(threshold)], "naive reference")
     res = json.loads(stdout.strip().splitlines()[-1])
     return {"wall": wall, "timings": res["timings"], "stage_cpu": res["cpu"],
             "duplicates": res["duplicates"], "no_text": res.get("no_text"),
@@ -320,17 +334,8 @@ def run_flow(raw: Path, curated: Path, workers: int, home: Path, extra: list[str
     cmd = [str(Path(sys.executable).with_name("curate")), "run", "--raw", str(raw),
            "--curated", str(curated), "--workers", str(workers), *extra]
     warm_up(cmd, env, home)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    rss = RssPeak(proc.pid).start()
-    stdout, stderr = proc.communicate()
-    wall = time.perf_counter() - t0
-    rss.stop()
-    if proc.returncode:
-        raise RuntimeError(f"curate run failed ({proc.returncode}):\n{stderr[-3000:]}")
-    manifests = sorted((curated / "_runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    manifest = json.loads(manifests[-1].read_text(encoding="utf-8"))
-    return {"wall": wall, "manifest": manifest, "rss": rss.tree, "rss_server": rss.server,
+    wall, rss, stdout = measured(cmd, "curate run", env=env)
+    return {"wall": wall, "manifest": latest_manifest(curated), "rss": rss.tree, "rss_server": rss.server,
             "cpu": rss.cpu, "cpu_server": rss.cpu_server, "cpu_main": rss.cpu_main,
             "rss_main": rss.main, "line": stdout.strip().splitlines()[-1] if stdout.strip() else ""}
 

@@ -150,7 +150,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             return _finish(args, "completed", EXIT_OK, summary=idle)
         print(f"curate: temporary Prefect API on {api.url} for this run only, without UI "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
-    small = _in_process_if_small(args)
+    start_early = _plan_batches(args)
     state = result = None
     flow_seconds = 0.0
     try:
@@ -167,7 +167,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
                              dict(args.translator_options) or None, tracebacks=args.verbose)
         if hasattr(runner, "cancel_pending"):
             guard.on_stop = runner.cancel_pending  # no task starts once the run is stopped
-        if hasattr(runner, "start_workers") and not small:  # a large run
+        if hasattr(runner, "start_workers") and start_early:
             runner.start_workers()  # they load their language data while the API starts
         flow = curate_flow.with_options(task_runner=runner, timeout_seconds=args.timeout)
         if api is not None:
@@ -221,24 +221,26 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     return _finish(args, "completed", EXIT_OK, summary=result, flow_run_id=flow_run_id)
 
 
-def _in_process_if_small(args: argparse.Namespace) -> bool:
-    """Whether the run's worker processes are not to be started early: it has little new
-    (`likely_new_bytes` under ``CURATE_EARLY_WORKERS_BYTES``). A run with under
-    ``CURATE_IN_PROCESS_BYTES`` new, unless ``--workers`` or ``--dask-address`` says otherwise,
-    cleans and fingerprints its batches in this process (``args.settings.parallel`` set to
-    False), which starts loading what they need now, while Prefect's API starts: worker
-    processes would load it again and cost more than they save (`benchmarks/small_run.py`)."""
+def _plan_batches(args: argparse.Namespace) -> bool:
+    """Where the run's batches go, from the bytes of its new files (`likely_new_bytes`);
+    returns whether to start the worker processes now, while Prefect's API starts (from
+    ``CURATE_EARLY_WORKERS_BYTES``).
+
+    A run with under ``CURATE_IN_PROCESS_BYTES`` new, unless ``--workers`` or
+    ``--dask-address`` says otherwise, cleans and fingerprints its batches in this process
+    (``args.settings.parallel`` set to False), which starts loading what they need now, on a
+    thread: worker processes would load it again and cost more than they save
+    (`benchmarks/small_run.py`)."""
     from flows.settings import environment
 
     env = environment()
     new_bytes = likely_new_bytes(args.raw, args.curated)
-    small = new_bytes < env.early_workers_bytes
     if new_bytes < env.in_process_bytes and not args.workers_given and not args.dask_address:
         args.settings = args.settings.model_copy(update={"parallel": False})
         options = dict(args.translator_options) or None
         threading.Thread(target=_preload, args=(args.translator, options), name="preload",
                          daemon=True).start()
-    return small
+    return new_bytes >= env.early_workers_bytes
 
 
 def _preload(translator: str, options: dict[str, Any] | None) -> None:

@@ -242,7 +242,7 @@ def test_timeout_fails_a_run_that_takes_longer_as_timed_out(tmp_path: Path, api_
 def test_a_small_run_without_workers_writes_what_worker_processes_write(
         tmp_path: Path, api_env: dict[str, str]) -> None:
     """Without ``--workers`` a run with little new cleans in the flow process
-    (`flows.cli._in_process_if_small`); its rows are those of ``--workers 2``."""
+    (`flows.cli._plan_batches`); its rows are those of ``--workers 2``."""
     import pyarrow.parquet as pq
 
     raw = tmp_path / "raw"

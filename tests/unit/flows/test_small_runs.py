@@ -1,5 +1,5 @@
 """``curate run`` without ``--workers`` on a run with little new: its batches run in the flow
-process, which starts loading what they need at once (`flows.cli._in_process_if_small`); an
+process, which starts loading what they need at once (`flows.cli._plan_batches`); an
 explicit ``--workers``, Dask, or more new bytes than ``CURATE_IN_PROCESS_BYTES`` keep the
 worker processes. The output is the same either way (`tests/flow/test_cli.py`)."""
 
@@ -39,7 +39,7 @@ def preloaded(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 def test_little_new_and_no_workers_option_runs_in_process(raw: Path, preloaded: list[tuple]) -> None:
     args = _args(raw, "--translator-option", "k=1")
     assert args.settings.parallel and not args.workers_given
-    assert cli._in_process_if_small(args) is True
+    assert cli._plan_batches(args) is False  # no worker process to start early
     assert args.settings.parallel is False
     for _ in range(50):  # the thread has started; it calls the (recording) preload at once
         if preloaded:
@@ -52,7 +52,7 @@ def test_little_new_and_no_workers_option_runs_in_process(raw: Path, preloaded: 
 def test_an_explicit_workers_or_dask_option_keeps_the_workers(raw: Path, preloaded: list[tuple],
                                                               extra: tuple[str, ...]) -> None:
     args = _args(raw, *extra)
-    cli._in_process_if_small(args)
+    cli._plan_batches(args)
     assert args.settings.parallel is True and preloaded == []
 
 
@@ -60,9 +60,11 @@ def test_more_new_bytes_than_the_setting_keeps_the_workers(raw: Path, preloaded:
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CURATE_IN_PROCESS_BYTES", "100")  # the file holds about 1 kB
     args = _args(raw)
-    cli._in_process_if_small(args)
+    assert cli._plan_batches(args) is False  # under CURATE_EARLY_WORKERS_BYTES: started later
     assert args.settings.parallel is True and preloaded == []
+    monkeypatch.setenv("CURATE_EARLY_WORKERS_BYTES", "100")
+    assert cli._plan_batches(_args(raw)) is True
     monkeypatch.setenv("CURATE_IN_PROCESS_BYTES", "0")  # never
     args = _args(raw)
-    cli._in_process_if_small(args)
+    cli._plan_batches(args)
     assert args.settings.parallel is True and preloaded == []
