@@ -67,6 +67,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -334,8 +335,9 @@ def run_flow(raw: Path, curated: Path, workers: int, home: Path, extra: list[str
     cmd = [str(Path(sys.executable).with_name("curate")), "run", "--raw", str(raw),
            "--curated", str(curated), "--workers", str(workers), *extra]
     warm_up(cmd, env, home)
+    started = time.time()
     wall, rss, stdout = measured(cmd, "curate run", env=env)
-    return {"wall": wall, "manifest": latest_manifest(curated), "rss": rss.tree, "rss_server": rss.server,
+    return {"wall": wall, "started": started, "manifest": latest_manifest(curated), "rss": rss.tree, "rss_server": rss.server,
             "cpu": rss.cpu, "cpu_server": rss.cpu_server, "cpu_main": rss.cpu_main,
             "rss_main": rss.main, "line": stdout.strip().splitlines()[-1] if stdout.strip() else ""}
 
@@ -649,12 +651,15 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     timings = dict(flow["manifest"].get("timings", {}))
-    # The manifest is written just before publishing: the run's whole duration is the one its
-    # summary line ends with, and publishing (with the run's artifacts) is the difference.
-    before_publish = float(flow["manifest"]["counts"]["seconds"])
+    # The summary line ends with the seconds since the command started. The manifest says when
+    # the flow began (after Python's start, Prefect's temporary API and the workers' start) and
+    # is written just before publishing: what comes before and after it are two more rows.
     ended = re.search(r"([\d.]+)s$", flow["line"])
-    flow_s = float(ended.group(1)) if ended else before_publish
-    timings["publish"] = round(flow_s - before_publish, 2) if ended else None
+    flow_s = float(ended.group(1)) if ended else flow["wall"]
+    began, written = (datetime.fromisoformat(flow["manifest"][k]).timestamp() - flow["started"]
+                      for k in ("started_at", "finished_at"))
+    timings["start"] = round(began, 2)
+    timings["publish"] = round(flow["wall"] - written, 2)
     nt = dict(naive["timings"]) if naive else {}
     nc = dict(naive.get("stage_cpu", {})) if naive else {}
     front = ["read", "extract", "clean", "fingerprint"] if kind == "pages" else ["read", "clean", "fingerprint"]
@@ -667,7 +672,7 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
     timings["clean"] = timings.get("clean", timings.get("clean_tasks"))
     timings["fingerprint"] = timings.get("fingerprint", timings.get("fingerprint_tasks"))
     timings["extract"] = None  # the job extracts a page's main text in its clean stage
-    stages = [*front, "read_clean_and_fingerprint", "load_history", "match", "publish"]
+    stages = ["start", *front, "read_clean_and_fingerprint", "load_history", "match", "publish"]
 
     def cell(sec: float | None, cpu: float | None = None, with_cpu: bool = False) -> str:
         c = "" if not with_cpu else ("| - " if cpu is None else f"| {cpu:.2f} ")
@@ -683,7 +688,8 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
               "read": "read (flow: until the last file group is read)",
               "read_clean_and_fingerprint": "read + " + ("extract + " if kind == "pages" else "")
                                             + "clean + fingerprint",
-              "publish": "publish (flow: with the run's artifacts)"}
+              "start": "start (flow: Python, Prefect's temporary API, workers, until the flow begins)",
+              "publish": "publish (flow: with the run's artifacts and the command's exit)"}
     for st in stages:
         lines.append(f"| {labels.get(st, st)} {cell(nt.get(st), nc.get(st), True) if naive else '| - | - | - | - '}"
                      f"{cell(timings.get(st))}|")

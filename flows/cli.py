@@ -70,7 +70,8 @@ def task_runner(workers: int, dask_address: str | None, translator: str = "embed
         from flows.stages import warm_worker
 
         return EarlyProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker,
-                                          initargs=(translator, translator_options, tracebacks))
+                                          initargs=(translator, translator_options, tracebacks),
+                                          preload=(translator, translator_options))
     return ThreadPoolTaskRunner(max_workers=1)
 
 
@@ -183,7 +184,8 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             os.environ["PREFECT_UI_URL"] = ""
             internals.refresh_settings()
         flow_started = time.monotonic()
-        state = flow(settings=args.settings, return_state=True)
+        with internals.without_heartbeats() if api is not None else contextlib.nullcontext():
+            state = flow(settings=args.settings, return_state=True)
         flow_seconds = time.monotonic() - flow_started
         result = state.result(raise_on_failure=False)
     except KeyboardInterrupt:

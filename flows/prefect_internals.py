@@ -10,6 +10,8 @@ on what its code does inside, for what the public API does not offer:
   factory and environment Prefect's own ``SubprocessASGIServer`` uses;
 - sending the events and logs Prefect still holds (`flush_to_api`), re-reading settings
   after the API URL changes (`refresh_settings`), and the SIGTERM handler of `Runner`;
+- the flow engine's heartbeat thread, which the end of a flow run waits for
+  (`without_heartbeats`);
 - the SIGTERM handler Prefect's flow engine installs while a flow runs in the main thread
   (``capture_sigterm``: the signal becomes a crash of the run), the previous one put back
   when the run ends: `flows.lifecycle.reclaim_signals` relies on both.
@@ -24,6 +26,7 @@ release (docs/development.md). Prefect is imported only inside the functions, so
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -109,6 +112,15 @@ def refresh_settings() -> None:
     from prefect.context import refresh_global_settings_context
 
     refresh_global_settings_context()
+
+
+def without_heartbeats() -> contextlib.AbstractContextManager[Any]:
+    """Prefect's settings with flow-run heartbeats off, for a flow run on the temporary API:
+    nothing watches that API for crashed runs, and the heartbeat thread, which sleeps a second
+    at a time, makes the end of every flow run wait up to a second for it."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def flush_to_api(timeout: float = 5.0) -> None:

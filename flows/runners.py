@@ -4,21 +4,25 @@ stops cleanly on a signal. What they need of how Prefect works inside is in
 `flows.prefect_internals`.
 
 `curate run` starts Prefect's temporary API server, which takes seconds of one core; the
-worker processes spend seconds too, importing Prefect and loading their language data
+worker processes need seconds too, importing Prefect and loading their language data
 (`flows.stages.warm_worker`). `EarlyProcessPoolTaskRunner.start_workers` lets both happen at
-once: the pool is created and its processes spawned before the flow, then handed to the flow
-run's copy of the runner. Without `start_workers` it is Prefect's `ProcessPoolTaskRunner`,
-except that after a run that went well its idle workers exit without being waited for.
+once: the pool is created and its processes started before the flow, then handed to the flow
+run's copy of the runner. Its workers are forked from multiprocessing's fork server, which
+loads that once for all of them (`flows.pool_preload`). Without `start_workers` it is
+Prefect's `ProcessPoolTaskRunner` (spawned workers), except that after a run that went well its
+idle workers exit without being waited for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +31,11 @@ from uuid import UUID
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from flows import prefect_internals as internals
+
+#: The module the fork server of the early pool imports before it forks the workers.
+POOL_PRELOAD = "flows.pool_preload"
+#: The environment variable naming the backend `POOL_PRELOAD` loads: JSON ``[name, options]``.
+PRELOAD_ENVIRONMENT_KEY = "CURATE_POOL_PRELOAD"
 
 
 class _EarlyPool:
@@ -55,25 +64,36 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
     (`flows.prefect_internals.adopt_pool`).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, preload: tuple[str, dict[str, Any] | None] | None = None,
+                 **kwargs: Any) -> None:
+        """Prefect's arguments, plus ``preload``: the translation backend and options whose
+        data the fork server loads for the workers of `start_workers` (`flows.pool_preload`)."""
         super().__init__(*args, **kwargs)
         self._early = _EarlyPool()
+        self._preload = preload
         #: True in the flow run's copy that took an early pool over.
         self.started_early = False
 
     def start_workers(self) -> None:
-        """Create the pool now and spawn every worker process (each runs the initializer)."""
+        """Create the pool now and start every worker process (each runs the initializer).
+
+        The workers are forked from multiprocessing's fork server, which has imported
+        `POOL_PRELOAD` (started with the backend of ``preload`` named; a server already
+        running from an earlier run of this process is reused as it is). Each worker then takes
+        this process's environment as it is now (`_as_spawned`), as a spawned one would."""
         if self._early.executor is not None:
             return
         workers, initializer, initargs = internals.pool_options(self)
-        context = multiprocessing.get_context("spawn")  # as Prefect's runner
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([POOL_PRELOAD])
         self._early.queue = context.Queue()
         self._early.executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=internals.worker_initializer(),
-            initargs=(self._early.queue, initializer, initargs),
+            initargs=(self._early.queue, _as_spawned, (dict(os.environ), initializer, initargs)),
         )
-        for _ in range(workers):  # one submission per process: spawns them all
-            self._early.executor.submit(os.getpid)
+        with _naming(self._preload):  # read by the fork server, started by the first submission
+            for _ in range(workers):  # one submission per process: starts them all
+                self._early.executor.submit(os.getpid)
 
     def duplicate(self) -> EarlyProcessPoolTaskRunner:
         """A copy for one flow run (Prefect duplicates the runner), sharing the early pool."""
@@ -115,6 +135,33 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         internals.adopt_pool(self, executor, queue)
         self._early.active = executor
         return self
+
+
+@contextlib.contextmanager
+def _naming(preload: tuple[str, dict[str, Any] | None] | None) -> Iterator[None]:
+    """Within the block, `PRELOAD_ENVIRONMENT_KEY` names ``preload``'s backend and options (as
+    JSON; options JSON cannot carry, or no ``preload``, name nothing)."""
+    previous = os.environ.pop(PRELOAD_ENVIRONMENT_KEY, None)
+    with contextlib.suppress(TypeError, ValueError):
+        if preload is not None:
+            os.environ[PRELOAD_ENVIRONMENT_KEY] = json.dumps([preload[0], preload[1] or None])
+    try:
+        yield
+    finally:
+        os.environ.pop(PRELOAD_ENVIRONMENT_KEY, None)
+        if previous is not None:
+            os.environ[PRELOAD_ENVIRONMENT_KEY] = previous
+
+
+def _as_spawned(environment: dict[str, str], initializer: Any, initargs: tuple[Any, ...]) -> None:
+    """The start of a worker forked from the fork server: its environment made ``environment``
+    (the pool's parent's when it started the pool, where a fork server's child would otherwise
+    have the server's), Prefect's settings read again from it, then ``initializer(*initargs)``."""
+    os.environ.clear()
+    os.environ.update(environment)
+    internals.refresh_settings()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 # --- Serving a deployment -------------------------------------------------------------------

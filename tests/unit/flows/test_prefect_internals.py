@@ -208,3 +208,16 @@ def test_the_flow_engine_takes_sigterm_for_a_run_and_gives_it_back(prefect_serve
         assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_without_heartbeats_turns_the_flow_engines_heartbeat_off() -> None:
+    """`without_heartbeats` is what spares a flow run on the temporary API the wait for the
+    heartbeat thread at its end: the engine starts no heartbeat when this is None."""
+    from prefect import flow
+    from prefect.flow_engine import FlowRunEngine, _send_heartbeats
+
+    engine = FlowRunEngine(flow=flow(lambda: None))
+    assert engine.heartbeat_seconds is not None, "heartbeats are on by default"
+    with internals.without_heartbeats():
+        assert engine.heartbeat_seconds is None
+    assert "heartbeat_seconds is None" in inspect.getsource(_send_heartbeats)

@@ -1,0 +1,73 @@
+"""What the fork server of `curate run`'s early worker pool loads before it forks the workers
+(`flows.runners.EarlyProcessPoolTaskRunner.start_workers`).
+
+A fork server only imports modules, so importing this module is what does the loading, once for
+all the workers instead of once in each (about 2.5 s of a core per spawned worker here, spent
+while Prefect's temporary API boots on the same cores; `benchmarks/pipeline.py`):
+
+* Prefect's task engine and its collections (a worker's first task otherwise imports
+  ``prefect_dask`` and ``distributed`` through them) and the flow's tasks;
+* `flows.stages.preload_batches` for the translation backend named in
+  `flows.runners.PRELOAD_ENVIRONMENT_KEY` (JSON ``[name, options]``), which the runner sets
+  while the fork server starts: the cleaners' modules, promo rules, the language-id model, the
+  backend and the pivot language's lemmas.
+
+Only the fork server imports this module (by name); there it also makes the server's own end
+immediate (`_exit_at_once`). Nothing here may start a thread (the server
+forks afterwards) or raise (the fork server would not start): what fails to load is loaded, and
+reported, by each worker's own initializer (`flows.stages.warm_worker`), which also loads
+whatever a later run names differently.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import sys
+
+
+def preload_from_environment() -> None:
+    """Import and load what a worker needs (see the module docstring). Raises what a backend
+    that cannot load raises."""
+    import prefect.task_engine  # noqa: F401
+    from prefect.plugins import load_prefect_collections
+
+    import flows.tasks  # noqa: F401
+    from flows.runners import PRELOAD_ENVIRONMENT_KEY
+    from flows.stages.clean_fingerprint import preload_batches
+
+    load_prefect_collections()
+    named = os.environ.get(PRELOAD_ENVIRONMENT_KEY)
+    if named:
+        translator, options = json.loads(named)
+        preload_batches(str(translator), options)
+
+
+def in_fork_server() -> bool:
+    """Whether this module is being imported by multiprocessing's fork server (its ``main``)."""
+    frame = sys._getframe()
+    while frame is not None:
+        if (frame.f_code.co_name == "main"
+                and frame.f_globals.get("__name__") == "multiprocessing.forkserver"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _exit_at_once() -> None:
+    """The fork server's end, once the process that started it has ended: at once, without
+    the interpreter's teardown of the modules preloaded here (about a second, during which it
+    still holds that process's standard output and error, so that a caller reading them would
+    wait for it). Its workers never run it: they end with ``os._exit`` too."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
+
+
+if in_fork_server():
+    atexit.register(_exit_at_once)
+with contextlib.suppress(Exception):
+    preload_from_environment()
