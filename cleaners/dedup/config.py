@@ -32,6 +32,10 @@ class FingerprintConfig:
     #: such words (people, government, company), so dropping them makes LSH candidates selective
     #: (docs/dedup.md). 0 keeps them.
     drop_common: int = 300
+    #: A word of a compounding language (German) that the backend's lexicon lacks is translated
+    #: by its head, the longest final part the lexicon knows (`cleaners.translate.compounds`;
+    #: backends with a ``head_of`` method: the embedded lexicon). False: as the lexicon has it.
+    compound_heads: bool = True
 
 
 DEFAULT_FINGERPRINT = FingerprintConfig()

@@ -29,6 +29,7 @@ from cleaners.lang.tokens import (
     normalize_for_hash,
     scan_words,
     word_set,
+    words,
 )
 from cleaners.translate.base import PIVOT, Translator, WordByWordTranslator
 from cleaners.translate.embedded import EmbeddedTranslator
@@ -115,6 +116,22 @@ def _token_filter(lang: str, config: FingerprintConfig) -> Callable[[str], str |
     return keep
 
 
+def word_translation(translator: WordByWordTranslator,
+                     config: FingerprintConfig) -> Callable[[str, str], str]:
+    """How the fingerprint translates one word: ``translator.translate_word``, except that with
+    ``config.compound_heads`` a compound its lexicon lacks is translated by its head (the
+    backend's ``head_of``, `cleaners.translate.compounds`) when the backend has one."""
+    head_of = getattr(translator, "head_of", None) if config.compound_heads else None
+    if head_of is None:
+        return translator.translate_word
+
+    def translate_word(token: str, lang: str) -> str:
+        head = head_of(token, lang)
+        return head if head is not None else translator.translate_word(token, lang)
+
+    return translate_word
+
+
 def document_shingles(
     texts: Sequence[str], langs: Sequence[str], config: FingerprintConfig, translator: Translator
 ) -> list[set[str]]:
@@ -130,7 +147,12 @@ def document_shingles(
     """
     if config.ngram == 1 and isinstance(translator, WordByWordTranslator):
         return _bags_word_by_word(texts, langs, config, translator)
-    translated = translate_batch(texts, langs, translator)
+    if isinstance(translator, WordByWordTranslator):
+        translate = word_translation(translator, config)
+        translated = [[translate(t, lang) for t in words(text)]
+                      for text, lang in zip(texts, langs, strict=True)]
+    else:
+        translated = translate_batch(texts, langs, translator)
     filters: dict[str, Callable[[str], str | None]] = {}
     sets = []
     for toks, lang in zip(translated, langs, strict=True):
@@ -184,8 +206,9 @@ def _bags_word_by_word(
             bag = set(map(seen.__getitem__, distinct))
         except KeyError:  # words this worker has not met yet in this language
             keep = _token_filter(lang, config)
+            translate = word_translation(translator, config)
             for word in distinct.difference(seen):
-                shingle = keep(translator.translate_word(word, lang))
+                shingle = keep(translate(word, lang))
                 seen[word] = hash64(shingle.encode("utf-8"), 0) if hashed and shingle is not None else shingle
             bag = set(map(seen.__getitem__, distinct))
         bag.discard(None)

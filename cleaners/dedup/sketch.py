@@ -32,6 +32,7 @@ from cleaners.dedup.fingerprint import (
     _token_filter,
     document_shingles,
     fingerprint_batch,
+    word_translation,
 )
 from cleaners.lang.tokens import scan_words, split_sentences
 from cleaners.translate.base import Translator, WordByWordTranslator
@@ -211,11 +212,12 @@ def _sketch_codes(
         return np.fromiter(map(table.__getitem__, found), dtype=np.int64, count=len(found))
     except KeyError:  # words this process has not met yet in this language
         keep = _token_filter(lang, config)
+        translate = word_translation(translator, config)
         for word in set(found).difference(table):
             if not word:
                 table[word] = _END
                 continue
-            token = keep(translator.translate_word(word, lang))
+            token = keep(translate(word, lang))
             table[word] = _DROPPED if token is None else token_hash(token)
         return np.fromiter(map(table.__getitem__, found), dtype=np.int64, count=len(found))
 

@@ -19,6 +19,7 @@ from importlib.resources.abc import Traversable
 
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, fold, words
 from cleaners.translate.base import PIVOT
+from cleaners.translate.compounds import compound_head
 
 
 def _lexicon_dir() -> Traversable:
@@ -76,14 +77,29 @@ class EmbeddedTranslator:
         """The English lemma of one ``lang`` word: the lexicon's entry for its lemma (or for
         the word itself), else its folded lemma; a number is kept as is."""
         lemma = self.lemmatizer.lemma(token, lang)
+        hit = self._entry(lemma, token, lang)
+        return hit if hit is not None else fold(lemma)
+
+    def lookup(self, token: str, lang: str) -> str | None:
+        """The lexicon's entry for one ``lang`` word (for its lemma, else for the word
+        itself), or None: what `translate_word` returns when the lexicon knows the word."""
+        return self._entry(self.lemmatizer.lemma(token, lang), token, lang)
+
+    def head_of(self, token: str, lang: str) -> str | None:
+        """The English lemma of the head of a ``lang`` compound the lexicon lacks
+        (`cleaners.translate.compounds.compound_head` of its lemma); None when the lexicon
+        knows ``token``, or it is no such compound."""
+        lemma = self.lemmatizer.lemma(token, lang)
+        if self._entry(lemma, token, lang) is not None:
+            return None
+        return compound_head(lemma, lang, self.lookup)
+
+    def _entry(self, lemma: str, token: str, lang: str) -> str | None:
         table = load_lexicon(lang) if lang != PIVOT else {}
-        if table:
-            hit = table.get(lemma)
-            if hit is None:
-                hit = table.get(token.lower())
-            if hit is not None:
-                return hit
-        return fold(lemma)
+        if not table:
+            return None
+        hit = table.get(lemma)
+        return hit if hit is not None else table.get(token.lower())
 
     def translate(self, texts: Sequence[str], lang: str) -> list[list[str]]:
         """English tokens of each text, in document order, lower-case, without diacritics.
