@@ -20,13 +20,18 @@ def bench() -> ModuleType:
     return benchmark_module("crosslingual")
 
 
+def _four_languages(bench: ModuleType, name: str) -> list:
+    """Every document of the WMT set ``name`` in en/fr/de/es (skips when absent)."""
+    folder = eval_path("wmt")
+    files = bench.wmt_sets(folder).get(name)
+    if not files or set(files) < {"en", "fr", "de", "es"}:
+        pytest.skip(f"{name} en/fr/de/es files are absent from {folder}")
+    return bench.load_set(files)
+
+
 @pytest.fixture(scope="module")
 def newstest2013(bench: ModuleType) -> list:
-    folder = eval_path("wmt")
-    files = bench.wmt_sets(folder).get("newstest2013")
-    if not files or set(files) < {"en", "fr", "de", "es"}:
-        pytest.skip(f"newstest2013 en/fr/de/es files are absent from {folder}")
-    docs = bench.load_set(files)
+    docs = _four_languages(bench, "newstest2013")
     assert len(docs) == 4 * 52
     return docs
 
@@ -107,11 +112,7 @@ def test_monolingual_reposts_join_and_other_stories_do_not(bench: ModuleType, ne
 
 @pytest.fixture(scope="module")
 def newstest2012(bench: ModuleType) -> list:
-    folder = eval_path("wmt")
-    files = bench.wmt_sets(folder).get("newstest2012")
-    if not files or set(files) < {"en", "fr", "de", "es"}:
-        pytest.skip(f"newstest2012 en/fr/de/es files are absent from {folder}")
-    return bench.load_set(files)
+    return _four_languages(bench, "newstest2012")
 
 
 def test_german_compounds_translated_by_their_heads_reach_the_per_pair_targets(

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -42,29 +45,30 @@ def test_the_preload_loads_the_named_backend_and_starts_no_thread() -> None:
     assert out == ["1", "0", "True", "True", "False"]
 
 
+@contextlib.contextmanager
+def _early_pool() -> Iterator[ProcessPoolExecutor]:
+    """A one-worker early pool, started now (`start_workers`), shut down after the block."""
+    runner = EarlyProcessPoolTaskRunner(max_workers=1)
+    runner.start_workers()
+    pool = runner._early.executor
+    assert pool is not None
+    try:
+        yield pool
+    finally:
+        pool.shutdown()
+
+
 def test_workers_take_the_environment_of_their_start_not_the_fork_servers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CURATE_TEST_MARK", "first")
-    first = EarlyProcessPoolTaskRunner(max_workers=1)
-    first.start_workers()
-    pool = first._early.executor
-    assert pool is not None
-    try:
+    with _early_pool() as pool:
         assert pool.submit(os.getenv, "CURATE_TEST_MARK").result(timeout=300) == "first"
         assert pool.submit(os.getppid).result(timeout=60) != os.getpid(), "forked by the server"
         # forked from inside the server's loop: what makes the server's own end immediate
         assert pool.submit(in_fork_server).result(timeout=60) is True
-    finally:
-        pool.shutdown()
     servers = _fork_servers()
     assert len(servers) == 1
     monkeypatch.setenv("CURATE_TEST_MARK", "second")  # the running server has "first"
-    second = EarlyProcessPoolTaskRunner(max_workers=1)
-    second.start_workers()
-    pool = second._early.executor
-    assert pool is not None
-    try:
+    with _early_pool() as pool:
         assert pool.submit(os.getenv, "CURATE_TEST_MARK").result(timeout=300) == "second"
         assert [p.pid for p in _fork_servers()] == [s.pid for s in servers], "the server is reused"
-    finally:
-        pool.shutdown()
