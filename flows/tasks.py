@@ -34,7 +34,21 @@ from flows.schema import SCHEMA_VERSION
 from flows.settings import DEFAULTS, environment
 from flows.stages.sketches import sketch_source
 
-IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10]}
+
+def failed_on_io(task: Any, task_run: Any, state: Any) -> bool:
+    """Whether a failed task's exception is one a retry can cure: an `OSError` (a network
+    mount that hiccuped, a file briefly locked, a timeout). Any other (a `ValueError` such as
+    a history fingerprinted with other parameters, a `CurateError`, a bug) fails the same way
+    again: the run fails at once instead of after the retry delays."""
+    try:
+        error = state.result(raise_on_failure=False)
+    except Exception:  # the exception cannot be read back: retry, as without this condition
+        return True
+    return isinstance(error, OSError)
+
+
+#: The retries of the tasks that read or write files: twice, after 2 then 10 s, on I/O errors.
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": failed_on_io}
 NO_RESULTS = {"cache_policy": NO_CACHE, "persist_result": False}
 #: Seconds one read task (a group of files, `READ_GROUP_BYTES`) or one clean-and-fingerprint
 #: task (a batch) may run before Prefect fails it as TimedOut, and with it the run (a read is
