@@ -255,3 +255,19 @@ def test_a_small_run_without_workers_writes_what_worker_processes_write(
         table = pq.read_table(curated / "articles").drop_columns(["run_id", "ingested_at", "ingest_date"])
         out[name] = sorted(table.to_pylist(), key=lambda r: r["doc_id"])
     assert out["own"] == out["pool"] and len(out["own"]) == 2
+
+
+def test_the_command_line_leaves_its_objects_to_the_process_end(tmp_path: Path) -> None:
+    """`main` from the command line (no ``argv``) freezes the objects left once the command is
+    done, so the interpreter's last collection skips them; called with arguments (a caller that
+    goes on), it does not."""
+    command = "['migrate', '--curated', sys.argv[1], '--dry-run']"
+    from_command_line = ("import gc, sys\nfrom flows.cli import main\n"
+                         f"sys.argv = ['curate', *{command}]\n"
+                         "print(main(), gc.get_freeze_count() > 0)\n")
+    called = ("import gc, sys\nfrom flows.cli import main\n"
+              f"print(main({command}), gc.get_freeze_count() > 0)\n")
+    for code, frozen in ((from_command_line, "True"), (called, "False")):
+        done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+        assert done.stdout.splitlines()[-1].split() == ["0", frozen], done.stderr[-2000:]
