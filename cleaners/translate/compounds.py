@@ -6,7 +6,8 @@ passes through untranslated and meets nothing in the other language, so a German
 its translation share fewer shingles than any other pair of languages (docs/dedup.md). German
 compounds are right-headed: the last part names what the whole is (a *Schuldenkrise* is a
 crisis). The English lemma of the longest final part the lexicon knows then stands for the
-word: *Schuldenkrise* → *crisis*, *Sparmaßnahmen* → *measure*.
+word: *Schuldenkrise* → *crisis*, *Kampagnenfinanzierung* → *financing*. The head carries the
+lexicon's own mistakes (*Einkaufssucht* → *drug*, the lexicon's word for *Sucht*).
 """
 
 from __future__ import annotations
