@@ -33,7 +33,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -50,7 +49,7 @@ for p in (ROOT, ROOT / "benchmarks"):
         sys.path.insert(0, str(p))
 
 import corpus  # noqa: E402
-from pipeline import latest_manifest, measured  # noqa: E402
+from pipeline import latest_manifest, measured, work_folder  # noqa: E402
 
 from cleaners.dedup import DEFAULT_FINGERPRINT  # noqa: E402
 from flows.clusters import state_path  # noqa: E402
@@ -151,8 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--no-full", action="store_true")
     args = ap.parse_args(argv)
-    work = args.work or Path(tempfile.mkdtemp(prefix="curate-history-"))
-    work.mkdir(parents=True, exist_ok=True)
+    with work_folder(args.work, "curate-history-") as work:
+        return _measure(args, work)
+
+
+def _measure(args: argparse.Namespace, work: Path) -> int:
+    """`main`'s runs, for the history sizes of ``args.sizes``, in ``work``; prints the table."""
     records = [r.row for r in corpus.generate(REAL + args.new, seed=23)]
     raw_old, raw_new = work / "raw-old", work / "raw-new"
     for folder, recs in ((raw_old, records[:REAL]), (raw_new, records[REAL:])):
@@ -207,8 +210,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {args.new} new documents against histories of {', '.join(f'{s:,}' for s in args.sizes)} "
           f"documents; curate run --workers {args.workers}\n")
     print("\n".join(lines))
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

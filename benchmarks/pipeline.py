@@ -55,6 +55,7 @@ time: it prints tables.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -66,6 +67,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -174,9 +176,25 @@ def latest_manifest(curated: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@contextlib.contextmanager
+def work_folder(given: Path | None, prefix: str, keep: bool = False) -> Iterator[Path]:
+    """A benchmark's work folder: ``given`` (created if missing, never removed), else a new
+    temporary folder named with ``prefix``, removed after the block unless ``keep``."""
+    work = given or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        yield work
+    finally:
+        if given is None and not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- naive reference
 
-NAIVE_SCRIPT = r'''
+# The naive reference, in three parts: the start, the reading of one corpus into ``ids`` and
+# ``texts`` (with per-stage seconds ``t`` and ``c``, and ``extra`` figures), and the common end:
+# MinHash, LSH, Parquet.
+_NAIVE_HEAD = r'''
 import json, re, sys, time
 from pathlib import Path
 import ftfy, pyarrow as pa, pyarrow.parquet as pq
@@ -184,53 +202,25 @@ from datasketch import MinHash, MinHashLSH
 
 raw, out, num_perm, threshold = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 word = re.compile(r"\w+")
+'''
+
+_NAIVE_READ_JSONL = r'''
 t, c = {}, {}  # per stage: wall seconds, CPU seconds (this process)
 t0, c0 = time.perf_counter(), time.process_time()
 docs = [json.loads(line) for p in sorted(raw.glob("*.jsonl")) for line in open(p, encoding="utf-8")]
 t["read"], c["read"] = time.perf_counter() - t0, time.process_time() - c0
 t0, c0 = time.perf_counter(), time.process_time()
-texts = [ftfy.fix_text(d["text"]) for d in docs]
+ids, texts = [d["id"] for d in docs], [ftfy.fix_text(d["text"]) for d in docs]
 t["clean"], c["clean"] = time.perf_counter() - t0, time.process_time() - c0
-t0, c0 = time.perf_counter(), time.process_time()
-sigs = []
-for text in texts:
-    m = MinHash(num_perm=num_perm)
-    m.update_batch([w.encode("utf-8") for w in set(word.findall(text.lower()))])
-    sigs.append(m)
-t["fingerprint"], c["fingerprint"] = time.perf_counter() - t0, time.process_time() - c0
-t0, c0 = time.perf_counter(), time.process_time()
-lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-cluster = {}
-for d, m in zip(docs, sigs):
-    hits = lsh.query(m)
-    cluster[d["id"]] = min(cluster[h] for h in hits) if hits else d["id"]
-    lsh.insert(d["id"], m)
-t["match"], c["match"] = time.perf_counter() - t0, time.process_time() - c0
-t0, c0 = time.perf_counter(), time.process_time()
-table = pa.table({
-    "doc_id": [d["id"] for d in docs],
-    "text": texts,
-    "minhash": pa.array([m.hashvalues.astype("uint32") for m in sigs], pa.list_(pa.uint32(), num_perm)),
-    "cluster_id": [cluster[d["id"]] for d in docs],
-})
-pq.write_table(table, out, compression="zstd")
-t["publish"], c["publish"] = time.perf_counter() - t0, time.process_time() - c0
-dups = sum(1 for d in docs if cluster[d["id"]] != d["id"])
-print(json.dumps({"timings": t, "cpu": c, "duplicates": dups}))
+extra = {}
 '''
 
 # The same for whole pages: what a user writes in an afternoon with trafilatura. Pages are read
 # and extracted one by one (holding every page's HTML, 14 GB at 100k, is not an option); a page
 # trafilatura finds no text in is skipped and counted. The loop's time less extraction and
 # cleaning is "read" (file reading and json.loads).
-NAIVE_PAGES_SCRIPT = r'''
-import json, re, sys, time
-from pathlib import Path
-import ftfy, trafilatura, pyarrow as pa, pyarrow.parquet as pq
-from datasketch import MinHash, MinHashLSH
-
-raw, out, num_perm, threshold = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-word = re.compile(r"\w+")
+_NAIVE_READ_PAGES = r'''
+import trafilatura
 t = {"read": 0.0, "extract": 0.0, "clean": 0.0}  # per stage: wall seconds
 c = dict(t)  # per stage: CPU seconds (this process)
 ids, texts, no_text = [], [], 0
@@ -252,6 +242,10 @@ for p in sorted(raw.glob("*.jsonl")):
         c["clean"] += time.process_time() - c2
 t["read"] = time.perf_counter() - t0 - t["extract"] - t["clean"]
 c["read"] = time.process_time() - c0 - c["extract"] - c["clean"]
+extra = {"no_text": no_text}
+'''
+
+_NAIVE_DEDUP = r'''
 t0, c0 = time.perf_counter(), time.process_time()
 sigs = []
 for text in texts:
@@ -277,8 +271,11 @@ table = pa.table({
 pq.write_table(table, out, compression="zstd")
 t["publish"], c["publish"] = time.perf_counter() - t0, time.process_time() - c0
 dups = sum(1 for i in ids if cluster[i] != i)
-print(json.dumps({"timings": t, "cpu": c, "duplicates": dups, "no_text": no_text}))
+print(json.dumps({"timings": t, "cpu": c, "duplicates": dups, **extra}))
 '''
+
+NAIVE_SCRIPT = _NAIVE_HEAD + _NAIVE_READ_JSONL + _NAIVE_DEDUP
+NAIVE_PAGES_SCRIPT = _NAIVE_HEAD + _NAIVE_READ_PAGES + _NAIVE_DEDUP
 
 NAIVE_SCRIPTS = {"wmt": NAIVE_SCRIPT, "pages": NAIVE_PAGES_SCRIPT}
 
@@ -843,8 +840,12 @@ def main(argv: list[str] | None = None) -> int:
         print("# matcher memory: history of N documents + 2,000 new ones (synthetic, real shapes)\n")
         print("\n".join(matcher_memory(args.matcher, 2000)))
         return 0
-    work = args.work or Path(tempfile.mkdtemp(prefix="curate-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
+    with work_folder(args.work, "curate-bench-", keep=args.keep) as work:
+        return _benchmark(args, work, num_perm)
+
+
+def _benchmark(args: argparse.Namespace, work: Path, num_perm: int) -> int:
+    """`main`'s corpora and sizes, in ``work``."""
     src = "WMT newstest2012+2013" if corpus.WMT.exists() else "raw/samples (no ../shared/eval)"
     print(f"# pipeline benchmark: corpora {', '.join(args.corpus)} (wmt from {src}; pages from "
           f"{pages_corpus.PAGES}); work folder {work}")
@@ -894,8 +895,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"## Summary: naive / flow, end to end (wall), {args.workers} worker(s); target "
               f"(median): 2x below 20,000 documents, 3x from 20,000\n")
         print("\n".join(summary_table(ratios)))
-    if not args.keep and args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

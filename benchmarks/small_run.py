@@ -23,7 +23,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +33,7 @@ for p in (ROOT, ROOT / "benchmarks"):
 
 import corpus  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from pipeline import work_folder  # noqa: E402
 
 #: Columns that differ between two curations of the same files (the run's ids and times).
 RUN_COLUMNS = {"run_id", "ingested_at", "ingest_date"}
@@ -61,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--work", type=Path, default=None)
     args = ap.parse_args(argv)
-    work = args.work or Path(tempfile.mkdtemp(prefix="curate-small-"))
-    work.mkdir(parents=True, exist_ok=True)
+    with work_folder(args.work, "curate-small-") as work:
+        return _measure(args, work)
+
+
+def _measure(args: argparse.Namespace, work: Path) -> int:
+    """`main`'s runs, for the sizes of ``args.docs``, in ``work``; prints the table."""
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_LOGGING_LEVEL": "WARNING"}
     warm = work / "warm-raw"
     warm.mkdir(exist_ok=True)
@@ -89,8 +93,6 @@ def main(argv: list[str] | None = None) -> int:
                      f"| {base / job:.2f}x | {'yes' if same else 'NO'} |")
         print(lines[-1], file=sys.stderr)
     print("\n".join(lines))
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
