@@ -38,9 +38,10 @@ For each corpus and size it measures, one after the other on the same files:
   ``PREFECT_HOME`` exists (as a user's earlier runs would have left it; a run with nothing new
   no longer starts Prefect, so an empty folder would not do). End-to-end time is the
   subprocess's wall time (includes Python start-up and the ephemeral Prefect server);
-  ``flow`` time is the flow's own duration from its run manifest; per-stage times come from the
-  manifest and are **wall** times (its clean and fingerprint times are summed over the batch
-  tasks, which run in parallel). The flow's **CPU** is that of its process tree: the main
+  per-stage times come from the manifest and are **wall** times (its clean and fingerprint
+  times are summed over the batch tasks, which run in parallel); ``start`` is the time until
+  the flow began (the manifest's ``started_at``: Python, Prefect's temporary API, the workers),
+  ``publish`` the time after the manifest was written (publish, artifacts, the command's exit). The flow's **CPU** is that of its process tree: the main
   process, the worker processes and, apart, the Prefect server.
 
 Wall or CPU: every ``s`` column of the tables is wall-clock seconds except ``naive CPU s``;
