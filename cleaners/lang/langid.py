@@ -85,6 +85,13 @@ def preload() -> None:
     language_probabilities(["warm-up sample"])
 
 
+def most_likely_label(text: str) -> str:
+    """py3langid's most likely label for ``text`` (its ``classify``, by the model this module
+    loads once: no second copy of it), whatever the confidence; ``text`` is scored whole.
+    Guarantees: deterministic; a label of the model (``zxx`` included)."""
+    return str(_identifier().classify(text)[0])
+
+
 @lru_cache(maxsize=1)
 def model_languages() -> frozenset[str]:
     """Codes the bundled model can output: ISO 639-1 where the language has one, else

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from cleaners.lang.langid import most_likely_label
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, stopwords
 from cleaners.text.promos.rules import PROMO_LANGS, plain
 
@@ -52,12 +53,10 @@ def _content_words(text: str, lang: str | None) -> list[str]:
 
 
 def _guess_lang(text: str) -> str | None:
-    """py3langid's language of ``text`` when it is a promo language, else None."""
-    try:
-        import py3langid
-    except ImportError:  # pragma: no cover - declared dependency
-        return None
-    code, _ = py3langid.classify(text[:4000])
+    """py3langid's language of ``text`` (its first 4,000 characters) when it is a promo
+    language, else None; through `cleaners.lang.langid`'s model, which language id loads
+    anyway (py3langid's own ``classify`` would load a second copy: 0.5-0.7 s a process)."""
+    code = most_likely_label(text[:4000])
     return code if code in PROMO_LANGS else None
 
 

@@ -101,3 +101,39 @@ def test_batch_scoring_keeps_featureless_samples_uniform() -> None:
     assert probs[0].tolist() == probs[2].tolist()
     assert probs[0].max() - probs[0].min() < 0.02  # spread only by merged aliases
     assert _model().labels[int(probs[1].argmax())] == "fr"
+
+
+def test_most_likely_label_is_py3langids_classify_on_whole_texts() -> None:
+    """`most_likely_label` answers what py3langid's own ``classify`` answers for texts of a
+    sentence or more (a word or two may differ for labels py3langid aliases, e.g. ``sr``,
+    whose scores the shared model adds up)."""
+    import py3langid
+
+    from cleaners.lang.langid import most_likely_label
+
+    texts = [s for s in SCRIPTS if len(s) > 20] + list(SENTENCES.values())
+    if WMT.is_dir():
+        for path in sorted(WMT.glob("newstest2012-src.*.sgm")):
+            lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.startswith("<seg")]
+            texts += lines[:300:3]
+    assert len(texts) > 10
+    assert [most_likely_label(t) for t in texts] == [py3langid.classify(t)[0] for t in texts]
+
+
+def test_promo_vocabulary_guesses_the_language_without_a_second_model() -> None:
+    """Guessing an article's language for its promo vocabulary does not load py3langid's
+    own identifier (0.5-0.7 s in every worker process) besides the one language id keeps."""
+    import subprocess
+    import sys
+
+    code = (
+        "import py3langid.langid as L\n"
+        "from cleaners.text.promos.vocabulary import Vocabulary\n"
+        "v = Vocabulary(['Le gouvernement a annoncé une réforme des retraites.',"
+        " 'Les syndicats appellent à la grève jeudi.'], None)\n"
+        "assert v.content_count(set()) > 0\n"
+        "print(v._lemma_lang, L.IDENTIFIER is None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         check=True).stdout.split()
+    assert out == ["fr", "True"]
