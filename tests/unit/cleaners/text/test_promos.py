@@ -206,6 +206,86 @@ def test_article_sentences_kept(line: str) -> None:
     assert strip_promos(text) == (text, [])
 
 
+#: Page furniture a page's main text keeps: credits, copyright notices, bylines, comment
+#: sections, sponsored-content disclosures (``line`` rules), and more lead-ins.
+FURNITURE = {
+    "en": [
+        "© 2021 Example Media Group. All rights reserved.",
+        "Copyright © 2019 The Daily Courier",
+        "Photo credit: Jane Doe/Reuters",
+        "Featured image courtesy of the city archive",
+        "Credit: AP Photo",
+        "By Maria Lopez and John Smith",
+        "By Maria Lopez | Reuters",
+        "12 responses to “Why the bridge fell”",
+        "No comments yet",
+        "Leave a reply",
+        "Your email address will not be published. Required fields are marked *",
+        "This post contains affiliate links",
+        "Tags: politics, budget, Senate",
+    ],
+    "de": [
+        "Titelbild: Max Mustermann/dpa",
+        "Foto: dpa",
+        "Bildquelle: Pixabay",
+        "Bild via Wikimedia Commons",
+        "Bild vergrößern",
+        "Von Anna Schmidt und Jonas Weber",
+        "3 Kommentare zu „Die Bahn erhöht die Preise“",
+        "Keine Kommentare",
+        "Deine E-Mail-Adresse wird nicht veröffentlicht.",
+        "Werbung: Dieser Artikel enthält Affiliate-Links",
+        "Schlagwörter: Bahn, Preise, Verkehr",
+        "Schon gelesen?",
+    ],
+    "fr": [
+        "Crédit photo : AFP",
+        "Par Jean Dupont",
+        "3 commentaires",
+        "Votre adresse e-mail ne sera pas publiée.",
+    ],
+    "es": [
+        "VEA TAMBIÉN: El Gobierno aprueba los presupuestos",
+        "Puedes ver: El Gobierno aprueba los presupuestos",
+        "Mira también: El Gobierno aprueba los presupuestos",
+        "Créditos: EFE",
+        "Por María López",
+        "Sin comentarios",
+    ],
+    "it": ["Lascia un commento", "Crediti foto: Ansa"],
+    "pt": ["Deixe um comentário", "Créditos: Agência Brasil"],
+    "nl": ["Foto: ANP", "Laat een reactie achter"],
+    "pl": ["Fot. PAP", "Dodaj komentarz"],
+}
+
+#: Article lines that start like furniture and stay.
+FURNITURE_LIKE_SENTENCES = [
+    "Copyright law was rewritten in 2019, the court said.",
+    "By Monday, the talks had collapsed and both sides left Geneva.",
+    "By then the ministry had already spent most of the budget.",
+    "Von Montag an gilt in Berlin eine neue Regel für Radfahrer.",
+    "Von Virales Marketing habe ich zum ersten Mal 2010 gehört.",
+    "Par ailleurs, le ministre a refusé de commenter la décision.",
+    "Por la tarde, el Gobierno aprobó los presupuestos del Estado.",
+    "Photo booths are back in fashion at weddings this year.",
+    "Twelve comments were filed with the regulator before the deadline.",
+    "Foto und Video zeigen, wie die Brücke einstürzte.",
+    "Werbung für Tabak ist in Deutschland weitgehend verboten.",
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"), [(lang, line) for lang, lines in FURNITURE.items() for line in lines]
+)
+def test_page_furniture_removed(lang: str, line: str) -> None:
+    test_promo_family_removed(lang, line)
+
+
+@pytest.mark.parametrize("line", FURNITURE_LIKE_SENTENCES)
+def test_article_sentences_like_furniture_kept(line: str) -> None:
+    test_article_sentences_kept(line)
+
+
 def test_curly_and_straight_apostrophes_and_guillemet_spacing() -> None:
     for line in (
         "Don't miss: The 10 best laptops",
