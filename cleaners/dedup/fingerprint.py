@@ -11,7 +11,7 @@ so word n-grams would rarely survive translation (see docs/dedup.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -182,6 +182,21 @@ class WordMemo:
             self._seen.clear()
         return self._seen.setdefault((config, lang, hashed), {})
 
+    def tokens(self, words: Iterable[str], lang: str, config: FingerprintConfig,
+               translator: WordByWordTranslator) -> dict[str, str | None]:
+        """The content token of each of ``words`` (a ``lang`` word translated as the
+        fingerprint translates it, `word_translation`, then filtered as `document_shingles`
+        filters it: None when dropped), each distinct word translated once for this memo:
+        the shingles and the sentence sketches (`cleaners.dedup.sketch`) share them."""
+        table = self.table(config, lang, "token")
+        missing = [w for w in words if w not in table]
+        if missing:
+            keep = _token_filter(lang, config)
+            translate = word_translation(translator, config)
+            for word in missing:
+                table[word] = keep(translate(word, lang))
+        return table
+
 
 def _bags_word_by_word(
     texts: Sequence[str], langs: Sequence[str], config: FingerprintConfig,
@@ -205,10 +220,10 @@ def _bags_word_by_word(
         try:
             bag = set(map(seen.__getitem__, distinct))
         except KeyError:  # words this worker has not met yet in this language
-            keep = _token_filter(lang, config)
-            translate = word_translation(translator, config)
-            for word in distinct.difference(seen):
-                shingle = keep(translate(word, lang))
+            missing = distinct.difference(seen)
+            tokens = memo.tokens(missing, lang, config, translator)
+            for word in missing:
+                shingle = tokens[word]
                 seen[word] = hash64(shingle.encode("utf-8"), 0) if hashed and shingle is not None else shingle
             bag = set(map(seen.__getitem__, distinct))
         bag.discard(None)

@@ -29,10 +29,8 @@ from cleaners.dedup.config import DEFAULT_FINGERPRINT, FingerprintConfig
 from cleaners.dedup.fingerprint import (
     Fingerprints,
     WordMemo,
-    _token_filter,
     document_shingles,
     fingerprint_batch,
-    word_translation,
 )
 from cleaners.lang.tokens import scan_words, split_sentences
 from cleaners.translate.base import Translator, WordByWordTranslator
@@ -211,13 +209,13 @@ def _sketch_codes(
     try:
         return np.fromiter(map(table.__getitem__, found), dtype=np.int64, count=len(found))
     except KeyError:  # words this process has not met yet in this language
-        keep = _token_filter(lang, config)
-        translate = word_translation(translator, config)
-        for word in set(found).difference(table):
-            if not word:
-                table[word] = _END
-                continue
-            token = keep(translate(word, lang))
+        missing = set(found).difference(table)
+        if "" in missing:
+            missing.discard("")
+            table[""] = _END
+        tokens = memo.tokens(missing, lang, config, translator)
+        for word in missing:
+            token = tokens[word]
             table[word] = _DROPPED if token is None else token_hash(token)
         return np.fromiter(map(table.__getitem__, found), dtype=np.int64, count=len(found))
 

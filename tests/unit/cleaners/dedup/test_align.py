@@ -164,6 +164,38 @@ def test_sentences_are_capped(translator: EmbeddedTranslator) -> None:
     assert sentence_sketches([""], ["en"], DEFAULT_FINGERPRINT, translator, memo)[0] == EMPTY_SKETCH
 
 
+def test_shingles_and_sketches_translate_each_word_once() -> None:
+    """`fingerprint_and_sketch` translates each distinct (language, word) of its batches once
+    for a memo, the shingles and the sentence sketches alike, and gives what a fresh memo
+    gives."""
+    from collections import Counter
+
+    from cleaners.dedup.align import fingerprint_and_sketch
+
+    class Counting(EmbeddedTranslator):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: Counter[tuple[str, str]] = Counter()
+
+        def head_of(self, token: str, lang: str) -> str | None:  # asked first for every word
+            self.asked[token, lang] += 1
+            return super().head_of(token, lang)
+
+    texts = ["Die Schuldenkrise trifft Griechenland. Die Regierung spart.",
+             "La crise de la dette frappe la Grèce. Le gouvernement économise.",
+             "The debt crisis hits Greece. The government saves."]
+    counting, memo = Counting(), WordMemo()
+    first = fingerprint_and_sketch(texts, ["de", "fr", "en"], translator=counting, memo=memo)
+    again = fingerprint_and_sketch(texts[::-1], ["en", "fr", "de"], translator=counting, memo=memo)
+    assert counting.asked and set(counting.asked.values()) == {1}
+    fresh = fingerprint_and_sketch(texts, ["de", "fr", "en"], translator=EmbeddedTranslator(), memo=WordMemo())
+    assert np.array_equal(first[0].signatures, fresh[0].signatures)
+    assert np.array_equal(again[0].signatures, fresh[0].signatures[::-1])
+    for mine, theirs in zip(first[1], fresh[1], strict=True):
+        assert mine.offsets.tolist() == theirs.offsets.tolist()
+        assert mine.values.tolist() == theirs.values.tolist()
+
+
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     return benchmark_module("crosslingual")
