@@ -6,7 +6,8 @@ all the workers instead of once in each (about 2.5 s of a core per spawned worke
 while Prefect's temporary API boots on the same cores; `benchmarks/pipeline.py`):
 
 * Prefect's task engine and its collections (a worker's first task otherwise imports
-  ``prefect_dask`` and ``distributed`` through them) and the flow's tasks;
+  ``prefect_dask`` and ``distributed`` through them), anyio's asyncio backend (imported by
+  name when a task first runs) and the flow's tasks;
 * `flows.stages.preload_batches` for the translation backend named in
   `flows.runners.PRELOAD_ENVIRONMENT_KEY` (JSON ``[name, options]``), which the runner sets
   while the fork server starts: the cleaners' modules, promo rules, the language-id model, the
@@ -39,6 +40,8 @@ def preload_from_environment() -> None:
     from flows.stages.clean_fingerprint import preload_batches
 
     load_prefect_collections()
+    with contextlib.suppress(ImportError):  # anyio imports its asyncio backend by name when a
+        import anyio._backends._asyncio  # noqa: F401  task first runs (0.17 s in each worker)
     named = os.environ.get(PRELOAD_ENVIRONMENT_KEY)
     if named:
         translator, options = json.loads(named)
