@@ -645,8 +645,8 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
     lines = [
         head + f"), {workers} worker(s), {os.cpu_count()} cores",
         "",
-        "| stage | naive wall s | naive CPU s | naive docs/s | naive MB/s | flow wall s | flow docs/s | flow MB/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| stage | naive wall s | naive CPU s | naive docs/s | naive MB/s | flow wall s | flow CPU s | flow docs/s | flow MB/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     timings = dict(flow["manifest"].get("timings", {}))
     # The summary line ends with the seconds since the command started. The manifest says when
@@ -670,6 +670,10 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
     timings["clean"] = timings.get("clean", timings.get("clean_tasks"))
     timings["fingerprint"] = timings.get("fingerprint", timings.get("fingerprint_tasks"))
     timings["extract"] = None  # the job extracts a page's main text in its clean stage
+    # CPU seconds the manifest records: summed over the batch tasks, and of the flow's process
+    # while it loads the history and matches
+    flow_cpu = {"clean": timings.get("clean_tasks_cpu"), "fingerprint": timings.get("fingerprint_tasks_cpu"),
+                "load_history": timings.get("load_history_cpu"), "match": timings.get("match_cpu")}
     stages = ["start", *front, "read_clean_and_fingerprint", "load_history", "match", "publish"]
 
     def cell(sec: float | None, cpu: float | None = None, with_cpu: bool = False) -> str:
@@ -690,25 +694,27 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
               "publish": "publish (flow: with the run's artifacts and the command's exit)"}
     for st in stages:
         lines.append(f"| {labels.get(st, st)} {cell(nt.get(st), nc.get(st), True) if naive else '| - | - | - | - '}"
-                     f"{cell(timings.get(st))}|")
+                     f"{cell(timings.get(st), flow_cpu.get(st), True)}|")
     if naive:
         nv_sum = sum(naive["timings"].values())
         nc_sum = sum(naive.get("stage_cpu", {}).values())
         lines.append(f"| stages total | {nv_sum:.2f} | {nc_sum:.2f} | {n / nv_sum:,.0f} | {nbytes / MB / nv_sum:.2f} "
-                     f"| {flow_s:.2f} | {n / flow_s:,.0f} | {nbytes / MB / flow_s:.2f} |")
+                     f"| {flow_s:.2f} | - | {n / flow_s:,.0f} | {nbytes / MB / flow_s:.2f} |")
         lines.append(f"| **end to end (process wall)** | {naive['wall']:.2f} | {naive['cpu']:.2f} "
                      f"| {n / naive['wall']:,.0f} | {nbytes / MB / naive['wall']:.2f} | {flow['wall']:.2f} "
-                     f"| {n / flow['wall']:,.0f} | {nbytes / MB / flow['wall']:.2f} |")
+                     f"| {flow['cpu']:.2f} | {n / flow['wall']:,.0f} | {nbytes / MB / flow['wall']:.2f} |")
     else:
-        lines.append(f"| flow total | - | - | - | - | {flow_s:.2f} | {n / flow_s:,.0f} | {nbytes / MB / flow_s:.2f} |")
-        lines.append(f"| **end to end (process wall)** | - | - | - | - | {flow['wall']:.2f} | "
+        lines.append(f"| flow total | - | - | - | - | {flow_s:.2f} | - | {n / flow_s:,.0f} | {nbytes / MB / flow_s:.2f} |")
+        lines.append(f"| **end to end (process wall)** | - | - | - | - | {flow['wall']:.2f} | {flow['cpu']:.2f} | "
                      f"{n / flow['wall']:,.0f} | {nbytes / MB / flow['wall']:.2f} |")
     lines.append("")
     lines.append("Wall and CPU: every `s` column above is wall-clock seconds except `naive CPU s` "
-                 "(`time.process_time()` of the naive process, stage by stage; its end-to-end cell is "
-                 "the process's CPU as sampled below). The flow's manifest records wall times only "
-                 "(its clean and fingerprint rows are wall seconds summed over tasks that run in "
-                 "parallel, so they can exceed the run's wall time).")
+                 "and `flow CPU s` (`time.process_time()` of the naive process, stage by stage; for the flow, "
+                 "the manifest's CPU seconds: of the worker processes summed over the batch tasks for "
+                 "clean and fingerprint, of the flow's process for load_history and match; the end-to-end "
+                 "cells are the process trees' CPU as sampled below, the flow's without the Prefect "
+                 "server). The flow's clean and fingerprint wall rows are seconds summed over tasks that "
+                 "run in parallel, so they can exceed the run's wall time.")
     workers_cpu = flow["cpu"] - flow["cpu_main"]
     lines.append("CPU seconds, user+sys, of the process trees (sampled every 0.1 s, so a slight "
                  "under-count): "

@@ -267,16 +267,18 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
         summary.records_read = sum(f.records for f in read.files)
         timings.set("clean_tasks", sum(c.seconds for c in cleaned))
         timings.set("fingerprint_tasks", sum(f.seconds for f in fps))
+        timings.set("clean_tasks_cpu", sum(c.cpu_seconds for c in cleaned))
+        timings.set("fingerprint_tasks_cpu", sum(f.cpu_seconds for f in fps))
         for c in cleaned:
             tally.merge(c.quarantine)
             quarantine += c.quarantine_files
         fp_paths = [f.path for f in fps if f.rows]
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         redis_url = settings.redis_connection_url()
         history = history_task(settings.curated_dir, fp_config, match_config, full=bool(redis_url))
-        timings.since("load_history", t0)
-        t0 = time.perf_counter()
+        timings.since("load_history", t0, cpu0)
+        t0, cpu0 = time.perf_counter(), time.process_time()
         clusters_path = str(staging / "clusters.parquet")
         redis_namespace = None
         if redis_url:
@@ -287,7 +289,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
         match_counts = match_task(fp_paths, history, match_config, fp_config, clusters_path,
                                   settings.curated_dir, settings.translator_options or None,
                                   redis_url=redis_url, redis_namespace=redis_namespace)
-        timings.since("match", t0)
+        timings.since("match", t0, cpu0)
         progress.set(95.0, "matched; publishing")
 
         summary.duplicates = match_counts["duplicates"]
@@ -301,10 +303,10 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
             raise AccountingError(
                 f"record accounting failed: read {summary.records_read} != written "
                 f"{summary.rows_written} + quarantined {summary.rows_quarantined}")
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         publish_task(settings.curated_dir, run_id, fp_paths, clusters_path, quarantine, manifest,
                      ingested_at, fp_config.num_perm)
-        timings.since("publish", t0)
+        timings.since("publish", t0, cpu0)
         # Committed: nothing below may fail the run.
         summary.seconds = round(time.perf_counter() - started, 3)
         _after_commit(logger, lambda: progress.set(100.0, f"done: {summary.rows_written} row(s) published"),

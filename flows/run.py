@@ -71,14 +71,18 @@ class RunSummary:
 
 
 class Timings:
-    """Seconds per stage, in the order the stages ran."""
+    """Seconds per stage, in the order the stages ran; ``<stage>_cpu`` entries are CPU seconds."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
 
-    def since(self, name: str, t0: float) -> None:
-        """Record ``name`` as having taken from ``t0`` (a `time.perf_counter` value) to now."""
+    def since(self, name: str, t0: float, cpu0: float | None = None) -> None:
+        """Record ``name`` as having taken from ``t0`` (a `time.perf_counter` value) to now,
+        and with ``cpu0`` (a `time.process_time` value) ``<name>_cpu``: this process's CPU
+        seconds since then (all its threads)."""
         self.seconds[name] = round(time.perf_counter() - t0, 3)
+        if cpu0 is not None:
+            self.seconds[f"{name}_cpu"] = round(time.process_time() - cpu0, 3)
 
     def set(self, name: str, seconds: float) -> None:
         """Record ``name`` as having taken ``seconds``."""

@@ -79,6 +79,10 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
         "samples/000_5579c1d2ab6f9191.txt", "samples/004_8ee08c2d1de8db32.txt"}
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
     assert manifest["versions"]["schema"] == SCHEMA_VERSION == "2"
+    timings = manifest["timings"]  # wall seconds per stage, and CPU seconds of the busy ones
+    for stage in ("clean_tasks", "fingerprint_tasks", "load_history", "match"):
+        assert timings[stage] >= 0 and timings[f"{stage}_cpu"] >= 0, stage
+    assert timings["clean_tasks_cpu"] + timings["fingerprint_tasks_cpu"] > 0
     assert not (curated / "_staging").exists() or not any((curated / "_staging").iterdir())
 
     # The history refuses to be matched with signatures made otherwise.
