@@ -188,24 +188,6 @@ SENTENCES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("lang", "line"), [(lang, line) for lang, lines in PROMOS.items() for line in lines]
-)
-def test_promo_family_removed(lang: str, line: str) -> None:
-    paras = en_paragraphs()
-    for hint in (lang, None):
-        out, edits = strip_promos(embed(paras, line), hint)
-        assert edits == [Edit("promo", line.strip())], hint
-        assert out == "\n\n".join(paras)
-
-
-@pytest.mark.parametrize("line", SENTENCES)
-def test_article_sentences_kept(line: str) -> None:
-    paras = en_paragraphs()
-    text = embed(paras, line)
-    assert strip_promos(text) == (text, [])
-
-
 #: Page furniture a page's main text keeps: credits, copyright notices, bylines, comment
 #: sections, sponsored-content disclosures (``line`` rules), and more lead-ins.
 FURNITURE = {
@@ -275,15 +257,22 @@ FURNITURE_LIKE_SENTENCES = [
 
 
 @pytest.mark.parametrize(
-    ("lang", "line"), [(lang, line) for lang, lines in FURNITURE.items() for line in lines]
+    ("lang", "line"),
+    [(lang, line) for table in (PROMOS, FURNITURE) for lang, lines in table.items() for line in lines],
 )
-def test_page_furniture_removed(lang: str, line: str) -> None:
-    test_promo_family_removed(lang, line)
+def test_promo_family_removed(lang: str, line: str) -> None:
+    paras = en_paragraphs()
+    for hint in (lang, None):
+        out, edits = strip_promos(embed(paras, line), hint)
+        assert edits == [Edit("promo", line.strip())], hint
+        assert out == "\n\n".join(paras)
 
 
-@pytest.mark.parametrize("line", FURNITURE_LIKE_SENTENCES)
-def test_article_sentences_like_furniture_kept(line: str) -> None:
-    test_article_sentences_kept(line)
+@pytest.mark.parametrize("line", SENTENCES + FURNITURE_LIKE_SENTENCES)
+def test_article_sentences_kept(line: str) -> None:
+    paras = en_paragraphs()
+    text = embed(paras, line)
+    assert strip_promos(text) == (text, [])
 
 
 def test_curly_and_straight_apostrophes_and_guillemet_spacing() -> None:
