@@ -205,6 +205,10 @@ FURNITURE = {
         "Your email address will not be published. Required fields are marked *",
         "This post contains affiliate links",
         "Tags: politics, budget, Senate",
+        "Photo: Getty Images",
+        "Image: Reuters/John Smith",
+        "Back to top",
+        "Print this article",
     ],
     "de": [
         "Titelbild: Max Mustermann/dpa",
@@ -219,12 +223,15 @@ FURNITURE = {
         "Werbung: Dieser Artikel enthält Affiliate-Links",
         "Schlagwörter: Bahn, Preise, Verkehr",
         "Schon gelesen?",
+        "Zurück zur Übersicht",
+        "Nach oben",
     ],
     "fr": [
         "Crédit photo : AFP",
         "Par Jean Dupont",
         "3 commentaires",
         "Votre adresse e-mail ne sera pas publiée.",
+        "Imprimer cet article",
     ],
     "es": [
         "VEA TAMBIÉN: El Gobierno aprueba los presupuestos",
@@ -233,6 +240,7 @@ FURNITURE = {
         "Créditos: EFE",
         "Por María López",
         "Sin comentarios",
+        "Volver arriba",
     ],
     "it": ["Lascia un commento", "Crediti foto: Ansa"],
     "pt": ["Deixe um comentário", "Créditos: Agência Brasil"],
@@ -253,6 +261,9 @@ FURNITURE_LIKE_SENTENCES = [
     "Twelve comments were filed with the regulator before the deadline.",
     "Foto und Video zeigen, wie die Brücke einstürzte.",
     "Werbung für Tabak ist in Deutschland weitgehend verboten.",
+    "Photo: the minister arrives at the summit in Brussels",
+    "Print media lost a fifth of its readers in a decade.",
+    "Zurück in Berlin traf er den Kanzler.",
 ]
 
 
