@@ -456,3 +456,22 @@ def test_never_raises_and_only_removes_whole_lines() -> None:
         assert sum(len(e.detail.split("\n")) for e in edits) == len(
             [ln for ln in lines if ln.strip()]
         ) - len([ln for ln in kept if ln.strip()])
+
+
+def test_real_news_loses_only_its_bylines() -> None:
+    """newstest2012 in four languages: the only lines removed are bylines made of a name
+    alone (`By Julia Stanek`, `Von …`, `Por …`), page furniture for the pattern files; every
+    other line of every article stays."""
+    byline = re.compile(r"(?:By|Von|Par|Por|por) (?:[A-ZÄÖÜÉ][\w.'-]+ ?){1,4}")
+    removed = []
+    for lang in ("en", "fr", "de", "es"):
+        path = WMT / f"newstest2012-src.{lang}.sgm"
+        if not path.exists():
+            pytest.skip(f"evaluation data not found at {path} (no ../shared/eval)")
+        for doc in re.findall(r"<doc [^>]*>(.*?)</doc>", path.read_text(encoding="utf-8"), re.S):
+            text = "\n".join(s.strip() for s in re.findall(r"<seg[^>]*>(.*?)</seg>", doc, re.S))
+            out, edits = strip_promos(text, lang)
+            assert out == "\n".join(line for line in text.split("\n")
+                                    if line not in {e.detail for e in edits})
+            removed += [e.detail for e in edits]
+    assert removed and all(byline.fullmatch(line) for line in removed), removed
