@@ -264,6 +264,7 @@ FURNITURE_LIKE_SENTENCES = [
     "Photo: the minister arrives at the summit in Brussels",
     "Print media lost a fifth of its readers in a decade.",
     "Zurück in Berlin traf er den Kanzler.",
+    "(c) the buyer pays the price within 30 days",
 ]
 
 
