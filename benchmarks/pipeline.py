@@ -710,7 +710,7 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
     lines.append("")
     lines.append("Wall and CPU: every `s` column above is wall-clock seconds except `naive CPU s` "
                  "and `flow CPU s` (`time.process_time()` of the naive process, stage by stage; for the flow, "
-                 "the manifest's CPU seconds: of the worker processes summed over the batch tasks for "
+                 "the manifest's CPU seconds: of the threads that ran the batch tasks, summed, for "
                  "clean and fingerprint, of the flow's process for load_history and match; the end-to-end "
                  "cells are the process trees' CPU as sampled below, the flow's without the Prefect "
                  "server). The flow's clean and fingerprint wall rows are seconds summed over tasks that "

@@ -204,7 +204,8 @@ def summary_markdown(summary: RunSummary, manifest: dict[str, Any], members: lis
     elif summary.files_new:
         lines += ["", "No duplicate cluster was formed or joined in this run."]
     if timings:
-        lines += ["", "## Seconds per stage", "", "| stage | seconds |", "|---|---:|"]
+        lines += ["", "## Seconds per stage", "", "Wall-clock seconds; the `…_cpu` rows are CPU seconds.",
+                  "", "| stage | seconds |", "|---|---:|"]
         lines += [f"| {k} | {v:.2f} |" for k, v in timings.items()]
     return "\n".join(lines) + "\n"
 

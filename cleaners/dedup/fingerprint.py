@@ -163,14 +163,16 @@ def document_shingles(
 
 
 class WordMemo:
-    """The shingle of each (config, language, word) a translator has turned into one: a
-    worker that fingerprints many batches translates each distinct word once.
+    """What a translator made of each (config, language, word): its content token
+    (`tokens`), and the values callers derive from it (`table`: the shingle or its hash, the
+    sketch code); a worker that fingerprints many batches translates each distinct word once.
 
     Owned by the caller (one per translator) and passed to `fingerprint_batch`; emptied when
-    it holds more than ``max_words`` words. Results never depend on it, only speed does.
+    its tables hold more than ``max_words`` entries together (a word has up to three: token,
+    shingle hash, sketch code). Results never depend on it, only speed does.
     """
 
-    def __init__(self, max_words: int = 2_000_000) -> None:
+    def __init__(self, max_words: int = 3_000_000) -> None:
         self.max_words = max_words
         self._seen: dict[tuple[FingerprintConfig, str, bool | str], dict[str, Any]] = {}
 

@@ -86,9 +86,12 @@ def preload() -> None:
 
 
 def most_likely_label(text: str) -> str:
-    """py3langid's most likely label for ``text`` (its ``classify``, by the model this module
-    loads once: no second copy of it), whatever the confidence; ``text`` is scored whole.
-    Guarantees: deterministic; a label of the model (``zxx`` included)."""
+    """The most likely label of py3langid's model for ``text``, scored whole, whatever the
+    confidence, by the model this module loads once (no second copy of it). That is
+    py3langid's own ``classify`` but for two cases: the probabilities of labels the model
+    aliases (``sr``) are added, not maxed; and a text in which the model finds no feature
+    (empty, punctuation, a word or two) gets ``sr`` (the uniform scores, aliases added) where
+    ``classify`` gives ``af``. Guarantees: deterministic; a label of the model."""
     return str(_identifier().classify(text)[0])
 
 

@@ -47,7 +47,7 @@ class CleanSummary:
     promos: list[str]
     shortcodes: list[str]
     seconds: float = 0.0  # time spent cleaning the batch (its own work)
-    cpu_seconds: float = 0.0  # CPU time of the process meanwhile
+    cpu_seconds: float = 0.0  # CPU time of the thread that did it (not other tasks')
     quarantine_files: list[str] = field(default_factory=list)  # its staged quarantine rows
 
 
@@ -107,7 +107,7 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     takes its web page's own title, found by the text's cleaning) and its edits are appended to
     the row's ``edits`` after the text's, each detail starting with ``"title: "``.
     """
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), time.thread_time()
     texts = table.column("text").to_pylist()
     hints = table.column("lang_hint").to_pylist()
     cfg = config or CleanConfig()
@@ -173,7 +173,7 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
         tally.add(row)
     summary = CleanSummary(out.num_rows, tally, dict(kinds), promos, shortcodes,
                            round(time.perf_counter() - started, 3),
-                           round(time.process_time() - cpu, 3))
+                           round(time.thread_time() - cpu, 3))
     return out, summary, quarantine
 
 
@@ -250,7 +250,7 @@ class FingerprintSummary:
     rows: int
     langs: dict[str, int]
     seconds: float = 0.0  # time spent fingerprinting the batch (its own work)
-    cpu_seconds: float = 0.0  # CPU time of the process meanwhile
+    cpu_seconds: float = 0.0  # CPU time of the thread that did it (not other tasks')
 
 
 def sketch_columns(sketches: SketchBatch) -> list[pa.Array]:
@@ -316,10 +316,10 @@ def clean_and_fingerprint_stage(
         for row in quarantine:
             writer.add(row)
         clean_summary.quarantine_files = writer.close()
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu = time.perf_counter(), time.thread_time()
     out, langs = fingerprint_table(cleaned, fp_config, translator_options)
     path = batch_path.replace("/read-", "/fp-")
     pq.write_table(out, path)
     return clean_summary, FingerprintSummary(path, out.num_rows, langs,
                                              round(time.perf_counter() - started, 3),
-                                             round(time.process_time() - cpu, 3))
+                                             round(time.thread_time() - cpu, 3))
