@@ -248,8 +248,9 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
 
 
 def _after_lead(rest_core: str, rest_full: str, kind: str) -> str | None:
-    """The headline after a lead-in, '' when the lead-in is alone, None if no match."""
-    if not rest_core.strip():
+    """The headline after a lead-in, '' when the lead-in is alone (or only asks, as in
+    ``Schon gelesen?``), None if no match."""
+    if not rest_core.strip(" ?"):
         return "" if kind == "lead" else None
     sep = _SEPARATOR.match(rest_full)
     if sep and sep.group().strip():
