@@ -100,10 +100,10 @@ def fragment_to_text(html: str) -> PageText:
 
 
 def _decode(text: str, to_text: Callable[[str], PageText],
-            edits: list[Edit]) -> tuple[str, bool, str | None]:
+            edits: list[Edit]) -> tuple[str, bool, str | None, bool]:
     """Encoding repaired, entities decoded and markup turned into text by ``to_text``
     (edits appended to ``edits``); whether quotes inside markup were changed (which can
-    reveal mojibake later); and the title ``to_text`` found.
+    reveal mojibake later); the title ``to_text`` found; and whether the text was markup.
 
     Markup is parsed before its entities are decoded, by the parser, once: ``&lt;stdin&gt;``
     in a page is text, not a tag. Text that is not markup has its entities decoded first, and
@@ -121,6 +121,7 @@ def _decode(text: str, to_text: Callable[[str], PageText],
         edits += e
         reshaped = bool(e)
     if markup or looks_like_html(text):
+        markup = True
         problem = depth_problem(text)
         if problem:
             raise MarkupTooDeep(problem)
@@ -137,7 +138,7 @@ def _decode(text: str, to_text: Callable[[str], PageText],
     # neighbours, which can make mojibake the repair has not judged (``\x8dÜ†`` → ``Ü†``).
     text, e = strip_controls(text)
     edits += e
-    return text, reshaped or bool(e), title
+    return text, reshaped or bool(e), title, markup
 
 
 def _without_c0(text: str, edits: list[Edit]) -> str:
@@ -178,13 +179,16 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
     # `reshaped`: a step after the repair changed characters within a line (markup, quotes);
     # only then can the text hold mojibake the repair has not judged (removed promo lines and
     # collapsed blank lines cannot make any).
-    text, reshaped, title = _decode(text, markup_to_text, edits)
+    text, reshaped, title, markup = _decode(text, markup_to_text, edits)
     if "[" in text:
         text, e = strip_shortcodes(text, config.shortcodes)
         edits += e
         reshaped = reshaped or bool(e)
     if config.strip_promos:
-        text, e = strip_promos(text, lang, lemmatizer)
+        # calls to the reader (`call` rules) are page furniture: looked for in what was
+        # markup (pages, CMS bodies), not in plain text, where the scan costs about a third
+        # of the clean stage (docs/cleaning.md, "Interstitial promos")
+        text, e = strip_promos(text, lang, lemmatizer, calls=markup)
         edits += e
     text, e = normalize_typography(text, config.typography)
     edits += e
@@ -230,8 +234,8 @@ def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:
     """
     edits: list[Edit] = []
     try:
-        text, reshaped, _ = _decode(_one_line(_without_c0(title, edits)), fragment_to_text,
-                                    edits)
+        text, reshaped, _, _ = _decode(_one_line(_without_c0(title, edits)),
+                                       fragment_to_text, edits)
     except MarkupTooDeep as exc:
         return CleanResult("", [Edit(EditKind.METADATA, f"{TITLE_EDIT_PREFIX}{exc}: title left empty")])
     text, e = normalize_typography(_one_line(text), config.typography)

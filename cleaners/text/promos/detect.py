@@ -71,23 +71,26 @@ def _is_prose(line: str) -> bool:
 
 def find_promo_lines(lines: Sequence[str], lang: str | None = None,
                      lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *,
-                     blocks: bool = True) -> dict[int, str]:
+                     blocks: bool = True, calls: bool = True) -> dict[int, str]:
     """Indices of the promo lines among ``lines`` (one paragraph or line each), with the
-    reason (``line``, ``list``, ``lead``, ``weak``, ``follower``, ``structure``, ``block``).
+    reason (``line``, ``call``, ``list``, ``lead``, ``weak``, ``follower``, ``structure``,
+    ``block``).
 
     Guarantees: blank lines are never promos; ``lang`` is read as `load_promo_rules` reads
     it (``'pt_BR'`` gets the Portuguese rules and vocabulary); a line is ``block`` only when
-    no line signal found it; ``blocks=False`` leaves signal 4 out (the line signals alone).
-    See the module docstring for the four signals.
+    no line signal found it; ``blocks=False`` leaves signal 4 out (the line signals alone);
+    ``calls=False`` leaves the ``call`` rules out. See the module docstring for the four
+    signals.
     """
-    found, _blocks = _find(lines, lang, lemmatizer, blocks)
+    found, _blocks = _find(lines, lang, lemmatizer, blocks, calls)
     return found
 
 
 def _find(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
-          with_blocks: bool = True) -> tuple[dict[int, str], list[PromoBlock]]:
+          with_blocks: bool = True, calls: bool = True,
+          ) -> tuple[dict[int, str], list[PromoBlock]]:
     """The promo lines (index -> reason) and the promo blocks among ``lines``."""
-    found = _find_lines(lines, lang, lemmatizer)
+    found = _find_lines(lines, lang, lemmatizer, calls)
     if not with_blocks:
         return found, []
     blocks = find_promo_blocks(lines, lang, found, lemmatizer)
@@ -98,9 +101,11 @@ def _find(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
 
 
 def _find_lines(lines: Sequence[str], lang: str | None,
-                lemmatizer: Lemmatizer) -> dict[int, str]:
+                lemmatizer: Lemmatizer, calls: bool = True) -> dict[int, str]:
     """Signals 1 to 3 (the line signals) over ``lines``."""
     rules = load_promo_rules(lang)
+    if not calls:
+        rules = rules.without_calls()
     found: dict[int, str] = {}
     weak: dict[int, str] = {}
     headers: list[int] = []
@@ -184,7 +189,7 @@ def _find_lines(lines: Sequence[str], lang: str | None,
 
 def strip_promos(text: str, lang: str | None = None,
                  lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *,
-                 blocks: bool = True) -> tuple[str, list[Edit]]:
+                 blocks: bool = True, calls: bool = True) -> tuple[str, list[Edit]]:
     """Remove interstitial promo lines and promo blocks from plain text.
 
     Works line by line (paragraphs separated by ``\\n`` or ``\\n\\n``). ``lang`` selects
@@ -195,12 +200,14 @@ def strip_promos(text: str, lang: str | None = None,
     ``Edit(EditKind.PROMO, <the block's lines, heading first, joined by "\\n">)`` per removed
     block (`cleaners.text.promos.blocks`), in text order; a blank line left doubled by a
     removal is collapsed. ``blocks=False`` removes the promo lines alone, never a block (the
-    baseline `benchmarks/promos.py --pages` compares with).
+    baseline `benchmarks/promos.py --pages` compares with). ``calls=False`` leaves the ``call``
+    rules out (calls to the reader longer than a ``line`` rule takes: `clean_text` looks for
+    them in text that was markup only, see `cleaners.text.promos.rules.MAX_LINE_WORDS`).
     """
     if not text.strip():
         return text, []
     lines = text.split("\n")
-    found, found_blocks = _find(lines, lang, lemmatizer, blocks)
+    found, found_blocks = _find(lines, lang, lemmatizer, blocks, calls)
     if not found:
         return text, []
     in_block = {i: b for b in found_blocks for i in b.lines}

@@ -1,7 +1,7 @@
 """Promo pattern rules: loading the per-language files and matching one line against them.
 
 One file of patterns per language in ``cleaners/data/promos/<lang>.txt`` (format documented at
-the top of each file and in docs/cleaning.md, "Interstitial promos"), each line ``<kind> <regex>`` with kind ``line``, ``list``, ``lead`` or ``weak``.
+the top of each file and in docs/cleaning.md, "Interstitial promos"), each line ``<kind> <regex>`` with kind ``line``, ``call``, ``list``, ``lead`` or ``weak``.
 
 Matching a line tries only the rules whose match can start with the line's first character
 (`cleaners.text.regex_tree.first_chars`): the answer is the same as trying every rule.
@@ -22,7 +22,7 @@ __all__ = ["PROMO_LANGS", "PromoRule", "load_promo_rules", "match_promo_line"]
 
 #: Languages that ship a pattern file.
 PROMO_LANGS: tuple[str, ...] = ("en", "fr", "de", "es", "it", "pt", "nl", "pl")
-_KINDS = ("line", "list", "lead", "weak")
+_KINDS = ("line", "call", "list", "lead", "weak")
 
 #: A lead-in's headline: at most this many words (after an explicit separator)…
 MAX_HEADLINE_WORDS = 30
@@ -30,7 +30,8 @@ MAX_HEADLINE_WORDS = 30
 MAX_BARE_HEADLINE_WORDS = 15
 #: Lines longer than this are never promos.
 MAX_PROMO_WORDS = 40
-#: A ``line`` rule only matches lines of at most this many words.
+#: A ``line`` rule only matches lines of at most this many words (a ``call`` rule, whose
+#: patterns name a call to the reader and what it is for, any line up to `MAX_PROMO_WORDS`).
 MAX_LINE_WORDS = 15
 
 _SEPARATOR = re.compile(r"\s*(?:[:»>|›→–—)\]-]+|\.\.\.|…)\s*")
@@ -56,13 +57,23 @@ _TRANSLATE_CHARS = {
 _TRANSLATE_RE = re.compile("[" + "".join(_TRANSLATE_CHARS) + "]")
 
 
+#: A ``call`` rule starts with a lookahead for one of some literal words
+#: (``(?=.*\b(?:sign up|subscribe)\b)``): a line without all the words of one of them is
+#: not tried (`match`'s fast reject).
+_WORD = re.compile(r"\w+")
+_CALL_CUES = re.compile(r"\(\?=\.\*\\b\(\?:([^()\[\]\\?*+{}.^$|]+(?:\|[^()\[\]\\?*+{}.^$|]+)*)\)\\b\)")
+
+
 @dataclass(frozen=True)
 class PromoRule:
-    """One pattern from a language file: ``kind`` is line/list/lead/weak."""
+    """One pattern from a language file: ``kind`` is line/call/list/lead/weak; ``cues``, for
+    a ``call`` rule, the words of each alternative of its first lookahead, lower-cased (a
+    line the rule matches has all the words of one of them)."""
 
     lang: str
     kind: str
     pattern: re.Pattern[str]
+    cues: tuple[frozenset[str], ...] = ()
 
 
 @cache
@@ -87,7 +98,15 @@ def _load_lang(lang: str) -> tuple[PromoRule, ...]:
             compiled = re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             raise ValueError(f"promos/{lang}.txt line {n}: bad regex: {exc}") from exc
-        rules.append(PromoRule(lang, kind, compiled))
+        cues: tuple[frozenset[str], ...] = ()
+        if kind == "call":  # tried on lines of up to 40 words: only those holding a cue
+            cue = _CALL_CUES.match(pattern)
+            if cue is None:
+                raise ValueError(f"promos/{lang}.txt line {n}: a call rule starts with a "
+                                 rf"lookahead of literal words, (?=.*\b(?:word|two words)\b)")
+            cues = tuple(frozenset(_WORD.findall(alternative.lower()))
+                         for alternative in cue.group(1).split("|"))
+        rules.append(PromoRule(lang, kind, compiled, cues))
     return tuple(rules)
 
 
@@ -151,14 +170,14 @@ def normalise(line: str) -> str:
 class Match:
     """What a line matched: the rule ``kind`` and the ``headline`` after a lead-in."""
 
-    kind: str  # line / list / lead / weak
+    kind: str  # line / call / list / lead / weak
     headline: str  # text after a lead-in ('' when bare)
 
 
 def match_promo_line(line: str, lang: str | None = None) -> tuple[str, str] | None:
     """Match one line against the pattern rules alone (no article context).
 
-    Returns ``(kind, headline)`` where ``kind`` is ``line``, ``list``, ``lead`` or
+    Returns ``(kind, headline)`` where ``kind`` is ``line``, ``call``, ``list``, ``lead`` or
     ``weak`` and ``headline`` the text after a lead-in (``''`` if none), or None.
     A ``weak`` match is only a candidate: `strip_promos` removes it only when its
     headline is unrelated to the article.
@@ -175,11 +194,20 @@ def _pattern_first_chars(pattern: str, flags: int) -> frozenset[str] | None:
 
 class RuleSet(tuple[PromoRule, ...]):
     """A tuple of rules that remembers, per first character of a line, which of its rules can
-    match such a line (`for_first`). `load_promo_rules` returns these (one per language, kept
-    for the process): the memo lives with the rules, not in the module."""
+    match such a line (`for_first`), and itself without its ``call`` rules (`without_calls`).
+    `load_promo_rules` returns these (one per language, kept for the process): the memos live
+    with the rules, not in the module."""
 
     def __init__(self, rules: tuple[PromoRule, ...] = ()) -> None:
         self._by_first: dict[str, tuple[PromoRule, ...]] = {}
+        self._without_calls: RuleSet | None = None
+
+    def without_calls(self) -> RuleSet:
+        """These rules but the ``call`` rules (the same object when there is none)."""
+        if self._without_calls is None:
+            kept = tuple(r for r in self if r.kind != "call")
+            self._without_calls = self if len(kept) == len(self) else RuleSet(kept)
+        return self._without_calls
 
     def for_first(self, first: str) -> tuple[PromoRule, ...]:
         """The rules (in their order) whose match can start with ``first`` (lower-cased;
@@ -203,11 +231,13 @@ _CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
 
 
 def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> Match | None:
-    """The first ``line``/``list`` rule matching the whole line, else the best ``lead`` (or
+    """The first ``line``/``call``/``list`` rule matching the whole line (a ``line`` or
+    ``list`` rule only a line of at most `MAX_LINE_WORDS` words), else the best ``lead`` (or
     else ``weak``) rule matching its start with an acceptable headline after it; None if none.
 
     Guarantees: lines over `MAX_PROMO_WORDS` words never match; ``fast_reject`` (trying only
-    the rules that can start with the line's first character) never changes the answer.
+    the rules that can start with the line's first character, and ``call`` rules only on a
+    line holding the words of one of their cues) never changes the answer.
     """
     if (
         len(line) > 20 * MAX_PROMO_WORDS
@@ -227,7 +257,17 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
             rules = RuleSet(rules)
         rules = rules.for_first("" if first in _CASE_SPECIALS else first)
     best: Match | None = None
+    line_words: frozenset[str] | None = None  # (fast reject) the words of the line
     for rule in rules:
+        if rule.kind == "call":
+            if fast_reject and _CASE_SPECIALS.isdisjoint(core):
+                if line_words is None:
+                    line_words = frozenset(_WORD.findall(core.lower()))
+                if not any(cue <= line_words for cue in rule.cues):
+                    continue
+            if rule.pattern.fullmatch(core):
+                return Match(rule.kind, "")
+            continue
         if rule.kind in ("line", "list"):
             if len(words) <= MAX_LINE_WORDS and rule.pattern.fullmatch(core):
                 return Match(rule.kind, "")

@@ -295,9 +295,63 @@ FURNITURE_LIKE_SENTENCES = [
 ]
 
 
+#: Calls to the reader (``call`` rules: whole lines of up to 40 words): signing up for the
+#: site's edition, supporting its work, following its channel, its affiliate disclosure, its
+#: reprint notice.
+CALLS = {
+    "en": [
+        "Get The Times of Israel's Daily Edition by email and never miss our top stories "
+        "Free Sign Up",
+        "If you enjoyed reading this post – would you consider supporting our work? Just "
+        "click here. Thanks!",
+        "Click here to support our independent journalism with a monthly donation.",
+        "We recommend the best products through an independent review process, and "
+        "advertisers do not influence our picks. We may receive compensation if you visit "
+        "partners we recommend.",
+        "Subscribe to our YouTube channel for the latest videos from the newsroom.",
+        "© 2022, Example News. This article is the copyrighted property of Example News. "
+        "Written permission must be obtained before reprint in online or hard copy.",
+    ],
+    "de": [
+        "DHB jetzt auch digital! Einfach hier klicken und für das digitale DHB registrieren!",
+        "Die aktuelle Ausgabe der L-MAG jetzt an jedem Bahnhofskiosk, im Abo, als e-Paper und "
+        "bei Readly erhältlich.",
+        "Ob Produkttests, Gewinnspiele oder News – mit unserem Newsletter sind Sie immer auf "
+        "dem neuesten Stand.",
+        "Für Links auf dieser Seite erhält die Redaktion ggf. eine Provision vom Händler.",
+        "Wenn Ihnen dieser Artikel gefallen hat, unterstützen Sie unsere Arbeit mit einem Abo.",
+    ],
+    "fr": [
+        "Soutenez notre journalisme indépendant : abonnez-vous dès aujourd'hui pour un euro.",
+        "Nous pouvons percevoir une commission lorsque vous achetez via nos liens.",
+    ],
+    "es": [
+        "¡Mira lo que tiene nuestro canal de YouTube!",
+        "Suscríbete a nuestro boletín y recibe cada mañana las noticias más importantes.",
+    ],
+    "it": ["Iscriviti alla nostra newsletter per ricevere ogni giorno le notizie."],
+    "pt": ["Assine a nossa newsletter e receba as principais notícias do dia."],
+}
+
+#: Article sentences that name a newsletter, a donation, a channel or a permission and stay.
+CALL_LIKE_SENTENCES = [
+    "He used the photos without written permission, the lawsuit says.",
+    "The company said it may receive compensation from the insurer next year.",
+    "The newspaper said readers could sign up for its daily edition by email from Monday.",
+    "If you enjoyed the first season, the second one will not disappoint, critics say.",
+    "The charity asked supporters to click here and there on its site, the report found.",
+    "The European Commission said it may receive the proposal by the end of the month.",
+    "The band's YouTube channel has ten million subscribers, its label said.",
+    "« Soutenez notre combat », a lancé la syndicaliste devant les grévistes.",
+    "Der Händler erhält eine Provision, wenn Kunden über den Link kaufen, sagt die Studie.",
+    "Die aktuelle Ausgabe des Magazins erscheint wegen des Streiks eine Woche später.",
+    "La donación de sangre bajó un 10 % en verano, según el ministerio.",
+]
+
+
 @pytest.mark.parametrize(
     ("lang", "line"),
-    [(lang, line) for table in (PROMOS, FURNITURE) for lang, lines in table.items() for line in lines],
+    [(lang, line) for table in (PROMOS, FURNITURE, CALLS) for lang, lines in table.items() for line in lines],
 )
 def test_promo_family_removed(lang: str, line: str) -> None:
     paras = en_paragraphs()
@@ -307,11 +361,50 @@ def test_promo_family_removed(lang: str, line: str) -> None:
         assert out == "\n\n".join(paras)
 
 
-@pytest.mark.parametrize("line", SENTENCES + FURNITURE_LIKE_SENTENCES)
+@pytest.mark.parametrize("line", SENTENCES + FURNITURE_LIKE_SENTENCES + CALL_LIKE_SENTENCES)
 def test_article_sentences_kept(line: str) -> None:
     paras = en_paragraphs()
     text = embed(paras, line)
     assert strip_promos(text) == (text, [])
+
+
+def test_calls_are_looked_for_in_markup_only() -> None:
+    """`clean_text` strips calls to the reader from what was markup (a page, a CMS body), and
+    leaves them in plain text, which is spared the scan (``calls=False``)."""
+    from cleaners.text.clean import clean_text
+
+    paras = en_paragraphs()
+    call = CALLS["en"][1]
+    plain = embed(paras, call)
+    assert call in clean_text(plain, "en").text
+    assert strip_promos(plain, "en", calls=False) == (plain, [])
+    body = "".join(f"<p>{p}</p>" for p in [*paras[:2], call, *paras[2:4]])
+    cleaned = clean_text(body, "en")
+    assert call not in cleaned.text and paras[2] in cleaned.text
+    assert Edit("promo", call) in cleaned.edits
+
+
+def test_a_call_rule_needs_a_lookahead_of_literal_words(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    """A ``call`` rule is tried on lines of up to 40 words, only when the line has the words
+    of one of its first lookahead's alternatives: a rule without such a lookahead is refused
+    with the file and line."""
+    from cleaners.text.promos import rules
+
+    data = tmp_path / "data" / "promos"
+    data.mkdir(parents=True)
+    (data / "xx.txt").write_text("line  hello\ncall  .*(?:support|donate).*\n", encoding="utf-8")
+    monkeypatch.setattr(rules.resources, "files", lambda _package: tmp_path)
+    rules._load_lang.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"promos/xx.txt line 2: a call rule starts with"):
+            rules._load_lang("xx")
+        (data / "xx.txt").write_text("call  (?=.*\\b(?:support us|donate)\\b).+\n",
+                                     encoding="utf-8")
+        (rule,) = rules._load_lang("xx")
+        assert rule.cues == (frozenset({"support", "us"}), frozenset({"donate"}))
+    finally:
+        rules._load_lang.cache_clear()
 
 
 def test_curly_and_straight_apostrophes_and_guillemet_spacing() -> None:
