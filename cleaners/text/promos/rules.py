@@ -228,6 +228,7 @@ class RuleSet(tuple[PromoRule, ...]):
 #: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
 #: starting with one is checked against every rule.
 _CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
+_CASE_SPECIAL = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
 def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> Match | None:
@@ -260,10 +261,11 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     line_words: frozenset[str] | None = None  # (fast reject) the words of the line
     for rule in rules:
         if rule.kind == "call":
-            if fast_reject and _CASE_SPECIALS.isdisjoint(core):
-                if line_words is None:
-                    line_words = frozenset(_WORD.findall(core.lower()))
-                if not any(cue <= line_words for cue in rule.cues):
+            if fast_reject:
+                if line_words is None:  # lower() does not fold the specials as IGNORECASE does
+                    line_words = (frozenset(_WORD.findall(core.lower()))
+                                  if _CASE_SPECIAL.search(core) is None else frozenset())
+                if line_words and not any(cue <= line_words for cue in rule.cues):
                     continue
             if rule.pattern.fullmatch(core):
                 return Match(rule.kind, "")
