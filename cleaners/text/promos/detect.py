@@ -2,8 +2,9 @@
 
 Signals, from strongest to weakest:
 
-1. **Pattern** (``line``/``list``/``lead`` rules, `cleaners.text.promos.rules`): the line is
-   boilerplate, a list header, or a lead-in followed by a headline.
+1. **Pattern** (``line``/``call``/``list``/``lead`` rules, `cleaners.text.promos.rules`): the
+   line is boilerplate, a call to the reader, a list header, or a lead-in followed by a
+   headline.
 2. **Weak lead-in + unrelated headline** (``weak`` rules, "Vidéo : …"): removed only when
    the headline shares no content word with the rest of the article
    (`cleaners.text.promos.vocabulary`). Likewise, after a list header ("Related Stories"), a
