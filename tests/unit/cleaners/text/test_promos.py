@@ -311,6 +311,13 @@ CALLS = {
         "Subscribe to our YouTube channel for the latest videos from the newsroom.",
         "© 2022, Example News. This article is the copyrighted property of Example News. "
         "Written permission must be obtained before reprint in online or hard copy.",
+
+        "Our site uses cookies and other technologies so that we, and our partners, can "
+        "remember you. Further use of this site will be considered consent.",
+        "Please accept YouTube cookies to play this video.",
+        "I have read and understood the Example Privacy Notice. Do not show this message again.",
+        "Join our Study Facebook group to connect with fellow learners",
+        "Follow us on Twitter and Instagram for the latest news",
     ],
     "de": [
         "DHB jetzt auch digital! Einfach hier klicken und für das digitale DHB registrieren!",
@@ -320,10 +327,22 @@ CALLS = {
         "dem neuesten Stand.",
         "Für Links auf dieser Seite erhält die Redaktion ggf. eine Provision vom Händler.",
         "Wenn Ihnen dieser Artikel gefallen hat, unterstützen Sie unsere Arbeit mit einem Abo.",
+
+        "Die Cookie-Einstellungen auf dieser Website sind auf „Cookies zulassen“ eingestellt.",
+        "Wir würden hier gerne einen externen Inhalt zeigen. Leider haben Sie uns hierfür keine "
+        "Zustimmung gegeben.",
+        "Unterstütze unsere Arbeit und abonniere das Magazin gedruckt oder als E-Paper!",
+        "Alle mit einem Stern gekennzeichneten Links sind Affiliate-Links. Wenn du über diese "
+        "Links kaufst, erhält die Redaktion eine kleine Provision.",
+        "Tragen Sie sich für unseren Newsletter ein, damit Sie immer auf dem Laufenden sind!",
+        "Hat dir der Artikel gefallen? Dann teile den Artikel mit deinen Freunden!",
+        "Liken Sie uns auf Facebook",
     ],
     "fr": [
         "Soutenez notre journalisme indépendant : abonnez-vous dès aujourd'hui pour un euro.",
         "Nous pouvons percevoir une commission lorsque vous achetez via nos liens.",
+
+        "Vous pouvez paramétrer les cookies en cliquant sur « Paramétrer mes choix » ci-dessous.",
     ],
     "es": [
         "¡Mira lo que tiene nuestro canal de YouTube!",
@@ -346,6 +365,13 @@ CALL_LIKE_SENTENCES = [
     "Der Händler erhält eine Provision, wenn Kunden über den Link kaufen, sagt die Studie.",
     "Die aktuelle Ausgabe des Magazins erscheint wegen des Streiks eine Woche später.",
     "La donación de sangre bajó un 10 % en verano, según el ministerio.",
+    "Websites that use cookies must ask for consent, the court ruled.",
+    "The regulator said the site uses cookies without asking users for consent.",
+    "Google will stop using third-party cookies next year, the company said on Tuesday.",
+    "Join our protest, the group wrote on Facebook.",
+    "Follow us, the officer shouted, and the crowd moved toward Twitter's headquarters.",
+    "Les sites utilisent des cookies pour suivre les internautes, selon la CNIL.",
+    "Unterstützen Sie uns nicht mit Ihrer Stimme, sagte der Sprecher der Partei.",
 ]
 
 
