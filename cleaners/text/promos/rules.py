@@ -57,6 +57,27 @@ _TRANSLATE_CHARS = {
 _TRANSLATE_RE = re.compile("[" + "".join(_TRANSLATE_CHARS) + "]")
 
 
+#: Verbs and phrases that attribute speech (en, de, fr, es, it, pt, nl, pl).
+_SPEECH = (r"(?:said|says|say|told|tells|wrote|writes|added|asked|shouted|chanted|tweeted|posted|urged"
+           r"|read|reads|according to|sagte|sagt|sagen|sagten|schrieb|schreibt|rief|riefen|ruft|rufen"
+           r"|erklärte|betonte|skandierten|laut|heißt es|a déclaré|a dit|a lancé|a écrit|a expliqué"
+           r"|a affirmé|a ajouté|a demandé|a souligné|déclare|explique|lançaient|lançait|scandaient"
+           r"|selon|estime|dijo|dice|afirmó|explicó|escribió|gritó|gritaban|gritaba|coreaban|según"
+           r"|ha detto|ha scritto|urlavano|urlava|secondo|disse|afirmou|escreveu|gritavam|gritava"
+           r"|segundo|zei|zegt|schreef|riepen|riep|volgens|powiedział|mówi|napisał|krzyczeli|krzyczał"
+           r"|według)")
+#: A line that reports speech: a quote and its attribution (``"Follow us on Telegram!", the
+#: protesters shouted``; ``», a déclaré``; ``"…" - krzyczeli``), a clause attributed after a
+#: comma (``Faites un don, nous a demandé le président``), a speech verb before a quote (``The
+#: FTC says disclosures such as "we may earn a commission"``), or ``according to`` first. A
+#: ``call`` rule never takes it: a call an article quotes is not the site's.
+_REPORTED = re.compile(
+    rf"[\"“”«»„]\s*,?\s*(?:\w+\s+){{0,3}}?{_SPEECH}\b"
+    rf"|,\s*(?:\w+\s+){{0,2}}?{_SPEECH}\b"
+    rf"|\b{_SPEECH}\b[^\"“«„]{{0,40}}[\"“«„]"
+    rf"|^\W*{_SPEECH}\b"
+    r"|[\"”»]\s*[!?.]?\s*[,–—-]\s*\w",
+    re.IGNORECASE)
 #: A ``call`` rule starts with a lookahead for one of some literal words
 #: (``(?=.*\b(?:sign up|subscribe)\b)``): a line without all the words of one of them is
 #: not tried (`match`'s fast reject).
@@ -236,6 +257,9 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     ``list`` rule only a line of at most `MAX_LINE_WORDS` words), else the best ``lead`` (or
     else ``weak``) rule matching its start with an acceptable headline after it; None if none.
 
+    A ``call`` rule never takes a line that reports speech (`_REPORTED`): a call an article
+    quotes is not the site's.
+
     Guarantees: lines over `MAX_PROMO_WORDS` words never match; ``fast_reject`` (trying only
     the rules that can start with the line's first character, and ``call`` rules only on a
     line holding the words of one of their cues) never changes the answer.
@@ -267,7 +291,7 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
                                   if _CASE_SPECIAL.search(core) is None else frozenset())
                 if line_words and not any(cue <= line_words for cue in rule.cues):
                     continue
-            if rule.pattern.fullmatch(core):
+            if rule.pattern.fullmatch(core) and not _REPORTED.search(s):
                 return Match(rule.kind, "")
             continue
         if rule.kind in ("line", "list"):

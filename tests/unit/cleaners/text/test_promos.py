@@ -318,6 +318,12 @@ CALLS = {
         "I have read and understood the Example Privacy Notice. Do not show this message again.",
         "Join our Study Facebook group to connect with fellow learners",
         "Follow us on Twitter and Instagram for the latest news",
+        "Enjoyed this article? Consider supporting independent journalism with a donation.",
+        "When you buy through links on our site, we may earn an affiliate commission.",
+        "This material may not be published, broadcast, rewritten or redistributed. "
+        "All rights reserved.",
+        "This content is not available due to your privacy preferences. Update your settings "
+        "here to see it.",
     ],
     "de": [
         "DHB jetzt auch digital! Einfach hier klicken und für das digitale DHB registrieren!",
@@ -328,7 +334,8 @@ CALLS = {
         "Für Links auf dieser Seite erhält die Redaktion ggf. eine Provision vom Händler.",
         "Wenn Ihnen dieser Artikel gefallen hat, unterstützen Sie unsere Arbeit mit einem Abo.",
 
-        "Die Cookie-Einstellungen auf dieser Website sind auf „Cookies zulassen“ eingestellt.",
+        "Die Cookie-Einstellungen auf dieser Website sind auf „Cookies zulassen“ eingestellt. "
+        "Wenn Sie diese Website ohne Änderung verwenden, erklären Sie sich einverstanden.",
         "Wir würden hier gerne einen externen Inhalt zeigen. Leider haben Sie uns hierfür keine "
         "Zustimmung gegeben.",
         "Unterstütze unsere Arbeit und abonniere das Magazin gedruckt oder als E-Paper!",
@@ -343,13 +350,21 @@ CALLS = {
         "Nous pouvons percevoir une commission lorsque vous achetez via nos liens.",
 
         "Vous pouvez paramétrer les cookies en cliquant sur « Paramétrer mes choix » ci-dessous.",
+        "Toute reproduction, même partielle, est interdite sans autorisation écrite.",
     ],
     "es": [
         "¡Mira lo que tiene nuestro canal de YouTube!",
         "Suscríbete a nuestro boletín y recibe cada mañana las noticias más importantes.",
+        "Para ver este contenido debes aceptar las cookies de terceros.",
     ],
-    "it": ["Iscriviti alla nostra newsletter per ricevere ogni giorno le notizie."],
-    "pt": ["Assine a nossa newsletter e receba as principais notícias do dia."],
+    "it": [
+        "Iscriviti alla nostra newsletter per ricevere ogni giorno le notizie.",
+        "Questo sito utilizza cookie tecnici e di profilazione per migliorare la tua esperienza.",
+    ],
+    "pt": [
+        "Assine a nossa newsletter e receba as principais notícias do dia.",
+        "Este artigo contém links de afiliados e podemos receber uma comissão pelas compras.",
+    ],
 }
 
 #: Article sentences that name a newsletter, a donation, a channel or a permission and stay.
@@ -372,6 +387,34 @@ CALL_LIKE_SENTENCES = [
     "Follow us, the officer shouted, and the crowd moved toward Twitter's headquarters.",
     "Les sites utilisent des cookies pour suivre les internautes, selon la CNIL.",
     "Unterstützen Sie uns nicht mit Ihrer Stimme, sagte der Sprecher der Partei.",
+    # sentences a review of the first call rules wrote, which those rules removed
+    "The CNIL fined Google €150 million over its cookie consent banners last year.",
+    "The company quietly updated its cookie policy last week after the ruling.",
+    "Regulators found that by clicking \"accept all cookies\", most users did not consent.",
+    "Users had to accept cookies to view the content, a practice the watchdog called unlawful.",
+    "\"Follow us on Telegram!\" a protester shouted through a megaphone outside parliament.",
+    "\"Folgt uns auf Telegram!\", riefen die Demonstranten auf dem Marktplatz in Leipzig.",
+    "Die Polizei ist jetzt auch auf TikTok aktiv, um junge Menschen zu erreichen.",
+    "Young people like us use TikTok to get our news, said a student from Leeds.",
+    "\"We lost 40 percent of the views on our YouTube channel,\" the creator said.",
+    "The Guardian said readers could sign up for its climate newsletter, which arrives in "
+    "your inbox on Fridays.",
+    "The FTC says disclosures such as \"we may earn a commission\" are often buried.",
+    "The email read: \"Click here to support our campaign\", and linked to a fake page.",
+    "Viele Influencer verdienen über Affiliate-Links eine Provision, kritisiert die "
+    "Verbraucherzentrale.",
+    "Die Polizei beschlagnahmte die aktuelle Ausgabe des Magazins am Kiosk.",
+    "Die Gewerkschaft unterstützt uns jetzt, sagte der Betriebsratsvorsitzende.",
+    "Nous devons soutenir l'indépendance de l'Ukraine, a déclaré le ministre.",
+    "Faites un don, nous a demandé le président de l'association, car notre journal ferme.",
+    "Ce site utilise des cookies publicitaires, a constaté la CNIL lors de son contrôle.",
+    "El alcalde apoya la reforma, nos explicó en medio de la rueda de prensa.",
+    "La política de cookies de la web incumplía el RGPD, según la sentencia.",
+    "Gli abbonati al canale sono cresciuti del 30%, ci ha detto il fondatore.",
+    "Questo sito utilizza cookie di profilazione senza consenso, ha stabilito il Garante.",
+    "O presidente quer que o ministro assine o decreto nos próximos dias, informou o canal.",
+    "Este site utiliza cookies sem consentimento, concluiu a ANPD.",
+    "Deze website gebruikt cookies zonder toestemming, oordeelt de toezichthouder.",
 ]
 
 
