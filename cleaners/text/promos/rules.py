@@ -59,24 +59,37 @@ _TRANSLATE_RE = re.compile("[" + "".join(_TRANSLATE_CHARS) + "]")
 
 #: Verbs and phrases that attribute speech (en, de, fr, es, it, pt, nl, pl).
 _SPEECH = (r"(?:said|says|say|told|tells|wrote|writes|added|asked|shouted|chanted|tweeted|posted|urged"
-           r"|read|reads|according to|sagte|sagt|sagen|sagten|schrieb|schreibt|rief|riefen|ruft|rufen"
-           r"|erklärte|betonte|skandierten|laut|heißt es|a déclaré|a dit|a lancé|a écrit|a expliqué"
-           r"|a affirmé|a ajouté|a demandé|a souligné|déclare|explique|lançaient|lançait|scandaient"
-           r"|selon|estime|dijo|dice|afirmó|explicó|escribió|gritó|gritaban|gritaba|coreaban|según"
-           r"|ha detto|ha scritto|urlavano|urlava|secondo|disse|afirmou|escreveu|gritavam|gritava"
-           r"|segundo|zei|zegt|schreef|riepen|riep|volgens|powiedział|mówi|napisał|krzyczeli|krzyczał"
-           r"|według)")
-#: A line that reports speech: a quote and its attribution (``"Follow us on Telegram!", the
-#: protesters shouted``; ``», a déclaré``; ``"…" - krzyczeli``), a clause attributed after a
-#: comma (``Faites un don, nous a demandé le président``), a speech verb before a quote (``The
-#: FTC says disclosures such as "we may earn a commission"``), or ``according to`` first. A
-#: ``call`` rule never takes it: a call an article quotes is not the site's.
+           r"|warned|warns|advised|read|reads|according to|sagte|sagt|sagen|sagten|schrieb|schreibt|schrieben"
+           r"|rief|riefen|ruft|rufen|erklärte|betonte|bittet|klagen|klagt|rät|warnt|skandierten|laut"
+           r"|heißt es|a déclaré|a dit|a lancé|a écrit|a expliqué|a affirmé|a ajouté|a demandé"
+           r"|a souligné|déclare|explique|écrivait|écrivaient|lançaient|lançait|scandaient|reconnaît"
+           r"|rappelle|conseille|affiche|selon|estime|dijo|dice|decía|decían|afirmó|explicó|explica"
+           r"|escribió|gritó|gritaban|gritaba|coreaban|admite|aconseja|según|ha detto|ha scritto"
+           r"|scrivevano|urlavano|urlava|racconta|spiega|recita|secondo|disse|afirmou|escreveu"
+           r"|escreviam|gritavam|gritava|conta|segundo|zei|zegt|schreef|schreven|riepen|riep|volgens"
+           r"|powiedział|mówi|napisał|pisali|krzyczeli|krzyczał|informuje|według)")
+#: A line that reports speech or names a call as its subject: a quote and its attribution
+#: (``"Follow us on Telegram!", the protesters shouted``; ``», a déclaré``; ``"…" - krzyczeli``),
+#: a clause attributed after a comma (``Faites un don, nous a demandé le président``), a speech
+#: verb before a quote (``The FTC says disclosures such as "we may earn a commission"``),
+#: ``according to`` first, a headline made of a call and what is said of it (``"Subscribe
+#: to our channel": the bots …``, ``Síguenos en Instagram: la nueva campaña de la Policía``),
+#: or a call asked rather than made (``Folgen Sie uns auf Instagram? Wie Behörden …``).
+#: A ``call`` rule never takes it: a call an article quotes or writes about is not the site's.
 _REPORTED = re.compile(
-    rf"[\"“”«»„]\s*,?\s*(?:\w+\s+){{0,3}}?{_SPEECH}\b"
+    rf"[\"“”«»„']\s*,?\s*(?:\w+\s+){{0,3}}?{_SPEECH}\b"
     rf"|,\s*(?:\w+\s+){{0,2}}?{_SPEECH}\b"
     rf"|\b{_SPEECH}\b[^\"“«„]{{0,40}}[\"“«„]"
     rf"|^\W*{_SPEECH}\b"
-    r"|[\"”»]\s*[!?.]?\s*[,–—-]\s*\w",
+    r"|[\"”»]\s*[!?.]?\s*[,–—-]\s*\w"
+    r"|[\"”»']\s*:"
+    r"|:\s+(?:the|a|an|how|why|what|la|le|les|l'|comment|pourquoi|el|los|las|cómo|por qué|qué"
+    r"|die|der|das|den|wie|warum|was|so|il|lo|gli|i|come|perché|ecco|o|os|as|como|por que"
+    r"|het|een|de|hoe|así|ainsi|così|assim|zo|jak|dlaczego)\b\s*\w+\s+\w+"
+    r"|^\W*(?:share|teilen|teile|partagez|comparte|condividi|compartilhe|deel|follow|folgen|folgt"
+    r"|suivez|síguenos|seguici|siga|volg|obserwuj|subscribe|abonnez|abonnieren|suscríbete"
+    r"|iscriviti|inscreva|assine|apoie|sostieni|soutenez|join|únete|nachdruck|reproduction)\b"
+    r"[^.!?]{0,80}\?\s+\S",
     re.IGNORECASE)
 #: A ``call`` rule starts with a lookahead for one of some literal words
 #: (``(?=.*\b(?:sign up|subscribe)\b)``): a line without all the words of one of them is

@@ -415,6 +415,23 @@ CALL_LIKE_SENTENCES = [
     "O presidente quer que o ministro assine o decreto nos próximos dias, informou o canal.",
     "Este site utiliza cookies sem consentimento, concluiu a ANPD.",
     "Deze website gebruikt cookies zonder toestemming, oordeelt de toezichthouder.",
+    # and by a second review, after the first narrowing
+    "To change your cookie settings in Chrome, open Settings and choose Privacy.",
+    "Allow cookies in Safari to stay signed in: here's how",
+    "Subscribe to a newsletter only if you will actually read it, experts advise, or it will "
+    "clog your inbox.",
+    "If you liked the Pixel 7, the Pixel 8 adds support for satellite SOS.",
+    "We may get a Commission proposal on AI liability before the summer.",
+    "So ändern Sie die Cookie-Einstellungen in Firefox",
+    "Ich habe das Buch in zwei Tagen gelesen und war begeistert.",
+    "Ohne Ihre Zustimmung darf die Ärztin keine Befunde an den Arbeitgeber weitergeben.",
+    "Melden Sie sich vom Newsletter ab, indem Sie auf den Link am Ende klicken.",
+    "Die neue Ausgabe von Charlie Hebdo ist ab Mittwoch an jedem Kiosk erhältlich.",
+    "Folgen Sie uns auf Instagram? Wie Behörden um junge Follower buhlen",
+    "Suivez-nous sur Instagram : la nouvelle stratégie de la gendarmerie pour recruter",
+    "Queda prohibida la reproducción de animales exóticos en criaderos sin licencia.",
+    "Li e gostei muito do livro, que recomendo a todos.",
+    "Share this post to win a free cruise? Experts warn the giveaway is a scam",
 ]
 
 
