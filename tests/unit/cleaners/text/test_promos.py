@@ -324,6 +324,10 @@ CALLS = {
         "All rights reserved.",
         "This content is not available due to your privacy preferences. Update your settings "
         "here to see it.",
+        "By clicking 'Accept all', you agree to the storing of cookies on your device.",
+        "Support quality journalism. Become a subscriber today.",
+        "Did you find this article useful? Share it with your friends!",
+        "Content not available due to your cookie preferences.",
     ],
     "de": [
         "DHB jetzt auch digital! Einfach hier klicken und für das digitale DHB registrieren!",
@@ -356,6 +360,8 @@ CALLS = {
         "¡Mira lo que tiene nuestro canal de YouTube!",
         "Suscríbete a nuestro boletín y recibe cada mañana las noticias más importantes.",
         "Para ver este contenido debes aceptar las cookies de terceros.",
+        "¿Te ha gustado este artículo? Ayúdanos a seguir con una donación.",
+        "Recibe gratis nuestro boletín diario en tu correo.",
     ],
     "it": [
         "Iscriviti alla nostra newsletter per ricevere ogni giorno le notizie.",
