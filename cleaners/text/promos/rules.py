@@ -67,14 +67,20 @@ _SPEECH = (r"(?:said|says|say|told|tells|wrote|writes|added|asked|shouted|chante
            r"|escribió|gritó|gritaban|gritaba|coreaban|admite|aconseja|según|ha detto|ha scritto"
            r"|scrivevano|urlavano|urlava|racconta|spiega|recita|secondo|disse|afirmou|escreveu"
            r"|escreviam|gritavam|gritava|conta|segundo|zei|zegt|schreef|schreven|riepen|riep|volgens"
-           r"|powiedział|mówi|napisał|pisali|krzyczeli|krzyczał|informuje|według)")
+           r"|powiedział|mówi|napisał|pisali|krzyczeli|krzyczał|informuje|według|asks|explained"
+           r"|promises|promised|verspricht|forderte|berichtet|wirbt|demande|promet|promettait"
+           r"|assure|tranche|pide|prometía|asegura|recordó|admiten|invita|chiede|prometteva"
+           r"|assicura|ricorda|ammette|ripeteva|pede|prometia|garante|lembrou|dizia|vraagt"
+           r"|belooft|oordeelde|luidde|apeluje|prosi|uznał|przyznaje|l'appello|stand|hieß es)")
 #: A line that reports speech or names a call as its subject: a quote and its attribution
 #: (``"Follow us on Telegram!", the protesters shouted``; ``», a déclaré``; ``"…" - krzyczeli``),
 #: a clause attributed after a comma (``Faites un don, nous a demandé le président``), a speech
 #: verb before a quote (``The FTC says disclosures such as "we may earn a commission"``),
 #: ``according to`` first, a headline made of a call and what is said of it (``"Subscribe
 #: to our channel": the bots …``, ``Síguenos en Instagram: la nueva campaña de la Policía``),
-#: or a call asked rather than made (``Folgen Sie uns auf Instagram? Wie Behörden …``).
+#: a call asked rather than made (``Folgen Sie uns auf Instagram? Wie Behörden …``), or a
+#: call named as a slogan or message (``Support independent journalism … is the campaign's
+#: slogan``).
 #: A ``call`` rule never takes it: a call an article quotes or writes about is not the site's.
 _REPORTED = re.compile(
     rf"[\"“”«»„']\s*,?\s*(?:\w+\s+){{0,3}}?{_SPEECH}\b"
@@ -85,11 +91,20 @@ _REPORTED = re.compile(
     r"|[\"”»']\s*:"
     r"|:\s+(?:the|a|an|how|why|what|la|le|les|l'|comment|pourquoi|el|los|las|cómo|por qué|qué"
     r"|die|der|das|den|wie|warum|was|so|il|lo|gli|i|come|perché|ecco|o|os|as|como|por que"
-    r"|het|een|de|hoe|así|ainsi|così|assim|zo|jak|dlaczego)\b\s*\w+\s+\w+"
+    r"|het|een|de|hoe|así|ainsi|così|assim|zo|jak|dlaczego|un|une|ein|eine|uno|una|um|uma)\b"
+    r"\s*\w+\s+\w+"
     r"|^\W*(?:share|teilen|teile|partagez|comparte|condividi|compartilhe|deel|follow|folgen|folgt"
     r"|suivez|síguenos|seguici|siga|volg|obserwuj|subscribe|abonnez|abonnieren|suscríbete"
-    r"|iscriviti|inscreva|assine|apoie|sostieni|soutenez|join|únete|nachdruck|reproduction)\b"
-    r"[^.!?]{0,80}\?\s+\S",
+    r"|iscriviti|inscreva|assine|apoie|sostieni|soutenez|join|únete|nachdruck|reproduction"
+    r"|support|help|donate|unterstützen|unterstütze|segui|visita|entra|we may|nous pouvons|podemos"
+    r"|potremmo|possiamo)\b[^.!?]{0,80}\?\s+\S"
+    r"|\b(?:is|was|were|ist|war|est|était|es|era|fue|è|foi|é|stond)\s+(?:\S+\s+){0,3}?"
+    r"(?:slogan|motto|message|mensaje|messaggio|mensagem|lema|frase|phrase|tormentone)\b"
+    rf"|[–—]\s*(?:so\s+|ainsi\s+|así\s+|così\s+|assim\s+)?(?:\w+\s+){{0,2}}?{_SPEECH}\b"
+    r"|[–—:]\s*(?:mit\s+|with\s+|avec\s+|con\s+|com\s+)?(?:diese[mnrs]?|this|ce|cet|cette|este|esta"
+    r"|questo|questa|deze|dit|ten|ta)\s+(?:hinweis|satz|slogan|motto|banner|bandeau|message|mensaje"
+    r"|messaggio|mensagem|notice|masche|trick|scam|arnaque|estafa|truffa|golpe|phrase|frase)\b"
+    r"|[«»„“\"]\s*(?:[^«»„“\"\s]+\s+){5,}[^«»„“\"]*?[«»“”\"]\s+\w",
     re.IGNORECASE)
 #: A ``call`` rule starts with a lookahead for one of some literal words
 #: (``(?=.*\b(?:sign up|subscribe)\b)``): a line without all the words of one of them is

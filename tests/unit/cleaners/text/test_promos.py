@@ -438,6 +438,24 @@ CALL_LIKE_SENTENCES = [
     "Queda prohibida la reproducción de animales exóticos en criaderos sin licencia.",
     "Li e gostei muito do livro, que recomendo a todos.",
     "Share this post to win a free cruise? Experts warn the giveaway is a scam",
+    # and by a third review
+    "We use crushed ginger cookies to make the base, then chill it for an hour.",
+    "Subscribe to the newsletters of your favourite shops: most offer a welcome discount of 10 "
+    "to 15 per cent.",
+    "If you enjoyed the first season, becoming a subscriber for a month is worth it.",
+    "Like us, millions of Facebook users never read the terms before clicking.",
+    "I have read and understood my tenancy agreement, but the landlord says otherwise.",
+    "The site showed: content not available, after a faulty cookie update on Tuesday.",
+    "Support independent journalism, not billionaires, is the campaign's slogan this spring",
+    "Unterstützt uns als Mitglied – so wirbt der Tierschutzverein um Nachwuchs",
+    "Der Satz «Wir verwenden Cookies, um Ihr Erlebnis zu verbessern» reicht nach Ansicht des "
+    "Gerichts nicht aus.",
+    "Leider haben Sie ohne Zustimmung des Vermieters untervermietet, deshalb ist die "
+    "Kündigung wirksam.",
+    "Soutenez votre journal local en offrant un abonnement à vos proches pour Noël.",
+    "¿Podemos recibir una comisión por los enlaces? La CNMC obliga a los influencers a avisarlo",
+    "Entre o nosso canal no YouTube e o podcast, já somamos dois milhões de seguidores.",
+    "Gli abbonati al canale sono cresciuti, e la nostra newsletter anche.",
 ]
 
 
