@@ -164,7 +164,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    default=d.guillemet_space,
                    help=f"space inside « »: no-break, narrow no-break or ordinary "
                         f"(default {d.guillemet_space})")
-    p.add_argument("--keep-promos", action="store_true", help="do not strip interstitial promos, page furniture and calls to the reader")
+    p.add_argument("--keep-promos", action="store_true",
+                   help="do not strip interstitial promos, page furniture and calls to the reader")
     p.add_argument("--drop-captions", action="store_true",
                    help="remove [caption]/[wp_caption] shortcodes with their text "
                         "(default: the caption text is kept as a paragraph)")

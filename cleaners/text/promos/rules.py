@@ -277,7 +277,7 @@ class RuleSet(tuple[PromoRule, ...]):
 #: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
 #: starting with one is checked against every rule.
 _CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
-_CASE_SPECIAL = re.compile("[\u0130\u0131\u017f\u212a]")
+_CASE_SPECIAL = re.compile("[" + "".join(sorted(_CASE_SPECIALS)) + "]")
 
 
 def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> Match | None:
@@ -310,11 +310,14 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
             rules = RuleSet(rules)
         rules = rules.for_first("" if first in _CASE_SPECIALS else first)
     best: Match | None = None
-    line_words: frozenset[str] | None = None  # (fast reject) the words of the line
+    # (fast reject) the line's lower-cased words, computed at the first call rule; empty when
+    # the line has none or holds a case special (lower() does not fold those as IGNORECASE
+    # does), and then every call rule is tried
+    line_words: frozenset[str] | None = None
     for rule in rules:
         if rule.kind == "call":
             if fast_reject:
-                if line_words is None:  # lower() does not fold the specials as IGNORECASE does
+                if line_words is None:
                     line_words = (frozenset(_WORD.findall(core.lower()))
                                   if _CASE_SPECIAL.search(core) is None else frozenset())
                 if line_words and not any(cue <= line_words for cue in rule.cues):
