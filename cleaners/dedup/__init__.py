@@ -4,7 +4,8 @@
 into the pivot language; `match` finds each new document's cluster among a batch and a history.
 
 Modules: `config` (parameters), `fingerprint`, `minhash`, `lsh`, `model` (inputs, outputs,
-canonical rule), `candidates`, `verify`, `placement` (numba) and `matcher` (`match`, which runs them).
+canonical rule), `candidates`, `verify`, `placement` (numba), `merge` (clusters a document
+links) and `matcher` (`match`, which runs them).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ if TYPE_CHECKING:
     )
     from cleaners.dedup.fingerprint import Fingerprints, WordMemo, fingerprint_batch
     from cleaners.dedup.matcher import match, warm_up
-    from cleaners.dedup.model import Assignment, DocBatch, History, MatchStats, priority_order
+    from cleaners.dedup.model import (
+        Assignment,
+        DocBatch,
+        History,
+        Matched,
+        MatchStats,
+        priority_order,
+    )
 
 #: Public name -> the module that defines it, imported on first use (PEP 562), so that
 #: importing one submodule does not import the whole package.
@@ -41,6 +49,7 @@ _EXPORTS = {
     "Assignment": "cleaners.dedup.model",
     "DocBatch": "cleaners.dedup.model",
     "History": "cleaners.dedup.model",
+    "Matched": "cleaners.dedup.model",
     "MatchStats": "cleaners.dedup.model",
     "priority_order": "cleaners.dedup.model",
 }
@@ -55,6 +64,7 @@ __all__ = [
     "History",
     "MatchConfig",
     "MatchStats",
+    "Matched",
     "WordMemo",
     "fingerprint_batch",
     "match",

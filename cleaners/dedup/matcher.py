@@ -55,11 +55,13 @@ from cleaners.dedup.align import SentenceSketch, SketchSource, passes_second_sig
 from cleaners.dedup.candidates import candidate_pairs
 from cleaners.dedup.config import DEFAULT_MATCH, MatchConfig
 from cleaners.dedup.lsh import BandIndex, BandStore
+from cleaners.dedup.merge import Merged, canonical_rank, merge_linked
 from cleaners.dedup.model import (
     Assignment,
     DocBatch,
     DupKind,
     History,
+    Matched,
     MatchStats,
     Sides,
     canonical_ranks,
@@ -84,36 +86,93 @@ def _cluster_state(hist: History, n: int) -> tuple[np.ndarray, np.ndarray, int]:
     return cluster_of, canon_of, n_clusters
 
 
+class _Groups:
+    """The cluster ids after merges (`_group_ids`): ``renamed`` cluster numbers -> their
+    group's id, ``absorbed`` history ids -> the survivor's, ``historic`` the roots whose
+    group holds a history cluster."""
+
+    def __init__(self, sides: Sides, hist_canon: np.ndarray, canon_of: np.ndarray) -> None:
+        self.sides, self.hist_canon, self.canon_of = sides, hist_canon, canon_of
+        self.renamed: dict[int, str] = {}
+        self.absorbed: dict[str, str] = {}
+        self.historic: set[int] = set()
+
+    def own_id(self, c: int) -> str:
+        """The id cluster number ``c`` had before merges: a history cluster's, or its founder's."""
+        n_hist = self.hist_canon.size
+        if c < n_hist:
+            return self.sides.hist.cluster_ids[int(self.hist_canon[c])]
+        return self.sides.new.doc_ids[int(self.canon_of[c]) - self.sides.m]
+
+    def id_of(self, c: int) -> str:
+        """The id of cluster number ``c`` after merges."""
+        return self.renamed.get(c) or self.own_id(c)
+
+    def is_historic(self, root: int) -> bool:
+        """Whether the group of ``root`` holds a history cluster."""
+        return root < self.hist_canon.size or root in self.historic
+
+
+def _group_ids(sides: Sides, merged: Merged, hist_canon: np.ndarray, canon_of: np.ndarray) -> _Groups:
+    """The ids of the merged groups: a group holding history clusters keeps the id of the one
+    whose canonical ranks first (a history id is never replaced by a new one, so only history
+    clusters are absorbed into another id); a group of new clusters only takes its root's
+    founder's ``doc_id``. Only the merged clusters are looked at."""
+    groups = _Groups(sides, hist_canon, canon_of)
+    n_hist = hist_canon.size
+    members: dict[int, list[int]] = {}
+    for c in np.flatnonzero(merged.root != np.arange(merged.root.size)).tolist():
+        members.setdefault(int(merged.root[c]), []).append(c)
+    for r, absorbed in members.items():
+        clusters = np.array([r, *absorbed], dtype=np.int64)
+        hist = clusters[clusters < n_hist]
+        if hist.size:
+            first = int(hist[np.argmin(canonical_rank(sides, canon_of[hist]))])
+            holder = groups.own_id(first)
+            groups.absorbed.update((groups.own_id(c), holder) for c in hist.tolist() if c != first)
+            groups.historic.add(r)
+        else:
+            holder = groups.own_id(r)
+        groups.renamed.update((c, holder) for c in clusters.tolist())
+    return groups
+
+
 def _assignments(
     sides: Sides, joined: np.ndarray, similarity: np.ndarray, by_hash: np.ndarray,
-    cluster_of: np.ndarray, canon_of: np.ndarray, hist_canon: np.ndarray, stats: MatchStats,
+    cluster_of: np.ndarray, canon_of: np.ndarray, merged: Merged, groups: _Groups,
+    stats: MatchStats,
 ) -> list[Assignment]:
     """One `Assignment` per new row from where it was placed (``joined``: the canonical
     position it was verified against, -1 for a founder; ``cluster_of``/``canon_of``: the
-    final cluster numbers and current canonicals), counted into ``stats``."""
-    new, m, n_hist = sides.new, sides.m, hist_canon.size
+    cluster numbers and canonicals after placement), then merged (``merged``, ``groups``),
+    counted into ``stats``."""
+    new, m = sides.new, sides.m
     out: list[Assignment] = []
     for i, canon in enumerate(joined.tolist()):
-        if canon < 0:
-            out.append(Assignment(new.doc_ids[i], True))
-            stats.new_clusters += 1
-            continue
         c = int(cluster_of[m + i])
-        cluster_id = (sides.hist.cluster_ids[int(hist_canon[c])] if c < n_hist
-                      else new.doc_ids[int(canon_of[c]) - m])
-        elected = int(canon_of[c]) == m + i
+        root = int(merged.root[c])
+        cluster_id = groups.id_of(c)
+        elected = int(canon_of[root]) == m + i
+        sim = float(similarity[i])
+        if canon < 0:
+            if cluster_id == new.doc_ids[i]:
+                out.append(Assignment(cluster_id, True))
+                stats.new_clusters += 1
+                continue
+            # A founder whose cluster merged under another id: verified then, by its canonical.
+            canon, sim = int(merged.partner[c]), float(merged.similarity[c])
         stats.reelected += elected
         kind: DupKind
         if new.text_hashes[i] == sides.text_hash(canon):
             kind = "exact"
         else:
             kind = "near" if sides.lang[m + i] == sides.lang[canon] else "cross_lingual"
-        sim = 1.0 if by_hash[i] and kind == "exact" else float(similarity[i])
+        sim = 1.0 if by_hash[i] and kind == "exact" else sim
         out.append(Assignment(cluster_id, False, sides.doc_id(canon), sim, kind, elected))
         stats.exact += kind == "exact"
         stats.near += kind == "near"
         stats.cross_lingual += kind == "cross_lingual"
-        stats.joined_history += canon < m
+        stats.joined_history += groups.is_historic(root)
     return out
 
 
@@ -125,7 +184,7 @@ def match(
     index_factory: Callable[[], BandStore] = BandIndex,
     stats: MatchStats | None = None,
     sketches: SketchSource | None = None,
-) -> list[Assignment]:
+) -> Matched:
     """Assign every new document to a cluster (one `Assignment` per document, in order).
 
     Canonical rule: a cluster's canonical is its most complete member (longest cleaned
@@ -161,7 +220,7 @@ def match(
     validate(new, hist, config)
     stats = stats if stats is not None else MatchStats()
     if len(new) == 0:
-        return []
+        return Matched()
     sides = Sides.of(hist, new, config)
     cluster_of, canon_of, n_hist_clusters = _cluster_state(hist, len(new))
     hist_canon = canon_of[:n_hist_clusters].copy()  # canon_of changes as canonicals are re-elected
@@ -202,8 +261,17 @@ def match(
         stats.second_signal_pairs += len(signal.verdicts)
         stats.second_signal_refused += sum(not ok for ok in signal.verdicts.values())
     stats.verified_pairs += placed.compared
-    return _assignments(sides, placed.joined, placed.similarity, placed.by_hash, state[0],
-                        state[1], hist_canon, stats)
+    cluster_of, canon_of = state[0], state[1]
+    n_clusters = n_hist_clusters + int((placed.joined < 0).sum())
+    merged = Merged(np.arange(n_clusters, dtype=np.int64), np.full(n_clusters, -1, dtype=np.int64),
+                    np.zeros(n_clusters), 0)
+    if config.merge_clusters:
+        judge = None if signal is None else signal.pair
+        merged = merge_linked(sides, placed.links, cluster_of, canon_of, n_clusters, config, judge)
+        stats.merged += merged.count
+    groups = _group_ids(sides, merged, hist_canon, canon_of)
+    return Matched(_assignments(sides, placed.joined, placed.similarity, placed.by_hash, cluster_of,
+                                canon_of, merged, groups, stats), groups.absorbed)
 
 
 def _grey_history(sides: Sides, verdicts: Verdicts, hist_canon: np.ndarray,
@@ -271,6 +339,15 @@ class _SecondSignal:
             a, b, self.config.min_order_share, self.config.min_evidence)
         self.verdicts[code] = ok
         return ok
+
+    def pair(self, a: int, b: int) -> bool:
+        """The verdict on the pair of positions ``a`` and ``b``, fetching a history sketch it
+        lacks at once (for `cleaners.dedup.merge`, after placement)."""
+        verdict = self(a * self.span + b)
+        if verdict is None:
+            self.fetch_missing()
+            verdict = self(a * self.span + b)
+        return bool(verdict)
 
     def fetch_missing(self) -> bool:
         """Ask for the history sketches the last pass lacked, in one call; False if none."""

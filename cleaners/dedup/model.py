@@ -78,8 +78,10 @@ class History:
         Use it to match a run in several batches (each sees the previous ones) or to keep an
         in-memory history between runs. Guarantees: ``self`` and ``batch`` are not modified;
         ``is_canonical`` marks the current canonical of every cluster (a history canonical
-        replaced by an ``elected`` new document loses the mark); ``n_features``, ``lengths``
-        and ``published_at`` are kept only when both sides have them.
+        replaced by an ``elected`` new document loses the mark); the rows of a history cluster
+        `match` merged into another (`Matched.merged`) take that cluster's id, and its
+        canonical loses the mark; ``n_features``, ``lengths`` and ``published_at`` are kept
+        only when both sides have them.
         """
         if len(assignments) != len(batch):
             raise ValueError(f"{len(assignments)} assignments for {len(batch)} documents")
@@ -89,7 +91,8 @@ class History:
                 return None
             return np.concatenate([np.asarray(mine if mine is not None else []), np.asarray(theirs)])
 
-        replaced = {a.cluster_id for a in assignments if a.elected and not a.is_canonical}
+        merged = assignments.merged if isinstance(assignments, Matched) else {}
+        replaced = {a.cluster_id for a in assignments if a.elected and not a.is_canonical} | set(merged)
         keep = np.asarray(self.is_canonical, bool).copy()
         if replaced:
             keep &= np.fromiter((c not in replaced for c in self.cluster_ids), bool, len(self))
@@ -100,7 +103,8 @@ class History:
                 [np.asarray(self.signatures, np.uint32), np.asarray(batch.signatures, np.uint32)]
             ),
             text_hashes=[*self.text_hashes, *batch.text_hashes],
-            cluster_ids=[*self.cluster_ids, *(a.cluster_id for a in assignments)],
+            cluster_ids=[*(merged.get(c, c) for c in self.cluster_ids),
+                         *(a.cluster_id for a in assignments)],
             is_canonical=np.concatenate([keep, [a.elected for a in assignments]]).astype(bool),
             n_features=joined(self.n_features, batch.n_features),
             lengths=joined(self.lengths, batch.lengths),
@@ -131,6 +135,16 @@ class Assignment:
             self.elected = True
 
 
+class Matched(list[Assignment]):
+    """What `match` returns: the assignments of the new documents, in order (a list), and
+    ``merged``, the history clusters it merged into others: absorbed ``cluster_id`` -> the
+    ``cluster_id`` of the cluster its members belong to now (never itself absorbed)."""
+
+    def __init__(self, assignments: Sequence[Assignment] = (), merged: dict[str, str] | None = None) -> None:
+        super().__init__(assignments)
+        self.merged: dict[str, str] = dict(merged or {})
+
+
 @dataclass
 class MatchStats:
     """Counters of one `match` call (for the run manifest)."""
@@ -152,6 +166,9 @@ class MatchStats:
     #: placement), and those it refused.
     second_signal_pairs: int = 0
     second_signal_refused: int = 0
+    #: Clusters absorbed by a merge (`cleaners.dedup.merge`): history clusters (see
+    #: `Matched.merged`) and clusters founded in this run.
+    merged: int = 0
     #: Placement passes run: 1, plus one per round of history sketches a pass lacked (a new
     #: document that met a history canonical in the grey zone through another new document).
     placement_passes: int = 0

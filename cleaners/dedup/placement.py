@@ -34,6 +34,9 @@ from cleaners.dedup.verify import Verdicts
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best
 #: passes only tentatively (a grey-zone pair, which the second signal judges first).
 DECIDE = -2
+#: `place` stopped before document ``priority[state[3]]``: ``links`` is full (the caller
+#: grows it and resumes there; nothing of that document was placed).
+GROW = -3
 
 
 @numba.njit(cache=True, nogil=True)
@@ -117,6 +120,7 @@ def place(
     tie_clusters: np.ndarray,
     tie_sims: np.ndarray,
     tie_unknown: np.ndarray,
+    links: np.ndarray,
 ) -> int:
     """Place the new documents ``priority[start:]`` in order; return ``len(priority)``, or
     `DECIDE` after writing the passing clusters of the document it stopped on.
@@ -153,7 +157,10 @@ def place(
     equal in full are equal there, so the bound is never below the full similarity).
     ``state[1]`` counts the (document, cluster) pairs compared for the documents placed.
     ``stamp`` (one slot per possible cluster, zero-initialised) marks the clusters already
-    seen for a document.
+    seen for a document. ``links`` (``(capacity, 2)``) receives, for a document that passes
+    more than one cluster, a ``(i, cluster)`` row for each passing cluster it does not join
+    (``state[5]`` rows so far; when they would not fit, `GROW` is returned before the
+    document is placed, ``state[3]`` = its index ``k``).
     """
     n = priority.size
     for k in range(start, n):
@@ -242,6 +249,14 @@ def place(
             state[3] = k
             state[4] = compared
             return DECIDE
+        if state[5] + ties - 1 > links.shape[0]:
+            state[3] = k
+            return GROW
+        for t in range(ties):
+            if tie_clusters[t] != best:
+                links[state[5], 0] = i
+                links[state[5], 1] = tie_clusters[t]
+                state[5] += 1
         first_holder[hash_code[i]] = pos
         state[1] += compared
         cluster_of[pos] = best
@@ -281,13 +296,16 @@ class Placed(NamedTuple):
     canonical; ``by_hash[i]``, joined as an exact copy; ``compared``, the (document,
     cluster) pairs compared; ``complete``: False when the second signal could not judge a
     pair that decided a placement yet (it passed tentatively: the placement is to be run
-    again once it can)."""
+    again once it can); ``links``, every other cluster a row passed."""
 
     joined: np.ndarray
     similarity: np.ndarray
     by_hash: np.ndarray
     compared: int
     complete: bool = True
+    #: ``(i, cluster)``: a cluster new row ``i`` passes but did not join (the links
+    #: `cleaners.dedup.merge.merge_linked` follows).
+    links: np.ndarray = np.empty((0, 2), dtype=np.int64)
 
 
 #: What `place_all` asks about a grey-zone pair (its code, see `place`): does it pass the
@@ -335,7 +353,8 @@ def place_all(
     tie_clusters = np.empty(most, dtype=np.int64)
     tie_sims = np.empty(most, dtype=np.float64)
     tie_unknown = np.zeros(most, dtype=np.bool_)
-    state = np.array([n_clusters, 0, 0, 0, 0], dtype=np.int64)
+    state = np.array([n_clusters, 0, 0, 0, 0, 0], dtype=np.int64)
+    links = np.empty((max(n, 16), 2), dtype=np.int64)
     stamp = np.zeros(n_clusters + n, dtype=np.int64)
     complete = True
     k = 0
@@ -346,7 +365,12 @@ def place_all(
             grey_ceiling, hash_code, first_holder, cluster_of, canon_of, canon_rank, state,
             cands.pos, cands.lo, cands.hi, verdicts.cluster, verdicts.sim, verdicts.lo,
             verdicts.hi, stamp, joined, similarity, by_hash, tie_clusters, tie_sims, tie_unknown,
+            links,
         )
+        if k == GROW:
+            links = np.concatenate([links, np.empty_like(links)])
+            k = int(state[3])
+            continue
         if k != DECIDE:
             break
         k = int(state[3])
@@ -380,6 +404,12 @@ def place_all(
             canon_rank[c] = k
             k += 1
             continue
+        others = [o for o in clusters if o != c]
+        while state[5] + len(others) > links.shape[0]:
+            links = np.concatenate([links, np.empty_like(links)])
+        for o in others:
+            links[state[5]] = (i, o)
+            state[5] += 1
         cluster_of[pos] = c
         joined[i] = canon_of[c]
         similarity[i] = top
@@ -387,4 +417,4 @@ def place_all(
             canon_of[c] = pos
             canon_rank[c] = k
         k += 1
-    return Placed(joined, similarity, by_hash, int(state[1]), complete)
+    return Placed(joined, similarity, by_hash, int(state[1]), complete, links[: state[5]].copy())

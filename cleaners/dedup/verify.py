@@ -31,7 +31,7 @@ class Verdicts(NamedTuple):
     hi: np.ndarray
 
 
-def _sorted_distinct(values: np.ndarray) -> np.ndarray:
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, ascending (a sort, not NumPy's hash-based ``unique``, which is
     slow on the many small arrays of the verification loop)."""
     out = np.sort(values)
@@ -99,7 +99,7 @@ def history_verdicts(
     """
     from_hist = cands.pos < sides.m
     span = max(hist_canon.size, 1)
-    pair_code = _sorted_distinct(cands.row[from_hist] * span + hist_cluster[cands.pos[from_hist]])
+    pair_code = sorted_distinct(cands.row[from_hist] * span + hist_cluster[cands.pos[from_hist]])
     del from_hist
     docs, clusters = pair_code // span, pair_code % span  # sorted by document, then cluster
     del pair_code

@@ -14,6 +14,7 @@ from cleaners.dedup import (
     DocBatch,
     History,
     MatchConfig,
+    Matched,
     MatchStats,
     match,
     priority_order,
@@ -426,12 +427,14 @@ def test_invariants_on_random_runs_with_history(seed: int) -> None:
     everything = hist.with_batch(day2, out2)
     row = {d: k for k, d in enumerate(everything.doc_ids)}
     shared_text = {h for h in everything.text_hashes if everything.text_hashes.count(h) > 1}
-    assert everything.cluster_ids[:half] == [a.cluster_id for a in out1]  # history untouched
+    # History rows keep their cluster, or follow it into the cluster it merged into.
+    assert everything.cluster_ids[:half] == [out2.merged.get(a.cluster_id, a.cluster_id) for a in out1]
+    assert not set(out2.merged.values()) & set(out2.merged)  # a survivor is never absorbed
     for k, a in enumerate(out1 + out2):
         if a.is_canonical:
             continue
         canon = row[a.duplicate_of]  # the canonical it was verified against
-        assert everything.cluster_ids[canon] == a.cluster_id
+        assert everything.cluster_ids[canon] == out2.merged.get(a.cluster_id, a.cluster_id)
         sim = float(np.mean(everything.signatures[k] == everything.signatures[canon]))
         if everything.text_hashes[k] == everything.text_hashes[canon]:
             assert a.dup_kind == "exact" and a.similarity == 1.0
@@ -446,7 +449,7 @@ def test_invariants_on_random_runs_with_history(seed: int) -> None:
 
 def _reference_match(
     new: DocBatch, hist: History, cfg: MatchConfig
-) -> tuple[list[Assignment], int, int]:
+) -> tuple[Matched, int, int]:
     """A direct, unoptimised transcription of `match`'s documented rules (brute-force
     candidates: every pair sharing a band key), with its candidate and verified counts."""
     bands, rows = cfg.lsh_params()
@@ -484,6 +487,7 @@ def _reference_match(
     for p in range(m):
         first.setdefault(hashes[p], p)
     n_candidates = n_verified = 0
+    links: set[tuple[str, str]] = set()  # (cluster joined, another cluster passed), by a document
     out: dict[int, Assignment] = {}
     order = sorted(
         range(n),
@@ -513,12 +517,17 @@ def _reference_match(
             proposed = {cluster[p] for p in share.tolist() if p != pos and p in cluster}
         n_verified += len(proposed)
         best: tuple[float, str, str] | None = None  # (similarity, canonical id, cluster)
+        passing = set()
         for cid in proposed:
             c = canon[cid]
             s = sim(pos, c)
             need = cfg.threshold if langs[pos] == langs[c] else cfg.xl_threshold
+            if s >= need:
+                passing.add(cid)
             if s >= need and (best is None or s > best[0] or (s == best[0] and ids[c] < best[1])):
                 best = (s, ids[c], cid)
+        if best is not None:  # the other clusters it passes: links, for the merges
+            links |= {(best[2], cid) for cid in passing if cid != best[2]}
         if best is None:
             cluster[pos] = ids[pos]
             canon[ids[pos]] = pos
@@ -529,9 +538,54 @@ def _reference_match(
         exact = hashes[pos] == hashes[c]
         kind = "exact" if exact else "near" if langs[pos] == langs[c] else "cross_lingual"
         out[i] = Assignment(best[2], False, ids[c], best[0], kind)  # type: ignore[arg-type]
+    merged: dict[str, str] = {}
+    if cfg.merge_clusters:  # two clusters a document links merge when their canonicals verify
+        root = {cid: cid for cid in canon}
+        partner: dict[str, tuple[int, float]] = {}
+
+        def find(cid: str) -> str:
+            while root[cid] != cid:
+                cid = root[cid]
+            return cid
+
+        changed = True
+        while changed:
+            changed = False
+            pairs = {tuple(sorted((find(a), find(b)), key=lambda c: key(canon[c]))) for a, b in links}
+            done: set[str] = set()
+            for hi, lo in sorted((p for p in pairs if p[0] != p[1]),
+                                 key=lambda p: (key(canon[p[0]]), key(canon[p[1]]))):
+                if hi in done or lo in done:
+                    continue
+                s = sim(canon[lo], canon[hi])
+                if s >= (cfg.threshold if langs[canon[lo]] == langs[canon[hi]] else cfg.xl_threshold):
+                    root[lo] = hi
+                    partner[lo] = (canon[hi], s)
+                    partner.setdefault(hi, (canon[lo], s))
+                    done |= {hi, lo}
+                    changed = True
+        in_history = set(hist.cluster_ids)
+        name: dict[str, str] = {}
+        for cid in canon:
+            group = [c for c in canon if find(c) == find(cid)]
+            old = sorted((c for c in group if c in in_history), key=lambda c: key(canon[c]))
+            name[cid] = old[0] if old else find(cid)
+            if cid in in_history and name[cid] != cid:
+                merged[cid] = name[cid]
+        for i, a in list(out.items()):
+            group_id = name[cluster[m + i]]
+            if a.is_canonical and group_id != ids[m + i]:
+                c, s = partner[cluster[m + i]]
+                exact = hashes[m + i] == hashes[c]
+                kind = "exact" if exact else "near" if langs[m + i] == langs[c] else "cross_lingual"
+                out[i] = Assignment(group_id, False, ids[c], s, kind)  # type: ignore[arg-type]
+            a = out[i]
+            a.cluster_id = group_id
+            a.elected = canon[find(cluster[m + i])] == m + i
+        return Matched([out[i] for i in range(n)], merged), n_candidates, n_verified
     for i, a in out.items():
         a.elected = canon[a.cluster_id] == m + i
-    return [out[i] for i in range(n)], n_candidates, n_verified
+    return Matched([out[i] for i in range(n)]), n_candidates, n_verified
 
 
 @pytest.mark.parametrize(
@@ -552,7 +606,8 @@ def test_match_equals_a_reference_implementation(cfg: MatchConfig) -> None:
     """The optimised matcher (streamed history, chunked band keys, verification vectorised
     over candidate pairs) gives exactly the assignments and counters of a brute-force
     transcription of the rules, on a randomized batch against a history of several runs,
-    with exact copies, empty documents, three languages and ties, with either index."""
+    with exact copies, empty documents, three languages and ties, with either index;
+    the clusters merged after placement, and the history clusters they absorb, too."""
     rng = np.random.default_rng(7)
     universe = rng.choice(2**32, size=3000, replace=False).astype(np.uint32)
     families = [rng.choice(universe, size=int(rng.integers(20, 200)), replace=False) for _ in range(60)]
@@ -597,6 +652,7 @@ def test_match_equals_a_reference_implementation(cfg: MatchConfig) -> None:
         stats = MatchStats()
         assert match(today, hist, cfg, index_factory=factory, stats=stats) == expected
         assert (stats.candidate_pairs, stats.verified_pairs) == (n_candidates, n_verified)
+        assert stats.merged >= len(expected.merged) > 0  # history clusters merged, too
 
 
 def test_bucket_cap_bounds_the_candidates_and_keeps_the_clusters() -> None:

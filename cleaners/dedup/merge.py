@@ -1,0 +1,219 @@
+"""Cluster merges, the last step of `cleaners.dedup.matcher.match`.
+
+Placement puts each new document in the one cluster it verifies best against, and never moves
+a history document. Which versions of a story meet first can then leave the story in two
+clusters: a condensed version curated alone founds a cluster; the full original, arriving
+later with other translations, shares no LSH band with it and founds another, although the
+two verify against each other; in one run the original comes first and the condensed version
+joins it. So after placement, two clusters that a new document links (it verifies against
+both canonicals and joins one) become one when their canonicals verify against each other,
+by the same rule as a placement (threshold within a language or across, the second signal in
+the grey zone). The canonical that ranks first by the canonical rule stays the canonical; the
+other cluster is *absorbed*.
+
+Like a re-election, a merge does not compare every member with the new canonical: the
+absorbed members were verified against their canonical, which is verified against the
+survivor's. Merges are tried best canonical first (the order in which one run would meet
+them) and again after each round, until none passes.
+
+Pure: signatures and positions in, cluster numbers out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from cleaners.dedup.config import CHUNK_ROWS, MatchConfig
+from cleaners.dedup.minhash import containment_estimate, jaccard_estimate
+from cleaners.dedup.model import Sides, priority_order
+from cleaners.dedup.verify import sorted_distinct
+
+#: Does the grey-zone cross-lingual pair of positions (a, b) pass the second signal?
+PairJudge = Callable[[int, int], bool]
+
+
+class Merged(NamedTuple):
+    """What `merge_linked` merged, by cluster number.
+
+    ``root[c]``: the cluster ``c`` now belongs to (``c`` itself when it was not absorbed; a
+    root is never absorbed). ``partner[c]``/``similarity[c]``: for an absorbed cluster, the
+    canonical position its canonical was verified against and the similarity; for a root
+    that absorbed a cluster, the first absorbed canonical and its similarity; -1 / 0.0
+    otherwise. ``count``: clusters absorbed.
+    """
+
+    root: np.ndarray
+    partner: np.ndarray
+    similarity: np.ndarray
+    count: int
+
+
+def _signature_rows(sides: Sides, pos: np.ndarray) -> np.ndarray:
+    """The signatures at positions ``pos`` (history rows, then new rows at ``m + i``)."""
+    m = sides.m
+    out = np.empty((pos.size, sides.new_sigs.shape[1]), dtype=np.uint32)
+    hist = pos < m
+    out[hist] = sides.hist_sigs[pos[hist]]
+    out[~hist] = sides.new_sigs[pos[~hist] - m]
+    return out
+
+
+def _sizes(sides: Sides, pos: np.ndarray) -> np.ndarray:
+    m = sides.m
+    out = np.empty(pos.size, dtype=np.float64)
+    hist = pos < m
+    out[hist] = sides.hist_sizes[pos[hist]]
+    out[~hist] = sides.new_sizes[pos[~hist] - m]
+    return out
+
+
+def pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Similarity of the documents at positions ``a[j]`` and ``b[j]`` (MinHash Jaccard, or
+    estimated containment when the sides verify by containment), `CHUNK_ROWS` pairs at a
+    time. Guarantees: the same floats `cleaners.dedup.verify.verify_pairs` gives."""
+    out = np.empty(a.size, dtype=np.float64)
+    for lo in range(0, a.size, CHUNK_ROWS):
+        pa, pb = a[lo:lo + CHUNK_ROWS], b[lo:lo + CHUNK_ROWS]
+        sa, sb = _signature_rows(sides, pa), _signature_rows(sides, pb)
+        if sides.containment:
+            out[lo:lo + CHUNK_ROWS] = containment_estimate(sa, sb, _sizes(sides, pa), _sizes(sides, pb))
+        else:
+            out[lo:lo + CHUNK_ROWS] = jaccard_estimate(sa, sb)
+    return out
+
+
+def _may_verify(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig) -> np.ndarray:
+    """Mask of the pairs of positions (``a[j]``, ``b[j]``) whose similarity may reach their
+    threshold: compared on the low byte of each slot (a bound never below the full value, as
+    in `cleaners.dedup.verify.verify_pairs`), from one copy of the low bytes of the positions
+    present, then in full where the bound passes."""
+    present = sorted_distinct(np.concatenate([a, b]))
+    low = np.empty((present.size, sides.new_sigs.shape[1]), dtype=np.uint8)
+    for lo in range(0, present.size, CHUNK_ROWS):
+        low[lo:lo + CHUNK_ROWS] = _signature_rows(sides, present[lo:lo + CHUNK_ROWS]).astype(np.uint8)
+    ia, ib = np.searchsorted(present, a), np.searchsorted(present, b)
+    need = np.where(sides.lang[a] == sides.lang[b], config.threshold, config.xl_threshold)
+    out = np.zeros(a.size, dtype=bool)
+    for lo in range(0, a.size, CHUNK_ROWS):
+        sl = slice(lo, lo + CHUNK_ROWS)
+        bound = jaccard_estimate(low[ia[sl]], low[ib[sl]])
+        if sides.containment:
+            bound = containment_estimate(low[ia[sl]], low[ib[sl]], _sizes(sides, a[sl]), _sizes(sides, b[sl]))
+        out[sl] = bound >= need[sl]
+    sure = np.flatnonzero(out)
+    out[sure] = pair_similarity(sides, a[sure], b[sure]) >= need[sure]
+    return out
+
+
+def canonical_rank(sides: Sides, positions: np.ndarray) -> np.ndarray:
+    """Rank of each position by the canonical rule (0 = most complete), among ``positions``.
+
+    History rows rank by the lengths and dates the history carries for its canonicals; a
+    history without ``lengths`` keeps its canonicals first (they are never replaced)."""
+    m, hist, new = sides.m, sides.hist, sides.new
+    is_hist = positions < m
+    hp, npos = positions[is_hist], positions[~is_hist] - m
+    lengths = np.empty(positions.size, dtype=np.float64)
+    published = np.empty(positions.size, dtype=np.float64)
+    lengths[~is_hist] = np.asarray(new.lengths, dtype=np.float64)[npos]
+    published[~is_hist] = np.asarray(new.published_at, dtype=np.float64)[npos]
+    if hist.lengths is None:
+        lengths[is_hist] = np.inf
+        published[is_hist] = np.nan
+    else:
+        lengths[is_hist] = np.asarray(hist.lengths, dtype=np.float64)[hp]
+        pub = hist.published_at if hist.published_at is not None else np.full(m, np.nan)
+        published[is_hist] = np.asarray(pub, dtype=np.float64)[hp]
+    order = priority_order(lengths, published, [sides.doc_id(int(p)) for p in positions.tolist()])
+    rank = np.empty(positions.size, dtype=np.int64)
+    rank[order] = np.arange(positions.size)
+    return rank
+
+
+def _root(parent: np.ndarray, c: int) -> int:
+    while parent[c] != c:
+        parent[c] = parent[parent[c]]
+        c = int(parent[c])
+    return c
+
+
+def merge_linked(
+    sides: Sides, links: np.ndarray, cluster_of: np.ndarray, canon_of: np.ndarray,
+    n_clusters: int, config: MatchConfig, judge: PairJudge | None,
+) -> Merged:
+    """Merge the clusters the run's documents link whose canonicals verify.
+
+    ``links``: ``(i, cluster)`` rows, a cluster new row ``i`` passed but did not join
+    (`cleaners.dedup.placement.Placed.links`). ``cluster_of`` (cluster number of every
+    position) and ``canon_of`` (canonical position of every cluster number) are the state
+    after placement, ``n_clusters`` the clusters in use.
+    ``judge``: the second signal for a cross-lingual pair in the grey zone (None: similarity
+    alone decides, as in placement).
+
+    Guarantees: two clusters merge only when a document links them and their current
+    canonicals pass verification; the survivor keeps the canonical that ranks first by the
+    canonical rule; the result does not depend on the order of the candidate pairs.
+    """
+    root = np.arange(n_clusters, dtype=np.int64)
+    partner = np.full(n_clusters, -1, dtype=np.int64)
+    similarity = np.zeros(n_clusters, dtype=np.float64)
+    a = cluster_of[sides.m + links[:, 0]]
+    b = links[:, 1]
+    linked = a != b
+    if not linked.any():
+        return Merged(root, partner, similarity, 0)
+    lo_c, hi_c = np.minimum(a[linked], b[linked]), np.maximum(a[linked], b[linked])
+    codes = sorted_distinct(lo_c * n_clusters + hi_c)
+    del a, b, linked, lo_c, hi_c
+    pairs = np.stack([codes // n_clusters, codes % n_clusters], axis=1)
+    keep = _may_verify(sides, canon_of[pairs[:, 0]], canon_of[pairs[:, 1]], config)
+    if not keep.any():
+        return Merged(root, partner, similarity, 0)
+    pairs = pairs[keep]
+    canons = np.unique(canon_of[pairs.ravel()])
+    rank = dict(zip(canons.tolist(), canonical_rank(sides, canons).tolist(), strict=True)).__getitem__
+    grey_ceiling = config.grey_ceiling if judge is not None else config.xl_threshold
+    verdicts: dict[tuple[int, int], float] = {}
+
+    def passes(hi: int, lo: int) -> float:
+        """The similarity of canonicals ``lo`` and ``hi`` if they verify, else -1."""
+        key = (hi, lo)
+        if key not in verdicts:
+            s = float(pair_similarity(sides, np.array([lo]), np.array([hi]))[0])
+            same_lang = bool(sides.lang[lo] == sides.lang[hi])
+            ok = s >= (config.threshold if same_lang else config.xl_threshold)
+            if ok and not same_lang and s < grey_ceiling:
+                assert judge is not None
+                ok = judge(lo, hi)
+            verdicts[key] = s if ok else -1.0
+        return verdicts[key]
+
+    count, changed = 0, True
+    while changed:
+        changed = False
+        current = []
+        for x, y in pairs.tolist():
+            rx, ry = _root(root, x), _root(root, y)
+            if rx != ry:
+                current.append((rx, ry))
+        # Best canonical first, as one run would meet them; then the other's rank.
+        ordered = sorted({tuple(sorted((rx, ry), key=lambda c: rank(int(canon_of[c]))))
+                          for rx, ry in current},
+                         key=lambda p: (rank(int(canon_of[p[0]])), rank(int(canon_of[p[1]]))))
+        for hi, lo in ordered:
+            if _root(root, hi) != hi or _root(root, lo) != lo:
+                continue  # one of them merged this round: its pairs are tried next round
+            s = passes(int(canon_of[hi]), int(canon_of[lo]))
+            if s < 0:
+                continue
+            root[lo] = hi
+            partner[lo], similarity[lo] = canon_of[hi], s
+            if partner[hi] < 0:
+                partner[hi], similarity[hi] = canon_of[lo], s
+            count += 1
+            changed = True
+    return Merged(np.array([_root(root, c) for c in range(n_clusters)], dtype=np.int64),
+                  partner, similarity, count)
