@@ -37,3 +37,8 @@ class LimitReached(TooLarge):
 
 class AccountingError(CurateError):
     """The run's own counts disagree (records in, rows out): nothing is committed."""
+
+
+class DatasetError(CurateError):
+    """A file of the curated dataset that is not derived data cannot be read (the message
+    names it): nothing is written until it is restored."""

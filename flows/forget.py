@@ -47,7 +47,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from flows import store
-from flows.clusters import STATE_FILE, rebuild_state, write_state
+from flows.clusters import STATE_FILE, merged_map, read_merged, rebuild_state, write_state
 from flows.compact import (
     partitions_of,
     rewrite_lock,
@@ -188,9 +188,11 @@ def _quarantine_keys(table: pa.Table) -> tuple[pa.ChunkedArray, pa.ChunkedArray]
         table.column("source_file"), position, ":")
 
 
-def _match_articles(parts: list[Path], request: Request) -> tuple[pa.Table, dict[str, set[str]]]:
+def _match_articles(parts: list[Path], request: Request,
+                    merged: dict[str, str]) -> tuple[pa.Table, dict[str, set[str]]]:
     """The article rows the request names (`_ID_COLUMNS`, ``matched_by``, ``part``) and, per
-    kind, the asked values found."""
+    kind, the asked values found; with ``with_cluster``, every row of their stories too (a
+    cluster and those ``merged`` into it, `flows.clusters.read_merged`)."""
     asked = {k: set(getattr(request, k)) for k in KINDS}
     found: dict[str, set[str]] = {k: set() for k in KINDS}
     tables = []
@@ -208,6 +210,8 @@ def _match_articles(parts: list[Path], request: Request) -> tuple[pa.Table, dict
     if request.with_cluster and tables:
         named = pa.concat_tables(tables)
         clusters, have = (set(named.column(c).to_pylist()) for c in ("cluster_id", "doc_id"))
+        stories = {merged.get(c, c) for c in clusters}
+        clusters = stories | {absorbed for absorbed, into in merged.items() if into in stories}
         for part in parts:
             table = pq.read_table(part, columns=_ID_COLUMNS)
             more = pc.and_(_isin(table.column("cluster_id"), clusters),
@@ -256,7 +260,8 @@ def forget(curated_dir: str | Path, request: Request, dry_run: bool = False,
                       say=say) as recovered:
         report.recovered = recovered
         register = _read_register(layout.root)
-        matched, found = _match_articles(store.article_parts(layout), request)
+        merged = merged_map(read_merged(layout.root))
+        matched, found = _match_articles(store.article_parts(layout), request, merged)
         keys = {k for k in matched.column("source_id").to_pylist() if k is not None}
         keys |= set(request.source_id)
         q_parts, q_found = _match_quarantine(layout, keys)
@@ -271,8 +276,8 @@ def forget(curated_dir: str | Path, request: Request, dry_run: bool = False,
         if not report.removed and not q_parts:
             return report
         state = store.cluster_state(layout)
-        new_state = _state_after(layout, state, matched)
-        touched = set(matched.column("cluster_id").to_pylist())
+        new_state = _state_after(layout, state, matched, merged)
+        touched = {merged.get(c, c) for c in matched.column("cluster_id").to_pylist()}
         report.clusters_touched = len(touched)
         report.clusters_emptied = len(touched - set(new_state.column("cluster_id").to_pylist()))
         old_canon = dict(zip(state.column("cluster_id").to_pylist(),
@@ -289,16 +294,19 @@ def forget(curated_dir: str | Path, request: Request, dry_run: bool = False,
     return report
 
 
-def _state_after(layout: store.Layout, state: pa.Table, matched: pa.Table) -> pa.Table:
-    """The cluster state once ``matched`` is removed: touched clusters re-elected over their
-    remaining members (``first_seen`` kept), emptied ones gone, the others unchanged."""
-    touched = set(matched.column("cluster_id").to_pylist())
+def _state_after(layout: store.Layout, state: pa.Table, matched: pa.Table,
+                 merged: dict[str, str]) -> pa.Table:
+    """The cluster state once ``matched`` is removed: touched clusters (after the ``merged``
+    clusters, `flows.clusters.read_merged`) re-elected over their remaining members
+    (``first_seen`` kept), emptied ones gone, the others unchanged."""
+    touched = {merged.get(c, c) for c in matched.column("cluster_id").to_pylist()}
     if not touched:
         return state
     gone = pa.array(sorted(set(matched.column("doc_id").to_pylist())), pa.string())
-    where = (ds.field("cluster_id").isin(pa.array(sorted(touched), pa.string()))
+    members = touched | {absorbed for absorbed, into in merged.items() if into in touched}
+    where = (ds.field("cluster_id").isin(pa.array(sorted(members), pa.string()))
              & ~ds.field("doc_id").isin(gone))
-    fresh = rebuild_state(store.article_parts(layout), where)
+    fresh = rebuild_state(store.article_parts(layout), where, merged)
     first_seen = dict(zip(state.column("cluster_id").to_pylist(),
                           state.column("first_seen").to_pylist(), strict=True))
     seen = [first_seen.get(c) for c in fresh.column("cluster_id").to_pylist()]

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from cleaners.dedup import History
 from cleaners.dedup.lsh import band_keys, expand_ranges, sorted_band_keys
 from cleaners.dedup.minhash import MAX_HASH
+from flows.clusters import merged_map, read_merged, resolved
 from flows.schema import signature_matrix
 from flows.store import FINGERPRINT_KEY, Layout, article_parts, cluster_state, fingerprint_tag
 
@@ -87,9 +88,10 @@ def _signatures(layout: Layout, part: Path, column: pa.ChunkedArray, num_perm: i
                          "a new folder") from None
 
 
-def _history(table: pa.Table, sig: np.ndarray, state: pa.Table) -> History | None:
+def _history(table: pa.Table, sig: np.ndarray, state: pa.Table, merged: dict[str, str]) -> History | None:
     """The `History` of the rows of ``table`` (`HISTORY_COLUMNS` but ``minhash``, whose rows
-    are ``sig``): ``is_canonical`` and the re-election keys from the cluster ``state``."""
+    are ``sig``), each in its cluster after the ``merged`` clusters (`flows.clusters.resolved`):
+    ``is_canonical`` and the re-election keys from the cluster ``state``."""
     if table.num_rows == 0:
         return None
     which = pc.index_in(table.column("doc_id"), value_set=state.column("canonical_doc_id"))
@@ -101,7 +103,7 @@ def _history(table: pa.Table, sig: np.ndarray, state: pa.Table) -> History | Non
         langs=table.column("lang").to_pylist(),
         signatures=sig,
         text_hashes=table.column("text_hash").to_pylist(),
-        cluster_ids=table.column("cluster_id").to_pylist(),
+        cluster_ids=resolved(table.column("cluster_id"), merged).to_pylist(),
         is_canonical=is_canonical,
         n_features=table.column("shingle_count").to_numpy(zero_copy_only=False).astype(np.int64),
         lengths=np.nan_to_num(np.asarray(lengths, dtype=np.float64), nan=0.0),
@@ -130,7 +132,8 @@ def load_history(layout: Layout, num_perm: int, fingerprint: dict[str, Any] | No
         sig[row:row + t.num_rows] = _signatures(layout, part, t.column("minhash"), num_perm)
         tables.append(t.drop_columns(["minhash"]))
         row += t.num_rows
-    return _history(pa.concat_tables(tables), sig, cluster_state(layout))
+    merged = merged_map(read_merged(layout.root))
+    return _history(pa.concat_tables(tables), sig, cluster_state(layout), merged)
 
 
 # --------------------------------------------------------------------------- sidecars
@@ -264,6 +267,7 @@ class HistoryIndex:
         self.layout, self.num_perm, self.bands, self.rows = layout, num_perm, bands, rows
         self.fingerprint = fingerprint
         self.sidecars: list[Sidecar] = []
+        self.merged: dict[str, str] = {}
 
     @property
     def root(self) -> Path:
@@ -290,6 +294,7 @@ class HistoryIndex:
         `load_history`). The caller holds the dataset's lock."""
         parts = article_parts(self.layout)
         check_fingerprints(self.layout, parts, self.fingerprint)
+        self.merged = merged_map(read_merged(self.layout.root))
         built = 0
         self.sidecars = []
         for part in parts:
@@ -333,8 +338,8 @@ class HistoryIndex:
         needles = [np.unique(keys[:, b]) for b in range(self.bands)]
         hashes = sorted(set(text_hashes))
         met = [np.union1d(s.band_rows(needles), s.lookup("text_hash", hashes)) for s in self.sidecars]
-        clusters = sorted({c for s, r in zip(self.sidecars, met, strict=True) if r.size
-                           for c in _decode(s.strings("cluster_id")[r])})
+        clusters = sorted({self.merged.get(c, c) for s, r in zip(self.sidecars, met, strict=True)
+                           if r.size for c in _decode(s.strings("cluster_id")[r])})
         state = cluster_state(self.layout, STATE_COLUMNS, pa.array(clusters, pa.string()))
         canon = state.column("canonical_doc_id").to_pylist()
         selected = [np.union1d(r, s.lookup("doc_id", canon)) if canon else r
@@ -358,7 +363,7 @@ class HistoryIndex:
         table = pa.table({"doc_id": columns["doc_id"], "lang": columns["lang"],
                           "text_hash": columns["text_hash"], "cluster_id": columns["cluster_id"],
                           "shingle_count": pa.array(columns["shingle_count"], pa.int32())})
-        return _history(table, out, state)
+        return _history(table, out, state, self.merged)
 
 
 def _decode(values: np.ndarray) -> list[str]:

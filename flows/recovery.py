@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.clusters import STATE_FILE
+from flows.clusters import MERGED_FILE, STATE_FILE, read_merged, without_runs, write_merged
 from flows.store import (
     CORRUPT,
     FOREIGN,
@@ -86,6 +86,7 @@ def recover(layout: Layout) -> list[str]:
             if not path.exists() and not path.is_symlink():
                 continue  # moved aside with its unit meanwhile
             _check_part(layout, top, path, manifests, actions)
+    _undo_merges_of_runs_aside(layout, actions)
     if layout.staging_root.exists():
         for stale in sorted(layout.staging_root.iterdir()):
             shutil.rmtree(stale, ignore_errors=True)
@@ -95,6 +96,28 @@ def recover(layout: Layout) -> list[str]:
             tmp.unlink(missing_ok=True)
             actions.append(f"removed unfinished {tmp.relative_to(layout.root)}")
     return actions
+
+
+def _undo_merges_of_runs_aside(layout: Layout, actions: list[str]) -> None:
+    """Drop from ``clusters/merged/merged.parquet`` the merges of runs that are not committed
+    (set aside, so their raw files are curated again: they will merge again if their documents
+    still link the clusters), replacing the file atomically."""
+    path = layout.clusters / MERGED_FILE
+    if not path.exists():
+        return
+    table = read_merged(layout.root)
+    live = {p.stem for p in layout.runs.glob("*.json")} if layout.runs.exists() else set()
+    gone = set(table.column("run_id").to_pylist()) - live
+    if not gone:
+        return
+    kept = without_runs(table, gone)
+    tmp = path.with_name(f".{path.name}.tmp")
+    write_merged(kept, tmp, pq.read_schema(path).metadata or {})
+    fsync_file(tmp)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+    actions.append(f"undid {table.num_rows - kept.num_rows} cluster merge(s) of {len(gone)} run(s) "
+                   f"set aside (clusters/{MERGED_FILE})")
 
 
 def _read_manifests(layout: Layout) -> tuple[Manifests, list[tuple[str, str]]]:
@@ -297,13 +320,14 @@ def _finish_compactions(layout: Layout, manifests: Manifests, actions: list[str]
 def _roll_forward(layout: Layout, run_id: str, part: Path, manifest: dict[str, Any],
                   actions: list[str]) -> None:
     """Finish the commit of a run that crashed after moving its first part into place."""
-    staged_state = layout.staging(run_id) / "out" / "clusters" / STATE_FILE
-    if staged_state.exists():
-        fsync_file(staged_state)
-        layout.clusters.mkdir(parents=True, exist_ok=True)
-        os.replace(staged_state, layout.clusters / STATE_FILE)
-        fsync_dir(layout.clusters)
-        actions.append(f"moved staged clusters/{STATE_FILE} into place")
+    for name in (STATE_FILE, MERGED_FILE):
+        staged_file = layout.staging(run_id) / "out" / "clusters" / name
+        if staged_file.exists():
+            fsync_file(staged_file)
+            (layout.clusters / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged_file, layout.clusters / name)
+            fsync_dir((layout.clusters / name).parent)
+            actions.append(f"moved staged clusters/{name} into place")
     staged_q = layout.staging(run_id) / "out" / "quarantine"
     for src in sorted(staged_q.glob("part-*.parquet")) if staged_q.exists() else []:
         dst = layout.quarantine / part.parent.name / src.name

@@ -70,6 +70,18 @@ CLUSTER_STATE_SCHEMA = pa.schema([
     pa.field("updated_at", TS_UTC),
 ])
 
+#: ``curated/clusters/merged/merged.parquet``: one row per cluster merged into another
+#: (`cleaners.dedup.merge`): ``merged_with``, the cluster it merged with in that run, and
+#: ``merged_into``, the cluster its members belong to now (that one, or the one it merged into
+#: later: never a merged cluster). Rewritten by every run that merges, in the same commit.
+MERGED_SCHEMA = pa.schema([
+    pa.field("cluster_id", pa.string(), nullable=False),
+    pa.field("merged_into", pa.string(), nullable=False),
+    pa.field("merged_with", pa.string(), nullable=False),
+    pa.field("merged_at", TS_UTC, nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+])
+
 #: One row per raw record that was read, cleaned and fingerprinted (before matching).
 STAGED_SCHEMA = pa.schema([*SOURCE_FIELDS, pa.field("lang_hint", pa.string()), *TEXT_FIELDS])
 

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flows.clusters import read_state, rebuild_state
+from flows.clusters import merged_map, read_merged, read_state, rebuild_state
 
 #: Footer key of parts written before run manifests were staged (read by `recover` only).
 MANIFEST_KEY = b"curate.manifest"
@@ -229,7 +229,7 @@ def cluster_state(layout: Layout, columns: list[str] | None = None,
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
     state = read_state(layout.root, rows, columns, clusters)
     if state is None:
-        state = rebuild_state(parts)
+        state = rebuild_state(parts, merged=merged_map(read_merged(layout.root)))
         if clusters is not None:
             state = state.filter(pc.is_in(state.column("cluster_id"), value_set=clusters))
         state = state.select(columns) if columns is not None else state

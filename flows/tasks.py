@@ -21,7 +21,15 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from cleaners.dedup import FingerprintConfig, History, MatchConfig
 from cleaners.text.clean import CleanConfig
 from flows import stages, store
-from flows.clusters import STATE_FILE, updated_state, write_state
+from flows.clusters import (
+    MERGED_FILE,
+    STATE_FILE,
+    read_merged,
+    updated_merged,
+    updated_state,
+    write_merged,
+    write_state,
+)
 from flows.discover import Discovery
 from flows.forget import Forgotten
 from flows.history import HistoryIndex, load_history
@@ -193,12 +201,21 @@ def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_pa
         rows = stages.write_articles(fp_paths, Path(clusters_path), src, run_id, ingested_at, num_perm, meta)
         staged.append((src, layout.articles / part_dir / name))
         if rows:
-            state = updated_state(store.cluster_state(layout), pq.read_table(clusters_path), ingested_at)
+            merged = stages.merged_of(Path(clusters_path))
+            assigned = pq.read_table(clusters_path)
+            founded = set(assigned.filter(assigned.column("is_canonical")).column("cluster_id").to_pylist())
+            state = updated_state(store.cluster_state(layout), assigned, ingested_at, merged)
             state_src = staging / "out" / "clusters" / STATE_FILE
             write_state(state, state_src, meta)
-            del state
+            del state, assigned
             release_arrow_memory()  # the state of every cluster: gone before the commit
             staged.append((state_src, layout.clusters / STATE_FILE))
+            before = read_merged(layout.root)
+            after = updated_merged(before, merged, ingested_at, run_id, founded)
+            if after is not before or not (layout.clusters / MERGED_FILE).exists():  # no row until a merge
+                merged_src = staging / "out" / "clusters" / MERGED_FILE
+                write_merged(after, merged_src, meta)
+                staged.append((merged_src, layout.clusters / MERGED_FILE))
     qsrc = staging / "out" / "quarantine" / name
     quarantined = write_quarantine_part(quarantine, qsrc, meta)
     if quarantined:

@@ -16,12 +16,12 @@ from flows.stages.clean_fingerprint import (
     translator_for,
     warm_worker,
 )
-from flows.stages.match import match_stage
+from flows.stages.match import match_stage, merged_of
 from flows.stages.publish import write_articles
 from flows.stages.read import FileStats, ReadResult, group_files, merge_reads, read_stage
 
 __all__ = [
     "CleanSummary", "FileStats", "FingerprintSummary", "ReadResult", "clean_and_fingerprint_stage",
-    "clean_table", "fingerprint_table", "group_files", "match_stage", "merge_reads", "preload_run", "read_stage",
+    "clean_table", "fingerprint_table", "group_files", "match_stage", "merge_reads", "merged_of", "preload_run", "read_stage",
     "translator_for", "warm_worker", "write_articles",
 ]

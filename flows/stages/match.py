@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +19,16 @@ from cleaners.dedup.align import SketchSource
 from cleaners.dedup.lsh import BandIndex
 from flows.history import HistoryIndex
 from flows.schema import ASSIGNMENTS_SCHEMA, signature_matrix
+
+#: Key of the assignments file's metadata holding the history clusters the match merged
+#: (JSON: absorbed cluster_id -> survivor's), read back by `merged_of`.
+MERGED_KEY = b"curate.merged"
+
+
+def merged_of(assignments_path: Path) -> dict[str, str]:
+    """The history clusters merged by the match that wrote ``assignments_path``."""
+    meta = pq.read_schema(assignments_path).metadata or {}
+    return json.loads(meta.get(MERGED_KEY, b"{}"))
 
 
 def _epoch(col: pa.ChunkedArray) -> np.ndarray:
@@ -79,7 +90,7 @@ def match_stage(fp_paths: list[str], history: History | HistoryIndex | None, con
     arrays += [pc.cast(col, f.type) if isinstance(col, pa.ChunkedArray) else pa.array(col, f.type)
                for col, f in zip(extra, list(ASSIGNMENTS_SCHEMA)[len(columns):], strict=True)]
     table = pa.Table.from_arrays(arrays, schema=ASSIGNMENTS_SCHEMA)
-    pq.write_table(table, out_path)
+    pq.write_table(table.replace_schema_metadata({MERGED_KEY: json.dumps(assignments.merged)}), out_path)
     kinds = Counter(a.dup_kind for a in assignments if a.dup_kind)
     history_ids = set(history.cluster_ids) if history is not None else set()
     return {
@@ -88,6 +99,8 @@ def match_stage(fp_paths: list[str], history: History | HistoryIndex | None, con
         "duplicates": sum(not a.is_canonical for a in assignments),
         "joined_history_clusters": sum(1 for a in assignments if not a.is_canonical and a.cluster_id in history_ids),
         "canonicals_reelected": stats.reelected,
+        "clusters_merged": stats.merged,
+        "history_clusters_merged": len(assignments.merged),
         "second_signal_pairs": stats.second_signal_pairs,
         "second_signal_refused": stats.second_signal_refused,
         "placement_passes": stats.placement_passes,

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows import store
-from flows.clusters import rebuild_state
+from flows.clusters import merged_map, read_merged, rebuild_state
 from flows.compact import Unit, compact, compact_closed_days, compact_main, plan_bins, units_of
 from flows.settings import RunSettings
 from flows.store import Layout, recover
@@ -200,7 +200,8 @@ def test_compaction_keeps_every_row_and_cluster_and_later_runs_build_on_it(
                                  "quarantine": [f"{partition}/{name}"]}
     _assert_same_rows(before, curated)
     assert (curated / "clusters" / "current.parquet").read_bytes() == state
-    rebuilt = rebuild_state(store.article_parts(Layout(curated))).sort_by("cluster_id")
+    merged = merged_map(read_merged(curated))
+    rebuilt = rebuild_state(store.article_parts(Layout(curated)), merged=merged).sort_by("cluster_id")
     state_now = pq.read_table(curated / "clusters" / "current.parquet").sort_by("cluster_id")
     assert rebuilt.equals(state_now)
     manifest = _manifest(curated, done.commit_id)
@@ -442,6 +443,7 @@ def test_a_damaged_compacted_part_sets_its_runs_aside_and_they_are_curated_again
     actions = recover(layout)
 
     assert any(name in a and f"{len(runs)} run(s)" in a for a in actions), actions
+    assert any("undid" in a and "cluster merge(s)" in a for a in actions), actions  # theirs
     assert not part.exists()
     assert not (curated / "quarantine" / part.parent.name / name).exists()
     assert all(not (curated / "_runs" / f"{r}.json").exists() for r in runs)

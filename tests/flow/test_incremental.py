@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.settings import RunSettings
-from tests.support.data import SAMPLES
+from tests.support.data import SAMPLES, benchmark_module, eval_path
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -272,3 +272,66 @@ def test_longer_version_arriving_later_becomes_the_current_canonical(tmp_path: P
     mine = rebuilt.filter(pc.equal(rebuilt.column("cluster_id"), fr["doc_id"]))
     assert mine.drop_columns(["updated_at"]).to_pylist() == state_before.drop_columns(["updated_at"]).to_pylist()
     assert rebuilt.num_rows == 2
+
+
+def test_two_clusters_a_later_version_links_are_merged(tmp_path: Path) -> None:
+    """Three language versions of one newstest2013 story, one a day: the German and Spanish
+    versions share no LSH band and found two clusters; the English one joins one and links the
+    other, whose canonicals verify: the two merge. The articles stay as written;
+    ``clusters/merged/merged.parquet`` points the absorbed id at the survivor, the state has one
+    cluster of three, a rebuild and the history read the articles through it, and a consumer
+    gets one row for the story."""
+    import duckdb
+
+    from flows.history import HistoryIndex, load_history
+    from flows.store import Layout
+
+    bench = benchmark_module("crosslingual")
+    sets = bench.wmt_sets(eval_path("wmt"))
+    story = {d.lang: d for d in bench.load_set(sets["newstest2013"]) if d.docid == "bbc/2012/12/01/503566"}
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    (raw / "feed").mkdir(parents=True)
+    summaries = []
+    for lang in ("de", "es", "en"):
+        (raw / "feed" / f"{lang}.txt").write_text(story[lang].text, encoding="utf-8")
+        summaries.append(_run(raw, curated)[0])
+    rows = {r["lang"]: r for r in _articles(curated)}
+    assert rows["de"]["is_canonical"] and rows["es"]["is_canonical"]  # two clusters founded
+    (merge,) = pq.read_table(curated / "clusters" / "merged" / "merged.parquet").to_pylist()
+    survivor, absorbed = merge["merged_into"], merge["cluster_id"]
+    assert {survivor, absorbed} == {rows["de"]["doc_id"], rows["es"]["doc_id"]}
+    assert rows["en"]["cluster_id"] == survivor and merge["run_id"] == summaries[2]["run_id"]
+    manifest = json.loads((curated / "_runs" / f"{summaries[2]['run_id']}.json").read_text())
+    assert manifest["match"]["clusters_merged"] == manifest["match"]["history_clusters_merged"] == 1
+
+    (cluster,) = pq.read_table(curated / STATE).to_pylist()
+    longest = max(rows.values(), key=lambda r: len(r["text"]))
+    assert (cluster["cluster_id"], cluster["size"]) == (survivor, 3)
+    assert cluster["canonical_doc_id"] == longest["doc_id"] and cluster["languages"] == ["de", "en", "es"]
+    query = f"""
+        SELECT a.doc_id, coalesce(m.merged_into, a.cluster_id) AS story
+        FROM read_parquet('{curated}/articles/**/*.parquet') a
+        LEFT JOIN read_parquet('{curated}/clusters/merged/merged.parquet') m ON a.cluster_id = m.cluster_id
+    """
+    assert {story for _, story in duckdb.sql(query).fetchall()} == {survivor}
+    one_row_per_story = f"""
+        SELECT a.doc_id FROM read_parquet('{curated}/articles/**/*.parquet') a
+        JOIN read_parquet('{curated}/clusters/*.parquet') c ON a.doc_id = c.canonical_doc_id
+    """
+    assert duckdb.sql(one_row_per_story).fetchall() == [(longest["doc_id"],)]
+
+    layout = Layout(curated)
+    history = load_history(layout, 256)
+    assert history is not None and set(history.cluster_ids) == {survivor}
+    assert [d for d, c in zip(history.doc_ids, history.is_canonical, strict=True) if c] == [longest["doc_id"]]
+    index = HistoryIndex(layout, 256, 113, 2)
+    index.sync()
+    indexed = index.history_for(history.signatures, history.text_hashes)
+    assert indexed is not None and set(indexed.cluster_ids) == {survivor}
+
+    state_before = pq.read_table(curated / STATE)
+    (curated / STATE).unlink()  # derived: rebuilt through merged.parquet
+    from flows.store import cluster_state
+
+    assert cluster_state(layout).drop_columns(["updated_at"]).to_pylist() == \
+        state_before.drop_columns(["updated_at"]).to_pylist()

@@ -86,7 +86,8 @@ def assert_exactly_once(raw: Path, curated: Path) -> None:
 
 def assert_cluster_state(curated: Path) -> None:
     """``clusters/current.parquet`` (when there are articles) is in step with them: one row
-    per cluster, sizes and languages as counted, the canonical the member the rule ranks
+    per cluster (after the merges of ``clusters/merged/merged.parquet``), sizes and languages
+    as counted, the canonical the member the rule ranks
     first (longest text, earliest date, smallest doc_id)."""
     state_file = curated / "clusters" / "current.parquet"
     if not (curated / "articles").exists():
@@ -96,9 +97,13 @@ def assert_cluster_state(curated: Path) -> None:
     if not articles:
         return
     state = {r["cluster_id"]: r for r in pq.read_table(state_file).to_pylist()}
+    merged_file = curated / "clusters" / "merged" / "merged.parquet"
+    merged = ({r["cluster_id"]: r["merged_into"] for r in pq.read_table(merged_file).to_pylist()}
+              if merged_file.exists() else {})
+    assert not set(merged) & set(state), "a merged cluster still has a row of its own"
     members: dict[str, list[dict[str, Any]]] = {}
-    for a in articles:
-        members.setdefault(a["cluster_id"], []).append(a)
+    for a in articles:  # by story: a merged cluster's articles are in the one it merged into
+        members.setdefault(merged.get(a["cluster_id"], a["cluster_id"]), []).append(a)
     assert set(state) == set(members)
     for cid, rows in members.items():
         best = min(rows, key=lambda a: (-len(a["text"]), a["published_at"] is None,
