@@ -40,7 +40,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,56 +205,67 @@ def hard_negative_merges(
     return len(pairs), merged, false_pairs, best
 
 
-def split_agreement(docs: Sequence[Doc], splits: int, match_config: MatchConfig) -> tuple[int, list[int], list[int]]:
-    """``(clusters of one run, [clusters reproduced exactly], [of those, same canonical])``
-    for ``splits`` random cuts of ``docs`` into 1-30 runs in a random order, each run matched
-    against the history of the earlier ones."""
-    texts = [d.text for d in docs]
-    translator, memo = get_translator(DEFAULT_FINGERPRINT.backend), WordMemo()
-    fp = fingerprint_batch(texts, translator=translator, memo=memo)
-    ids = [f"{d.lang}:{d.docid}:{k}" for k, d in enumerate(docs)]
-    sketched = dict(zip(ids, sentence_sketches(texts, fp.langs, DEFAULT_FINGERPRINT, translator, memo),
-                        strict=True))
+class SplitRuns:
+    """The documents of a set fingerprinted once (and their sentence sketches), to be matched
+    in one run or cut into runs in some order, each run against the history of the earlier
+    ones (`History.with_batch`, what the flow keeps)."""
 
-    def source(wanted: Sequence[str]) -> list[SentenceSketch | None]:
-        return [sketched[w] for w in wanted]
+    def __init__(self, docs: Sequence[Doc], match_config: MatchConfig) -> None:
+        self.texts = [d.text for d in docs]
+        self.config = match_config
+        translator, memo = get_translator(DEFAULT_FINGERPRINT.backend), WordMemo()
+        self.fp = fingerprint_batch(self.texts, translator=translator, memo=memo)
+        self.ids = [f"{d.lang}:{d.docid}:{k}" for k, d in enumerate(docs)]
+        self.sketched = dict(zip(self.ids, sentence_sketches(self.texts, self.fp.langs, DEFAULT_FINGERPRINT,
+                                                             translator, memo), strict=True))
 
-    def take(rows: Sequence[int]) -> DocBatch:
-        r = list(rows)
-        return DocBatch([ids[k] for k in r], [fp.langs[k] for k in r], fp.signatures[r],
-                        [fp.text_hashes[k] for k in r], np.array([len(texts[k]) for k in r]),
+    def _source(self, wanted: Sequence[str]) -> list[SentenceSketch | None]:
+        return [self.sketched[w] for w in wanted]
+
+    def _take(self, rows: Sequence[int]) -> DocBatch:
+        r, fp = list(rows), self.fp
+        return DocBatch([self.ids[k] for k in r], [fp.langs[k] for k in r], fp.signatures[r],
+                        [fp.text_hashes[k] for k in r], np.array([len(self.texts[k]) for k in r]),
                         np.full(len(r), np.nan), fp.shingle_counts[r])
 
-    def state(h: History) -> tuple[set[frozenset[str]], dict[frozenset[str], str]]:
+    def clusters(self, order: Sequence[int], cuts: Sequence[int] = ()) -> dict[frozenset[str], str]:
+        """``{members: canonical}`` after matching the documents in ``order``, cut into runs
+        before each index of ``cuts`` (none: one run)."""
+        h = History.empty(DEFAULT_FINGERPRINT.num_perm)
+        h.lengths, h.published_at = np.empty(0), np.empty(0)
+        for lo, hi in itertools.pairwise([0, *sorted(cuts), len(order)]):
+            batch = self._take(order[lo:hi])
+            h = h.with_batch(batch, match(batch, h, self.config, sketches=self._source))
         members: dict[str, set[str]] = defaultdict(set)
         canon: dict[str, str] = {}
         for d, c, flag in zip(h.doc_ids, h.cluster_ids, h.is_canonical, strict=True):
             members[c].add(d)
             if flag:
                 canon[c] = d
-        return {frozenset(m) for m in members.values()}, {frozenset(members[c]): canon[c] for c in members}
+        return {frozenset(m): canon[c] for c, m in members.items()}
 
-    def fresh() -> History:
-        h = History.empty(DEFAULT_FINGERPRINT.num_perm)
-        h.lengths, h.published_at = np.empty(0), np.empty(0)
-        return h
 
-    whole = take(range(len(docs)))
-    one, one_canon = state(fresh().with_batch(whole, match(whole, None, match_config, sketches=source)))
-    same, same_canon = [], []
-    for seed in range(splits):
+def random_splits(n: int, seeds: Iterable[int]) -> Iterator[tuple[list[int], list[int]]]:
+    """For each seed, a random order of ``range(n)`` and 1-30 random places to cut it into runs."""
+    for seed in seeds:
         rng = random.Random(seed)
-        order = list(range(len(docs)))
+        order = list(range(n))
         rng.shuffle(order)
-        cuts = sorted(rng.sample(range(1, len(docs)), rng.randint(1, 30)))
-        h = fresh()
-        for lo, hi in itertools.pairwise([0, *cuts, len(docs)]):
-            batch = take(order[lo:hi])
-            h = h.with_batch(batch, match(batch, h, match_config, sketches=source))
-        clusters, canon = state(h)
-        kept = one & clusters
+        yield order, rng.sample(range(1, n), rng.randint(1, 30))
+
+
+def split_agreement(docs: Sequence[Doc], splits: int, match_config: MatchConfig) -> tuple[int, list[int], list[int]]:
+    """``(clusters of one run, [clusters reproduced exactly], [of those, same canonical])``
+    for ``splits`` random cuts of ``docs`` into 1-30 runs in a random order, each run matched
+    against the history of the earlier ones."""
+    runs = SplitRuns(docs, match_config)
+    one = runs.clusters(range(len(docs)))
+    same, same_canon = [], []
+    for order, cuts in random_splits(len(docs), range(splits)):
+        clusters = runs.clusters(order, cuts)
+        kept = one.keys() & clusters.keys()
         same.append(len(kept))
-        same_canon.append(sum(canon[c] == one_canon[c] for c in kept))
+        same_canon.append(sum(clusters[c] == one[c] for c in kept))
     return len(one), same, same_canon
 
 
@@ -418,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", action="store_true", help="the configuration before this tuning")
     ap.add_argument("--no-second-signal", action="store_true",
                     help="similarity alone decides cross-lingual pairs (as before issue 17)")
+    ap.add_argument("--no-merge", action="store_true",
+                    help="placement alone: no cluster merges after it (as before 2026-12-05)")
     ap.add_argument("--hard-negatives", type=int, default=0, metavar="N",
                     help="also match the N most similar pairs of different stories (alone, then together)")
     ap.add_argument("--splits", type=int, default=0, metavar="N",
@@ -453,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.lsh_threshold is not None:
         mc = dataclasses.replace(mc, lsh_threshold=args.lsh_threshold or None)
     mc = dataclasses.replace(mc, num_perm=fp_config.num_perm)
+    if args.no_merge:
+        mc = dataclasses.replace(mc, merge_clusters=False)
     if args.bands_rows is not None:
         mc = dataclasses.replace(mc, bands=args.bands_rows[0], rows=args.bands_rows[1])
     print(

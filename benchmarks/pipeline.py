@@ -623,6 +623,37 @@ def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
     return lines
 
 
+def merge_cost(base: Path, size: int, flow_seconds: float) -> list[str]:
+    """`cleaners.dedup.matcher.match` rerun on the flow's output with and without the cluster
+    merges (`cleaners.dedup.merge`), twice each, alternately: seconds, clusters merged,
+    duplicates, translations joined to their story; then what the merges add (median of each
+    side) as a share of the flow's end-to-end time."""
+    import dataclasses
+    import statistics
+
+    from cleaners.dedup import TUNED_MATCH, MatchStats, match
+
+    batch, story, kind, ids, _ = _curated_batch(base, size)
+    lines = [f"| merges | match s | clusters merged | duplicates | translations joined to their story (of {kind.count('translation'):,}) |",
+             "|---|---:|---:|---:|---:|"]
+    seconds: dict[bool, list[float]] = {False: [], True: []}
+    for on in (False, True, True, False):
+        stats = MatchStats()
+        gc.collect()
+        t0 = time.perf_counter()
+        out = match(batch, None, dataclasses.replace(TUNED_MATCH, merge_clusters=on), stats=stats)
+        seconds[on].append(time.perf_counter() - t0)
+        joined = sum(1 for i, a in enumerate(out) if kind[i] == "translation" and not a.is_canonical
+                     and story[ids[i]] == story[a.duplicate_of])
+        lines.append(f"| {'on' if on else 'off'} | {seconds[on][-1]:.2f} | {stats.merged:,} | "
+                     f"{sum(not a.is_canonical for a in out):,} | {joined:,} |")
+        del out
+    added = statistics.median(seconds[True]) - statistics.median(seconds[False])
+    lines += ["", f"Merges add {added:.2f} s to `match` (median of two runs each), "
+                  f"{100 * added / flow_seconds:.1f} % of the flow's {flow_seconds:.1f} s end to end."]
+    return lines
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -834,6 +865,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="after the flow, rerun match with these max_per_bucket caps (e.g. 8,4,2; None = no cap)")
     ap.add_argument("--second-signal-cost", action="store_true",
                     help="rerun match on the flow's output with and without the second signal")
+    ap.add_argument("--merge-cost", action="store_true",
+                    help="rerun match on the flow's output with and without cluster merges")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run naive and flow this many times, alternately, and report each ratio, "
                          "the median and the target (this machine's speed drifts between runs)")
@@ -893,6 +926,9 @@ def _benchmark(args: argparse.Namespace, work: Path, num_perm: int) -> int:
                 lines += ["`match` rerun on this output with and without the second signal "
                           "(`--second-signal-cost`):", "",
                           *second_signal_cost(base, size, float(flow["wall"]), args.workers), ""]
+            if args.merge_cost:
+                lines += ["`match` rerun on this output with and without cluster merges (`--merge-cost`):", "",
+                          *merge_cost(base, size, float(flow["wall"])), ""]
             print("\n".join(lines), flush=True)
             rows.append((size, float(flow["rss"]), idx["history_per_doc"]))
             if not args.keep:
