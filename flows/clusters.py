@@ -95,8 +95,11 @@ def _flattened(table: pa.Table) -> pa.Table:
 
     def end(cid: str) -> str:
         seen = {cid}
-        while cid in step and step[cid] not in seen:
+        while cid in step:
             cid = step[cid]
+            if cid in seen:  # merges only absorb live clusters: a cycle is damage
+                raise DatasetError(f"the merged clusters form a cycle through {cid!r}; restore "
+                                   f"clusters/{MERGED_FILE} from a backup")
             seen.add(cid)
         return cid
 

@@ -30,7 +30,7 @@ from prefect.artifacts import (
 )
 
 from flows import store
-from flows.clusters import state_path
+from flows.clusters import merged_map, read_merged, state_path
 
 if TYPE_CHECKING:
     from flows.run import RunSummary
@@ -57,14 +57,20 @@ def _md(text: Any, limit: int = 80) -> str:
 
 
 def _earlier_members(layout: store.Layout, cluster_ids: list[str], run_id: str) -> list[dict[str, Any]]:
-    """Rows of earlier runs that belong to ``cluster_ids`` (reads only the needed columns)."""
+    """Rows of earlier runs that belong to ``cluster_ids``, those of the clusters merged into
+    them included under the survivor's id (reads only the needed columns)."""
     parts = [p for p in store._parts(layout.articles) if store.run_id_of(p) != run_id]
     if not parts or not cluster_ids:
         return []
+    merged = merged_map(read_merged(layout.root))
+    wanted = set(cluster_ids)
+    raw = sorted(wanted | {absorbed for absorbed, into in merged.items() if into in wanted})
     dataset = ds.dataset([str(p) for p in parts], format="parquet")
-    table = dataset.to_table(columns=_READ_COLUMNS,
-                             filter=ds.field("cluster_id").isin(pa.array(cluster_ids, pa.string())))
-    return table.to_pylist()
+    rows = dataset.to_table(columns=_READ_COLUMNS,
+                            filter=ds.field("cluster_id").isin(pa.array(raw, pa.string()))).to_pylist()
+    for r in rows:
+        r["cluster_id"] = merged.get(r["cluster_id"], r["cluster_id"])
+    return rows
 
 
 def cluster_members(layout: store.Layout, manifest: dict[str, Any]) -> list[dict[str, Any]]:

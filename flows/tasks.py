@@ -24,7 +24,9 @@ from flows import stages, store
 from flows.clusters import (
     MERGED_FILE,
     STATE_FILE,
+    merged_map,
     read_merged,
+    rebuild_state,
     updated_merged,
     updated_state,
     write_merged,
@@ -204,14 +206,17 @@ def publish_task(curated_dir: str, run_id: str, fp_paths: list[str], clusters_pa
             merged = stages.merged_of(Path(clusters_path))
             assigned = pq.read_table(clusters_path)
             founded = set(assigned.filter(assigned.column("is_canonical")).column("cluster_id").to_pylist())
-            state = updated_state(store.cluster_state(layout), assigned, ingested_at, merged)
+            before = read_merged(layout.root)
+            after = updated_merged(before, merged, ingested_at, run_id, founded)
+            if founded.isdisjoint(before.column("cluster_id").to_pylist()):
+                state = updated_state(store.cluster_state(layout), assigned, ingested_at, merged)
+            else:  # an id merged earlier founds a cluster again (after a recovery): rebuilt
+                state = rebuild_state([*store.article_parts(layout), src], merged=merged_map(after))
             state_src = staging / "out" / "clusters" / STATE_FILE
             write_state(state, state_src, meta)
             del state, assigned
             release_arrow_memory()  # the state of every cluster: gone before the commit
             staged.append((state_src, layout.clusters / STATE_FILE))
-            before = read_merged(layout.root)
-            after = updated_merged(before, merged, ingested_at, run_id, founded)
             if after is not before or not (layout.clusters / MERGED_FILE).exists():  # no row until a merge
                 merged_src = staging / "out" / "clusters" / MERGED_FILE
                 write_merged(after, merged_src, meta)

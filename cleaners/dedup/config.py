@@ -86,10 +86,11 @@ class MatchConfig:
     xl_accept: float | None = None
     min_order_share: float = 0.45
     min_evidence: float = 0.12
-    #: After placement, merge two clusters that a candidate pair of the run links when their
-    #: canonicals verify against each other (`cleaners.dedup.merge`): the clusters then do not
-    #: depend on which versions of a story arrived first, at the margins of the thresholds
-    #: too (docs/dedup.md, "Arrival order"). False: placement alone, as before 2026-12-05.
+    #: After placement, merge two clusters that a new document links (it passes both
+    #: canonicals and joins one) when their canonicals verify against each other
+    #: (`cleaners.dedup.merge`): which versions of a story arrived first then matters less at
+    #: the margins of the thresholds (docs/dedup.md, "Arrival order"). False: placement alone,
+    #: as before 2026-12-05.
     merge_clusters: bool = True
 
     def __post_init__(self) -> None:

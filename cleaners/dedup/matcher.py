@@ -30,9 +30,14 @@ How (all guarantees hold whatever the LSH parameters):
    last), then smallest ``doc_id``. New documents are processed in that order; one that
    joins a cluster and ranks before its canonical becomes the canonical (``elected``) and
    later documents are verified against it; one that verifies against no canonical founds a
-   new cluster whose ``cluster_id`` is its own ``doc_id``. History rows are never
-   reassigned and a ``cluster_id`` never changes; there is exactly one canonical per
-   cluster and a unique document is its own cluster.
+   new cluster whose ``cluster_id`` is its own ``doc_id``. No document moves to another
+   cluster; there is exactly one canonical per cluster and a unique document is its own
+   cluster.
+5. **Merges** (`cleaners.dedup.merge`): two clusters that a new document links (it passes
+   both canonicals and joins one) become one when their canonicals verify against each
+   other; the canonical that ranks first stays, and a history cluster keeps its id over a
+   cluster founded in the batch. The history clusters absorbed into another id are returned
+   (`Matched.merged`); a ``cluster_id`` is never reused for another cluster.
 
 Memory: beyond its inputs, `match` holds per history document about 8 bytes of cluster
 number, 4 of language code and one dict entry per history cluster (while numbering them);
@@ -88,14 +93,15 @@ def _cluster_state(hist: History, n: int) -> tuple[np.ndarray, np.ndarray, int]:
 
 class _Groups:
     """The cluster ids after merges (`_group_ids`): ``renamed`` cluster numbers -> their
-    group's id, ``absorbed`` history ids -> the survivor's, ``historic`` the roots whose
-    group holds a history cluster."""
+    group's id, ``absorbed`` history ids -> the survivor's, ``holder`` the merged roots whose
+    group holds a history cluster -> that cluster."""
 
     def __init__(self, sides: Sides, hist_canon: np.ndarray, canon_of: np.ndarray) -> None:
         self.sides, self.hist_canon, self.canon_of = sides, hist_canon, canon_of
         self.renamed: dict[int, str] = {}
         self.absorbed: dict[str, str] = {}
-        self.historic: set[int] = set()
+        #: Root -> the history cluster whose id its group keeps.
+        self.holder: dict[int, int] = {}
 
     def own_id(self, c: int) -> str:
         """The id cluster number ``c`` had before merges: a history cluster's, or its founder's."""
@@ -110,7 +116,7 @@ class _Groups:
 
     def is_historic(self, root: int) -> bool:
         """Whether the group of ``root`` holds a history cluster."""
-        return root < self.hist_canon.size or root in self.historic
+        return root < self.hist_canon.size or root in self.holder
 
 
 def _group_ids(sides: Sides, merged: Merged, hist_canon: np.ndarray, canon_of: np.ndarray) -> _Groups:
@@ -130,7 +136,7 @@ def _group_ids(sides: Sides, merged: Merged, hist_canon: np.ndarray, canon_of: n
             first = int(hist[np.argmin(canonical_rank(sides, canon_of[hist]))])
             holder = groups.own_id(first)
             groups.absorbed.update((groups.own_id(c), holder) for c in hist.tolist() if c != first)
-            groups.historic.add(r)
+            groups.holder[r] = first
         else:
             holder = groups.own_id(r)
         groups.renamed.update((c, holder) for c in clusters.tolist())
@@ -159,8 +165,11 @@ def _assignments(
                 out.append(Assignment(cluster_id, True))
                 stats.new_clusters += 1
                 continue
-            # A founder whose cluster merged under another id: verified then, by its canonical.
-            canon, sim = int(merged.partner[c]), float(merged.similarity[c])
+            # A founder whose cluster merged under another id: verified against a canonical
+            # when it merged: its survivor's, or (the survivor) the curated one it took over.
+            kept = c if root != c else groups.holder[root]
+            canon = int(merged.partner[kept]) if root != c else int(canon_of[kept])
+            sim = float(merged.similarity[kept])
         stats.reelected += elected
         kind: DupKind
         if new.text_hashes[i] == sides.text_hash(canon):
@@ -193,11 +202,13 @@ def match(
     the history carries their ``lengths``). A unique document is its own cluster
     (``cluster_id`` = its ``doc_id``).
 
-    Guarantees: exactly one current canonical per cluster touched; history rows are never
-    reassigned and cluster ids never change; every duplicate is either an exact copy (same
-    ``text_hash``) of a member of its cluster or verified against the cluster's canonical at
-    the time (``duplicate_of``) at the configured threshold (``similarity`` is that verified value, 1.0 for
-    an exact copy of the canonical); no chaining through non-canonical members.
+    Guarantees: exactly one current canonical per cluster touched; a history cluster keeps
+    its id unless it is merged into another (`Matched.merged`, with ``config.merge_clusters``);
+    every duplicate is either an exact copy (same ``text_hash``) of a member of its cluster or
+    verified against a canonical of its cluster at the time (``duplicate_of``) at the
+    configured threshold (``similarity`` is that verified value, 1.0 for an exact copy of the
+    canonical); a document is never verified through a non-canonical member; two clusters
+    merge only when a document passes both canonicals and the canonicals verify.
     ``history`` must hold whole clusters (each with its canonical). Pass ``stats`` to
     collect counters. ``index_factory`` builds the LSH index (in-memory `BandIndex` by
     default).
@@ -257,9 +268,6 @@ def match(
         stats.placement_passes += 1
         if placed.complete or signal is None or not signal.fetch_missing():
             break
-    if signal is not None:
-        stats.second_signal_pairs += len(signal.verdicts)
-        stats.second_signal_refused += sum(not ok for ok in signal.verdicts.values())
     stats.verified_pairs += placed.compared
     cluster_of, canon_of = state[0], state[1]
     n_clusters = n_hist_clusters + int((placed.joined < 0).sum())
@@ -269,6 +277,9 @@ def match(
         judge = None if signal is None else signal.pair
         merged = merge_linked(sides, placed.links, cluster_of, canon_of, n_clusters, config, judge)
         stats.merged += merged.count
+    if signal is not None:  # the pairs placement and the merges judged
+        stats.second_signal_pairs += len(signal.verdicts)
+        stats.second_signal_refused += sum(not ok for ok in signal.verdicts.values())
     groups = _group_ids(sides, merged, hist_canon, canon_of)
     return Matched(_assignments(sides, placed.joined, placed.similarity, placed.by_hash, cluster_of,
                                 canon_of, merged, groups, stats), groups.absorbed)

@@ -13,14 +13,16 @@ other cluster is *absorbed*.
 
 Like a re-election, a merge does not compare every member with the new canonical: the
 absorbed members were verified against their canonical, which is verified against the
-survivor's. Merges are tried best canonical first (the order in which one run would meet
-them) and again after each round, until none passes.
+survivor's. Merges are tried one at a time, the pair whose better canonical ranks first
+(then the other's rank) first, the order in which one run would meet them; a merge gives the
+survivor the absorbed cluster's links, tried in their turn, until none is left.
 
 Pure: signatures and positions in, cluster numbers out.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -40,9 +42,8 @@ class Merged(NamedTuple):
 
     ``root[c]``: the cluster ``c`` now belongs to (``c`` itself when it was not absorbed; a
     root is never absorbed). ``partner[c]``/``similarity[c]``: for an absorbed cluster, the
-    canonical position its canonical was verified against and the similarity; for a root
-    that absorbed a cluster, the first absorbed canonical and its similarity; -1 / 0.0
-    otherwise. ``count``: clusters absorbed.
+    canonical position its canonical was verified against (its root's canonical) and the
+    similarity; -1 / 0.0 otherwise. ``count``: clusters absorbed.
     """
 
     root: np.ndarray
@@ -85,26 +86,28 @@ def pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _may_verify(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig) -> np.ndarray:
-    """Mask of the pairs of positions (``a[j]``, ``b[j]``) whose similarity may reach their
-    threshold: compared on the low byte of each slot (a bound never below the full value, as
-    in `cleaners.dedup.verify.verify_pairs`), from one copy of the low bytes of the positions
-    present, then in full where the bound passes."""
+def _screened(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig) -> np.ndarray:
+    """Similarity of the pairs of positions (``a[j]``, ``b[j]``), -1.0 where it is below
+    their threshold: compared on the low byte of each slot first (a bound never below the
+    full value, as in `cleaners.dedup.verify.verify_pairs`), from one copy of the low bytes
+    of the positions present, then in full where the bound passes."""
     present = sorted_distinct(np.concatenate([a, b]))
     low = np.empty((present.size, sides.new_sigs.shape[1]), dtype=np.uint8)
     for lo in range(0, present.size, CHUNK_ROWS):
         low[lo:lo + CHUNK_ROWS] = _signature_rows(sides, present[lo:lo + CHUNK_ROWS]).astype(np.uint8)
     ia, ib = np.searchsorted(present, a), np.searchsorted(present, b)
     need = np.where(sides.lang[a] == sides.lang[b], config.threshold, config.xl_threshold)
-    out = np.zeros(a.size, dtype=bool)
+    bound = np.empty(a.size, dtype=np.float64)
     for lo in range(0, a.size, CHUNK_ROWS):
         sl = slice(lo, lo + CHUNK_ROWS)
-        bound = jaccard_estimate(low[ia[sl]], low[ib[sl]])
         if sides.containment:
-            bound = containment_estimate(low[ia[sl]], low[ib[sl]], _sizes(sides, a[sl]), _sizes(sides, b[sl]))
-        out[sl] = bound >= need[sl]
-    sure = np.flatnonzero(out)
-    out[sure] = pair_similarity(sides, a[sure], b[sure]) >= need[sure]
+            bound[sl] = containment_estimate(low[ia[sl]], low[ib[sl]], _sizes(sides, a[sl]), _sizes(sides, b[sl]))
+        else:
+            bound[sl] = jaccard_estimate(low[ia[sl]], low[ib[sl]])
+    out = np.full(a.size, -1.0)
+    sure = np.flatnonzero(bound >= need)
+    full = pair_similarity(sides, a[sure], b[sure])
+    out[sure] = np.where(full >= need[sure], full, -1.0)
     return out
 
 
@@ -149,13 +152,14 @@ def merge_linked(
     ``links``: ``(i, cluster)`` rows, a cluster new row ``i`` passed but did not join
     (`cleaners.dedup.placement.Placed.links`). ``cluster_of`` (cluster number of every
     position) and ``canon_of`` (canonical position of every cluster number) are the state
-    after placement, ``n_clusters`` the clusters in use.
-    ``judge``: the second signal for a cross-lingual pair in the grey zone (None: similarity
-    alone decides, as in placement).
+    after placement, ``n_clusters`` the clusters in use. ``judge``: the second signal for a
+    cross-lingual pair in the grey zone (None: similarity alone decides, as in placement).
 
-    Guarantees: two clusters merge only when a document links them and their current
-    canonicals pass verification; the survivor keeps the canonical that ranks first by the
-    canonical rule; the result does not depend on the order of the candidate pairs.
+    Guarantees: two clusters merge only when a document links them (directly, or through a
+    cluster merged into one of them) and their current canonicals pass verification; the
+    survivor keeps the canonical that ranks first by the canonical rule; pairs are tried
+    one at a time, best canonicals first, so the result depends on the links and the
+    documents only, not on the order of ``links``.
     """
     root = np.arange(n_clusters, dtype=np.int64)
     partner = np.full(n_clusters, -1, dtype=np.int64)
@@ -169,51 +173,52 @@ def merge_linked(
     codes = sorted_distinct(lo_c * n_clusters + hi_c)
     del a, b, linked, lo_c, hi_c
     pairs = np.stack([codes // n_clusters, codes % n_clusters], axis=1)
-    keep = _may_verify(sides, canon_of[pairs[:, 0]], canon_of[pairs[:, 1]], config)
-    if not keep.any():
-        return Merged(root, partner, similarity, 0)
-    pairs = pairs[keep]
-    canons = np.unique(canon_of[pairs.ravel()])
-    rank = dict(zip(canons.tolist(), canonical_rank(sides, canons).tolist(), strict=True)).__getitem__
+    first = _screened(sides, canon_of[pairs[:, 0]], canon_of[pairs[:, 1]], config)
+    clusters = sorted_distinct(pairs.ravel())
+    rank = dict(zip(clusters.tolist(), canonical_rank(sides, canon_of[clusters]).tolist(), strict=True))
+    neighbours: dict[int, set[int]] = {}
+    for x, y in pairs.tolist():
+        neighbours.setdefault(x, set()).add(y)
+        neighbours.setdefault(y, set()).add(x)
     grey_ceiling = config.grey_ceiling if judge is not None else config.xl_threshold
-    verdicts: dict[tuple[int, int], float] = {}
+    known = {(int(canon_of[x]), int(canon_of[y])): s for (x, y), s in zip(pairs.tolist(), first.tolist(), strict=True)}
 
-    def passes(hi: int, lo: int) -> float:
-        """The similarity of canonicals ``lo`` and ``hi`` if they verify, else -1."""
-        key = (hi, lo)
-        if key not in verdicts:
-            s = float(pair_similarity(sides, np.array([lo]), np.array([hi]))[0])
-            same_lang = bool(sides.lang[lo] == sides.lang[hi])
-            ok = s >= (config.threshold if same_lang else config.xl_threshold)
-            if ok and not same_lang and s < grey_ceiling:
-                assert judge is not None
-                ok = judge(lo, hi)
-            verdicts[key] = s if ok else -1.0
-        return verdicts[key]
+    def entry(x: int, y: int) -> tuple[int, int, int, int]:
+        hi, lo = (x, y) if rank[x] < rank[y] else (y, x)
+        return rank[hi], rank[lo], hi, lo
 
-    count, changed = 0, True
-    while changed:
-        changed = False
-        current = []
-        for x, y in pairs.tolist():
-            rx, ry = _root(root, x), _root(root, y)
-            if rx != ry:
-                current.append((rx, ry))
-        # Best canonical first, as one run would meet them; then the other's rank.
-        ordered = sorted({tuple(sorted((rx, ry), key=lambda c: rank(int(canon_of[c]))))
-                          for rx, ry in current},
-                         key=lambda p: (rank(int(canon_of[p[0]])), rank(int(canon_of[p[1]]))))
-        for hi, lo in ordered:
-            if _root(root, hi) != hi or _root(root, lo) != lo:
-                continue  # one of them merged this round: its pairs are tried next round
-            s = passes(int(canon_of[hi]), int(canon_of[lo]))
-            if s < 0:
+    def verified(hi: int, lo: int) -> float:
+        """The similarity of the canonicals of clusters ``hi`` and ``lo`` if they verify, else -1."""
+        ca, cb = int(canon_of[lo]), int(canon_of[hi])
+        s = known.get((ca, cb), known.get((cb, ca)))
+        if s is None:
+            s = float(_screened(sides, np.array([ca]), np.array([cb]), config)[0])
+            known[(ca, cb)] = s
+        if s >= 0 and sides.lang[ca] != sides.lang[cb] and s < grey_ceiling:
+            assert judge is not None
+            s = s if judge(ca, cb) else -1.0
+            known[(ca, cb)] = s
+        return s
+
+    heap = [entry(x, y) for (x, y), s in zip(pairs.tolist(), first.tolist(), strict=True) if s >= 0]
+    heapq.heapify(heap)
+    count = 0
+    while heap:
+        _, _, hi, lo = heapq.heappop(heap)
+        if root[hi] != hi or root[lo] != lo:
+            continue  # one of them was merged since: its links were handed to its survivor
+        s = verified(hi, lo)
+        if s < 0:
+            continue
+        root[lo] = hi
+        partner[lo], similarity[lo] = canon_of[hi], s
+        count += 1
+        for z in neighbours.pop(lo, set()):
+            rz = _root(root, z)
+            if rz == hi:
                 continue
-            root[lo] = hi
-            partner[lo], similarity[lo] = canon_of[hi], s
-            if partner[hi] < 0:
-                partner[hi], similarity[hi] = canon_of[lo], s
-            count += 1
-            changed = True
+            neighbours[hi].add(rz)
+            neighbours.setdefault(rz, set()).add(hi)
+            heapq.heappush(heap, entry(hi, rz))
     return Merged(np.array([_root(root, c) for c in range(n_clusters)], dtype=np.int64),
                   partner, similarity, count)

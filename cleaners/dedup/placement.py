@@ -34,8 +34,10 @@ from cleaners.dedup.verify import Verdicts
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best
 #: passes only tentatively (a grey-zone pair, which the second signal judges first).
 DECIDE = -2
-#: `place` stopped before document ``priority[state[3]]``: ``links`` is full (the caller
-#: grows it and resumes there; nothing of that document was placed).
+#: Rows of the first ``links`` buffer of `place_all`, at least (it grows as needed).
+LINKS_ROOM = 16
+#: `place` stopped before document ``priority[state[3]]``: ``links`` might not hold its
+#: passes (the caller grows it and resumes there; nothing of that document was looked at).
 GROW = -3
 
 
@@ -159,8 +161,9 @@ def place(
     ``stamp`` (one slot per possible cluster, zero-initialised) marks the clusters already
     seen for a document. ``links`` (``(capacity, 2)``) receives, for a document that passes
     more than one cluster, a ``(i, cluster)`` row for each passing cluster it does not join
-    (``state[5]`` rows so far; when they would not fit, `GROW` is returned before the
-    document is placed, ``state[3]`` = its index ``k``).
+    (``state[5]`` rows so far; when the passes of a document, at most ``tie_clusters.size``,
+    might not fit, `GROW` is returned before that document is looked at, ``state[3]`` = its
+    index ``k``).
     """
     n = priority.size
     for k in range(start, n):
@@ -183,6 +186,9 @@ def place(
                 canon_of[c] = pos
                 canon_rank[c] = k
             continue
+        if state[5] + tie_clusters.size > links.shape[0]:
+            state[3] = k  # before anything of document k is marked: it is placed afresh
+            return GROW
         mark = k + 1
         best = -1
         best_sim = -1.0
@@ -249,9 +255,6 @@ def place(
             state[3] = k
             state[4] = compared
             return DECIDE
-        if state[5] + ties - 1 > links.shape[0]:
-            state[3] = k
-            return GROW
         for t in range(ties):
             if tie_clusters[t] != best:
                 links[state[5], 0] = i
@@ -354,7 +357,7 @@ def place_all(
     tie_sims = np.empty(most, dtype=np.float64)
     tie_unknown = np.zeros(most, dtype=np.bool_)
     state = np.array([n_clusters, 0, 0, 0, 0, 0], dtype=np.int64)
-    links = np.empty((max(n, 16), 2), dtype=np.int64)
+    links = np.empty((max(n, 2 * most, LINKS_ROOM), 2), dtype=np.int64)
     stamp = np.zeros(n_clusters + n, dtype=np.int64)
     complete = True
     k = 0

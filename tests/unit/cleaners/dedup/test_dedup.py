@@ -548,22 +548,19 @@ def _reference_match(
                 cid = root[cid]
             return cid
 
-        changed = True
-        while changed:
-            changed = False
+        failed: set[tuple[int, int]] = set()  # canonical pairs that do not verify
+        while True:  # one merge at a time: the linked pair whose better canonical ranks first
             pairs = {tuple(sorted((find(a), find(b)), key=lambda c: key(canon[c]))) for a, b in links}
-            done: set[str] = set()
-            for hi, lo in sorted((p for p in pairs if p[0] != p[1]),
-                                 key=lambda p: (key(canon[p[0]]), key(canon[p[1]]))):
-                if hi in done or lo in done:
-                    continue
-                s = sim(canon[lo], canon[hi])
-                if s >= (cfg.threshold if langs[canon[lo]] == langs[canon[hi]] else cfg.xl_threshold):
-                    root[lo] = hi
-                    partner[lo] = (canon[hi], s)
-                    partner.setdefault(hi, (canon[lo], s))
-                    done |= {hi, lo}
-                    changed = True
+            open_pairs = [p for p in pairs if p[0] != p[1] and (canon[p[0]], canon[p[1]]) not in failed]
+            if not open_pairs:
+                break
+            hi, lo = min(open_pairs, key=lambda p: (key(canon[p[0]]), key(canon[p[1]])))
+            s = sim(canon[lo], canon[hi])
+            if s >= (cfg.threshold if langs[canon[lo]] == langs[canon[hi]] else cfg.xl_threshold):
+                root[lo] = hi
+                partner[lo] = (canon[hi], s)
+            else:
+                failed.add((canon[hi], canon[lo]))
         in_history = set(hist.cluster_ids)
         name: dict[str, str] = {}
         for cid in canon:
@@ -575,7 +572,9 @@ def _reference_match(
         for i, a in list(out.items()):
             group_id = name[cluster[m + i]]
             if a.is_canonical and group_id != ids[m + i]:
-                c, s = partner[cluster[m + i]]
+                mine = cluster[m + i]  # absorbed: its survivor's canonical; the survivor: the
+                # canonical of the curated cluster whose id it took, verified when it merged
+                c, s = partner[mine] if find(mine) != mine else (canon[group_id], partner[group_id][1])
                 exact = hashes[m + i] == hashes[c]
                 kind = "exact" if exact else "near" if langs[m + i] == langs[c] else "cross_lingual"
                 out[i] = Assignment(group_id, False, ids[c], s, kind)  # type: ignore[arg-type]
@@ -635,7 +634,8 @@ def test_match_equals_a_reference_implementation(cfg: MatchConfig) -> None:
     for lo, hi in ((0, 120), (120, 210)):  # a history of two earlier runs
         day = part(lo, hi)
         out, _, _ = _reference_match(day, hist, cfg)
-        assert match(day, hist, cfg) == out
+        got = match(day, hist, cfg)
+        assert got == out and got.merged == out.merged
         hist = hist.with_batch(day, out)
     today = part(210, n_all)
     expected, n_candidates, n_verified = _reference_match(today, hist, cfg)
@@ -650,7 +650,8 @@ def test_match_equals_a_reference_implementation(cfg: MatchConfig) -> None:
 
     for factory in (BandIndex, _DictBandStore, shared_index):
         stats = MatchStats()
-        assert match(today, hist, cfg, index_factory=factory, stats=stats) == expected
+        got = match(today, hist, cfg, index_factory=factory, stats=stats)
+        assert got == expected and got.merged == expected.merged
         assert (stats.candidate_pairs, stats.verified_pairs) == (n_candidates, n_verified)
         assert stats.merged >= len(expected.merged) > 0  # history clusters merged, too
 
@@ -734,3 +735,46 @@ def test_agency_copies_of_a_wire_story_are_near_duplicates() -> None:
     assert len({a.cluster_id for a in out}) == len(docs), "different stories merged"
     assert {a.dup_kind for a in out if not a.is_canonical} == {"near"}
     assert min(a.similarity for a in out if not a.is_canonical) >= TUNED_MATCH.threshold
+
+
+def test_a_batch_whose_links_outgrow_their_first_buffer_is_placed_as_with_room(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 founders and 8 later documents that pass most of them: the placement loop runs out
+    of room for the links (the other clusters each document passes) and resumes with a
+    larger buffer. The assignments and the merges are those of a run with room from the
+    start (a resumed document is looked at afresh, none of its clusters skipped)."""
+    import cleaners.dedup.placement as placement
+
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 2**31, NUM_PERM, dtype=np.uint32)
+    sigs, ids, lengths = [], [], []
+    for j in range(40):  # founders: 0.53-0.69 with the base, about 0.5 with each other
+        s = base.copy()
+        idx = rng.choice(NUM_PERM, 40 + (j + 1) // 2, replace=False)
+        s[idx] = rng.integers(0, 2**31, idx.size, dtype=np.uint32)
+        sigs.append(s), ids.append(f"F{j:02d}"), lengths.append(1000 - j)
+    for x in range(8):  # shorter, so placed after the founders
+        s = base.copy()
+        idx = rng.choice(NUM_PERM, 3 + x, replace=False)
+        s[idx] = rng.integers(0, 2**31, idx.size, dtype=np.uint32)
+        sigs.append(s), ids.append(f"X{x}"), lengths.append(100 - x)
+    batch = DocBatch(ids, ["en"] * 48, np.stack(sigs), [f"h{i}" for i in range(48)],
+                     np.array(lengths), np.full(48, np.nan))
+    cfg = MatchConfig(num_perm=NUM_PERM, max_per_bucket=None)
+    grows = []
+    real = placement.place
+
+    def counting(*args: object) -> int:
+        k = real(*args)
+        grows.append(k == placement.GROW)
+        return k
+
+    monkeypatch.setattr(placement, "place", counting)
+    resumed = match(batch, config=cfg)
+    assert any(grows), "the buffer did not fill: the case is not exercised"
+    grows.clear()
+    monkeypatch.setattr(placement, "LINKS_ROOM", 100_000)
+    roomy = match(batch, config=cfg)
+    assert not any(grows)
+    assert resumed == roomy and resumed.merged == roomy.merged
+    assert sum(not a.is_canonical for a in resumed[40:]) >= 6
