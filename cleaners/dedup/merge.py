@@ -86,6 +86,18 @@ def pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _one_similarity(sides: Sides, a: int, b: int) -> float:
+    """`pair_similarity` of the one pair of positions ``a`` and ``b`` (the same float)."""
+    m = sides.m
+    sa = sides.hist_sigs[a] if a < m else sides.new_sigs[a - m]
+    sb = sides.hist_sigs[b] if b < m else sides.new_sigs[b - m]
+    if not sides.containment:
+        return float(jaccard_estimate(sa, sb))
+    size_a = sides.hist_sizes[a] if a < m else sides.new_sizes[a - m]
+    size_b = sides.hist_sizes[b] if b < m else sides.new_sizes[b - m]
+    return float(containment_estimate(sa, sb, size_a, size_b))
+
+
 def _screened(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig) -> np.ndarray:
     """Similarity of the pairs of positions (``a[j]``, ``b[j]``), -1.0 where it is below
     their threshold: compared on the low byte of each slot first (a bound never below the
@@ -192,7 +204,8 @@ def merge_linked(
         ca, cb = int(canon_of[lo]), int(canon_of[hi])
         s = known.get((ca, cb), known.get((cb, ca)))
         if s is None:
-            s = float(_screened(sides, np.array([ca]), np.array([cb]), config)[0])
+            s = _one_similarity(sides, ca, cb)
+            s = s if s >= (config.threshold if sides.lang[ca] == sides.lang[cb] else config.xl_threshold) else -1.0
             known[(ca, cb)] = s
         if s >= 0 and sides.lang[ca] != sides.lang[cb] and s < grey_ceiling:
             assert judge is not None
