@@ -71,7 +71,7 @@ def _sizes(sides: Sides, pos: np.ndarray) -> np.ndarray:
     return out
 
 
-def pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Similarity of the documents at positions ``a[j]`` and ``b[j]`` (MinHash Jaccard, or
     estimated containment when the sides verify by containment), `CHUNK_ROWS` pairs at a
     time. Guarantees: the same floats `cleaners.dedup.verify.verify_pairs` gives."""
@@ -87,7 +87,7 @@ def pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _one_similarity(sides: Sides, a: int, b: int) -> float:
-    """`pair_similarity` of the one pair of positions ``a`` and ``b`` (the same float)."""
+    """`_pair_similarity` of the one pair of positions ``a`` and ``b`` (the same float)."""
     m = sides.m
     sa = sides.hist_sigs[a] if a < m else sides.new_sigs[a - m]
     sb = sides.hist_sigs[b] if b < m else sides.new_sigs[b - m]
@@ -118,7 +118,7 @@ def _screened(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig) -
             bound[sl] = jaccard_estimate(low[ia[sl]], low[ib[sl]])
     out = np.full(a.size, -1.0)
     sure = np.flatnonzero(bound >= need)
-    full = pair_similarity(sides, a[sure], b[sure])
+    full = _pair_similarity(sides, a[sure], b[sure])
     out[sure] = np.where(full >= need[sure], full, -1.0)
     return out
 
