@@ -48,11 +48,12 @@ def _snapshot(curated: Path) -> dict[str, str]:
     }
 
 
-def _run(raw: Path, curated: Path) -> tuple[dict[str, Any], UUID]:
-    """One flow run in this process; returns its summary and its flow-run id."""
+def _run(raw: Path, curated: Path, **settings: Any) -> tuple[dict[str, Any], UUID]:
+    """One flow run in this process (``settings``: other `RunSettings` fields); returns its
+    summary and its flow-run id."""
     from flows.curate import curate_flow
 
-    state = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False),
+    state = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False, **settings),
                         return_state=True)
     assert state.is_completed(), state
     return state.result(), state.state_details.flow_run_id
@@ -335,3 +336,39 @@ def test_two_clusters_a_later_version_links_are_merged(tmp_path: Path) -> None:
 
     assert cluster_state(layout).drop_columns(["updated_at"]).to_pylist() == \
         state_before.drop_columns(["updated_at"]).to_pylist()
+
+
+def test_a_merged_id_founded_again_after_a_recovery_is_a_cluster_again(tmp_path: Path) -> None:
+    """The bbc story of the test above, with a shortened German copy in a second run (it
+    joins the German cluster), merged by the English version in the fourth run. The first
+    run's part is then damaged: recovery sets that run aside (the merge was made by the
+    fourth run, which stays), and its German file is curated again with thresholds it cannot
+    pass, so its document founds a cluster under the id that was merged. That id is a cluster
+    again, not merged, the shortened copy's row with it, and the state is rebuilt in step."""
+    from tests.support.runs import assert_exactly_once
+
+    bench = benchmark_module("crosslingual")
+    sets = bench.wmt_sets(eval_path("wmt"))
+    story = {d.lang: d for d in bench.load_set(sets["newstest2013"]) if d.docid == "bbc/2012/12/01/503566"}
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    (raw / "feed").mkdir(parents=True)
+    texts = {"de": story["de"].text, "de-short": "\n".join(story["de"].sentences[:-2]),
+             "es": story["es"].text, "en": story["en"].text}
+    for name, text in texts.items():
+        (raw / "feed" / f"{name}.txt").write_text(text, encoding="utf-8")
+        _run(raw, curated)
+    rows = {Path(r["source_file"]).stem: r for r in _articles(curated)}
+    assert rows["de-short"]["cluster_id"] == rows["de"]["doc_id"]
+    merged_file = curated / "clusters" / "merged" / "merged.parquet"
+    (merge,) = pq.read_table(merged_file).to_pylist()
+    first = next(p for p in (curated / "articles").rglob("*.parquet") if rows["de"]["run_id"] in p.name)
+    first.write_bytes(first.read_bytes()[:100])  # damaged: the first run is set aside
+
+    summary, _ = _run(raw, curated, match_threshold=0.99, cross_lingual_threshold=0.99)
+    assert any("set run" in line for line in summary["recovered"]), summary["recovered"]
+    again = {Path(r["source_file"]).stem: r for r in _articles(curated)}
+    assert again["de"]["doc_id"] == rows["de"]["doc_id"] and again["de"]["is_canonical"]
+    left = {r["cluster_id"]: r["merged_into"] for r in pq.read_table(merged_file).to_pylist()}
+    assert merge["cluster_id"] == rows["de"]["doc_id"]  # the German cluster was the one merged
+    assert left == {}  # and is a cluster of its own again
+    assert_exactly_once(raw, curated)  # the state in step with the articles, by story
