@@ -78,6 +78,12 @@ def merged_map(table: pa.Table) -> dict[str, str]:
                     strict=True))
 
 
+def with_absorbed(stories: set[str], merged: dict[str, str]) -> set[str]:
+    """The cluster ids whose articles belong to the clusters ``stories``: theirs, and those of
+    the clusters ``merged`` into them (the raw ``cluster_id`` values to select articles by)."""
+    return stories | {absorbed for absorbed, into in merged.items() if into in stories}
+
+
 def resolved(cluster_ids: pa.Array | pa.ChunkedArray, merged: dict[str, str]) -> pa.Array | pa.ChunkedArray:
     """``cluster_ids`` with every merged cluster replaced by the one it was merged into."""
     if not merged:

@@ -47,7 +47,14 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from flows import store
-from flows.clusters import STATE_FILE, merged_map, read_merged, rebuild_state, write_state
+from flows.clusters import (
+    STATE_FILE,
+    merged_map,
+    read_merged,
+    rebuild_state,
+    with_absorbed,
+    write_state,
+)
 from flows.compact import (
     partitions_of,
     rewrite_lock,
@@ -210,8 +217,7 @@ def _match_articles(parts: list[Path], request: Request,
     if request.with_cluster and tables:
         named = pa.concat_tables(tables)
         clusters, have = (set(named.column(c).to_pylist()) for c in ("cluster_id", "doc_id"))
-        stories = {merged.get(c, c) for c in clusters}
-        clusters = stories | {absorbed for absorbed, into in merged.items() if into in stories}
+        clusters = with_absorbed({merged.get(c, c) for c in clusters}, merged)
         for part in parts:
             table = pq.read_table(part, columns=_ID_COLUMNS)
             more = pc.and_(_isin(table.column("cluster_id"), clusters),
@@ -303,8 +309,7 @@ def _state_after(layout: store.Layout, state: pa.Table, matched: pa.Table,
     if not touched:
         return state
     gone = pa.array(sorted(set(matched.column("doc_id").to_pylist())), pa.string())
-    members = touched | {absorbed for absorbed, into in merged.items() if into in touched}
-    where = (ds.field("cluster_id").isin(pa.array(sorted(members), pa.string()))
+    where = (ds.field("cluster_id").isin(pa.array(sorted(with_absorbed(touched, merged)), pa.string()))
              & ~ds.field("doc_id").isin(gone))
     fresh = rebuild_state(store.article_parts(layout), where, merged)
     first_seen = dict(zip(state.column("cluster_id").to_pylist(),

@@ -30,7 +30,7 @@ from prefect.artifacts import (
 )
 
 from flows import store
-from flows.clusters import merged_map, read_merged, state_path
+from flows.clusters import merged_map, read_merged, state_path, with_absorbed
 
 if TYPE_CHECKING:
     from flows.run import RunSummary
@@ -63,8 +63,7 @@ def _earlier_members(layout: store.Layout, cluster_ids: list[str], run_id: str) 
     if not parts or not cluster_ids:
         return []
     merged = merged_map(read_merged(layout.root))
-    wanted = set(cluster_ids)
-    raw = sorted(wanted | {absorbed for absorbed, into in merged.items() if into in wanted})
+    raw = sorted(with_absorbed(set(cluster_ids), merged))
     dataset = ds.dataset([str(p) for p in parts], format="parquet")
     rows = dataset.to_table(columns=_READ_COLUMNS,
                             filter=ds.field("cluster_id").isin(pa.array(raw, pa.string()))).to_pylist()

@@ -60,7 +60,7 @@ from cleaners.dedup.align import SentenceSketch, SketchSource, passes_second_sig
 from cleaners.dedup.candidates import candidate_pairs
 from cleaners.dedup.config import DEFAULT_MATCH, MatchConfig
 from cleaners.dedup.lsh import BandIndex, BandStore
-from cleaners.dedup.merge import Merged, canonical_rank, merge_linked
+from cleaners.dedup.merge import Merged, canonical_rank, merge_linked, unmerged
 from cleaners.dedup.model import (
     Assignment,
     DocBatch,
@@ -271,8 +271,7 @@ def match(
     stats.verified_pairs += placed.compared
     cluster_of, canon_of = state[0], state[1]
     n_clusters = n_hist_clusters + int((placed.joined < 0).sum())
-    merged = Merged(np.arange(n_clusters, dtype=np.int64), np.full(n_clusters, -1, dtype=np.int64),
-                    np.zeros(n_clusters), 0)
+    merged = unmerged(n_clusters)
     if config.merge_clusters:
         judge = None if signal is None else signal.pair
         merged = merge_linked(sides, placed.links, cluster_of, canon_of, n_clusters, config, judge)

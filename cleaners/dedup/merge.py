@@ -52,6 +52,12 @@ class Merged(NamedTuple):
     count: int
 
 
+def unmerged(n_clusters: int) -> Merged:
+    """`Merged` for ``n_clusters`` clusters none of which was absorbed."""
+    return Merged(np.arange(n_clusters, dtype=np.int64), np.full(n_clusters, -1, dtype=np.int64),
+                  np.zeros(n_clusters, dtype=np.float64), 0)
+
+
 def _signature_rows(sides: Sides, pos: np.ndarray) -> np.ndarray:
     """The signatures at positions ``pos`` (history rows, then new rows at ``m + i``)."""
     m = sides.m
@@ -173,14 +179,12 @@ def merge_linked(
     one at a time, best canonicals first, so the result depends on the links and the
     documents only, not on the order of ``links``.
     """
-    root = np.arange(n_clusters, dtype=np.int64)
-    partner = np.full(n_clusters, -1, dtype=np.int64)
-    similarity = np.zeros(n_clusters, dtype=np.float64)
+    root, partner, similarity, _ = unmerged(n_clusters)
     a = cluster_of[sides.m + links[:, 0]]
     b = links[:, 1]
     linked = a != b
     if not linked.any():
-        return Merged(root, partner, similarity, 0)
+        return unmerged(n_clusters)
     lo_c, hi_c = np.minimum(a[linked], b[linked]), np.maximum(a[linked], b[linked])
     codes = sorted_distinct(lo_c * n_clusters + hi_c)
     del a, b, linked, lo_c, hi_c

@@ -17,6 +17,7 @@ from flows.clusters import (
     resolved,
     updated_merged,
     updated_state,
+    with_absorbed,
     without_runs,
 )
 from flows.errors import DatasetError
@@ -110,3 +111,9 @@ def test_a_rebuild_reads_the_articles_through_the_merges(tmp_path: Path) -> None
     assert set(rows) == {"u", "w"}
     assert (rows["u"]["size"], rows["u"]["canonical_doc_id"], rows["u"]["languages"]) == (3, "v1", ["de", "es", "fr"])
     assert rows["u"]["first_seen"] == DAY1
+
+
+def test_a_story_selects_its_own_articles_and_those_of_the_clusters_merged_into_it() -> None:
+    merged = {"a": "c", "b": "c", "x": "y"}
+    assert with_absorbed({"c"}, merged) == {"a", "b", "c"}
+    assert with_absorbed({"z"}, merged) == {"z"}
