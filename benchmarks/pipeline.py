@@ -43,6 +43,10 @@ For each corpus and size it measures, one after the other on the same files:
   the flow began (the manifest's ``started_at``: Python, Prefect's temporary API, the workers),
   ``publish`` the time after the manifest was written (publish, artifacts, the command's exit). The flow's **CPU** is that of its process tree: the main
   process, the worker processes and, apart, the Prefect server.
+  With ``--prefect-server``, the flow runs talk to a Prefect server started once before the
+  measurements (``prefect server start``, as ``make ui`` does; not timed), as scheduled runs
+  do (``curate serve`` needs one), instead of starting Prefect's temporary API each: the
+  server's CPU during each measured run is sampled apart.
 
 Wall or CPU: every ``s`` column of the tables is wall-clock seconds except ``naive CPU s``;
 CPU figures are named CPU. Peak RSS and CPU seconds are sampled every 0.1 s over the whole
@@ -62,6 +66,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -324,20 +329,98 @@ def warm_up(cmd: list[str], env: dict[str, str], home: Path) -> None:
               f"creating Prefect's database", file=sys.stderr)
 
 
+@dataclass
+class PrefectServer:
+    """A Prefect server started for the whole benchmark (`prefect_server`)."""
+
+    url: str
+    process: psutil.Process
+
+    def cpu(self) -> float:
+        """CPU seconds (user+sys) of the server's processes so far."""
+        total = 0.0
+        for p in [self.process, *self.process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = p.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def rss(self) -> int:
+        """Resident bytes of the server's processes now."""
+        total = 0
+        for p in [self.process, *self.process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_info().rss
+        return total
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path) -> Iterator[PrefectServer]:
+    """``prefect server start`` on a free loopback port with ``home`` as its ``PREFECT_HOME``,
+    once ``/health`` answers; stopped after the block."""
+    import httpx
+
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(home), "DO_NOT_TRACK": "1",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env.pop("PREFECT_API_URL", None)
+    log = (home / "server.log").open("wb")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start",
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"prefect server start exited ({proc.returncode}): see {home / 'server.log'}")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("prefect server start did not answer within 120 s")
+            time.sleep(0.2)
+        yield PrefectServer(url, psutil.Process(proc.pid))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+#: The running server of ``--prefect-server`` (None: each run starts Prefect's temporary API).
+SERVER: PrefectServer | None = None
+
+
 def run_flow(raw: Path, curated: Path, workers: int, home: Path, extra: list[str]) -> dict[str, Any]:
     """``curate run`` in a subprocess, after `warm_up`: wall time, manifest, peak RSS (tree,
-    server, main) and CPU seconds (tree, server, main process)."""
+    server, main) and CPU seconds (tree, server, main process). With `SERVER` set, the run
+    talks to it (``PREFECT_API_URL``) and its CPU during the run is the server's."""
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_LOGGING_LEVEL": "WARNING",
            "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90"}
+    if SERVER is not None:
+        env["PREFECT_API_URL"] = SERVER.url
+    else:
+        env.pop("PREFECT_API_URL", None)
     cmd = [str(Path(sys.executable).with_name("curate")), "run", "--raw", str(raw),
            "--curated", str(curated), "--workers", str(workers), *extra]
     warm_up(cmd, env, home)
+    server_cpu = SERVER.cpu() if SERVER is not None else 0.0
     started = time.time()
     wall, rss, stdout = measured(cmd, "curate run", env=env)
-    return {"wall": wall, "started": started, "manifest": latest_manifest(curated), "rss": rss.tree, "rss_server": rss.server,
-            "cpu": rss.cpu, "cpu_server": rss.cpu_server, "cpu_main": rss.cpu_main,
-            "rss_main": rss.main, "line": stdout.strip().splitlines()[-1] if stdout.strip() else ""}
+    out = {"wall": wall, "started": started, "manifest": latest_manifest(curated), "rss": rss.tree,
+           "rss_server": rss.server, "cpu": rss.cpu, "cpu_server": rss.cpu_server, "cpu_main": rss.cpu_main,
+           "rss_main": rss.main, "line": stdout.strip().splitlines()[-1] if stdout.strip() else ""}
+    if SERVER is not None:
+        out["cpu_server"], out["rss_server"] = SERVER.cpu() - server_cpu, SERVER.rss()
+    return out
 
 
 def index_size(curated: Path, redis_url: str | None = None) -> dict[str, float]:
@@ -721,7 +804,9 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
               "read": "read (flow: until the last file group is read)",
               "read_clean_and_fingerprint": "read + " + ("extract + " if kind == "pages" else "")
                                             + "clean + fingerprint",
-              "start": "start (flow: Python, Prefect's temporary API, workers, until the flow begins)",
+              "start": ("start (flow: Python, workers, until the flow begins; Prefect server running)"
+                        if SERVER is not None else
+                        "start (flow: Python, Prefect's temporary API, workers, until the flow begins)"),
               "publish": "publish (flow: with the run's artifacts and the command's exit)"}
     for st in stages:
         lines.append(f"| {labels.get(st, st)} {cell(nt.get(st), nc.get(st), True) if naive else '| - | - | - | - '}"
@@ -870,6 +955,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1,
                     help="run naive and flow this many times, alternately, and report each ratio, "
                          "the median and the target (this machine's speed drifts between runs)")
+    ap.add_argument("--prefect-server", action="store_true",
+                    help="run the flow against a Prefect server started once, before the "
+                         "measurements (as `make ui` does), instead of a temporary API per run")
     ap.add_argument("--redis-url", default=None,
                     help="also time the run's band keys in this Redis (e.g. redis://127.0.0.1:6379/0)")
     args = ap.parse_args(argv)
@@ -880,8 +968,13 @@ def main(argv: list[str] | None = None) -> int:
         print("# matcher memory: history of N documents + 2,000 new ones (synthetic, real shapes)\n")
         print("\n".join(matcher_memory(args.matcher, 2000)))
         return 0
+    global SERVER
     with work_folder(args.work, "curate-bench-", keep=args.keep) as work:
-        return _benchmark(args, work, num_perm)
+        if not args.prefect_server:
+            return _benchmark(args, work, num_perm)
+        with prefect_server(work / "prefect-server") as SERVER:
+            print(f"# Prefect server {SERVER.url} (started before the measurements, not timed)")
+            return _benchmark(args, work, num_perm)
 
 
 def _benchmark(args: argparse.Namespace, work: Path, num_perm: int) -> int:

@@ -153,6 +153,13 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         print(f"curate: temporary Prefect API on {api.url} for this run only, without UI "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     start_early = _plan_batches(args)
+    workers = args.workers if args.settings.parallel else 1
+    if start_early and workers > 1 and not args.dask_address:
+        from flows import fork_server
+
+        # the early pool's fork server loads the workers' modules and data while this process
+        # imports the flow and Prefect's API starts
+        fork_server.start((args.translator, dict(args.translator_options) or None))
     state = result = None
     flow_seconds = 0.0
     try:
@@ -164,7 +171,6 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
 
         if not args.verbose:
             hide_tracebacks()
-        workers = args.workers if args.settings.parallel else 1
         runner = task_runner(workers, args.dask_address, args.translator,
                              dict(args.translator_options) or None, tracebacks=args.verbose)
         if hasattr(runner, "cancel_pending"):

@@ -9,7 +9,7 @@ while Prefect's temporary API boots on the same cores; `benchmarks/pipeline.py`)
   ``prefect_dask`` and ``distributed`` through them), anyio's asyncio backend (imported by
   name when a task first runs) and the flow's tasks;
 * `flows.stages.preload_batches` for the translation backend named in
-  `flows.runners.PRELOAD_ENVIRONMENT_KEY` (JSON ``[name, options]``), which the runner sets
+  `flows.fork_server.PRELOAD_ENVIRONMENT_KEY` (JSON ``[name, options]``), which the runner sets
   while the fork server starts: the cleaners' modules, promo rules, the language-id model, the
   backend and the pivot language's lemmas.
 
@@ -36,7 +36,7 @@ def preload_from_environment() -> None:
     from prefect.plugins import load_prefect_collections
 
     import flows.tasks  # noqa: F401
-    from flows.runners import PRELOAD_ENVIRONMENT_KEY
+    from flows.fork_server import PRELOAD_ENVIRONMENT_KEY
     from flows.stages.clean_fingerprint import preload_batches
 
     load_prefect_collections()

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -30,12 +28,8 @@ from uuid import UUID
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
+from flows import fork_server
 from flows import prefect_internals as internals
-
-#: The module the fork server of the early pool imports before it forks the workers.
-POOL_PRELOAD = "flows.pool_preload"
-#: The environment variable naming the backend `POOL_PRELOAD` loads: JSON ``[name, options]``.
-PRELOAD_ENVIRONMENT_KEY = "CURATE_POOL_PRELOAD"
 
 
 class _EarlyPool:
@@ -44,6 +38,8 @@ class _EarlyPool:
 
     def __init__(self) -> None:
         self.executor: ProcessPoolExecutor | None = None
+        #: The thread starting the executor's processes (`EarlyProcessPoolTaskRunner.start_workers`).
+        self.starter: threading.Thread | None = None
         self.queue: Any = None
         self.active: ProcessPoolExecutor | None = None
 
@@ -75,25 +71,32 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         self.started_early = False
 
     def start_workers(self) -> None:
-        """Create the pool now and start every worker process (each runs the initializer).
+        """Create the pool now and start every worker process (each runs the initializer), on
+        a thread: returns at once.
 
         The workers are forked from multiprocessing's fork server, which has imported
-        `POOL_PRELOAD` (started with the backend of ``preload`` named; a server already
-        running from an earlier run of this process is reused as it is). Each worker then takes
-        this process's environment as it is now (`_as_spawned`), as a spawned one would."""
+        `flows.fork_server.POOL_PRELOAD` (started here with the backend of ``preload`` named,
+        unless `flows.fork_server.start` started it earlier; a server already running is
+        reused as it is). Each worker then takes this process's environment as it is now
+        (`_as_spawned`), as a spawned one would."""
         if self._early.executor is not None:
             return
         workers, initializer, initargs = internals.pool_options(self)
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([POOL_PRELOAD])
+        fork_server.start(self._preload)
+        context = fork_server.context()
         self._early.queue = context.Queue()
         self._early.executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=internals.worker_initializer(),
             initargs=(self._early.queue, _as_spawned, (dict(os.environ), initializer, initargs)),
         )
-        with _naming(self._preload):  # read by the fork server, started by the first submission
-            for _ in range(workers):  # one submission per process: starts them all
-                self._early.executor.submit(os.getpid)
+        # One submission per process starts them all. Each waits for the fork server to have
+        # loaded (seconds): they are made on a thread, and the flow's own submissions queue
+        # behind them on the pool's lock.
+        executor = self._early.executor
+        self._early.starter = threading.Thread(
+            target=lambda: [executor.submit(os.getpid) for _ in range(workers)],
+            name="start-workers", daemon=True)
+        self._early.starter.start()
 
     def duplicate(self) -> EarlyProcessPoolTaskRunner:
         """A copy for one flow run (Prefect duplicates the runner), sharing the early pool."""
@@ -135,22 +138,6 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         internals.adopt_pool(self, executor, queue)
         self._early.active = executor
         return self
-
-
-@contextlib.contextmanager
-def _naming(preload: tuple[str, dict[str, Any] | None] | None) -> Iterator[None]:
-    """Within the block, `PRELOAD_ENVIRONMENT_KEY` names ``preload``'s backend and options (as
-    JSON; options JSON cannot carry, or no ``preload``, name nothing)."""
-    previous = os.environ.pop(PRELOAD_ENVIRONMENT_KEY, None)
-    with contextlib.suppress(TypeError, ValueError):
-        if preload is not None:
-            os.environ[PRELOAD_ENVIRONMENT_KEY] = json.dumps([preload[0], preload[1] or None])
-    try:
-        yield
-    finally:
-        os.environ.pop(PRELOAD_ENVIRONMENT_KEY, None)
-        if previous is not None:
-            os.environ[PRELOAD_ENVIRONMENT_KEY] = previous
 
 
 def _as_spawned(environment: dict[str, str], initializer: Any, initargs: tuple[Any, ...]) -> None:

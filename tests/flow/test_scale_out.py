@@ -258,9 +258,11 @@ def test_workers_started_before_the_flow_give_the_embedded_output(
     server.start()
     monkeypatch.setenv("PREFECT_API_URL", server.api_url)
     runner = task_runner(2, None)
-    runner.start_workers()
-    early = runner._early.executor
-    assert early is not None and len(early._processes) == 2  # spawned before any flow
+    runner.start_workers()  # returns at once: a thread starts the processes
+    early, starter = runner._early.executor, runner._early.starter
+    assert early is not None and starter is not None
+    starter.join(timeout=300)
+    assert len(early._processes) == 2  # spawned before any flow
     curated = raw.parent / "curated-early"
     summary = curate_flow.with_options(task_runner=runner)(
         RunSettings(raw_dir=str(raw), curated_dir=str(curated), batch_size=BATCH, parallel=True))

@@ -15,8 +15,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from flows.fork_server import PRELOAD_ENVIRONMENT_KEY
 from flows.pool_preload import in_fork_server
-from flows.runners import PRELOAD_ENVIRONMENT_KEY, EarlyProcessPoolTaskRunner
+from flows.runners import EarlyProcessPoolTaskRunner
 
 ROOT = Path(__file__).resolve().parents[3]
 
