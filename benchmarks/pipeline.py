@@ -314,7 +314,8 @@ def warm_up(cmd: list[str], env: dict[str, str], home: Path) -> None:
     a real flow run, which creates the Prefect database in ``home`` (``prefect.db``), as a user's
     earlier runs would have. (A run on an empty folder no longer does: with no new file,
     ``curate run`` records the run without starting Prefect.) Warns when no ``prefect.db``
-    appeared (a Prefect API or database configured elsewhere in the environment)."""
+    appeared (a Prefect API or database configured elsewhere in the environment), except with
+    ``PREFECT_API_URL`` in ``env`` (``--prefect-server``: the server holds the database)."""
     raw, curated = home / "warm-up-raw", home / "warm-up-curated"
     shutil.rmtree(curated, ignore_errors=True)
     raw.mkdir(parents=True, exist_ok=True)
@@ -324,7 +325,7 @@ def warm_up(cmd: list[str], env: dict[str, str], home: Path) -> None:
     done = subprocess.run(warm, env=env, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"warm-up run failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    if not (home / "prefect.db").exists():
+    if "PREFECT_API_URL" not in env and not (home / "prefect.db").exists():
         print(f"warning: the warm-up left no {home / 'prefect.db'}: the measured run may pay for "
               f"creating Prefect's database", file=sys.stderr)
 
@@ -336,10 +337,16 @@ class PrefectServer:
     url: str
     process: psutil.Process
 
+    def _processes(self) -> list[psutil.Process]:
+        try:
+            return [self.process, *self.process.children(recursive=True)]
+        except psutil.Error as exc:
+            raise RuntimeError(f"the Prefect server of --prefect-server is gone: {exc}") from None
+
     def cpu(self) -> float:
         """CPU seconds (user+sys) of the server's processes so far."""
         total = 0.0
-        for p in [self.process, *self.process.children(recursive=True)]:
+        for p in self._processes():
             with contextlib.suppress(psutil.Error):
                 times = p.cpu_times()
                 total += times.user + times.system
@@ -348,7 +355,7 @@ class PrefectServer:
     def rss(self) -> int:
         """Resident bytes of the server's processes now."""
         total = 0
-        for p in [self.process, *self.process.children(recursive=True)]:
+        for p in self._processes():
             with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
         return total
@@ -367,16 +374,21 @@ def prefect_server(home: Path) -> Iterator[PrefectServer]:
     env = {**os.environ, "PREFECT_HOME": str(home), "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
     env.pop("PREFECT_API_URL", None)
-    log = (home / "server.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start",
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    from flows.lifecycle import die_with_parent
+
+    log_path = home / "server.log"
+    with log_path.open("wb") as log:  # the server keeps its own descriptor
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start",
+                                 "--host", "127.0.0.1", "--port", str(port)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=die_with_parent)
     url = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"prefect server start exited ({proc.returncode}): see {home / 'server.log'}")
+                tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+                raise RuntimeError(f"prefect server start exited ({proc.returncode}):\n{tail}")
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                     break
@@ -391,7 +403,6 @@ def prefect_server(home: Path) -> Iterator[PrefectServer]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()
 
 
 #: The running server of ``--prefect-server`` (None: each run starts Prefect's temporary API).
@@ -839,7 +850,10 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
                  f"client, discovery, reading when the files make one group, load_history, match, "
                  f"publish) + worker processes {workers_cpu:.1f} (the read and batch tasks: "
                  + ("main-text extraction, " if kind == "pages" else "")
-                 + f"clean, fingerprint), plus the Prefect server {flow['cpu_server']:.1f}; "
+                 + f"clean, fingerprint), plus the Prefect server {flow['cpu_server']:.1f}"
+                 + (" (the running server's, from after the warm-up to the run's end: its "
+                    "background services and the warm-up's leftover events too)" if SERVER is not None else "")
+                 + "; "
                  f"load average during the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.")
     if naive:
         lines.append(f"Speed-up, end to end (wall): **{naive['wall'] / flow['wall']:.2f}x**; "
@@ -862,7 +876,8 @@ def report(size: int, info: dict[str, Any], naive: dict[str, Any] | None, flow: 
         lines.append(f"Flow quarantined {counts['rows_quarantined']:,} record(s), by reason: "
                      f"{flow['manifest'].get('quarantine_by_reason')}.")
     mem = (f"Peak RSS: flow {flow['rss'] / 2**20:,.0f} MiB (flow process + workers; main process "
-           f"{flow['rss_main'] / 2**20:,.0f} MiB), Prefect server {flow['rss_server'] / 2**20:,.0f} MiB")
+           f"{flow['rss_main'] / 2**20:,.0f} MiB), Prefect server {flow['rss_server'] / 2**20:,.0f} MiB"
+           + (" (the running server's, at the run's end)" if SERVER is not None else ""))
     if naive:
         mem += f"; naive {naive['rss'] / 2**20:,.0f} MiB"
     lines.append(mem + ".")

@@ -154,15 +154,15 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
     start_early = _plan_batches(args)
     workers = args.workers if args.settings.parallel else 1
-    if start_early and workers > 1 and not args.dask_address:
-        from flows import fork_server
-
-        # the early pool's fork server loads the workers' modules and data while this process
-        # imports the flow and Prefect's API starts
-        fork_server.start((args.translator, dict(args.translator_options) or None))
     state = result = None
     flow_seconds = 0.0
     try:
+        if start_early and workers > 1 and not args.dask_address:
+            from flows import fork_server
+
+            # the early pool's fork server loads the workers' modules and data while this
+            # process imports the flow and Prefect's API starts
+            fork_server.start((args.translator, dict(args.translator_options) or None))
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
         from flows.console import hide_tracebacks
@@ -176,7 +176,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         if hasattr(runner, "cancel_pending"):
             guard.on_stop = runner.cancel_pending  # no task starts once the run is stopped
         if hasattr(runner, "start_workers") and start_early:
-            runner.start_workers()  # they load their language data while the API starts
+            runner.start_workers()  # forked on a thread once the fork server has loaded
         flow = curate_flow.with_options(task_runner=runner, timeout_seconds=args.timeout)
         if api is not None:
             try:

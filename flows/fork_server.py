@@ -3,8 +3,8 @@
 The pool's workers are forked from multiprocessing's fork server, which imports `POOL_PRELOAD`
 first: Prefect's task engine, the flow's tasks and the language data, once for all the workers
 (`flows.pool_preload`). That loading takes seconds of a core. `start` launches the server and
-returns at once, so the command can start it before it imports Prefect and the flow itself, and
-both load at the same time (`benchmarks/pipeline.py`, the `start` row). The first worker forked
+returns at once, so the command can start it before it imports Prefect's engine and the flow,
+and both load at the same time (`benchmarks/pipeline.py`, the `start` row). The first worker forked
 waits for the loading to end. This module imports nothing of Prefect's.
 """
 

@@ -94,8 +94,10 @@ def kill_children(spare: set[int] | frozenset[int] = frozenset(), timeout: float
 def _is_resource_tracker(process: psutil.Process) -> bool:
     """Whether ``process`` is multiprocessing's resource tracker: it exits with this process,
     and killing it early makes it print errors as it is relaunched."""
-    try:
-        return any("multiprocessing.resource_tracker" in part for part in process.cmdline())
+    try:  # its ``-c`` program; not a ``-W…:multiprocessing.resource_tracker`` option, which
+        # every child started by multiprocessing inherits from `flows.cli` (the fork server too)
+        return any(part.startswith("from multiprocessing.resource_tracker import")
+                   for part in process.cmdline())
     except psutil.Error:
         return False
 

@@ -1,5 +1,5 @@
 """What the fork server of `curate run`'s early worker pool loads before it forks the workers
-(`flows.runners.EarlyProcessPoolTaskRunner.start_workers`).
+(`flows.fork_server.start`, `flows.runners.EarlyProcessPoolTaskRunner.start_workers`).
 
 A fork server only imports modules, so importing this module is what does the loading, once for
 all the workers instead of once in each (about 2.5 s of a core per spawned worker here, spent
@@ -9,8 +9,8 @@ while Prefect's temporary API boots on the same cores; `benchmarks/pipeline.py`)
   ``prefect_dask`` and ``distributed`` through them), anyio's asyncio backend (imported by
   name when a task first runs) and the flow's tasks;
 * `flows.stages.preload_batches` for the translation backend named in
-  `flows.fork_server.PRELOAD_ENVIRONMENT_KEY` (JSON ``[name, options]``), which the runner sets
-  while the fork server starts: the cleaners' modules, promo rules, the language-id model, the
+  `flows.fork_server.PRELOAD_ENVIRONMENT_KEY` (JSON ``[name, options]``), which
+  `flows.fork_server.start` sets while the fork server starts: the cleaners' modules, promo rules, the language-id model, the
   backend and the pivot language's lemmas.
 
 Only the fork server imports this module (by name); there it also makes the server's own end
@@ -26,6 +26,7 @@ import atexit
 import contextlib
 import json
 import os
+import signal
 import sys
 
 
@@ -72,5 +73,8 @@ def _exit_at_once() -> None:
 
 if in_fork_server():
     atexit.register(_exit_at_once)
+    # The server ignores Ctrl-C once it has loaded; while it loads, a Ctrl-C meant for the run
+    # would print its traceback. The workers take KeyboardInterrupt back (`flows.runners`).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 with contextlib.suppress(Exception):
     preload_from_environment()

@@ -75,12 +75,11 @@ def pool_of(runner: Any) -> ProcessPoolExecutor | None:
     return runner._executor
 
 
-def let_pool_go(runner: Any, *, cancel_futures: bool) -> None:
-    """Shut ``runner``'s pool down without waiting for its workers (they exit once idle) and
-    detach it, so that Prefect's ``__exit__`` does not wait for them; no-op without a pool."""
-    if runner._executor is not None:
-        runner._executor.shutdown(wait=False, cancel_futures=cancel_futures)
-        runner._executor = None
+def detach_pool(runner: Any) -> ProcessPoolExecutor | None:
+    """Take ``runner``'s pool from it (None without one), so that Prefect's ``__exit__`` does
+    not shut it down and wait for its workers: the caller shuts it down."""
+    executor, runner._executor = runner._executor, None
+    return executor
 
 
 # --- The temporary API server ---------------------------------------------------------------

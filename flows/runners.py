@@ -4,11 +4,12 @@ stops cleanly on a signal. What they need of how Prefect works inside is in
 `flows.prefect_internals`.
 
 `curate run` starts Prefect's temporary API server, which takes seconds of one core; the
-worker processes need seconds too, importing Prefect and loading their language data
-(`flows.stages.warm_worker`). `EarlyProcessPoolTaskRunner.start_workers` lets both happen at
-once: the pool is created and its processes started before the flow, then handed to the flow
-run's copy of the runner. Its workers are forked from multiprocessing's fork server, which
-loads that once for all of them (`flows.pool_preload`). Without `start_workers` it is
+worker processes need seconds too, importing Prefect and loading their language data. Both
+happen at once: the workers are forked from multiprocessing's fork server, which loads that
+once for all of them (`flows.pool_preload`), and which `curate run` launches first thing
+(`flows.fork_server.start`). `EarlyProcessPoolTaskRunner.start_workers` creates the pool before
+the flow and forks its processes on a thread (each waits for the server's loading), and the
+flow run's copy of the runner takes the pool over. Without `start_workers` it is
 Prefect's `ProcessPoolTaskRunner` (spawned workers), except that after a run that went well its
 idle workers exit without being waited for.
 """
@@ -34,14 +35,20 @@ from flows import prefect_internals as internals
 
 class _EarlyPool:
     """A started pool waiting for the runner that will use it (one use), and the pool the
-    flow run's copy of the runner is using (for `EarlyProcessPoolTaskRunner.cancel_all`)."""
+    flow run's copy of the runner is using (for `EarlyProcessPoolTaskRunner.cancel_pending`)."""
 
     def __init__(self) -> None:
         self.executor: ProcessPoolExecutor | None = None
         #: The thread starting the executor's processes (`EarlyProcessPoolTaskRunner.start_workers`).
         self.starter: threading.Thread | None = None
+        #: Set when the pool is shut down or the run stopped: the starter forks no more.
+        self.stop = threading.Event()
         self.queue: Any = None
         self.active: ProcessPoolExecutor | None = None
+
+    def starting(self) -> bool:
+        """Whether the starter thread is still forking (it holds the pool's lock meanwhile)."""
+        return self.starter is not None and self.starter.is_alive()
 
     def __getstate__(self) -> dict[str, Any]:
         """Pools and queues belong to this process: a pickled copy (a task's context sent to
@@ -92,9 +99,8 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         # One submission per process starts them all. Each waits for the fork server to have
         # loaded (seconds): they are made on a thread, and the flow's own submissions queue
         # behind them on the pool's lock.
-        executor = self._early.executor
         self._early.starter = threading.Thread(
-            target=lambda: [executor.submit(os.getpid) for _ in range(workers)],
+            target=_start_processes, args=(self._early.executor, workers, self._early.stop),
             name="start-workers", daemon=True)
         self._early.starter.start()
 
@@ -105,26 +111,37 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         return copy  # type: ignore[return-value]
 
     def cancel_pending(self) -> None:
-        """Cancel every task not yet started and refuse new ones, from any thread: for a run
-        being stopped (its worker processes are then killed, see `flows.lifecycle`)."""
+        """Cancel every task not yet started and refuse new ones, from any thread, without
+        blocking (a signal handler calls it): for a run being stopped (its worker processes
+        are then killed, see `flows.lifecycle`). The starter thread forks no more workers."""
+        self._early.stop.set()
         executor = self._early.active
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            _shut_down(executor, self._early.starting(), cancel_futures=True)
 
     def release_workers(self) -> None:
         """Let the worker processes exit now, once idle, without waiting for them: for a flow
         run that will submit no more tasks (their exit takes about a second, which then
         overlaps the run's last steps instead of delaying its end). What they still send
         (logs, events) is forwarded until the runner exits. A later `submit` fails."""
-        internals.let_pool_go(self, cancel_futures=False)
+        self._let_pool_go(cancel_futures=False)
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         """Prefect's exit, except that after a run that went well the idle worker processes
         exit on their own (about a second here, freeing their memory) while the flow run
         finishes, instead of being waited for; the interpreter joins them at exit."""
+        self._early.stop.set()
         if exc_type is None:
-            internals.let_pool_go(self, cancel_futures=True)
+            self._let_pool_go(cancel_futures=True)
         super().__exit__(exc_type, exc_value, traceback)
+
+    def _let_pool_go(self, *, cancel_futures: bool) -> None:
+        """Detach the pool (Prefect's ``__exit__`` then does not wait for its workers) and
+        shut it down without waiting for them: they exit once idle. The starter forks no more."""
+        self._early.stop.set()
+        executor = internals.detach_pool(self)
+        if executor is not None:
+            _shut_down(executor, self._early.starting(), cancel_futures=cancel_futures)
 
     def __enter__(self) -> EarlyProcessPoolTaskRunner:
         executor, queue = self._early.executor, self._early.queue
@@ -140,10 +157,35 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
         return self
 
 
+def _start_processes(executor: ProcessPoolExecutor, workers: int, stop: threading.Event) -> None:
+    """Submit one no-op per worker, which makes ``executor`` fork them all; stops quietly at
+    ``stop`` or when the pool is shut down or broken, or the fork server gone (a stopped run):
+    the flow's own submissions report what is wrong with the pool."""
+    for _ in range(workers):
+        if stop.is_set():
+            return
+        try:
+            executor.submit(os.getpid)
+        except Exception:
+            return
+
+
+def _shut_down(executor: ProcessPoolExecutor, starting: bool, *, cancel_futures: bool) -> None:
+    """``executor.shutdown(wait=False)``, on a thread while the starter thread is still forking:
+    it holds the pool's lock until the fork server has loaded (seconds)."""
+    if starting:
+        threading.Thread(target=executor.shutdown, kwargs={"wait": False, "cancel_futures": cancel_futures},
+                         name="pool-shutdown", daemon=True).start()
+    else:
+        executor.shutdown(wait=False, cancel_futures=cancel_futures)
+
+
 def _as_spawned(environment: dict[str, str], initializer: Any, initargs: tuple[Any, ...]) -> None:
     """The start of a worker forked from the fork server: its environment made ``environment``
     (the pool's parent's when it started the pool, where a fork server's child would otherwise
-    have the server's), Prefect's settings read again from it, then ``initializer(*initargs)``."""
+    have the server's), Prefect's settings read again from it, Ctrl-C's ``KeyboardInterrupt``
+    back (the server ignores it, `flows.pool_preload`), then ``initializer(*initargs)``."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.clear()
     os.environ.update(environment)
     internals.refresh_settings()

@@ -161,3 +161,24 @@ def test_kill_children_spares_the_listed_processes() -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.split() == ["True"] * 4, done.stderr[-2000:]
+
+
+def test_kill_children_kills_the_fork_server_and_spares_the_resource_tracker() -> None:
+    """With `flows.cli`'s warning filter, every child multiprocessing starts carries
+    ``-W…:multiprocessing.resource_tracker``: the fork server must still be killed (a stopped run
+    would otherwise leave it loading, holding the command's output), the tracker spared."""
+    script = (
+        "import sys, time, psutil\n"
+        "sys.warnoptions.append('ignore::UserWarning:multiprocessing.resource_tracker')\n"
+        "from multiprocessing import forkserver\n"
+        "from flows.lifecycle import kill_children\n"
+        "forkserver.ensure_running()\n"
+        "def kind(p):\n"
+        "    return 'server' if any('forkserver import main' in a for a in p.cmdline()) else 'tracker'\n"
+        "kids = {kind(p): p.pid for p in psutil.Process().children()}\n"
+        "killed = kill_children()\n"
+        "print(sorted(kids), kids['server'] in killed, kids['tracker'] not in killed)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.split() == ["['server',", "'tracker']", "True", "True"], done.stderr[-2000:]

@@ -101,15 +101,16 @@ def test_adopt_pool_gives_a_runner_that_runs_tasks_in_the_adopted_pool(prefect_s
     assert internals.pool_of(runner) is None
 
 
-def test_let_pool_go_detaches_the_pool_without_waiting() -> None:
+def test_detach_pool_takes_the_pool_from_the_runner() -> None:
     runner = ProcessPoolTaskRunner(max_workers=1)
     runner.__enter__()
     try:
         pool = internals.pool_of(runner)
         assert pool is not None
-        internals.let_pool_go(runner, cancel_futures=True)
+        assert internals.detach_pool(runner) is pool
         assert internals.pool_of(runner) is None
-        internals.let_pool_go(runner, cancel_futures=True)  # no pool: nothing to do
+        assert internals.detach_pool(runner) is None  # no pool: nothing to take
+        pool.shutdown(wait=False)
     finally:
         runner.__exit__(None, None, None)
 
