@@ -180,6 +180,24 @@ def test_the_lead_is_looked_for_after_the_articles_own_heading() -> None:
     assert teaser not in cleaned.text
 
 
+def test_an_author_box_or_a_caption_below_the_heading_is_no_lead() -> None:
+    # a paragraph of prose between the title and the article is its lead even without a
+    # lead's class (real pages: tests/eval/test_eval_html_pages.py), but not an author's
+    # box or a photo caption
+    bio = ("Jane Doe is a transport reporter who has covered the city's trams and buses for "
+           "ten years, after working for a regional daily in the north.")
+    caption = ("Passengers board a tram at the central station on Monday morning, a day before "
+               "the council's vote on the extension. Photo: John Smith (CC BY 2.0)")
+    for block in (f'<div class="byline"><div class="author-tooltip__bio"><p>{bio}</p></div></div>',
+                  f'<div class="wp-caption"><img src="t.jpg"><p class="wp-caption-text">{caption}</p></div>'):
+        body = ('<div class="post-title"><h1>Tram line extended</h1></div>' + block
+                + '<div class="row"><div class="col-md-8">'
+                + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</div></div>")
+        result = extract_page(page(body))
+        assert result is not None
+        assert result.text.startswith(ARTICLE[0]), block
+
+
 def test_a_subtitle_in_the_headings_hgroup_is_the_lead() -> None:
     subtitle = "Six new stations will serve the northern districts from next year"
     body = (f"<article><header><hgroup><h1>Tram line extended</h1><h2>{subtitle}</h2>"
