@@ -58,10 +58,18 @@ LEAD_MIN_WORDS = 6
 #: pages any value from 8 to 40 gives the same text: two pages gain their lead, one of them
 #: (fluessiggas.de) no longer loses its article.
 PROSE_LEAD_MIN_WORDS = 15
+#: Share of such a paragraph's words (4 letters or more) that the text must hold: a lead
+#: summarises the article, a notice about the page does not.
+PROSE_LEAD_MIN_OVERLAP = 0.35
 _FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
-_FURNITURE_CLASS = re.compile(r"author|bio\b|byline|caption|credit|tooltip|share|social|related"
-                              r"|newsletter|comment|cookie|consent|promo|advert|sidebar|breadcrumb",
-                              re.IGNORECASE)
+_FURNITURE_CLASS = re.compile(
+    r"author|autor|writer|bio\b|byline|signature|profile|caption|credit|tooltip|share|social"
+    r"|related|newsletter|subscri|paywall|premium|comment|cookie|consent|privacy|gdpr|promo"
+    r"|advert|sponsor|banner|notice|hinweis|aviso|disclosure|disclaimer|correction|sidebar"
+    r"|breadcrumb|toc\b|audio|player", re.IGNORECASE)
+_MEDIA_TAGS = frozenset({"img", "picture", "video"})
+_LABEL = re.compile(r"^[\w'’ -]{1,25}:\s")
+_LONG_WORD = re.compile(r"\w{4,}")
 
 _PAGE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.IGNORECASE)
 _SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
@@ -162,15 +170,29 @@ def _leadish(element: Any, h1: Any) -> bool:
                                                  and parent is h1.getparent())
 
 
-def _prose_lead(element: Any, own: str) -> bool:
-    """A paragraph of prose (`PROSE_LEAD_MIN_WORDS` words or more, ending a sentence) outside
-    page furniture (navigation, asides, forms, figures; author boxes, captions, credits by
-    their class): a lead without a lead's class."""
-    if element.tag != "p" or len(own.split()) < PROSE_LEAD_MIN_WORDS or not own.endswith(_SENTENCE_END):
+def _prose_lead(element: Any, own: str, h1: Any, text_key: str) -> bool:
+    """A lead without a lead's class: a ``<p>`` of prose (`PROSE_LEAD_MIN_WORDS` words or more,
+    ending a sentence, not cut short by an ellipsis) that is about what the text is about
+    (`PROSE_LEAD_MIN_OVERLAP` of its words of 4 letters or more are in the text), is not
+    labelled (``Correction: …``), is no caption under a bare image, and sits in no page
+    furniture (navigation, asides, forms, figures, and blocks whose class names an author, a
+    caption, a notice, sharing… `_FURNITURE_CLASS`) below the block it shares with ``h1``
+    (a page-wide form or a sidebar layout around both says nothing)."""
+    if (element.tag != "p" or len(own.split()) < PROSE_LEAD_MIN_WORDS
+            or not own.endswith(_SENTENCE_END) or own.endswith(("…", "...")) or _LABEL.match(own)):
         return False
-    return not any(a.tag in _FURNITURE_TAGS
-                   or _FURNITURE_CLASS.search(f"{a.get('class') or ''} {a.get('id') or ''}")
-                   for a in (element, *element.iterancestors()))
+    shared = set(h1.iterancestors())
+    for block in (element, *element.iterancestors()):
+        if block in shared:
+            break
+        if block.tag in _FURNITURE_TAGS or _FURNITURE_CLASS.search(
+                f"{block.get('class') or ''} {block.get('id') or ''}"):
+            return False
+    before = element.getprevious()
+    if before is not None and (before.tag in _MEDIA_TAGS or (before.tag == "a" and before.find(".//img") is not None)):
+        return False  # a caption under a bare image
+    words = {_key(w) for w in _LONG_WORD.findall(own)}
+    return sum(w in text_key for w in words) >= PROSE_LEAD_MIN_OVERLAP * max(len(words), 1)
 
 
 def _lead_block(tree: Any, text: str) -> str:
@@ -199,7 +221,7 @@ def _lead_block(tree: Any, text: str) -> str:
         if first in own_key:
             continue  # a container of the text
         if (not lead and len(own.split()) >= LEAD_MIN_WORDS and own_key not in text_key
-                and (_leadish(element, h1) or _prose_lead(element, own))):
+                and (_leadish(element, h1) or _prose_lead(element, own, h1, text_key))):
             lead = own
     return ""
 

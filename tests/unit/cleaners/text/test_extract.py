@@ -180,6 +180,48 @@ def test_the_lead_is_looked_for_after_the_articles_own_heading() -> None:
     assert teaser not in cleaned.text
 
 
+TRAM_LEAD = ("Six new stops, 7.4 kilometres of track and a bill of 412 million pounds: after two "
+             "years of consultation, the council has backed the most expensive tram project in the "
+             "city's history.")
+
+
+def story_page(between: str) -> str:
+    """A news page whose article header holds the title, ``between`` and a date, above the
+    article's body: a layout where trafilatura keeps the body and drops what is between."""
+    nav = "".join(f"<li><a href='/{w}'>{w}</a></li>" for w in ("home", "news", "sport"))
+    return ("<!doctype html><html><head><title>Tram line extended | Example</title></head><body>"
+            f"<header class='site-header'><a href='/' class='logo'>Example Media</a><nav><ul>{nav}"
+            "</ul></nav></header><main><article class='story'><header class='article-header'>"
+            f"<div class='kicker'>Transport</div><h1>Tram line extended</h1>{between}"
+            "<div class='meta'><time datetime='2024-03-12'>12.03.2024</time></div></header>"
+            "<div class='article-body'>" + "".join(f"<p>{p}</p>" for p in ARTICLE)
+            + "</div></article></main><footer><p>© 2024 Example Media</p></footer></body></html>")
+
+
+def test_a_prose_paragraph_below_the_title_is_the_lead() -> None:
+    result = extract_page(story_page(f"<p>{TRAM_LEAD}</p>"))
+    assert result is not None
+    assert result.text.startswith(TRAM_LEAD)
+    assert result.text.count("412 million pounds") == 1
+    assert "lead the page shows above its article" in result.edits[0].detail
+
+
+def test_a_notice_a_labelled_line_or_an_image_caption_below_the_title_is_no_lead() -> None:
+    # each is refused by one check of its own: a notice about the page shares no words with
+    # the article; a labelled line; a caption right under a bare image
+    notice = ("This article is more than 5 years old. Older articles may contain outdated "
+              "information, and some links or embedded media may no longer work.")
+    label = ("Correction: An earlier version of this article misstated the year the existing "
+             "tram line to the northern districts opened, 1998.")
+    caption = ("<div class='image'><img src='tram.jpg' alt=''><p>Passengers board a tram at the "
+               "central station on Monday morning, a day before the council voted on the "
+               "extension.</p></div>")
+    for between in (f"<p>{notice}</p>", f"<p>{label}</p>", caption):
+        result = extract_page(story_page(between))
+        assert result is not None
+        assert result.text.startswith(ARTICLE[0]), between
+
+
 def test_an_author_box_or_a_caption_below_the_heading_is_no_lead() -> None:
     # a paragraph of prose between the title and the article is its lead even without a
     # lead's class (real pages: tests/eval/test_eval_html_pages.py), but not an author's
