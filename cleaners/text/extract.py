@@ -195,6 +195,21 @@ def _prose_lead(element: Any, own: str, h1: Any, text_key: str) -> bool:
     return sum(w in text_key for w in words) >= PROSE_LEAD_MIN_OVERLAP * max(len(words), 1)
 
 
+def _shown_text(element: Any) -> str:
+    """The element's text as the page shows it: a ``<br>`` is a space (``text_content``
+    glues the words on either side of it)."""
+    from lxml import etree
+
+    parts = []
+    # iterated, not recursive: a page's tree may be deep
+    for event, node in etree.iterwalk(element, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            parts.append(" " if node.tag == "br" else node.text or "")
+        elif node is not element:  # the end of an element, or a comment or instruction
+            parts.append(node.tail or "")
+    return "".join(parts)
+
+
 def _lead_block(tree: Any, text: str) -> str:
     """A lead the page shows between the last ``<h1>`` before the first line of ``text``
     (the title's lines left aside) and that line, in an element whose class names it a lead
@@ -222,7 +237,7 @@ def _lead_block(tree: Any, text: str) -> str:
             continue  # a container of the text
         if (not lead and len(own.split()) >= LEAD_MIN_WORDS and own_key not in text_key
                 and (_leadish(element, h1) or _prose_lead(element, own, h1, text_key))):
-            lead = own
+            lead = _FOLD.sub(" ", _shown_text(element)).strip()  # `_key`s ignore the spaces
     return ""
 
 

@@ -206,6 +206,14 @@ def test_a_prose_paragraph_below_the_title_is_the_lead() -> None:
     assert "lead the page shows above its article" in result.edits[0].detail
 
 
+def test_a_line_break_in_the_lead_is_a_space() -> None:
+    # lxml's text_content() glues the words on either side of a <br>: "trackand"
+    lead = TRAM_LEAD.replace("track and", "track<br>and")
+    result = extract_page(story_page(f"<p>{lead}</p>"))
+    assert result is not None
+    assert result.text.startswith(TRAM_LEAD)
+
+
 def test_a_notice_a_labelled_line_or_an_image_caption_below_the_title_is_no_lead() -> None:
     # each is refused by one check of its own: a notice about the page shares no words with
     # the article; a labelled line; a caption right under a bare image
