@@ -209,6 +209,8 @@ FURNITURE = {
         "Image: Reuters/John Smith",
         "Back to top",
         "Print this article",
+        "Errors and omissions excepted.",
+        "All prices without guarantee",
     ],
     "de": [
         "Titelbild: Max Mustermann/dpa",
@@ -225,6 +227,8 @@ FURNITURE = {
         "Schon gelesen?",
         "Zurück zur Übersicht",
         "Nach oben",
+        "(Alle Angaben ohne Gewähr)",
+        "Irrtümer und Druckfehler vorbehalten.",
     ],
     "fr": [
         "Crédit photo : AFP",
@@ -232,6 +236,7 @@ FURNITURE = {
         "3 commentaires",
         "Votre adresse e-mail ne sera pas publiée.",
         "Imprimer cet article",
+        "Sous réserve de modifications.",
     ],
     "es": [
         "VEA TAMBIÉN: El Gobierno aprueba los presupuestos",
@@ -241,6 +246,7 @@ FURNITURE = {
         "Por María López",
         "Sin comentarios",
         "Volver arriba",
+        "Salvo error u omisión.",
     ],
     "it": ["Lascia un commento", "Crediti foto: Ansa"],
     "pt": ["Deixe um comentário", "Créditos: Agência Brasil"],
@@ -251,6 +257,9 @@ FURNITURE = {
 #: Article lines that start like furniture and stay.
 FURNITURE_LIKE_SENTENCES = [
     "Copyright law was rewritten in 2019, the court said.",
+    "Alle Angaben ohne Gewähr, sagte der Sprecher des Veranstalters am Montag.",
+    "Der Verein hat sich Änderungen am Programm vorbehalten, wie er mitteilte.",
+    "Errors and omissions excepted, the contract said, no refund is due.",
     "By Monday, the talks had collapsed and both sides left Geneva.",
     "By then the ministry had already spent most of the budget.",
     "Von Montag an gilt in Berlin eine neue Regel für Radfahrer.",
