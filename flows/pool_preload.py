@@ -10,8 +10,8 @@ while Prefect's temporary API boots on the same cores; `benchmarks/pipeline.py`)
   name when a task first runs) and the flow's tasks;
 * `flows.stages.preload_batches` for the translation backend named in
   `flows.fork_server.PRELOAD_ENVIRONMENT_KEY` (JSON ``[name, options]``), which
-  `flows.fork_server.start` sets while the fork server starts: the cleaners' modules, promo rules, the language-id model, the
-  backend and the pivot language's lemmas.
+  `flows.fork_server.start` sets while the fork server starts: the cleaners' modules, promo
+  rules, the language-id model, the backend and the pivot language's lemmas.
 
 Only the fork server imports this module (by name); there it also makes the server's own end
 immediate (`_exit_at_once`). Nothing here may start a thread (the server
