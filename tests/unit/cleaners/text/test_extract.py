@@ -185,17 +185,19 @@ TRAM_LEAD = ("Six new stops, 7.4 kilometres of track and a bill of 412 million p
              "city's history.")
 
 
-def story_page(between: str) -> str:
+def story_page(between: str, *, page_form: bool = False) -> str:
     """A news page whose article header holds the title, ``between`` and a date, above the
-    article's body: a layout where trafilatura keeps the body and drops what is between."""
+    article's body: a layout where trafilatura keeps the body and drops what is between.
+    ``page_form``: the whole page in one ``<form>``, as ASP.NET pages are."""
     nav = "".join(f"<li><a href='/{w}'>{w}</a></li>" for w in ("home", "news", "sport"))
+    opened, closed = ("<form id='aspnetForm' method='post'>", "</form>") if page_form else ("", "")
     return ("<!doctype html><html><head><title>Tram line extended | Example</title></head><body>"
-            f"<header class='site-header'><a href='/' class='logo'>Example Media</a><nav><ul>{nav}"
+            f"{opened}<header class='site-header'><a href='/' class='logo'>Example Media</a><nav><ul>{nav}"
             "</ul></nav></header><main><article class='story'><header class='article-header'>"
             f"<div class='kicker'>Transport</div><h1>Tram line extended</h1>{between}"
             "<div class='meta'><time datetime='2024-03-12'>12.03.2024</time></div></header>"
             "<div class='article-body'>" + "".join(f"<p>{p}</p>" for p in ARTICLE)
-            + "</div></article></main><footer><p>© 2024 Example Media</p></footer></body></html>")
+            + f"</div></article></main><footer><p>© 2024 Example Media</p></footer>{closed}</body></html>")
 
 
 def test_a_prose_paragraph_below_the_title_is_the_lead() -> None:
@@ -214,6 +216,35 @@ def test_a_line_break_in_the_lead_is_a_space() -> None:
     assert result.text.startswith(TRAM_LEAD)
 
 
+def test_a_lead_in_a_page_wide_form_or_broken_by_line_breaks_is_still_the_lead() -> None:
+    # the furniture a lead must not sit in is looked for below the block it shares with the
+    # title; its words are counted as shown (a <br> glues none)
+    result = extract_page(story_page(f"<p>{TRAM_LEAD}</p>", page_form=True))
+    assert result is not None and result.text.startswith(TRAM_LEAD)
+    broken = "Six new stops,<br>7.4 kilometres of track<br>and a bill of 412 million pounds: the council backed it."
+    result = extract_page(story_page(f"<p>{broken}</p>"))
+    assert result is not None
+    assert result.text.startswith("Six new stops, 7.4 kilometres of track and a bill")
+
+
+def test_a_notice_about_the_page_an_aside_or_a_teaser_cut_short_is_no_lead() -> None:
+    # a notice that names the tram and the council still speaks of "this story"; a labelled
+    # line broken after its label; a banner about something else than the article; a
+    # paragraph in an <aside>; a teaser ending in an ellipsis
+    for between in (
+            "<p>This story has been updated with the council's vote on Tuesday to extend the "
+            "tram line to the northern districts and with the cost of the new stations.</p>",
+            "<p>Correction:<br>An earlier version misstated the year the existing tram line to "
+            "the northern districts opened, which was 1998.</p>",
+            "<p>Join us at the Urban Mobility Summit on 14 June in Manchester, where speakers "
+            "from twelve cities will discuss cycling, parking and shared scooters.</p>",
+            f"<aside><p>{TRAM_LEAD}</p></aside>",
+            f"<p>{TRAM_LEAD[:-1]} …</p>"):
+        result = extract_page(story_page(between))
+        assert result is not None
+        assert result.text.startswith(ARTICLE[0]), between
+
+
 def test_a_notice_a_labelled_line_or_an_image_caption_below_the_title_is_no_lead() -> None:
     # each is refused by one check of its own: a notice about the page shares no words with
     # the article; a labelled line; a caption right under a bare image
@@ -224,7 +255,8 @@ def test_a_notice_a_labelled_line_or_an_image_caption_below_the_title_is_no_lead
     caption = ("<div class='image'><img src='tram.jpg' alt=''><p>Passengers board a tram at the "
                "central station on Monday morning, a day before the council voted on the "
                "extension.</p></div>")
-    for between in (f"<p>{notice}</p>", f"<p>{label}</p>", caption):
+    boxed = caption.replace("<img src='tram.jpg' alt=''>", "<div class='img'><img src='tram.jpg'></div>")
+    for between in (f"<p>{notice}</p>", f"<p>{label}</p>", caption, boxed):
         result = extract_page(story_page(between))
         assert result is not None
         assert result.text.startswith(ARTICLE[0]), between
