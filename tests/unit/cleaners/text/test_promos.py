@@ -211,6 +211,8 @@ FURNITURE = {
         "Print this article",
         "Errors and omissions excepted.",
         "All prices without guarantee",
+        "2024-03-12",
+        "19:49",
     ],
     "de": [
         "Titelbild: Max Mustermann/dpa",
@@ -229,6 +231,8 @@ FURNITURE = {
         "Nach oben",
         "(Alle Angaben ohne Gewähr)",
         "Irrtümer und Druckfehler vorbehalten.",
+        "23.10.2018",
+        "28.04.2020 21:38 Uhr",
     ],
     "fr": [
         "Crédit photo : AFP",
@@ -258,6 +262,9 @@ FURNITURE = {
 FURNITURE_LIKE_SENTENCES = [
     "Copyright law was rewritten in 2019, the court said.",
     "Alle Angaben ohne Gewähr, sagte der Sprecher des Veranstalters am Montag.",
+    "Am 23.10.2018 wurde in Bayern ein neuer Landtag gewählt.",
+    "98:87",
+    "1:0",
     "Der Verein hat sich Änderungen am Programm vorbehalten, wie er mitteilte.",
     "Errors and omissions excepted, the contract said, no refund is due.",
     "By Monday, the talks had collapsed and both sides left Geneva.",
