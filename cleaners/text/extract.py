@@ -36,7 +36,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -80,8 +80,8 @@ _STOP_WORD_LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "nl", "pl")
 #: réservé aux abonnés", "Dieser Text wurde mit … erstellt") is a notice, not a lead.
 _SELF_REFERENCE = re.compile(
     r"\b(?:this|these|dieser|diesem|diesen|dieses|diese|cet|cette|ce|este|esta|estos|questo|"
-    r"questa|deze|dit|ten|ta|este|esta)\s+(?:article|story|post|page|content|text|video|"
-    r"artikel|beitrag|text|seite|inhalt|contenu|texte|artículo|articulo|contenido|texto|"
+    r"questa|deze|dit|ten|ta)\s+(?:article|story|post|page|content|text|video|"
+    r"artikel|beitrag|seite|inhalt|contenu|texte|artículo|articulo|contenido|texto|"
     r"articolo|contenuto|testo|bericht|artigo|conteúdo|conteudo|artykuł|tekst)s?\b", re.IGNORECASE)
 
 _PAGE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.IGNORECASE)
@@ -216,16 +216,15 @@ def _content_words(text: str) -> frozenset[str]:
     languages (a notice shares those with any article), case-folded and cut to their first
     `STEM_LETTERS` letters (``Energien`` and ``Energie``, ``erneuerbaren`` and ``erneuerbarer``
     are one word; a word found inside a compound is not)."""
-    stop = _stop_words()
-    return frozenset(w[:STEM_LETTERS] for w in map(str.casefold, _LONG_WORD.findall(text))
-                     if w not in stop)
+    keep = _is_content()
+    return frozenset(w[:STEM_LETTERS] for w in map(str.casefold, _LONG_WORD.findall(text)) if keep(w))
 
 
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from cleaners.lang.tokens import stopwords
+def _is_content() -> Callable[[str], bool]:
+    from cleaners.lang.tokens import is_content
 
-    return frozenset().union(*(stopwords(lang, folded=False) for lang in _STOP_WORD_LANGUAGES))
+    return is_content(_STOP_WORD_LANGUAGES)
 
 
 def _shown_text(element: Any) -> str:
@@ -269,12 +268,13 @@ def _lead_block(tree: Any, text: str) -> str:
             return lead  # reached the text itself
         if first in own_key:
             continue  # a container of the text
-        if lead or own_key in text_key or (tag != "p" and not _leadish(element, h1)):
+        leadish = _leadish(element, h1)
+        if lead or own_key in text_key or (tag != "p" and not leadish):
             continue
         shown = _FOLD.sub(" ", _shown_text(element)).strip()  # `_key`s ignore the spaces
         if len(shown.split()) < LEAD_MIN_WORDS:
             continue
-        if _leadish(element, h1):
+        if leadish:
             lead = shown
             continue
         if text_words is None:
