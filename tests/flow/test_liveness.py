@@ -174,11 +174,21 @@ def test_kill_children_kills_the_fork_server_and_spares_the_resource_tracker() -
         "from flows.lifecycle import kill_children\n"
         "forkserver.ensure_running()\n"
         "def kind(p):\n"
-        "    return 'server' if any('forkserver import main' in a for a in p.cmdline()) else 'tracker'\n"
-        "kids = {kind(p): p.pid for p in psutil.Process().children()}\n"
+        "    for part in p.cmdline():\n"
+        "        if part.startswith('from multiprocessing.forkserver import main'):\n"
+        "            return 'server'\n"
+        "        if part.startswith('from multiprocessing.resource_tracker import main'):\n"
+        "            return 'tracker'\n"
+        "    return None\n"
+        "deadline = time.monotonic() + 30\n"
+        "while True:  # a child just forked has no command line of its own until its exec is done\n"
+        "    kids = {kind(p): p.pid for p in psutil.Process().children()}\n"
+        "    if set(kids) == {'server', 'tracker'} or time.monotonic() > deadline:\n"
+        "        break\n"
+        "    time.sleep(0.05)\n"
         "killed = kill_children()\n"
         "print(sorted(kids), kids['server'] in killed, kids['tracker'] not in killed)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
-    assert done.stdout.split() == ["['server',", "'tracker']", "True", "True"], done.stderr[-2000:]
+    assert done.stdout.split() == ["['server',", "'tracker']", "True", "True"], done.stdout + done.stderr[-2000:]
