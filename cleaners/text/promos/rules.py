@@ -71,7 +71,8 @@ _SPEECH = (r"(?:said|says|say|told|tells|wrote|writes|added|asked|shouted|chante
            r"|promises|promised|verspricht|forderte|berichtet|wirbt|demande|promet|promettait"
            r"|assure|tranche|pide|prometía|asegura|recordó|admiten|invita|chiede|prometteva"
            r"|assicura|ricorda|ammette|ripeteva|pede|prometia|garante|lembrou|dizia|vraagt"
-           r"|belooft|oordeelde|luidde|apeluje|prosi|uznał|przyznaje|l'appello|stand|hieß es)")
+           r"|belooft|oordeelde|luidde|apeluje|prosi|uznał|przyznaje|l'appello|stand|hieß es|suggests|suggested"
+           r"|advises|pedía|pedia)")
 #: A line that reports speech or names a call as its subject: a quote and its attribution
 #: (``"Follow us on Telegram!", the protesters shouted``; ``», a déclaré``; ``"…" - krzyczeli``),
 #: a clause attributed after a comma (``Faites un don, nous a demandé le président``), a speech

@@ -80,7 +80,7 @@ def test_structure_alone_needs_prose_neighbours_and_a_long_article() -> None:
     paras = fr_clean_paragraphs()
     short = "\n".join([paras[0], line, paras[1]])
     assert strip_promos(short, "fr")[1] == []  # article too short to judge
-    listing = "\n".join([*paras, "Sommaire", line, "Autre : Un autre titre sans rapport"])
+    listing = "\n".join([*paras, "Au programme", line, "Autre : Un autre titre sans rapport"])
     assert strip_promos(listing, "fr")[1] == []  # not between prose paragraphs
 
 
@@ -213,6 +213,11 @@ FURNITURE = {
         "All prices without guarantee",
         "2024-03-12",
         "19:49",
+        "Last updated: March 3, 2021",
+        "Table of Contents",
+        "Next Post",
+        "Subscribers only",
+        "Send a tip",
     ],
     "de": [
         "Titelbild: Max Mustermann/dpa",
@@ -233,6 +238,15 @@ FURNITURE = {
         "Irrtümer und Druckfehler vorbehalten.",
         "23.10.2018",
         "28.04.2020 21:38 Uhr",
+        "Letzte Änderung 14.02.2019",
+        "Aktualisiert: 30.12.2016",
+        "Inhaltsverzeichnis",
+        "Vorheriger Beitrag",
+        "Nächster Artikel Immer mehr Wildschweine in Köln",
+        "Mehr Themen:",
+        "Weitere aktuelle Themen aus der Arbeitswelt",
+        "Bereits Abonnent? Einloggen",
+        "Nur für Abonnenten",
     ],
     "fr": [
         "Crédit photo : AFP",
@@ -252,8 +266,8 @@ FURNITURE = {
         "Volver arriba",
         "Salvo error u omisión.",
     ],
-    "it": ["Lascia un commento", "Crediti foto: Ansa"],
-    "pt": ["Deixe um comentário", "Créditos: Agência Brasil"],
+    "it": ["Lascia un commento", "Crediti foto: Ansa", "Articolo riservato agli abbonati"],
+    "pt": ["Deixe um comentário", "Créditos: Agência Brasil", "Atualizado em 4 de maio de 2022, 05:35"],
     "nl": ["Foto: ANP", "Laat een reactie achter"],
     "pl": ["Fot. PAP", "Dodaj komentarz"],
 }
@@ -263,6 +277,13 @@ FURNITURE_LIKE_SENTENCES = [
     "Copyright law was rewritten in 2019, the court said.",
     "Alle Angaben ohne Gewähr, sagte der Sprecher des Veranstalters am Montag.",
     "Am 23.10.2018 wurde in Bayern ein neuer Landtag gewählt.",
+    "Last updated in 2019, the guidance now covers e-scooters too.",
+    "Aktualisiert am 3. März 2021 hat das Ministerium die Liste der Risikogebiete.",
+    "Das Inhaltsverzeichnis der Akte umfasst 300 Seiten.",
+    "Next post office closures were announced on Monday.",
+    "Mehr Themen als je zuvor standen auf der Tagesordnung.",
+    "Category: Best Picture",
+    "Send a tip to your delivery driver through the app.",
     "98:87",
     "1:0",
     "Der Verein hat sich Änderungen am Programm vorbehalten, wie er mitteilte.",
@@ -344,6 +365,22 @@ CALLS = {
         "Support quality journalism. Become a subscriber today.",
         "Did you find this article useful? Share it with your friends!",
         "Content not available due to your cookie preferences.",
+        # the site's named accounts, app, letters and tips, paywall and channel (from
+        # publishers' pages, the first three of half B's leaked strings)
+        "Follow The Gleaner on Twitter and Instagram @JamaicaGleaner and on Facebook "
+        "@GleanerJamaica. Send us a message on WhatsApp or email us at onlinefeedback@gleanerjm.com",
+        "For the latest stories and breaking news updates download the Nationnews apps for iOS "
+        "and Android.",
+        "We want to hear what you think about this article. Submit a letter to the editor or "
+        "write to letters@theatlantic.com.",
+        "Follow Example Times on Instagram for the latest news.",
+        "Get the Example News app for breaking news.",
+        "Got a news tip? Email us at tips@example.com",
+        "Send A Tip",
+        "If you're seeing this message but you're already a subscriber, please log in.",
+        "To continue reading this article, you must be a subscriber. Already a subscriber? Sign in.",
+        "This article is available to subscribers only. Subscribe now for $1 a week.",
+        "We're on WhatsApp! Join our channel for the day's top stories.",
     ],
     "de": [
         "DHB jetzt auch digital! Einfach hier klicken und für das digitale DHB registrieren!",
@@ -364,6 +401,10 @@ CALLS = {
         "Tragen Sie sich für unseren Newsletter ein, damit Sie immer auf dem Laufenden sind!",
         "Hat dir der Artikel gefallen? Dann teile den Artikel mit deinen Freunden!",
         "Liken Sie uns auf Facebook",
+        "Folgen Sie dem Tagesspiegel auf Twitter und Instagram.",
+        "Laden Sie sich jetzt unsere App herunter, um keine Nachrichten zu verpassen.",
+        "Bereits Abonnent? Einloggen",
+        "Dieser Artikel ist nur für Abonnenten verfügbar.",
     ],
     "fr": [
         "Soutenez notre journalisme indépendant : abonnez-vous dès aujourd'hui pour un euro.",
@@ -371,6 +412,10 @@ CALLS = {
 
         "Vous pouvez paramétrer les cookies en cliquant sur « Paramétrer mes choix » ci-dessous.",
         "Toute reproduction, même partielle, est interdite sans autorisation écrite.",
+        "Suivez Le Parisien sur Facebook et Instagram.",
+        "Téléchargez gratuitement notre application pour suivre toute l'actualité.",
+        "Pour lire la suite de cet article, abonnez-vous.",
+        "Cet article est réservé aux abonnés. Déjà abonné ? Connectez-vous.",
     ],
     "es": [
         "¡Mira lo que tiene nuestro canal de YouTube!",
@@ -378,6 +423,11 @@ CALLS = {
         "Para ver este contenido debes aceptar las cookies de terceros.",
         "¿Te ha gustado este artículo? Ayúdanos a seguir con una donación.",
         "Recibe gratis nuestro boletín diario en tu correo.",
+        "¿Ya sabías que en Guatemala.com tenemos canal de Telegram? Únete desde tu celular en "
+        "este enlace de invitación.",
+        "Descarga nuestra app y recibe las últimas noticias.",
+        "Para seguir leyendo, suscríbete a El Diario.",
+        "Este contenido es exclusivo para suscriptores.",
     ],
     "it": [
         "Iscriviti alla nostra newsletter per ricevere ogni giorno le notizie.",
@@ -386,6 +436,8 @@ CALLS = {
     "pt": [
         "Assine a nossa newsletter e receba as principais notícias do dia.",
         "Este artigo contém links de afiliados e podemos receber uma comissão pelas compras.",
+        "Conteúdo exclusivo para assinantes",
+        "Já é assinante?",
     ],
 }
 
@@ -472,6 +524,26 @@ CALL_LIKE_SENTENCES = [
     "¿Podemos recibir una comisión por los enlaces? La CNMC obliga a los influencers a avisarlo",
     "Entre o nosso canal no YouTube e o podcast, já somamos dois milhões de seguidores.",
     "Gli abbonati al canale sono cresciuti, e la nostra newsletter anche.",
+    # near the named accounts, app, letters and tips, paywall and channel calls
+    "Download the Zoom app for iOS or Android and sign in with your work email.",
+    "Download the Met Office app for the latest weather warnings.",
+    "To read the full report, click on the link below.",
+    "Netflix subscribers get unlimited access to games from next month.",
+    "If you are already a member, please sign in to vote in the primary, the party said.",
+    "Follow Elon Musk on Twitter and you will see his views change by the hour.",
+    "Like Apple on Facebook, Google has been fined by the regulator.",
+    "Fans who follow Taylor Swift on Instagram and TikTok saw the post within minutes.",
+    "We have a channel on YouTube where we post every week, the founder said.",
+    "We would like to hear your views on the tax, the minister wrote in a letter to residents.",
+    "Have a tip for saving on heating? Share it in the comments below.",
+    "Send a letter to the council before 5 May to object to the plans.",
+    "This content is exclusive to subscribers of Disney+ in the United States.",
+    "Get the app, the company's chief executive urged investors at the launch.",
+    "Submit your tax return by 31 January to avoid a penalty.",
+    "Das Angebot gilt nur für Abonnenten der Zeitung.",
+    "Abonnenten? Nur für Abonnenten gibt es den Rabatt, kritisiert die Verbraucherzentrale.",
+    "Tenemos un grupo de WhatsApp con los vecinos. Únete si vives en el barrio, dijo Ana.",
+    "Le contenu est réservé aux abonnés de Canal+ depuis janvier.",
 ]
 
 
@@ -722,3 +794,30 @@ def test_real_news_loses_only_its_bylines() -> None:
                                     if line not in {e.detail for e in edits})
             removed += [e.detail for e in edits]
     assert removed and all(byline.fullmatch(line) for line in removed), removed
+
+
+def _review_lines(name: str) -> list[str]:
+    path = Path(__file__).parent / "data" / name
+    return [line for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def test_lines_of_reviews_near_calls_are_kept() -> None:
+    """91 article lines a review built around the words of the calls for a site's accounts,
+    app, letters and tips, paywall and channel (`Like NASA on YouTube and X, the agency…`,
+    `Download the FEMA app for the latest updates`, `Send a tip to your delivery driver`,
+    `Déjà abonné ? Le passe Navigo…`), each removed by a first version of those rules."""
+    lines = _review_lines("article_lines_near_calls.txt")
+    assert len(lines) == 91
+    paras = en_paragraphs()
+    removed = [line for line in lines if strip_promos(embed(paras, line))[1]]
+    assert not removed, removed
+
+
+def test_calls_of_reviews_are_removed() -> None:
+    """The same review's genuine calls that the rules take, in six languages."""
+    lines = _review_lines("calls_by_review.txt")
+    assert len(lines) == 54
+    paras = en_paragraphs()
+    kept = [line for line in lines if not strip_promos(embed(paras, line))[1]]
+    assert not kept, kept
