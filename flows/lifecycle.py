@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -91,13 +92,19 @@ def kill_children(spare: set[int] | frozenset[int] = frozenset(), timeout: float
     return [c.pid for c in victims]
 
 
-def _is_resource_tracker(process: psutil.Process) -> bool:
+def _is_resource_tracker(process: psutil.Process, settle: float = 0.5) -> bool:
     """Whether ``process`` is multiprocessing's resource tracker: it exits with this process,
-    and killing it early makes it print errors as it is relaunched."""
-    try:  # its ``-c`` program; not a ``-W…:multiprocessing.resource_tracker`` option, which
+    and killing it early makes it print errors as it is relaunched. A child spawned a moment
+    ago has an empty command line until its exec is done: it is read again for up to
+    ``settle`` seconds."""
+    deadline = time.monotonic() + settle
+    try:
+        while (not (cmdline := process.cmdline()) and time.monotonic() < deadline
+               and process.status() != psutil.STATUS_ZOMBIE):
+            time.sleep(0.01)
+        # its ``-c`` program; not a ``-W…:multiprocessing.resource_tracker`` option, which
         # every child started by multiprocessing inherits from `flows.cli` (the fork server too)
-        return any(part.startswith("from multiprocessing.resource_tracker import")
-                   for part in process.cmdline())
+        return any(part.startswith("from multiprocessing.resource_tracker import") for part in cmdline)
     except psutil.Error:
         return False
 

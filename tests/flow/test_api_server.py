@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from flows import api_server
 from flows.api_server import PORT_TAKEN, TemporaryAPI
 
 # A stand-in server: answers 200 on /api/health, on the port given as argument.
@@ -59,7 +60,9 @@ def test_a_port_taken_meanwhile_is_replaced(monkeypatch: pytest.MonkeyPatch) -> 
         api.process = _python(HEALTH_SERVER, str(api.port))
 
     monkeypatch.setattr(api, "start", start)
-    monkeypatch.setattr("flows.api_server._free_port", lambda: first_port + 1 if first_port < 8999 else 8000)
+    free_port = api_server._free_port  # another free port (not a neighbour that may be taken)
+    monkeypatch.setattr("flows.api_server._free_port",
+                        lambda: next(p for p in iter(free_port, None) if p != first_port))
     try:
         url = api.wait(30)
     finally:
@@ -97,7 +100,7 @@ class _FakeAPI:
 
 def test_the_temporary_api_starts_before_prefect_and_yields_to_a_configured_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows import api_server, cli
+    from flows import cli
 
     made: list[_FakeAPI] = []
     monkeypatch.setattr(api_server, "TemporaryAPI", lambda: made.append(_FakeAPI()) or made[-1])

@@ -192,3 +192,29 @@ def test_kill_children_kills_the_fork_server_and_spares_the_resource_tracker() -
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.split() == ["['server',", "'tracker']", "True", "True"], done.stdout + done.stderr[-2000:]
+
+
+class _Starting:
+    """A child seen while its exec is not done: an empty command line ``empty`` times first."""
+
+    def __init__(self, cmdline: list[str], empty: int, status: str = psutil.STATUS_RUNNING) -> None:
+        self.reads, self._cmdline, self._empty, self._status = 0, cmdline, empty, status
+
+    def cmdline(self) -> list[str]:
+        self.reads += 1
+        return [] if self.reads <= self._empty else self._cmdline
+
+    def status(self) -> str:
+        return self._status
+
+
+def test_a_child_still_starting_is_read_again_before_it_is_judged() -> None:
+    """The resource tracker read in the instant after its spawn has an empty command line: it
+    is still spared; a process whose command line stays empty (or a zombie) is not, and soon."""
+    from flows.lifecycle import _is_resource_tracker
+
+    tracker = [sys.executable, "-c", "from multiprocessing.resource_tracker import main;main(5)"]
+    assert _is_resource_tracker(_Starting(tracker, empty=3)) is True  # type: ignore[arg-type]
+    assert _is_resource_tracker(_Starting(tracker, empty=10**9), settle=0.05) is False  # type: ignore[arg-type]
+    zombie = _Starting(tracker, empty=10**9, status=psutil.STATUS_ZOMBIE)
+    assert _is_resource_tracker(zombie) is False and zombie.reads == 1  # type: ignore[arg-type]

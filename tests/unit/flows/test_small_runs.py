@@ -41,9 +41,8 @@ def test_little_new_and_no_workers_option_runs_in_process(raw: Path, preloaded: 
     assert args.settings.parallel and not args.workers_given
     assert cli._plan_batches(args) is False  # no worker process to start early
     assert args.settings.parallel is False
-    for _ in range(50):  # the thread has started; it calls the (recording) preload at once
-        if preloaded:
-            break
+    deadline = time.monotonic() + 30  # the thread has started; it calls the (recording) preload
+    while not preloaded and time.monotonic() < deadline:
         time.sleep(0.02)
     assert preloaded == [("embedded", {"k": 1})]
 
