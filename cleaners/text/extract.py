@@ -52,6 +52,8 @@ __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_
 PROSE_MIN_WORDS = 8
 #: Less main text than this and the page is kept whole (all visible paragraphs).
 MIN_MAIN_CHARS = 100
+#: A list a kept paragraph introduces is put back from this many items (`_introduced_lists`).
+LIST_MIN_ITEMS = 2
 #: A lead shorter than this many words is a slogan, not a lead.
 LEAD_MIN_WORDS = 6
 #: A paragraph between the article's heading and its text, without a lead's class, is its lead
@@ -367,6 +369,56 @@ def _ld_instructions(objects: list[tuple[dict[str, Any], list[str]]]) -> list[st
     return [_FOLD.sub(" ", line).strip() for line in lines if line.strip()]
 
 
+def _in_furniture(element: Any) -> bool:
+    """Whether ``element`` sits in page furniture: a navigation, aside, form, footer, figure
+    or quote element, or a block whose class names furniture (`_FURNITURE_CLASS`)."""
+    for node in element.iterancestors():
+        if node.tag in ("body", "html"):  # a body's classes describe the page ("no-sidebars")
+            return False
+        if node.tag in _FURNITURE_TAGS or node.tag == "header":
+            return True
+        if _FURNITURE_CLASS.search(node.get("class") or "") or _FURNITURE_CLASS.search(node.get("id") or ""):
+            return True
+    return False
+
+
+def _introduced_lists(tree: Any, text: str) -> str:
+    """``text`` with the items of each list that a kept paragraph introduces (its previous
+    sibling, ending with a colon: ``So schützen Sie sich vor Einbrechern:``) and that the
+    extraction dropped, each item a line after that paragraph. A list of links, a list in
+    page furniture, or one whose items are already in the text is left out."""
+    lines = text.split("\n")
+    keys = [_key(line) for line in lines]
+    text_key = "".join(keys)
+    inserts: dict[int, list[str]] = {}
+    for element in tree.iter("ul", "ol"):
+        items = [li for li in element if getattr(li, "tag", None) == "li"]
+        if len(items) < LIST_MIN_ITEMS:
+            continue
+        intro = element.getprevious()
+        while intro is not None and not _shown_text(intro).strip():
+            intro = intro.getprevious()
+        if intro is None or intro.tag not in ("p", "div", "h2", "h3", "h4", "strong"):
+            continue
+        intro_text = " ".join(_shown_text(intro).split())
+        if not intro_text.endswith(":") or not _key(intro_text) or _in_furniture(element):
+            continue
+        shown = [" ".join(_shown_text(li).split()) for li in items]
+        linked = sum(len(" ".join(a.text_content().split())) for li in items for a in li.iter("a"))
+        if linked * 2 > sum(map(len, shown)) or any(_key(item) in text_key for item in shown if item):
+            continue
+        at = next((i for i, k in enumerate(keys) if _key(intro_text) in k), None)
+        if at is not None:
+            inserts.setdefault(at, []).extend(item for item in shown if item)
+    if not inserts:
+        return text
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        out.extend(inserts.get(i, []))
+    return "\n".join(out)
+
+
 def _paragraphs(text: str) -> str:
     """trafilatura's one-line-per-block text with a blank line between blocks."""
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
@@ -404,6 +456,7 @@ def extract_page(html: str) -> PageText | None:
     except Exception:  # a trafilatura bug on an odd page: the caller converts the markup whole
         return None
     text = _combine(getattr(precise, "text", None) or "", getattr(broad, "text", None) or "")
+    text = _introduced_lists(tree, text)
     notes = []
     lead = _lead_block(tree, text)
     description_key = _key(description)

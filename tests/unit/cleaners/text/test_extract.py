@@ -323,3 +323,49 @@ def test_control_characters_are_removed_with_an_edit() -> None:
     assert cleaned.text == "Breaking news[0m: the vote passed."
     assert [e.kind for e in cleaned.edits] == [EditKind.CONTROL]
     assert "NUL" in cleaned.edits[0].detail and "ESC" in cleaned.edits[0].detail
+
+
+def _list_page(body: str) -> object:
+    import trafilatura
+
+    return trafilatura.load_html(f"<html><body><article>{body}</article></body></html>")
+
+
+INTRO = "<p>So schützen Sie sich vor Einbrechern:</p>"
+TIPS = ("<ul><li>Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.</li>"
+        "<li>Verstecken Sie Ihren Schlüssel niemals draußen.</li></ul>")
+KEPT = "Die Polizei zählt weniger Einbrüche als im Vorjahr.\nSo schützen Sie sich vor Einbrechern:\nMehr dazu bei der Polizei."
+
+
+def test_a_list_a_kept_paragraph_introduces_is_put_back_after_it() -> None:
+    """trafilatura drops some lists of an article's body (weisser-ring.de, half B of the
+    evaluation pages: seven tips after "So schützen Sie sich vor Einbrechern:"); a list whose
+    previous sibling is a kept paragraph ending with a colon is put back, item by item."""
+    from cleaners.text.extract import _introduced_lists
+
+    out = _introduced_lists(_list_page(INTRO + TIPS), KEPT).split("\n")
+    assert out == ["Die Polizei zählt weniger Einbrüche als im Vorjahr.",
+                   "So schützen Sie sich vor Einbrechern:",
+                   "Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.",
+                   "Verstecken Sie Ihren Schlüssel niemals draußen.",
+                   "Mehr dazu bei der Polizei."]
+
+
+@pytest.mark.parametrize("body", [
+    INTRO.replace(":", ".") + TIPS,  # no colon: not introduced
+    INTRO + "<ul><li>Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.</li></ul>",  # one item
+    INTRO + '<ul><li><a href="/a">Haustür richtig abschließen: so geht es</a></li><li><a href="/b">Schlüssel</a></li></ul>',
+    f"<nav>{INTRO}{TIPS}</nav>",  # page furniture
+    "<p>Ein anderer Absatz, der nicht im Text steht:</p>" + TIPS,  # its intro was not kept
+])
+def test_lists_that_are_not_the_articles_stay_out(body: str) -> None:
+    from cleaners.text.extract import _introduced_lists
+
+    assert _introduced_lists(_list_page(body), KEPT) == KEPT
+
+
+def test_a_list_already_in_the_text_is_not_repeated() -> None:
+    from cleaners.text.extract import _introduced_lists
+
+    kept = KEPT.replace(":\n", ":\nSchließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.\n")
+    assert _introduced_lists(_list_page(INTRO + TIPS), kept) == kept
