@@ -185,6 +185,20 @@ def _leadish(element: Any, h1: Any) -> bool:
                                                  and parent is h1.getparent())
 
 
+def _in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:
+    """Whether ``element`` is or sits in page furniture: a navigation, aside, form, footer,
+    figure or quote element, or a block whose class or id names furniture
+    (`_FURNITURE_CLASS`); looked for up to (not including) the first ancestor in ``above``, or
+    the ``<body>``, whose classes describe the page (``no-sidebars``), not a block of it."""
+    for block in (element, *element.iterancestors()):
+        if block in above or block.tag in ("body", "html"):
+            return False
+        if block.tag in _FURNITURE_TAGS or _FURNITURE_CLASS.search(
+                f"{block.get('class') or ''} {block.get('id') or ''}"):
+            return True
+    return False
+
+
 def _prose_lead(element: Any, shown: str, h1: Any, text_words: frozenset[str]) -> bool:
     """A lead without a lead's class: a ``<p>`` of prose whose ``shown`` text
     (`_shown_text`) has `PROSE_LEAD_MIN_WORDS` words or more, ends a sentence and is not cut
@@ -198,13 +212,8 @@ def _prose_lead(element: Any, shown: str, h1: Any, text_words: frozenset[str]) -
             or not shown.endswith(_SENTENCE_END) or shown.endswith(("…", "..."))
             or _LABEL.match(shown) or _SELF_REFERENCE.search(shown)):
         return False
-    shared = set(h1.iterancestors())
-    for block in (element, *element.iterancestors()):
-        if block in shared:
-            break
-        if block.tag in _FURNITURE_TAGS or _FURNITURE_CLASS.search(
-                f"{block.get('class') or ''} {block.get('id') or ''}"):
-            return False
+    if _in_furniture(element, set(h1.iterancestors())):
+        return False
     before = element.getprevious()
     if before is not None and (before.tag in _MEDIA_TAGS or (
             not before.text_content().strip() and before.find(".//img") is not None)):
@@ -367,19 +376,6 @@ def _ld_instructions(objects: list[tuple[dict[str, Any], list[str]]]) -> list[st
                 lines += [v for v in values if isinstance(v, str)]
         lines += _step_texts(item.get("recipeInstructions") or item.get("step"))
     return [_FOLD.sub(" ", line).strip() for line in lines if line.strip()]
-
-
-def _in_furniture(element: Any) -> bool:
-    """Whether ``element`` sits in page furniture: a navigation, aside, form, footer, figure
-    or quote element, or a block whose class names furniture (`_FURNITURE_CLASS`)."""
-    for node in element.iterancestors():
-        if node.tag in ("body", "html"):  # a body's classes describe the page ("no-sidebars")
-            return False
-        if node.tag in _FURNITURE_TAGS or node.tag == "header":
-            return True
-        if _FURNITURE_CLASS.search(node.get("class") or "") or _FURNITURE_CLASS.search(node.get("id") or ""):
-            return True
-    return False
 
 
 def _introduced_lists(tree: Any, text: str) -> str:
