@@ -54,6 +54,9 @@ PROSE_MIN_WORDS = 8
 MIN_MAIN_CHARS = 100
 #: A list a kept paragraph introduces is put back from this many items (`_introduced_lists`).
 LIST_MIN_ITEMS = 2
+#: At most this many introduced lists a page are compared with the text (each comparison reads
+#: the whole text: a page of thousands of them would cost their number times its length).
+LIST_MAX_COMPARED = 100
 #: A lead shorter than this many words is a slogan, not a lead.
 LEAD_MIN_WORDS = 6
 #: A paragraph between the article's heading and its text, without a lead's class, is its lead
@@ -382,11 +385,13 @@ def _introduced_lists(tree: Any, text: str) -> str:
     """``text`` with the items of each list that a kept paragraph introduces (its previous
     sibling, ending with a colon: ``So schützen Sie sich vor Einbrechern:``) and that the
     extraction dropped, each item a line after that paragraph. A list of links, a list in
-    page furniture, or one whose items are already in the text is left out."""
+    page furniture, or one whose first items are already in the text is left out. Linear in
+    the page but for the comparisons with the text, of at most `LIST_MAX_COMPARED` lists."""
     lines = text.split("\n")
     keys = [_key(line) for line in lines]
     text_key = "".join(keys)
     inserts: dict[int, list[str]] = {}
+    compared = 0
     for element in tree.iter("ul", "ol"):
         items = [li for li in element if getattr(li, "tag", None) == "li"]
         if len(items) < LIST_MIN_ITEMS:
@@ -401,7 +406,12 @@ def _introduced_lists(tree: Any, text: str) -> str:
             continue
         shown = [" ".join(_shown_text(li).split()) for li in items]
         linked = sum(len(" ".join(a.text_content().split())) for li in items for a in li.iter("a"))
-        if linked * 2 > sum(map(len, shown)) or any(_key(item) in text_key for item in shown if item):
+        if linked * 2 > sum(map(len, shown)):
+            continue
+        if compared == LIST_MAX_COMPARED:
+            break
+        compared += 1
+        if any(_key(item) in text_key for item in [item for item in shown if item][:3]):
             continue
         at = next((i for i, k in enumerate(keys) if _key(intro_text) in k), None)
         if at is not None:

@@ -369,3 +369,18 @@ def test_a_list_already_in_the_text_is_not_repeated() -> None:
 
     kept = KEPT.replace(":\n", ":\nSchließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.\n")
     assert _introduced_lists(_list_page(INTRO + TIPS), kept) == kept
+
+
+def test_the_lists_compared_with_the_text_are_bounded() -> None:
+    """Each comparison reads the whole text: a page of thousands of introduced lists would cost
+    their number times its length (4,000 lists: 10 s, unbounded). Past `LIST_MAX_COMPARED`
+    lists, the rest stay out."""
+    from cleaners.text.extract import LIST_MAX_COMPARED, _introduced_lists
+
+    n = LIST_MAX_COMPARED + 1
+    body = "".join(f"<p>Punkt {i} hat diese Dinge:</p><ul><li>Erstes Ding {i}</li><li>Zweites Ding {i}</li></ul>"
+                   for i in range(n))
+    text = "\n".join(f"Punkt {i} hat diese Dinge:" for i in range(n))
+    out = _introduced_lists(_list_page(body), text).split("\n")
+    assert out[:3] == ["Punkt 0 hat diese Dinge:", "Erstes Ding 0", "Zweites Ding 0"]
+    assert len(out) == n + 2 * LIST_MAX_COMPARED and out[-1] == f"Punkt {n - 1} hat diese Dinge:"
