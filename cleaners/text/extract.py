@@ -57,6 +57,11 @@ LIST_MIN_ITEMS = 2
 #: At most this many introduced lists a page are compared with the text (each comparison reads
 #: the whole text: a page of thousands of them would cost their number times its length).
 LIST_MAX_COMPARED = 100
+#: Empty siblings looked past between a list and the element that introduces it.
+_INTRO_LOOKBACK = 3
+_INTRO_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "strong"})
+#: An item holding one of these is not one line of text (a nested list, paragraphs).
+_BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
 #: A lead shorter than this many words is a slogan, not a lead.
 LEAD_MIN_WORDS = 6
 #: A paragraph between the article's heading and its text, without a lead's class, is its lead
@@ -381,41 +386,71 @@ def _ld_instructions(objects: list[tuple[dict[str, Any], list[str]]]) -> list[st
     return [_FOLD.sub(" ", line).strip() for line in lines if line.strip()]
 
 
+def _unseen(element: Any) -> bool:
+    """Whether ``element`` is not shown: it or an ancestor is a ``<noscript>`` or a
+    ``<template>``, or is ``hidden`` or ``display: none``."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("noscript", "template") or node.get("hidden") is not None:
+            return True
+        if "display:none" in (node.get("style") or "").replace(" ", "").lower():
+            return True
+    return False
+
+
+def _intro_of(element: Any) -> Any | None:
+    """The element that introduces list ``element``: its previous sibling with text (looking
+    past at most `_INTRO_LOOKBACK` empty ones), when it is a paragraph, a block or a heading."""
+    intro = element.getprevious()
+    for _ in range(_INTRO_LOOKBACK):
+        if intro is None or _shown_text(intro).strip():
+            break
+        intro = intro.getprevious()
+    return intro if intro is not None and intro.tag in _INTRO_TAGS else None
+
+
 def _introduced_lists(tree: Any, text: str) -> str:
-    """``text`` with the items of each list that a kept paragraph introduces (its previous
-    sibling, ending with a colon: ``So schützen Sie sich vor Einbrechern:``) and that the
-    extraction dropped, each item a line after that paragraph. A list of links, a list in
-    page furniture, or one whose first items are already in the text is left out. Linear in
+    """``text`` with the items of each list that a kept paragraph introduces (`_intro_of`,
+    ending with a colon: ``So schützen Sie sich vor Einbrechern:``) and that the extraction
+    dropped, each item a line after that paragraph's line: the n-th such list of an intro
+    after the n-th line that is that intro. Left out: a list of fewer than `LIST_MIN_ITEMS`
+    items, of links, with items made of blocks (nested lists, paragraphs), not shown, in page
+    furniture, or whose first items are already in the text or put back already. Linear in
     the page but for the comparisons with the text, of at most `LIST_MAX_COMPARED` lists."""
     lines = text.split("\n")
     keys = [_key(line) for line in lines]
     text_key = "".join(keys)
+    line_of: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        line_of.setdefault(k, []).append(i)
+    used: dict[str, int] = {}
+    added: set[str] = set()
     inserts: dict[int, list[str]] = {}
     compared = 0
     for element in tree.iter("ul", "ol"):
         items = [li for li in element if getattr(li, "tag", None) == "li"]
-        if len(items) < LIST_MIN_ITEMS:
-            continue
-        intro = element.getprevious()
-        while intro is not None and not _shown_text(intro).strip():
-            intro = intro.getprevious()
-        if intro is None or intro.tag not in ("p", "div", "h2", "h3", "h4", "strong"):
+        if len(items) < LIST_MIN_ITEMS or (intro := _intro_of(element)) is None:
             continue
         intro_text = " ".join(_shown_text(intro).split())
-        if not intro_text.endswith(":") or not _key(intro_text) or _in_furniture(element):
+        intro_key = _key(intro_text)
+        if not intro_text.endswith(":") or intro_key not in line_of:
             continue
-        shown = [" ".join(_shown_text(li).split()) for li in items]
+        occurrence = used.get(intro_key, 0)  # this list belongs to the intro's next line
+        used[intro_key] = occurrence + 1
+        if (occurrence >= len(line_of[intro_key]) or _in_furniture(element) or _unseen(element)
+                or any(node.tag in _BLOCK_TAGS for li in items for node in li.iterdescendants())):
+            continue
+        shown = [item for li in items if (item := " ".join(_shown_text(li).split()))]
         linked = sum(len(" ".join(a.text_content().split())) for li in items for a in li.iter("a"))
-        if linked * 2 > sum(map(len, shown)):
+        if len(shown) < LIST_MIN_ITEMS or linked * 2 > sum(map(len, shown)):
             continue
         if compared == LIST_MAX_COMPARED:
             break
         compared += 1
-        if any(_key(item) in text_key for item in [item for item in shown if item][:3]):
+        first = [_key(item) for item in shown[:3]]
+        if any(k in added or k in text_key for k in first):
             continue
-        at = next((i for i, k in enumerate(keys) if _key(intro_text) in k), None)
-        if at is not None:
-            inserts.setdefault(at, []).extend(item for item in shown if item)
+        inserts.setdefault(line_of[intro_key][occurrence], []).extend(shown)
+        added.update(_key(item) for item in shown)
     if not inserts:
         return text
     out: list[str] = []

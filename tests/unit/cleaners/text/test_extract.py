@@ -384,3 +384,38 @@ def test_the_lists_compared_with_the_text_are_bounded() -> None:
     out = _introduced_lists(_list_page(body), text).split("\n")
     assert out[:3] == ["Punkt 0 hat diese Dinge:", "Erstes Ding 0", "Zweites Ding 0"]
     assert len(out) == n + 2 * LIST_MAX_COMPARED and out[-1] == f"Punkt {n - 1} hat diese Dinge:"
+
+
+ZUTATEN = ("<p>Zutaten:</p><ul><li>250 g Mehl und etwas Salz</li><li>125 ml warme Milch</li></ul>"
+           "<p>Für den Belag:</p><ul><li>50 g Butter in Flocken</li><li>70 g gehobelte Mandeln</li></ul>"
+           "<p>Zutaten:</p><ul><li>2 Eier der Größe M</li><li>1 Prise Zimt</li></ul>")
+
+
+def test_each_list_goes_after_its_own_intro_once() -> None:
+    """The n-th list of an intro goes after the n-th line that is that intro (not after a line
+    that merely holds it); a list shown twice (a page's mobile copy) is put back once."""
+    from cleaners.text.extract import _introduced_lists
+
+    text = "Hinweis: Zutaten: siehe unten\nZutaten:\nFür den Belag:\nZutaten:\nGuten Appetit."
+    assert _introduced_lists(_list_page(ZUTATEN), text).split("\n") == [
+        "Hinweis: Zutaten: siehe unten", "Zutaten:", "250 g Mehl und etwas Salz", "125 ml warme Milch",
+        "Für den Belag:", "50 g Butter in Flocken", "70 g gehobelte Mandeln",
+        "Zutaten:", "2 Eier der Größe M", "1 Prise Zimt", "Guten Appetit."]
+    twice = _list_page(INTRO + TIPS + INTRO + TIPS)
+    assert _introduced_lists(twice, KEPT) == _introduced_lists(_list_page(INTRO + TIPS), KEPT)
+
+
+@pytest.mark.parametrize("body", [
+    INTRO + "<ul><li>Erster Schritt<ol><li>Unterpunkt a</li></ol></li><li>Zweiter Schritt</li></ul>",
+    INTRO + "<ul><li><p>Teig kneten.</p><p>Ruhen lassen.</p></li><li>Backen.</li></ul>",
+    INTRO + TIPS.replace("<ul>", '<ul style="display: none">'),
+    f"<noscript>{INTRO}{TIPS}</noscript>",
+    INTRO + TIPS.replace("<ul>", "<ul hidden>"),
+    INTRO + "<ul><li></li><li> </li></ul>",
+])
+def test_lists_not_shown_as_lines_of_text_stay_out(body: str) -> None:
+    """Items made of blocks would run their words together; lists a reader does not see, or
+    empty ones, are not the article's."""
+    from cleaners.text.extract import _introduced_lists
+
+    assert _introduced_lists(_list_page(body), KEPT) == KEPT
