@@ -214,6 +214,7 @@ FURNITURE = {
         "2024-03-12",
         "19:49",
         "Last updated: March 3, 2021",
+        "Updated March 3, 2021",
         "Table of Contents",
         "Next Post",
         "Subscribers only",
@@ -278,6 +279,7 @@ FURNITURE_LIKE_SENTENCES = [
     "Alle Angaben ohne Gewähr, sagte der Sprecher des Veranstalters am Montag.",
     "Am 23.10.2018 wurde in Bayern ein neuer Landtag gewählt.",
     "Last updated in 2019, the guidance now covers e-scooters too.",
+    "Updated figures show a 3% rise in March 2021.",
     "Aktualisiert am 3. März 2021 hat das Ministerium die Liste der Risikogebiete.",
     "Das Inhaltsverzeichnis der Akte umfasst 300 Seiten.",
     "Next post office closures were announced on Monday.",
@@ -425,6 +427,7 @@ CALLS = {
         "Téléchargez gratuitement notre application pour suivre toute l'actualité.",
         "Pour lire la suite de cet article, abonnez-vous.",
         "Cet article est réservé aux abonnés. Déjà abonné ? Connectez-vous.",
+        "Mis à jour le 12 mars 2021 à 10h30",
     ],
     "es": [
         "¡Mira lo que tiene nuestro canal de YouTube!",
