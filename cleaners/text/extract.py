@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from copy import deepcopy
@@ -43,6 +42,12 @@ from functools import lru_cache
 from typing import Any
 
 from cleaners.edits import Edit, EditKind
+from cleaners.text.page_lists import introduced_lists
+from cleaners.text.page_tree import (
+    in_furniture,
+    shown_text,
+    text_key,
+)
 
 __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
 
@@ -52,16 +57,6 @@ __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_
 PROSE_MIN_WORDS = 8
 #: Less main text than this and the page is kept whole (all visible paragraphs).
 MIN_MAIN_CHARS = 100
-#: A list a kept paragraph introduces is put back from this many items (`_introduced_lists`).
-LIST_MIN_ITEMS = 2
-#: At most this many introduced lists a page are compared with the text (each comparison reads
-#: the whole text: a page of thousands of them would cost their number times its length).
-LIST_MAX_COMPARED = 100
-#: Empty siblings looked past between a list and the element that introduces it.
-_INTRO_LOOKBACK = 3
-_INTRO_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "strong"})
-#: An item holding one of these is not one line of text (a nested list, paragraphs).
-_BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
 #: A lead shorter than this many words is a slogan, not a lead.
 LEAD_MIN_WORDS = 6
 #: A paragraph between the article's heading and its text, without a lead's class, is its lead
@@ -76,12 +71,6 @@ PROSE_LEAD_MIN_WORDS = 15
 PROSE_LEAD_MIN_OVERLAP = 0.2
 #: Letters of a word compared when a paragraph's words are looked for in the text.
 STEM_LETTERS = 5
-_FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
-_FURNITURE_CLASS = re.compile(
-    r"author|autor|writer|bio\b|byline|signature|profile|caption|credit|tooltip|share|social"
-    r"|related|newsletter|subscri|paywall|premium|comment|cookie|consent|privacy|gdpr|promo"
-    r"|advert|sponsor|banner|notice|hinweis|aviso|disclosure|disclaimer|correction|sidebar"
-    r"|breadcrumb|toc\b|audio|player", re.IGNORECASE)
 _MEDIA_TAGS = frozenset({"img", "picture", "video"})
 _LABEL = re.compile(r"^[\w'’ -]{1,25}:\s")
 _LONG_WORD = re.compile(r"\w{4,}")
@@ -120,11 +109,6 @@ class PageText:
     edits: list[Edit] = field(default_factory=list)
 
 
-def _key(text: str) -> str:
-    """Comparison form: NFKC, case-folded, no whitespace (markup splits words differently)."""
-    return _FOLD.sub("", unicodedata.normalize("NFKC", text).casefold())
-
-
 def _reads_as_prose(line: str) -> bool:
     return len(line.split()) >= PROSE_MIN_WORDS and line.rstrip().endswith(_SENTENCE_END)
 
@@ -133,11 +117,11 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str]:
     """``lines`` plus the precision-pass lines they lack, each put after the line holding the
     precision-pass line before it (at the start when there is none)."""
     out = list(lines)
-    keys = [_key(line) for line in out]
+    keys = [text_key(line) for line in out]
     joined, starts = _joined(keys)
     cursor = -1
     for line in precise:
-        key = _key(line)
+        key = text_key(line)
         if not key:
             continue
         at = joined.find(key)  # keys hold no line break: a match lies within one line
@@ -166,12 +150,12 @@ def _combine(precise: str, broad: str) -> str:
     shorter."""
     if not broad:
         return precise
-    kept_key = _key(precise)
+    kept_key = text_key(precise)
     lines = [line for line in broad.split("\n")
-             if line.strip() and (_key(line) in kept_key or _reads_as_prose(line))]
+             if line.strip() and (text_key(line) in kept_key or _reads_as_prose(line))]
     lines = _with_missing(lines, [line for line in precise.split("\n") if line.strip()])
     combined = "\n".join(lines)
-    return combined if len(_key(combined)) >= len(kept_key) else precise
+    return combined if len(text_key(combined)) >= len(kept_key) else precise
 
 
 def _visible_text(tree: object) -> str:
@@ -193,34 +177,20 @@ def _leadish(element: Any, h1: Any) -> bool:
                                                  and parent is h1.getparent())
 
 
-def _in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:
-    """Whether ``element`` is or sits in page furniture: a navigation, aside, form, footer,
-    figure or quote element, or a block whose class or id names furniture
-    (`_FURNITURE_CLASS`); looked for up to (not including) the first ancestor in ``above``, or
-    the ``<body>``, whose classes describe the page (``no-sidebars``), not a block of it."""
-    for block in (element, *element.iterancestors()):
-        if block in above or block.tag in ("body", "html"):
-            return False
-        if block.tag in _FURNITURE_TAGS or _FURNITURE_CLASS.search(
-                f"{block.get('class') or ''} {block.get('id') or ''}"):
-            return True
-    return False
-
-
 def _prose_lead(element: Any, shown: str, h1: Any, text_words: frozenset[str]) -> bool:
     """A lead without a lead's class: a ``<p>`` of prose whose ``shown`` text
-    (`_shown_text`) has `PROSE_LEAD_MIN_WORDS` words or more, ends a sentence and is not cut
+    (`shown_text`) has `PROSE_LEAD_MIN_WORDS` words or more, ends a sentence and is not cut
     short by an ellipsis; that is about what the text is about (`PROSE_LEAD_MIN_OVERLAP` of its
     content words are ``text_words``, `_content_words`); that is not labelled (``Correction:
     …``) and no caption under an image; and that sits in no page furniture (navigation,
     asides, forms, figures, and blocks whose class names an author, a caption, a notice,
-    sharing… `_FURNITURE_CLASS`) below the block it shares with ``h1`` (a page-wide form or a
+    sharing… `FURNITURE_CLASS`) below the block it shares with ``h1`` (a page-wide form or a
     sidebar layout around both says nothing)."""
     if (element.tag != "p" or len(shown.split()) < PROSE_LEAD_MIN_WORDS
             or not shown.endswith(_SENTENCE_END) or shown.endswith(("…", "..."))
             or _LABEL.match(shown) or _SELF_REFERENCE.search(shown)):
         return False
-    if _in_furniture(element, set(h1.iterancestors())):
+    if in_furniture(element, set(h1.iterancestors())):
         return False
     before = element.getprevious()
     if before is not None and (before.tag in _MEDIA_TAGS or (
@@ -246,32 +216,17 @@ def _is_content() -> Callable[[str], bool]:
     return is_content(_STOP_WORD_LANGUAGES)
 
 
-def _shown_text(element: Any) -> str:
-    """The element's text as the page shows it: a ``<br>`` is a space (``text_content``
-    glues the words on either side of it)."""
-    from lxml import etree
-
-    parts = []
-    # iterated, not recursive: a page's tree may be deep
-    for event, node in etree.iterwalk(element, events=("start", "end", "comment", "pi")):
-        if event == "start":
-            parts.append(" " if node.tag == "br" else node.text or "")
-        elif node is not element:  # the end of an element, or a comment or instruction
-            parts.append(node.tail or "")
-    return "".join(parts)
-
-
 def _lead_block(tree: Any, text: str) -> str:
     """A lead the page shows between the last ``<h1>`` before the first line of ``text``
     (the title's lines left aside) and that line, in an element whose class names it a lead
     (``lead``, ``teaser``, ``intro``, ``chapo``, ``standfirst``…) or in the ``<h1>``'s
     ``<hgroup>``, and not held by ``text``; '' when there is none."""
-    headings = {_key(h1.text_content()) for h1 in tree.iter("h1")}
+    headings = {text_key(h1.text_content()) for h1 in tree.iter("h1")}
     lines = [line for line in text.split("\n")
-             if len(_key(line)) >= 20 and _key(line) not in headings]
+             if len(text_key(line)) >= 20 and text_key(line) not in headings]
     if not lines:
         return ""
-    first, text_key = _key(lines[0])[:60], _key(text)
+    first, whole_key = text_key(lines[0])[:60], text_key(text)
     text_words: frozenset[str] | None = None  # made for the first prose candidate
     h1, lead = None, ""
     for element in tree.iter():
@@ -282,15 +237,15 @@ def _lead_block(tree: Any, text: str) -> str:
         if h1 is None or tag not in _LEAD_TAGS:
             continue
         own = _FOLD.sub(" ", element.text_content()).strip()
-        own_key = _key(own)
+        own_key = text_key(own)
         if own_key.startswith(first):
             return lead  # reached the text itself
         if first in own_key:
             continue  # a container of the text
         leadish = _leadish(element, h1)
-        if lead or own_key in text_key or (tag != "p" and not leadish):
+        if lead or own_key in whole_key or (tag != "p" and not leadish):
             continue
-        shown = _FOLD.sub(" ", _shown_text(element)).strip()  # `_key`s ignore the spaces
+        shown = _FOLD.sub(" ", shown_text(element)).strip()  # `text_key`s ignore the spaces
         if len(shown.split()) < LEAD_MIN_WORDS:
             continue
         if leadish:
@@ -306,7 +261,7 @@ def _lead_block(tree: Any, text: str) -> str:
 def _shortens(description_key: str, lead: str) -> bool:
     """The description is the lead cut short (its last, maybe cut, word and any ellipsis
     left aside)."""
-    return bool(lead) and description_key.rstrip(".…")[:-3] in _key(lead)
+    return bool(lead) and description_key.rstrip(".…")[:-3] in text_key(lead)
 
 
 def _first(tree: object, xpaths: tuple[str, ...]) -> str:
@@ -386,80 +341,6 @@ def _ld_instructions(objects: list[tuple[dict[str, Any], list[str]]]) -> list[st
     return [_FOLD.sub(" ", line).strip() for line in lines if line.strip()]
 
 
-def _unseen(element: Any) -> bool:
-    """Whether ``element`` is not shown: it or an ancestor is a ``<noscript>`` or a
-    ``<template>``, or is ``hidden`` or ``display: none``."""
-    for node in (element, *element.iterancestors()):
-        if node.tag in ("noscript", "template") or node.get("hidden") is not None:
-            return True
-        if "display:none" in (node.get("style") or "").replace(" ", "").lower():
-            return True
-    return False
-
-
-def _intro_of(element: Any) -> Any | None:
-    """The element that introduces list ``element``: its previous sibling with text (looking
-    past at most `_INTRO_LOOKBACK` empty ones), when it is a paragraph, a block or a heading."""
-    intro = element.getprevious()
-    for _ in range(_INTRO_LOOKBACK):
-        if intro is None or _shown_text(intro).strip():
-            break
-        intro = intro.getprevious()
-    return intro if intro is not None and intro.tag in _INTRO_TAGS else None
-
-
-def _introduced_lists(tree: Any, text: str) -> str:
-    """``text`` with the items of each list that a kept paragraph introduces (`_intro_of`,
-    ending with a colon: ``So schützen Sie sich vor Einbrechern:``) and that the extraction
-    dropped, each item a line after that paragraph's line: the n-th such list of an intro
-    after the n-th line that is that intro. Left out: a list of fewer than `LIST_MIN_ITEMS`
-    items, of links, with items made of blocks (nested lists, paragraphs), not shown, in page
-    furniture, or whose first items are already in the text or put back already. Linear in
-    the page but for the comparisons with the text, of at most `LIST_MAX_COMPARED` lists."""
-    lines = text.split("\n")
-    keys = [_key(line) for line in lines]
-    text_key = "".join(keys)
-    line_of: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        line_of.setdefault(k, []).append(i)
-    used: dict[str, int] = {}
-    added: set[str] = set()
-    inserts: dict[int, list[str]] = {}
-    compared = 0
-    for element in tree.iter("ul", "ol"):
-        items = [li for li in element if getattr(li, "tag", None) == "li"]
-        if len(items) < LIST_MIN_ITEMS or (intro := _intro_of(element)) is None:
-            continue
-        intro_text = " ".join(_shown_text(intro).split())
-        intro_key = _key(intro_text)
-        if not intro_text.endswith(":") or intro_key not in line_of:
-            continue
-        occurrence = used.get(intro_key, 0)  # this list belongs to the intro's next line
-        used[intro_key] = occurrence + 1
-        if (occurrence >= len(line_of[intro_key]) or _in_furniture(element) or _unseen(element)
-                or any(node.tag in _BLOCK_TAGS for li in items for node in li.iterdescendants())):
-            continue
-        shown = [item for li in items if (item := " ".join(_shown_text(li).split()))]
-        linked = sum(len(" ".join(a.text_content().split())) for li in items for a in li.iter("a"))
-        if len(shown) < LIST_MIN_ITEMS or linked * 2 > sum(map(len, shown)):
-            continue
-        if compared == LIST_MAX_COMPARED:
-            break
-        compared += 1
-        first = [_key(item) for item in shown[:3]]
-        if any(k in added or k in text_key for k in first):
-            continue
-        inserts.setdefault(line_of[intro_key][occurrence], []).extend(shown)
-        added.update(_key(item) for item in shown)
-    if not inserts:
-        return text
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        out.append(line)
-        out.extend(inserts.get(i, []))
-    return "\n".join(out)
-
-
 def _paragraphs(text: str) -> str:
     """trafilatura's one-line-per-block text with a blank line between blocks."""
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
@@ -497,12 +378,12 @@ def extract_page(html: str) -> PageText | None:
     except Exception:  # a trafilatura bug on an odd page: the caller converts the markup whole
         return None
     text = _combine(getattr(precise, "text", None) or "", getattr(broad, "text", None) or "")
-    text = _introduced_lists(tree, text)
+    text = introduced_lists(tree, text)
     notes = []
     lead = _lead_block(tree, text)
-    description_key = _key(description)
-    if (len(description.split()) >= LEAD_MIN_WORDS and description_key in _key(visible)
-            and description_key not in _key(text) and not _shortens(description_key, lead)):
+    description_key = text_key(description)
+    if (len(description.split()) >= LEAD_MIN_WORDS and description_key in text_key(visible)
+            and description_key not in text_key(text) and not _shortens(description_key, lead)):
         text = f"{description}\n{text}"
         notes.append("the page's description put first as its lead")
     elif lead:
@@ -511,8 +392,8 @@ def extract_page(html: str) -> PageText | None:
     if len(ld_body) > 2 * len(text):
         text = ld_body
         notes = ["taken from the page's JSON-LD articleBody (the page renders it by script)"]
-    text_key = _key(text)
-    missing = [line for line in _ld_instructions(objects) if _key(line) not in text_key]
+    whole_key = text_key(text)
+    missing = [line for line in _ld_instructions(objects) if text_key(line) not in whole_key]
     if missing:
         text = "\n".join([text, *missing])
         notes.append(f"{len(missing)} ingredient(s) or step(s) added from the page's JSON-LD")
@@ -521,6 +402,6 @@ def extract_page(html: str) -> PageText | None:
         return PageText("", title, [Edit(
             EditKind.HTML, f"trafilatura found {len(text)} characters of main text: "
                            "all visible text kept")])
-    detail = (f"main text extracted (trafilatura): {len(_key(text)):,} of "
-              f"{len(_key(visible)):,} visible characters kept")
+    detail = (f"main text extracted (trafilatura): {len(text_key(text)):,} of "
+              f"{len(text_key(visible)):,} visible characters kept")
     return PageText(text, title, [Edit(EditKind.HTML, "; ".join([detail, *notes]))])

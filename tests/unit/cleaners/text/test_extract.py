@@ -341,9 +341,9 @@ def test_a_list_a_kept_paragraph_introduces_is_put_back_after_it() -> None:
     """trafilatura drops some lists of an article's body (weisser-ring.de, half B of the
     evaluation pages: seven tips after "So schützen Sie sich vor Einbrechern:"); a list whose
     previous sibling is a kept paragraph ending with a colon is put back, item by item."""
-    from cleaners.text.extract import _introduced_lists
+    from cleaners.text.page_lists import introduced_lists
 
-    out = _introduced_lists(_list_page(INTRO + TIPS), KEPT).split("\n")
+    out = introduced_lists(_list_page(INTRO + TIPS), KEPT).split("\n")
     assert out == ["Die Polizei zählt weniger Einbrüche als im Vorjahr.",
                    "So schützen Sie sich vor Einbrechern:",
                    "Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.",
@@ -359,29 +359,29 @@ def test_a_list_a_kept_paragraph_introduces_is_put_back_after_it() -> None:
     "<p>Ein anderer Absatz, der nicht im Text steht:</p>" + TIPS,  # its intro was not kept
 ])
 def test_lists_that_are_not_the_articles_stay_out(body: str) -> None:
-    from cleaners.text.extract import _introduced_lists
+    from cleaners.text.page_lists import introduced_lists
 
-    assert _introduced_lists(_list_page(body), KEPT) == KEPT
+    assert introduced_lists(_list_page(body), KEPT) == KEPT
 
 
 def test_a_list_already_in_the_text_is_not_repeated() -> None:
-    from cleaners.text.extract import _introduced_lists
+    from cleaners.text.page_lists import introduced_lists
 
     kept = KEPT.replace(":\n", ":\nSchließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.\n")
-    assert _introduced_lists(_list_page(INTRO + TIPS), kept) == kept
+    assert introduced_lists(_list_page(INTRO + TIPS), kept) == kept
 
 
 def test_the_lists_compared_with_the_text_are_bounded() -> None:
     """Each comparison reads the whole text: a page of thousands of introduced lists would cost
     their number times its length (4,000 lists: 10 s, unbounded). Past `LIST_MAX_COMPARED`
     lists, the rest stay out."""
-    from cleaners.text.extract import LIST_MAX_COMPARED, _introduced_lists
+    from cleaners.text.page_lists import LIST_MAX_COMPARED, introduced_lists
 
     n = LIST_MAX_COMPARED + 1
     body = "".join(f"<p>Punkt {i} hat diese Dinge:</p><ul><li>Erstes Ding {i}</li><li>Zweites Ding {i}</li></ul>"
                    for i in range(n))
     text = "\n".join(f"Punkt {i} hat diese Dinge:" for i in range(n))
-    out = _introduced_lists(_list_page(body), text).split("\n")
+    out = introduced_lists(_list_page(body), text).split("\n")
     assert out[:3] == ["Punkt 0 hat diese Dinge:", "Erstes Ding 0", "Zweites Ding 0"]
     assert len(out) == n + 2 * LIST_MAX_COMPARED and out[-1] == f"Punkt {n - 1} hat diese Dinge:"
 
@@ -394,15 +394,15 @@ ZUTATEN = ("<p>Zutaten:</p><ul><li>250 g Mehl und etwas Salz</li><li>125 ml warm
 def test_each_list_goes_after_its_own_intro_once() -> None:
     """The n-th list of an intro goes after the n-th line that is that intro (not after a line
     that merely holds it); a list shown twice (a page's mobile copy) is put back once."""
-    from cleaners.text.extract import _introduced_lists
+    from cleaners.text.page_lists import introduced_lists
 
     text = "Hinweis: Zutaten: siehe unten\nZutaten:\nFür den Belag:\nZutaten:\nGuten Appetit."
-    assert _introduced_lists(_list_page(ZUTATEN), text).split("\n") == [
+    assert introduced_lists(_list_page(ZUTATEN), text).split("\n") == [
         "Hinweis: Zutaten: siehe unten", "Zutaten:", "250 g Mehl und etwas Salz", "125 ml warme Milch",
         "Für den Belag:", "50 g Butter in Flocken", "70 g gehobelte Mandeln",
         "Zutaten:", "2 Eier der Größe M", "1 Prise Zimt", "Guten Appetit."]
     twice = _list_page(INTRO + TIPS + INTRO + TIPS)
-    assert _introduced_lists(twice, KEPT) == _introduced_lists(_list_page(INTRO + TIPS), KEPT)
+    assert introduced_lists(twice, KEPT) == introduced_lists(_list_page(INTRO + TIPS), KEPT)
 
 
 @pytest.mark.parametrize("body", [
@@ -416,6 +416,6 @@ def test_each_list_goes_after_its_own_intro_once() -> None:
 def test_lists_not_shown_as_lines_of_text_stay_out(body: str) -> None:
     """Items made of blocks would run their words together; lists a reader does not see, or
     empty ones, are not the article's."""
-    from cleaners.text.extract import _introduced_lists
+    from cleaners.text.page_lists import introduced_lists
 
-    assert _introduced_lists(_list_page(body), KEPT) == KEPT
+    assert introduced_lists(_list_page(body), KEPT) == KEPT

@@ -1,0 +1,89 @@
+"""Lists of an article that trafilatura's passes dropped, put back (`introduced_lists`).
+
+On some pages both passes of `cleaners.text.extract` drop a list of the article's body: the
+seven tips after ``So schützen Sie sich vor Einbrechern:`` on a press release. A list whose
+introducing paragraph was kept (a line of the text ending with a colon) is put back after
+it, item by item. Pure: a parsed tree and a text in, a text out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cleaners.text.page_tree import in_furniture, is_hidden, shown_text, text_key
+
+__all__ = ["LIST_MAX_COMPARED", "LIST_MIN_ITEMS", "introduced_lists"]
+
+#: A list a kept paragraph introduces is put back from this many items.
+LIST_MIN_ITEMS = 2
+#: At most this many introduced lists a page are compared with the text (each comparison reads
+#: the whole text: a page of thousands of them would cost their number times its length).
+LIST_MAX_COMPARED = 100
+#: Empty siblings looked past between a list and the element that introduces it.
+_INTRO_LOOKBACK = 3
+_INTRO_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "strong"})
+#: An item holding one of these is not one line of text (a nested list, paragraphs).
+_BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
+
+
+def _intro_of(element: Any) -> Any | None:
+    """The element that introduces list ``element``: its previous sibling with text (looking
+    past at most `_INTRO_LOOKBACK` empty ones), when it is a paragraph, a block or a heading."""
+    intro = element.getprevious()
+    for _ in range(_INTRO_LOOKBACK):
+        if intro is None or shown_text(intro).strip():
+            break
+        intro = intro.getprevious()
+    return intro if intro is not None and intro.tag in _INTRO_TAGS else None
+
+
+def introduced_lists(tree: Any, text: str) -> str:
+    """``text`` with the items of each list that a kept paragraph introduces (`_intro_of`,
+    ending with a colon: ``So schützen Sie sich vor Einbrechern:``) and that the extraction
+    dropped, each item a line after that paragraph's line: the n-th such list of an intro
+    after the n-th line that is that intro. Left out: a list of fewer than `LIST_MIN_ITEMS`
+    items, of links, with items made of blocks (nested lists, paragraphs), not shown, in page
+    furniture, or whose first items are already in the text or put back already. Linear in
+    the page but for the comparisons with the text, of at most `LIST_MAX_COMPARED` lists."""
+    lines = text.split("\n")
+    keys = [text_key(line) for line in lines]
+    whole = "".join(keys)
+    line_of: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        line_of.setdefault(k, []).append(i)
+    used: dict[str, int] = {}
+    added: set[str] = set()
+    inserts: dict[int, list[str]] = {}
+    compared = 0
+    for element in tree.iter("ul", "ol"):
+        items = [li for li in element if getattr(li, "tag", None) == "li"]
+        if len(items) < LIST_MIN_ITEMS or (intro := _intro_of(element)) is None:
+            continue
+        intro_text = " ".join(shown_text(intro).split())
+        intro_key = text_key(intro_text)
+        if not intro_text.endswith(":") or intro_key not in line_of:
+            continue
+        occurrence = used.get(intro_key, 0)  # this list belongs to the intro's next line
+        used[intro_key] = occurrence + 1
+        if (occurrence >= len(line_of[intro_key]) or in_furniture(element) or is_hidden(element)
+                or any(node.tag in _BLOCK_TAGS for li in items for node in li.iterdescendants())):
+            continue
+        shown = [item for li in items if (item := " ".join(shown_text(li).split()))]
+        linked = sum(len(" ".join(a.text_content().split())) for li in items for a in li.iter("a"))
+        if len(shown) < LIST_MIN_ITEMS or linked * 2 > sum(map(len, shown)):
+            continue
+        if compared == LIST_MAX_COMPARED:
+            break
+        compared += 1
+        first = [text_key(item) for item in shown[:3]]
+        if any(k in added or k in whole for k in first):
+            continue
+        inserts.setdefault(line_of[intro_key][occurrence], []).extend(shown)
+        added.update(text_key(item) for item in shown)
+    if not inserts:
+        return text
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        out.extend(inserts.get(i, []))
+    return "\n".join(out)
