@@ -145,6 +145,12 @@ def test_a_busy_dataset_answers_before_prefect_starts(tmp_path: Path, api_env: d
     assert probe.stdout.strip() == "False", "the lock is taken before Prefect is imported"
 
 
+def _in_a_child(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by a Python process of its own (what `kill_children` kills is its)."""
+    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
 def test_kill_children_spares_the_listed_processes() -> None:
     """`kill_children` kills descendants, not the spared ones (the API server during a stop).
     Run in a child process: here it would kill the session's Prefect server."""
@@ -158,8 +164,7 @@ def test_kill_children_spares_the_listed_processes() -> None:
         "      spared.poll() is None)\n"
         "spared.kill()\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    done = _in_a_child(script)
     assert done.stdout.split() == ["True"] * 4, done.stderr[-2000:]
 
 
@@ -189,8 +194,7 @@ def test_kill_children_kills_the_fork_server_and_spares_the_resource_tracker() -
         "killed = kill_children()\n"
         "print(sorted(kids), kids['server'] in killed, kids['tracker'] not in killed)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    done = _in_a_child(script)
     assert done.stdout.split() == ["['server',", "'tracker']", "True", "True"], done.stdout + done.stderr[-2000:]
 
 
