@@ -88,8 +88,11 @@ _SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Review|Blog", re.IGNORECASE)
 _HOWTO_TYPES = frozenset({"Recipe", "HowTo"})
 _LEAD_TAGS = frozenset({"p", "div", "h2"})
+#: A lead's class names; ``hook`` (Arc XP's ``ArticleHeader-Hook``) and ``dek`` (US newsrooms'
+#: word) only as a whole part of a class name (not ``webhook``, ``dekor``).
 _LEAD_CLASS = re.compile(r"lead|teaser|intro|chapo|standfirst|summary|excerpt|deck|preface"
-                         r"|subtitle|subline|abstract", re.IGNORECASE)
+                         r"|subtitle|subline|abstract|(?<![a-z])(?:hook|dek)(?![a-z])",
+                         re.IGNORECASE)
 _FOLD = re.compile(r"\s+")
 
 

@@ -167,6 +167,27 @@ def test_a_lead_above_the_article_is_kept() -> None:
     assert ARTICLE[-1] in cleaned.text
 
 
+@pytest.mark.parametrize("classes", [("ArticleHeader-Hook", ""), ("c-dek", ""), ("", "dek")])
+def test_a_hook_or_a_dek_is_a_lead(classes: tuple[str, str]) -> None:
+    # Arc XP news sites (elespectador.com) put the lead in a bare <div> of a "Hook" block
+    outer, inner = classes
+    lead = ("Six new stations will serve the northern districts from next year, the council "
+            "decided after two years of consultation.")
+    body = (f'<header><h1>Tram line extended</h1><div class="{outer}"><div class="{inner}">'
+            f"{lead}</div></div></header>"
+            + "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    cleaned = clean_text(page(body))
+    assert cleaned.text.startswith(lead)
+
+
+@pytest.mark.parametrize("classes", ["webhook-config", "dekor"])
+def test_a_class_that_only_contains_hook_or_dek_is_no_lead(classes: str) -> None:
+    note = "Configure the delivery of every notification to your own server in the settings."
+    body = (f'<header><h1>Tram line extended</h1><div class="{classes}"><div>{note}</div></div>'
+            "</header><article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    assert note not in clean_text(page(body)).text
+
+
 def test_the_lead_is_looked_for_after_the_articles_own_heading() -> None:
     # a site logo in an <h1> above a menu of teasers: the lead is the one below the
     # article's <h1>, not the first teaser of the menu
