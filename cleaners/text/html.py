@@ -59,10 +59,14 @@ _TAG_NAMES = (
     r"form|input|button|label|select|option|noscript|svg|video|audio|source|picture|"
     r"center|font|abbr|mark|time|address|details|summary|embed|object|template)"
 )
-_MARKUP = re.compile(
-    rf"<(?:{_TAG_NAMES}(?:\s[^<>]*)?/?|/{_TAG_NAMES}\s*)>|<!--.*?-->|<!doctype\s+html",
-    re.IGNORECASE | re.S,
-)
+_VOID_TAGS = _names("br hr img wbr meta link source input embed")
+#: A known tag (opening or closing) and what follows its name up to its ``>``.
+_KNOWN_TAG = re.compile(rf"<(/?)({_TAG_NAMES})(?=[\s/>])([^<>]*)>", re.IGNORECASE)
+#: Attributes in the syntax markup writes: names, each alone (a boolean attribute) or with
+#: ``=`` and a quoted or bare value; atomic groups keep the match linear on hostile input.
+_ATTRIBUTES = re.compile(
+    r"""(?>\s+[^\s"'<>/=]+(?>\s*=\s*(?>"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*/?""")
+_DOCTYPE = re.compile(r"<!doctype\s+html", re.IGNORECASE)
 # Tags that mark a document as laid out by HTML rather than by WordPress's wpautop.
 _LAYOUT_MARKUP = re.compile(r"<(?:p|div|br|body|html|table|article|section|pre)\b", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"[ \t]*\n[ \t]*\n\s*")
@@ -75,12 +79,27 @@ _WS_TO_FOLD = re.compile(r"[\t\r\n\f\v\u200b]|  ")
 
 
 def looks_like_html(text: str) -> bool:
-    """True when ``text`` contains real HTML markup: a known tag (``<p>``, ``</div>``,
-    ``<br/>``, ``<a href=…>``…), a comment or a doctype. Prose with a stray ``<`` or
-    ``a < b > c`` is not HTML. Cost: one regex search, stopping at the first match."""
+    """True when ``text`` contains real HTML markup: a closing tag (``</p>``), a known tag
+    with a valued attribute (``<a href=…>``, ``<div class=x>``), a void tag (``<br/>``,
+    ``<img …>``), a known tag that opens the text (``<p>…``), a comment or a doctype. Prose that merely holds ``<`` and ``>`` is not
+    HTML: a stray ``<``, ``a < b > c``, ``if a<b and c>d`` (bare words are no attributes)
+    or one ``<p>`` named in a sentence; converting it would drop its words as tags.
+    Cost: linear in the text, stopping at the first sign of markup."""
     if "<" not in text:
         return False
-    return _MARKUP.search(text) is not None
+    comment = text.find("<!--")
+    if (comment >= 0 and text.find("-->", comment + 4) >= 0) or _DOCTYPE.search(text):
+        return True
+    for tag in _KNOWN_TAG.finditer(text):
+        closing, name, attributes = tag.groups()
+        if closing:
+            if not attributes.strip():
+                return True
+            continue
+        if _ATTRIBUTES.fullmatch(attributes) and (
+                "=" in attributes or name.lower() in _VOID_TAGS or not text[:tag.start()].strip()):
+            return True  # valued, void, or opening the text (a CMS body: ``<p>…``)
+    return False
 
 
 def _parse(html: str) -> LexborHTMLParser:

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from cleaners.edits import Edit
+from cleaners.text.clean import clean_text
 from cleaners.text.html import html_title, html_to_text, looks_like_html
 from cleaners.text.shortcodes import strip_shortcodes
 from tests.support.data import ROOT
@@ -123,9 +124,47 @@ def test_looks_like_html_true(text: str) -> None:
         "Prices: <€10, >€20",
         "x<y",
         "Le ministre a dit « non ».",
+        "Turnout rose: if a<b and c>d then the seat changes hands.",
+        "Formula: 3<a and a>1 holds.",
+        "Contact Jane <jane@example.org> or see if a<b and c>d.",
+        "Use the <p> element for a paragraph.",
+        "The variable <name> must be set and <i> too.",
+        "A comment opens with <!-- and nothing closes it",
     ],
 )
 def test_looks_like_html_false(text: str) -> None:
+    assert not looks_like_html(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Turnout rose: if a<b and c>d then the seat changes hands.",
+    "Contact Jane <jane@example.org> or see if a<b and c>d.",
+    "The variable <name> must be set and <i> too.",
+])
+def test_prose_with_angle_brackets_keeps_every_word(text: str) -> None:
+    # it was taken for markup ("<b and c>" looks like a <b> tag) and lost its words, with an
+    # edit saying nothing was dropped
+    cleaned = clean_text(text)
+    assert cleaned.text == text
+    assert not any(e.kind == "html" for e in cleaned.edits)
+
+
+@pytest.mark.parametrize("text", [
+    "<p>A CMS body whose paragraphs are never closed.<p>The second one.",
+    "<div class=story data-id=7>Body</div>",
+    "Intro<br>second line",
+])
+def test_markup_is_still_markup(text: str) -> None:
+    assert looks_like_html(text)
+    assert "<" not in clean_text(text).text
+
+
+@pytest.mark.parametrize("text", [
+    "<a " + "x=y " * 100_000, "<!--" * 100_000, "<a " + "x= " * 100_000, "<b and c " * 100_000,
+])
+@pytest.mark.timeout(30)
+def test_looks_like_html_is_linear_on_hostile_text(text: str) -> None:
+    # an earlier draft's regex backtracked for minutes on the first of these (0.004 s now)
     assert not looks_like_html(text)
 
 
