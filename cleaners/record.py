@@ -6,9 +6,23 @@ id is, whether its text is usable, and how its metadata becomes text.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import xxhash
+
+#: A character a reader sees: not whitespace, not a C0/C1 control, not an invisible format
+#: character (soft hyphen, zero-width spaces and joiners, direction marks, word joiner,
+#: invisible operators, byte-order mark, tag characters).
+_VISIBLE = re.compile(
+    "[^\\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]")
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` shows nothing: only whitespace, controls and invisible format
+    characters (``"\\u200b\\u200b"``, ``"\\u00ad"``). Stops at the first visible character."""
+    return _VISIBLE.search(text) is None
 
 
 def make_doc_id(sha256: str, key: str) -> str:
@@ -42,15 +56,15 @@ def unique_key(key: str, index: int, seen: set[str]) -> str:
 def text_problem(text: object, max_chars: int) -> str | None:
     """Why a record's text cannot be curated (the quarantine reason), or None when it can.
 
-    Guarantees: None only for a string with a non-blank character and at most ``max_chars``
-    characters.
+    Guarantees: None only for a string with a visible character (`is_blank`) and at most
+    ``max_chars`` characters.
     """
     if text is None:
         return "missing text (no text/content/body field, or null)"
     if not isinstance(text, str):
         return f"text is a {type(text).__name__}, not a string"
-    if not text.strip():
-        return "blank text"
+    if is_blank(text):
+        return "blank text" if not text.strip() else "blank text (only invisible characters)"
     if len(text) > max_chars:
         return f"text too large: {len(text):,} characters (limit {max_chars:,}; raise --max-text-chars)"
     return None

@@ -82,8 +82,11 @@ MERGED_SCHEMA = pa.schema([
     pa.field("run_id", pa.string(), nullable=False),
 ])
 
-#: One row per raw record that was read, cleaned and fingerprinted (before matching).
-STAGED_SCHEMA = pa.schema([*SOURCE_FIELDS, pa.field("lang_hint", pa.string()), *TEXT_FIELDS])
+#: One row per raw record that was read, cleaned and fingerprinted (before matching);
+#: ``lang_hint`` and ``record_index`` (the record's 0-based position in its file, for the
+#: quarantine row of a record the clean stage refuses) are staging only.
+STAGED_SCHEMA = pa.schema([*SOURCE_FIELDS, pa.field("lang_hint", pa.string()),
+                           pa.field("record_index", pa.int64()), *TEXT_FIELDS])
 
 #: The sentence sketch of each row of a fingerprinted batch (staging only, never curated):
 #: the two arrays of its `cleaners.dedup.align.SentenceSketch`, made with the fingerprint

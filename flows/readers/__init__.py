@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         default_limits,
         open_nofollow,
         parse_timestamp,
+        preview,
         sha256_of,
     )
     from flows.readers.dispatch import read_file
@@ -41,6 +42,7 @@ _EXPORTS = {
     "default_limits": "flows.readers.base",
     "open_nofollow": "flows.readers.base",
     "parse_timestamp": "flows.readers.base",
+    "preview": "flows.readers.base",
     "sha256_of": "flows.readers.base",
     "ReadLimits": "flows.readers.limits",
     "parse_wxr": "flows.readers.wxr",
@@ -57,6 +59,7 @@ __all__ = [
     "open_nofollow",
     "parse_timestamp",
     "parse_wxr",
+    "preview",
     "read_file",
     "sha256_of",
 ]

@@ -92,12 +92,15 @@ def records_limit_message(limit: int) -> str:
 
 @dataclass(slots=True)
 class RawRecord:
-    """One readable record. ``key`` identifies it inside its file (its id, else its position)."""
+    """One readable record. ``key`` identifies it inside its file (its id, else its position);
+    ``raw`` is the object it was read from (all its keys, recognised or not), for the preview
+    of a quarantine row."""
 
     key: str
     index: int
     fields: dict[str, Any]
     edits: list[Edit] = field(default_factory=list)
+    raw: Any = None
 
 
 @dataclass(slots=True)
@@ -291,8 +294,16 @@ def scrub_surrogates(value: str) -> tuple[str, int]:
 
 def normalise_fields(obj: dict[str, Any]) -> dict[str, Any]:
     """Map a raw object's keys onto the recognised fields (case-insensitive `ALIASES`, ``:``
-    read as ``_``); None and empty-string values do not count."""
-    lowered = {str(k).lower().replace(":", "_"): v for k, v in obj.items()}
+    read as ``_``); None and empty-string values do not count.
+
+    Guarantees: keys that differ only by case or by ``:``/``_`` (``text`` and ``TEXT``,
+    ``content:encoded`` and ``content_encoded``) are one key, whose value is the first
+    non-empty one in the object's order: a later null or empty spelling never hides it."""
+    lowered: dict[str, Any] = {}
+    for k, v in obj.items():
+        name = str(k).lower().replace(":", "_")
+        if lowered.get(name) is None or lowered[name] == "":
+            lowered[name] = v
     out: dict[str, Any] = {}
     for name, aliases in ALIASES.items():
         for alias in aliases:
@@ -393,7 +404,7 @@ def make_record(obj: Any, index: int, edits: list[Edit]) -> RawRecord | BadRecor
                 edits.append(Edit(EditKind.ENCODING,
                                   f"{count} lone UTF-16 surrogate(s) in {name} replaced by U+FFFD"))
     key = fields.get("id")
-    return RawRecord(str(key) if key is not None else f"#{index}", index, fields, edits)
+    return RawRecord(str(key) if key is not None else f"#{index}", index, fields, edits, obj)
 
 
 class TimestampSyntax(StrEnum):

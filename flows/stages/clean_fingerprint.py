@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
 from cleaners.dedup.align import SketchBatch, fingerprint_and_sketch
 from cleaners.edits import Edit, EditKind
+from cleaners.record import is_blank
 from cleaners.text.clean import (
     CleanConfig,
     CleanResult,
@@ -105,7 +106,8 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     text, the read stage only guards the raw field, see `flows.stages.read`). The title goes
     through `clean_title` (one line; ``None`` when nothing is left of it; a record without one
     takes its web page's own title, found by the text's cleaning) and its edits are appended to
-    the row's ``edits`` after the text's, each detail starting with ``"title: "``.
+    the row's ``edits`` after the text's, each detail starting with ``"title: "``. A quarantine
+    row carries the record's position in its file (the staged ``record_index``).
     """
     started, cpu = time.perf_counter(), time.thread_time()
     texts = table.column("text").to_pylist()
@@ -133,13 +135,15 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     promos: list[str] = []
     shortcodes: list[str] = []
     old_edits = table.column("edits").to_pylist()
+    positions = (table.column("record_index").to_pylist() if "record_index" in table.column_names
+                 else [-1] * table.num_rows)  # a batch staged before the column existed
     for i, res in enumerate(results):
         title = titles[i]
         reason = None
         if isinstance(res, Exception):
             reason = (str(res) if isinstance(res, MarkupTooDeep) else
                       f"cleaner failed: {type(res).__name__}: {' '.join(str(res)[:300].split())}")
-        elif not res.text.strip():
+        elif is_blank(res.text):
             reason = empty_text_reason(res.edits)
         elif len(res.text) > max_text_chars:
             reason = text_too_large_reason(len(res.text), max_text_chars)
@@ -148,7 +152,7 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
                       f"{' '.join(str(title)[:300].split())}")
         if reason is not None or isinstance(res, Exception) or isinstance(title, Exception):
             quarantine.append(quarantine_row(
-                table.column("source_file")[i].as_py(), -1, Stage.CLEAN, reason or "",
+                table.column("source_file")[i].as_py(), positions[i], Stage.CLEAN, reason or "",
                 run_id, ingested_at, texts[i], table.column("source_id")[i].as_py()))
             continue
         title_edits = title.edits if title is not None else []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +15,15 @@ from cleaners.edits import Edit, EditKind
 from cleaners.lang.tags import primary_language
 from cleaners.record import as_text, make_doc_id, text_problem, unique_key
 from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
-from flows.readers import BadRecord, RawFile, RawRecord, ReadLimits, parse_timestamp, read_file
+from flows.readers import (
+    BadRecord,
+    RawFile,
+    RawRecord,
+    ReadLimits,
+    parse_timestamp,
+    preview,
+    read_file,
+)
 from flows.schema import STAGED_SCHEMA
 
 if TYPE_CHECKING:
@@ -94,6 +101,7 @@ def _validate(rec: RawRecord, raw: RawFile, max_chars: int, seen_keys: set[str])
         "title": as_text(rec.fields.get("title")),
         "published_at": published,
         "lang_hint": primary_language(rec.fields.get("lang")),
+        "record_index": rec.index,
         "text": text,
         "edits": edits,
     }
@@ -178,10 +186,10 @@ def read_stage(files: list[RawFile], staging: Path, run_id: str, ingested_at: da
             except Exception as exc:  # a record no rule foresaw: quarantine it, not the run
                 row = f"invalid record: {type(exc).__name__}: {str(exc)[:300]}"
             if isinstance(row, str):
-                preview = json.dumps(item.fields, ensure_ascii=False, default=str)
+                shown = preview(item.raw if item.raw is not None else item.fields)
                 sid = str(item.fields["id"]) if item.fields.get("id") is not None else None
                 quarantine.add(quarantine_row(raw.rel, item.index, Stage.READ, row, run_id,
-                                              ingested_at, preview, sid))
+                                              ingested_at, shown, sid))
                 st.quarantined += 1
             else:
                 writer.add(row)

@@ -188,3 +188,21 @@ def test_titles_are_cleaned_and_their_edits_marked(tmp_path: Path) -> None:
     assert title_edits("none") == title_edits("clean") == []
     # the text's own edits are not marked
     assert not any(e["detail"].startswith("title: ") for e in rows["clean"]["edits"])
+
+
+def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_path: Path) -> None:
+    # the clean stage's quarantine rows all said record_index -1, "the whole file"
+    en = english()
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    records = [{"id": "a", "text": en}, {"id": "gallery", "text": '[gallery ids="1"]'},
+               {"id": "zw", "text": "<p>\u200b\u2060</p>"}]
+    (raw / "posts.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
+                      DEFAULTS.max_text_chars)
+    table = pa.concat_tables([pq.read_table(b) for b in read.batches])
+    out, _, quarantine = clean_table(table, "run-t", NOW)
+    assert out.column("source_id").to_pylist() == ["a"]
+    rows = {q["source_id"]: q for q in quarantine}
+    assert rows["gallery"]["record_index"] == 1 and rows["zw"]["record_index"] == 2
+    assert rows["zw"]["error"].startswith("no text left after cleaning")

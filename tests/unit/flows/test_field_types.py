@@ -8,7 +8,7 @@ a ``text`` that is not a string quarantines the record with a one-line reason.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -108,3 +108,82 @@ def test_through_the_read_stage_no_repr_reaches_the_staged_rows(tmp_path: Path) 
     (quarantined,) = pa.concat_tables(pq.read_table(q) for q in result.quarantine).to_pylist()
     assert quarantined["error"] == "field 'text' is an object, not a string"
     assert quarantined["source_id"] == "bad"
+
+
+@pytest.mark.parametrize(("obj", "field", "value"), [
+    ({"id": "k1", "text": "Real body.", "TEXT": None}, "text", "Real body."),
+    ({"id": "k2", "Text": "Real body.", "text": ""}, "text", "Real body."),
+    ({"id": "k3", "title": "Real title", "Title": None, "text": "Body."}, "title", "Real title"),
+    ({"id": "k4", "content:encoded": "<p>A</p>", "content_encoded": "<p>B</p>"}, "text", "<p>A</p>"),
+])
+def test_keys_differing_only_by_case_keep_their_first_non_empty_value(
+        obj: dict[str, object], field: str, value: str) -> None:
+    # a later null or empty spelling of the same key used to win: the record lost its text
+    rec = make_record(obj, 0, [])
+    assert isinstance(rec, RawRecord)
+    assert rec.fields[field] == value
+
+
+def _read(tmp_path: Path, name: str) -> tuple[dict[str, dict[str, object]], list[dict[str, object]]]:
+    """Staged rows by source id and quarantine rows of ``tmp_path/raw/name`` through the read stage."""
+    path = tmp_path / "raw" / name
+    raw = RawFile(path, name, "e" * 64, path.stat().st_size)
+    result = read_stage([raw], tmp_path / "staging", "run", datetime.now(UTC), 100, 1_000_000)
+    rows = {r["source_id"]: r for r in pq.read_table(result.batches).to_pylist()} if result.batches else {}
+    quarantined = [r for q in result.quarantine for r in pq.read_table(q).to_pylist()]
+    return rows, quarantined
+
+
+def test_a_quarantined_record_shows_all_its_keys_and_text_of_only_invisible_characters_is_blank(
+        tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    lines = [{"id": "s1", "story": "The whole article is here under an unrecognised key."},
+             {"id": "z1", "text": "\u200b\u200b\u00ad\ufeff"}, {"id": "ok", "text": story(1)}]
+    (tmp_path / "raw" / "odd.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    rows, quarantined = _read(tmp_path, "odd.jsonl")
+    assert set(rows) == {"ok"} and rows["ok"]["record_index"] == 2
+    by_id = {q["source_id"]: q for q in quarantined}
+    assert by_id["s1"]["error"].startswith("missing text")
+    assert json.loads(by_id["s1"]["raw"]) == lines[0]  # the unrecognised key too, not {"id": "s1"}
+    assert by_id["z1"]["error"] == "blank text (only invisible characters)"
+    assert by_id["z1"]["record_index"] == 1
+
+
+def test_nanosecond_timestamps_in_any_column_are_read_to_the_microsecond(tmp_path: Path) -> None:
+    # pandas writes datetime64[ns]; one value that is not a whole microsecond made pyarrow refuse
+    # to convert the batch, and the rest of the file was quarantined as unreadable
+    (tmp_path / "raw").mkdir()
+    ns = [1717243200000000000 + i * 1_000_000_007 for i in range(3000)]
+    pq.write_table(pa.table({
+        "id": [f"n{i}" for i in range(3000)], "text": [story(i % 5 + 1) for i in range(3000)],
+        "updated_at": pa.array(ns, pa.timestamp("ns")),
+        "published_at": pa.array(ns, pa.timestamp("ns", tz="UTC")),
+        "waited": pa.array(ns, pa.duration("ns")),
+        "history": pa.array([[v] for v in ns], pa.list_(pa.timestamp("ns"))),
+    }), tmp_path / "raw" / "ns.parquet")
+    rows, quarantined = _read(tmp_path, "ns.parquet")
+    assert quarantined == [] and len(rows) == 3000
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert rows["n2999"]["published_at"] == epoch + timedelta(microseconds=ns[2999] // 1000)
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    # a header naming a column twice: DictReader kept the last cell, the article text was lost
+    ("text,text,title\nThe article text.,second text,Dup\n", {"text": "The article text."}),
+    ("text,text,title\nThe article text.,,T\n", {"text": "The article text."}),
+    ("title,text,title\nReal title,The article text.,\n", {"title": "Real title"}),
+    # European spreadsheets write ";", exports tabs: every record used to be "missing text"
+    ("id;title;text\n1;Titre;Le texte, avec une virgule.\n", {"text": "Le texte, avec une virgule."}),
+    ("id\ttext\n1\tThe article text.\n", {"text": "The article text."}),
+    ('"a,b"|text\nx|The article text.\n', {"text": "The article text."}),
+    ('text\n"One column, no delimiter in the header."\n',
+     {"text": "One column, no delimiter in the header."}),
+])
+def test_csv_headers_and_delimiters(tmp_path: Path, content: str, expected: dict[str, str]) -> None:
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "f.csv").write_text(content, encoding="utf-8")
+    rows, quarantined = _read(tmp_path, "f.csv")
+    assert quarantined == [] and len(rows) == 1
+    (row,) = rows.values()
+    for field, value in expected.items():
+        assert row[field] == value
