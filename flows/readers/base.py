@@ -259,17 +259,18 @@ def read_all(path: Path, limits: ReadLimits, hint: str = "split it, or use JSONL
 
 def decode(data: bytes) -> tuple[str, list[Edit]]:
     """A file's bytes as text, and the edits that took: UTF-8 as is (a UTF-8 byte-order mark
-    removed and recorded as a ``charset`` edit); anything else (UTF-16/32 with their marks,
-    legacy charsets, and 7-bit ISO-2022 Japanese or Korean, which is valid UTF-8 with escape
-    bytes) through `cleaners.text.encoding.decode_bytes`. Never raises."""
+    removed and recorded as a ``charset`` edit); anything else (UTF-16/32 with or without
+    their marks, legacy charsets, and 7-bit ISO-2022 Japanese or Korean, which is valid UTF-8
+    with escape bytes, as ASCII in UTF-16 is with NUL bytes) through
+    `cleaners.text.encoding.decode_bytes`. Never raises."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return decode_bytes(data)
-    if "\x1b" in text:
+    if "\x1b" in text or "\x00" in text[:4096]:  # ISO-2022, or UTF-16 without its mark
         return decode_bytes(data)
     if text.startswith("\ufeff"):
-        return text[1:], [Edit(EditKind.CHARSET, "removed UTF-8 byte-order mark")]
+        return text[1:], [Edit(EditKind.CHARSET, "utf-8 byte-order mark stripped")]
     return text, []
 
 

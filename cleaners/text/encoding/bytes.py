@@ -84,7 +84,8 @@ def decode_bytes(data: bytes) -> tuple[str, list[Edit]]:
     """Decode a raw file's bytes to text. Never raises; never inserts U+FFFD silently.
 
     * A byte-order mark (UTF-8, UTF-16, UTF-32) selects the encoding; it is stripped and
-      recorded as an `EditKind.CHARSET` edit.
+      recorded as an `EditKind.CHARSET` edit. Without one, UTF-16 whose start has a zero
+      byte in nearly every other byte (Latin-script text) is decoded so, and recorded.
     * Valid UTF-8 is decoded as is, with no edit; unless it holds ISO-2022 escape sequences
       and decodes as ISO-2022-JP or -KR (7-bit Japanese and Korean mail and news), which is
       recorded.
@@ -114,6 +115,9 @@ def decode_bytes(data: bytes) -> tuple[str, list[Edit]]:
                 break
             return text, [Edit(EditKind.CHARSET, f"{encoding} byte-order mark stripped")]
     if not edits:
+        utf16 = _utf16_without_mark(data)
+        if utf16 is not None:
+            return utf16
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -132,6 +136,33 @@ def decode_bytes(data: bytes) -> tuple[str, list[Edit]]:
     if guess is not None:
         return guess[0], edits + guess[1]
     return text, [*edits, _fallback_edit(invalid, undecodable)]
+
+
+#: Bytes of a file's start looked at for UTF-16 without a byte-order mark.
+_UTF16_SAMPLE = 4096
+
+
+def _utf16_without_mark(data: bytes) -> tuple[str, list[Edit]] | None:
+    """``data`` decoded as UTF-16 without a byte-order mark, with its edit, when its start
+    reads so: Latin-script text in UTF-16 has a zero high byte in nearly every code unit
+    (ASCII, and the accented letters of Latin-1), in the odd bytes (little-endian) or the
+    even ones (big-endian), and almost no zero in the others; else None (also when the whole
+    does not decode). ASCII in UTF-16 is valid UTF-8 with NUL bytes, so without this check
+    it was taken for binary data."""
+    sample = data[: _UTF16_SAMPLE - _UTF16_SAMPLE % 2]
+    units = len(sample) // 2
+    if units < 2 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= 0.6 * units and other <= 0.05 * units:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            return text, [Edit(EditKind.CHARSET, f"decoded as {codec} (no byte-order mark: "
+                                                 "a zero byte in nearly every other byte)")]
+    return None
 
 
 #: UTF-8 with at least one valid multi-byte sequence and at most this many invalid bytes is

@@ -102,6 +102,12 @@ ARTICLE = "Le conseil municipal a voté le budget lundi soir, après un long dé
     ("a.csv", f'id,title,text\n1,T,"{ARTICLE}"\n'.encode()),
     ("a.json", json.dumps([{"id": 1, "text": ARTICLE}]).encode()),
     ("a.jsonl", json.dumps({"id": 1, "text": ARTICLE}, ensure_ascii=False).encode("utf-16")),
+    # UTF-16 without a byte-order mark; in ASCII it is valid UTF-8 with NUL bytes, and was
+    # quarantined as binary data
+    ("en-utf16le.txt", ("Title\n\n" + story(2)).encode("utf-16-le")),
+    ("en-utf16be.jsonl", json.dumps({"id": 1, "text": story(2)}).encode("utf-16-be")),
+    ("en-utf16le.csv", f'id,text\n1,"{story(2)}"\n'.encode("utf-16-le")),
+    ("fr-utf16le.txt", ("Titre\n\n" + ARTICLE).encode("utf-16-le")),
 ])
 def test_real_text_is_still_read(tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name

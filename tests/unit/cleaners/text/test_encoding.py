@@ -310,3 +310,19 @@ def test_fast_gate_uses_the_split_detector() -> None:
 
     assert len(_branches()) > 30
     assert all(pattern.pattern for _, pattern in _branches())
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", [
+    "Title\n\nThe council approved the new tram budget on Tuesday.",  # ASCII: valid UTF-8 with NULs
+    "Le réseau sera prolongé jusqu'à la gare du Nord.",
+])
+def test_utf16_without_a_byte_order_mark(codec: str, text: str) -> None:
+    # the ASCII one was quarantined as binary data (50 % control characters)
+    decoded, edits = decode_bytes(text.encode(codec))
+    assert decoded == text
+    assert [e.detail.split(" (")[0] for e in edits] == [f"decoded as {codec}"]
+
+
+def test_nul_bytes_alone_are_not_utf16() -> None:
+    assert decode_bytes(b"\x00" * 64) == ("\x00" * 64, [])
