@@ -46,8 +46,10 @@ and candidate verification works on chunks of candidate pairs (a low-byte copy o
 canonicals it touches, a quarter of their signatures, while verifying). No signature,
 id or hash list is copied or concatenated.
 
-``dup_kind`` is ``"exact"`` when the text hash equals the canonical's, ``"near"`` when the
-language is the canonical's, ``"cross_lingual"`` otherwise; ``None`` for canonicals.
+``dup_kind`` is ``"exact"`` when the text hash equals that of the document the row names
+(``duplicate_of``: an exact copy names the document whose text it has, any member of the
+cluster, with similarity 1.0), ``"near"`` when the language is the canonical's,
+``"cross_lingual"`` otherwise; ``None`` for canonicals.
 """
 
 from __future__ import annotations
@@ -149,7 +151,8 @@ def _assignments(
     stats: MatchStats,
 ) -> list[Assignment]:
     """One `Assignment` per new row from where it was placed (``joined``: the canonical
-    position it was verified against, -1 for a founder; ``cluster_of``/``canon_of``: the
+    position it was verified against, or the document an exact copy has the text of, -1 for
+    a founder; ``cluster_of``/``canon_of``: the
     cluster numbers and canonicals after placement), then merged (``merged``, ``groups``),
     counted into ``stats``."""
     new, m = sides.new, sides.m

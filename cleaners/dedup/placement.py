@@ -131,8 +131,8 @@ def place(
 
     * exact copy: when a document already placed has its ``hash_code`` (``first_holder``,
       history rows filled in beforehand), it joins that document's cluster:
-      ``joined[i]`` = that cluster's canonical, ``similarity[i]`` its similarity with it,
-      ``by_hash[i]`` = True;
+      ``joined[i]`` = that document (the holder, a member or the canonical), ``similarity[i]``
+      = 1.0, ``by_hash[i]`` = True;
     * otherwise the clusters proposed by its history candidates (``h_cluster[h_lo[i]:h_hi[i]]``,
       verified beforehand: ``h_sim``, -1 when certainly below the threshold) and by its
       candidates among new documents already placed (``c_pos[c_lo[i]:c_hi[i]]`` >= m; each
@@ -172,15 +172,9 @@ def place(
         holder = first_holder[hash_code[i]]
         if holder >= 0:
             c = cluster_of[holder]
-            canon = canon_of[c]
             cluster_of[pos] = c
-            joined[i] = canon
-            a = hist_sigs[canon] if canon < m else new_sigs[canon - m]
-            size_a = 0.0
-            if containment:
-                size_a = hist_sizes[canon] if canon < m else new_sizes[canon - m]
-            similarity[i] = _similarity(a, new_sigs[i], containment, size_a,
-                                        new_sizes[i] if containment else 0.0)
+            joined[i] = holder  # an exact copy names the document whose text it has
+            similarity[i] = 1.0
             by_hash[i] = True
             if k < canon_rank[c]:  # more complete than the canonical: re-elected
                 canon_of[c] = pos
@@ -295,8 +289,9 @@ def exact_holders(sides: Sides, hist_canon: np.ndarray) -> tuple[np.ndarray, np.
 
 class Placed(NamedTuple):
     """Where `place_all` put each new row ``i``: ``joined[i]``, the canonical position of the
-    cluster it joined (-1: it founded one); ``similarity[i]``, its similarity with that
-    canonical; ``by_hash[i]``, joined as an exact copy; ``compared``, the (document,
+    cluster it joined (-1: it founded one), or for an exact copy the document whose text it
+    has; ``similarity[i]``, its similarity with that document; ``by_hash[i]``, joined as an
+    exact copy; ``compared``, the (document,
     cluster) pairs compared; ``complete``: False when the second signal could not judge a
     pair that decided a placement yet (it passed tentatively: the placement is to be run
     again once it can); ``links``, every other cluster a row passed."""
