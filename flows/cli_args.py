@@ -422,10 +422,18 @@ def check(args: argparse.Namespace) -> None:
                     f"argument {_OPTION_OF_FIELD.get(field, '--' + field.replace('_', '-'))}")
             reasons.append(f"{name}: {error['msg']}")
         usage_exit(prog, "; ".join(reasons) or str(exc))
+    if not str(args.raw).strip():
+        usage_exit(prog, "argument --raw: empty (name the raw folder; '.' for this one)")
     if not Path(args.raw).is_dir():
         what = "is not a folder" if Path(args.raw).exists() else "does not exist"
         usage_exit(prog, f"argument --raw: the raw folder {args.raw!r} {what}")
+    if not str(args.curated).strip():
+        usage_exit(prog, "argument --curated: empty (name the curated folder)")
     if Path(args.curated).exists() and not Path(args.curated).is_dir():
         usage_exit(prog, f"argument --curated: {args.curated!r} is not a folder")
+    raw, curated = Path(args.raw).resolve(), Path(args.curated).resolve()
+    if curated == raw or raw in curated.parents:
+        usage_exit(prog, f"argument --curated: {args.curated!r} is inside the raw folder "
+                         f"{args.raw!r}: every run would read its own output")
 
 

@@ -61,6 +61,9 @@ def test_version_names_the_job_and_prefect() -> None:
 @pytest.mark.parametrize(("args", "named"), [
     (["run", "--batch-size", "0"], "--batch-size"),
     (["run", "--raw", "no/such/folder"], "--raw"),
+    (["run", "--raw", ""], "--raw"),  # read the working folder, the repository, as raw
+    (["run", "--raw", ".", "--curated", "curated"], "--curated"),  # would read its own output
+    (["run", "--raw", "raw", "--curated", "raw"], "--curated"),
     (["run", "--apostrophe", "banana"], "--apostrophe"),
     (["run", "--translator", "google"], "--translator"),
     (["run", "--match-threshold", "1.5"], "--match-threshold"),
