@@ -17,7 +17,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -405,7 +405,9 @@ def make_record(obj: Any, index: int, edits: list[Edit]) -> RawRecord | BadRecor
                 edits.append(Edit(EditKind.ENCODING,
                                   f"{count} lone UTF-16 surrogate(s) in {name} replaced by U+FFFD"))
     key = fields.get("id")
-    return RawRecord(str(key) if key is not None else f"#{index}", index, fields, edits, obj)
+    if key is not None and not isinstance(key, str):  # a number or a boolean: as JSON spells it
+        fields["id"] = key = _scalar_text(key) or str(key)
+    return RawRecord(key if key is not None else f"#{index}", index, fields, edits, obj)
 
 
 class TimestampSyntax(StrEnum):
@@ -438,8 +440,10 @@ def parse_timestamp(value: Any, syntax: TimestampSyntax = TimestampSyntax.ANY,
     """A UTC datetime from ISO-8601, RFC 2822, epoch seconds/milliseconds or a datetime.
 
     Guarantees: ``(None, None)`` for None or ``""``; ``(datetime, None)`` with ``tzinfo=UTC``
-    when readable (a value without an offset is taken as UTC; a number over 1e11 is epoch
-    milliseconds); ``(None, reason)`` when present but unreadable or out of range once in UTC.
+    when readable (a value without an offset is taken as UTC; a number, a ``Decimal`` too, over
+    1e11 is epoch milliseconds); ``(None, reason)`` when present but unreadable or out of range
+    once in UTC (a value that is neither a string, a number nor a datetime is named by its
+    type, never by its Python repr).
     A string is stripped, then read in ``syntax`` (default: ISO-8601, else RFC 2822).
     Never raises.
     """
@@ -447,14 +451,19 @@ def parse_timestamp(value: Any, syntax: TimestampSyntax = TimestampSyntax.ANY,
         return None, None
     if isinstance(value, datetime):
         dt = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        seconds = float(value)
+        seconds = seconds / 1000 if seconds > 1e11 else seconds
         try:
             dt = datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None, f"unreadable published_at {value!r}"
+    elif isinstance(value, date):  # a Parquet date32: midnight UTC
+        dt = datetime(value.year, value.month, value.day)
+    elif not isinstance(value, str):  # a list, an object, a boolean: never its Python repr
+        return None, f"unreadable published_at ({describe_type(value)})"
     else:
-        s = str(value).strip()
+        s = value.strip()
         try:
             dt = _read_string(s, syntax)
         except (TypeError, ValueError, IndexError):

@@ -8,7 +8,7 @@ a ``text`` that is not a string quarantines the record with a one-line reason.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pytest
 
 from cleaners.edits import Edit, EditKind
 from flows.readers import BadRecord, RawFile, RawRecord, read_file
-from flows.readers.base import make_record
+from flows.readers.base import make_record, parse_timestamp
 from flows.stages.read import read_stage
 from tests.support.data import story
 
@@ -187,3 +187,26 @@ def test_csv_headers_and_delimiters(tmp_path: Path, content: str, expected: dict
     (row,) = rows.values()
     for field, value in expected.items():
         assert row[field] == value
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (Decimal("1717243200.5"), datetime(2024, 6, 1, 12, 0, 0, 500000, tzinfo=UTC)),  # decimal128
+    (Decimal("1717243200000"), datetime(2024, 6, 1, 12, tzinfo=UTC)),  # epoch milliseconds
+    (date(2024, 6, 1), datetime(2024, 6, 1, tzinfo=UTC)),  # a Parquet date32
+])
+def test_published_at_as_a_decimal_or_a_date_is_read(value: object, expected: datetime) -> None:
+    assert parse_timestamp(value) == (expected, None)
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ({"y": 2024}, "an object"), ([2024, 6, 1], "a list"), (True, "a boolean"),
+])
+def test_an_unreadable_published_at_is_named_by_its_type_never_its_repr(value: object,
+                                                                        kind: str) -> None:
+    assert parse_timestamp(value) == (None, f"unreadable published_at ({kind})")
+
+
+@pytest.mark.parametrize(("value", "key"), [(True, "true"), (12, "12"), (1.5, "1.5")])
+def test_a_scalar_id_is_keyed_as_json_spells_it(value: object, key: str) -> None:
+    rec = make_record({"id": value, "text": "Body."}, 0, [])
+    assert isinstance(rec, RawRecord) and rec.key == key and rec.fields["id"] == key
