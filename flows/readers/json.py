@@ -26,8 +26,9 @@ _LIST_KEYS = ("articles", "items", "data", "records", "posts", "results")
 
 
 def read_json(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord]:
-    """The records of a JSON array, of the first list under `_LIST_KEYS` of a top-level object,
-    or the top-level object itself.
+    """The records of a JSON array, of the first list under `_LIST_KEYS` of a top-level object
+    (its keys matched case-insensitively: ``Articles``, ``ITEMS``), or the top-level object
+    itself.
 
     Guarantees: one item per array element (a `BadRecord` when it is not an object); an empty,
     malformed, scalar or binary (`binary_file`) document is a single `BadRecord` (index -1).
@@ -52,14 +53,12 @@ def read_json(path: Path, limits: ReadLimits) -> Iterator[RawRecord | BadRecord]
         yield BadRecord(-1, f"unreadable JSON: {type(exc).__name__}: {str(exc)[:200]}", text[:RAW_PREVIEW_CHARS])
         return
     if isinstance(doc, dict):
-        for key in _LIST_KEYS:
-            if isinstance(doc.get(key), list):
-                doc = doc[key]
-                break
-        else:
-            doc = [doc]
+        lists = {str(k).lower(): v for k, v in reversed(doc.items()) if isinstance(v, list)}
+        held = next((lists[key] for key in _LIST_KEYS if key in lists), None)
+        doc = [doc] if held is None else held
     if not isinstance(doc, list):
-        yield BadRecord(-1, f"JSON top level is a {type(doc).__name__}, not an array or object")
+        yield BadRecord(-1, f"JSON top level is a {type(doc).__name__}, not an array or object",
+                        text[:RAW_PREVIEW_CHARS])
         return
     for index, obj in enumerate(doc):
         yield make_record(obj, index, edits)

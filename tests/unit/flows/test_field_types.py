@@ -210,3 +210,14 @@ def test_an_unreadable_published_at_is_named_by_its_type_never_its_repr(value: o
 def test_a_scalar_id_is_keyed_as_json_spells_it(value: object, key: str) -> None:
     rec = make_record({"id": value, "text": "Body."}, 0, [])
     assert isinstance(rec, RawRecord) and rec.key == key and rec.fields["id"] == key
+
+
+@pytest.mark.parametrize("wrapper", ["Articles", "ITEMS", "articles"])
+def test_a_json_object_holding_the_records_under_any_case_of_its_key(tmp_path: Path,
+                                                                     wrapper: str) -> None:
+    # {"Articles": [...]} was one record, quarantined as missing text with raw {}
+    (tmp_path / "raw").mkdir()
+    doc = {"source": "wire", wrapper: [{"id": "a", "text": story(1)}, {"id": "b", "text": story(2)}]}
+    (tmp_path / "raw" / "feed.json").write_text(json.dumps(doc))
+    rows, quarantined = _read(tmp_path, "feed.json")
+    assert quarantined == [] and sorted(rows) == ["a", "b"]
