@@ -34,8 +34,11 @@ class RunSummary:
 
     run_id: str
     status: str = "completed"
+    #: Every file discovery sorted: ``files_new + files_already_processed + files_same_content
+    #: + files_refused``.
     files_seen: int = 0
     files_new: int = 0
+    #: Files whose SHA-256 an earlier committed run recorded (not copies met in this run).
     files_already_processed: int = 0
     files_refused: int = 0
     records_read: int = 0
@@ -44,30 +47,52 @@ class RunSummary:
     records_skipped: int = 0
     rows_written: int = 0
     rows_quarantined: int = 0
+    #: Clusters (stories) this run founded: its rows with ``is_canonical``, one-article stories
+    #: included, so ``clusters_new + duplicates == rows_written``; each is a row of
+    #: ``clusters/current.parquet`` unless a merge absorbed it.
     clusters_new: int = 0
+    #: This run's rows placed in an existing cluster (of this run or an earlier one).
     duplicates: int = 0
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     recovered: list[str] = field(default_factory=list)
 
+    @property
+    def files_same_content(self) -> int:
+        """Byte-identical copies of a new file met in the same discovery (a duplicate file, or a
+        symlink to one): not read, and not already processed (no earlier run read them); the
+        manifest lists them under ``same_content_as`` (``same_content_count``).
+
+        Derived from the four stored counts (`count_files` includes them in ``files_seen``), so
+        that it survives a round trip through `dataclasses.asdict` (the flow's result, the
+        ``--json`` object) with no key of its own; never negative."""
+        return max(0, self.files_seen - self.files_new - self.files_already_processed
+                   - self.files_refused)
+
     def line(self) -> str:
-        """The one-line summary the CLI prints (skipped entries named only when there are)."""
+        """The one-line summary the CLI prints (same-content copies and skipped entries named
+        only when there are)."""
+        copies = self.files_same_content
+        same = f", {copies} same-content cop{'y' if copies == 1 else 'ies'} not read" if copies else ""
         skipped = (f"{self.records_skipped} item(s) skipped on purpose, "
                    if self.records_skipped else "")
         return (
             f"run {self.run_id}: {self.files_new} new file(s) read "
-            f"({self.files_already_processed} already processed), {self.records_read} record(s), "
+            f"({self.files_already_processed} already processed{same}), {self.records_read} record(s), "
             f"{skipped}"
             f"{self.rows_written} row(s) written, {self.rows_quarantined} quarantined, "
             f"{self.clusters_new} new cluster(s), {self.duplicates} duplicate(s), {self.seconds:.1f}s"
         )
 
     def count_files(self, found: Discovery) -> None:
-        """Set the file counts from discovery."""
+        """Set the file counts from discovery: ``files_already_processed`` counts only files an
+        earlier run read (``found.already_processed``); copies met in this run
+        (``found.duplicates_in_run``) count in ``files_seen`` alone, as `files_same_content`."""
         self.files_new = len(found.new)
-        self.files_already_processed = len(found.already_processed) + len(found.duplicates_in_run)
+        self.files_already_processed = len(found.already_processed)
         self.files_refused = len(found.refused)
-        self.files_seen = self.files_new + self.files_already_processed + self.files_refused
+        self.files_seen = (self.files_new + self.files_already_processed
+                           + len(found.duplicates_in_run) + self.files_refused)
 
 
 class Timings:
@@ -137,7 +162,9 @@ def finish_manifest(manifest: dict[str, Any], summary: RunSummary, timings: Timi
                     tally: QuarantineTally, match_counts: dict[str, Any], articles_path: str) -> None:
     """Add what the run did to ``manifest``: inputs per file (with their ``skipped`` entries by
     reason), counts, the entries skipped on purpose summed by reason (``skipped_by_reason``),
-    edits, languages, timings. Sets ``summary.records_skipped`` from ``read``."""
+    edits, languages, timings, and ``outputs``: ``articles`` (``articles_path``) and ``quarantine``
+    (null), which `flows.store.commit` sets to the parts it publishes. Sets
+    ``summary.records_skipped`` from ``read``."""
     skipped = read.skipped_by_reason()
     summary.records_skipped = sum(skipped.values())
     inputs = [
@@ -154,5 +181,5 @@ def finish_manifest(manifest: dict[str, Any], summary: RunSummary, timings: Timi
         edits_by_kind=dict(edits),
         languages=dict(sum((Counter(f.langs) for f in fps), Counter())),
         timings=timings.seconds, finished_at=utcnow().isoformat(),
-        outputs={"articles": articles_path},
+        outputs={"articles": articles_path, "quarantine": None},
     )

@@ -276,13 +276,30 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+def _name_outputs(layout: Layout, manifest: dict[str, Any], published: list[Path]) -> None:
+    """Set ``manifest["outputs"]["articles"]`` and ``["quarantine"]`` to the part of
+    ``published`` (final paths) under ``articles/`` and under ``quarantine/``, relative to the
+    dataset, or null when there is none; a manifest without ``outputs`` is left alone.
+    A run publishes at most one part of each."""
+    outputs = manifest.get("outputs")
+    if outputs is None:
+        return
+    for key, top in (("articles", layout.articles), ("quarantine", layout.quarantine)):
+        parts = sorted(p.relative_to(layout.root).as_posix() for p in published
+                       if top in p.parents and p.suffix == ".parquet")
+        outputs[key] = parts[0] if parts else None
+
+
 def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifest: dict[str, Any]) -> None:
     """Move staged files into place (articles first, then quarantine), then the manifest.
 
     ``staged`` pairs a file under the staging folder with its final path. A Parquet part with
-    no row is never published: it is removed from the staging, and the manifest's ``outputs``
-    entry that named it becomes null (a run whose records were all quarantined adds no
-    articles part). The manifest is written to the staging folder first; every move is then an
+    no row is never published: it is removed from the staging (a run whose records were all
+    quarantined adds no articles part). When the manifest has ``outputs``, its ``articles`` and
+    ``quarantine`` entries are set to the parts published under ``articles/`` and
+    ``quarantine/`` (paths relative to the dataset), null when none is (`_name_outputs`): the
+    manifest names exactly the parts moved into place. The manifest is written to the staging
+    folder first; every move is then an
     atomic rename of an fsynced file, so nothing after the commit point needs disk space or can
     fail for a reason of the data. The first move of a part (articles, else quarantine) is the
     commit point: before it, ``curated/`` is untouched and `recover` discards the staging;
@@ -294,12 +311,9 @@ def commit(layout: Layout, run_id: str, staged: list[tuple[Path, Path]], manifes
         if dst.suffix == ".parquet" and layout.clusters not in dst.parents \
                 and pq.read_metadata(src).num_rows == 0:
             src.unlink()
-            rel = dst.relative_to(layout.root).as_posix()
-            outputs = manifest.get("outputs") or {}
-            for key in [k for k, v in outputs.items() if v == rel]:
-                outputs[key] = None
         else:
             kept.append((src, dst))
+    _name_outputs(layout, manifest, [dst for _, dst in kept])
     staged_file = layout.staging(run_id) / STAGED_MANIFEST
     write_json_atomic(staged_file, manifest)
     ordered = sorted(kept, key=lambda pair: (layout.articles not in pair[1].parents,
