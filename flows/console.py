@@ -65,7 +65,7 @@ JSON_KEYS: dict[str, str] = {
     "records_read": "records read from the new files",
     "records_skipped": "entries skipped on purpose (WXR drafts, attachments…)",
     "rows_written": "article rows written", "rows_quarantined": "quarantine rows written",
-    "clusters_new": "new duplicate clusters", "duplicates": "articles found to be duplicates",
+    "clusters_new": "clusters (stories) the run founded, one-article ones included", "duplicates": "articles found to be duplicates",
     "stage_seconds": "seconds per stage", "recovered": "what was recovered from a crashed run",
 }
 

@@ -123,9 +123,10 @@ def test_help_has_examples_exit_statuses_environment_and_json_keys() -> None:
 def test_json_on_a_busy_dataset_is_one_object_and_exit_75(tmp_path: Path) -> None:
     from flows.lock import run_lock
 
-    curated = tmp_path / "curated"
+    curated, raw = tmp_path / "curated", tmp_path / "raw"
+    raw.mkdir()
     with run_lock(curated, owner="test: a run by hand"):
-        done = curate("run", "--raw", str(tmp_path), "--curated", str(curated), "--json",
+        done = curate("run", "--raw", str(raw), "--curated", str(curated), "--json",
                       timeout=120)
     assert done.returncode == 75, done.stderr
     (line,) = done.stdout.strip().splitlines()
