@@ -125,20 +125,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     The dataset's lock is taken first, before Prefect is imported or its API started, so a
     busy dataset answers at once (exit 75). Signals and a dead API server stop the run within
-    seconds (`flows.lifecycle.RunGuard`).
+    seconds (`flows.lifecycle.RunGuard`), whenever they come: a SIGINT or SIGTERM received
+    since `main` began (`flows.lifecycle.signals_held`), while waiting for the lock
+    (``--wait``) or before the flow starts is a stop like one during the flow (exit 130 or 143,
+    ``curate: run stopped: stopped by SIGTERM``, ``--json``'s one line) that adds nothing to
+    the dataset.
     """
     from flows.errors import LockBusy
     from flows.lifecycle import RunGuard
     from flows.lock import run_lock
 
-    try:
-        with run_lock(Path(args.curated), args.wait, owner="curate run"), RunGuard() as guard:
-            return _run_locked(args, guard)
-    except LockBusy as exc:
-        return _finish(args, "busy", EXIT_BUSY, str(exc), prefix="not run")
-    except OSError as exc:  # the curated folder cannot be created or locked
-        return _finish(args, "failed", EXIT_FAILED, f"{args.curated}: {exc.strerror or exc}",
-                       prefix="not run")
+    with RunGuard() as guard:
+        try:
+            if not guard.stopped:  # else by a signal held since `main` began
+                with run_lock(Path(args.curated), args.wait, owner="curate run"):
+                    return _run_locked(args, guard)
+        except KeyboardInterrupt:  # the guard's, before the flow (which reports its own)
+            if not guard.stopped:
+                raise
+        except LockBusy as exc:
+            return _finish(args, "busy", EXIT_BUSY, str(exc), prefix="not run")
+        except OSError as exc:  # the curated folder cannot be created or locked
+            return _finish(args, "failed", EXIT_FAILED, f"{args.curated}: {exc.strerror or exc}",
+                           prefix="not run")
+        _stopped(args, guard, locked=False)
 
 
 def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
@@ -297,11 +307,18 @@ def _clean_up_stopped(args: argparse.Namespace, api: TemporaryAPI | None) -> Non
         store.discard_all_staging(store.Layout(Path(args.curated)))
 
 
-def _stopped(args: argparse.Namespace, guard: RunGuard) -> NoReturn:
-    """End a stopped run: kill what is left of its workers, remove its staging, say why, and
-    exit at once (the lock goes with the process): Prefect's exit handlers would otherwise
-    spend a minute retrying to send logs to an API that may be gone."""
-    _clean_up_stopped(args, None)
+def _stopped(args: argparse.Namespace, guard: RunGuard, *, locked: bool = True) -> NoReturn:
+    """End a stopped run: kill what is left of its processes, remove its staging if it holds
+    the lock (``locked``; a run stopped before its flow has none, and without the lock the
+    staging may be another run's), say why, and exit at once (the lock goes with the
+    process): Prefect's exit handlers would otherwise spend a minute retrying to send logs to
+    an API that may be gone."""
+    if locked:
+        _clean_up_stopped(args, None)
+    else:
+        from flows.lifecycle import kill_children
+
+        kill_children()
     _finish(args, "stopped", guard.exit_status, guard.reason, prefix="run stopped")
     os._exit(guard.exit_status)
 
@@ -448,17 +465,21 @@ def _command(argv: list[str] | None) -> int:
         from flows.migrate import migrate_main
 
         return migrate_main(words[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    check(args)
-    # A stopped run's pool leaves its semaphores to multiprocessing's resource tracker, which
-    # cleans them up and would warn about it on the terminal: the stop was asked for.
-    sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        print("curate: interrupted", file=sys.stderr)
-        return 130
+    from flows.lifecycle import signals_held
+
+    # `curate run` stops on a signal from here on, before its `RunGuard` too (`cmd_run`)
+    with signals_held() if words[:1] == ["run"] else contextlib.nullcontext():
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        check(args)
+        # A stopped run's pool leaves its semaphores to multiprocessing's resource tracker,
+        # which cleans them up and would warn about it on the terminal: the stop was asked for.
+        sys.warnoptions.append("ignore::UserWarning:multiprocessing.resource_tracker")
+        try:
+            return args.func(args)
+        except KeyboardInterrupt:
+            print("curate: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

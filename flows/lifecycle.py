@@ -6,7 +6,11 @@
   `STOP_GRACE_SECONDS` every child is killed and the process exits anyway. It also watches the
   processes the run cannot do without (its temporary Prefect API server) and stops the run
   the same way when one of them dies. Exit statuses: 130 for SIGINT, 143 for SIGTERM (as
-  shells report them), 1 for a dead server.
+  shells report them), 1 for a dead server. `signals_held` covers the moments before the
+  guard exists: a signal received from the start of ``curate run`` is held and the guard, once
+  made, stops the run with it, so a stop has the same outcome whenever it comes; and the
+  interruption of a stop that Python could only print (it came in an at-fork hook or a
+  finaliser) is raised again.
 - `exit_with_parent` (worker processes) and `die_with_parent` (the API server, started with
   it as ``preexec_fn``) make children end when the process that started them dies, even by
   SIGKILL, so no worker holding a GB of memory or server is left behind.
@@ -25,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -38,8 +42,13 @@ STOP_GRACE_SECONDS = 6.0
 DEAD_SERVER_GRACE_SECONDS = 2.0
 #: How often watchers look at the processes they watch.
 POLL_SECONDS = 0.25
+#: When a stop's `KeyboardInterrupt` was lost (see `RunGuard`), after how long the main thread
+#: is interrupted again.
+INTERRUPT_AGAIN_SECONDS = 0.05
 
 _PR_SET_PDEATHSIG = 1
+#: The signals that stop a run.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def die_with_parent() -> None:
@@ -109,6 +118,46 @@ def _is_resource_tracker(process: psutil.Process, settle: float = 0.5) -> bool:
         return False
 
 
+class _Held:
+    """The signal handler of `signals_held`: it keeps the first stop signal received."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.replaced: dict[int, Any] = {}  # the handlers it replaced, put back after it
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+
+
+#: The `_Held` of `signals_held` while no `RunGuard` has taken the signals over, else None.
+_holding: _Held | None = None
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (main thread) from now until a `RunGuard` takes them over.
+
+    Guarantees: the first one received in between is neither lost nor acted on by Python's
+    defaults (SIGTERM would kill the process, SIGINT raise `KeyboardInterrupt` anywhere): the
+    next `RunGuard` to start stops the run with it at once (`RunGuard.stopped` is then true as
+    the guard is entered). If no guard starts (a usage error ends the command first), the
+    previous handlers are put back on exit and a held signal is dropped.
+    """
+    global _holding
+    held = _Held()
+    for signum in STOP_SIGNALS:
+        held.replaced[signum] = signal.signal(signum, held)
+    _holding = held
+    try:
+        yield
+    finally:
+        if _holding is held:  # no guard took them over
+            _holding = None
+            for signum, handler in held.replaced.items():
+                signal.signal(signum, handler)
+
+
 class RunGuard:
     """Signals and watched processes of one ``curate run`` (see the module docstring).
 
@@ -116,7 +165,8 @@ class RunGuard:
     whether the run was stopped, `reason` why and `exit_status` with which status to exit.
     ``on_stop`` runs first when the run is stopped (e.g. to cancel the tasks not yet started,
     before the workers are killed); ``on_force_exit`` just before a forced exit (e.g. to stop
-    the API server). Either may be set after the guard is made.
+    the API server). Either may be set after the guard is made. Entered inside `signals_held`,
+    it takes over the held signals: one received before is a stop as the guard is entered.
     """
 
     def __init__(self, grace_seconds: float = STOP_GRACE_SECONDS,
@@ -133,6 +183,8 @@ class RunGuard:
         self._lock = threading.Lock()
         self._interrupting = False
         self._unwatched: set[int] = set()
+        self._unraisable_hook = sys.unraisablehook
+        self._raised: KeyboardInterrupt | None = None  # the last one `_on_signal` raised
 
     @property
     def stopped(self) -> bool:
@@ -140,16 +192,22 @@ class RunGuard:
         return self.reason is not None
 
     def __enter__(self) -> RunGuard:
-        global _active
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self._previous[signum] = signal.signal(signum, self._on_signal)
+        global _active, _holding
+        held, _holding = _holding, None
+        for signum in STOP_SIGNALS:
+            replaced = signal.signal(signum, self._on_signal)
+            self._previous[signum] = held.replaced[signum] if held is not None else replaced
         _active = self
+        self._unraisable_hook, sys.unraisablehook = sys.unraisablehook, self._on_unraisable
+        if held is not None and held.signum is not None:  # read once the guard handles them
+            self.stop(_signal_reason(held.signum), 128 + held.signum, interrupt=False)
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _active
         _active = None
         self._done.set()
+        sys.unraisablehook = self._unraisable_hook
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
@@ -176,13 +234,33 @@ class RunGuard:
         self._unwatched.add(process.pid)
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        if self.stopped:
-            if self._interrupting:  # our own interruption of the main thread (see `stop`)
-                self._interrupting = False
-                raise KeyboardInterrupt(self.reason)
+        if not self.stopped:
+            self.stop(_signal_reason(signum), 128 + signum, interrupt=False)
+        elif self._interrupting:  # our own interruption of the main thread (see `stop`)
+            self._interrupting = False
+        else:
             self._force_exit()  # a second signal: the operator does not want to wait
-        self.stop(f"stopped by {signal.Signals(signum).name}", 128 + signum, interrupt=False)
-        raise KeyboardInterrupt(self.reason)
+        self._raised = KeyboardInterrupt(self.reason)
+        raise self._raised
+
+    def _on_unraisable(self, unraisable: Any) -> None:
+        """Raise a stop's `KeyboardInterrupt` again when Python could only print it: the
+        signal came while the main thread ran code whose exceptions are not raised (an at-fork
+        hook as the temporary API's process is forked, a finaliser), so that it does not
+        unwind (other exceptions go to the previous hook). The main thread is
+        interrupted again from another thread `INTERRUPT_AGAIN_SECONDS` later, once out of
+        that code: no stop is lost (the run would go on until ended by force, or fail)."""
+        if self._raised is not None and unraisable.exc_value is self._raised:
+            again = threading.Timer(INTERRUPT_AGAIN_SECONDS, self._interrupt_main)
+            again.daemon = True
+            again.start()
+        else:
+            self._unraisable_hook(unraisable)
+
+    def _interrupt_main(self) -> None:
+        """Run `_on_signal` in the main thread, which raises `KeyboardInterrupt`."""
+        self._interrupting = True
+        _thread.interrupt_main()
 
     def stop(self, reason: str, exit_status: int, interrupt: bool = True,
              grace_seconds: float | None = None) -> bool:
@@ -202,8 +280,7 @@ class RunGuard:
         kill_children(self.spare)
         threading.Thread(target=self._deadline, name="stop-deadline", daemon=True).start()
         if interrupt:
-            self._interrupting = True
-            _thread.interrupt_main()  # runs `_on_signal` in the main thread, which raises
+            self._interrupt_main()
         return True
 
     def _deadline(self) -> None:
@@ -218,6 +295,11 @@ class RunGuard:
                 self.on_force_exit()
         kill_children()
         os._exit(self.exit_status or 1)
+
+
+def _signal_reason(signum: int) -> str:
+    """The reason of a stop by ``signum``: ``stopped by SIGTERM``."""
+    return f"stopped by {signal.Signals(signum).name}"
 
 
 #: The `RunGuard` of this process while one is active (``curate run``), else None.
@@ -237,6 +319,6 @@ def reclaim_signals() -> None:
     guard = _active
     if guard is None or threading.current_thread() is not threading.main_thread():
         return
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, guard._on_signal)
 
