@@ -114,7 +114,10 @@ _SQ = "‘’′‚‛'"  # ... and where a single quote was
 _SPACE = "[ \u00a0\u202f\u2009]"
 _ATTR_VALUE_RE = re.compile(
     rf"=(?P<pre>{_SPACE}*)(?P<open>[{_DQ}{_SQ}])(?P<sp1>{_SPACE}*)(?P<value>[^\n\[\]<>]*?)"
-    rf"(?P<sp2>{_SPACE}*)(?P<close>[{_DQ}{_SQ}])(?=[\s\]/>]|$)"
+    rf"(?P<sp2>{_SPACE}*)(?P<close>[{_DQ}{_SQ}])"
+    # a closing quote ends the tag or comes before the next attribute: the apostrophe of
+    # content="Tridents’ challenge" is inside the value, not its end
+    rf"(?=[\s\u00a0]*(?:[\]/>]|$)|[\s\u00a0]+[\w:.-]+[\s\u00a0]*=)"
 )
 
 

@@ -204,3 +204,17 @@ def test_untexturize_markup_is_idempotent() -> None:
 
 def test_untexturize_maps_only_wptexturize_characters() -> None:
     assert untexturize("‘a’ “b” 5′ 10″ « c » – …") == "'a' \"b\" 5' 10\" « c » – …"
+
+
+@pytest.mark.parametrize("tag", [
+    '<meta property="og:title" content="Tridents’ challenge" />',
+    '<meta property="og:description" content="Sostuvo que “el fin de la humanidad” y más">',
+    "<meta content='l’homme' name=x>",
+    '<meta content="¿Cuál sería el papel de “El Chapo”?">',
+])
+def test_a_typographic_quote_inside_a_plainly_quoted_value_stays(tag: str) -> None:
+    # it was taken for the value's closing quote: the title was cut to "Tridents" (9 of the
+    # 496 shared pages had their title or lead cut so)
+    assert untexturize_markup(tag) == (tag, [])
+    html = f"<html><head>{tag}</head><body><p>x</p></body></html>"
+    assert untexturize_markup(html)[0] == html
