@@ -69,6 +69,8 @@ PROSE_LEAD_MIN_WORDS = 15
 #: score 0.23 and 0.33 (German teasers: inflected and compound words), synthetic English and
 #: Spanish leads 0.6-0.92, notices that no other check refuses 0.0-0.29.
 PROSE_LEAD_MIN_OVERLAP = 0.2
+#: A lead whose first this share (as `text_key`) the text already holds is not put first.
+HELD_SHARE = 0.5
 #: Letters of a word compared when a paragraph's words are looked for in the text.
 STEM_LETTERS = 5
 _MEDIA_TAGS = frozenset({"img", "picture", "video"})
@@ -261,6 +263,23 @@ def _lead_block(tree: Any, text: str) -> str:
     return ""
 
 
+def _mostly_held(key: str, whole_key: str) -> bool:
+    """The text (``whole_key``) already holds the first `HELD_SHARE` or more of a lead
+    (``key``; both `text_key`s): a description that is the article's first paragraph with a
+    few words changed or cut, or the whole article followed by related links, is no lead to
+    put first (the text would say it twice)."""
+    if not key:
+        return True
+    low, high = 0, len(key)  # the longest prefix of key found in the text: binary search
+    while low < high:
+        mid = (low + high + 1) // 2
+        if key[:mid] in whole_key:
+            low = mid
+        else:
+            high = mid - 1
+    return low >= HELD_SHARE * len(key)
+
+
 def _shortens(description_key: str, lead: str) -> bool:
     """The description is the lead cut short (its last, maybe cut, word and any ellipsis
     left aside)."""
@@ -384,12 +403,13 @@ def extract_page(html: str) -> PageText | None:
     text = introduced_lists(tree, text)
     notes = []
     lead = _lead_block(tree, text)
-    description_key = text_key(description)
+    description_key, text_now = text_key(description), text_key(text)
     if (len(description.split()) >= LEAD_MIN_WORDS and description_key in text_key(visible)
-            and description_key not in text_key(text) and not _shortens(description_key, lead)):
+            and not _mostly_held(description_key, text_now)
+            and not _shortens(description_key, lead)):
         text = f"{description}\n{text}"
         notes.append("the page's description put first as its lead")
-    elif lead:
+    elif lead and not _mostly_held(text_key(lead), text_now):
         text = f"{lead}\n{text}"
         notes.append("the lead the page shows above its article put first")
     if len(ld_body) > 2 * len(text):

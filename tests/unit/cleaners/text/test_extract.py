@@ -440,3 +440,18 @@ def test_lists_not_shown_as_lines_of_text_stay_out(body: str) -> None:
     from cleaners.text.page_lists import introduced_lists
 
     assert introduced_lists(_list_page(body), KEPT) == KEPT
+
+
+def test_a_description_the_text_mostly_holds_is_not_put_first() -> None:
+    # a description that is the article with related links after it, or its first paragraph
+    # slightly cut, was put first: the page's text said it twice (7 of the shared pages)
+    first = ARTICLE[0]
+    for description in (" ".join(ARTICLE) + " Read more: Bus lanes to open in May",
+                        first.replace("after two years of public consultation and ", "")):
+        head = f'<meta property="og:description" content="{description}">'
+        shown = f'<div class="teaser">{description}</div>'
+        result = extract_page(page(shown + article_html(), head))
+        assert result is not None
+        assert result.text.count(ARTICLE[1]) == 1
+        assert not result.text.startswith(description), description
+        assert "description put first" not in result.edits[0].detail
