@@ -42,6 +42,7 @@ from functools import lru_cache
 from typing import Any
 
 from cleaners.edits import Edit, EditKind
+from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.page_lists import introduced_lists
 from cleaners.text.page_tree import (
     in_furniture,
@@ -327,12 +328,20 @@ def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:
                 yield item, [k for k in kinds if isinstance(k, str)]
 
 
+def _ld_text(value: str) -> str:
+    """A JSON-LD string as text: sites put markup and entities there too (``<p>…</p>``,
+    ``&amp;``), converted as a fragment (`html_to_text`); plain text as it is."""
+    if looks_like_html(value) or "&" in value:
+        return html_to_text(value)[0]
+    return value
+
+
 def _ld_article_body(objects: list[tuple[dict[str, Any], list[str]]]) -> str:
-    """The longest ``articleBody`` of an article-typed JSON-LD object, or ''."""
+    """The longest ``articleBody`` of an article-typed JSON-LD object, as text, or ''."""
     bodies = [item["articleBody"] for item, kinds in objects
               if isinstance(item.get("articleBody"), str)
               and any(_ARTICLE_TYPES.search(k) for k in kinds)]
-    return max(bodies, key=len, default="")
+    return _ld_text(max(bodies, key=len, default=""))
 
 
 def _step_texts(steps: Any) -> Iterator[str]:
@@ -360,7 +369,8 @@ def _ld_instructions(objects: list[tuple[dict[str, Any], list[str]]]) -> list[st
             if isinstance(values, list):
                 lines += [v for v in values if isinstance(v, str)]
         lines += _step_texts(item.get("recipeInstructions") or item.get("step"))
-    return [_FOLD.sub(" ", line).strip() for line in lines if line.strip()]
+    texts = (part for line in lines for part in _ld_text(line).split("\n"))
+    return [_FOLD.sub(" ", part).strip() for part in texts if part.strip()]
 
 
 def _paragraphs(text: str) -> str:

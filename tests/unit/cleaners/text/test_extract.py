@@ -455,3 +455,23 @@ def test_a_description_the_text_mostly_holds_is_not_put_first() -> None:
         assert result.text.count(ARTICLE[1]) == 1
         assert not result.text.startswith(description), description
         assert "description put first" not in result.edits[0].detail
+
+
+def test_json_ld_steps_and_bodies_written_as_markup_come_as_text() -> None:
+    # homify.de's HowTo steps are HTML: their <p> and <strong> tags reached the text, each step
+    # added again although the page shows it; "&amp;" too (flawlessfood.co.uk)
+    steps = [f"<p>{p.replace('tram', '<strong>tram</strong>', 1)}</p>" for p in ARTICLE[:2]]
+    ld = json.dumps({"@context": "https://schema.org", "@type": "HowTo", "name": "Trams",
+                     "step": [{"@type": "HowToStep", "text": s} for s in steps]
+                     + [{"@type": "HowToStep", "text": "Slice, serve &amp; enjoy the <em>ride</em>"}]})
+    result = extract_page(page(article_html(), f'<script type="application/ld+json">{ld}</script>'))
+    assert result is not None
+    assert "<" not in result.text and "&amp;" not in result.text
+    assert result.text.count(ARTICLE[0]) == 1 and result.text.count(ARTICLE[1]) == 1
+    assert result.text.endswith("Slice, serve & enjoy the ride")
+    body = "<p>" + "</p><p>".join(ARTICLE * 3) + "</p>"
+    ld = json.dumps({"@type": "NewsArticle", "articleBody": body})
+    html = page('<div id="app"><p>Loading…</p></div>',
+                f'<script type="application/ld+json">{ld}</script>')
+    result = extract_page(html)
+    assert result is not None and "<p>" not in result.text and ARTICLE[2] in result.text
