@@ -20,7 +20,13 @@ _BREAKS = "\x0b\x0c"
 #: Every C0 control but ``\t \n \r``, DEL, every C1 control (U+0080 to U+009F), and the
 #: noncharacters of the BMP (U+FDD0 to U+FDEF, U+FFFE, U+FFFF). A BMP-only class compiles to a
 #: bitmap: a search runs at about 5 ms a megabyte.
-_BMP_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+#: Invisible format characters no reader sees and no text needs: the soft hyphen, the
+#: zero-width space, the word joiner, a byte-order mark inside a text (zero-width no-break
+#: space), and the two bidirectional overrides, which show the words after them reversed
+#: (``\u202eNot`` reads "toN"). The joiners (U+200C, U+200D: emoji, Persian, Indic scripts),
+#: the direction marks and the embeddings and isolates of right-to-left text stay.
+_INVISIBLE = "\u00ad\u200b\u2060\ufeff\u202d\u202e"
+_BMP_CONTROLS = f"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}\ufdd0-\ufdef\ufffe\uffff"
 _CONTROLS_BMP = re.compile(f"[{_BMP_CONTROLS}]")
 #: The same without the C1 controls (U+0080 to U+009F).
 _C0_BMP_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufdd0-\ufdef\ufffe\uffff"
@@ -36,7 +42,9 @@ _CONTROLS_ALL = re.compile(
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 #: Names of the common controls, for the edit's detail (others are shown as U+XXXX).
 _NAMES = {"\x00": "NUL", "\x07": "BEL", "\x08": "BS", "\x0b": "VT", "\x0c": "FF", "\x1a": "SUB",
-          "\x1b": "ESC", "\x7f": "DEL"}
+          "\x1b": "ESC", "\x7f": "DEL", "\u00ad": "soft hyphen", "\u200b": "zero-width space",
+          "\u2060": "word joiner", "\ufeff": "zero-width no-break space",
+          "\u202d": "left-to-right override", "\u202e": "right-to-left override"}
 _SHOWN = 5  # kinds of character named in the edit's detail, most frequent first
 
 
@@ -50,15 +58,17 @@ def strip_controls(text: str, c1: bool = True) -> tuple[str, list[Edit]]:
     that counts them by kind (no edit when there were none).
 
     Guarantees: the result holds no C0 control but ``\\t \\n \\r``, no DEL, no C1 control
-    (U+0080 to U+009F) and no noncharacter (U+FDD0 to U+FDEF, U+FFFE, U+FFFF and their
-    equivalents in every plane); a vertical tab or form feed becomes ``\\n`` (it separated
+    (U+0080 to U+009F), no noncharacter (U+FDD0 to U+FDEF, U+FFFE, U+FFFF and their
+    equivalents in every plane) and none of the invisible characters of `_INVISIBLE` (soft
+    hyphen, zero-width space, word joiner, zero-width no-break space, bidirectional overrides); a vertical tab or form feed becomes ``\\n`` (it separated
     lines), every other one is removed; nothing else changes, so a text without any comes back
     as the same object, with no edit. Idempotent. A text without any costs one search of a
     precompiled character class (about 5 ms a megabyte; 30 with characters outside the BMP).
 
     C1 controls are what Windows-1252 text read as Latin-1 holds (``\\x92`` for ``’``): run
     this after `repair_encoding`, which turns them back into their characters. With ``c1``
-    False they are kept (and astral noncharacters too): the form to run *before* the repair,
+    False they are kept (and astral noncharacters and the invisible characters too, which
+    mojibake is made of: ``Ã\\xad`` is ``í``): the form to run *before* the repair,
     whose judgement of mojibake must not depend on a stray NUL or ESC.
     """
     if not c1:
@@ -80,7 +90,9 @@ def strip_controls(text: str, c1: bool = True) -> tuple[str, list[Edit]]:
         kinds = ", ".join(f"{n} × {_name(c)}" if n > 1 else _name(c)
                           for c, n in removed.most_common(_SHOWN))
         more = ", …" if len(removed) > _SHOWN else ""
-        parts.append(f"{removed.total()} control character(s) removed ({kinds}{more})")
+        what = ("control or invisible" if any(c in _INVISIBLE for c in removed)
+                else "control")
+        parts.append(f"{removed.total()} {what} character(s) removed ({kinds}{more})")
     if breaks:
         parts.append(f"{breaks} vertical tab(s) or form feed(s) made line breaks")
     detail = "; ".join(parts)
