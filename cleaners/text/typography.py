@@ -190,6 +190,26 @@ _CLOSE_GUILLEMET_RE = re.compile(
 )
 
 
+_GUILLEMET_OR_BREAK_RE = re.compile(r"[«»]|\n[ \t\u00a0]*\n")
+
+
+def _closing_guillemets(text: str) -> set[int]:
+    """Positions of the » that close a « opened before them in the same paragraph (each «
+    closed once); a » with none open is a separator or an arrow (``Home » News``)."""
+    closes: set[int] = set()
+    depth = 0
+    for mark in _GUILLEMET_OR_BREAK_RE.finditer(text):
+        if mark.group() == "«":
+            depth += 1
+        elif mark.group() == "»":
+            if depth:
+                closes.add(mark.start())
+                depth -= 1
+        else:
+            depth = 0
+    return closes
+
+
 _DOUBLE_QUOTE_CHARS = "“”„‟\""
 #: Quote characters, primes and paragraph breaks: what `quote_primes` looks at.
 _QUOTE_EVENT_RE = re.compile(r"[“”„‟\"‘’‚‛'″′]|\n[ \t\u00a0]*\n")
@@ -341,12 +361,16 @@ def _prose(text: str, policy: TypographyPolicy, counts: Counter[str]) -> str:
                 counts[f"guillemet spaces → {name}"] += 1
             return "«" + space
 
+        text = _OPEN_GUILLEMET_RE.sub(opening, text)
+        closes = _closing_guillemets(text)
+
         def closing(match: re.Match[str]) -> str:
+            if match.end() - 1 not in closes:
+                return match.group()  # no « open before it: a separator (``Blog » Archive``)
             if match.group() != space + "»":
                 counts[f"guillemet spaces → {name}"] += 1
             return space + "»"
 
-        text = _OPEN_GUILLEMET_RE.sub(opening, text)
         text = _CLOSE_GUILLEMET_RE.sub(closing, text)
     return text
 

@@ -218,3 +218,15 @@ def test_a_typographic_quote_inside_a_plainly_quoted_value_stays(tag: str) -> No
     assert untexturize_markup(tag) == (tag, [])
     html = f"<html><head>{tag}</head><body><p>x</p></body></html>"
     assert untexturize_markup(html)[0] == html
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Four Years Remaining » Blog Archive » Interning",) * 2,  # a title's separators
+    ("Accueil » Actualités » Politique",) * 2,
+    ("a « b » c » d", "a «\u00a0b\u00a0» c » d"),  # the second » closes nothing
+])
+def test_a_guillemet_that_closes_nothing_keeps_its_spaces(text: str, expected: str) -> None:
+    # 8 titles of the shared pages had their " » " separators made no-break, with an edit
+    out, edits = normalize_typography(text)
+    assert out == expected
+    assert bool(edits) == (out != text)
