@@ -297,16 +297,44 @@ def _first(tree: object, xpaths: tuple[str, ...]) -> str:
     return ""
 
 
-def _meta(tree: object) -> tuple[str | None, str]:
-    """The page's title (``og:title``, else ``<title>``, else the first ``<h1>``; None when it
-    has none) and description (``og:description``, else ``<meta name=description>``).
-    (trafilatura's own metadata pass also looks for dates, which costs more than the text.)"""
+def _meta(tree: object) -> tuple[str, str, list[str]]:
+    """The page's title (``og:title``, else ``<title>``, else the first ``<h1>``; '' when it
+    has none), description (``og:description``, else ``<meta name=description>``) and site
+    names (``og:site_name``, ``application-name``). (trafilatura's own metadata pass also
+    looks for dates, which costs more than the text.)"""
     title = _first(tree, ('//meta[@property="og:title" or @name="og:title"]/@content',
                           "//title//text()", "//h1//text()"))
     description = _first(tree, (
         '//meta[@property="og:description" or @name="og:description"]/@content',
         '//meta[@name="description" or @name="Description"]/@content'))
-    return title or None, description
+    sites = tree.xpath(  # type: ignore[attr-defined]
+        '//meta[@property="og:site_name" or @name="og:site_name"'
+        ' or @name="application-name"]/@content')
+    return title, description, [str(site) for site in sites]
+
+
+#: What separates a title from the site's name: ``|``, ``-``, ``–``, ``—``, ``·``, ``:``,
+#: ``::``, ``»``, ``/`` between spaces.
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·:»/]|::)\s+")
+_NOT_WORD = re.compile(r"\W+")
+
+
+def without_site_name(title: str, sites: list[str]) -> str:
+    """``title`` without the site's name (one of ``sites``: the page's ``og:site_name`` or
+    ``application-name``) when it is the title's last or first part after a separator
+    (`_TITLE_SEPARATOR`), compared case-folded without punctuation: ``Headline | homify`` →
+    ``Headline``, ``gipfelbuch.ch - Outdoornews - …`` → ``Outdoornews - …``. A title that is
+    the site's name alone, or any other title, is returned as it is."""
+    names = {_NOT_WORD.sub("", site.casefold()) for site in sites} - {""}
+    if not names:
+        return title
+    parts = _TITLE_SEPARATOR.split(title)
+    seps = _TITLE_SEPARATOR.findall(title)
+    if len(parts) > 1 and _NOT_WORD.sub("", parts[-1].casefold()) in names:
+        parts, seps = parts[:-1], seps[:-1]
+    if len(parts) > 1 and _NOT_WORD.sub("", parts[0].casefold()) in names:
+        parts, seps = parts[1:], seps[1:]
+    return "".join(part + sep for part, sep in zip(parts, [*seps, ""], strict=True))
 
 
 def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:
@@ -402,7 +430,7 @@ def extract_page(html: str) -> PageText | None:
     objects = list(_ld_objects(tree))
     ld_body = _ld_article_body(objects)
     try:
-        title, description = _meta(tree)
+        page_title, description, sites = _meta(tree)
         # trafilatura changes the tree it is given: each pass gets a copy, the lead reads it
         precise = trafilatura.bare_extraction(
             deepcopy(tree), favor_precision=True, include_comments=False)
@@ -412,6 +440,8 @@ def extract_page(html: str) -> PageText | None:
     text = _combine(getattr(precise, "text", None) or "", getattr(broad, "text", None) or "")
     text = introduced_lists(tree, text)
     notes = []
+    title = without_site_name(page_title, sites) or None
+    title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []
     lead = _lead_block(tree, text)
     description_key, text_now = text_key(description), text_key(text)
     if (len(description.split()) >= LEAD_MIN_WORDS and description_key in text_key(visible)
@@ -432,9 +462,10 @@ def extract_page(html: str) -> PageText | None:
         notes.append(f"{len(missing)} ingredient(s) or step(s) added from the page's JSON-LD")
     text = _paragraphs(text)
     if len(text) < MIN_MAIN_CHARS:
-        return PageText("", title, [Edit(
-            EditKind.HTML, f"trafilatura found {len(text)} characters of main text: "
-                           "all visible text kept")])
+        found = (f"trafilatura found {len(text)} characters of main text: "
+                 "all visible text kept")
+        return PageText("", title, [Edit(EditKind.HTML, "; ".join([found, *title_notes]))])
     detail = (f"main text extracted (trafilatura): {len(text_key(text)):,} of "
               f"{len(text_key(visible)):,} visible characters kept")
-    return PageText(text, title, [Edit(EditKind.HTML, "; ".join([detail, *notes]))])
+    return PageText(text, title,
+                    [Edit(EditKind.HTML, "; ".join([detail, *notes, *title_notes]))])

@@ -475,3 +475,20 @@ def test_json_ld_steps_and_bodies_written_as_markup_come_as_text() -> None:
                 f'<script type="application/ld+json">{ld}</script>')
     result = extract_page(html)
     assert result is not None and "<p>" not in result.text and ARTICLE[2] in result.text
+
+
+@pytest.mark.parametrize(("title", "site", "expected"), [
+    ("Tram line extended | Example Media", "Example Media", "Tram line extended"),
+    ("EXAMPLE MEDIA - Tram line extended", "Example Media", "Tram line extended"),
+    ("Tram line extended - example-media.de", "Example-Media.de", "Tram line extended"),
+    ("Tram line extended | Example Media", "Other Site", "Tram line extended | Example Media"),
+    ("Example Media", "Example Media", "Example Media"),  # the site's name alone stays
+    ("Blog » Archive » Tram line extended", "Blog", "Archive » Tram line extended"),
+])
+def test_a_pages_title_loses_its_sites_name(title: str, site: str, expected: str) -> None:
+    # 58 of the 496 shared pages' titles ended or began with their og:site_name
+    head = (f'<meta property="og:title" content="{title}">'
+            f'<meta property="og:site_name" content="{site}">')
+    result = extract_page(page(article_html(), head))
+    assert result is not None and result.title == expected
+    assert ("the site's name cut from its title" in result.edits[0].detail) == (expected != title)
