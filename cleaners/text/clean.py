@@ -61,6 +61,11 @@ class CleanResult:
     title: str | None = None
 
 
+#: What ``str.strip`` removes but U+0085: a C1 control that Windows-1252 text read as Latin-1
+#: holds for "…" (``'US pressure'\x85``), which the repair after this turns back into it.
+_EDGE_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c != "\x85")
+
+
 def normalize_whitespace(text: str) -> str:
     """Unix newlines, no trailing spaces, single spaces, at most one blank line, no edge blanks.
 
@@ -77,7 +82,7 @@ def normalize_whitespace(text: str) -> str:
         text = _LINE_EDGES.sub("\n", text)
     if "\n\n\n" in text:
         text = _BLANKS.sub("\n\n", text)
-    return text.strip()
+    return text.strip(_EDGE_SPACES)
 
 
 def markup_to_text(html: str) -> PageText:

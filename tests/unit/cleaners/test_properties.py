@@ -324,7 +324,9 @@ def test_html_keeps_every_paragraph_and_logs_what_it_drops(paras: list[str], dro
 def _whitespace_spec(text: str) -> str:
     """`normalize_whitespace` written the obvious way, line by line (its specification)."""
     text = re.sub(r"[ \t\f\v]+", " ", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip(" ") for line in text.split("\n"))).strip()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip(" ") for line in text.split("\n")))
+    # the edges' whitespace but U+0085 (Windows-1252's "…" read as Latin-1, repaired later)
+    return re.sub(r"^[^\S\x85]+|[^\S\x85]+$", "", text)
 
 
 @PROPS

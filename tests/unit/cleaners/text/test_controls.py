@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.edits import KINDS, Edit, EditKind
+from cleaners.text.clean import clean_text
 from cleaners.text.encoding import repair_encoding, strip_controls
 from tests.support.data import eval_path
 
@@ -97,3 +98,10 @@ def test_guarantees_on_any_text(text: str) -> None:
 
 def test_control_is_an_edit_kind() -> None:
     assert EditKind.CONTROL == "control" and "control" in KINDS
+
+
+def test_an_ellipsis_read_as_latin1_at_the_end_of_a_text_is_repaired_not_stripped() -> None:
+    # U+0085 is whitespace to str.strip(): ftfy's in-the-wild case "…'US pressure'\x85" lost
+    # its "…" with no edit
+    cleaned = clean_text("Il a cédé aux 'US pressure'\x85")
+    assert cleaned.text.endswith("'US pressure'…")
