@@ -165,9 +165,12 @@ def _combine(precise: str, broad: str) -> str:
 
 
 def _visible_text(tree: object) -> str:
-    """The text a reader sees in the page's body (no scripts, styles or templates)."""
+    """The text a reader sees in the page's body (no scripts, styles or templates); in the
+    whole tree when it has no ``<body>`` (a page after stray output, PHP warnings before its
+    doctype, parses as a fragment)."""
+    scope = "//body//" if tree.xpath("//body") else "//"  # type: ignore[attr-defined]
     nodes = tree.xpath(  # type: ignore[attr-defined]
-        "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+        f"{scope}text()[not(ancestor::script or ancestor::style or ancestor::noscript"
         " or ancestor::template)]")
     return " ".join(str(n) for n in nodes)
 

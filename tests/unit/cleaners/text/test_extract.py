@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -492,3 +493,14 @@ def test_a_pages_title_loses_its_sites_name(title: str, site: str, expected: str
     result = extract_page(page(article_html(), head))
     assert result is not None and result.title == expected
     assert ("the site's name cut from its title" in result.edits[0].detail) == (expected != title)
+
+
+def test_a_page_after_stray_output_counts_its_visible_text() -> None:
+    # PHP warnings before the doctype make lxml parse a fragment without <body>: the edit said
+    # "945 of 0 visible characters kept" (bibliothek2null.de)
+    warning = "<br />\n<b>Warning</b>:  mysql_get_server_info(): Access denied in <b>x.php</b><br />\n"
+    result = extract_page(warning + page(article_html()))
+    assert result is not None and ARTICLE[0] in result.text
+    kept, visible = (int(n.replace(",", "")) for n in
+                     re.findall(r"([\d,]+) of ([\d,]+) visible", result.edits[0].detail)[0])
+    assert 0 < kept <= visible
