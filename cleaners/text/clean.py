@@ -217,12 +217,12 @@ TITLE_EDIT_PREFIX = "title: "
 
 # Line breaks and other spacing a one-line title folds to one space (no-break spaces are kept:
 # the typography policy puts them inside guillemets).
-_TITLE_SPACES = re.compile(r"[ \t\n\r\f\v\x85\u2028\u2029]+")
+_TITLE_SPACES = re.compile(r"[ \t\n\r\f\v\u2028\u2029]+")  # not U+0085: see _EDGE_SPACES
 
 
 def _one_line(text: str) -> str:
     """``text`` on one line: every run of spaces and line breaks one space, no edge spaces."""
-    return _TITLE_SPACES.sub(" ", text).strip()
+    return _TITLE_SPACES.sub(" ", text).strip(_EDGE_SPACES)
 
 
 def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:

@@ -42,6 +42,7 @@ from functools import lru_cache
 from typing import Any
 
 from cleaners.edits import Edit, EditKind
+from cleaners.text.encoding import decode_entities
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.page_lists import introduced_lists
 from cleaners.text.page_tree import (
@@ -164,11 +165,11 @@ def _combine(precise: str, broad: str) -> str:
     return combined if len(text_key(combined)) >= len(kept_key) else precise
 
 
-def _visible_text(tree: object) -> str:
-    """The text a reader sees in the page's body (no scripts, styles or templates); in the
-    whole tree when it has no ``<body>`` (a page after stray output, PHP warnings before its
-    doctype, parses as a fragment)."""
-    scope = "//body//" if tree.xpath("//body") else "//"  # type: ignore[attr-defined]
+def _visible_text(tree: object, anywhere: bool = False) -> str:
+    """The text a reader sees in the page's body (no scripts, styles or templates); with
+    ``anywhere``, in the whole tree when it has no ``<body>`` (a page after stray output, PHP
+    warnings before its doctype, parses as a fragment: what the edit counts)."""
+    scope = "//" if anywhere and not tree.xpath("//body") else "//body//"  # type: ignore[attr-defined]
     nodes = tree.xpath(  # type: ignore[attr-defined]
         f"{scope}text()[not(ancestor::script or ancestor::style or ancestor::noscript"
         " or ancestor::template)]")
@@ -360,11 +361,12 @@ def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:
 
 
 def _ld_text(value: str) -> str:
-    """A JSON-LD string as text: sites put markup and entities there too (``<p>…</p>``,
-    ``&amp;``), converted as a fragment (`html_to_text`); plain text as it is."""
-    if looks_like_html(value) or "&" in value:
+    """A JSON-LD string as text: sites put markup there too (``<p>…</p>``), converted as a
+    fragment (`html_to_text`); in plain text only complete entities are decoded (``&amp;``;
+    ``Q&A``, ``x<y`` and ``&nothing`` stay as written)."""
+    if looks_like_html(value):
         return html_to_text(value)[0]
-    return value
+    return decode_entities(value)[0]
 
 
 def _ld_article_body(objects: list[tuple[dict[str, Any], list[str]]]) -> str:
@@ -469,6 +471,7 @@ def extract_page(html: str) -> PageText | None:
                  "all visible text kept")
         return PageText("", title, [Edit(EditKind.HTML, "; ".join([found, *title_notes]))])
     detail = (f"main text extracted (trafilatura): {len(text_key(text)):,} of "
-              f"{len(text_key(visible)):,} visible characters kept")
+              f"{len(text_key(visible or _visible_text(tree, anywhere=True))):,} visible "
+              "characters kept")
     return PageText(text, title,
                     [Edit(EditKind.HTML, "; ".join([detail, *notes, *title_notes]))])

@@ -67,6 +67,8 @@ _KNOWN_TAG = re.compile(rf"<(/?)({_TAG_NAMES})(?=[\s/>])([^<>]*)>", re.IGNORECAS
 _ATTRIBUTES = re.compile(
     r"""(?>\s+[^\s"'<>/=]+(?>\s*=\s*(?>"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*/?""")
 _DOCTYPE = re.compile(r"<!doctype\s+html", re.IGNORECASE)
+#: The first character a reader would see (not whitespace nor an invisible format character).
+_FIRST_SHOWN = re.compile(r"[^\s\u00ad\u200b-\u200f\u2060\ufeff]")
 # Tags that mark a document as laid out by HTML rather than by WordPress's wpautop.
 _LAYOUT_MARKUP = re.compile(r"<(?:p|div|br|body|html|table|article|section|pre)\b", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"[ \t]*\n[ \t]*\n\s*")
@@ -81,7 +83,8 @@ _WS_TO_FOLD = re.compile(r"[\t\r\n\f\v\u200b]|  ")
 def looks_like_html(text: str) -> bool:
     """True when ``text`` contains real HTML markup: a closing tag (``</p>``), a known tag
     with a valued attribute (``<a href=…>``, ``<div class=x>``), a void tag (``<br/>``,
-    ``<img …>``), a known tag that opens the text (``<p>…``), a comment or a doctype. Prose that merely holds ``<`` and ``>`` is not
+    ``<img …>``), a known tag that opens the text (``<p>…``), a block tag glued to the text
+    before it (``story.<p>Next``, ``You need:<ul><li>``), a comment or a doctype. Prose that merely holds ``<`` and ``>`` is not
     HTML: a stray ``<``, ``a < b > c``, ``if a<b and c>d`` (bare words are no attributes)
     or one ``<p>`` named in a sentence; converting it would drop its words as tags.
     Cost: linear in the text, stopping at the first sign of markup."""
@@ -90,15 +93,21 @@ def looks_like_html(text: str) -> bool:
     comment = text.find("<!--")
     if (comment >= 0 and text.find("-->", comment + 4) >= 0) or _DOCTYPE.search(text):
         return True
+    start = _FIRST_SHOWN.search(text)
+    first = start.start() if start else len(text)
     for tag in _KNOWN_TAG.finditer(text):
         closing, name, attributes = tag.groups()
         if closing:
             if not attributes.strip():
                 return True
             continue
-        if _ATTRIBUTES.fullmatch(attributes) and (
-                "=" in attributes or name.lower() in _VOID_TAGS or not text[:tag.start()].strip()):
-            return True  # valued, void, or opening the text (a CMS body: ``<p>…``)
+        if not _ATTRIBUTES.fullmatch(attributes):
+            continue  # bare words: ``<b and c>``
+        name = name.lower()
+        glued = tag.start() > 0 and not text[tag.start() - 1].isspace()
+        if ("=" in attributes or name in _VOID_TAGS or tag.start() == first
+                or (glued and name in _BLOCK_TAGS)):
+            return True  # valued, void, opening the text, or a block glued to text (``.<p>``)
     return False
 
 

@@ -112,13 +112,20 @@ def untexturize(text: str) -> str:
 _DQ = '“”″«»„‟"'  # quote characters a CMS puts where a double quote was typed
 _SQ = "‘’′‚‛'"  # ... and where a single quote was
 _SPACE = "[ \u00a0\u202f\u2009]"
+#: The longest attribute value looked at, in characters: bounds the search on hostile input.
+_MAX_VALUE = 500
 _ATTR_VALUE_RE = re.compile(
-    rf"=(?P<pre>{_SPACE}*)(?P<open>[{_DQ}{_SQ}])(?P<sp1>{_SPACE}*)(?P<value>[^\n\[\]<>]*?)"
+    rf"=(?P<pre>{_SPACE}*)(?P<open>[{_DQ}{_SQ}])(?P<sp1>{_SPACE}*)(?P<value>[^\n\[\]<>]{{0,{_MAX_VALUE}}}?)"
     rf"(?P<sp2>{_SPACE}*)(?P<close>[{_DQ}{_SQ}])"
-    # a closing quote ends the tag or comes before the next attribute: the apostrophe of
-    # content="Tridents’ challenge" is inside the value, not its end
-    rf"(?=[\s\u00a0]*(?:[\]/>]|$)|[\s\u00a0]+[\w:.-]+[\s\u00a0]*=)"
+    # a closing quote ends the tag or comes before the next attribute (valued or boolean):
+    # the apostrophe of content="Tridents’ challenge" is inside the value, not its end
+    rf"(?=[\s\u00a0]*(?:[\]/>]|$)|[\s\u00a0]+[\w:.-]+(?:[\s\u00a0]*[=\]/>]|[\s\u00a0]|$))"
 )
+
+
+#: What follows a value's closing quote when that value opened with a plain quote: the tag's
+#: end or a valued attribute (``width="640″ height=…``, wptexturize's prime after a number).
+_AFTER_PLAIN_OPENED = re.compile(r"[\s\u00a0]*(?:[\]/>]|$)|[\s\u00a0]+[\w:.-]+[\s\u00a0]*=")
 
 
 def _plain_value(match: re.Match[str]) -> str:
@@ -126,6 +133,8 @@ def _plain_value(match: re.Match[str]) -> str:
     opening, closing = match["open"], match["close"]
     if opening in "\"'" and closing in "\"'":
         return match.group()  # already plain
+    if opening in "\"'" and not _AFTER_PLAIN_OPENED.match(match.string, match.end()):
+        return match.group()  # a typographic quote inside a plainly quoted value (“el fin” y)
     value = match["value"]
     sp1 = "" if opening == "«" else match["sp1"]  # French texturizing: « + no-break space
     sp2 = "" if closing == "»" else match["sp2"]  # ... and no-break space + »

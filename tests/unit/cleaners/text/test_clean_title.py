@@ -81,3 +81,11 @@ def test_any_title_comes_back_on_one_line(title: str) -> None:
     assert "\n" not in result.text and "\r" not in result.text and "\t" not in result.text
     assert result.text == result.text.strip() and "  " not in result.text
     assert all(e.detail.startswith(TITLE_EDIT_PREFIX) for e in result.edits)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("US pressure\x85", "US pressure…"), ("Wait for it\x85 then go", "Wait for it… then go"),
+])
+def test_an_ellipsis_read_as_latin1_in_a_title_is_repaired(title: str, expected: str) -> None:
+    # U+0085 was folded or stripped as whitespace before the repair, with no edit
+    assert clean_title(title).text == expected

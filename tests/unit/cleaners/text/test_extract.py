@@ -504,3 +504,13 @@ def test_a_page_after_stray_output_counts_its_visible_text() -> None:
     kept, visible = (int(n.replace(",", "")) for n in
                      re.findall(r"([\d,]+) of ([\d,]+) visible", result.edits[0].detail)[0])
     assert 0 < kept <= visible
+
+
+def test_a_json_ld_step_in_plain_text_keeps_its_ampersands_and_angle_brackets() -> None:
+    # "&" made the step parse as HTML: "Mix flour & water, keeping flour<water…" lost its end
+    step = "Mix flour &amp; water, keeping flour<water for a thin batter; Q&A below."
+    ld = json.dumps({"@type": "Recipe", "name": "Batter",
+                     "recipeInstructions": [{"@type": "HowToStep", "text": step}]})
+    result = extract_page(page(article_html(), f'<script type="application/ld+json">{ld}</script>'))
+    assert result is not None
+    assert result.text.endswith("Mix flour & water, keeping flour<water for a thin batter; Q&A below.")

@@ -151,6 +151,9 @@ def test_prose_with_angle_brackets_keeps_every_word(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "<p>A CMS body whose paragraphs are never closed.<p>The second one.",
+    "First paragraph of the story.<p>Second paragraph of the story.",  # a block glued to text
+    "You need:<ul><li>flour<li>two eggs<li>milk",
+    "\u200b<p>A body behind a zero-width space.",
     "<div class=story data-id=7>Body</div>",
     "Intro<br>second line",
 ])
@@ -161,6 +164,7 @@ def test_markup_is_still_markup(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "<a " + "x=y " * 100_000, "<!--" * 100_000, "<a " + "x= " * 100_000, "<b and c " * 100_000,
+    "word <b> " * 160_000,  # a prefix copied for each bare tag took 60 s
 ])
 @pytest.mark.timeout(30)
 def test_looks_like_html_is_linear_on_hostile_text(text: str) -> None:

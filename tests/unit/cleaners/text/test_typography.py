@@ -230,3 +230,18 @@ def test_a_guillemet_that_closes_nothing_keeps_its_spaces(text: str, expected: s
     out, edits = normalize_typography(text)
     assert out == expected
     assert bool(edits) == (out != text)
+
+
+@pytest.mark.parametrize(("tag", "fixed"), [
+    ("<p class=”lead” hidden>Hi</p>", '<p class="lead" hidden>Hi</p>'),  # a boolean attribute next
+    ("[video mp4=”x.mp4” autoplay]", '[video mp4="x.mp4" autoplay]'),
+])
+def test_a_texturized_value_before_a_boolean_attribute_is_made_plain(tag: str, fixed: str) -> None:
+    assert untexturize_markup(tag)[0] == fixed
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("tag", ["<p " + "x=“a” y " * 16_000 + ">", "<p " + "x=“a” ,, " * 16_000 + ">"])
+def test_untexturize_markup_is_bounded_on_hostile_tags(tag: str) -> None:
+    # a value searched to the end of the tag from every quote took 57 s on these (128 KB)
+    untexturize_markup(tag)
