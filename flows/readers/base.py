@@ -318,7 +318,7 @@ def normalise_fields(obj: dict[str, Any]) -> dict[str, Any]:
 def preview(raw: Any) -> str:
     """At most `RAW_PREVIEW_CHARS` characters of an unreadable record (JSON unless a string)."""
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-    return text[:RAW_PREVIEW_CHARS]
+    return scrub_surrogates(text[:RAW_PREVIEW_CHARS])[0]  # Parquet cannot store a lone one
 
 
 #: Recognised fields that hold text besides ``text`` itself: a number or a boolean there is

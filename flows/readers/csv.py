@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +31,7 @@ DELIMITERS = (",", ";", "\t", "|")
 def header_delimiter(text: str) -> str:
     """The delimiter of a CSV whose first line is its header: the one of `DELIMITERS` that
     line holds most often outside double quotes (``,`` when it holds none, a one-column file)."""
-    line = text.lstrip("\ufeff").split("\n", 1)[0]
+    line = re.split(r"\r\n|\r|\n", text.lstrip("\ufeff"), maxsplit=1)[0]
     unquoted = "".join(line.split('"')[::2])
     counts = [unquoted.count(d) for d in DELIMITERS]
     return DELIMITERS[counts.index(max(counts))] if max(counts) else ","

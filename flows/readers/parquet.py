@@ -36,6 +36,11 @@ def _in_microseconds(kind: pa.DataType) -> pa.DataType:
         return pa.large_list(kind.value_field.with_type(_in_microseconds(kind.value_type)))
     if pa.types.is_list(kind):
         return pa.list_(kind.value_field.with_type(_in_microseconds(kind.value_type)))
+    if pa.types.is_fixed_size_list(kind):
+        return pa.list_(kind.value_field.with_type(_in_microseconds(kind.value_type)),
+                        kind.list_size)
+    if pa.types.is_dictionary(kind):
+        return pa.dictionary(kind.index_type, _in_microseconds(kind.value_type), kind.ordered)
     if pa.types.is_map(kind):
         return pa.map_(_in_microseconds(kind.key_type), _in_microseconds(kind.item_type))
     if pa.types.is_struct(kind):

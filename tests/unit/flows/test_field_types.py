@@ -221,3 +221,34 @@ def test_a_json_object_holding_the_records_under_any_case_of_its_key(tmp_path: P
     (tmp_path / "raw" / "feed.json").write_text(json.dumps(doc))
     rows, quarantined = _read(tmp_path, "feed.json")
     assert quarantined == [] and sorted(rows) == ["a", "b"]
+
+
+def test_a_quarantined_record_with_a_lone_surrogate_does_not_stop_the_read_stage(
+        tmp_path: Path) -> None:
+    # its raw preview came from the unscrubbed record: Parquet refused the quarantine row
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "f.json").write_text('[{"id": "a", "text": "", "title": "\\ud800 x"}]')
+    rows, (quarantined,) = _read(tmp_path, "f.json")
+    assert rows == {} and quarantined["error"].startswith("missing text")
+    assert "\ufffd x" in quarantined["raw"]
+
+
+def test_csv_with_carriage_returns_alone_between_lines(tmp_path: Path) -> None:
+    # the whole file was taken for the header line: its ";" outnumbered its ","
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "mac.csv").write_bytes(
+        b"id,text\r1,first; second; third\r2,more; and; more\r")
+    rows, quarantined = _read(tmp_path, "mac.csv")
+    assert quarantined == [] and rows["1"]["text"] == "first; second; third"
+
+
+def test_nanosecond_values_inside_fixed_size_lists_and_dictionaries(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    ns = pa.array([1_700_000_000_123_456_789, 1_700_000_000_123_456_789], pa.timestamp("ns"))
+    pq.write_table(pa.table({
+        "id": ["a", "b"], "text": [story(1), story(2)],
+        "fixed": pa.FixedSizeListArray.from_arrays(ns, 1),
+        "coded": pa.DictionaryArray.from_arrays(pa.array([0, 0], pa.int8()), ns[:1]),
+    }), tmp_path / "raw" / "f.parquet")
+    rows, quarantined = _read(tmp_path, "f.parquet")
+    assert quarantined == [] and sorted(rows) == ["a", "b"]
