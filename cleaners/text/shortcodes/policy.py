@@ -70,8 +70,9 @@ class ShortcodePolicy:
     between two non-space characters, so that text on either side does not run
     together (``"end.[gallery]Next"`` → ``"end.\\nNext"``); ``inline`` tags
     (``[dropcap]L[/dropcap]a`` → ``La``) never get one. A drop tag whose content
-    exceeds ``max_drop_chars`` characters is unwrapped instead (an enclosing ad tag
-    that swallowed the article is a broken export, not an ad); ``None`` disables that.
+    exceeds ``max_drop_chars`` characters and reads as words is unwrapped instead (an
+    enclosing ad tag that swallowed the article is a broken export, not an ad; base64 or
+    encoded HTML, as ``[vc_raw_html]`` holds, is still dropped); ``None`` disables that.
     ``tidy_spaces`` avoids a double space where a tag stood between two spaces.
 
     ``captions`` (``caption``, ``wp_caption``) are image captions: with ``keep_captions``

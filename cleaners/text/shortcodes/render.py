@@ -21,6 +21,17 @@ __all__ = ["strip_shortcodes"]
 _CAPTION_MEDIA = re.compile(r"(?:<a\s[^>]*>\s*)?<img\s[^>]*>(?:\s*</a>)?", re.I | re.S)
 
 
+#: Characters per whitespace-separated word above which content is code, not words: base64 or
+#: URL-encoded HTML (``[vc_raw_html]JTNDZGl2…``), runs of shortcodes (``[gallery][gallery]…``).
+_MAX_WORD_CHARS = 40
+
+
+def _reads_as_words(inner: str) -> bool:
+    """``inner`` holds words a reader reads: at least one whitespace-separated word per
+    `_MAX_WORD_CHARS` characters (prose averages one per 6 or 7)."""
+    return len(inner.split()) * _MAX_WORD_CHARS >= len(inner)
+
+
 def _describe(node: Node, policy: ShortcodePolicy) -> str:
     """A tag as logged: its name and the attributes the policy keeps (``author="…"``)."""
     if node.open.closing:
@@ -156,6 +167,7 @@ def strip_shortcodes(
                 action == "drop"
                 and policy.max_drop_chars is not None
                 and len(inner) > policy.max_drop_chars
+                and _reads_as_words(inner)
             ):
                 action = "unwrap"
             if action == "drop":

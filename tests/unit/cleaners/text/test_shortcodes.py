@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 from importlib import resources
+from urllib.parse import quote
 
 import pytest
 
@@ -225,6 +227,19 @@ def test_drop_tag_swallowing_a_long_text_is_unwrapped() -> None:
     assert out == body
     short = ShortcodePolicy(max_drop_chars=None)
     assert strip_shortcodes(f"[ad]{body}[/ad]", short)[0] == ""
+
+
+def test_a_long_drop_tag_of_encoded_code_is_still_dropped() -> None:
+    # WPBakery stores a raw HTML block URL-encoded, then base64: 3,616 characters of it were
+    # unwrapped into the text because they exceeded max_drop_chars
+    code = base64.b64encode(quote('<div class="box">' + "Hello world. " * 250 + "</div>")
+                            .encode()).decode()
+    assert len(code) > DEFAULT_SHORTCODE_POLICY.max_drop_chars
+    out, edits = strip_shortcodes(f"The council voted.\n[vc_raw_html]{code}[/vc_raw_html]\nThe end.")
+    assert out == "The council voted.\nThe end."
+    assert edits[0].detail.startswith("removed vc_raw_html: ")
+    nested = "[gallery]" * 1000 + "Ad text" + "[/gallery]" * 1000
+    assert "Ad text" not in strip_shortcodes(f"Intro. {nested} Outro.")[0]
 
 
 def test_policy_rules_are_configurable() -> None:
