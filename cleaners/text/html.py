@@ -115,6 +115,17 @@ def _parse(html: str) -> LexborHTMLParser:
     return LexborHTMLParser(html)
 
 
+def _is_footnote_marker(sup: LexborNode) -> bool:
+    """A ``<sup>`` that marks a footnote: WordPress's (``data-fn``, class ``fn``) or a link to
+    a note in the page (``<sup><a href="#note-1">1</a></sup>``). Its number glued to the word
+    before it would change the text (``rose1``, ``9%1``); an exponent (``m<sup>2</sup>``) stays."""
+    attrs = sup.attributes
+    if "data-fn" in attrs or "fn" in (attrs.get("class") or "").split():
+        return True
+    link = sup.css_first("a[href^='#']")
+    return link is not None and len((sup.text() or "").strip()) <= 4
+
+
 def html_to_text(html: str) -> tuple[str, list[Edit]]:
     """Convert an HTML document or fragment to plain text.
 
@@ -182,6 +193,9 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
             continue
         if has_main and not in_main and tag in CHROME_TAGS:
             dropped[tag] += 1
+            continue
+        if tag == "sup" and _is_footnote_marker(node):
+            dropped["footnote marker"] += 1
             continue
         if tag in _MAIN_TAGS:
             in_main += 1

@@ -227,3 +227,16 @@ def test_never_raises_and_handles_deep_nesting() -> None:
     # an edit whenever the text changes
     assert html_to_text("<p>") == ("", [CONVERTED])
     assert html_to_text("<p>Same</p>")[1] == [CONVERTED]
+
+
+@pytest.mark.parametrize(("html", "text"), [
+    ('<p>The rate rose<sup data-fn="a1b2" class="fn"><a href="#a1b2">1</a></sup> sharply.</p>',
+     "The rate rose sharply."),  # WordPress's footnotes block
+    ('<p>Inflation hit 9%<sup><a href="#fn1">[1]</a></sup> in May.</p>', "Inflation hit 9% in May."),
+    ("<p>Area: 12 m<sup>2</sup> in all.</p>", "Area: 12 m2 in all."),  # an exponent stays
+])
+def test_a_footnote_marker_is_dropped_not_glued_to_its_word(html: str, text: str) -> None:
+    # "rose1 sharply", "9%1 in May": the marker's number changed the words and the numbers
+    out, edits = html_to_text(html)
+    assert out == text
+    assert ("footnote marker" in edits[0].detail) == (text != "Area: 12 m2 in all.")
