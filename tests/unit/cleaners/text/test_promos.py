@@ -833,3 +833,18 @@ def test_calls_of_reviews_are_removed() -> None:
     paras = en_paragraphs()
     kept = [line for line in lines if not strip_promos(embed(paras, line))[1]]
     assert not kept, kept
+
+
+@pytest.mark.parametrize(("line", "removed"), [
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", True),  # WordPress embeds a URL alone
+    ("https://youtu.be/dQw4w9WgXcQ", True),
+    ("https://twitter.com/jack/status/20", True),
+    ("https://vimeo.com/12345", True),
+    ("See https://www.youtube.com/watch?v=abc for the video.", False),  # a sentence stays
+    ("https://www.example.org/report.pdf", False),  # not a player's URL
+])
+def test_a_players_url_alone_on_its_line_is_removed(line: str, removed: bool) -> None:
+    # an embed block or an auto-embedded URL left the URL as a paragraph of the text
+    text = f"The minister spoke on Tuesday.\n\n{line}\n\nThe speech lasted an hour."
+    out, _ = strip_promos(text)
+    assert (line not in out) == removed
