@@ -197,6 +197,9 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
         if tag == "sup" and _is_footnote_marker(node):
             dropped["footnote marker"] += 1
             continue
+        if tag == "a" and "wp-block-file__button" in (node.attributes.get("class") or ""):
+            dropped["download button"] += 1  # a file block's "Download", glued to the file name
+            continue
         if tag in _MAIN_TAGS:
             in_main += 1
         if tag in _PRE_TAGS:

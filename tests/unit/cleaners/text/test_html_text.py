@@ -240,3 +240,11 @@ def test_a_footnote_marker_is_dropped_not_glued_to_its_word(html: str, text: str
     out, edits = html_to_text(html)
     assert out == text
     assert ("footnote marker" in edits[0].detail) == (text != "Area: 12 m2 in all.")
+
+
+def test_a_file_blocks_download_button_is_dropped() -> None:
+    # "annual-report-2023Download", "Wind FarmDownload": the button's label glued to the name
+    html = ('<div class="wp-block-file"><a href="/r.pdf">annual-report-2023</a><a href="/r.pdf" '
+            'class="wp-block-file__button wp-element-button" download>Download</a></div>')
+    out, (edit,) = html_to_text(html)
+    assert out == "annual-report-2023" and "download button x1" in edit.detail
