@@ -19,10 +19,17 @@ _VISIBLE = re.compile(
     "\u2060-\u2064\u2066-\u206f\ufeff\U000e0000-\U000e007f]")
 
 
+def first_visible(text: str) -> int | None:
+    """The position of the first character of ``text`` a reader sees (not whitespace, a
+    control or an invisible format character), or None when there is none."""
+    found = _VISIBLE.search(text)
+    return None if found is None else found.start()
+
+
 def is_blank(text: str) -> bool:
     """True when ``text`` shows nothing: only whitespace, controls and invisible format
     characters (``"\\u200b\\u200b"``, ``"\\u00ad"``). Stops at the first visible character."""
-    return _VISIBLE.search(text) is None
+    return first_visible(text) is None
 
 
 def make_doc_id(sha256: str, key: str) -> str:

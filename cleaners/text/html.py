@@ -22,6 +22,7 @@ from collections import Counter
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from cleaners.edits import Edit, EditKind
+from cleaners.record import first_visible
 
 __all__ = ["CHROME_TAGS", "DROPPED_TAGS", "html_title", "html_to_text", "looks_like_html"]
 
@@ -67,8 +68,6 @@ _KNOWN_TAG = re.compile(rf"<(/?)({_TAG_NAMES})(?=[\s/>])([^<>]*)>", re.IGNORECAS
 _ATTRIBUTES = re.compile(
     r"""(?>\s+[^\s"'<>/=]+(?>\s*=\s*(?>"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*/?""")
 _DOCTYPE = re.compile(r"<!doctype\s+html", re.IGNORECASE)
-#: The first character a reader would see (not whitespace nor an invisible format character).
-_FIRST_SHOWN = re.compile(r"[^\s\u00ad\u200b-\u200f\u2060\ufeff]")
 # Tags that mark a document as laid out by HTML rather than by WordPress's wpautop.
 _LAYOUT_MARKUP = re.compile(r"<(?:p|div|br|body|html|table|article|section|pre)\b", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"[ \t]*\n[ \t]*\n\s*")
@@ -93,8 +92,7 @@ def looks_like_html(text: str) -> bool:
     comment = text.find("<!--")
     if (comment >= 0 and text.find("-->", comment + 4) >= 0) or _DOCTYPE.search(text):
         return True
-    start = _FIRST_SHOWN.search(text)
-    first = start.start() if start else len(text)
+    first = first_visible(text)
     for tag in _KNOWN_TAG.finditer(text):
         closing, name, attributes = tag.groups()
         if closing:

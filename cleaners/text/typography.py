@@ -114,18 +114,23 @@ _SQ = "‘’′‚‛'"  # ... and where a single quote was
 _SPACE = "[ \u00a0\u202f\u2009]"
 #: The longest attribute value looked at, in characters: bounds the search on hostile input.
 _MAX_VALUE = 500
+#: What may follow a value's closing quote: the tag's end, or the next attribute's name, with
+#: ``=`` (valued) or without (a boolean attribute, ``hidden``).
+_TAG_END = r"[\s\u00a0]*(?:[\]/>]|$)"
+_NEXT_VALUED = r"[\s\u00a0]+[\w:.-]+[\s\u00a0]*="
+_NEXT_BOOLEAN = r"[\s\u00a0]+[\w:.-]+(?:[\s\u00a0]*[\]/>]|[\s\u00a0]|$)"
 _ATTR_VALUE_RE = re.compile(
     rf"=(?P<pre>{_SPACE}*)(?P<open>[{_DQ}{_SQ}])(?P<sp1>{_SPACE}*)(?P<value>[^\n\[\]<>]{{0,{_MAX_VALUE}}}?)"
     rf"(?P<sp2>{_SPACE}*)(?P<close>[{_DQ}{_SQ}])"
     # a closing quote ends the tag or comes before the next attribute (valued or boolean):
     # the apostrophe of content="Tridents’ challenge" is inside the value, not its end
-    rf"(?=[\s\u00a0]*(?:[\]/>]|$)|[\s\u00a0]+[\w:.-]+(?:[\s\u00a0]*[=\]/>]|[\s\u00a0]|$))"
+    rf"(?={_TAG_END}|{_NEXT_VALUED}|{_NEXT_BOOLEAN})"
 )
 
 
 #: What follows a value's closing quote when that value opened with a plain quote: the tag's
 #: end or a valued attribute (``width="640″ height=…``, wptexturize's prime after a number).
-_AFTER_PLAIN_OPENED = re.compile(r"[\s\u00a0]*(?:[\]/>]|$)|[\s\u00a0]+[\w:.-]+[\s\u00a0]*=")
+_AFTER_PLAIN_OPENED = re.compile(f"{_TAG_END}|{_NEXT_VALUED}")
 
 
 def _plain_value(match: re.Match[str]) -> str:

@@ -135,8 +135,7 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     promos: list[str] = []
     shortcodes: list[str] = []
     old_edits = table.column("edits").to_pylist()
-    positions = (table.column("record_index").to_pylist() if "record_index" in table.column_names
-                 else [-1] * table.num_rows)  # a batch staged before the column existed
+    positions = table.column("record_index").to_pylist()
     for i, res in enumerate(results):
         title = titles[i]
         reason = None
