@@ -3,7 +3,9 @@ environment of ``curate`` subprocesses and their reaper. Shared helpers are in `
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,7 +21,11 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "60"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # simplemma's tries (flows/backends/lemma_cache.py) are built in a session folder, not the user's cache.
-os.environ["CURATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="curate-cache-")
+os.environ["CURATE_CACHE_DIR"] = _CACHE_DIR = tempfile.mkdtemp(prefix="curate-cache-")
+# Both are the session's own: removed when it ends (each session left about 14 MB in the
+# temporary folder).
+for _folder in (_PREFECT_HOME, _CACHE_DIR):
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
