@@ -45,6 +45,7 @@ from cleaners.edits import Edit, EditKind
 from cleaners.text.encoding import decode_entities
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.page_lists import introduced_lists
+from cleaners.text.page_title import without_site_name
 from cleaners.text.page_tree import (
     in_furniture,
     shown_text,
@@ -301,11 +302,12 @@ def _first(tree: object, xpaths: tuple[str, ...]) -> str:
     return ""
 
 
-def _meta(tree: object) -> tuple[str, str, list[str]]:
+def _meta(tree: object) -> tuple[str, str, list[str], list[str]]:
     """The page's title (``og:title``, else ``<title>``, else the first ``<h1>``; '' when it
-    has none), description (``og:description``, else ``<meta name=description>``) and site
-    names (``og:site_name``, ``application-name``). (trafilatura's own metadata pass also
-    looks for dates, which costs more than the text.)"""
+    has none), description (``og:description``, else ``<meta name=description>``), site
+    names (``og:site_name``, ``application-name``) and own addresses (canonical link,
+    ``og:url``). (trafilatura's own metadata pass also looks for dates, which costs more
+    than the text.)"""
     title = _first(tree, ('//meta[@property="og:title" or @name="og:title"]/@content',
                           "//title//text()", "//h1//text()"))
     description = _first(tree, (
@@ -314,31 +316,9 @@ def _meta(tree: object) -> tuple[str, str, list[str]]:
     sites = tree.xpath(  # type: ignore[attr-defined]
         '//meta[@property="og:site_name" or @name="og:site_name"'
         ' or @name="application-name"]/@content')
-    return title, description, [str(site) for site in sites]
-
-
-#: What separates a title from the site's name: ``|``, ``-``, ``–``, ``—``, ``·``, ``:``,
-#: ``::``, ``»``, ``/`` between spaces.
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·:»/]|::)\s+")
-_NOT_WORD = re.compile(r"\W+")
-
-
-def without_site_name(title: str, sites: list[str]) -> str:
-    """``title`` without the site's name (one of ``sites``: the page's ``og:site_name`` or
-    ``application-name``) when it is the title's last or first part after a separator
-    (`_TITLE_SEPARATOR`), compared case-folded without punctuation: ``Headline | homify`` →
-    ``Headline``, ``gipfelbuch.ch - Outdoornews - …`` → ``Outdoornews - …``. A title that is
-    the site's name alone, or any other title, is returned as it is."""
-    names = {_NOT_WORD.sub("", site.casefold()) for site in sites} - {""}
-    if not names:
-        return title
-    parts = _TITLE_SEPARATOR.split(title)
-    seps = _TITLE_SEPARATOR.findall(title)
-    if len(parts) > 1 and _NOT_WORD.sub("", parts[-1].casefold()) in names:
-        parts, seps = parts[:-1], seps[:-1]
-    if len(parts) > 1 and _NOT_WORD.sub("", parts[0].casefold()) in names:
-        parts, seps = parts[1:], seps[1:]
-    return "".join(part + sep for part, sep in zip(parts, [*seps, ""], strict=True))
+    urls = tree.xpath(  # type: ignore[attr-defined]
+        '//link[@rel="canonical"]/@href | //meta[@property="og:url" or @name="og:url"]/@content')
+    return title, description, [str(site) for site in sites], [str(url) for url in urls]
 
 
 def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:
@@ -435,7 +415,7 @@ def extract_page(html: str) -> PageText | None:
     objects = list(_ld_objects(tree))
     ld_body = _ld_article_body(objects)
     try:
-        page_title, description, sites = _meta(tree)
+        page_title, description, sites, urls = _meta(tree)
         # trafilatura changes the tree it is given: each pass gets a copy, the lead reads it
         precise = trafilatura.bare_extraction(
             deepcopy(tree), favor_precision=True, include_comments=False)
@@ -445,7 +425,7 @@ def extract_page(html: str) -> PageText | None:
     text = _combine(getattr(precise, "text", None) or "", getattr(broad, "text", None) or "")
     text = introduced_lists(tree, text)
     notes = []
-    title = without_site_name(page_title, sites) or None
+    title = without_site_name(page_title, sites, urls) or None
     title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []
     lead = _lead_block(tree, text)
     description_key, text_now = text_key(description), text_key(text)

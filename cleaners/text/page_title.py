@@ -1,0 +1,111 @@
+"""A web page's title without its site's name.
+
+Pages title themselves ``Headline | Site`` or ``Site » Headline``; a curated title is the
+headline. The site's name is known two ways: the page names it (``og:site_name``,
+``application-name``: compared exactly, punctuation and case aside), or its address does
+(the canonical link or ``og:url``: ``Headline – Antary`` on ``antary.de``, ``Headline |
+Teufel Blog`` on ``blog.teufel.de``, ``Headline - Backen.de``). Only a whole part of the
+title between separators counts, at the title's start or from a part after the first to its
+end (a tagline after the name goes with it), and something must be left.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+#: What separates a title from the site's name: ``|``, ``-``, ``–``, ``—``, ``·``, ``:``,
+#: ``::``, ``//``, ``»``, ``/`` between spaces, or a run of them (``Site // » Title``).
+_MARK = r"(?:[|\-–—·:»/]|::|//)"
+_SEPARATOR = re.compile(rf"\s+{_MARK}(?:\s*{_MARK})*\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+#: Labels of an address that name no site: ``www.``, mobile and AMP hosts, and the generic
+#: second level of a country's domain (``example.com.bo``, ``example.co.uk``).
+_NO_NAME_LABELS = frozenset({"www", "m", "amp", "mobile"})
+_SECOND_LEVEL = frozenset({"com", "co", "org", "net", "gov", "ac", "edu", "or", "ne", "gob"})
+#: A name read from an address matches a part that is its prefix, or that it prefixes,
+#: when the shorter holds this share of the longer (``Investment Watch`` on
+#: ``investmentwatchblog.com``, ``WEISSER RING e. V.`` on ``weisser-ring.de``).
+_HOST_PREFIX_SHARE = 0.6
+_MIN_KEY = 4
+#: The archive label WordPress's long-time default theme put between the blog's name and
+#: the post's title (``Blog » Blog Archive » Title``), in the languages of its translations.
+_BLOG_ARCHIVE = frozenset({"blogarchive", "blogarchiv", "archivesdublog", "archivodelblog",
+                           "archiviodelblog", "blogarchief"})
+
+
+def _key(text: str) -> str:
+    return _NOT_WORD.sub("", text.casefold())
+
+
+def host_names(urls: Iterable[str]) -> frozenset[str]:
+    """The site names the addresses spell, as keys (case-folded, letters and digits only):
+    for ``https://blog.teufel.de/x``: ``teufel``, ``blogteufel``, ``teufelblog``,
+    ``blogteufelde``, ``teufelblogde``. Keys shorter than four characters are left out, and
+    so is any address without a dotted host."""
+    keys: set[str] = set()
+    for url in urls:
+        try:
+            host = urlsplit(url.strip()).hostname or ""
+        except ValueError:
+            continue
+        labels = [label for label in host.split(".") if label]
+        if len(labels) < 2:
+            continue
+        tld, name = labels[-1], [label for label in labels[:-1] if label not in _NO_NAME_LABELS]
+        if len(name) > 1 and name[-1] in _SECOND_LEVEL:
+            tld, name = f"{name[-1]}{tld}", name[:-1]
+        if not name:
+            continue
+        for words in (name, name[::-1]):
+            keys.update((_key("".join(words)), _key("".join(words) + tld)))
+        keys.add(_key(name[-1]))
+    return frozenset(key for key in keys if len(key) >= _MIN_KEY)
+
+
+def _names_host(part: str, hosts: frozenset[str]) -> bool:
+    key = _key(part)
+    if len(key) < _MIN_KEY:
+        return False
+    for host in hosts:
+        short, long = sorted((key, host), key=len)
+        if long.startswith(short) and len(short) >= _HOST_PREFIX_SHARE * len(long):
+            return True
+    return False
+
+
+def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()) -> str:
+    """``title`` without the site's name, when a whole part of it between separators
+    (`_SEPARATOR`) names the site: one of ``sites`` (compared case-folded without
+    punctuation) or a name the page's own ``urls`` spell (`host_names`; a part that
+    prefixes such a name or is prefixed by it counts, when the shorter holds 60 % of the
+    longer).
+
+    - The title's first part goes when it names the site (not when ``:`` follows it and the
+      name comes from the address only: ``Brexit : …`` on ``brexit.example`` is a headline);
+      so do the first two parts when the second is WordPress's old ``Blog Archive`` label
+      (``Blog » Blog Archive » Title``).
+    - The first part after the first that names the site goes, with every part after it:
+      ``Headline | Site | Tagline`` → ``Headline``.
+
+    ``Headline | homify`` → ``Headline``; ``gipfelbuch.ch - Outdoornews - …`` →
+    ``Outdoornews - …``. A title that is the site's name alone, or names no site, is
+    returned as it is; so is any title when nothing would be left."""
+    named = frozenset(_key(site) for site in sites) - {""}
+    hosts = host_names(urls)
+    parts = _SEPARATOR.split(title)
+    seps = _SEPARATOR.findall(title)
+
+    def names_site(i: int, by_address: bool = True) -> bool:
+        return _key(parts[i]) in named or (by_address and _names_host(parts[i], hosts))
+
+    for i in range(1, len(parts)):
+        if names_site(i):
+            parts, seps = parts[:i], seps[:i - 1]
+            break
+    if len(parts) > 2 and _key(parts[1]) in _BLOG_ARCHIVE:
+        parts, seps = parts[2:], seps[2:]
+    elif len(parts) > 1 and names_site(0, by_address=seps[0].strip() != ":"):
+        parts, seps = parts[1:], seps[1:]
+    return "".join(part + sep for part, sep in zip(parts, [*seps, ""], strict=True))

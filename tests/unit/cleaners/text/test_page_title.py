@@ -1,0 +1,75 @@
+"""A page's title without its site's name (`cleaners.text.page_title`). The titles are those
+of pages of ``../shared/eval/trafilatura/pages`` that do not name their site in
+``og:site_name`` (36 of the 496 kept the name their address spells), shortened."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaners.text.page_title import host_names, without_site_name
+
+
+@pytest.mark.parametrize(("title", "url", "expected"), [
+    # the name the address spells, at the end
+    ("Wireshark: Besuchte URLs anzeigen – Antary", "https://antary.de/wireshark/",
+     "Wireshark: Besuchte URLs anzeigen"),
+    ("Wärmepumpe im Altbau - Wann es sich lohnt | heizung.de", "https://www.heizung.de/w.html",
+     "Wärmepumpe im Altbau - Wann es sich lohnt"),
+    ("Corona-Lockerungen: Autohäuser rechnen damit | MDR.DE", "https://www.mdr.de/a.html",
+     "Corona-Lockerungen: Autohäuser rechnen damit"),
+    ("Musik und Sport: So steigern Songs deine Leistung | Teufel Blog",
+     "https://blog.teufel.de/leistung/", "Musik und Sport: So steigern Songs deine Leistung"),
+    ("Investigador chileno asegura que no publicó todo | EL DEBER",
+     "https://eldeber.com.bo/autos", "Investigador chileno asegura que no publicó todo"),
+    ("Biggest scheme in history uncovered in Ukraine – Investment Watch",
+     "https://www.investmentwatchblog.com/x/", "Biggest scheme in history uncovered in Ukraine"),
+    ('Erfolgsgeschichte: Zehn Jahre "Tag des Einbruchschutzes" | WEISSER RING e. V.',
+     "https://weisser-ring.de/e", 'Erfolgsgeschichte: Zehn Jahre "Tag des Einbruchschutzes"'),
+    # the name with the tagline after it, and the site's section before it stays
+    ("Das vermutlich schwulste Musikvideo der Welt : Krimiblog-Archiv | Ermittlungen zum "
+     "Verfall eines Genres | Gegründet 2005", "http://archiv.krimiblog.de/2895",
+     "Das vermutlich schwulste Musikvideo der Welt"),
+    ("Buß- und Ordnungsgeld gegen Anwalt | Recht | Haufe", "https://www.haufe.de/recht/",
+     "Buß- und Ordnungsgeld gegen Anwalt | Recht"),
+    # at the start, also behind a run of separators
+    ("BAFA - Mineralölstatistik November 2021", "https://www.bafa.de/m.html",
+     "Mineralölstatistik November 2021"),
+    ("mediaarchitecture.de // » Jens Weber", "https://mediaarchitecture.de/weber",
+     "Jens Weber"),
+    # WordPress's old default theme, whatever the site's name
+    ("Four Years Remaining » Blog Archive » Interning of Small Integers in Python", "",
+     "Interning of Small Integers in Python"),
+    ("Time 4 talks » Blog Archiv » Weitere Digitalisierung der Schweizer Kinos", "",
+     "Weitere Digitalisierung der Schweizer Kinos"),
+    # kept: a headline's topic before a colon, a part that only begins with the name, the
+    # name alone, a title naming another site, an address naming no site
+    ("Brexit : la nuit des longs couteaux", "https://brexit.co.uk/a",
+     "Brexit : la nuit des longs couteaux"),
+    ("Apple unveils a new phone - Review", "https://www.apple.com/news",
+     "Apple unveils a new phone - Review"),
+    ("Antary", "https://antary.de/", "Antary"),
+    ("Tram line extended | Example Media", "https://other.example.org/a",
+     "Tram line extended | Example Media"),
+    ("Tram line extended | Example Media", "not an address", "Tram line extended | Example Media"),
+])
+def test_a_title_loses_the_name_its_address_spells(title: str, url: str, expected: str) -> None:
+    assert without_site_name(title, [], [url] if url else []) == expected
+
+
+def test_the_name_a_page_gives_goes_with_the_tagline_after_it() -> None:
+    title = "Christmas Gift Guide | Journelles | Jetzt entdecken!"
+    assert without_site_name(title, ["Journelles"]) == "Christmas Gift Guide"
+    # a part before ` : ` goes when the page itself names its site so
+    assert without_site_name("Example : Tram line extended", ["Example"]) == "Tram line extended"
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://blog.teufel.de/x", {"teufel", "blogteufel", "teufelblog", "blogteufelde",
+                                  "teufelblogde"}),
+    ("https://eldeber.com.bo/a", {"eldeber", "eldebercombo"}),
+    ("https://www.mdr.de/", {"mdrde"}),  # `mdr` alone is too short to name a site
+    ("http://localhost:8000/", set()),
+    ("https://[::1/", set()),  # not an address
+])
+def test_host_names(url: str, expected: set[str]) -> None:
+    assert host_names([url]) == expected
