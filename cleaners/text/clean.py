@@ -30,6 +30,7 @@ from cleaners.text.encoding import repair_encoding, strip_controls
 from cleaners.text.extract import PageText, extract_page, is_page
 from cleaners.text.html import html_title, html_to_text, looks_like_html
 from cleaners.text.markup_depth import depth_problem
+from cleaners.text.page_title import without_site_name
 from cleaners.text.promos import strip_promos
 from cleaners.text.shortcodes import strip_shortcodes
 from cleaners.text.typography import (
@@ -225,11 +226,14 @@ def _one_line(text: str) -> str:
     return _TITLE_SPACES.sub(" ", text).strip(_EDGE_SPACES)
 
 
-def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:
+def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN,
+                url: str | None = None) -> CleanResult:
     """Clean one title with the text's cleaners that make sense for one line: encoding repair
     (mojibake, HTML entities), texturized markup made plain, markup to text, the typography
     policy (``config.typography``), whitespace; never shortcode unwrapping or promo stripping,
-    which work on paragraphs and lines.
+    which work on paragraphs and lines. With the record's ``url``, a part of the title that
+    names the site that address spells goes (`without_site_name`: ``Headline | Reuters`` on
+    ``reuters.com``), with an ``Edit(EditKind.METADATA, "title: the site's name cut from …")``.
 
     Guarantees: the result is one line (no line break or tab, single spaces, no edge spaces);
     every edit's ``detail`` starts with `TITLE_EDIT_PREFIX` (``"title: "``), so that the title's
@@ -248,6 +252,9 @@ def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN) -> CleanResult:
     text = _one_line(text)
     if reshaped or e:
         text = _settle(text, config, _one_line, edits)
+    if url and text != (shorter := without_site_name(text, (), (url,))):
+        edits.append(Edit(EditKind.METADATA, f"the site's name cut from {text!r}"))
+        text = shorter
     marked = [Edit(edit.kind, TITLE_EDIT_PREFIX + edit.detail) for edit in edits]
     if not text and title.strip():
         marked.append(Edit(EditKind.METADATA, f"{TITLE_EDIT_PREFIX}nothing left after cleaning "

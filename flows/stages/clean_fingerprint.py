@@ -77,15 +77,17 @@ def text_too_large_reason(chars: int, max_text_chars: int) -> str:
 _TitleResult = CleanResult | Exception | None
 
 
-def _clean_titles(titles: list[str | None], cfg: CleanConfig) -> list[_TitleResult]:
-    """`clean_title` of each title (None for a missing one, the exception if it raised)."""
+def _clean_titles(titles: list[str | None], urls: list[str | None],
+                  cfg: CleanConfig) -> list[_TitleResult]:
+    """`clean_title` of each title with its record's url (None for a missing title, the
+    exception if it raised)."""
     out: list[_TitleResult] = []
-    for title in titles:
+    for title, url in zip(titles, urls, strict=True):
         if title is None:
             out.append(None)
             continue
         try:
-            out.append(clean_title(title, cfg))
+            out.append(clean_title(title, cfg, url))
         except Exception as exc:  # a cleaner bug: that row is quarantined with the reason
             out.append(exc)
     return out
@@ -104,8 +106,9 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     left (`empty_text_reason`: what the text was made of), or a cleaned text longer than
     ``max_text_chars`` characters (`text_too_large_reason`; the limit applies to the extracted
     text, the read stage only guards the raw field, see `flows.stages.read`). The title goes
-    through `clean_title` (one line; ``None`` when nothing is left of it; a record without one
-    takes its web page's own title, found by the text's cleaning) and its edits are appended to
+    through `clean_title` with the record's url (one line, without the site's name its url
+    spells; ``None`` when nothing is left of it; a record without one takes its web page's
+    own title, found by the text's cleaning) and its edits are appended to
     the row's ``edits`` after the text's, each detail starting with ``"title: "``. A quarantine
     row carries the record's position in its file (the staged ``record_index``).
     """
@@ -125,7 +128,8 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
                 results.append(exc)
     # a record without a title takes the one its page gives itself (found in the same parse)
     titles = _clean_titles([t if t else getattr(r, "title", None) for t, r in
-                            zip(table.column("title").to_pylist(), results, strict=True)], cfg)
+                            zip(table.column("title").to_pylist(), results, strict=True)],
+                           table.column("url").to_pylist(), cfg)
     keep: list[int] = []
     new_texts: list[str] = []
     new_titles: list[str | None] = []

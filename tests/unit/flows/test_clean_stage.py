@@ -190,6 +190,26 @@ def test_titles_are_cleaned_and_their_edits_marked(tmp_path: Path) -> None:
     assert not any(e["detail"].startswith("title: ") for e in rows["clean"]["edits"])
 
 
+def test_a_records_title_loses_the_site_name_its_url_spells(tmp_path: Path) -> None:
+    # scraped records carry the page's <title>: `Headline | Site`
+    body = english()[:600]
+    rows, reasons, _ = read_and_clean(tmp_path, [
+        {"id": "site", "title": "Tram line extended to the airport | Example Media",
+         "url": "https://www.example-media.com/2026/tram", "text": body},
+        {"id": "other", "title": "Tram line extended to the airport | Example Media",
+         "url": "https://news.other.org/tram", "text": body + " 1"},
+        {"id": "nourl", "title": "Tram line extended to the airport | Example Media",
+         "text": body + " 2"},
+    ])
+    assert reasons == {}
+    assert rows["site"]["title"] == "Tram line extended to the airport"
+    assert [e for e in rows["site"]["edits"] if e["detail"].startswith("title: ")] == [
+        {"kind": "metadata", "detail": "title: the site's name cut from "
+                                       "'Tram line extended to the airport | Example Media'"}]
+    assert rows["other"]["title"] == rows["nourl"]["title"] == (
+        "Tram line extended to the airport | Example Media")
+
+
 def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_path: Path) -> None:
     # the clean stage's quarantine rows all said record_index -1, "the whole file"
     en = english()
