@@ -47,6 +47,7 @@ from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.page_lists import introduced_lists
 from cleaners.text.page_title import without_site_name
 from cleaners.text.page_tree import (
+    FURNITURE_CLASS,
     in_furniture,
     shown_text,
     text_key,
@@ -99,6 +100,11 @@ _LEAD_CLASS = re.compile(r"lead|teaser|intro|chapo|standfirst|summary|excerpt|de
                          r"|subtitle|subline|abstract|(?<![a-z])(?:hook|dek)(?![a-z])",
                          re.IGNORECASE)
 _FOLD = re.compile(r"\s+")
+#: What a block with a lead's class holds when it is no lead (`_holds_no_lead`).
+_NOT_IN_A_LEAD = frozenset({"figure", "figcaption", "img", "picture", "video", "time",
+                            "iframe", "script"})
+_BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
+_BYLINE_START = re.compile(r"by\b", re.IGNORECASE)
 
 
 def is_page(html: str) -> bool:
@@ -177,15 +183,38 @@ def _visible_text(tree: object, anywhere: bool = False) -> str:
     return " ".join(str(n) for n in nodes)
 
 
+def _lead_classes(element: Any) -> str:
+    """The element's class names that may name a lead: not WordPress's ``has-…`` state
+    classes (a post ``has-excerpt``, a block ``has-text-align-center``)."""
+    return " ".join(name for name in (element.get("class") or "").split()
+                    if not name.startswith("has-"))
+
+
 def _leadish(element: Any, h1: Any) -> bool:
     """The element or its parent has a lead's class, or it shares the ``<h1>``'s
     ``<hgroup>`` (a subtitle)."""
     parent = element.getparent()
     if parent is None:
-        return bool(_LEAD_CLASS.search(element.get("class") or ""))
-    classes = f"{element.get('class') or ''} {parent.get('class') or ''}"
+        return bool(_LEAD_CLASS.search(_lead_classes(element)))
+    classes = f"{_lead_classes(element)} {_lead_classes(parent)}"
     return bool(_LEAD_CLASS.search(classes)) or (parent.tag == "hgroup"
                                                  and parent is h1.getparent())
+
+
+def _holds_no_lead(element: Any, shown: str) -> bool:
+    """A block with a lead's class that holds something else: media, a date, a player or
+    an embed (a video's or a photo's lead block shows its caption), an author or a date by
+    its ``itemprop``, page furniture by its class (`FURNITURE_CLASS`: a byline, a credit);
+    or whose text is a teaser cut short (``…``) or a byline (``By …``)."""
+    if shown.endswith(("…", "...")) or _BYLINE_START.match(shown):
+        return True
+    for node in element.iterdescendants():
+        if not isinstance(node.tag, str):
+            continue
+        if (node.tag in _NOT_IN_A_LEAD or node.get("itemprop") in _BYLINE_PROPS
+                or FURNITURE_CLASS.search(node.get("class") or "")):
+            return True
+    return False
 
 
 def _prose_lead(element: Any, shown: str, h1: Any, text_words: frozenset[str]) -> bool:
@@ -260,7 +289,8 @@ def _lead_block(tree: Any, text: str) -> str:
         if len(shown.split()) < LEAD_MIN_WORDS:
             continue
         if leadish:
-            lead = shown
+            if not _holds_no_lead(element, shown):
+                lead = shown
             continue
         if text_words is None:
             text_words = _content_words(text)

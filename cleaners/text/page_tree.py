@@ -30,16 +30,29 @@ def text_key(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+#: Elements whose text a reader never sees.
+UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
 def shown_text(element: Any) -> str:
     """The element's text as the page shows it: a ``<br>`` is a space (``text_content``
-    glues the words on either side of it). Iterated, not recursive: a page's tree may be deep."""
+    glues the words on either side of it), and nothing of a script, style, ``<noscript>`` or
+    ``<template>`` inside it (`UNSHOWN_TAGS`: a video block's player script was taken for a
+    lead). Iterated, not recursive: a page's tree may be deep."""
     from lxml import etree
 
     parts = []
+    hidden = 0  # how many unshown elements the walk is inside
     for event, node in etree.iterwalk(element, events=("start", "end", "comment", "pi")):
+        unshown = event in ("start", "end") and node.tag in UNSHOWN_TAGS
         if event == "start":
-            parts.append(" " if node.tag == "br" else node.text or "")
-        elif node is not element:  # the end of an element, or a comment or instruction
+            hidden += unshown
+            if not hidden:
+                parts.append(" " if node.tag == "br" else node.text or "")
+            continue
+        if event == "end" and unshown:
+            hidden -= 1
+        if node is not element and not hidden:  # the end of an element, a comment, an instruction
             parts.append(node.tail or "")
     return "".join(parts)
 

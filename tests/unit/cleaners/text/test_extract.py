@@ -204,6 +204,48 @@ def test_the_lead_is_looked_for_after_the_articles_own_heading() -> None:
     assert teaser not in cleaned.text
 
 
+LEAD = ("Six new stations will serve the northern districts from next year, the council "
+        "decided after two years of consultation.")
+
+
+@pytest.mark.parametrize("block", [
+    # a video's lead block: its player script was put first (found on held-out news pages)
+    '<div class="ArticlePage-lead"><div class="player"><script>!function(n){if(!window.cnx)'
+    '{window.cnx = {}, window.cnx.cmd = []; var t = n.createElement("iframe"); t.display = '
+    '"none", t.onload = function () { var n = t.contentWindow.document, c = n.createElement('
+    '"script"); c.src = "//cd.connatix.com/connatix.player.js" }}}(document);</script></div></div>',
+    # a photo's lead block: its caption and credit
+    f'<div class="ArticlePage-lead"><figure><img src="t.jpg"><figcaption>{LEAD} (Photo: '
+    "Jane Doe / Example)</figcaption></figure></div>",
+    # a subline that is a byline and a date
+    '<div class="article-subline">By EXAMPLE MEDIA STAFF <time>NOVEMBER 20, 2019 10:43</time>'
+    " with reporting from the northern districts and the council</div>",
+    '<div class="article-intro"><div class="author-name">JANE DOE, EXAMPLE MEDIA</div> '
+    "NOVEMBER 18, 2019, with reporting from the northern districts and the council</div>",
+    # a related article's teaser, cut short
+    f'<div class="inline-related"><div class="excerpt">{LEAD[:90]}...</div></div>',
+])
+def test_a_lead_block_holding_something_else_is_no_lead(block: str) -> None:
+    body = (f"<header><h1>Tram line extended</h1>{block}</header>"
+            + "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    result = extract_page(page(body))
+    assert result is not None and result.text.startswith(ARTICLE[0]), result and result.text
+
+
+def test_a_wordpress_has_class_names_no_lead() -> None:
+    # WordPress's post_class gives an article with an excerpt `has-excerpt`: the date line of
+    # its header was put first
+    stamp = "February 1, 2019 | BY: Ilana Muhlstein, MS, RDN, nutrition and weight-loss expert"
+    body = ('<article class="post has-excerpt"><h1>Tram line extended</h1>'
+            f"<div>{stamp}</div>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    result = extract_page(page(body))
+    assert result is not None and not result.text.startswith(stamp)
+    # the lead's own class still counts
+    body = (f'<header><h1>Tram line extended</h1><p class="has-text-align-left lead">{LEAD}</p>'
+            "</header><article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+    assert clean_text(page(body)).text.startswith(LEAD)
+
+
 TRAM_LEAD = ("Six new stops, 7.4 kilometres of track and a bill of 412 million pounds: after two "
              "years of consultation, the council has backed the most expensive tram project in the "
              "city's history.")
