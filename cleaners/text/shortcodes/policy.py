@@ -2,8 +2,10 @@
 
 Content-bearing tags are unwrapped (their inner text stays); media, embed, gallery, form and
 ad tags are dropped with their content; caption tags (``[caption]``, ``[wp_caption]``) keep their
-caption text as a paragraph of its own (or are dropped, with ``keep_captions=False``). The tag
-lists are data, one file per list in
+caption text as a paragraph of its own (or are dropped, with ``keep_captions=False``); the
+attributes a page builder prints as a heading (``[su_box title="Key facts"]``,
+``[vc_custom_heading text="…"]``) are kept as a paragraph of their own
+(`ShortcodePolicy.headings`). The tag lists are data, one file per list in
 ``cleaners/data/shortcodes/`` (names separated by whitespace, ``#`` comment lines), read once.
 """
 
@@ -46,6 +48,43 @@ def name_set(name: str) -> frozenset[str]:
     return frozenset(_read_list(name))
 
 
+#: Attribute values that are switches or keywords, not text (``title="false"``: no title).
+_KEYWORD_VALUES = frozenset(
+    {"true", "false", "yes", "no", "on", "off", "none", "null", "default", "inherit", "auto"}
+)
+#: Values that are not text a reader reads: URLs and paths, colours, slugs and identifiers,
+#: file names.
+_NOT_TEXT = re.compile(
+    r"""(?:[a-z][a-z0-9+.-]*://|//|www\.|mailto:|tel:|/)\S*  # URL or path
+      | \#[0-9a-f]{3,8} | (?:rgba?|hsla?)\(.*\)            # colour
+      | (?-i:[a-z0-9]+(?:[_-][a-z0-9]+)+) | \w*_\w*          # slug, class, id: box-style_2
+      | \S+\.(?:png|jpe?g|gif|webp|svg|pdf|mp[34])         # file name
+    """,
+    re.X | re.I,
+)
+#: Tags named after an HTML element: as in HTML, their ``title`` is a tooltip, not a heading.
+_HTML_NAMES = frozenset(
+    {"a", "abbr", "blockquote", "center", "cite", "div", "font", "li", "ol", "p", "span", "ul"}
+    | {"table", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+#: How WPBakery (``vc_value_from_safe``) and Divi write characters that would end a shortcode
+#: inside an attribute value.
+_ATTR_ESCAPES = {"``": '"', "`{`": "[", "`}`": "]", "%22": '"', "%91": "[", "%93": "]"}
+_ATTR_ESCAPE = re.compile("|".join(re.escape(k) for k in _ATTR_ESCAPES))
+
+
+def attribute_text(value: str) -> str | None:
+    """An attribute's value as the text a page shows (builders' escapes decoded, whitespace
+    folded), or ``None`` when it is not text: empty, no letter, a switch (``false``), a URL,
+    path, colour, file name, or an identifier (``box-style_2``)."""
+    text = " ".join(_ATTR_ESCAPE.sub(lambda m: _ATTR_ESCAPES[m.group()], value).split())
+    if not any(c.isalpha() for c in text) or text.lower() in _KEYWORD_VALUES:
+        return None
+    if _NOT_TEXT.fullmatch(text):
+        return None
+    return text
+
+
 #: Attributes worth keeping in the edit detail (who is quoted, what a caption said…).
 _KEEP_ATTRS = frozenset(
     {"author", "cite", "source", "name", "title", "caption", "alt", "by", "quote_author"}
@@ -80,6 +119,13 @@ class ShortcodePolicy:
     tag, and the ``caption="…"`` attribute of old-style captions) is kept as a paragraph of its
     own and the image markup removed, so a post whose prose is its caption keeps it; with
     ``keep_captions=False`` they are dropped with their content like media tags.
+
+    ``heading_attrs`` are the attributes a page builder prints as the heading of what the tag
+    wraps: a plain name (``title``, ``heading``) on an unwrapped enclosing tag that is not
+    ``inline`` (an inline tag's ``title`` is a tooltip, and so is that of a tag named after an
+    HTML element, ``[div title=…]``), ``tag.attr``
+    (``vc_custom_heading.text``) on that tag, standalone too. Their text is kept as a
+    paragraph of its own before the tag's content (see `headings`).
     """
 
     unwrap: frozenset[str] = field(default_factory=lambda: name_set("unwrap"))
@@ -89,6 +135,7 @@ class ShortcodePolicy:
     inline: frozenset[str] = field(default_factory=lambda: name_set("inline"))
     captions: frozenset[str] = field(default_factory=lambda: name_set("captions"))
     keep_captions: bool = True
+    heading_attrs: frozenset[str] = field(default_factory=lambda: name_set("heading_attrs"))
     keep_attrs: frozenset[str] = _KEEP_ATTRS
     unknown: Action = "unwrap"
     block_separator: str = "\n"
@@ -108,6 +155,26 @@ class ShortcodePolicy:
         if name.startswith(self.unwrap_prefixes):
             return "unwrap"
         return None
+
+    def headings(
+        self, name: str, attrs: dict[str, str], enclosing: bool
+    ) -> list[tuple[str, str]]:
+        """The ``(attribute, text)`` pairs of an unwrapped tag that a reader sees as headings,
+        in attribute order, each text once; a value that is not text (`attribute_text`) is
+        left out."""
+        if not self.heading_attrs or name in self.inline:
+            return []
+        generic = enclosing and name not in _HTML_NAMES
+        out: list[tuple[str, str]] = []
+        for key, value in attrs.items():
+            if f"{name}.{key}" not in self.heading_attrs and not (
+                generic and key in self.heading_attrs
+            ):
+                continue
+            text = attribute_text(value)
+            if text is not None and all(text != t for _, t in out):
+                out.append((key, text))
+        return out
 
     def with_rules(
         self, *, unwrap: Iterable[str] = (), drop: Iterable[str] = ()
@@ -139,6 +206,7 @@ def wordpress_strip_policy(registered: Iterable[str]) -> ShortcodePolicy:
         drop=frozenset(registered),
         captions=frozenset(),
         keep_captions=False,
+        heading_attrs=frozenset(),
         drop_words=frozenset(),
         unwrap_prefixes=(),
         inline=frozenset(),

@@ -2,8 +2,9 @@
 
 The forest of recognised shortcodes (`cleaners.text.shortcodes.parse`) is written back as text:
 unwrapped tags keep their (recursively cleaned) inner text, dropped ones lose it, caption tags
-keep their caption text as a paragraph of its own, and a block separator keeps the text on
-either side of a removed block tag from running together.
+keep their caption text as a paragraph of its own, the heading attributes of an unwrapped tag
+(``[su_box title="Key facts"]``) become a paragraph before its content, and a block separator
+keeps the text on either side of a removed block tag from running together.
 """
 
 from __future__ import annotations
@@ -32,12 +33,15 @@ def _reads_as_words(inner: str) -> bool:
     return len(inner.split()) * _MAX_WORD_CHARS >= len(inner)
 
 
-def _describe(node: Node, policy: ShortcodePolicy) -> str:
-    """A tag as logged: its name and the attributes the policy keeps (``author="…"``)."""
+def _describe(node: Node, policy: ShortcodePolicy, skip: frozenset[str] = frozenset()) -> str:
+    """A tag as logged: its name and the attributes the policy keeps (``author="…"``) but
+    those in ``skip``."""
     if node.open.closing:
         return node.open.name
     attrs = parse_shortcode_attrs(node.open.attrs)
-    kept = [f'{k}="{v}"' for k, v in attrs.items() if k in policy.keep_attrs and v]
+    kept = [
+        f'{k}="{v}"' for k, v in attrs.items() if k in policy.keep_attrs and v and k not in skip
+    ]
     return " ".join([node.open.name, *kept])
 
 
@@ -67,7 +71,8 @@ def strip_shortcodes(
     - one ``Edit(EditKind.SHORTCODE, …)`` per recognised tag, naming the tag, its useful
       attributes (e.g. ``author="…"``) and, for a removal, the whole removed text
       (whitespace folded); a kept caption's edit says ``kept as a paragraph`` and logs the
-      image markup it removed.
+      image markup it removed; an unwrapped tag whose heading attributes were kept says
+      ``(title="…" kept as a paragraph)``.
     """
     if "[" not in text:
         return text, []
@@ -177,9 +182,23 @@ def strip_shortcodes(
                 edits.append(Edit(EditKind.SHORTCODE, detail))
                 boundary(n)
                 continue
-            verb = "unwrapped" if n.close is not None else "removed"  # no content to keep
-            edits.append(Edit(EditKind.SHORTCODE, f"{verb} {_describe(n, policy)}"))
+            heads = []
+            if action == "unwrap" and n.action == "unwrap":
+                attrs = parse_shortcode_attrs(n.open.attrs)
+                heads = policy.headings(n.open.name, attrs, enclosing=n.close is not None)
+            # a standalone tag has no content to keep, unless its headings
+            verb = "unwrapped" if n.close is not None or heads else "removed"
+            detail = f"{verb} {_describe(n, policy, frozenset(k for k, _ in heads))}"
+            if heads:
+                kept = ", ".join(f'{k}="{v}"' for k, v in heads)
+                detail += f" ({kept} kept as {'a paragraph' if len(heads) == 1 else 'paragraphs'})"
+            edits.append(Edit(EditKind.SHORTCODE, detail))
             boundary(n)
+            for _, heading in heads:
+                pending["para"] = True
+                put(heading)
+            if heads:
+                pending["para"] = True
             if n.close is not None:
                 render(n.children, n.open.end, n.close.start)
                 boundary(n)

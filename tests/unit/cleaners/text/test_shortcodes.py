@@ -383,6 +383,7 @@ def test_tag_lists_are_package_data_read_once() -> None:
         "captions.txt",
         "drop.txt",
         "drop_words.txt",
+        "heading_attrs.txt",
         "inline.txt",
         "unwrap.txt",
         "unwrap_prefixes.txt",
@@ -396,3 +397,101 @@ def test_tag_lists_are_package_data_read_once() -> None:
     assert not policy.unwrap & policy.drop
     assert policy.inline - policy.unwrap == {"su_label"}
     assert "#" not in "".join(policy.drop | policy.unwrap | policy.drop_words | policy.inline)
+
+
+# --------------------------------------------------------------------------- attribute text
+# Page builders print some attributes as the heading of what they wrap (a box's title, a tab's
+# label, a heading shortcode's text): a reader sees them, so they are kept as a paragraph.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "detail"),
+    [
+        (
+            '[su_box title="Key facts"]The dam is 40 m high.[/su_box]\n\nMore text.',
+            "Key facts\n\nThe dam is 40 m high.\n\nMore text.",
+            'unwrapped su_box (title="Key facts" kept as a paragraph)',
+        ),
+        (
+            'Intro.\n[vc_custom_heading text="Our history" font_container="tag:h2"]\nWe began in 1990.',
+            "Intro.\n\nOur history\n\nWe began in 1990.",
+            'unwrapped vc_custom_heading (text="Our history" kept as a paragraph)',
+        ),
+        (
+            '[su_spoiler title="Read the details" style="fancy"]Details here.[/su_spoiler]',
+            "Read the details\n\nDetails here.",
+            'unwrapped su_spoiler (title="Read the details" kept as a paragraph)',
+        ),
+        (
+            '[vc_tta_accordion][vc_tta_section title="Section A" tab_id="1554"]'
+            "[vc_column_text]Alpha.[/vc_column_text][/vc_tta_section][/vc_tta_accordion]",
+            "Section A\n\nAlpha.",
+            'unwrapped vc_tta_section (title="Section A" kept as a paragraph)',
+        ),
+        (
+            '[et_pb_blurb title="Fast delivery" image="https://x.test/a.png" _builder_version="4.9"'
+            ' admin_label="Blurb"]We ship in a day.[/et_pb_blurb]',
+            "Fast delivery\n\nWe ship in a day.",
+            'unwrapped et_pb_blurb (title="Fast delivery" kept as a paragraph)',
+        ),
+        (
+            "End of part one.\n[vc_text_separator title=\"Part two\" color=\"grey\"]\nStart.",
+            "End of part one.\n\nPart two\n\nStart.",
+            'unwrapped vc_text_separator (title="Part two" kept as a paragraph)',
+        ),
+        (
+            "[av_heading heading='The plan' tag='h3' color='#ffffff'][/av_heading]Step one.",
+            "The plan\n\nStep one.",
+            'unwrapped av_heading (heading="The plan" kept as a paragraph)',
+        ),
+    ],
+)
+def test_heading_attributes_are_kept_as_a_paragraph(text: str, expected: str, detail: str) -> None:
+    out, edits = strip_shortcodes(text)
+    assert out == expected
+    assert Edit("shortcode", detail) in edits
+
+
+def test_tabs_keep_each_title_before_its_content() -> None:
+    text = (
+        "Compare:\n[su_tabs][su_tab title=\"First\"]One.[/su_tab]"
+        '[su_tab title="Second"]Two.[/su_tab][/su_tabs]\nDone.'
+    )
+    assert strip_shortcodes(text)[0] == "Compare:\n\nFirst\n\nOne.\n\nSecond\n\nTwo.\nDone."
+    # WPBakery writes quotes and brackets in attribute values as ``, `{` and `}`
+    assert strip_shortcodes('[vc_toggle title="The ``best`` `{`sic`}`"]x[/vc_toggle]')[0] == (
+        'The "best" [sic]\n\nx'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # not text: ids, classes, URLs, numbers, colours, switches
+        '[su_box title="#ff0000"]x[/su_box]',
+        '[su_box title="https://example.com/a"]x[/su_box]',
+        '[su_box title="12"]x[/su_box]',
+        '[su_box title="false"]x[/su_box]',
+        '[su_box title="box-style_2"]x[/su_box]',
+        '[su_box title=""]x[/su_box]',
+        # attributes that are not headings, and builder-only labels
+        '[su_box id="Key facts" class="Key facts" style="Key facts"]x[/su_box]',
+        '[et_pb_text admin_label="Key facts"]x[/et_pb_text]',
+        # a title on an inline tag is a tooltip; on a standalone widget, not text of the post
+        '[su_tooltip title="Key facts"]x[/su_tooltip]',
+        '[div title="Key facts"]x[/div]',
+        '[my_widget title="Key facts"]\nx',
+        # dropped tags keep nothing: a button's label is UI
+        '[su_button title="Key facts"]Buy now[/su_button]x',
+        '[vc_btn title="Key facts" link="url:x"]x',
+    ],
+)
+def test_attributes_that_are_not_headings_are_not_text(text: str) -> None:
+    out, edits = strip_shortcodes(text)
+    assert out == "x"
+    assert all("kept as a paragraph" not in e.detail for e in edits)
+
+
+def test_headings_are_not_kept_by_the_wordpress_policy() -> None:
+    policy = wordpress_strip_policy(["su_box"])
+    assert strip_shortcodes('[su_box title="Key facts"]x[/su_box]y', policy)[0] == "y"
