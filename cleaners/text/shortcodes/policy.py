@@ -5,7 +5,7 @@ ad tags are dropped with their content; caption tags (``[caption]``, ``[wp_capti
 caption text as a paragraph of its own (or are dropped, with ``keep_captions=False``); the
 attributes a page builder prints as a heading (``[su_box title="Key facts"]``,
 ``[vc_custom_heading text="…"]``) are kept as a paragraph of their own
-(`ShortcodePolicy.headings`). The tag lists are data, one file per list in
+(`ShortcodePolicy.headings`); an enclosing table tag's CSV rows are kept as text lines. The tag lists are data, one file per list in
 ``cleaners/data/shortcodes/`` (names separated by whitespace, ``#`` comment lines), read once.
 """
 
@@ -20,8 +20,9 @@ from typing import Literal
 
 __all__ = ["DEFAULT_SHORTCODE_POLICY", "Action", "ShortcodePolicy", "wordpress_strip_policy"]
 
-#: ``caption``: the tag's caption text is kept as a paragraph of its own, its image removed.
-Action = Literal["unwrap", "drop", "caption", "keep"]
+#: ``caption``: the tag's caption text is kept as a paragraph of its own, its image removed;
+#: ``table``: the CSV rows an enclosing tag holds are kept as text lines.
+Action = Literal["unwrap", "drop", "caption", "table", "keep"]
 
 
 @cache
@@ -96,7 +97,8 @@ _KEEP_ATTRS = frozenset(
 class ShortcodePolicy:
     """Which shortcodes are unwrapped (inner text kept) and which are dropped with content.
 
-    Precedence for a tag name: ``drop`` > ``unwrap`` > ``captions`` > a token of the name in
+    Precedence for a tag name: ``drop`` > ``unwrap`` > ``captions`` > ``tables`` > a token of
+    the name in
     ``drop_words`` (``et_pb_image`` → ``image``) > ``unwrap_prefixes`` > ``unknown``.
     ``unknown`` applies to tags the policy does not list; such a tag is only treated
     as a shortcode when it looks like one (it has a closing tag, ``key=value``
@@ -120,6 +122,11 @@ class ShortcodePolicy:
     own and the image markup removed, so a post whose prose is its caption keeps it; with
     ``keep_captions=False`` they are dropped with their content like media tags.
 
+    ``tables`` (``table``) hold CSV rows when enclosing (Easy Table, Simple Table): each row is
+    kept as a text line, its cells (split on the ``sep`` attribute, ``,`` by default)
+    separated by a space as `html_to_text` separates a ``<table>``'s; a standalone one
+    (TablePress's ``[table id=1 /]``) is removed.
+
     ``heading_attrs`` are the attributes a page builder prints as the heading of what the tag
     wraps: a plain name (``title``, ``heading``) on an unwrapped enclosing tag that is not
     ``inline`` (an inline tag's ``title`` is a tooltip, and so is that of a tag named after an
@@ -135,6 +142,7 @@ class ShortcodePolicy:
     inline: frozenset[str] = field(default_factory=lambda: name_set("inline"))
     captions: frozenset[str] = field(default_factory=lambda: name_set("captions"))
     keep_captions: bool = True
+    tables: frozenset[str] = field(default_factory=lambda: name_set("tables"))
     heading_attrs: frozenset[str] = field(default_factory=lambda: name_set("heading_attrs"))
     keep_attrs: frozenset[str] = _KEEP_ATTRS
     unknown: Action = "unwrap"
@@ -150,6 +158,8 @@ class ShortcodePolicy:
             return "unwrap"
         if name in self.captions:
             return "caption" if self.keep_captions else "drop"
+        if name in self.tables:
+            return "table"
         if self.drop_words and any(t in self.drop_words for t in re.split(r"[-_]+", name)):
             return "drop"
         if name.startswith(self.unwrap_prefixes):
@@ -206,6 +216,7 @@ def wordpress_strip_policy(registered: Iterable[str]) -> ShortcodePolicy:
         drop=frozenset(registered),
         captions=frozenset(),
         keep_captions=False,
+        tables=frozenset(),
         heading_attrs=frozenset(),
         drop_words=frozenset(),
         unwrap_prefixes=(),

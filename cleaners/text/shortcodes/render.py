@@ -4,11 +4,13 @@ The forest of recognised shortcodes (`cleaners.text.shortcodes.parse`) is writte
 unwrapped tags keep their (recursively cleaned) inner text, dropped ones lose it, caption tags
 keep their caption text as a paragraph of its own, the heading attributes of an unwrapped tag
 (``[su_box title="Key facts"]``) become a paragraph before its content, and a block separator
-keeps the text on either side of a removed block tag from running together.
+keeps the text on either side of a removed block tag from running together; an enclosing table
+tag's CSV rows are kept as text lines.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 
 from cleaners.edits import Edit, EditKind
@@ -45,6 +47,22 @@ def _describe(node: Node, policy: ShortcodePolicy, skip: frozenset[str] = frozen
     return " ".join([node.open.name, *kept])
 
 
+def _csv_rows(text: str, sep: str) -> list[str]:
+    """The non-empty rows of CSV ``text`` (cells split on ``sep``, a tab for ``tab``, ``,`` when
+    ``sep`` is not one character), each as its non-empty cells separated by a space, the way
+    `html_to_text` writes a ``<table>``'s row. Never raises."""
+    delimiter = "\t" if sep.strip().lower() in ("tab", "\\t") else sep
+    if len(delimiter) != 1 or delimiter in "\"\r\n":
+        delimiter = ","
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        parsed = list(csv.reader(lines, delimiter=delimiter))
+    except (csv.Error, TypeError, ValueError):
+        parsed = [line.split(delimiter) for line in lines]
+    rows = (" ".join(" ".join(cell.split()) for cell in cells if cell.strip()) for cells in parsed)
+    return [row for row in rows if row]
+
+
 def _fold(s: str) -> str:
     """Removed text as logged: whole, with runs of whitespace folded to one space."""
     return " ".join(s.split())
@@ -72,7 +90,8 @@ def strip_shortcodes(
       attributes (e.g. ``author="…"``) and, for a removal, the whole removed text
       (whitespace folded); a kept caption's edit says ``kept as a paragraph`` and logs the
       image markup it removed; an unwrapped tag whose heading attributes were kept says
-      ``(title="…" kept as a paragraph)``.
+      ``(title="…" kept as a paragraph)``; an enclosing table tag's edit says how many CSV
+      rows were kept as text lines (``unwrapped table (3 rows kept as text lines)``).
     """
     if "[" not in text:
         return text, []
@@ -166,6 +185,9 @@ def strip_shortcodes(
             if n.action == "caption":
                 caption(n)
                 continue
+            if n.action == "table":
+                table(n)
+                continue
             inner = text[n.open.end : n.close.start] if n.close else ""
             action = n.action
             if (
@@ -235,6 +257,37 @@ def strip_shortcodes(
             pending["para"] = was_para
             boundary(node)
         edits[edit] = Edit(EditKind.SHORTCODE, detail)
+
+    def table(node: Node) -> None:
+        """A table tag: its CSV rows as text lines, a paragraph of their own (after its
+        heading attributes); removed like a media tag when it holds no row."""
+        attrs = parse_shortcode_attrs(node.open.attrs)
+        inner = text[node.open.end : node.close.start] if node.close is not None else ""
+        nested: list[Edit] = []
+        if "[" in inner:  # nested shortcodes cleaned first, their edits after the table's
+            inner, nested = strip_shortcodes(inner, policy)
+        rows = _csv_rows(inner, attrs.get("sep", ","))
+        if not rows:
+            detail = f"removed {_describe(node, policy)}"
+            if inner.strip():
+                detail += f": {_fold(inner)}"
+            edits.append(Edit(EditKind.SHORTCODE, detail))
+            edits.extend(nested)
+            boundary(node)
+            return
+        heads = policy.headings(node.open.name, attrs, enclosing=True)
+        kept = [f'{k}="{v}"' for k, v in heads]
+        kept_as = "a paragraph" if len(heads) == 1 else "paragraphs"
+        said = [f"{', '.join(kept)} kept as {kept_as}"] if heads else []
+        said.append(f"{len(rows)} row{'s' if len(rows) != 1 else ''} kept as text lines")
+        skip = frozenset(k for k, _ in heads)
+        detail = f"unwrapped {_describe(node, policy, skip)} ({'; '.join(said)})"
+        edits.append(Edit(EditKind.SHORTCODE, detail))
+        edits.extend(nested)
+        for chunk in [v for _, v in heads] + ["\n".join(rows)]:
+            pending["para"] = True
+            put(chunk)
+        pending["para"] = True
 
     render(nodes, 0, len(text))
     if pending["para"]:

@@ -385,6 +385,7 @@ def test_tag_lists_are_package_data_read_once() -> None:
         "drop_words.txt",
         "heading_attrs.txt",
         "inline.txt",
+        "tables.txt",
         "unwrap.txt",
         "unwrap_prefixes.txt",
     ]
@@ -495,3 +496,32 @@ def test_attributes_that_are_not_headings_are_not_text(text: str) -> None:
 def test_headings_are_not_kept_by_the_wordpress_policy() -> None:
     policy = wordpress_strip_policy(["su_box"])
     assert strip_shortcodes('[su_box title="Key facts"]x[/su_box]y', policy)[0] == "y"
+
+
+# --------------------------------------------------------------------------- CSV tables
+# Easy Table and Otto's Simple Table render an enclosing [table] of CSV rows as an HTML table:
+# its cells are read; TablePress's standalone [table id=1 /] holds nothing to read.
+
+
+def test_csv_table_cells_are_kept_as_lines() -> None:
+    text = "Results:\n[table]\nName,Score\nAnna,12\n\"Bob, Jr.\",9\n[/table]\nEnd."
+    out, edits = strip_shortcodes(text)
+    assert out == "Results:\n\nName Score\nAnna 12\nBob, Jr. 9\n\nEnd."
+    assert edits == [Edit("shortcode", "unwrapped table (3 rows kept as text lines)")]
+
+
+def test_csv_table_separator_caption_and_nested_tags() -> None:
+    text = '[table sep=";" caption="Prices"]Item;Price\nTea;[highlight]2 €[/highlight]\n[/table]'
+    out, edits = strip_shortcodes(text)
+    assert out == "Prices\n\nItem Price\nTea 2 €"
+    assert [e.detail for e in edits] == [
+        'unwrapped table (caption="Prices" kept as a paragraph; 2 rows kept as text lines)',
+        "unwrapped highlight",
+    ]
+
+
+def test_tablepress_reference_and_empty_table_are_removed() -> None:
+    assert strip_shortcodes('See [table id=3 /] below.') == (
+        "See below.", [Edit("shortcode", 'removed table')]
+    )
+    assert strip_shortcodes("A [table] [/table] B")[0] == "A B"
