@@ -1,6 +1,8 @@
 """The clean stage: one raw article text in, clean text and its edit log out.
 
 Order (each step logs what it changed as `Edit` entries):
+0. `escape_bracket_entities`: a literal shortcode written with character references
+   (``&#91;gallery]``) made WordPress's escape ``[[gallery]]``, before entities are decoded.
 1. `repair_encoding`: HTML entities and mojibake (ftfy).
 2. `untexturize_markup`: quotes a CMS texturized inside shortcode/HTML attributes made plain,
    so that the markup parses.
@@ -32,7 +34,7 @@ from cleaners.text.html import html_title, html_to_text, looks_like_html
 from cleaners.text.markup_depth import depth_problem
 from cleaners.text.page_title import without_site_name
 from cleaners.text.promos import strip_promos
-from cleaners.text.shortcodes import strip_shortcodes
+from cleaners.text.shortcodes import escape_bracket_entities, strip_shortcodes
 from cleaners.text.typography import (
     normalize_typography,
     untexturize_markup,
@@ -182,6 +184,8 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
     # Whitespace first as well as last: every later step then sees the spacing the output will
     # have (a tab after 'Ã' is not mojibake, the space it becomes is).
     text = normalize_whitespace(_without_c0(text, edits))
+    # a literal shortcode written with `&#91;` must not become a live one once decoded
+    text = escape_bracket_entities(text, config.shortcodes)
     # `reshaped`: a step after the repair changed characters within a line (markup, quotes);
     # only then can the text hold mojibake the repair has not judged (removed promo lines and
     # collapsed blank lines cannot make any).

@@ -6,7 +6,9 @@
 * `.policy`: `ShortcodePolicy`, what happens to a recognised tag (content-bearing tags are
   unwrapped, media/embed/gallery/form/ad tags dropped with their content), with its tag lists
   in ``cleaners/data/shortcodes/``;
-* `.render`: `strip_shortcodes`, the text without the markup and one edit per tag.
+* `.render`: `strip_shortcodes`, the text without the markup and one edit per tag;
+* `escape_bracket_entities` (in `.parse`): a literal shortcode written with character references
+  (``&#91;gallery]``) made WordPress's escape ``[[gallery]]``, before entities are decoded.
 
 Brackets that are not shortcodes (``[…]``, ``[sic]``, ``[1]``, ``[Reuters]``,
 ``[Update: …]``) are never touched.
@@ -14,7 +16,12 @@ Brackets that are not shortcodes (``[…]``, ``[sic]``, ``[1]``, ``[Reuters]``,
 
 from __future__ import annotations
 
-from cleaners.text.shortcodes.parse import Shortcode, find_shortcodes, parse_shortcode_attrs
+from cleaners.text.shortcodes.parse import (
+    Shortcode,
+    escape_bracket_entities,
+    find_shortcodes,
+    parse_shortcode_attrs,
+)
 from cleaners.text.shortcodes.policy import (
     DEFAULT_SHORTCODE_POLICY,
     ShortcodePolicy,
@@ -26,6 +33,7 @@ __all__ = [
     "DEFAULT_SHORTCODE_POLICY",
     "Shortcode",
     "ShortcodePolicy",
+    "escape_bracket_entities",
     "find_shortcodes",
     "parse_shortcode_attrs",
     "strip_shortcodes",

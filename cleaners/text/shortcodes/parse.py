@@ -7,7 +7,11 @@ The parser follows the grammar of WordPress's ``get_shortcode_regex()`` and
   over several lines;
 - nesting (``[vc_row][vc_column][vc_column_text]…``), including the same tag nested
   in itself (matched with a stack, innermost first, which WordPress's regex cannot do);
-- escaped ``[[tag]]`` (kept as the literal ``[tag]``, as WordPress prints it);
+- escaped ``[[tag]]`` (kept as the literal ``[tag]``, as WordPress prints it), and each doubled
+  tag of ``[[tag]]…[[/tag]]`` an escape of its own (WordPress would print ``[tag]]…[[/tag]``);
+- brackets written as character references (``&#91;gallery]``, ``&#x5B;``, ``&lsqb;``), how
+  WordPress writes a literal shortcode, are a literal too: `escape_bracket_entities` rewrites
+  them as the escape ``[[gallery]]`` before entities are decoded;
 - names with hyphens and underscores (``[hyphen-foo]`` is the tag ``hyphen-foo``,
   never ``hyphen`` followed by text);
 - attributes quoted with ``"``, ``'``, nothing, or texturized quotes with stray spaces
@@ -30,7 +34,13 @@ from cleaners.text.shortcodes.policy import (
     name_set,
 )
 
-__all__ = ["MAX_DEPTH", "Shortcode", "find_shortcodes", "parse_shortcode_attrs"]
+__all__ = [
+    "MAX_DEPTH",
+    "Shortcode",
+    "escape_bracket_entities",
+    "find_shortcodes",
+    "parse_shortcode_attrs",
+]
 
 #: Deepest nesting matched as such; deeper tags are handled one by one (no recursion limit).
 MAX_DEPTH = 64
@@ -44,6 +54,16 @@ _TOKEN = re.compile(
 )
 # HTML tags and comments, inside which shortcodes are never stripped (as in WordPress).
 _HTML_ELEMENT = re.compile(r"<!--.*?(?:-->|$)|<!\[CDATA\[.*?\]\]>|<[A-Za-z/!\[][^<>]*>", re.S)
+
+# A tag token whose brackets are character references (``&#91;gallery]``, ``&#x5B;gallery&#x5D;``,
+# ``&lsqb;``, ``&lbrack;``, also escaped twice, ``&amp;#91;``): how WordPress writes a literal
+# shortcode.
+_ENT_OPEN = r"&(?:amp;)*(?:\#0*91|\#[xX]0*5[bB]|lsqb|lbrack);"
+_ENT_CLOSE = r"&(?:amp;)*(?:\#0*93|\#[xX]0*5[dD]|rsqb|rbrack);"
+_ENTITY_TOKEN = re.compile(
+    rf"(?P<open>{_ENT_OPEN})(?P<close>/)?(?P<name>[A-Za-z_][A-Za-z0-9_-]*)(?![\w-])"
+    rf"(?P<attrs>(?:\s[^\[\]]*?)?)\s*(?P<self>/)?(?P<end>\]|{_ENT_CLOSE})"
+)
 
 _OPEN_Q = "\"'“”„″‘’′«»‹›"
 _ATTR = re.compile(
@@ -114,6 +134,7 @@ class Tok:
     closing: bool
     self_closing: bool
     alone: bool = False  # the only thing on its line
+    escaped: bool = False  # written [[tag]]: a literal of its own, never paired
 
 
 @dataclass
@@ -182,6 +203,7 @@ def _tokens(text: str) -> list[Tok]:
                 close is not None,
                 self_closing is not None,
                 _alone_on_line(text, start, end),
+                start > 0 and end < len(text) and text[start - 1] == "[" and text[end] == "]",
             )
         )
     return toks
@@ -231,16 +253,22 @@ def build(text: str, policy: ShortcodePolicy) -> list[Node]:
     toks = _tokens(text)
     closers: dict[str, int] = {}
     for t in toks:
-        if t.closing:
+        if t.closing and not t.escaped:
             closers[t.name] = closers.get(t.name, 0) + 1
     root: list[Node] = []
     stack: list[Node] = []
     orphans: set[int] = set()
+    escapes: set[int] = set()
 
     def attach(node: Node) -> None:
         (stack[-1].children if stack else root).append(node)
 
     for t in toks:
+        if t.escaped:  # [[tag]] or [[/tag]]: a literal, whatever follows
+            node = Node(open=t)
+            attach(node)
+            escapes.add(id(node))
+            continue
         if t.closing:
             idx = next(
                 (i for i in range(len(stack) - 1, -1, -1) if stack[i].open.name == t.name), -1
@@ -277,6 +305,12 @@ def build(text: str, policy: ShortcodePolicy) -> list[Node]:
             if id(n) in orphans:
                 out.append(n)
                 continue
+            if id(n) in escapes:
+                has_close = n.open.closing or closers.get(n.open.name, 0) > 0
+                if _decide(policy, n.open, has_close=has_close) is not None:
+                    n.action, n.escaped = "keep", True
+                    out.append(n)
+                continue
             action = _decide(policy, n.open, has_close=n.close is not None or n.overflow)
             n.children = decide_all(n.children)
             if action is None:
@@ -303,6 +337,42 @@ def _close_standalone(stack: list[Node], root: list[Node]) -> None:
     parent = stack[-1].children if stack else root
     parent.append(node)
     parent.extend(kids)
+
+
+def escape_bracket_entities(text: str, policy: ShortcodePolicy = DEFAULT_SHORTCODE_POLICY) -> str:
+    """``text`` with every shortcode whose brackets are character references
+    (``&#91;gallery]``, ``&#91;gallery&#93;``, ``&#x5B;``, ``&lsqb;``, ``&amp;#91;``) written as
+    WordPress's escape ``[[gallery]]``, so that decoding entities cannot make it a live
+    shortcode: WordPress writes a literal shortcode that way, and the page shows ``[gallery]``.
+    To be called before entities are decoded (or markup parsed).
+
+    Guarantees: only tags the policy recognises are rewritten (``&#91;1&#93;`` or
+    ``&#91;sic&#93;`` stay as written, to be decoded to ``[1]``, ``[sic]``); each tag of an
+    enclosing pair is an escape of its own (``[[caption]]x[[/caption]]``); everything else is
+    returned as is. Never raises.
+    """
+    if "&" not in text:
+        return text
+    found = list(_ENTITY_TOKEN.finditer(text))
+    if not found:
+        return text
+    closers = {t.name for t in _tokens(text) if t.closing}
+    closers |= {m.group("name") for m in found if m.group("close")}
+    out: list[str] = []
+    pos = 0
+    for m in found:
+        start, end = m.span()
+        close, name, attrs, self_closing = m.group("close", "name", "attrs", "self")
+        if close is not None and (attrs.strip() or self_closing):
+            continue
+        tok = Tok(start, end, name, attrs, close is not None, self_closing is not None,
+                  _alone_on_line(text, start, end))
+        if _decide(policy, tok, has_close=name in closers) in (None, "keep"):
+            continue
+        out += [text[pos:start], "[[", text[m.end("open") : m.start("end")], "]]"]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def find_shortcodes(

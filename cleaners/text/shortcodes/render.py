@@ -172,7 +172,8 @@ def strip_shortcodes(
             pos = n.end
             if n.escaped:
                 put(text[n.start + 1 : n.end - 1])
-                edits.append(Edit(EditKind.SHORTCODE, f"unescaped [[{n.open.name}]]"))
+                tag = f"/{n.open.name}" if n.open.closing else n.open.name
+                edits.append(Edit(EditKind.SHORTCODE, f"unescaped [[{tag}]]"))
                 continue
             if n.action == "keep":
                 put(text[n.start : n.end])

@@ -11,9 +11,11 @@ from urllib.parse import quote
 import pytest
 
 from cleaners.edits import Edit
+from cleaners.text.clean import clean_text
 from cleaners.text.shortcodes import (
     DEFAULT_SHORTCODE_POLICY,
     ShortcodePolicy,
+    escape_bracket_entities,
     find_shortcodes,
     parse_shortcode_attrs,
     strip_shortcodes,
@@ -525,3 +527,42 @@ def test_tablepress_reference_and_empty_table_are_removed() -> None:
         "See below.", [Edit("shortcode", 'removed table')]
     )
     assert strip_shortcodes("A [table] [/table] B")[0] == "A B"
+
+
+# --------------------------------------------------------------------------- escaped brackets
+# WordPress writes a literal shortcode (in prose, in a code block) with a bracket as a character
+# reference, &#91;gallery], or doubled, [[gallery]]: the page shows the text [gallery].
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("To add a gallery, type &#91;gallery] in the post.", "To add a gallery, type [gallery] in the post."),
+        ("<p>Type &#91;gallery ids=&quot;1,2&quot;&#93; to embed.</p>", 'Type [gallery ids="1,2"] to embed.'),
+        ("<pre><code>&#x5B;audio src=x.mp3&#x5D;</code></pre>", "[audio src=x.mp3]"),
+        ("Write &lsqb;caption]A bell&lsqb;/caption] around it.", "Write [caption]A bell[/caption] around it."),
+        ("Type &amp;#91;gallery] (escaped twice).", "Type [gallery] (escaped twice)."),
+        ("Type &#91;gallery] here. [gallery ids=\"3\"]", "Type [gallery] here."),
+        # brackets that are no shortcode are plain brackets, not doubled
+        ("As shown &#91;1&#93; and &#91;sic&#93; and &#91;Reuters&#93;.", "As shown [1] and [sic] and [Reuters]."),
+    ],
+)
+def test_escaped_bracket_entities_stay_literal_text(text: str, expected: str) -> None:
+    assert clean_text(text).text == expected
+
+
+def test_escape_bracket_entities_writes_the_wordpress_escape() -> None:
+    text = "Type &#91;gallery] or &#91;caption]x&#91;/caption] or &#91;1&#93;; [gallery] stays."
+    assert escape_bracket_entities(text) == (
+        "Type [[gallery]] or [[caption]]x[[/caption]] or &#91;1&#93;; [gallery] stays."
+    )
+    assert escape_bracket_entities("no entity [gallery]") == "no entity [gallery]"
+    # a tag the policy leaves alone is left alone
+    keep = wordpress_strip_policy(["gallery"])
+    assert escape_bracket_entities("&#91;my_box]x&#91;/my_box]", keep) == "&#91;my_box]x&#91;/my_box]"
+
+
+def test_each_doubled_tag_is_its_own_escape() -> None:
+    out, edits = strip_shortcodes("Use [[caption]]text[[/caption]] like this.")
+    assert out == "Use [caption]text[/caption] like this."
+    assert [e.detail for e in edits] == ["unescaped [[caption]]", "unescaped [[/caption]]"]
