@@ -522,6 +522,13 @@ def test_csv_table_separator_caption_and_nested_tags() -> None:
     ]
 
 
+def test_csv_table_cells_are_kept_in_a_body_with_paragraph_markup() -> None:
+    # html_to_text folds the line breaks of a body with <p> before shortcodes are parsed: the
+    # row boundaries are gone, the cells are not
+    result = clean_text("<p>Data:</p>\n[table]\nName,Score\nAnna,12\n[/table]\n<p>End.</p>")
+    assert result.text == "Data:\n\nName Score Anna 12\n\nEnd."
+
+
 def test_tablepress_reference_and_empty_table_are_removed() -> None:
     assert strip_shortcodes('See [table id=3 /] below.') == (
         "See below.", [Edit("shortcode", 'removed table')]
