@@ -82,7 +82,15 @@ _ATTR = re.compile(
 #: Inline tag names that, alone and without a closing tag, are more likely an index.
 _FORMULA_NAMES = frozenset({"b", "i", "u", "s", "p", "em", "li", "ul", "ol", "sub", "sup"})
 _KEY_VALUE = re.compile(r"(?:^|\s)[\w-]+\s*=\s*\S")
+#: A plugin's name for a tag: words joined by ``_`` (``vc_row``, ``rev_slider``; hyphens too,
+#: ``contact-form-7``). A name joined by hyphens only reads as an editor's insertion inside a
+#: sentence (``lighter [second-half] results``, ``her [ex-wife]``): it counts as a tag only
+#: where prose cannot hold it (`_in_prose`).
 _SHORTCODE_LIKE_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z][a-z0-9]*)+")
+#: What may stand between a tag and the words around it in a sentence.
+_PROSE_GAP = frozenset(" ,;:.!?()\"'")
+#: What may end a sentence's word right after the tag (``her [ex-wife], who``).
+_CLOSING_MARKS = frozenset(",;:.!?)\"'")
 
 
 def parse_shortcode_attrs(text: str) -> dict[str, str]:
@@ -135,6 +143,7 @@ class Tok:
     self_closing: bool
     alone: bool = False  # the only thing on its line
     escaped: bool = False  # written [[tag]]: a literal of its own, never paired
+    in_prose: bool = False  # a word just before it and just after it on its line
 
 
 @dataclass
@@ -164,6 +173,18 @@ def _html_mask(text: str) -> list[tuple[int, int]]:
     if "<" not in text:
         return []
     return [(m.start(), m.end()) for m in _HTML_ELEMENT.finditer(text)]
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    """True when a word ends just before text[start:end] and, on the same line, a word or a
+    closing mark follows it (at most one space or mark between the word and the tag:
+    ``lighter [second-half] results``, ``her [ex-wife], who``)."""
+    before, after = text[max(0, start - 2):start], text[end:end + 2]
+    word_before = bool(before) and (before[-1].isalnum() or (
+        before[-1] in _PROSE_GAP and before[:1].isalnum()))
+    word_after = bool(after) and (after[0].isalnum() or after[0] in _CLOSING_MARKS or (
+        after[0] in _PROSE_GAP and after[1:2].isalnum()))
+    return word_before and word_after
 
 
 def _alone_on_line(text: str, start: int, end: int) -> bool:
@@ -204,6 +225,7 @@ def _tokens(text: str) -> list[Tok]:
                 self_closing is not None,
                 _alone_on_line(text, start, end),
                 start > 0 and end < len(text) and text[start - 1] == "[" and text[end] == "]",
+                _in_prose(text, start, end),
             )
         )
     return toks
@@ -228,7 +250,8 @@ def _decide(policy: ShortcodePolicy, tok: Tok, has_close: bool) -> Action | None
         has_close
         or tok.self_closing
         or _KEY_VALUE.search(tok.attrs) is not None
-        or _SHORTCODE_LIKE_NAME.fullmatch(tok.name) is not None
+        or (_SHORTCODE_LIKE_NAME.fullmatch(tok.name) is not None
+            and ("_" in tok.name or not tok.in_prose))
         # "[responsivevoice]" alone on its line is markup; "[Applause]" or "[laughter]"
         # in a transcript is not
         or (

@@ -174,6 +174,28 @@ def test_unknown_tag_alone_on_its_line_is_markup() -> None:
     assert strip_shortcodes("Text [responsivevoice] inline.")[1] == []
 
 
+@pytest.mark.parametrize("text", [
+    # an editor's insertion in a sentence: its words were removed as an unknown shortcode
+    # (held-out news pages: "lighter [second-half] results")
+    "The retailer posted lighter [second-half] results on Monday.",
+    "She met her [ex-wife], who confirmed it.",
+    "Profits [pre-tax] rose by a third.",
+    "He said the deal was [first-quarter].",
+])
+def test_a_hyphenated_insertion_in_a_sentence_stays(text: str) -> None:
+    assert strip_shortcodes(text) == (text, [])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Intro.\n[social-share]\nMore.", "Intro.\nMore."),  # alone on its line
+    ("Share: [social-share]", "Share:"),  # at a line's end
+    ("Some text.[related-posts]", "Some text."),  # glued to a sentence's end
+    ("see [vc_row] here", "see here"),  # a plugin's snake_case name, anywhere
+])
+def test_a_hyphenated_tag_outside_a_sentence_is_still_markup(text: str, expected: str) -> None:
+    assert strip_shortcodes(text)[0] == expected
+
+
 def test_deep_nesting_does_not_overflow() -> None:
     text = "[quote]" * 3000 + "deep text" + "[/quote]" * 3000
     assert strip_shortcodes(text)[0] == "deep text"
