@@ -48,6 +48,7 @@ from cleaners.text.page_lists import introduced_lists
 from cleaners.text.page_title import without_site_name
 from cleaners.text.page_tree import (
     FURNITURE_CLASS,
+    block_edges,
     in_furniture,
     shown_text,
     text_key,
@@ -452,7 +453,10 @@ def extract_page(html: str) -> PageText | None:
         broad = trafilatura.bare_extraction(deepcopy(tree), include_comments=False)
     except Exception:  # a trafilatura bug on an odd page: the caller converts the markup whole
         return None
-    text = _combine(getattr(precise, "text", None) or "", getattr(broad, "text", None) or "")
+    # trafilatura glues the words on either side of a block's edge: they are spaced again
+    edges = block_edges(tree)
+    text = _combine(edges.spaced(getattr(precise, "text", None) or ""),
+                    edges.spaced(getattr(broad, "text", None) or ""))
     text = introduced_lists(tree, text)
     notes = []
     title = without_site_name(page_title, sites, urls) or None

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-__all__ = ["FURNITURE_CLASS", "FURNITURE_TAGS", "in_furniture", "is_hidden", "shown_text", "text_key"]
+__all__ = ["FURNITURE_CLASS", "FURNITURE_TAGS", "BlockEdges", "block_edges", "in_furniture",
+           "is_hidden", "shown_text", "text_key"]
 
 #: Elements that hold page furniture, not the article.
 FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
@@ -22,6 +25,16 @@ FURNITURE_CLASS = re.compile(
     r"|advert|sponsor|banner|notice|hinweis|aviso|disclosure|disclaimer|correction|sidebar"
     r"|breadcrumb|toc\b|audio|player", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+#: Elements a browser shows as blocks (or table cells): their edges separate words.
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd",
+    "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
+    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "main",
+    "menu", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "ul"})
+#: Elements whose text is not shown (what they hold is code, or a copy for other readers).
+_UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "textarea", "title"})
+_RUN = re.compile(r"\S+")
 
 
 def text_key(text: str) -> str:
@@ -80,3 +93,84 @@ def is_hidden(element: Any) -> bool:
         if "display:none" in (node.get("style") or "").replace(" ", "").lower():
             return True
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class BlockEdges:
+    """The words on either side of each edge of a block element in a page (`block_edges`), and
+    the page's words as it shows them (a space at each such edge)."""
+
+    after: dict[str, set[str]]  # the word before an edge -> the words after it
+    words: frozenset[str]
+
+    def spaced(self, text: str) -> str:
+        """``text`` (extracted from the page) with a space put back at each block edge where
+        two words were glued: trafilatura trims the whitespace around the texts it joins
+        (``1Heat oven`` from ``<div>1</div> <div>Heat oven``, ``honey.Stir`` from two
+        ``<p>``s). Only words the page does not show are split, where the part before ends
+        with the word before an edge and the part after starts with a word after it."""
+        if not self.after:
+            return text
+        return _RUN.sub(lambda m: self._split(m.group()), text)
+
+    def _split(self, word: str) -> str:
+        if word in self.words:
+            return word
+        cuts = []
+        for i in range(1, len(word)):
+            left, right = word[:i], word[i:]
+            if any(right.startswith(b) for j in range(i)
+                   for b in self.after.get(left[j:], ())):
+                cuts.append(i)
+        if not cuts:
+            return word
+        bounds = [0, *cuts, len(word)]
+        return " ".join(word[a:b] for a, b in pairwise(bounds))
+
+
+def block_edges(root: Any) -> BlockEdges:
+    """The words on either side of each edge of a block element (`BLOCK_TAGS`, a ``<br>`` too),
+    or of whitespace between two elements' texts (``<span>A</span> <span>B</span>``), in
+    ``root``'s shown text (no scripts, styles and the like, `_UNSHOWN_TAGS`): a word runs
+    from whitespace or an edge to whitespace or an edge, across inline markup. Iterated, not
+    recursive: a page's tree may be deep."""
+    from lxml import etree
+
+    after: dict[str, set[str]] = {}
+    parts: list[str] = []
+    since: list[str] = []  # the texts since the last edge
+    last = ""  # the word before the last edge
+    edge = False  # an edge since the last text with a word
+    unshown = 0
+
+    def text(value: str | None) -> None:
+        nonlocal last, edge
+        if unshown or not value:
+            return
+        if value.isspace() or (since and since[-1][-1].isspace()):
+            edge = True  # whitespace between two elements' texts: trafilatura trims it too
+        if value.isspace():
+            return
+        if edge or value[0].isspace():
+            before = "".join(since).split()
+            last = before[-1] if before else last
+            since.clear()
+            parts.append(" ")
+            if last:
+                after.setdefault(last, set()).add(value.split(None, 1)[0])
+            edge = False
+        parts.append(value)
+        since.append(value)
+
+    for event, node in etree.iterwalk(root, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            unshown += tag in _UNSHOWN_TAGS
+            edge = edge or tag in BLOCK_TAGS
+            if tag:
+                text(node.text)
+            continue
+        unshown -= tag in _UNSHOWN_TAGS
+        edge = edge or tag in BLOCK_TAGS
+        text(node.tail)
+    return BlockEdges(after, frozenset("".join(parts).split()))

@@ -556,3 +556,35 @@ def test_a_json_ld_step_in_plain_text_keeps_its_ampersands_and_angle_brackets() 
     result = extract_page(page(article_html(), f'<script type="application/ld+json">{ld}</script>'))
     assert result is not None
     assert result.text.endswith("Mix flour & water, keeping flour<water for a thin batter; Q&A below.")
+
+
+def test_words_on_either_side_of_a_block_edge_are_not_glued() -> None:
+    # bettycrocker.com: a recipe step's number and its text are two <div>s of one <li>;
+    # trafilatura trims the whitespace between them and wrote "1Heat oven" (found by a probe
+    # of the job's output on the shared pages)
+    steps = "".join(
+        f'<li><div class="heading">{n}</div>\n<div class="text">{step}</div></li>'
+        for n, step in enumerate(["Heat oven to 350°F and melt the butter in the pan.",
+                                  "Add enough water to the juice to measure one cup."], 1))
+    body = (f"<main><article><h1>Tram line extended</h1><p>{ARTICLE[0]}</p><ol>{steps}</ol>"
+            f"<p>{ARTICLE[1]}</p><p>{ARTICLE[2]}</p></article></main>")
+    result = extract_page(page(body))
+    assert result is not None
+    assert "1 Heat oven" in result.text and "2 Add enough" in result.text
+    assert "1Heat" not in result.text
+
+
+def test_words_either_side_of_whitespace_between_elements_are_not_glued() -> None:
+    # domradio.de: <h2><span>…ZdK-Präsidentin</span>\n<span>"Reformstau lösen"</span></h2>
+    from lxml import html as lxml_html
+
+    from cleaners.text.page_tree import block_edges
+
+    tree = lxml_html.fromstring(
+        '<div><h2><span>Irme ist neue Präsidentin</span>\n  <span>"Reformstau lösen"</span>'
+        '</h2><p>den<a href="/k">Kontaktbeschränkungen</a> und</p></div>')
+    edges = block_edges(tree)
+    assert edges.spaced('Irme ist neue Präsidentin"Reformstau lösen"') == (
+        'Irme ist neue Präsidentin "Reformstau lösen"')
+    # words the page itself shows glued stay as they are
+    assert edges.spaced("denKontaktbeschränkungen und") == "denKontaktbeschränkungen und"
