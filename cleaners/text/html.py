@@ -24,7 +24,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from cleaners.edits import Edit, EditKind
 from cleaners.record import first_visible
 
-__all__ = ["CHROME_TAGS", "DROPPED_TAGS", "html_title", "html_to_text", "looks_like_html"]
+__all__ = ["CHROME_TAGS", "DROPPED_TAGS", "html_title", "html_to_text", "looks_like_html",
+           "raw_tags_read"]
 
 
 def _names(words: str) -> frozenset[str]:
@@ -109,8 +110,53 @@ def looks_like_html(text: str) -> bool:
     return False
 
 
+#: Elements whose content a parser reads as raw text up to their closing tag.
+_RAW_TAG = re.compile(
+    r"<(script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\b([^<>]*)>|<!--",
+    re.IGNORECASE)
+_SELF_CLOSED = re.compile(
+    r"<(?:script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\b[^<>]*/>",
+    re.IGNORECASE)
+
+
+def raw_tags_read(html: str) -> str:
+    """``html`` with each self-closed raw-text tag (``<script src=x/>``, ``<iframe …/>``,
+    ``<style/>``, ``<noscript/>``…) written the way it is meant: HTML has no self-closing
+    tags, so a parser reads what follows as the element's content up to its closing tag
+    (lexbor: the article's paragraphs vanished), or, as libxml2 does, closes it at once (a
+    script's code became text). Followed by markup (``<p>…``) or by no closing tag at all, it
+    is an empty element (``<script src=x></script>``); followed by anything else up to its
+    closing tag (code), it opens that content (``<script>``). Real raw elements and comments
+    are skipped whole. Linear in the text; unchanged when it has no such tag."""
+    if _SELF_CLOSED.search(html) is None:
+        return html
+    out, pos = [], 0
+    while (tag := _RAW_TAG.search(html, pos)) is not None:
+        if tag.group(1) is None:  # a comment: skipped whole
+            end = html.find("-->", tag.end())
+            pos = len(html) if end < 0 else end + 3
+            continue
+        name, attributes = tag.group(1), tag.group(2)
+        closing = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(html, tag.end())
+        if attributes.rstrip().endswith("/"):
+            content = html[tag.end():closing.start()] if closing else ""
+            if closing is None or (content.lstrip().startswith("<") and not (
+                    content.lstrip().startswith("<!--"))):
+                out.append(html[pos:tag.start()] + f"<{name}{attributes.rstrip()[:-1]}></{name}>")
+                pos = tag.end()
+                continue
+            out.append(html[pos:tag.start()] + f"<{name}{attributes.rstrip()[:-1]}>")
+            pos = tag.end()
+        if closing is None:
+            break
+        out.append(html[pos:closing.end()])
+        pos = closing.end()
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def _parse(html: str) -> LexborHTMLParser:
-    return LexborHTMLParser(html)
+    return LexborHTMLParser(raw_tags_read(html))
 
 
 def _is_footnote_marker(sup: LexborNode) -> bool:

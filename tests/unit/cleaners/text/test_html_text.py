@@ -8,7 +8,7 @@ import pytest
 
 from cleaners.edits import Edit
 from cleaners.text.clean import clean_text
-from cleaners.text.html import html_title, html_to_text, looks_like_html
+from cleaners.text.html import html_title, html_to_text, looks_like_html, raw_tags_read
 from cleaners.text.shortcodes import strip_shortcodes
 from tests.support.data import ROOT
 
@@ -248,3 +248,25 @@ def test_a_file_blocks_download_button_is_dropped() -> None:
             'class="wp-block-file__button wp-element-button" download>Download</a></div>')
     out, (edit,) = html_to_text(html)
     assert out == "annual-report-2023" and "download button x1" in edit.detail
+
+
+def test_self_closed_raw_tags_do_not_swallow_the_text() -> None:
+    # HTML has no self-closing tags: lexbor read everything after <script src=…/> as script
+    # code (the article's paragraphs were lost); followed by markup it is an empty element
+    for tag in ('<script src="a.js"/>', '<iframe src="https://x.test/v"/>', "<style/>",
+                "<noscript/>"):
+        text, _ = html_to_text(f"<p>One.</p>{tag}<p>Two is article text.</p><p>Three.</p>")
+        assert text == "One.\n\nTwo is article text.\n\nThree.", tag
+
+
+def test_self_closed_script_followed_by_code_keeps_the_code_out() -> None:
+    # bettycrocker.com: <script type="text/javascript"/> then code then </script>; libxml2
+    # closed the script at once and the code reached the page's text
+    html = ('<p>A</p><script type="text/javascript"/>\n(function() { var x = 1; })();'
+            "</script><p>B</p>")
+    assert raw_tags_read(html) == (
+        '<p>A</p><script type="text/javascript">\n(function() { var x = 1; })();</script><p>B</p>')
+    assert html_to_text(html)[0] == "A\n\nB"
+    # a self-closed tag written inside a real script's code is left alone
+    assert raw_tags_read('<script>s = "<script/>";</script><p>B</p>') == (
+        '<script>s = "<script/>";</script><p>B</p>')
