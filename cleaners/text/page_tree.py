@@ -95,12 +95,17 @@ def is_hidden(element: Any) -> bool:
     return False
 
 
+#: Characters of each side of an edge that index it (`BlockEdges`).
+_EDGE_KEY = 3
+
+
 @dataclass(frozen=True, slots=True)
 class BlockEdges:
-    """The words on either side of each edge of a block element in a page (`block_edges`), and
-    the page's words as it shows them (a space at each such edge)."""
+    """The pairs of words on either side of each edge of a block element in a page
+    (`block_edges`), indexed by their last and first `_EDGE_KEY` characters, and the page's
+    words as it shows them (a space at each such edge)."""
 
-    after: dict[str, set[str]]  # the word before an edge -> the words after it
+    pairs: dict[tuple[str, str], set[tuple[str, str]]]
     words: frozenset[str]
 
     def spaced(self, text: str) -> str:
@@ -108,24 +113,30 @@ class BlockEdges:
         two words were glued: trafilatura trims the whitespace around the texts it joins
         (``1Heat oven`` from ``<div>1</div> <div>Heat oven``, ``honey.Stir`` from two
         ``<p>``s). Only words the page does not show are split, where the part before ends
-        with the word before an edge and the part after starts with a word after it."""
-        if not self.after:
+        with the word before an edge and the part after starts with the word after it. Linear
+        in the text's length (a few lookups a character)."""
+        if not self.pairs:
             return text
         return _RUN.sub(lambda m: self._split(m.group()), text)
 
     def _split(self, word: str) -> str:
         if word in self.words:
             return word
-        cuts = []
-        for i in range(1, len(word)):
-            left, right = word[:i], word[i:]
-            if any(right.startswith(b) for j in range(i)
-                   for b in self.after.get(left[j:], ())):
-                cuts.append(i)
+        cuts = [i for i in range(1, len(word)) if self._edge_at(word, i)]
         if not cuts:
             return word
         bounds = [0, *cuts, len(word)]
         return " ".join(word[a:b] for a, b in pairwise(bounds))
+
+    def _edge_at(self, word: str, i: int) -> bool:
+        """Whether an edge's pair meets at ``word[i]``: the word before it ends ``word[:i]``
+        and the word after it starts ``word[i:]``."""
+        for k1 in range(1, min(_EDGE_KEY, i) + 1):
+            for k2 in range(1, min(_EDGE_KEY, len(word) - i) + 1):
+                for before, after in self.pairs.get((word[i - k1:i], word[i:i + k2]), ()):
+                    if word.endswith(before, 0, i) and word.startswith(after, i):
+                        return True
+        return False
 
 
 def block_edges(root: Any) -> BlockEdges:
@@ -136,7 +147,7 @@ def block_edges(root: Any) -> BlockEdges:
     recursive: a page's tree may be deep."""
     from lxml import etree
 
-    after: dict[str, set[str]] = {}
+    pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
     parts: list[str] = []
     since: list[str] = []  # the texts since the last edge
     last = ""  # the word before the last edge
@@ -157,7 +168,8 @@ def block_edges(root: Any) -> BlockEdges:
             since.clear()
             parts.append(" ")
             if last:
-                after.setdefault(last, set()).add(value.split(None, 1)[0])
+                first = value.split(None, 1)[0]
+                pairs.setdefault((last[-_EDGE_KEY:], first[:_EDGE_KEY]), set()).add((last, first))
             edge = False
         parts.append(value)
         since.append(value)
@@ -173,4 +185,4 @@ def block_edges(root: Any) -> BlockEdges:
         unshown -= tag in _UNSHOWN_TAGS
         edge = edge or tag in BLOCK_TAGS
         text(node.tail)
-    return BlockEdges(after, frozenset("".join(parts).split()))
+    return BlockEdges(pairs, frozenset("".join(parts).split()))
