@@ -73,6 +73,9 @@ _DOCTYPE = re.compile(r"<!doctype\s+html", re.IGNORECASE)
 _LAYOUT_MARKUP = re.compile(r"<(?:p|div|br|body|html|table|article|section|pre)\b", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"[ \t]*\n[ \t]*\n\s*")
 
+_COMMENT_TAGS = frozenset({"-comment", "_comment", "!--"})
+#: The links WordPress's block editor draws as buttons: a file block's, a Buttons block's.
+_BUTTON_CLASS = re.compile(r"\bwp-block-(?:(file)__button|button__link)\b")
 # Sentinels used while building the text (never present in decoded HTML text: C0 controls).
 _PARA = "\x1e"
 _LINE = "\x1f"
@@ -192,6 +195,11 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     if root is None:
         return "", []
     dropped: Counter[str] = Counter()
+    # comments before the first element are the document's, beside <html>, not in it
+    before = root.prev
+    while before is not None:
+        dropped["comment"] += before.tag in _COMMENT_TAGS
+        before = before.prev
     parts: list[str] = []
     # page chrome (header, footer, aside, form) is dropped when it is outside the
     # page's <article>/<main>, if the page has one
@@ -223,7 +231,7 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
                     text = text.replace("\n", _LINE)
             parts.append(text)
             continue
-        if tag in ("-comment", "_comment", "!--"):
+        if tag in _COMMENT_TAGS:
             dropped["comment"] += 1
             continue
         if tag in DROPPED_TAGS:
@@ -241,8 +249,10 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
         if tag == "sup" and _is_footnote_marker(node):
             dropped["footnote marker"] += 1
             continue
-        if tag == "a" and "wp-block-file__button" in (node.attributes.get("class") or ""):
-            dropped["download button"] += 1  # a file block's "Download", glued to the file name
+        if tag == "a" and (button := _BUTTON_CLASS.search(node.attributes.get("class") or "")):
+            # a file block's "Download" (glued to the file name) and a Buttons block's label
+            # ("Subscribe", "Read more") are UI, as a <button> or a [su_button] is
+            dropped["download button" if button.group(1) else "button"] += 1
             continue
         if tag in _MAIN_TAGS:
             in_main += 1
