@@ -14,6 +14,10 @@ empty become records. The others are deliberate skips, not errors: they are coun
 ``(invalid)``), never quarantined, and nothing of theirs but that count leaves this module (a
 password-protected text is in no record, row, log or preview).
 
+What XML forbids but WordPress's importer forgives (whitespace before ``<?xml``, bytes that are
+not UTF-8, control characters, a bare ``&``) is repaired first (`flows.readers.xml_repair`), an
+edit on each record concerned.
+
 Parsing is incremental (``iterparse``): the items completed before a break (an export cut in
 the middle, a malformed tag, a truncated gzip stream) are read, and the break is one reason.
 Parsing is safe: defusedxml rejects entity declarations (billion laughs) and external
@@ -29,11 +33,13 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from cleaners.edits import Edit
 from cleaners.lang.tags import primary_language
 from flows.readers.base import (
     BadRecord,
@@ -45,12 +51,14 @@ from flows.readers.base import (
     read_all,
 )
 from flows.readers.limits import WXR_POST_TYPES
+from flows.readers.xml_repair import repair_xml
 
 __all__ = [
     "MAX_SKIP_REASONS",
     "MAX_WXR_BYTES",
     "PUBLISHED_TYPES",
     "SkippedItem",
+    "WxrItem",
     "WxrResult",
     "count_skip",
     "iter_wxr",
@@ -91,12 +99,23 @@ class SkippedItem:
     reason: str
 
 
+class WxrItem(NamedTuple):
+    """One item as `iter_wxr` gives it: its position among the channel's items (from 0), its
+    record or `SkippedItem`, and the record's edits (what the reader changed, and why)."""
+
+    position: int
+    item: dict[str, object] | SkippedItem
+    edits: list[Edit]
+
+
 @dataclass
 class WxrResult:
-    """What `parse_wxr` read: the records, the items skipped (count and ids by reason) and the
-    one reason the export could not be read to its end (None when it could)."""
+    """What `parse_wxr` read: the records and their edits (``edits[i]`` are ``records[i]``'s),
+    the items skipped (count and ids by reason) and the one reason the export could not be
+    read to its end (None when it could)."""
 
     records: list[dict[str, object]] = field(default_factory=list)
+    edits: list[list[Edit]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_ids: dict[str, list[str | None]] = field(default_factory=dict)
     error: str | None = None
@@ -205,15 +224,17 @@ def _decompress(data: bytes) -> tuple[bytes, str | None]:
 
 
 def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
-          ) -> dict[str, object] | SkippedItem:
-    """The record of a published, public item of an accepted type, else its `SkippedItem`."""
+          ) -> tuple[dict[str, object] | SkippedItem, list[Edit]]:
+    """The record of a published, public item of an accepted type and its edits, else its
+    `SkippedItem`."""
     it = _children(el)
     post_type = _clean(_text(it, "wp", "post_type"))
     status = _clean(_text(it, "wp", "status"))
     protected = _clean(_text(it, "wp", "post_password")) is not None
     item_id = _clean(_text(it, "wp", "post_id")) or _clean(_text(it, "", "guid"))
     if post_type not in post_types or status != "publish" or protected:
-        return SkippedItem(item_id, skip_reason(post_type, status, protected))
+        return SkippedItem(item_id, skip_reason(post_type, status, protected)), []
+    edits: list[Edit] = []
     return {
         "id": item_id,
         "title": _clean(_text(it, "", "title")),
@@ -225,26 +246,15 @@ def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
         "lang": primary_language(channel.get("language")),
         "source": _clean(channel.get("title")) or _clean(channel.get("link")),
         "post_type": post_type,
-    }
+    }, edits
 
 
-def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES,
-             ) -> Iterator[tuple[int, dict[str, object] | SkippedItem]]:
-    """Each ``<item>`` of the export's ``<channel>`` (uncompressed XML bytes), in file order, as
-    ``(position, record or SkippedItem)``; ``position`` counts the channel's items from 0.
-
-    Guarantees: an item comes out as soon as its end tag is parsed, so everything completed
-    before a break is yielded; then `ValueError` is raised with a one-line reason — malformed
-    or truncated XML (with its line and column), an unsafe document (entity declarations,
-    external entities), a root other than ``<rss>``, or no ``<channel>``. A record has ``id``
-    (``wp:post_id``, else ``guid``), ``title``, ``url`` (``link``), ``text``
-    (``content:encoded``, raw HTML as WordPress stores it), ``published_at`` (ISO-8601 UTC from
-    ``wp:post_date_gmt``, else ``pubDate``; None if neither is a real date), ``lang`` (the
-    channel's ``<language>`` read before the item, ``fr-FR`` → ``fr``), ``source`` (the
-    channel's title, else its link) and ``post_type``; it is made only for an item whose
-    ``wp:post_type`` is in ``post_types``, ``wp:status`` is ``publish`` and
-    ``wp:post_password`` is empty. Memory holds the data and one item at a time.
-    """
+def _items(data: bytes, post_types: Collection[str], lines_removed: int,
+           ) -> Iterator[tuple[int, dict[str, object] | SkippedItem,
+                                                 list[Edit]]]:
+    """The channel's items of well-formed-so-far XML bytes, as `_item` reads them, each as soon
+    as its end tag is parsed; then `ValueError` with the one-line reason of a break (its line
+    number counted in the original bytes: ``lines_removed`` newlines were removed before)."""
     channel: Element | None = None
     meta: dict[str, str] = {}
     done = depth = position = 0
@@ -262,7 +272,7 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES,
             if depth == 3 and channel is not None:  # a child of <channel>, now complete
                 ns, local = _split(el.tag) if isinstance(el.tag, str) else ("", "")
                 if (ns, local) == ("", "item"):
-                    yield position, _item(el, meta, post_types)
+                    yield position, *_item(el, meta, post_types)
                     position += 1
                 elif ns == "" and local in ("title", "link", "language"):
                     meta.setdefault(local, el.text or "")
@@ -278,16 +288,47 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES,
     except DefusedXmlException as exc:
         raise ValueError(f"unsafe XML rejected: {type(exc).__name__}: {exc}") from exc
     except ParseError as exc:
-        raise ValueError(f"malformed XML: {exc}") from exc
+        message = str(exc)
+        if lines_removed:
+            message = re.sub(r"line (\d+)", lambda m: f"line {int(m[1]) + lines_removed}",
+                             message, count=1)
+        raise ValueError(f"malformed XML: {message}") from exc
     if not seen_channel:
         raise ValueError("not a WXR export: no <channel>")
+
+
+def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iterator[WxrItem]:
+    """Each ``<item>`` of the export's ``<channel>`` (uncompressed XML bytes) as a `WxrItem`
+    ``(position, record or SkippedItem, edits)``; ``position`` counts the channel's items from 0.
+
+    Guarantees: the bytes are first repaired where XML forbids them (`repair_xml`: whitespace
+    before the declaration, bytes that are not UTF-8, characters XML forbids, bare ``&``), each
+    record carrying an edit for the repairs inside its item and for those outside any item. An
+    item comes out as soon as its end tag is parsed, in file order, so everything
+    completed before a break is yielded; then `ValueError` is raised with a one-line reason — malformed or truncated XML (with its
+    line and column), an unsafe document (entity declarations, external entities), a root other
+    than ``<rss>``, or no ``<channel>``. A record has ``id`` (``wp:post_id``, else ``guid``),
+    ``title``, ``url`` (``link``), ``text`` (``content:encoded``, raw HTML as WordPress stores
+    it), ``published_at`` (ISO-8601 UTC from
+    ``wp:post_date_gmt``, else ``pubDate``; None if neither is a real date), ``lang`` (the channel's ``<language>`` read before the item,
+    ``fr-FR`` → ``fr``), ``source`` (the channel's title, else its link) and ``post_type``; it
+    is made only for an item whose ``wp:post_type`` is in ``post_types``, ``wp:status`` is
+    ``publish`` and ``wp:post_password`` is empty. Memory holds the data (twice when repaired) and
+    one item at a time.
+    """
+    repaired = repair_xml(data)
+    for position, item, edits in _items(repaired.data, post_types, repaired.lines_removed):
+        if isinstance(item, SkippedItem):
+            yield WxrItem(position, item, [])
+        else:
+            yield WxrItem(position, item, [*repaired.edits_for(position), *edits])
 
 
 def parse_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> WxrResult:
     """Read a WXR export (bytes, optionally gzip-compressed) to its end or to its first break.
 
     Guarantees: ``records`` holds the published, public items of a type in ``post_types``
-    (fields: `iter_wxr`); every other item is counted in ``skipped`` and listed by id in
+    (fields: `iter_wxr`) in file order, ``edits`` their edits; every other item is counted in ``skipped`` and listed by id in
     ``skipped_ids``, under its `skip_reason`; ``error`` is None when the whole export was read,
     else the one-line reason it stopped (malformed or truncated XML, corrupt or truncated gzip,
     unsafe XML, not a WXR export), the items before it having been read. Never raises on bad
@@ -295,17 +336,20 @@ def parse_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Wxr
     """
     data, cut = _decompress(data)
     result = WxrResult()
+    records: list[WxrItem] = []
     try:
-        for _, item in iter_wxr(data, post_types):
-            if isinstance(item, SkippedItem):
-                reason = count_skip(result.skipped, item.reason)
-                result.skipped_ids.setdefault(reason, []).append(item.id)
+        for read in iter_wxr(data, post_types):
+            if isinstance(read.item, SkippedItem):
+                reason = count_skip(result.skipped, read.item.reason)
+                result.skipped_ids.setdefault(reason, []).append(read.item.id)
             else:
-                result.records.append(item)
+                records.append(read)
     except ValueError as exc:
         result.error = cut or str(exc)
     else:
         result.error = cut
+    result.records = [read.item for read in records if isinstance(read.item, dict)]
+    result.edits = [read.edits for read in records]
     return result
 
 
@@ -330,7 +374,7 @@ def read_wxr(path: Path, limits: ReadLimits,
     Guarantees: one `RawRecord` per published, public item whose type is in
     ``limits.wxr_post_types``, indexed by its position among the channel's items; every other
     item is added to ``skipped`` under its `skip_reason` (``post/draft``: 1) and nothing else of
-    it comes out. An export cut short (truncated or malformed XML, truncated gzip) gives the
+    it comes out. A record carries the edits `iter_wxr` gives it (repairs of the bytes). An export cut short (truncated or malformed XML, truncated gzip) gives the
     records of the items completed before the break, then one `BadRecord` (index -1) with the
     one-line reason; an empty, unsafe or non-WXR file is that single `BadRecord`. Raises
     `TooLarge` over the whole-file limit.
@@ -341,12 +385,12 @@ def read_wxr(path: Path, limits: ReadLimits,
         return
     items = 0
     try:
-        for index, item in iter_wxr(data, frozenset(limits.wxr_post_types)):
+        for index, item, edits in iter_wxr(data, frozenset(limits.wxr_post_types)):
             items += 1
             if isinstance(item, SkippedItem):
                 count_skip(skipped, item.reason)
             else:
-                yield make_record(item, index, [])
+                yield make_record(item, index, edits)
     except ValueError as exc:
         error: str | None = cut or str(exc)
     else:

@@ -303,7 +303,7 @@ def test_many_items_stream_in_order() -> None:
     result = parse_wxr(export(body))
     assert [r["id"] for r in result.records] == [str(i) for i in range(1000) if i % 3]
     assert result.skipped == {"post/draft": 334} and result.error is None
-    positions = [pos for pos, _ in iter_wxr(export(body))]
+    positions = [read.position for read in iter_wxr(export(body))]
     assert positions == list(range(1000))
 
 

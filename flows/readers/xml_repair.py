@@ -1,0 +1,244 @@
+"""Repairing what XML forbids in an export's bytes, so that one bad spot does not end the read.
+
+An XML parser stops at the first error; WordPress's importer does not, and real exports hold
+what it forgives: a blank line a theme printed before ``<?xml``, a Windows-1252 ``é`` pasted
+into a UTF-8 file, a vertical tab (``\\x0b``) pasted into a post body, a bare ``&`` in an
+attachment URL. `repair_xml` rewrites exactly those spots in one linear pass over the bytes,
+before parsing, and says where each repair was: inside which ``<item>`` (by its position among
+the items, as `flows.readers.wxr.iter_wxr` counts them) or outside any item. Nothing else is
+touched, so a well-formed UTF-8 export comes back as the same object, and nothing that makes
+parsing safe is relaxed (a DOCTYPE is never rewritten: defusedxml still refuses its entities).
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from cleaners.edits import Edit, EditKind
+
+__all__ = ["XmlRepairs", "repair_xml"]
+
+#: Bytes decoded per step when looking for bytes that are not UTF-8 (bounds the transient text).
+_CHUNK = 1 << 20
+#: Leading bytes a theme or a plugin prints before the declaration: whitespace, a UTF-8 mark.
+_PROLOG = re.compile(rb"(?:[ \t\r\n]|\xef\xbb\xbf)+(?=<\?xml[ \t\r\n?])")
+_DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
+_UTF8_NAMES = {b"utf-8", b"utf8"}
+#: What XML 1.0 forbids in a UTF-8 document: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
+_ILLEGAL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+#: An ``&`` that starts no reference XML resolves without a DTD (the five predefined entities
+#: and character references); ``&nbsp;`` is one too: no WXR declares entities.
+_BARE_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)")
+#: Where an ``&`` is text, not markup: CDATA sections, comments, processing instructions,
+#: the DOCTYPE; and the items' boundaries.
+_OPENER = re.compile(rb"<!\[CDATA\[|<!--|<\?|<!DOCTYPE|</item\s*>|<item(?:\s[^<>]*?)?(/?)>")
+_CLOSERS = {b"<![CDATA[": b"]]>", b"<!--": b"-->", b"<?": b"?>"}
+_SUBSET_END = re.compile(rb"\]\s*>")
+#: Examples of repaired characters named in an edit.
+_EXAMPLES = 5
+
+
+def _cp1252(raw: bytes) -> str:
+    """Bytes as Windows-1252, each of the five it leaves undefined as U+FFFD."""
+    return "".join(raw[i:i + 1].decode("cp1252", "replace") for i in range(len(raw)))
+
+
+def _invalid_utf8(data: bytes) -> list[tuple[int, int]]:
+    """The ``[start, end)`` spans of ``data`` that are not UTF-8, as Python's decoder delimits
+    them; linear time, decoding at most `_CHUNK` bytes at a time."""
+    view, spans, pos, size = memoryview(data), [], 0, len(data)
+    while pos < size:
+        end = min(size, pos + _CHUNK)
+        try:
+            _, used = codecs.utf_8_decode(view[pos:end], "strict", end == size)
+        except UnicodeDecodeError as exc:
+            spans.append((pos + exc.start, pos + exc.end))
+            pos += exc.end
+            continue
+        pos += used if used else end - pos  # used is 0 only for a cut sequence at the end
+    return spans
+
+
+@dataclass
+class _Layout:
+    """Where text is not markup (``literal`` spans, sorted) and where the items are."""
+
+    literal: list[tuple[int, int]] = field(default_factory=list)
+    items: list[tuple[int, int]] = field(default_factory=list)
+
+    def is_literal(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.literal, (pos, 1 << 62)) - 1
+        return i >= 0 and self.literal[i][0] <= pos < self.literal[i][1]
+
+    def item_of(self, pos: int) -> int | None:
+        i = bisect.bisect_right(self.items, (pos, 1 << 62)) - 1
+        return i if i >= 0 and self.items[i][0] <= pos < self.items[i][1] else None
+
+
+def _closer(data: bytes, opener: bytes, pos: int) -> int:
+    """Where the section ``opener`` starts before ``pos`` ends (the end of ``data`` when it is
+    not closed); a DOCTYPE ends at ``>``, or at ``]>`` when its internal subset opens first."""
+    if opener == b"<!DOCTYPE":
+        gt, bracket = data.find(b">", pos), data.find(b"[", pos)
+        if 0 <= bracket < gt:
+            close = _SUBSET_END.search(data, bracket)
+            return close.end() if close is not None else len(data)
+        return gt + 1 if gt >= 0 else len(data)
+    end = data.find(_CLOSERS[opener], pos)
+    return end + len(_CLOSERS[opener]) if end >= 0 else len(data)
+
+
+def _layout(data: bytes) -> _Layout:
+    """The literal spans and the items of ``data`` (one pass: each opener's closer is searched
+    from the opener on, and an unclosed one runs to the end)."""
+    out, pos, item_start = _Layout(), 0, None
+    while (m := _OPENER.search(data, pos)) is not None:
+        token = m.group()
+        if token.startswith(b"</item"):
+            if item_start is not None:
+                out.items.append((item_start, m.end()))
+            item_start, pos = None, m.end()
+        elif token.startswith(b"<item"):
+            if item_start is None:
+                if m.group(1):  # <item/>: an empty item
+                    out.items.append((m.start(), m.end()))
+                else:
+                    item_start = m.start()
+            pos = m.end()
+        else:
+            end = _closer(data, token, m.end())
+            out.literal.append((m.start(), end))
+            pos = end
+    if item_start is not None:
+        out.items.append((item_start, len(data)))
+    return out
+
+
+@dataclass
+class XmlRepairs:
+    """An export's bytes once repaired, and the edits that say what was repaired where."""
+
+    data: bytes
+    #: Edits of the repairs inside the item at each position (positions count the items from 0).
+    item_edits: dict[int, list[Edit]] = field(default_factory=dict)
+    #: Edits of the repairs outside any item: they concern every record.
+    export_edits: list[Edit] = field(default_factory=list)
+    #: Newlines removed before the declaration: add them to a parser's line numbers.
+    lines_removed: int = 0
+
+    def edits_for(self, position: int) -> list[Edit]:
+        """The edits of the record of the item at ``position``: the export's, then its own."""
+        return [*self.export_edits, *self.item_edits.get(position, [])]
+
+
+@dataclass
+class _Found:
+    """Repairs of one place (an item, or outside any item), counted by kind."""
+
+    charset: list[str] = field(default_factory=list)
+    control: Counter[str] = field(default_factory=Counter)
+    amp: int = 0
+
+    def edits(self, where: str) -> list[Edit]:
+        out = []
+        if self.charset:
+            undefined = self.charset.count("\ufffd")
+            seen = ", ".join(dict.fromkeys(c for c in self.charset if c != "\ufffd"))
+            detail = (f"{len(self.charset)} byte(s) not valid UTF-8 read as Windows-1252"
+                      + (f" ({seen[:60]})" if seen else ""))
+            if undefined:
+                detail += f", {undefined} undefined there replaced by U+FFFD"
+            out.append(Edit(EditKind.CHARSET, f"WXR export repaired{where}: {detail}"))
+        if self.control:
+            names = ", ".join(list(self.control)[:_EXAMPLES])
+            out.append(Edit(EditKind.CONTROL, f"WXR export repaired{where}: "
+                            f"{sum(self.control.values())} character(s) XML forbids removed "
+                            f"({names})"))
+        if self.amp:
+            out.append(Edit(EditKind.ENTITY, f"WXR export repaired{where}: {self.amp} bare & "
+                            "escaped as &amp; (it started no XML entity or character reference)"))
+        return out
+
+
+def _utf8_document(data: bytes) -> bool:
+    """Whether ``data`` (past its prolog) is meant as UTF-8: no UTF-16/32 signature, and a
+    declared encoding, if any, that is UTF-8."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
+        return False
+    declared = _DECLARED.match(data.removeprefix(codecs.BOM_UTF8))
+    return declared is None or declared.group(1).lower() in _UTF8_NAMES
+
+
+def repair_xml(data: bytes) -> XmlRepairs:
+    """``data`` with what XML forbids repaired, and an edit for each kind of repair.
+
+    Guarantees, in linear time:
+
+    * whitespace (and a UTF-8 byte-order mark) before ``<?xml`` is removed (a mark alone, which
+      XML allows, is kept);
+    * in a UTF-8 export (declared so, or undeclared), each byte that is not UTF-8 is read as
+      Windows-1252 (U+FFFD for the five bytes it leaves undefined), as `decode_bytes` reads a
+      few stray bytes; characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE,
+      U+FFFF) are removed; an ``&`` outside CDATA sections, comments, processing instructions
+      and the DOCTYPE that starts no predefined entity or character reference becomes
+      ``&amp;`` (so ``&nbsp;`` in an escaped title reads as the text ``&nbsp;``). An export in
+      another encoding gets only the first repair.
+    * Each repair is counted where it was: in ``item_edits`` under the position of the
+      ``<item>`` holding it, else in ``export_edits``; the edits name counts and the repaired
+      characters, never the text around them.
+    * A well-formed UTF-8 export is returned as the very same bytes object, with no edit.
+    """
+    found: dict[int | None, _Found] = {}
+    result = XmlRepairs(data)
+    prolog = _PROLOG.match(data)
+    start = 0
+    if prolog is not None and prolog.group() != codecs.BOM_UTF8:
+        start = prolog.end()
+        result.lines_removed = prolog.group().count(b"\n")
+        mark = "a byte-order mark and " if codecs.BOM_UTF8 in prolog.group() else ""
+        result.export_edits.append(Edit(EditKind.CHARSET, f"WXR export repaired: {mark}"
+                                        "whitespace before the XML declaration removed"))
+    body = data[start:] if start else data
+    if not _utf8_document(body):
+        result.data = body
+        return result
+    invalid = _invalid_utf8(body)
+    illegal = list(_ILLEGAL.finditer(body))
+    amps = [m.start() for m in _BARE_AMP.finditer(body)]
+    if not (invalid or illegal or amps):
+        result.data = body
+        return result
+    layout = _layout(body)
+    amps = [pos for pos in amps if not layout.is_literal(pos)]
+    edits: list[tuple[int, int, bytes]] = []
+    for s, e in invalid:
+        text = _cp1252(body[s:e])
+        found.setdefault(layout.item_of(s), _Found()).charset.extend(text)
+        edits.append((s, e, text.encode()))
+    for m in illegal:
+        char = m.group().decode()
+        found.setdefault(layout.item_of(m.start()), _Found()).control[f"U+{ord(char):04X}"] += 1
+        edits.append((m.start(), m.end(), b""))
+    for pos in amps:
+        found.setdefault(layout.item_of(pos), _Found()).amp += 1
+        edits.append((pos, pos + 1, b"&amp;"))
+    if not edits:
+        result.data = body
+        return result
+    edits.sort()
+    pieces, pos = [], 0
+    for s, e, replacement in edits:
+        pieces += [body[pos:s], replacement]
+        pos = e
+    pieces.append(body[pos:])
+    result.data = b"".join(pieces)
+    for where, what in found.items():
+        if where is None:
+            result.export_edits += what.edits(" outside any item")
+        else:
+            result.item_edits[where] = what.edits("")
+    return result

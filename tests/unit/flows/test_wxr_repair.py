@@ -1,0 +1,151 @@
+"""WXR exports with what XML forbids (flows.readers.xml_repair, through flows.readers.wxr): one
+bad spot no longer loses every item after it, each repair is an edit on the record it touched,
+a valid export is untouched and the parser stays as safe.
+
+The defects were found by running the job on real exports it had never seen: a Latin-1 ``é`` in
+a UTF-8 export, a vertical tab pasted into a post, a blank line a theme printed before
+``<?xml`` (the whole file was quarantined), and the TryGhost migrate fixture ``sample.xml``
+whose attachment URL holds a bare ``&`` (the page after it was lost).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from cleaners.edits import Edit, EditKind
+from flows.readers.wxr import parse_wxr
+from flows.readers.xml_repair import repair_xml
+from tests.unit.flows.test_wxr import MIXED, export, item, raw_file, read
+
+#: Three published posts; the middle one is where the bad spot goes.
+BEFORE, AFTER = item(1, "Avant"), item(3, "Après", content="<p>La suite.</p>")
+
+
+def three(middle: str) -> bytes:
+    return export(BEFORE + middle + AFTER)
+
+
+def kinds(edits: list[Edit]) -> list[str]:
+    return [str(e.kind) for e in edits]
+
+
+def test_a_latin1_byte_in_a_utf8_export_is_read_as_windows_1252() -> None:
+    data = three(item(2, "Café", content="<p>Un café.</p>")).replace(
+        "<p>Un café.</p>".encode(), b"<p>Un caf\xe9, 20 \x80.</p>")
+    result = parse_wxr(data)
+    assert result.error is None
+    assert [r["id"] for r in result.records] == ["1", "2", "3"]
+    assert result.records[1]["text"] == "<p>Un café, 20 €.</p>"
+    assert result.records[1]["title"] == "Café"  # the valid UTF-8 around it is untouched
+    assert result.edits == [[], [Edit(EditKind.CHARSET, "WXR export repaired: 2 byte(s) not "
+                                      "valid UTF-8 read as Windows-1252 (é, €)")], []]
+
+
+def test_control_characters_xml_forbids_are_removed() -> None:
+    data = three(item(2, "Tab", content="<p>Colonne\x0bune\x0c, deux\x00.</p>"))
+    result = parse_wxr(data)
+    assert result.error is None and len(result.records) == 3
+    assert result.records[1]["text"] == "<p>Colonneune, deux.</p>"
+    assert kinds(result.edits[1]) == ["control"]
+    assert "3 character(s) XML forbids removed (U+000B, U+000C, U+0000)" in result.edits[1][0].detail
+    assert result.edits[0] == result.edits[2] == []
+
+
+def test_whitespace_before_the_declaration_is_removed(tmp_path: Path) -> None:
+    data = b"\n\n" + three(item(2, "b"))
+    records, bad, _ = read(raw_file(tmp_path, "leading.xml", data))
+    assert [r.key for r in records] == ["1", "2", "3"] and not bad
+    assert all(r.edits == [Edit(EditKind.CHARSET, "WXR export repaired: whitespace before the "
+                                                  "XML declaration removed")] for r in records)
+    # a byte-order mark alone is XML, not a repair
+    assert repair_xml(b"\xef\xbb\xbf" + three("")).export_edits == []
+
+
+def test_a_break_after_the_leading_whitespace_is_reported_at_its_line_in_the_file() -> None:
+    data = b"\n\n\n" + three(item(2, "b")).replace(b"<wp:post_id>3</wp:post_id>",
+                                                    b"<wp:post_id>3</wp:post_idd>")
+    line = data[:data.index(b"</wp:post_idd>")].count(b"\n") + 1
+    result = parse_wxr(data)
+    assert [r["id"] for r in result.records] == ["1", "2"]
+    assert result.error is not None and f"line {line}," in result.error
+
+
+def test_a_bare_ampersand_in_an_attachment_url_loses_nothing_after_it() -> None:
+    # TryGhost migrate's fixture sample.xml: an attachment whose URL has query parameters.
+    url = "https://example.com/image.jpg?w=300&h=200&crop=1"
+    attachment = item(2, "image.jpg", post_type="attachment", status="inherit").replace(
+        "</wp:post_type>", f"</wp:post_type>\n\t\t<wp:attachment_url>{url}</wp:attachment_url>")
+    page = item(4, "Une page", post_type="page")
+    data = export(BEFORE + attachment + page)
+    result = parse_wxr(data)
+    assert result.error is None
+    assert [r["id"] for r in result.records] == ["1", "4"]
+    assert result.skipped == {"attachment/inherit": 1}
+    assert result.edits == [[], []]  # the repair was in the skipped item only
+
+
+def test_bare_ampersands_outside_cdata_are_escaped_and_entities_kept() -> None:
+    titled = item(2, "x").replace("<title><![CDATA[x]]></title>",
+                                  "<title>Fish & Chips &amp; caf&eacute; &#233; &#x20AC;</title>")
+    result = parse_wxr(three(titled))
+    assert result.error is None and len(result.records) == 3
+    assert result.records[1]["title"] == "Fish & Chips & caf&eacute; é €"
+    assert result.edits[1] == [Edit(EditKind.ENTITY, "WXR export repaired: 2 bare & escaped as "
+                                    "&amp; (it started no XML entity or character reference)")]
+
+
+def test_a_repair_outside_any_item_is_an_edit_of_every_record() -> None:
+    data = three(item(2, "b")).replace(b"<title>Le Blog</title>", b"<title>Le Blog\x0b</title>")
+    result = parse_wxr(data)
+    assert [r["source"] for r in result.records] == ["Le Blog"] * 3
+    assert all(kinds(e) == ["control"] and "outside any item" in e[0].detail
+               for e in result.edits)
+
+
+def test_a_valid_export_is_untouched() -> None:
+    # bare & inside CDATA sections (the bodies), comments and the DOCTYPE are XML
+    body = '<p>R&D, <a href="/?a=1&b=2">x</a> &nbsp; <!-- a & b --></p>'
+    data = export(MIXED + item(30, "R&D", content=body)).replace(
+        b"<rss", b"<!DOCTYPE rss [ <!-- & --> ]>\n<!-- Tom & Jerry -->\n<rss", 1)
+    repaired = repair_xml(data)
+    assert repaired.data is data and not repaired.export_edits and not repaired.item_edits
+    result = parse_wxr(data)
+    assert result.error is None and result.records[-1]["text"] == body
+    assert result.edits == [[], [], []]
+
+
+def test_an_export_in_another_encoding_is_left_to_the_parser() -> None:
+    data = export(item(1, "Café")).replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
+    data = data.decode().encode("latin-1")
+    assert repair_xml(data).data is data
+    assert parse_wxr(data).records[0]["title"] == "Café"
+
+
+def test_what_is_still_unreadable_keeps_the_items_before_it(tmp_path: Path) -> None:
+    broken = item(2, "x").replace("<title><![CDATA[x]]></title>", "<title>a < b</title>")
+    records, bad, _ = read(raw_file(tmp_path, "lt.xml", three(broken)))
+    assert [r.key for r in records] == ["1"]
+    assert len(bad) == 1 and bad[0].error.startswith("WXR export cut short after 1 complete")
+
+
+@pytest.mark.parametrize("entity", [b"&lol2;", b"&xxe;"])
+def test_the_parser_stays_safe(entity: bytes) -> None:
+    dtd = (b'<!DOCTYPE rss [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">'
+           b'<!ENTITY xxe SYSTEM "file:///etc/passwd">]>')
+    data = export(item(1, "a") + item(2, "\x0b")).replace(b"<rss", dtd + b"\n<rss", 1)
+    data = data.replace(b"<title>Le Blog</title>", b"<title>" + entity + b"</title>")
+    result = parse_wxr(data)
+    assert result.records == [] and result.error is not None
+    assert result.error.startswith("unsafe XML rejected: EntitiesForbidden")
+
+
+def test_repair_is_linear_on_hostile_input() -> None:
+    hostile = (b'<?xml version="1.0"?><rss><channel>' + b"<!DOCTYPE [" * 200_000
+               + b"<item " * 200_000 + b"<!--" * 200_000 + b"& \x0b" * 200_000)
+    started = time.perf_counter()
+    repaired = repair_xml(hostile)
+    assert time.perf_counter() - started < 10
+    assert repaired.data.count(b"\x0b") == 0
