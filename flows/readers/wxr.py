@@ -31,6 +31,7 @@ import re
 import zlib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -39,7 +40,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from cleaners.edits import Edit
+from cleaners.edits import Edit, EditKind
 from cleaners.lang.tags import primary_language
 from flows.readers.base import (
     BadRecord,
@@ -188,15 +189,35 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+#: What WordPress 3.x exports as the ``pubDate`` of a post without a date: no date either.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _date(value: str | None, syntax: TimestampSyntax, unset: str) -> str | None:
     """An ISO-8601 UTC date from ``value`` read in ``syntax``; None when missing, holding
-    WordPress's ``unset`` marker (``0000-00-00 00:00:00``, ``Mon, 30 Nov -0001 …``) or
-    unreadable."""
+    WordPress's ``unset`` marker (``0000-00-00 00:00:00``, ``Mon, 30 Nov -0001 …``), the epoch
+    (``Thu, 01 Jan 1970 00:00:00 +0000``: WordPress 3.x's "no date") or unreadable."""
     value = _clean(value)
     if not value or unset in value:
         return None
     dt, _ = parse_timestamp(value, syntax)
-    return dt.isoformat() if dt is not None else None
+    return dt.isoformat() if dt is not None and dt != _EPOCH else None
+
+
+def _published_at(it: dict[tuple[str, str], Element], edits: list[Edit]) -> str | None:
+    """The item's date: ``wp:post_date_gmt``, else ``pubDate``, else ``wp:post_date`` (the
+    site's local time, read as UTC, with a ``metadata`` edit in ``edits`` saying so)."""
+    published = (_date(_text(it, "wp", "post_date_gmt"), TimestampSyntax.SQL_UTC,
+                       unset="0000-00-00")
+                 or _date(_text(it, "", "pubDate"), TimestampSyntax.RFC2822, unset="-0001"))
+    if published is None:
+        published = _date(_text(it, "wp", "post_date"), TimestampSyntax.SQL_UTC,
+                          unset="0000-00-00")
+        if published is not None:
+            edits.append(Edit(EditKind.METADATA, "published_at from wp:post_date, the site's "
+                                                 "local time read as UTC: its offset is unknown "
+                                                 "(no wp:post_date_gmt nor pubDate)"))
+    return published
 
 
 def _decompress(data: bytes) -> tuple[bytes, str | None]:
@@ -240,9 +261,7 @@ def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
         "title": _clean(_text(it, "", "title")),
         "url": _clean(_text(it, "", "link")),
         "text": _text(it, "content", "encoded") or "",
-        "published_at": _date(_text(it, "wp", "post_date_gmt"), TimestampSyntax.SQL_UTC,
-                              unset="0000-00-00")
-        or _date(_text(it, "", "pubDate"), TimestampSyntax.RFC2822, unset="-0001"),
+        "published_at": _published_at(it, edits),
         "lang": primary_language(channel.get("language")),
         "source": _clean(channel.get("title")) or _clean(channel.get("link")),
         "post_type": post_type,
@@ -310,7 +329,8 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
     than ``<rss>``, or no ``<channel>``. A record has ``id`` (``wp:post_id``, else ``guid``),
     ``title``, ``url`` (``link``), ``text`` (``content:encoded``, raw HTML as WordPress stores
     it), ``published_at`` (ISO-8601 UTC from
-    ``wp:post_date_gmt``, else ``pubDate``; None if neither is a real date), ``lang`` (the channel's ``<language>`` read before the item,
+    ``wp:post_date_gmt``, else ``pubDate``, else ``wp:post_date`` read as UTC with an edit;
+    None if none is a real date), ``lang`` (the channel's ``<language>`` read before the item,
     ``fr-FR`` → ``fr``), ``source`` (the channel's title, else its link) and ``post_type``; it
     is made only for an item whose ``wp:post_type`` is in ``post_types``, ``wp:status`` is
     ``publish`` and ``wp:post_password`` is empty. Memory holds the data (twice when repaired) and
@@ -374,7 +394,8 @@ def read_wxr(path: Path, limits: ReadLimits,
     Guarantees: one `RawRecord` per published, public item whose type is in
     ``limits.wxr_post_types``, indexed by its position among the channel's items; every other
     item is added to ``skipped`` under its `skip_reason` (``post/draft``: 1) and nothing else of
-    it comes out. A record carries the edits `iter_wxr` gives it (repairs of the bytes). An export cut short (truncated or malformed XML, truncated gzip) gives the
+    it comes out. A record carries the edits `iter_wxr` gives it (repairs of the bytes, a date
+    read from local time). An export cut short (truncated or malformed XML, truncated gzip) gives the
     records of the items completed before the break, then one `BadRecord` (index -1) with the
     one-line reason; an empty, unsafe or non-WXR file is that single `BadRecord`. Raises
     `TooLarge` over the whole-file limit.

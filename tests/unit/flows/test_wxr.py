@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from cleaners.edits import Edit, EditKind
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.promos import strip_promos
 from cleaners.text.shortcodes import strip_shortcodes
@@ -191,8 +192,28 @@ def test_record_fields() -> None:
 def test_dates_fall_back_to_pubdate_and_are_utc() -> None:
     data = export(item(1, "a", gmt="0000-00-00 00:00:00", pub="Mon, 23 Nov 2020 12:30:00 +0200"))
     assert parse_wxr(data).records[0]["published_at"] == "2020-11-23T10:30:00+00:00"
-    none = export(item(1, "a", gmt="", pub="Mon, 30 Nov -0001 00:00:00 +0000"))
+    none = export(item(1, "a", gmt="", pub="Mon, 30 Nov -0001 00:00:00 +0000").replace(
+        "2020-11-23 11:00:00", "0000-00-00 00:00:00"))  # no local wp:post_date either
     assert parse_wxr(none).records[0]["published_at"] is None
+
+
+def test_wordpress_3_no_date_falls_back_to_the_local_post_date() -> None:
+    # Found on real exports: wp:post_date_gmt 0000-00-00 with pubDate at the epoch gave
+    # 1970-01-01, with the -0001 marker no date, although wp:post_date was set.
+    no_gmt = "0000-00-00 00:00:00"
+    data = export(item(1, "epoch", gmt=no_gmt, pub="Thu, 01 Jan 1970 00:00:00 +0000")
+                  + item(2, "minus", gmt=no_gmt, pub="Mon, 30 Nov -0001 00:00:00 +0000")
+                  + item(3, "none", gmt=no_gmt, pub="Thu, 01 Jan 1970 00:00:00 +0000").replace(
+                      "2020-11-23 11:00:00", no_gmt)
+                  + item(4, "dated"))
+    result = parse_wxr(data)
+    assert [r["published_at"] for r in result.records] == [
+        "2020-11-23T11:00:00+00:00", "2020-11-23T11:00:00+00:00", None,
+        "2020-11-23T10:00:00+00:00"]
+    local = Edit(EditKind.METADATA, "published_at from wp:post_date, the site's local time read "
+                                    "as UTC: its offset is unknown (no wp:post_date_gmt nor "
+                                    "pubDate)")
+    assert result.edits == [[local], [local], [], []]
 
 
 @pytest.mark.parametrize(
