@@ -16,7 +16,8 @@ password-protected text is in no record, row, log or preview).
 
 What XML forbids but WordPress's importer forgives (whitespace before ``<?xml``, bytes that are
 not UTF-8, control characters, a bare ``&``) is repaired first (`flows.readers.xml_repair`), an
-edit on each record concerned.
+edit on each record concerned. What WordPress shows but keeps outside the body (reusable blocks,
+footnotes) is put in place (`flows.readers.wxr_blocks`).
 
 Parsing is incremental (``iterparse``): the items completed before a break (an export cut in
 the middle, a malformed tag, a truncated gzip stream) are read, and the break is one reason.
@@ -52,6 +53,7 @@ from flows.readers.base import (
     read_all,
 )
 from flows.readers.limits import WXR_POST_TYPES
+from flows.readers.wxr_blocks import block_refs, expand_blocks, insert_footnotes, missing_blocks
 from flows.readers.xml_repair import repair_xml
 
 __all__ = [
@@ -220,6 +222,19 @@ def _published_at(it: dict[tuple[str, str], Element], edits: list[Edit]) -> str 
     return published
 
 
+def _metas(el: Element, key: str) -> list[str]:
+    """The values of the item's ``wp:postmeta`` entries whose ``wp:meta_key`` is ``key``."""
+    out = []
+    for child in el:
+        if not isinstance(child.tag, str) or _split(child.tag)[1] != "postmeta":
+            continue
+        meta = _children(child)
+        if (namespace_kind(_split(child.tag)[0]) == "wp"
+                and _clean(_text(meta, "wp", "meta_key")) == key):
+            out.append(_text(meta, "wp", "meta_value") or "")
+    return out
+
+
 def _decompress(data: bytes) -> tuple[bytes, str | None]:
     """``data`` gunzipped when it is gzip (every member, at most `MAX_WXR_BYTES`), and why it
     is cut short (corrupt or truncated stream, over the cap); ``data`` itself otherwise."""
@@ -245,31 +260,38 @@ def _decompress(data: bytes) -> tuple[bytes, str | None]:
 
 
 def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
-          ) -> tuple[dict[str, object] | SkippedItem, list[Edit]]:
+          blocks: dict[int, str | None]) -> tuple[dict[str, object] | SkippedItem, list[Edit]]:
     """The record of a published, public item of an accepted type and its edits, else its
-    `SkippedItem`."""
+    `SkippedItem`; a ``wp_block`` item is also added to ``blocks`` (its body, None when
+    WordPress does not show it)."""
     it = _children(el)
     post_type = _clean(_text(it, "wp", "post_type"))
     status = _clean(_text(it, "wp", "status"))
     protected = _clean(_text(it, "wp", "post_password")) is not None
     item_id = _clean(_text(it, "wp", "post_id")) or _clean(_text(it, "", "guid"))
-    if post_type not in post_types or status != "publish" or protected:
+    public = status == "publish" and not protected
+    number = _clean(_text(it, "wp", "post_id"))
+    if post_type == "wp_block" and number is not None and number.isdigit():
+        blocks[int(number)] = (_text(it, "content", "encoded") or "") if public else None
+    if post_type not in post_types or not public:
         return SkippedItem(item_id, skip_reason(post_type, status, protected)), []
     edits: list[Edit] = []
+    text, footnote_edits = insert_footnotes(_text(it, "content", "encoded") or "",
+                                            _metas(el, "footnotes"))
     return {
         "id": item_id,
         "title": _clean(_text(it, "", "title")),
         "url": _clean(_text(it, "", "link")),
-        "text": _text(it, "content", "encoded") or "",
+        "text": text,
         "published_at": _published_at(it, edits),
         "lang": primary_language(channel.get("language")),
         "source": _clean(channel.get("title")) or _clean(channel.get("link")),
         "post_type": post_type,
-    }, edits
+    }, [*edits, *footnote_edits]
 
 
-def _items(data: bytes, post_types: Collection[str], lines_removed: int,
-           ) -> Iterator[tuple[int, dict[str, object] | SkippedItem,
+def _items(data: bytes, post_types: Collection[str], blocks: dict[int, str | None],
+           lines_removed: int) -> Iterator[tuple[int, dict[str, object] | SkippedItem,
                                                  list[Edit]]]:
     """The channel's items of well-formed-so-far XML bytes, as `_item` reads them, each as soon
     as its end tag is parsed; then `ValueError` with the one-line reason of a break (its line
@@ -291,7 +313,7 @@ def _items(data: bytes, post_types: Collection[str], lines_removed: int,
             if depth == 3 and channel is not None:  # a child of <channel>, now complete
                 ns, local = _split(el.tag) if isinstance(el.tag, str) else ("", "")
                 if (ns, local) == ("", "item"):
-                    yield position, *_item(el, meta, post_types)
+                    yield position, *_item(el, meta, post_types, blocks)
                     position += 1
                 elif ns == "" and local in ("title", "link", "language"):
                     meta.setdefault(local, el.text or "")
@@ -316,6 +338,15 @@ def _items(data: bytes, post_types: Collection[str], lines_removed: int,
         raise ValueError("not a WXR export: no <channel>")
 
 
+def _with_blocks(position: int, record: dict[str, object], edits: list[Edit],
+                 blocks: dict[int, str | None]) -> WxrItem:
+    """The record with its reusable blocks put in place (`expand_blocks`)."""
+    text, block_edits = expand_blocks(str(record["text"]), blocks)
+    if block_edits:
+        record = {**record, "text": text}
+    return WxrItem(position, record, [*edits, *block_edits])
+
+
 def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iterator[WxrItem]:
     """Each ``<item>`` of the export's ``<channel>`` (uncompressed XML bytes) as a `WxrItem`
     ``(position, record or SkippedItem, edits)``; ``position`` counts the channel's items from 0.
@@ -323,25 +354,40 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
     Guarantees: the bytes are first repaired where XML forbids them (`repair_xml`: whitespace
     before the declaration, bytes that are not UTF-8, characters XML forbids, bare ``&``), each
     record carrying an edit for the repairs inside its item and for those outside any item. An
-    item comes out as soon as its end tag is parsed, in file order, so everything
-    completed before a break is yielded; then `ValueError` is raised with a one-line reason — malformed or truncated XML (with its
+    item comes out as soon as its end tag is parsed, in file order, except a record whose
+    reusable blocks (``<!-- wp:block {"ref":N} /-->``) are not all read yet: it comes out once
+    the export is read to its end or to its break, its blocks put in place
+    (`flows.readers.wxr_blocks.expand_blocks`). Everything completed before a break is yielded;
+    then `ValueError` is raised with a one-line reason — malformed or truncated XML (with its
     line and column), an unsafe document (entity declarations, external entities), a root other
     than ``<rss>``, or no ``<channel>``. A record has ``id`` (``wp:post_id``, else ``guid``),
     ``title``, ``url`` (``link``), ``text`` (``content:encoded``, raw HTML as WordPress stores
-    it), ``published_at`` (ISO-8601 UTC from
+    it, reusable blocks and footnotes put in place), ``published_at`` (ISO-8601 UTC from
     ``wp:post_date_gmt``, else ``pubDate``, else ``wp:post_date`` read as UTC with an edit;
     None if none is a real date), ``lang`` (the channel's ``<language>`` read before the item,
     ``fr-FR`` → ``fr``), ``source`` (the channel's title, else its link) and ``post_type``; it
     is made only for an item whose ``wp:post_type`` is in ``post_types``, ``wp:status`` is
-    ``publish`` and ``wp:post_password`` is empty. Memory holds the data (twice when repaired) and
-    one item at a time.
+    ``publish`` and ``wp:post_password`` is empty. Memory holds the data (twice when repaired),
+    the ``wp_block`` bodies, the records waiting for a block, and one item at a time.
     """
     repaired = repair_xml(data)
-    for position, item, edits in _items(repaired.data, post_types, repaired.lines_removed):
-        if isinstance(item, SkippedItem):
-            yield WxrItem(position, item, [])
-        else:
-            yield WxrItem(position, item, [*repaired.edits_for(position), *edits])
+    blocks: dict[int, str | None] = {}
+    waiting: list[tuple[int, dict[str, object], list[Edit]]] = []
+    try:
+        for position, item, edits in _items(repaired.data, post_types, blocks,
+                                             repaired.lines_removed):
+            if isinstance(item, SkippedItem):
+                yield WxrItem(position, item, [])
+                continue
+            edits = [*repaired.edits_for(position), *edits]
+            if block_refs(str(item["text"])) and missing_blocks(str(item["text"]), blocks):
+                waiting.append((position, item, edits))
+            else:
+                yield _with_blocks(position, item, edits, blocks)
+    except ValueError:  # the records waiting for a block come out before the break
+        yield from (_with_blocks(*wait, blocks) for wait in waiting)
+        raise
+    yield from (_with_blocks(*wait, blocks) for wait in waiting)
 
 
 def parse_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> WxrResult:
@@ -368,6 +414,7 @@ def parse_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Wxr
         result.error = cut or str(exc)
     else:
         result.error = cut
+    records.sort(key=lambda read: read.position)  # those that waited for a block, in place
     result.records = [read.item for read in records if isinstance(read.item, dict)]
     result.edits = [read.edits for read in records]
     return result
@@ -395,7 +442,7 @@ def read_wxr(path: Path, limits: ReadLimits,
     ``limits.wxr_post_types``, indexed by its position among the channel's items; every other
     item is added to ``skipped`` under its `skip_reason` (``post/draft``: 1) and nothing else of
     it comes out. A record carries the edits `iter_wxr` gives it (repairs of the bytes, a date
-    read from local time). An export cut short (truncated or malformed XML, truncated gzip) gives the
+    read from local time, reusable blocks and footnotes put in place). An export cut short (truncated or malformed XML, truncated gzip) gives the
     records of the items completed before the break, then one `BadRecord` (index -1) with the
     one-line reason; an empty, unsafe or non-WXR file is that single `BadRecord`. Raises
     `TooLarge` over the whole-file limit.

@@ -1,0 +1,134 @@
+"""What WordPress shows in a post but a WXR export keeps outside its body
+(flows.readers.wxr_blocks, through flows.readers.wxr): reusable blocks, Gutenberg footnotes.
+
+Found by running the job on exports it had never seen: a post made of a synced pattern
+(``<!-- wp:block {"ref":900} /-->``) lost the pattern's text; the footnotes of wp2hugo's
+test export (``testcase_WordPress_2024-07-01.xml``) were lost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleaners.edits import Edit, EditKind
+from cleaners.text.html import html_to_text
+from flows.readers.wxr import parse_wxr
+from flows.readers.wxr_blocks import MAX_BLOCK_DEPTH, expand_blocks
+from tests.unit.flows.test_wxr import export, item, raw_file, read
+
+PATTERN = "<!-- wp:paragraph --><p>Pattern text that every reader sees.</p><!-- /wp:paragraph -->"
+USES = '<!-- wp:paragraph -->\n<p>Intro before pattern.</p>\n<!-- /wp:paragraph -->\n' \
+       '<!-- wp:block {"ref":900} /-->'
+BLOCK = item(900, "My synced pattern", post_type="wp_block", content=PATTERN)
+
+
+def test_a_reusable_block_after_the_post_is_put_in_place() -> None:
+    result = parse_wxr(export(item(1, "a") + item(103, "Uses it", content=USES) + BLOCK
+                              + item(104, "b")))
+    assert [r["id"] for r in result.records] == ["1", "103", "104"]  # file order kept
+    text = str(result.records[1]["text"])
+    assert text == USES.replace('<!-- wp:block {"ref":900} /-->', PATTERN)
+    assert html_to_text(text)[0] == "Intro before pattern.\n\nPattern text that every reader sees."
+    assert result.edits[1] == [Edit(EditKind.HTML, "reusable block(s) 900 put in place of "
+                                                   "their wp:block comment")]
+    assert result.skipped == {"wp_block/publish": 1}  # still counted, not published
+
+
+def test_a_reusable_block_before_the_post_needs_no_wait(tmp_path: Path) -> None:
+    records, bad, skipped = read(raw_file(tmp_path, "b.xml", export(
+        BLOCK + item(103, "Uses it", content=USES))))
+    assert not bad and skipped == {"wp_block/publish": 1}
+    assert [(r.key, r.index) for r in records] == [("103", 1)]
+    assert PATTERN in records[0].fields["text"]
+    assert [e.kind for e in records[0].edits] == [EditKind.HTML]
+
+
+def test_nested_missing_hidden_and_cyclic_blocks() -> None:
+    nested = item(901, "outer", post_type="wp_block",
+                  content='<p>Outer.</p><!-- wp:block {"ref":900} /-->')
+    draft = item(902, "draft", post_type="wp_block", status="draft", content="<p>DRAFT</p>")
+    locked = item(903, "locked", post_type="wp_block", password="pw", content="<p>SECRET</p>")
+    loop = item(904, "loop", post_type="wp_block", content='<!-- wp:block {"ref":904} /-->')
+    refs = "".join(f'<!-- wp:block {{"ref":{n}}} /-->' for n in (901, 902, 903, 904, 999))
+    result = parse_wxr(export(item(1, "all", content=refs) + nested + draft + locked + loop
+                              + BLOCK))
+    text = str(result.records[0]["text"])
+    assert text == ('<p>Outer.</p>' + PATTERN + '<!-- wp:block {"ref":904} /-->'
+                    '<!-- wp:block {"ref":999} /-->')
+    assert "DRAFT" not in repr(result) and "SECRET" not in repr(result)
+    assert [e.detail for e in result.edits[0]] == [
+        "reusable block(s) 901, 900, 904 put in place of their wp:block comment",
+        "reusable block(s) 902, 903 not published: their wp:block comment removed, as "
+        "WordPress shows nothing there",
+        "reusable block(s) 904 part of a cycle: their wp:block comment left as it is",
+        "reusable block(s) 999 not in the export: their wp:block comment left as it is",
+    ]
+    assert [e.kind for e in result.edits[0]] == ["html", "html", "metadata", "metadata"]
+
+
+def test_nesting_is_bounded() -> None:
+    blocks = {n: f'<!-- wp:block {{"ref":{n + 1}}} /-->' for n in range(100)}
+    text, edits = expand_blocks(blocks[0], blocks)
+    assert text == f'<!-- wp:block {{"ref":{MAX_BLOCK_DEPTH + 1}}} /-->'
+    assert edits[-1].detail.endswith(f"nested deeper than {MAX_BLOCK_DEPTH}: their wp:block "
+                                     "comment left as it is")
+
+
+def test_a_post_waiting_for_a_block_comes_out_before_the_break(tmp_path: Path) -> None:
+    data = export(item(103, "Uses it", content=USES) + item(2, "b") + BLOCK)
+    cut = data[: data.index(b"<wp:post_id>900")]  # the block is never read
+    records, bad, _ = read(raw_file(tmp_path, "cut.xml", cut))
+    assert [r.key for r in records] == ["2", "103"]
+    assert records[1].fields["text"] == USES
+    assert records[1].edits == [Edit(EditKind.METADATA, "reusable block(s) 900 not in the "
+                                     "export: their wp:block comment left as it is")]
+    assert len(bad) == 1 and bad[0].error.startswith("WXR export cut short after 2 complete")
+
+
+#: wp2hugo's testcase_WordPress_2024-07-01.xml: a footnote marker, the footnotes block, and the
+#: texts in the ``footnotes`` meta (followed by an empty duplicate).
+FOOTNOTED = """<!-- wp:paragraph -->
+      <p>Some text<sup data-fn="082fba72-356e-41c6-acc1-ae0bc20828b2" class="fn"><a href="#082fba72-356e-41c6-acc1-ae0bc20828b2" id="082fba72-356e-41c6-acc1-ae0bc20828b2-link">1</a></sup> with a footnote</p>
+      <!-- /wp:paragraph -->
+
+      <!-- wp:footnotes /-->"""
+FOOTNOTE_META = """<wp:postmeta>
+      <wp:meta_key><![CDATA[footnotes]]></wp:meta_key>
+      <wp:meta_value><![CDATA[{value}]]></wp:meta_value>
+    </wp:postmeta>
+    <wp:postmeta>
+      <wp:meta_key><![CDATA[footnotes]]></wp:meta_key>
+      <wp:meta_value><![CDATA[]]></wp:meta_value><!-- Empty Footnote -->
+    </wp:postmeta>
+	</item>"""
+NOTES = ('[{"content":"Here we are: the footnote.","id":"082fba72-356e-41c6-acc1-ae0bc20828b2"},'
+         '{"content":"A <em>second</em> one.","id":"b"}]')
+
+
+def footnoted(value: str) -> bytes:
+    return export(item(1, "Test entry", content=FOOTNOTED).replace(
+        "</item>", FOOTNOTE_META.replace("{value}", value)))
+
+
+def test_footnotes_are_put_where_the_footnotes_block_is() -> None:
+    result = parse_wxr(footnoted(NOTES))
+    text = str(result.records[0]["text"])
+    assert text.endswith('<ol class="wp-block-footnotes">'
+                         '<li id="082fba72-356e-41c6-acc1-ae0bc20828b2">Here we are: the '
+                         'footnote.</li><li id="b">A <em>second</em> one.</li></ol>')
+    assert html_to_text(text)[0] == ("Some text with a footnote\n\nHere we are: the footnote."
+                                     "\n\nA second one.")
+    assert result.edits == [[Edit(EditKind.HTML, "2 footnote(s) from the footnotes meta put in "
+                                                 "place of the footnotes block")]]
+
+
+def test_malformed_footnotes_leave_the_text_as_it_is() -> None:
+    for value in ('[{"content": "cut', '{"content": "x"}', '[{"id": "a"}]'):
+        result = parse_wxr(footnoted(value))
+        assert result.records[0]["text"] == FOOTNOTED
+        assert result.edits == [[Edit(EditKind.METADATA, "footnotes meta is not a JSON list of "
+                                      "footnotes: the footnotes block left as it is")]]
+    # no footnotes block: WordPress shows no footnote text either
+    plain = parse_wxr(export(item(1, "a").replace("</item>", FOOTNOTE_META.replace(
+        "{value}", NOTES))))
+    assert plain.records[0]["text"] == "<p>Body.</p>" and plain.edits == [[]]
