@@ -212,7 +212,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     limits.add_argument("--wxr-post-type", action="append", default=None, metavar="TYPE",
                         dest="wxr_post_types",
                         help="a WordPress post type whose published items a WXR export gives "
-                             f"(repeatable; default {' and '.join(d.wxr_post_types)})")
+                             "(repeatable); the types given replace the default "
+                             f"{' and '.join(d.wxr_post_types)}: name them too to keep them")
 
 
 def _size(n: int) -> str:

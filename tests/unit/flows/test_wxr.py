@@ -487,3 +487,18 @@ def test_seed_as_wordpress_post_cleans_end_to_end() -> None:
     assert [e.detail for e in promo_edits] == [
         "A (re) lire : Énurésie : Des astuces pour faire face au pipi au lit"
     ]
+
+
+def test_wxr_post_type_replaces_the_default_types_and_its_help_says_so(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The help said "repeatable; default page and post", read as adding to them; it replaces.
+    from flows.cli_args import build_parser, settings_of
+
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "the types given replace the default page and post" in help_text
+    args = parser.parse_args(["run", "--wxr-post-type", "product"])
+    assert settings_of(args).read_limits().wxr_post_types == ("product",)
+    assert settings_of(parser.parse_args(["run"])).read_limits().wxr_post_types == ("page", "post")
