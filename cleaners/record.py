@@ -70,6 +70,8 @@ def text_problem(text: object, max_chars: int) -> str | None:
         return "missing text (no text/content/body field, or null)"
     if not isinstance(text, str):
         return f"text is a {type(text).__name__}, not a string"
+    if not text:
+        return "empty text (the text field is there, with nothing in it)"
     if is_blank(text):
         return "blank text" if not text.strip() else "blank text (only invisible characters)"
     if len(text) > max_chars:

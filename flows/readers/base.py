@@ -295,7 +295,8 @@ def scrub_surrogates(value: str) -> tuple[str, int]:
 
 def normalise_fields(obj: dict[str, Any]) -> dict[str, Any]:
     """Map a raw object's keys onto the recognised fields (case-insensitive `ALIASES`, ``:``
-    read as ``_``); None and empty-string values do not count.
+    read as ``_``); None and empty-string values do not count (but a text field present only
+    empty gives ``text`` ``""``: the record's text is empty, not missing).
 
     Guarantees: keys that differ only by case or by ``:``/``_`` (``text`` and ``TEXT``,
     ``content:encoded`` and ``content_encoded``) are one key, whose value is the first
@@ -312,6 +313,8 @@ def normalise_fields(obj: dict[str, Any]) -> dict[str, Any]:
             if value is not None and value != "":
                 out[name] = value
                 break
+    if "text" not in out and any(lowered.get(alias) == "" for alias in ALIASES["text"]):
+        out["text"] = ""  # a text field that is there but empty is no missing one
     return out
 
 

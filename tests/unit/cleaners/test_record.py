@@ -27,7 +27,7 @@ def test_promo_rules_and_vocabulary_agree_on_a_regional_tag() -> None:
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    (None, "missing text"), (3, "text is a int"), ("  \n ", "blank text"),
+    (None, "missing text"), ("", "empty text"), (3, "text is a int"), ("  \n ", "blank text"),
     ("x" * 11, "text too large: 11 characters (limit 10"),
 ])
 def test_text_problem_names_the_reason(text: object, reason: str) -> None:
