@@ -601,3 +601,16 @@ def test_a_long_glued_run_is_split_in_one_pass() -> None:
     edges = block_edges(lxml_html.fromstring(f"<div><p>{first}</p><p>{second}</p></div>"))
     assert edges.spaced(first + second) == f"{first} {second}"
 
+
+
+def test_merging_the_passes_stays_linear_on_long_texts() -> None:
+    # the merge searched every line in all the others and rebuilt their join after each line
+    # put in: 32,000 lines took about 90 s
+    broad = [f"Default pass line number {i} reads like a sentence of the article." for i in
+             range(40_000)]
+    precise = [f"precision line {i}" for i in range(0, 40_000, 2)]
+    combined = _combine("\n".join(broad[::2]), "\n".join(broad))
+    assert combined.split("\n") == broad  # every default line reads as prose: all kept, once
+    # passes with little in common: the precision text is kept as it is, without merging them
+    assert _combine("\n".join(precise), "\n".join(f"menu {i}" for i in range(40_000))) == (
+        "\n".join(precise))
