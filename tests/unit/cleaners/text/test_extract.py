@@ -9,7 +9,8 @@ import pytest
 
 from cleaners.edits import EditKind
 from cleaners.text.clean import clean_text, markup_to_text
-from cleaners.text.extract import MIN_MAIN_CHARS, _combine, extract_page, is_page
+from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
+from cleaners.text.page_passes import combine_passes
 
 ARTICLE = [
     "The city council voted on Tuesday to extend the tram line to the northern districts, "
@@ -377,7 +378,7 @@ def test_precision_pass_lines_the_default_pass_lacks_are_kept_in_place() -> None
     extra = "A paragraph the precision pass was unsure of, which reads as prose."
     precise = "First paragraph of the story.\n1 large chicken\nSecond paragraph of the story."
     broad = f"Home\nFirst paragraph of the story.\n{extra}\nSecond paragraph of the story.\nShare"
-    assert _combine(precise, broad).split("\n") == [
+    assert combine_passes(precise, broad).split("\n") == [
         "First paragraph of the story.", "1 large chicken", extra,
         "Second paragraph of the story."]
 
@@ -609,8 +610,8 @@ def test_merging_the_passes_stays_linear_on_long_texts() -> None:
     broad = [f"Default pass line number {i} reads like a sentence of the article." for i in
              range(40_000)]
     precise = [f"precision line {i}" for i in range(0, 40_000, 2)]
-    combined = _combine("\n".join(broad[::2]), "\n".join(broad))
+    combined = combine_passes("\n".join(broad[::2]), "\n".join(broad))
     assert combined.split("\n") == broad  # every default line reads as prose: all kept, once
     # passes with little in common: the precision text is kept as it is, without merging them
-    assert _combine("\n".join(precise), "\n".join(f"menu {i}" for i in range(40_000))) == (
+    assert combine_passes("\n".join(precise), "\n".join(f"menu {i}" for i in range(40_000))) == (
         "\n".join(precise))
