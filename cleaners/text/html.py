@@ -17,6 +17,7 @@ break, as WordPress renders it; otherwise newlines are plain whitespace.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -117,6 +118,10 @@ def looks_like_html(text: str) -> bool:
 _RAW_TAG = re.compile(
     r"<(script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\b([^<>]*)>|<!--",
     re.IGNORECASE)
+_RAW_CLOSING = re.compile(
+    r"</(script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\s*>", re.IGNORECASE)
+#: Raw-text elements whose content no reader sees: written self-closed, they are empty.
+_EMPTY_WHEN_SELF_CLOSED = frozenset({"iframe", "noscript", "noembed", "noframes"})
 _SELF_CLOSED = re.compile(
     r"<(?:script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\b[^<>]*/>",
     re.IGNORECASE)
@@ -127,12 +132,22 @@ def raw_tags_read(html: str) -> str:
     ``<style/>``, ``<noscript/>``…) written the way it is meant: HTML has no self-closing
     tags, so a parser reads what follows as the element's content up to its closing tag
     (lexbor: the article's paragraphs vanished), or, as libxml2 does, closes it at once (a
-    script's code became text). Followed by markup (``<p>…``) or by no closing tag at all, it
-    is an empty element (``<script src=x></script>``); followed by anything else up to its
-    closing tag (code), it opens that content (``<script>``). Real raw elements and comments
-    are skipped whole. Linear in the text; unchanged when it has no such tag."""
+    script's code became text). A self-closed element whose content no reader sees
+    (``<iframe/>``, ``<noscript/>``, `_EMPTY_WHEN_SELF_CLOSED`) is empty; a self-closed
+    ``<script/>`` or ``<style/>`` is empty when markup follows it, when no closing tag does,
+    or when another opening tag of its name comes first (a script holds no ``<script>``);
+    otherwise (code up to its closing tag) it opens that content. Real raw elements and
+    comments are skipped whole. Linear in the text (the closing and opening tags of each
+    name are found in one pass); unchanged when it has no such tag."""
     if _SELF_CLOSED.search(html) is None:
         return html
+    closings: dict[str, list[int]] = {}
+    for m in _RAW_CLOSING.finditer(html):
+        closings.setdefault(m.group(1).lower(), []).append(m.start())
+    openings: dict[str, list[int]] = {}
+    for m in _RAW_TAG.finditer(html):
+        if m.group(1) is not None:
+            openings.setdefault(m.group(1).lower(), []).append(m.start())
     out, pos = [], 0
     while (tag := _RAW_TAG.search(html, pos)) is not None:
         if tag.group(1) is None:  # a comment: skipped whole
@@ -140,11 +155,17 @@ def raw_tags_read(html: str) -> str:
             pos = len(html) if end < 0 else end + 3
             continue
         name, attributes = tag.group(1), tag.group(2)
-        closing = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(html, tag.end())
+        lowered = name.lower()
+        closing_at = _next(closings.get(lowered, []), tag.end())
+        closing = (None if closing_at is None
+                   else _RAW_CLOSING.match(html, closing_at))
         if attributes.rstrip().endswith("/"):
             content = html[tag.end():closing.start()] if closing else ""
-            if closing is None or (content.lstrip().startswith("<") and not (
-                    content.lstrip().startswith("<!--"))):
+            reopened = _next(openings.get(lowered, []), tag.end())
+            if (closing is None or lowered in _EMPTY_WHEN_SELF_CLOSED
+                    or (reopened is not None and reopened < closing.start())
+                    or (content.lstrip().startswith("<")
+                        and not content.lstrip().startswith("<!--"))):
                 out.append(html[pos:tag.start()] + f"<{name}{attributes.rstrip()[:-1]}></{name}>")
                 pos = tag.end()
                 continue
@@ -156,6 +177,12 @@ def raw_tags_read(html: str) -> str:
         pos = closing.end()
     out.append(html[pos:])
     return "".join(out)
+
+
+def _next(positions: list[int], after: int) -> int | None:
+    """The first of the sorted ``positions`` at or after ``after``, None when there is none."""
+    i = bisect_left(positions, after)
+    return positions[i] if i < len(positions) else None
 
 
 def _parse(html: str) -> LexborHTMLParser:
@@ -198,7 +225,8 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     # comments before the first element are the document's, beside <html>, not in it
     before = root.prev
     while before is not None:
-        dropped["comment"] += before.tag in _COMMENT_TAGS
+        if before.tag in _COMMENT_TAGS:
+            dropped["comment"] += 1
         before = before.prev
     parts: list[str] = []
     # page chrome (header, footer, aside, form) is dropped when it is outside the
@@ -237,9 +265,11 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
         if tag in DROPPED_TAGS:
             if tag == "head":
                 # <title>/<meta> are not text; scripts and styles in <head> are counted
-                for sub in node.traverse():
+                for sub in node.traverse(include_text=True):
                     if sub.tag in DROPPED_TAGS and sub.tag != "head":
                         dropped[sub.tag] += 1
+                    elif sub.tag in _COMMENT_TAGS:
+                        dropped["comment"] += 1
             else:
                 dropped[tag] += 1
             continue

@@ -291,3 +291,33 @@ def test_self_closed_script_followed_by_code_keeps_the_code_out() -> None:
     # a self-closed tag written inside a real script's code is left alone
     assert raw_tags_read('<script>s = "<script/>";</script><p>B</p>') == (
         '<script>s = "<script/>";</script><p>B</p>')
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # a self-closed script before plain text and a later script: a script holds no <script>
+    ('<p>Intro</p><script src="a.js"/>Text after the script. More text.'
+     "<script>var x=1;</script><p>End</p>", "Intro\n\nText after the script. More text.\n\nEnd"),
+    # two video embeds with a caption between them, as a WordPress body writes them
+    ('<iframe src="https://youtube.com/a"/>\nWatch the first interview above.\n'
+     '<iframe src="https://youtube.com/b"></iframe>\n<p>End</p>',
+     "Watch the first interview above.\n\nEnd"),
+    # code up to its closing tag is still the script's
+    ('<p>One.</p><script src="a.js"/>var x = 1; f(x);</script><p>Two.</p>', "One.\n\nTwo."),
+])
+def test_a_self_closed_raw_tag_before_plain_text_is_read_as_meant(html: str, expected: str) -> None:
+    # a reviewer's cases: the text after the tag was still swallowed
+    assert html_to_text(html)[0] == expected
+
+
+def test_self_closed_raw_tags_are_read_in_linear_time() -> None:
+    # each self-closed tag without a closing one searched the rest of the text: 8,000 took
+    # 1.4 s; found in one pass now (32,000 in 0.2 s)
+    html = '<iframe src="x"/><p>Paragraph text.</p>' * 32_000
+    assert raw_tags_read(html).count("</iframe>") == 32_000
+
+
+def test_a_comment_in_the_head_is_counted_and_no_count_is_zero() -> None:
+    # "dropped comment x0" was written for a page whose first node is no comment
+    html = "<!DOCTYPE html><html><head><!-- b --></head><body><p>x</p></body></html>"
+    assert html_to_text(html) == ("x", [Edit(EditKind.HTML, "dropped comment x1")])
+
