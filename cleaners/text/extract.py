@@ -97,10 +97,17 @@ _LEAD_CLASS = re.compile(r"lead|teaser|intro|chapo|standfirst|summary|excerpt|de
                          re.IGNORECASE)
 _FOLD = re.compile(r"\s+")
 #: What a block with a lead's class holds when it is no lead (`_holds_no_lead`).
-_NOT_IN_A_LEAD = frozenset({"figure", "figcaption", "img", "picture", "video", "time",
-                            "iframe", "script"})
+_NOT_IN_A_LEAD = frozenset({"figure", "figcaption", "picture", "video", "iframe", "script"})
 _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
-_BYLINE_START = re.compile(r"by\b", re.IGNORECASE)
+#: A byline: ``By`` (``BY:``) and two capitalised words (``By JANE DOE``, ``By Jane Doe``), not
+#: a sentence that starts with the word (``By 2030, …``, ``By tightening …``).
+_BYLINE = re.compile(r"by\s*:?\s+(?-i:[A-Z][\w.'’-]*)[\s,]+(?-i:[A-Z][\w.'’-]*)", re.IGNORECASE)
+#: A byline that long is a sentence: no byline.
+BYLINE_MAX_WORDS = 15
+#: The share of a block's words an author's or a date's elements may hold in a lead.
+BYLINE_SHARE = 0.3
+#: A block of links to other articles: a lead class in it names their teasers.
+_ELSEWHERE = re.compile(r"related|recirc|read-?next|more-?stories", re.IGNORECASE)
 
 
 def is_page(html: str) -> bool:
@@ -148,20 +155,33 @@ def _leadish(element: Any, h1: Any) -> bool:
                                                  and parent is h1.getparent())
 
 
-def _holds_no_lead(element: Any, shown: str) -> bool:
-    """A block with a lead's class that holds something else: media, a date, a player or
-    an embed (a video's or a photo's lead block shows its caption), an author or a date by
-    its ``itemprop``, page furniture by its class (`FURNITURE_CLASS`: a byline, a credit);
-    or whose text is a teaser cut short (``…``) or a byline (``By …``)."""
-    if shown.endswith(("…", "...")) or _BYLINE_START.match(shown):
+def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
+    """A block with a lead's class that is something else: it holds a figure, a picture, a
+    video, an embed or a script (a video's or a photo's lead block shows its caption); an
+    author or a date by ``itemprop``, or furniture by its class (`FURNITURE_CLASS`: a byline,
+    a credit), make up `BYLINE_SHARE` of its words or more; it sits in a block of links to
+    other articles (`_ELSEWHERE`, below the block it shares with ``h1``); or its text is a
+    byline (``By`` and a capitalised name, at most `BYLINE_MAX_WORDS` words). An ``<a>``, an
+    icon or a dateline's ``<time>`` in a real dek does not count."""
+    words = len(shown.split())
+    if words <= BYLINE_MAX_WORDS and _BYLINE.match(shown):
         return True
+    above = set(h1.iterancestors())
+    for block in element.iterancestors():
+        if block in above:
+            break
+        if _ELSEWHERE.search(f"{block.get('class') or ''} {block.get('id') or ''}"):
+            return True
+    byline_words = 0
     for node in element.iterdescendants():
         if not isinstance(node.tag, str):
             continue
-        if (node.tag in _NOT_IN_A_LEAD or node.get("itemprop") in _BYLINE_PROPS
-                or FURNITURE_CLASS.search(node.get("class") or "")):
+        if node.tag in _NOT_IN_A_LEAD:
             return True
-    return False
+        if (node.get("itemprop") in _BYLINE_PROPS
+                or FURNITURE_CLASS.search(node.get("class") or "")):
+            byline_words += len(shown_text(node).split())
+    return byline_words >= BYLINE_SHARE * max(words, 1)
 
 
 def _prose_lead(element: Any, shown: str, h1: Any, text_words: frozenset[str]) -> bool:
@@ -236,7 +256,7 @@ def _lead_block(tree: Any, text: str) -> str:
         if len(shown.split()) < LEAD_MIN_WORDS:
             continue
         if leadish:
-            if not _holds_no_lead(element, shown):
+            if not _holds_no_lead(element, shown, h1):
                 lead = shown
             continue
         if text_words is None:

@@ -32,8 +32,6 @@ BLOCK_TAGS = frozenset({
     "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "main",
     "menu", "nav", "ol", "option", "p", "pre", "section", "summary", "table", "tbody", "td",
     "tfoot", "th", "thead", "tr", "ul"})
-#: Elements whose text is not shown (what they hold is code, or a copy for other readers).
-_UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "textarea", "title"})
 _RUN = re.compile(r"\S+")
 
 
@@ -43,8 +41,9 @@ def text_key(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
-#: Elements whose text a reader never sees.
-UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
+#: Elements whose text a reader never sees as the page's text: code, a copy for other readers,
+#: a form field's, the document's title.
+UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "textarea", "title"})
 
 
 def shown_text(element: Any) -> str:
@@ -142,7 +141,7 @@ class BlockEdges:
 def block_edges(root: Any) -> BlockEdges:
     """The words on either side of each edge of a block element (`BLOCK_TAGS`, a ``<br>`` too),
     or of whitespace between two elements' texts (``<span>A</span> <span>B</span>``), in
-    ``root``'s shown text (no scripts, styles and the like, `_UNSHOWN_TAGS`): a word runs
+    ``root``'s shown text (no scripts, styles and the like, `UNSHOWN_TAGS`): a word runs
     from whitespace or an edge to whitespace or an edge, across inline markup. Iterated, not
     recursive: a page's tree may be deep."""
     from lxml import etree
@@ -177,12 +176,12 @@ def block_edges(root: Any) -> BlockEdges:
     for event, node in etree.iterwalk(root, events=("start", "end")):
         tag = node.tag if isinstance(node.tag, str) else ""
         if event == "start":
-            unshown += tag in _UNSHOWN_TAGS
+            unshown += tag in UNSHOWN_TAGS
             edge = edge or tag in BLOCK_TAGS
             if tag:
                 text(node.text)
             continue
-        unshown -= tag in _UNSHOWN_TAGS
+        unshown -= tag in UNSHOWN_TAGS
         edge = edge or tag in BLOCK_TAGS
         text(node.tail)
     return BlockEdges(pairs, frozenset("".join(parts).split()))
