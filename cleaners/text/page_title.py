@@ -24,10 +24,14 @@ _NOT_WORD = re.compile(r"[\W_]+")
 #: second level of a country's domain (``example.com.bo``, ``example.co.uk``).
 _NO_NAME_LABELS = frozenset({"www", "m", "amp", "mobile"})
 _SECOND_LEVEL = frozenset({"com", "co", "org", "net", "gov", "ac", "edu", "or", "ne", "gob"})
-#: A name read from an address matches a part that is its prefix, or that it prefixes,
-#: when the shorter holds this share of the longer (``Investment Watch`` on
-#: ``investmentwatchblog.com``, ``WEISSER RING e. V.`` on ``weisser-ring.de``).
-_HOST_PREFIX_SHARE = 0.6
+#: A name read from an address also matches a part that it and one of these words make up,
+#: either way round: ``Investment Watch`` on ``investmentwatchblog.com``, ``WEISSER RING e. V.``
+#: on ``weisser-ring.de``; not ``Forbes 400`` on ``forbes.com`` or ``Denver`` on
+#: ``denverpost.com``.
+_NAME_WORDS = frozenset({
+    "blog", "news", "online", "magazin", "magazine", "mag", "media", "tv", "radio", "web",
+    "site", "net", "com", "org", "de", "at", "ch", "fr", "es", "it", "uk",
+    "ev", "gmbh", "ag", "inc", "ltd", "llc", "sa", "sl", "srl", "bv", "eg"})
 _MIN_KEY = 4
 #: The archive label WordPress's long-time default theme put between the blog's name and
 #: the post's title (``Blog » Blog Archive » Title``), in the languages of its translations.
@@ -51,8 +55,8 @@ def host_names(urls: Iterable[str]) -> frozenset[str]:
         except ValueError:
             continue
         labels = [label for label in host.split(".") if label]
-        if len(labels) < 2:
-            continue
+        if len(labels) < 2 or ":" in host or all(label.isdigit() for label in labels):
+            continue  # no dotted name, or an IP address
         tld, name = labels[-1], [label for label in labels[:-1] if label not in _NO_NAME_LABELS]
         if len(name) > 1 and name[-1] in _SECOND_LEVEL:
             tld, name = f"{name[-1]}{tld}", name[:-1]
@@ -70,7 +74,8 @@ def _names_host(part: str, hosts: frozenset[str]) -> bool:
         return False
     for host in hosts:
         short, long = sorted((key, host), key=len)
-        if long.startswith(short) and len(short) >= _HOST_PREFIX_SHARE * len(long):
+        if long.startswith(short) and (len(long) == len(short)
+                                       or long[len(short):] in _NAME_WORDS):
             return True
     return False
 
@@ -78,9 +83,8 @@ def _names_host(part: str, hosts: frozenset[str]) -> bool:
 def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()) -> str:
     """``title`` without the site's name, when a whole part of it between separators
     (`_SEPARATOR`) names the site: one of ``sites`` (compared case-folded without
-    punctuation) or a name the page's own ``urls`` spell (`host_names`; a part that
-    prefixes such a name or is prefixed by it counts, when the shorter holds 60 % of the
-    longer).
+    punctuation) or a name the page's own ``urls`` spell (`host_names`; also with one of
+    `_NAME_WORDS` added to either: ``blog``, ``news``, ``e. V.``…).
 
     - The title's first part goes when it names the site (not when ``:`` follows it and the
       name comes from the address only: ``Brexit : …`` on ``brexit.example`` is a headline);

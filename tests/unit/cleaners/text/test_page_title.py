@@ -48,9 +48,16 @@ from cleaners.text.page_title import host_names, without_site_name
     ("Apple unveils a new phone - Review", "https://www.apple.com/news",
      "Apple unveils a new phone - Review"),
     ("Antary", "https://antary.de/", "Antary"),
-    ("Tram line extended | Example Media", "https://other.example.org/a",
+    ("Tram line extended | Example Media", "https://www.other-paper.org/a",
      "Tram line extended | Example Media"),
     ("Tram line extended | Example Media", "not an address", "Tram line extended | Example Media"),
+    # a reviewer's titles: a headline that begins with the site's name, a city that begins
+    # it, an IP address
+    ("Forbes - Forbes 400", "https://www.forbes.com/lists/", "Forbes 400"),
+    ("Health - Health tips", "https://www.health.com/x", "Health tips"),
+    ("Denver - Broncos win opener", "https://www.denverpost.com/x", "Denver - Broncos win opener"),
+    ("Mayor resigns - 1000", "http://10.0.0.1/x", "Mayor resigns - 1000"),
+    ("Mayor resigns | 2001", "http://[2001:db8::1]:8080/x", "Mayor resigns | 2001"),
 ])
 def test_a_title_loses_the_name_its_address_spells(title: str, url: str, expected: str) -> None:
     assert without_site_name(title, [], [url] if url else []) == expected
