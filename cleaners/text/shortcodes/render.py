@@ -11,6 +11,7 @@ tag's CSV rows are kept as text lines.
 from __future__ import annotations
 
 import csv
+import io
 import re
 
 from cleaners.edits import Edit, EditKind
@@ -47,19 +48,35 @@ def _describe(node: Node, policy: ShortcodePolicy, skip: frozenset[str] = frozen
     return " ".join([node.open.name, *kept])
 
 
+def _csv_records(text: str, delimiter: str) -> list[list[str]]:
+    """The records of CSV ``text``, read whole by the csv module: a quoted cell may span lines
+    (``\n``, ``\r\n`` or ``\r``), blank ones too. When the text is not strict CSV (a quote
+    that never closes, text after a closing quote, a cell over the csv module's size limit),
+    each line is a record of its own, read leniently: a stray quote cannot swallow the rows
+    after it. Linear in the length of ``text``; never raises."""
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        pass
+    records = []
+    for line in text.splitlines():
+        try:
+            records.extend(csv.reader([line], delimiter=delimiter))
+        except csv.Error:  # over the size limit: split, quotes and all
+            records.append(line.split(delimiter))
+    return records
+
+
 def _csv_rows(text: str, sep: str) -> list[str]:
     """The non-empty rows of CSV ``text`` (cells split on ``sep``, a tab for ``tab``, ``,`` when
     ``sep`` is not one character), each as its non-empty cells separated by a space, the way
-    `html_to_text` writes a ``<table>``'s row. Never raises."""
+    `html_to_text` writes a ``<table>``'s row; the line breaks and runs of spaces inside a
+    quoted cell are one space. Linear in the length of ``text``; never raises."""
     delimiter = "\t" if sep.strip().lower() in ("tab", "\\t") else sep
     if len(delimiter) != 1 or delimiter in "\"\r\n":
         delimiter = ","
-    lines = [line for line in text.splitlines() if line.strip()]
-    try:
-        parsed = list(csv.reader(lines, delimiter=delimiter))
-    except (csv.Error, TypeError, ValueError):
-        parsed = [line.split(delimiter) for line in lines]
-    rows = (" ".join(" ".join(cell.split()) for cell in cells if cell.strip()) for cells in parsed)
+    records = _csv_records(text, delimiter)
+    rows = (" ".join(" ".join(cell.split()) for cell in cells if cell.strip()) for cells in records)
     return [row for row in rows if row]
 
 

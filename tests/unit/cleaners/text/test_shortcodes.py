@@ -534,6 +534,24 @@ def test_csv_table_cells_are_kept_as_lines() -> None:
     assert edits == [Edit("shortcode", "unwrapped table (3 rows kept as text lines)")]
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # a quoted cell's line break is a space between its words, a blank line in it too
+        ('Name,Notes\nAnna,"first line\nsecond line"\nBob,ok', "Name Notes\nAnna first line second line\nBob ok"),
+        ('Name,Notes\nAnna,"first line\n\nsecond line"\nBob,ok', "Name Notes\nAnna first line second line\nBob ok"),
+        ('Name,Notes\r\nAnna,"first line\r\nsecond line"\r\nBob,ok\r\n', "Name Notes\nAnna first line second line\nBob ok"),
+        # old Mac line ends are line ends
+        ("Name,City\rDoe,Berlin", "Name City\nDoe Berlin"),
+        # a quote that never closes does not swallow the rows after it: each line is a row
+        ('Name,"open quote\nDoe,Berlin', "Name open quote\nDoe Berlin"),
+    ],
+)
+def test_csv_table_cells_spanning_lines_keep_their_words_apart(body: str, expected: str) -> None:
+    assert strip_shortcodes(f"[table]{body}[/table]")[0] == expected
+    assert clean_text(f"[table]{body}[/table]").text == expected
+
+
 def test_csv_table_separator_caption_and_nested_tags() -> None:
     text = '[table sep=";" caption="Prices"]Item;Price\nTea;[highlight]2 €[/highlight]\n[/table]'
     out, edits = strip_shortcodes(text)
