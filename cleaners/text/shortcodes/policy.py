@@ -124,8 +124,9 @@ class ShortcodePolicy:
 
     ``tables`` (``table``) hold CSV rows when enclosing (Easy Table, Simple Table): each row is
     kept as a text line, its cells (split on the ``sep`` attribute, ``,`` by default)
-    separated by a space as `html_to_text` separates a ``<table>``'s; a standalone one
-    (TablePress's ``[table id=1 /]``) is removed.
+    separated by a space as `html_to_text` separates a ``<table>``'s; one wrapping markup (an
+    HTML table, paragraphs) is unwrapped; a standalone one (TablePress's ``[table id=1 /]``)
+    is removed.
 
     ``heading_attrs`` are the attributes a page builder prints as the heading of what the tag
     wraps: a plain name (``title``, ``heading``) on an unwrapped enclosing tag that is not

@@ -5,7 +5,7 @@ unwrapped tags keep their (recursively cleaned) inner text, dropped ones lose it
 keep their caption text as a paragraph of its own, the heading attributes of an unwrapped tag
 (``[su_box title="Key facts"]``) become a paragraph before its content, and a block separator
 keeps the text on either side of a removed block tag from running together; an enclosing table
-tag's CSV rows are kept as text lines.
+tag's CSV rows are kept as text lines (a table tag wrapping markup is unwrapped).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from itertools import pairwise
 
 from cleaners.edits import Edit, EditKind
 from cleaners.text.shortcodes.parse import Node, build, parse_shortcode_attrs
@@ -67,17 +68,43 @@ def _csv_records(text: str, delimiter: str) -> list[list[str]]:
     return records
 
 
-def _csv_rows(text: str, sep: str) -> list[str]:
-    """The non-empty rows of CSV ``text`` (cells split on ``sep``, a tab for ``tab``, ``,`` when
-    ``sep`` is not one character), each as its non-empty cells separated by a space, the way
-    `html_to_text` writes a ``<table>``'s row; the line breaks and runs of spaces inside a
-    quoted cell are one space. Linear in the length of ``text``; never raises."""
+#: Block markup: a table tag holding it wraps an HTML table or paragraphs, not CSV rows.
+_BLOCK_MARKUP = re.compile(
+    r"<(?:table|thead|tbody|tfoot|tr|td|th|p|div|ul|ol|li|dl|dt|dd|h[1-6]|blockquote|pre"
+    r"|figure|section|article)(?=[\s/>])",
+    re.I,
+)
+#: The line break that follows the opening tag (``[table]\nName,Score``): no blank line.
+_FIRST_BREAK = re.compile(r"\A[ \t]*(?:\r\n?|\n)")
+
+
+def _cells(record: list[str]) -> str:
+    """A CSV record as a text line: its non-empty cells, whitespace folded, separated by a
+    space."""
+    return " ".join(" ".join(cell.split()) for cell in record if cell.strip())
+
+
+def _csv_rows(text: str, sep: str) -> list[str] | None:
+    """The non-empty rows of the CSV ``text`` a table tag holds (cells split on ``sep``, a tab
+    for ``tab``, ``,`` when ``sep`` is not one character), each as its non-empty cells
+    separated by a space, the way `html_to_text` writes a ``<table>``'s row; the line breaks
+    and runs of spaces inside a quoted cell are one space.
+
+    ``None`` when ``text`` is markup, not CSV: it holds block markup (``<table>``, ``<tr>``,
+    ``<p>``, ``<div>``…), or its rows are paragraphs (a blank line outside quoted cells and no
+    two rows on consecutive lines), which is what `html_to_text` writes of block markup before
+    shortcodes are read. CSV rows are consecutive lines, a stray blank line among them
+    notwithstanding. Linear in the length of ``text``; never raises."""
+    if _BLOCK_MARKUP.search(text):
+        return None
     delimiter = "\t" if sep.strip().lower() in ("tab", "\\t") else sep
     if len(delimiter) != 1 or delimiter in "\"\r\n":
         delimiter = ","
-    records = _csv_records(text, delimiter)
-    rows = (" ".join(" ".join(cell.split()) for cell in cells if cell.strip()) for cells in records)
-    return [row for row in rows if row]
+    lines = [_cells(record) for record in _csv_records(_FIRST_BREAK.sub("", text), delimiter)]
+    rows = [line for line in lines if line]
+    if len(rows) < len(lines) and all(not a or not b for a, b in pairwise(lines)):
+        return None  # blank lines, and between every two rows
+    return rows
 
 
 def _fold(s: str) -> str:
@@ -108,7 +135,9 @@ def strip_shortcodes(
       (whitespace folded); a kept caption's edit says ``kept as a paragraph`` and logs the
       image markup it removed; an unwrapped tag whose heading attributes were kept says
       ``(title="…" kept as a paragraph)``; an enclosing table tag's edit says how many CSV
-      rows were kept as text lines (``unwrapped table (3 rows kept as text lines)``).
+      rows were kept as text lines (``unwrapped table (3 rows kept as text lines)``); one whose
+      content is markup, not CSV (an HTML table, paragraphs: see `_csv_rows`), is unwrapped
+      as other tags are (``unwrapped table (markup, not CSV rows)``), its commas kept.
     """
     if "[" not in text:
         return text, []
@@ -203,11 +232,10 @@ def strip_shortcodes(
             if n.action == "caption":
                 caption(n)
                 continue
-            if n.action == "table":
-                table(n)
+            if n.action == "table" and table(n):
                 continue
             inner = text[n.open.end : n.close.start] if n.close else ""
-            action = n.action
+            action = "unwrap" if n.action == "table" else n.action
             if (
                 action == "drop"
                 and policy.max_drop_chars is not None
@@ -223,15 +251,20 @@ def strip_shortcodes(
                 boundary(n)
                 continue
             heads = []
-            if action == "unwrap" and n.action == "unwrap":
+            if action == "unwrap" and n.action in ("unwrap", "table"):
                 attrs = parse_shortcode_attrs(n.open.attrs)
                 heads = policy.headings(n.open.name, attrs, enclosing=n.close is not None)
             # a standalone tag has no content to keep, unless its headings
             verb = "unwrapped" if n.close is not None or heads else "removed"
             detail = f"{verb} {_describe(n, policy, frozenset(k for k, _ in heads))}"
+            said = []
             if heads:
                 kept = ", ".join(f'{k}="{v}"' for k, v in heads)
-                detail += f" ({kept} kept as {'a paragraph' if len(heads) == 1 else 'paragraphs'})"
+                said.append(f"{kept} kept as {'a paragraph' if len(heads) == 1 else 'paragraphs'}")
+            if n.action == "table":  # `table` declined: its content is markup
+                said.append("markup, not CSV rows")
+            if said:
+                detail += f" ({'; '.join(said)})"
             edits.append(Edit(EditKind.SHORTCODE, detail))
             boundary(n)
             for _, heading in heads:
@@ -276,15 +309,19 @@ def strip_shortcodes(
             boundary(node)
         edits[edit] = Edit(EditKind.SHORTCODE, detail)
 
-    def table(node: Node) -> None:
+    def table(node: Node) -> bool:
         """A table tag: its CSV rows as text lines, a paragraph of their own (after its
-        heading attributes); removed like a media tag when it holds no row."""
+        heading attributes); removed like a media tag when it holds no row. ``False``, with
+        nothing written or logged, when its content is markup (`_csv_rows`): it is then
+        unwrapped as other tags are."""
         attrs = parse_shortcode_attrs(node.open.attrs)
         inner = text[node.open.end : node.close.start] if node.close is not None else ""
         nested: list[Edit] = []
         if "[" in inner:  # nested shortcodes cleaned first, their edits after the table's
             inner, nested = strip_shortcodes(inner, policy)
         rows = _csv_rows(inner, attrs.get("sep", ","))
+        if rows is None:
+            return False
         if not rows:
             detail = f"removed {_describe(node, policy)}"
             if inner.strip():
@@ -292,7 +329,7 @@ def strip_shortcodes(
             edits.append(Edit(EditKind.SHORTCODE, detail))
             edits.extend(nested)
             boundary(node)
-            return
+            return True
         heads = policy.headings(node.open.name, attrs, enclosing=True)
         kept = [f'{k}="{v}"' for k, v in heads]
         kept_as = "a paragraph" if len(heads) == 1 else "paragraphs"
@@ -306,6 +343,7 @@ def strip_shortcodes(
             pending["para"] = True
             put(chunk)
         pending["para"] = True
+        return True
 
     render(nodes, 0, len(text))
     if pending["para"]:

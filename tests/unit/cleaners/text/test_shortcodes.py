@@ -569,6 +569,52 @@ def test_csv_table_cells_are_kept_in_a_body_with_paragraph_markup() -> None:
     assert result.text == "Data:\n\nName Score Anna 12\n\nEnd."
 
 
+HTML_TABLE = "<table><tr><th>Name</th><th>City</th></tr><tr><td>Doe, Jane</td><td>Berlin</td></tr></table>"
+
+
+def test_a_table_tag_wrapping_markup_is_unwrapped_not_read_as_csv() -> None:
+    # the commas inside an HTML table's cells, or a paragraph's, are not cell separators
+    out, edits = strip_shortcodes(f"Staff:[table]{HTML_TABLE}[/table]Done.")
+    assert out == f"Staff:\n{HTML_TABLE}\nDone."
+    assert edits == [Edit("shortcode", "unwrapped table (markup, not CSV rows)")]
+    out, edits = strip_shortcodes('[table caption="Staff"]<p>Doe, Jane</p>[/table]')
+    assert out == "Staff\n\n<p>Doe, Jane</p>"
+    assert [e.detail for e in edits] == [
+        'unwrapped table (caption="Staff" kept as a paragraph; markup, not CSV rows)'
+    ]
+    # a nested tag is cleaned, and logged, once
+    out, edits = strip_shortcodes("[table]<p>[highlight]Doe, Jane[/highlight]</p>[/table]")
+    assert out == "<p>Doe, Jane</p>"
+    assert [e.detail for e in edits] == ["unwrapped table (markup, not CSV rows)", "unwrapped highlight"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"[table]{HTML_TABLE}[/table]", "Name City\n\nDoe, Jane Berlin"),
+        (f"[table]\n{HTML_TABLE}\n[/table]", "Name City\n\nDoe, Jane Berlin"),
+        ("[table]<table><tr><td>Doe, Jane</td><td>Berlin</td></tr></table>[/table]", "Doe, Jane Berlin"),
+        # a body with paragraph markup elsewhere: html_to_text has written the markup's text
+        # before shortcodes are read, each row or block a paragraph of its own
+        (f"<p>Intro, here.</p>[table]{HTML_TABLE}[/table]<p>After</p>",
+         "Intro, here.\n\nName City\n\nDoe, Jane Berlin\n\nAfter"),
+        ("<p>Staff:</p>[table]<p>Doe, Jane</p><p>Roe, Rick</p>[/table]", "Staff:\n\nDoe, Jane\n\nRoe, Rick"),
+        ('[table caption="Staff"]<div>Doe, Jane</div>[/table]', "Staff\n\nDoe, Jane"),
+    ],
+)
+def test_a_table_tag_wrapping_markup_keeps_its_commas_through_clean_text(
+    text: str, expected: str
+) -> None:
+    assert clean_text(text).text == expected
+
+
+def test_csv_rows_with_a_blank_line_among_them_are_still_csv() -> None:
+    # CSV rows are consecutive lines: a stray blank line does not make them paragraphs
+    text = "[table]\nName,City\n\nDoe,Berlin\nRoe,Paris\n[/table]"
+    assert strip_shortcodes(text)[0] == "Name City\nDoe Berlin\nRoe Paris"
+    assert clean_text(text).text == "Name City\nDoe Berlin\nRoe Paris"
+
+
 def test_tablepress_reference_and_empty_table_are_removed() -> None:
     assert strip_shortcodes('See [table id=3 /] below.') == (
         "See below.", [Edit("shortcode", 'removed table')]
