@@ -51,18 +51,20 @@ def _describe(node: Node, policy: ShortcodePolicy, skip: frozenset[str] = frozen
 
 def _csv_records(text: str, delimiter: str) -> list[list[str]]:
     """The records of CSV ``text``, read whole by the csv module: a quoted cell may span lines
-    (``\n``, ``\r\n`` or ``\r``), blank ones too. When the text is not strict CSV (a quote
-    that never closes, text after a closing quote, a cell over the csv module's size limit),
-    each line is a record of its own, read leniently: a stray quote cannot swallow the rows
-    after it. Linear in the length of ``text``; never raises."""
+    (``\n``, ``\r\n`` or ``\r``), blank ones too, and may follow spaces after the separator
+    (``Doe, "Berlin, DE"``: the quotes still enclose the cell). When the text is not strict CSV
+    (a quote that never closes, text after a closing quote, a cell over the csv module's size
+    limit), each line is a record of its own, read leniently: a stray quote cannot swallow the
+    rows after it. Linear in the length of ``text``; never raises."""
+    dialect = {"delimiter": delimiter, "skipinitialspace": True}
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        return list(csv.reader(io.StringIO(text, newline=""), strict=True, **dialect))
     except csv.Error:
         pass
     records = []
     for line in text.splitlines():
         try:
-            records.extend(csv.reader([line], delimiter=delimiter))
+            records.extend(csv.reader([line], **dialect))
         except csv.Error:  # over the size limit: split, quotes and all
             records.append(line.split(delimiter))
     return records

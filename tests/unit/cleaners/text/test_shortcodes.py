@@ -552,6 +552,19 @@ def test_csv_table_cells_spanning_lines_keep_their_words_apart(body: str, expect
     assert clean_text(f"[table]{body}[/table]").text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a space after the separator, as people write a list, does not unquote the cell
+        ('[table]Name, City\nDoe, "Berlin, DE"\nRoe, Paris[/table]', "Name City\nDoe Berlin, DE\nRoe Paris"),
+        ('[table sep=";"]Name; City\nDoe; "Berlin; DE"[/table]', "Name City\nDoe Berlin; DE"),
+    ],
+)
+def test_csv_table_quoted_cell_after_a_space_keeps_its_separator(text: str, expected: str) -> None:
+    assert strip_shortcodes(text)[0] == expected
+    assert clean_text(text).text == expected
+
+
 def test_csv_table_separator_caption_and_nested_tags() -> None:
     text = '[table sep=";" caption="Prices"]Item;Price\nTea;[highlight]2 €[/highlight]\n[/table]'
     out, edits = strip_shortcodes(text)
