@@ -17,6 +17,7 @@ import codecs
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from cleaners.edits import Edit, EditKind
 
@@ -24,6 +25,8 @@ __all__ = ["XmlRepairs", "repair_xml"]
 
 #: Bytes decoded per step when looking for bytes that are not UTF-8 (bounds the transient text).
 _CHUNK = 1 << 20
+#: A run of bytes ``surrogateescape`` escaped (U+DC80–U+DCFF: byte 0x80–0xFF not UTF-8).
+_ESCAPED = re.compile("([\udc80-\udcff]+)")
 #: Leading bytes a theme or a plugin prints before the declaration: whitespace, a UTF-8 mark.
 _PROLOG = re.compile(rb"(?:[ \t\r\n]|\xef\xbb\xbf)+(?=<\?xml[ \t\r\n?])")
 _DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
@@ -48,18 +51,27 @@ def _cp1252(raw: bytes) -> str:
 
 
 def _invalid_utf8(data: bytes) -> list[tuple[int, int]]:
-    """The ``[start, end)`` spans of ``data`` that are not UTF-8, as Python's decoder delimits
-    them; linear time, decoding at most `_CHUNK` bytes at a time."""
-    view, spans, pos, size = memoryview(data), [], 0, len(data)
-    while pos < size:
-        end = min(size, pos + _CHUNK)
-        try:
-            _, used = codecs.utf_8_decode(view[pos:end], "strict", end == size)
-        except UnicodeDecodeError as exc:
-            spans.append((pos + exc.start, pos + exc.end))
-            pos += exc.end
+    """The ``[start, end)`` spans of ``data`` that are not UTF-8: its bytes that Python's strict
+    decoder rejects, each run of consecutive ones as one span, in order. Linear time and no
+    exception: each `_CHUNK` is decoded with ``surrogateescape`` (a sequence cut by a chunk's
+    end is completed by the next), and byte offsets are the encoded lengths accumulated."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    view, spans, offset, size = memoryview(data), [], 0, len(data)
+    for pos in range(0, size, _CHUNK):
+        text = decoder.decode(view[pos:pos + _CHUNK], pos + _CHUNK >= size)
+        if _ESCAPED.search(text) is None:
+            offset += len(text.encode())
             continue
-        pos += used if used else end - pos  # used is 0 only for a cut sequence at the end
+        parts = _ESCAPED.split(text)  # valid, escaped run, valid, …, valid
+        lengths = [0] * len(parts)
+        lengths[0::2] = map(len, map(str.encode, parts[0::2]))
+        lengths[1::2] = map(len, parts[1::2])  # one character per escaped byte
+        ends = list(accumulate(lengths, initial=offset))
+        runs = zip(ends[1:-1:2], ends[2::2], strict=True)
+        if spans and spans[-1][1] == ends[1]:  # a run continued across the chunks' boundary
+            spans[-1] = (spans[-1][0], next(runs)[1])
+        spans.extend(runs)
+        offset = ends[-1]
     return spans
 
 
