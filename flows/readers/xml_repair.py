@@ -2,12 +2,12 @@
 
 An XML parser stops at the first error; WordPress's importer does not, and real exports hold
 what it forgives: a blank line a theme printed before ``<?xml``, a Windows-1252 ``é`` pasted
-into a UTF-8 file, a vertical tab (``\\x0b``) pasted into a post body, a bare ``&`` in an
-attachment URL. `repair_xml` rewrites exactly those spots in one linear pass over the bytes,
-before parsing, and says where each repair was: inside which ``<item>`` (by its position among
-the items, as `flows.readers.wxr.iter_wxr` counts them) or outside any item. Nothing else is
-touched, so a well-formed UTF-8 export comes back as the same object, and nothing that makes
-parsing safe is relaxed (a DOCTYPE is never rewritten: defusedxml still refuses its entities).
+into a UTF-8 file, a vertical tab (``\\x0b``, or ``&#11;``) pasted into a post body, a bare
+``&`` in an attachment URL. `repair_xml` rewrites exactly those spots in one linear pass over
+the bytes, before parsing, and says where each repair was: inside which ``<item>`` (by its
+position among the items, as `flows.readers.wxr.iter_wxr` counts them) or outside any item.
+Nothing else is touched, so a well-formed UTF-8 export comes back as the same object, and
+nothing that makes parsing safe is relaxed (a DOCTYPE is never rewritten: defusedxml still refuses its entities).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ _ILLEGAL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 #: An ``&`` that starts no reference XML resolves without a DTD (the five predefined entities
 #: and character references); ``&nbsp;`` is one too: no WXR declares entities.
 _BARE_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)")
+#: A character reference the parser resolves (the rest are bare ``&`` above); `_forbidden`
+#: tells whether it names a character XML forbids.
+_CHAR_REF = re.compile(rb"&#(?:([0-9]{1,7})|x([0-9A-Fa-f]{1,6}));")
 #: Where an ``&`` is text, not markup: CDATA sections, comments, processing instructions,
 #: the DOCTYPE; and the items' boundaries.
 _OPENER = re.compile(rb"<!\[CDATA\[|<!--|<\?|<!DOCTYPE|</item\s*>|<item(?:\s[^<>]*?)?(/?)>")
@@ -43,6 +46,13 @@ _CLOSERS = {b"<![CDATA[": b"]]>", b"<!--": b"-->", b"<?": b"?>"}
 _SUBSET_END = re.compile(rb"\]\s*>")
 #: Examples of repaired characters named in an edit.
 _EXAMPLES = 5
+
+
+def _forbidden(number: int) -> bool:
+    """Whether XML 1.0 forbids the character ``number``: it is no ``Char`` (C0 controls but
+    tab, LF and CR; surrogates; U+FFFE, U+FFFF; past U+10FFFF)."""
+    return not (number in (0x9, 0xA, 0xD) or 0x20 <= number <= 0xD7FF
+                or 0xE000 <= number <= 0xFFFD or 0x10000 <= number <= 0x10FFFF)
 
 
 def _cp1252(raw: bytes) -> str:
@@ -195,7 +205,9 @@ def repair_xml(data: bytes) -> XmlRepairs:
     * in a UTF-8 export (declared so, or undeclared), each byte that is not UTF-8 is read as
       Windows-1252 (U+FFFD for the five bytes it leaves undefined), as `decode_bytes` reads a
       few stray bytes; characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE,
-      U+FFFF) are removed; an ``&`` outside CDATA sections, comments, processing instructions
+      U+FFFF) are removed, and so are the character references to a character XML forbids
+      (``&#11;``, ``&#xFFFE;``, a surrogate, past U+10FFFF) outside CDATA sections, comments,
+      processing instructions and the DOCTYPE; an ``&`` outside CDATA sections, comments, processing instructions
       and the DOCTYPE that starts no predefined entity or character reference becomes
       ``&amp;`` (so ``&nbsp;`` in an escaped title reads as the text ``&nbsp;``). An export in
       another encoding gets only the first repair.
@@ -221,11 +233,14 @@ def repair_xml(data: bytes) -> XmlRepairs:
     invalid = _invalid_utf8(body)
     illegal = list(_ILLEGAL.finditer(body))
     amps = [m.start() for m in _BARE_AMP.finditer(body)]
-    if not (invalid or illegal or amps):
+    refs = [m for m in _CHAR_REF.finditer(body)
+            if _forbidden(int(m[1]) if m[1] is not None else int(m[2], 16))]
+    if not (invalid or illegal or amps or refs):
         result.data = body
         return result
     layout = _layout(body)
     amps = [pos for pos in amps if not layout.is_literal(pos)]
+    refs = [m for m in refs if not layout.is_literal(m.start())]
     edits: list[tuple[int, int, bytes]] = []
     for s, e in invalid:
         text = _cp1252(body[s:e])
@@ -234,6 +249,10 @@ def repair_xml(data: bytes) -> XmlRepairs:
     for m in illegal:
         char = m.group().decode()
         found.setdefault(layout.item_of(m.start()), _Found()).control[f"U+{ord(char):04X}"] += 1
+        edits.append((m.start(), m.end(), b""))
+    for m in refs:
+        number = int(m[1]) if m[1] is not None else int(m[2], 16)
+        found.setdefault(layout.item_of(m.start()), _Found()).control[f"U+{number:04X}"] += 1
         edits.append((m.start(), m.end(), b""))
     for pos in amps:
         found.setdefault(layout.item_of(pos), _Found()).amp += 1

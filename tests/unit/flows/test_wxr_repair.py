@@ -222,3 +222,21 @@ def test_sequences_cut_by_a_chunk_boundary_are_read_whole(monkeypatch: pytest.Mo
     for _ in range(300):
         data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
         assert xml_repair._invalid_utf8(data) == _strict_runs(data), data
+
+
+@pytest.mark.parametrize(("ref", "name"), [
+    ("&#11;", "U+000B"), ("&#0;", "U+0000"), ("&#x1F;", "U+001F"), ("&#xFFFE;", "U+FFFE"),
+    ("&#xffff;", "U+FFFF"), ("&#xD800;", "U+D800"), ("&#57343;", "U+DFFF"),
+    ("&#1114112;", "U+110000"), ("&#x110000;", "U+110000"), ("&#0000008;", "U+0008"),
+])
+def test_a_reference_to_a_character_xml_forbids_is_removed(ref: str, name: str) -> None:
+    # Found by a reviewer: "reference to invalid character number" lost every later item.
+    titled = item(2, "x").replace("<title><![CDATA[x]]></title>",
+                                  f"<title>Tab{ref}ulation &#9;&#xE9;&#x1F600;</title>")
+    cdata = "<p>Kept as text in CDATA: &#11;</p>"
+    result = parse_wxr(three(titled.replace("<p>Body.</p>", cdata)))
+    assert result.error is None and [r["id"] for r in result.records] == ["1", "2", "3"]
+    assert result.records[1]["title"] == "Tabulation \té😀"
+    assert result.records[1]["text"] == cdata
+    assert result.edits[1] == [Edit(EditKind.CONTROL, "WXR export repaired: 1 character(s) XML "
+                                    f"forbids removed ({name})")]
