@@ -29,6 +29,13 @@ _CHUNK = 1 << 20
 _ESCAPED = re.compile("([\udc80-\udcff]+)")
 #: Leading bytes a theme or a plugin prints before the declaration: whitespace, a UTF-8 mark.
 _PROLOG = re.compile(rb"(?:[ \t\r\n]|\xef\xbb\xbf)+(?=<\?xml[ \t\r\n?])")
+#: The same in UTF-16 after its byte-order mark (little-endian, big-endian); the mark is kept.
+_PROLOG_UTF16 = {
+    codecs.BOM_UTF16_LE: re.compile(rb"(?:[ \t\r\n]\x00)+"
+                                    rb"(?=<\x00\?\x00x\x00m\x00l\x00[ \t\r\n?]\x00)"),
+    codecs.BOM_UTF16_BE: re.compile(rb"(?:\x00[ \t\r\n])+"
+                                    rb"(?=\x00<\x00\?\x00x\x00m\x00l\x00[ \t\r\n?])"),
+}
 _DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
 _UTF8_NAMES = {b"utf-8", b"utf8"}
 #: What XML 1.0 forbids in a UTF-8 document: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
@@ -201,15 +208,15 @@ def repair_xml(data: bytes) -> XmlRepairs:
     Guarantees, in linear time:
 
     * whitespace (and a UTF-8 byte-order mark) before ``<?xml`` is removed (a mark alone, which
-      XML allows, is kept);
+      XML allows, is kept), in UTF-8 or any encoding that writes ASCII as ASCII, and in UTF-16
+      after its byte-order mark (which is kept); not in UTF-32 nor in UTF-16 without a mark;
     * in a UTF-8 export (declared so, or undeclared), each byte that is not UTF-8 is read as
       Windows-1252 (U+FFFD for the five bytes it leaves undefined), as `decode_bytes` reads a
       few stray bytes; characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE,
       U+FFFF) are removed, and so are the character references to a character XML forbids
       (``&#11;``, ``&#xFFFE;``, a surrogate, past U+10FFFF) outside CDATA sections, comments,
-      processing instructions and the DOCTYPE; an ``&`` outside CDATA sections, comments, processing instructions
-      and the DOCTYPE that starts no predefined entity or character reference becomes
-      ``&amp;`` (so ``&nbsp;`` in an escaped title reads as the text ``&nbsp;``). An export in
+      processing instructions and the DOCTYPE; an ``&`` there that starts no predefined entity
+      or character reference becomes ``&amp;`` (so ``&nbsp;`` in an escaped title reads as the text ``&nbsp;``). An export in
       another encoding gets only the first repair.
     * Each repair is counted where it was: in ``item_edits`` under the position of the
       ``<item>`` holding it, else in ``export_edits``; the edits name counts and the repaired
@@ -226,6 +233,13 @@ def repair_xml(data: bytes) -> XmlRepairs:
         mark = "a byte-order mark and " if codecs.BOM_UTF8 in prolog.group() else ""
         result.export_edits.append(Edit(EditKind.CHARSET, f"WXR export repaired: {mark}"
                                         "whitespace before the XML declaration removed"))
+    elif (utf16 := _PROLOG_UTF16.get(data[:2])) is not None and (
+            prolog := utf16.match(data, 2)) is not None:
+        result.data = data[:2] + data[prolog.end():]
+        result.lines_removed = prolog.group().count(b"\n")
+        result.export_edits.append(Edit(EditKind.CHARSET, "WXR export repaired: whitespace "
+                                        "before the XML declaration removed"))
+        return result
     body = data[start:] if start else data
     if not _utf8_document(body):
         result.data = body

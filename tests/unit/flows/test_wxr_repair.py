@@ -240,3 +240,23 @@ def test_a_reference_to_a_character_xml_forbids_is_removed(ref: str, name: str) 
     assert result.records[1]["text"] == cdata
     assert result.edits[1] == [Edit(EditKind.CONTROL, "WXR export repaired: 1 character(s) XML "
                                     f"forbids removed ({name})")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_whitespace_before_the_declaration_of_a_utf16_export_is_removed(encoding: str) -> None:
+    # Found by a reviewer: ('\n' + export).encode('utf-16') was lost whole ("XML or text
+    # declaration not at start of entity"), though the docs promised the repair.
+    text = three(item(2, "Café")).decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    mark = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+    data = mark + ("\n \r\n\t" + text).encode(encoding)
+    result = parse_wxr(data)
+    assert result.error is None
+    assert [r["title"] for r in result.records] == ["Avant", "Café", "Après"]
+    assert all(e == [Edit(EditKind.CHARSET, "WXR export repaired: whitespace before the XML "
+                                            "declaration removed")] for e in result.edits)
+    # the mark alone is XML; a break further on is reported at its line in the file
+    assert repair_xml(mark + text.encode(encoding)).data == mark + text.encode(encoding)
+    cut = "\n\n" + text.removesuffix("</rss>\n")
+    cut_result = parse_wxr(mark + cut.encode(encoding))
+    assert len(cut_result.records) == 3 and cut_result.error is not None
+    assert f"line {cut.count(chr(10)) + 1}," in cut_result.error
