@@ -54,7 +54,7 @@ from flows.readers.base import (
 )
 from flows.readers.limits import WXR_POST_TYPES
 from flows.readers.wxr_blocks import block_refs, expand_blocks, insert_footnotes, missing_blocks
-from flows.readers.xml_repair import repair_xml
+from flows.readers.xml_repair import XmlRepairs, repair_xml
 
 __all__ = [
     "MAX_SKIP_REASONS",
@@ -260,10 +260,12 @@ def _decompress(data: bytes) -> tuple[bytes, str | None]:
 
 
 def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
-          blocks: dict[int, str | None]) -> tuple[dict[str, object] | SkippedItem, list[Edit]]:
+          blocks: dict[int, str | None], block_edits: dict[int, list[Edit]],
+          repairs: list[Edit]) -> tuple[dict[str, object] | SkippedItem, list[Edit]]:
     """The record of a published, public item of an accepted type and its edits, else its
     `SkippedItem`; a ``wp_block`` item is also added to ``blocks`` (its body, None when
-    WordPress does not show it)."""
+    WordPress does not show it) and, when shown, to ``block_edits`` with ``repairs`` (the
+    edits of the bytes repaired inside it), which go with its body into a post."""
     it = _children(el)
     post_type = _clean(_text(it, "wp", "post_type"))
     status = _clean(_text(it, "wp", "status"))
@@ -273,6 +275,10 @@ def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
     number = _clean(_text(it, "wp", "post_id"))
     if post_type == "wp_block" and number is not None and number.isdigit():
         blocks[int(number)] = (_text(it, "content", "encoded") or "") if public else None
+        if public and repairs:
+            block_edits[int(number)] = repairs
+        else:
+            block_edits.pop(int(number), None)
     if post_type not in post_types or not public:
         return SkippedItem(item_id, skip_reason(post_type, status, protected)), []
     edits: list[Edit] = []
@@ -290,12 +296,14 @@ def _item(el: Element, channel: dict[str, str], post_types: Collection[str],
     }, [*edits, *footnote_edits]
 
 
-def _items(data: bytes, post_types: Collection[str], blocks: dict[int, str | None],
-           lines_removed: int) -> Iterator[tuple[int, dict[str, object] | SkippedItem,
-                                                 list[Edit]]]:
-    """The channel's items of well-formed-so-far XML bytes, as `_item` reads them, each as soon
-    as its end tag is parsed; then `ValueError` with the one-line reason of a break (its line
-    number counted in the original bytes: ``lines_removed`` newlines were removed before)."""
+def _items(repaired: XmlRepairs, post_types: Collection[str], blocks: dict[int, str | None],
+           block_edits: dict[int, list[Edit]]) -> Iterator[tuple[int, dict[str, object]
+                                                                 | SkippedItem, list[Edit]]]:
+    """The channel's items of the repaired bytes (well-formed so far), as `_item` reads them
+    (a block's repairs: those inside its item), each as soon as its end tag is parsed; then
+    `ValueError` with the one-line reason of a break (its line number counted in the original
+    bytes: ``repaired.lines_removed`` newlines were removed before)."""
+    data, lines_removed = repaired.data, repaired.lines_removed
     channel: Element | None = None
     meta: dict[str, str] = {}
     done = depth = position = 0
@@ -313,7 +321,8 @@ def _items(data: bytes, post_types: Collection[str], blocks: dict[int, str | Non
             if depth == 3 and channel is not None:  # a child of <channel>, now complete
                 ns, local = _split(el.tag) if isinstance(el.tag, str) else ("", "")
                 if (ns, local) == ("", "item"):
-                    yield position, *_item(el, meta, post_types, blocks)
+                    yield position, *_item(el, meta, post_types, blocks, block_edits,
+                                           repaired.item_edits.get(position, []))
                     position += 1
                 elif ns == "" and local in ("title", "link", "language"):
                     meta.setdefault(local, el.text or "")
@@ -339,12 +348,12 @@ def _items(data: bytes, post_types: Collection[str], blocks: dict[int, str | Non
 
 
 def _with_blocks(position: int, record: dict[str, object], edits: list[Edit],
-                 blocks: dict[int, str | None]) -> WxrItem:
-    """The record with its reusable blocks put in place (`expand_blocks`)."""
-    text, block_edits = expand_blocks(str(record["text"]), blocks)
-    if block_edits:
+                 blocks: dict[int, str | None], block_edits: dict[int, list[Edit]]) -> WxrItem:
+    """The record with its reusable blocks put in place (`expand_blocks`), their edits added."""
+    text, added = expand_blocks(str(record["text"]), blocks, block_edits)
+    if added:
         record = {**record, "text": text}
-    return WxrItem(position, record, [*edits, *block_edits])
+    return WxrItem(position, record, [*edits, *added])
 
 
 def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iterator[WxrItem]:
@@ -353,7 +362,8 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
 
     Guarantees: the bytes are first repaired where XML forbids them (`repair_xml`: whitespace
     before the declaration, bytes that are not UTF-8, characters XML forbids, bare ``&``), each
-    record carrying an edit for the repairs inside its item and for those outside any item. An
+    record carrying an edit for the repairs inside its item, inside each reusable block put in
+    its text (once per block) and outside any item. An
     item comes out as soon as its end tag is parsed, in file order, except a record whose
     reusable blocks (``<!-- wp:block {"ref":N} /-->``) are not all read yet: it comes out once
     the export is read to its end or to its break, its blocks put in place
@@ -372,10 +382,10 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
     """
     repaired = repair_xml(data)
     blocks: dict[int, str | None] = {}
+    block_edits: dict[int, list[Edit]] = {}
     waiting: list[tuple[int, dict[str, object], list[Edit]]] = []
     try:
-        for position, item, edits in _items(repaired.data, post_types, blocks,
-                                             repaired.lines_removed):
+        for position, item, edits in _items(repaired, post_types, blocks, block_edits):
             if isinstance(item, SkippedItem):
                 yield WxrItem(position, item, [])
                 continue
@@ -383,11 +393,11 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
             if block_refs(str(item["text"])) and missing_blocks(str(item["text"]), blocks):
                 waiting.append((position, item, edits))
             else:
-                yield _with_blocks(position, item, edits, blocks)
+                yield _with_blocks(position, item, edits, blocks, block_edits)
     except ValueError:  # the records waiting for a block come out before the break
-        yield from (_with_blocks(*wait, blocks) for wait in waiting)
+        yield from (_with_blocks(*wait, blocks, block_edits) for wait in waiting)
         raise
-    yield from (_with_blocks(*wait, blocks) for wait in waiting)
+    yield from (_with_blocks(*wait, blocks, block_edits) for wait in waiting)
 
 
 def parse_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> WxrResult:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from cleaners.edits import Edit, EditKind
 
@@ -70,7 +70,9 @@ def missing_blocks(content: str, blocks: Mapping[int, str | None]) -> set[int]:
     return missing
 
 
-def expand_blocks(content: str, blocks: Mapping[int, str | None]) -> tuple[str, list[Edit]]:
+def expand_blocks(content: str, blocks: Mapping[int, str | None],
+                  block_edits: Mapping[int, Sequence[Edit]] | None = None,
+                  ) -> tuple[str, list[Edit]]:
     """``content`` with each reusable-block comment replaced by what WordPress shows there.
 
     ``blocks`` maps the export's ``wp_block`` items by post id to their body, or to None for
@@ -79,8 +81,10 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None]) -> tuple[str, 
     blocks expanded too; one that is not shown is removed; a reference to a block the export
     does not hold, a cycle, nesting deeper than `MAX_BLOCK_DEPTH` or past `MAX_BLOCK_INSERTS`
     insertions leaves the comment as it is. One edit per outcome says which blocks (an
-    ``html`` edit for what was inserted or removed, ``metadata`` for what could not be).
-    Content without block comments is returned unchanged with no edit.
+    ``html`` edit for what was inserted or removed, ``metadata`` for what could not be); then
+    the ``block_edits`` of each block put in place (what was changed in its body before, e.g.
+    the bytes repaired there), once per block however often it is inserted. Content without
+    block comments is returned unchanged with no edit.
     """
     if not block_refs(content):
         return content, []
@@ -122,6 +126,8 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None]) -> tuple[str, 
     for reason, refs in unresolved.items():
         edits.append(Edit(EditKind.METADATA, f"reusable block(s) {_ids(refs)} {reason}: their "
                                              "wp:block comment left as it is"))
+    for ref in dict.fromkeys(inserted) if block_edits else ():
+        edits.extend(block_edits.get(ref, ()))
     return out, edits
 
 

@@ -132,3 +132,30 @@ def test_malformed_footnotes_leave_the_text_as_it_is() -> None:
     plain = parse_wxr(export(item(1, "a").replace("</item>", FOOTNOTE_META.replace(
         "{value}", NOTES))))
     assert plain.records[0]["text"] == "<p>Body.</p>" and plain.edits == [[]]
+
+
+def test_the_repairs_inside_a_block_go_with_its_text() -> None:
+    # Found by a reviewer: a block's repairs were filed under the block's own item, which is
+    # skipped, so the post showing its text did not say that the text was repaired.
+    bad = "<p>Cafe au lait, 5 \x0b euros.</p>"
+    block = item(900, "pattern", post_type="wp_block", content=bad)
+    twice = '<!-- wp:block {"ref":900} /--><!-- wp:block {"ref":900} /-->'
+    data = export(item(1, "before", content='<!-- wp:block {"ref":900} /-->') + block
+                  + item(2, "after", content=twice) + item(3, "none")).replace(b"Cafe", b"Caf\xe9")
+    result = parse_wxr(data)
+    assert result.error is None and [r["id"] for r in result.records] == ["1", "2", "3"]
+    assert result.records[0]["text"] == "<p>Café au lait, 5  euros.</p>"
+    repaired = [Edit(EditKind.CHARSET, "WXR export repaired: 1 byte(s) not valid UTF-8 read as "
+                                       "Windows-1252 (é)"),
+                Edit(EditKind.CONTROL, "WXR export repaired: 1 character(s) XML forbids removed "
+                                       "(U+000B)")]
+    inserted = Edit(EditKind.HTML, "reusable block(s) 900 put in place of their wp:block comment")
+    assert result.edits == [[inserted, *repaired], [inserted, *repaired], []]  # once per block
+
+
+def test_the_repairs_of_a_block_not_shown_go_nowhere() -> None:
+    block = item(900, "draft", post_type="wp_block", status="draft", content="<p>a\x0bb</p>")
+    result = parse_wxr(export(item(1, "uses", content='<!-- wp:block {"ref":900} /-->')
+                              + block))
+    assert result.records[0]["text"] == ""
+    assert [e.kind for e in result.edits[0]] == [EditKind.HTML]
