@@ -3,11 +3,12 @@
 An XML parser stops at the first error; WordPress's importer does not, and real exports hold
 what it forgives: a blank line a theme printed before ``<?xml``, a Windows-1252 ``é`` pasted
 into a UTF-8 file, a vertical tab (``\\x0b``, or ``&#11;``) pasted into a post body, a bare
-``&`` in an attachment URL. `repair_xml` rewrites exactly those spots in one linear pass over
-the bytes, before parsing, and says where each repair was: inside which ``<item>`` (by its
-position among the items, as `flows.readers.wxr.iter_wxr` counts them) or outside any item.
-Nothing else is touched, so a well-formed UTF-8 export comes back as the same object, and
-nothing that makes parsing safe is relaxed (a DOCTYPE is never rewritten: defusedxml still refuses its entities).
+``&`` in an attachment URL. `repair_xml` rewrites exactly those spots in linear time (a few
+passes over the bytes; no object is made per byte that is not UTF-8), before parsing, and says
+where each repair was: inside which ``<item>`` (by its position among the items, as
+`flows.readers.wxr.iter_wxr` counts them) or outside any item. Nothing else is touched, so a
+well-formed UTF-8 export comes back as the same object, and nothing that makes parsing safe is
+relaxed (a DOCTYPE is never rewritten: defusedxml still refuses its entities).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import bisect
 import codecs
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from cleaners.edits import Edit, EditKind
 
@@ -25,8 +26,9 @@ __all__ = ["XmlRepairs", "repair_xml"]
 
 #: Bytes decoded per step when looking for bytes that are not UTF-8 (bounds the transient text).
 _CHUNK = 1 << 20
-#: A run of bytes ``surrogateescape`` escaped (U+DC80–U+DCFF: byte 0x80–0xFF not UTF-8).
-_ESCAPED = re.compile("([\udc80-\udcff]+)")
+#: A byte ``surrogateescape`` escaped (U+DC80–U+DCFF: a byte 0x80–0xFF that is not UTF-8).
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NOT_ESCAPED = re.compile("[^\udc80-\udcff]+")
 #: Leading bytes a theme or a plugin prints before the declaration: whitespace, a UTF-8 mark.
 _PROLOG = re.compile(rb"(?:[ \t\r\n]|\xef\xbb\xbf)+(?=<\?xml[ \t\r\n?])")
 #: The same in UTF-16 after its byte-order mark (little-endian, big-endian); the mark is kept.
@@ -67,29 +69,21 @@ def _cp1252(raw: bytes) -> str:
     return "".join(raw[i:i + 1].decode("cp1252", "replace") for i in range(len(raw)))
 
 
-def _invalid_utf8(data: bytes) -> list[tuple[int, int]]:
-    """The ``[start, end)`` spans of ``data`` that are not UTF-8: its bytes that Python's strict
-    decoder rejects, each run of consecutive ones as one span, in order. Linear time and no
-    exception: each `_CHUNK` is decoded with ``surrogateescape`` (a sequence cut by a chunk's
-    end is completed by the next), and byte offsets are the encoded lengths accumulated."""
-    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-    view, spans, offset, size = memoryview(data), [], 0, len(data)
-    for pos in range(0, size, _CHUNK):
-        text = decoder.decode(view[pos:pos + _CHUNK], pos + _CHUNK >= size)
-        if _ESCAPED.search(text) is None:
-            offset += len(text.encode())
-            continue
-        parts = _ESCAPED.split(text)  # valid, escaped run, valid, …, valid
-        lengths = [0] * len(parts)
-        lengths[0::2] = map(len, map(str.encode, parts[0::2]))
-        lengths[1::2] = map(len, parts[1::2])  # one character per escaped byte
-        ends = list(accumulate(lengths, initial=offset))
-        runs = zip(ends[1:-1:2], ends[2::2], strict=True)
-        if spans and spans[-1][1] == ends[1]:  # a run continued across the chunks' boundary
-            spans[-1] = (spans[-1][0], next(runs)[1])
-        spans.extend(runs)
-        offset = ends[-1]
-    return spans
+#: ``surrogateescape`` turns a byte 0x80-0xFF that is not UTF-8 into U+DC80-U+DCFF; this table
+#: reads it as Windows-1252.
+_TO_CP1252 = {0xDC00 + b: _cp1252(bytes([b])) for b in range(0x80, 0x100)}
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 throughout (decoded once, `_CHUNK` bytes at a time)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(data)
+    try:
+        for pos in range(0, len(data), _CHUNK):
+            decoder.decode(view[pos:pos + _CHUNK], pos + _CHUNK >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass
@@ -106,6 +100,18 @@ class _Layout:
     def item_of(self, pos: int) -> int | None:
         i = bisect.bisect_right(self.items, (pos, 1 << 62)) - 1
         return i if i >= 0 and self.items[i][0] <= pos < self.items[i][1] else None
+
+    def segments(self, size: int) -> Iterator[tuple[int, int, int | None]]:
+        """``(start, end, item)`` spans covering ``[0, size)`` in order: each item, with its
+        position, and what lies between them, with None (empty spans left out)."""
+        pos = 0
+        for i, (start, end) in enumerate(self.items):
+            if pos < start:
+                yield pos, start, None
+            yield start, end, i
+            pos = end
+        if pos < size:
+            yield pos, size, None
 
 
 def _closer(data: bytes, opener: bytes, pos: int) -> int:
@@ -168,16 +174,16 @@ class XmlRepairs:
 class _Found:
     """Repairs of one place (an item, or outside any item), counted by kind."""
 
-    charset: list[str] = field(default_factory=list)
+    charset: Counter[str] = field(default_factory=Counter)
     control: Counter[str] = field(default_factory=Counter)
     amp: int = 0
 
     def edits(self, where: str) -> list[Edit]:
         out = []
         if self.charset:
-            undefined = self.charset.count("\ufffd")
-            seen = ", ".join(dict.fromkeys(c for c in self.charset if c != "\ufffd"))
-            detail = (f"{len(self.charset)} byte(s) not valid UTF-8 read as Windows-1252"
+            undefined = self.charset["\ufffd"]
+            seen = ", ".join(c for c in self.charset if c != "\ufffd")
+            detail = (f"{self.charset.total()} byte(s) not valid UTF-8 read as Windows-1252"
                       + (f" ({seen[:60]})" if seen else ""))
             if undefined:
                 detail += f", {undefined} undefined there replaced by U+FFFD"
@@ -191,6 +197,26 @@ class _Found:
             out.append(Edit(EditKind.ENTITY, f"WXR export repaired{where}: {self.amp} bare & "
                             "escaped as &amp; (it started no XML entity or character reference)"))
         return out
+
+
+def _repair_charset(data: bytes, layout: _Layout, found: dict[int | None, _Found]) -> bytes:
+    """``data`` with each byte that is not UTF-8 read as Windows-1252, counted in ``found``
+    under the item holding it. Linear time, no object per byte: each item (and each stretch
+    between items) is decoded `_CHUNK` bytes at a time with ``surrogateescape`` (a sequence cut
+    by a chunk's end is completed by the next; one is never cut by an item's ASCII tag), the
+    escaped bytes translated by `_TO_CP1252` and counted by the `Counter`."""
+    view, pieces = memoryview(data), []
+    for start, end, where in layout.segments(len(data)):
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        for pos in range(start, end, _CHUNK):
+            stop = min(end, pos + _CHUNK)
+            text = decoder.decode(view[pos:stop], stop == end)
+            if _ESCAPED.search(text) is not None:
+                found.setdefault(where, _Found()).charset.update(
+                    _NOT_ESCAPED.sub("", text).translate(_TO_CP1252))
+                text = text.translate(_TO_CP1252)
+            pieces.append(text.encode())
+    return b"".join(pieces)
 
 
 def _utf8_document(data: bytes) -> bool:
@@ -244,22 +270,20 @@ def repair_xml(data: bytes) -> XmlRepairs:
     if not _utf8_document(body):
         result.data = body
         return result
-    invalid = _invalid_utf8(body)
+    if not _utf8(body):  # repaired first: the repairs below see the same ASCII structure
+        body = _repair_charset(body, _layout(body), found)
     illegal = list(_ILLEGAL.finditer(body))
     amps = [m.start() for m in _BARE_AMP.finditer(body)]
     refs = [m for m in _CHAR_REF.finditer(body)
             if _forbidden(int(m[1]) if m[1] is not None else int(m[2], 16))]
-    if not (invalid or illegal or amps or refs):
+    if not (illegal or amps or refs):
         result.data = body
+        result.item_edits, result.export_edits = _edits(found, result.export_edits)
         return result
     layout = _layout(body)
     amps = [pos for pos in amps if not layout.is_literal(pos)]
     refs = [m for m in refs if not layout.is_literal(m.start())]
     edits: list[tuple[int, int, bytes]] = []
-    for s, e in invalid:
-        text = _cp1252(body[s:e])
-        found.setdefault(layout.item_of(s), _Found()).charset.extend(text)
-        edits.append((s, e, text.encode()))
     for m in illegal:
         char = m.group().decode()
         found.setdefault(layout.item_of(m.start()), _Found()).control[f"U+{ord(char):04X}"] += 1
@@ -271,19 +295,24 @@ def repair_xml(data: bytes) -> XmlRepairs:
     for pos in amps:
         found.setdefault(layout.item_of(pos), _Found()).amp += 1
         edits.append((pos, pos + 1, b"&amp;"))
-    if not edits:
-        result.data = body
-        return result
     edits.sort()
     pieces, pos = [], 0
     for s, e, replacement in edits:
         pieces += [body[pos:s], replacement]
         pos = e
     pieces.append(body[pos:])
-    result.data = b"".join(pieces)
+    result.data = b"".join(pieces) if edits else body
+    result.item_edits, result.export_edits = _edits(found, result.export_edits)
+    return result
+
+
+def _edits(found: dict[int | None, _Found],
+           export_edits: list[Edit]) -> tuple[dict[int, list[Edit]], list[Edit]]:
+    """The edits of ``found`` by item position, and ``export_edits`` with those outside any."""
+    items: dict[int, list[Edit]] = {}
     for where, what in found.items():
         if where is None:
-            result.export_edits += what.edits(" outside any item")
+            export_edits = [*export_edits, *what.edits(" outside any item")]
         else:
-            result.item_edits[where] = what.edits("")
-    return result
+            items[where] = what.edits("")
+    return items, export_edits

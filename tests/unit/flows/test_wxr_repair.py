@@ -185,31 +185,36 @@ class _CountingCodecs:
         return make
 
 
-def _strict_runs(data: bytes) -> list[tuple[int, int]]:
-    """The bytes the strict decoder rejects, as runs of consecutive bytes (quadratic: tests)."""
-    runs: list[tuple[int, int]] = []
-    pos = 0
+def _strict_repair(data: bytes) -> tuple[bytes, int]:
+    """``data`` with each byte the strict decoder rejects read as Windows-1252, and how many
+    there were (quadratic: for tests)."""
+    out, pos, bad = [], 0, 0
     while True:
         try:
-            data[pos:].decode()
+            out.append(data[pos:].decode())
         except UnicodeDecodeError as exc:
-            start, pos = pos + exc.start, pos + exc.end
-            if runs and runs[-1][1] == start:
-                start = runs.pop()[0]
-            runs.append((start, pos))
+            out.append(data[pos:pos + exc.start].decode())
+            out += [bytes([b]).decode("cp1252", "replace")
+                    for b in data[pos + exc.start:pos + exc.end]]
+            bad += exc.end - exc.start
+            pos += exc.end
         else:
-            return runs
+            return "".join(out).encode(), bad
 
 
-def test_bytes_not_utf8_are_found_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+LATIN1 = b"Le caf\xe9 est tr\xe8s bon, d\xe9j\xe0 vu. "
+
+
+def test_bytes_not_utf8_are_repaired_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     # Found by a reviewer: every bad byte raised a UnicodeDecodeError holding the whole 1 MB
     # decode window, so 1 MB of Latin-1 text took 3 s and 4 MB 125 s (exports go to 1 GiB).
     counting = _CountingCodecs()
     monkeypatch.setattr(xml_repair, "codecs", counting)
     monkeypatch.setattr(xml_repair, "_CHUNK", 64)
-    data = b"Le caf\xe9 est tr\xe8s bon, d\xe9j\xe0 vu. " * 100
-    assert xml_repair._invalid_utf8(data) == _strict_runs(data)
-    assert counting.fed <= len(data) + 3  # each byte decoded once (a cut sequence: again)
+    data = three(item(2, "x", content="BODY")).replace(b"BODY", LATIN1 * 100)
+    repaired = repair_xml(data)
+    assert repaired.data == _strict_repair(data)[0]
+    assert counting.fed <= 2 * len(data) + 10  # a check, then one repair pass (a cut: again)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7])
@@ -217,11 +222,27 @@ def test_sequences_cut_by_a_chunk_boundary_are_read_whole(monkeypatch: pytest.Mo
                                                           chunk: int) -> None:
     monkeypatch.setattr(xml_repair, "_CHUNK", chunk)
     pieces = [b"a", b"\xe9", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xe2\x82",
-              b"\xf0\x9f", b"\x80", b"\xed\xa0\x80", b"\xff", b"<"]
+              b"\xf0\x9f", b"\x80", b"\x81", b"\xed\xa0\x80", b"\xff", b"<"]
     rng = random.Random(chunk)
-    for _ in range(300):
-        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
-        assert xml_repair._invalid_utf8(data) == _strict_runs(data), data
+    for _ in range(100):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
+        data = export(item(1, "x", content="BODY")).replace(b"BODY", body)
+        want, bad = _strict_repair(data)
+        repaired = repair_xml(data)
+        assert repaired.data == want, body
+        assert (f"{bad} byte(s) not valid UTF-8" in repaired.item_edits[0][0].detail
+                if bad else repaired.data is data)
+
+
+def test_a_whole_export_in_latin1_declared_utf8_is_read() -> None:
+    data = three(item(2, "Caf\xe9", content="BODY")).replace(b"BODY", LATIN1 * 1000)
+    result = parse_wxr(data.replace("Café".encode(), b"Caf\xe9").replace(
+        "Après".encode(), b"Apr\xe8s"))
+    assert result.error is None
+    assert [r["title"] for r in result.records] == ["Avant", "Café", "Après"]
+    assert result.records[1]["text"] == LATIN1.decode("latin-1") * 1000
+    assert [e.detail for e in result.edits[1]] == [
+        "WXR export repaired: 4001 byte(s) not valid UTF-8 read as Windows-1252 (é, è, à)"]
 
 
 @pytest.mark.parametrize(("ref", "name"), [
