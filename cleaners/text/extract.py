@@ -99,9 +99,18 @@ _FOLD = re.compile(r"\s+")
 #: What a block with a lead's class holds when it is no lead (`_holds_no_lead`).
 _NOT_IN_A_LEAD = frozenset({"figure", "figcaption", "picture", "video", "iframe", "script"})
 _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
-#: A byline: ``By`` (``BY:``) and two capitalised words (``By JANE DOE``, ``By Jane Doe``), not
-#: a sentence that starts with the word (``By 2030, …``, ``By tightening …``).
-_BYLINE = re.compile(r"by\s*:?\s+(?-i:[A-Z][\w.'’-]*)[\s,]+(?-i:[A-Z][\w.'’-]*)", re.IGNORECASE)
+#: Classes of a lead block's metadata (`_names_byline`).
+_META_CLASS = re.compile(r"date|meta|info|posted|published|datum|fecha", re.IGNORECASE)
+#: Spaces and dashes a byline's elements leave at the edges of a dek.
+_EDGE_MARKS = " \u00a0-–—|·,"
+#: ``By`` and what follows it (`_is_byline`).
+_BYLINE = re.compile(r"by\b\s*:?\s*(\S.*)", re.IGNORECASE | re.DOTALL)
+#: Capitalised words after ``By`` that start a sentence, not a name.
+_NOT_A_NAME = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "christmas", "easter", "then", "now", "next", "this",
+    "that", "these", "those", "tomorrow", "tonight", "today"})
 #: A byline that long is a sentence: no byline.
 BYLINE_MAX_WORDS = 15
 #: The share of a block's words an author's or a date's elements may hold in a lead.
@@ -157,14 +166,14 @@ def _leadish(element: Any, h1: Any) -> bool:
 
 def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
     """A block with a lead's class that is something else: it holds a figure, a picture, a
-    video, an embed or a script (a video's or a photo's lead block shows its caption); an
-    author or a date by ``itemprop``, or furniture by its class (`FURNITURE_CLASS`: a byline,
-    a credit), make up `BYLINE_SHARE` of its words or more; it sits in a block of links to
-    other articles (`_ELSEWHERE`, below the block it shares with ``h1``); or its text is a
-    byline (``By`` and a capitalised name, at most `BYLINE_MAX_WORDS` words). An ``<a>``, an
-    icon or a dateline's ``<time>`` in a real dek does not count."""
+    video, an embed or a script (a video's or a photo's lead block shows its caption); its
+    authors and dates (``<time>``, an ``itemprop`` author or date, a furniture class:
+    `FURNITURE_CLASS`) make up `BYLINE_SHARE` of its words or more (an element counted once,
+    with what it holds); it sits in a block of links to other articles (`_ELSEWHERE`, below
+    the block it shares with ``h1``); or its text is a byline (`_is_byline`). A dek's link,
+    icon or short dateline does not count."""
     words = len(shown.split())
-    if words <= BYLINE_MAX_WORDS and _BYLINE.match(shown):
+    if words <= BYLINE_MAX_WORDS and _is_byline(shown):
         return True
     above = set(h1.iterancestors())
     for block in element.iterancestors():
@@ -173,15 +182,40 @@ def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
         if _ELSEWHERE.search(f"{block.get('class') or ''} {block.get('id') or ''}"):
             return True
     byline_words = 0
+    counted: set[Any] = set()
     for node in element.iterdescendants():
         if not isinstance(node.tag, str):
             continue
         if node.tag in _NOT_IN_A_LEAD:
             return True
-        if (node.get("itemprop") in _BYLINE_PROPS
-                or FURNITURE_CLASS.search(node.get("class") or "")):
+        if _names_byline(node) and not any(up in counted for up in node.iterancestors()):
+            counted.add(node)
             byline_words += len(shown_text(node).split())
     return byline_words >= BYLINE_SHARE * max(words, 1)
+
+
+def _names_byline(node: Any) -> bool:
+    """An element of a byline: a ``<time>``, an ``itemprop`` author or date, a class of
+    furniture (`FURNITURE_CLASS`: ``author``, ``byline``, ``credit``…) or of metadata
+    (`_META_CLASS`: ``date``, ``metas``, ``article__info``…)."""
+    classes = node.get("class") or ""
+    return (node.tag == "time" or node.get("itemprop") in _BYLINE_PROPS
+            or bool(FURNITURE_CLASS.search(classes) or _META_CLASS.search(classes)))
+
+
+def _is_byline(text: str) -> bool:
+    """``By`` (``BY:``, ``By:``) and a name: a capitalised word (any script's capitals; after
+    ``the`` too: ``By the Associated Press``) that is not a month or a weekday (``By Monday,
+    the council…`` is a sentence), nor a number (``By 2030, …``)."""
+    found = _BYLINE.match(text)
+    if found is None:
+        return False
+    words = found.group(1).split()
+    if words and words[0].casefold() == "the":
+        words = words[1:]
+    first = words[0].strip(",.;:|") if words else ""
+    return (bool(first) and first[0].isupper()
+            and first.casefold() not in _NOT_A_NAME)
 
 
 def _prose_lead(element: Any, shown: str, h1: Any, text_words: frozenset[str]) -> bool:
@@ -257,7 +291,9 @@ def _lead_block(tree: Any, text: str) -> str:
             continue
         if leadish:
             if not _holds_no_lead(element, shown, h1):
-                lead = shown
+                # the dek without its author's or date's elements ("… getestet von Michael
+                # Andrusio"), nor a dash they leave at an edge
+                lead = _FOLD.sub(" ", shown_text(element, _names_byline)).strip(_EDGE_MARKS)
             continue
         if text_words is None:
             text_words = _content_words(text)

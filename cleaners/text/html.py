@@ -120,8 +120,10 @@ _RAW_TAG = re.compile(
     re.IGNORECASE)
 _RAW_CLOSING = re.compile(
     r"</(script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\s*>", re.IGNORECASE)
-#: Raw-text elements whose content no reader sees: written self-closed, they are empty.
-_EMPTY_WHEN_SELF_CLOSED = frozenset({"iframe", "noscript", "noembed", "noframes"})
+#: Markup right after a tag (not a comment).
+_MARKUP_NEXT = re.compile(r"\s*<(?!!--)")
+#: What code holds and prose does not.
+_CODE_MARKS = re.compile(r"[;{}=]")
 _SELF_CLOSED = re.compile(
     r"<(?:script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\b[^<>]*/>",
     re.IGNORECASE)
@@ -132,13 +134,13 @@ def raw_tags_read(html: str) -> str:
     ``<style/>``, ``<noscript/>``…) written the way it is meant: HTML has no self-closing
     tags, so a parser reads what follows as the element's content up to its closing tag
     (lexbor: the article's paragraphs vanished), or, as libxml2 does, closes it at once (a
-    script's code became text). A self-closed element whose content no reader sees
-    (``<iframe/>``, ``<noscript/>``, `_EMPTY_WHEN_SELF_CLOSED`) is empty; a self-closed
-    ``<script/>`` or ``<style/>`` is empty when markup follows it, when no closing tag does,
-    or when another opening tag of its name comes first (a script holds no ``<script>``);
-    otherwise (code up to its closing tag) it opens that content. Real raw elements and
-    comments are skipped whole. Linear in the text (the closing and opening tags of each
-    name are found in one pass); unchanged when it has no such tag."""
+    script's code became text). A self-closed tag is an empty element when markup follows it
+    (``<p>…``), when no closing tag of its name does, or when another tag of its name opens
+    first with prose before it (no ``;``, ``{``, ``}`` or ``=``: a caption between two
+    embeds, not code that writes ``"<script>"``); otherwise it opens what follows up to its
+    closing tag (code, an iframe's fallback text). Real raw elements and comments are
+    skipped whole. Linear in the text (the tags of each name are found in one pass, and no
+    search goes past the next tag of the name); unchanged when it has no such tag."""
     if _SELF_CLOSED.search(html) is None:
         return html
     closings: dict[str, list[int]] = {}
@@ -157,15 +159,12 @@ def raw_tags_read(html: str) -> str:
         name, attributes = tag.group(1), tag.group(2)
         lowered = name.lower()
         closing_at = _next(closings.get(lowered, []), tag.end())
-        closing = (None if closing_at is None
-                   else _RAW_CLOSING.match(html, closing_at))
+        closing = None if closing_at is None else _RAW_CLOSING.match(html, closing_at)
         if attributes.rstrip().endswith("/"):
-            content = html[tag.end():closing.start()] if closing else ""
             reopened = _next(openings.get(lowered, []), tag.end())
-            if (closing is None or lowered in _EMPTY_WHEN_SELF_CLOSED
-                    or (reopened is not None and reopened < closing.start())
-                    or (content.lstrip().startswith("<")
-                        and not content.lstrip().startswith("<!--"))):
+            if (closing is None or _MARKUP_NEXT.match(html, tag.end())
+                    or (reopened is not None and reopened < closing.start()
+                        and not _CODE_MARKS.search(html, tag.end(), reopened))):
                 out.append(html[pos:tag.start()] + f"<{name}{attributes.rstrip()[:-1]}></{name}>")
                 pos = tag.end()
                 continue
@@ -222,12 +221,14 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     if root is None:
         return "", []
     dropped: Counter[str] = Counter()
-    # comments before the first element are the document's, beside <html>, not in it
-    before = root.prev
-    while before is not None:
-        if before.tag in _COMMENT_TAGS:
-            dropped["comment"] += 1
-        before = before.prev
+    # comments before the first element and after the last are the document's, beside
+    # <html> (a cache plugin's "generated in 0.4 s" footer), not in it
+    for step in ("prev", "next"):
+        beside = getattr(root, step)
+        while beside is not None:
+            if beside.tag in _COMMENT_TAGS:
+                dropped["comment"] += 1
+            beside = getattr(beside, step)
     parts: list[str] = []
     # page chrome (header, footer, aside, form) is dropped when it is outside the
     # page's <article>/<main>, if the page has one

@@ -8,7 +8,7 @@ the other pass), and the substring searches for the rest are bounded (`_SEARCH_B
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from cleaners.text.page_tree import text_key
 
@@ -30,46 +30,49 @@ def _reads_as_prose(line: str) -> bool:
 
 
 def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
-    """``lines`` plus the precision-pass lines they lack, each put after the line holding the
-    precision-pass line before it (at the start when there is none). A precision-pass line
-    already put in is not put in again. None when the two passes differ too much to merge:
-    more precision-pass lines that are no whole line of ``lines`` than `_SEARCH_BUDGET`
-    characters of search allow.
+    """``lines`` plus the precision-pass lines they lack, in page order: the cursor follows
+    the precision-pass lines through ``lines`` and only moves forward; a line found at or
+    after it moves it there, a line found only before it, or put in already, is passed over
+    (it is in the text: a list a page shows twice is put in once), and a line found nowhere
+    is put in at the cursor. None when the two passes differ
+    too much to merge: more precision-pass lines that are no whole line of ``lines`` than
+    `_SEARCH_BUDGET` characters of search allow.
 
-    A line is found in ``lines`` by its key first (most are a whole line of it), else as a
-    part of one (a search of all of them); the lines put in go into lists after the line they
+    A line is found by its key first (most are a whole line of ``lines``), else as a part of
+    one (a search of the joined keys); the lines put in go into lists after the line they
     follow. (A first version rebuilt the joined keys after each line put in and searched
-    without a bound: 8,000 lines took 5.5 s, 32,000 about 90 s.)"""
+    without a bound: 8,000 lines took 5.5 s, 32,000 about 90 s; it also sent the cursor back
+    to a repeated line's first copy, which reordered the lines after it: ``Anna, Reply, Cara,
+    Ben``.)"""
     keys = [text_key(line) for line in lines]
     joined, starts = _joined(keys)
     searches = _SEARCH_BUDGET // max(len(joined), 1)
-    whole = {}
+    whole: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
-        whole.setdefault(key, i)
+        whole.setdefault(key, []).append(i)
     added: list[list[str]] = [[] for _ in range(len(lines) + 1)]  # the lines after line i - 1
-    added_in: dict[str, int] = {}  # the key of a line put in -> its list
-    slot, offset = 0, -1  # the cursor: after line ``offset`` of list ``slot`` (-1: its start)
+    put_in: set[str] = set()
+    cursor = 0  # lines of ``lines`` passed: what is put in goes to ``added[cursor]``
     for line in precise:
         key = text_key(line)
-        if not key:
+        if not key or key in put_in:
             continue
-        if key in added_in:  # put in already: the cursor goes to it
-            slot = added_in[key]
-            offset = next(i for i, other in enumerate(added[slot]) if text_key(other) == key)
-            continue
-        found = whole.get(key)
-        if found is None:
-            searches -= 1
-            if searches < 0:
-                return None
-            at = joined.find(key)  # keys hold no line break: a match lies within one line
-            found = bisect_right(starts, at) - 1 if at >= 0 else None
-        if found is not None:
-            slot, offset = found + 1, -1
-            continue
-        offset += 1
-        added[slot].insert(offset, line)
-        added_in[key] = slot
+        copies = whole.get(key)
+        if copies is not None:
+            at = bisect_left(copies, cursor)
+            if at < len(copies):
+                cursor = copies[at] + 1
+            continue  # found at or after the cursor, or only before it
+        searches -= 1
+        if searches < 0:
+            return None
+        since = starts[cursor] if cursor < len(starts) else len(joined)
+        found = joined.find(key, since)  # keys hold no line break: a match lies in one line
+        if found >= 0:
+            cursor = bisect_right(starts, found)
+        elif joined.find(key, 0, since + len(key)) < 0:
+            added[cursor].append(line)
+            put_in.add(key)
     out = list(added[0])
     for line, after in zip(lines, added[1:], strict=True):
         out.append(line)

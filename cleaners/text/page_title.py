@@ -86,12 +86,14 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
     punctuation) or a name the page's own ``urls`` spell (`host_names`; also with one of
     `_NAME_WORDS` added to either: ``blog``, ``news``, ``e. V.``…).
 
-    - The title's first part goes when it names the site (not when ``:`` follows it and the
-      name comes from the address only: ``Brexit : …`` on ``brexit.example`` is a headline);
-      so do the first two parts when the second is WordPress's old ``Blog Archive`` label
+    - The first two parts go when the second is WordPress's old ``Blog Archive`` label
       (``Blog » Blog Archive » Title``).
-    - The first part after the first that names the site goes, with every part after it:
-      ``Headline | Site | Tagline`` → ``Headline``.
+    - Then the first part goes while it names the site (``Bild - Bild.de - Headline`` →
+      ``Headline``; not when ``:`` follows it and the name comes from the address only:
+      ``Brexit : …`` on ``brexit.example`` is a headline).
+    - Then the first part after the first that names the site goes, with every part after
+      it: ``Headline | Site | Tagline`` → ``Headline`` (so ``Section - Site - Headline``
+      keeps only its section: a title cannot say which side the headline is on).
 
     ``Headline | homify`` → ``Headline``; ``gipfelbuch.ch - Outdoornews - …`` →
     ``Outdoornews - …``. A title that is the site's name alone, or names no site, is
@@ -104,12 +106,12 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
     def names_site(i: int, by_address: bool = True) -> bool:
         return _key(parts[i]) in named or (by_address and _names_host(parts[i], hosts))
 
+    if len(parts) > 2 and _key(parts[1]) in _BLOG_ARCHIVE:
+        parts, seps = parts[2:], seps[2:]
+    while len(parts) > 1 and names_site(0, by_address=seps[0].strip() != ":"):
+        parts, seps = parts[1:], seps[1:]  # ``Bild - Bild.de - Headline``: both go
     for i in range(1, len(parts)):
         if names_site(i):
             parts, seps = parts[:i], seps[:i - 1]
             break
-    if len(parts) > 2 and _key(parts[1]) in _BLOG_ARCHIVE:
-        parts, seps = parts[2:], seps[2:]
-    elif len(parts) > 1 and names_site(0, by_address=seps[0].strip() != ":"):
-        parts, seps = parts[1:], seps[1:]
     return "".join(part + sep for part, sep in zip(parts, [*seps, ""], strict=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -46,17 +47,20 @@ def text_key(text: str) -> str:
 UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "textarea", "title"})
 
 
-def shown_text(element: Any) -> str:
+def shown_text(element: Any, leave_out: Callable[[Any], bool] | None = None) -> str:
     """The element's text as the page shows it: a ``<br>`` is a space (``text_content``
     glues the words on either side of it), and nothing of a script, style, ``<noscript>`` or
     ``<template>`` inside it (`UNSHOWN_TAGS`: a video block's player script was taken for a
-    lead). Iterated, not recursive: a page's tree may be deep."""
+    lead), nor of a descendant ``leave_out`` accepts (a lead's byline). Iterated, not
+    recursive: a page's tree may be deep."""
     from lxml import etree
 
     parts = []
     hidden = 0  # how many unshown elements the walk is inside
     for event, node in etree.iterwalk(element, events=("start", "end", "comment", "pi")):
-        unshown = event in ("start", "end") and node.tag in UNSHOWN_TAGS
+        unshown = event in ("start", "end") and (node.tag in UNSHOWN_TAGS or (
+            leave_out is not None and node is not element and isinstance(node.tag, str)
+            and leave_out(node)))
         if event == "start":
             hidden += unshown
             if not hidden:

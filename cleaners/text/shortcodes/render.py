@@ -96,7 +96,9 @@ def _csv_rows(text: str, sep: str) -> list[str] | None:
     ``<p>``, ``<div>``…), or its rows are paragraphs (a blank line outside quoted cells and no
     two rows on consecutive lines), which is what `html_to_text` writes of block markup before
     shortcodes are read. CSV rows are consecutive lines, a stray blank line among them
-    notwithstanding. Linear in the length of ``text``; never raises."""
+    notwithstanding when two rows or more are consecutive (a one-row table, or one with a
+    blank line after every row, reads as paragraphs). Linear in the length of ``text``;
+    never raises."""
     if _BLOCK_MARKUP.search(text):
         return None
     delimiter = "\t" if sep.strip().lower() in ("tab", "\\t") else sep

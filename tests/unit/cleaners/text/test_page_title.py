@@ -58,6 +58,9 @@ from cleaners.text.page_title import host_names, without_site_name
     ("Denver - Broncos win opener", "https://www.denverpost.com/x", "Denver - Broncos win opener"),
     ("Mayor resigns - 1000", "http://10.0.0.1/x", "Mayor resigns - 1000"),
     ("Mayor resigns | 2001", "http://[2001:db8::1]:8080/x", "Mayor resigns | 2001"),
+    # a second review: the name twice at the start left only the name
+    ("Bild - Bild.de - Kanzler tritt zurück", "https://www.bild.de/x", "Kanzler tritt zurück"),
+    ("Teufel - Teufel Blog - Kopfhörer im Test", "https://blog.teufel.de/x", "Kopfhörer im Test"),
 ])
 def test_a_title_loses_the_name_its_address_spells(title: str, url: str, expected: str) -> None:
     assert without_site_name(title, [], [url] if url else []) == expected
