@@ -116,13 +116,18 @@ class _Layout:
 
 def _closer(data: bytes, opener: bytes, pos: int) -> int:
     """Where the section ``opener`` starts before ``pos`` ends (the end of ``data`` when it is
-    not closed); a DOCTYPE ends at ``>``, or at ``]>`` when its internal subset opens first."""
+    not closed); a DOCTYPE ends at ``>``, or at ``]>`` when its internal subset opens first.
+    No search reads past the section's first ``>`` but the one for ``]>``, which ends the
+    section; the next search starts there, so each byte is read at most three times."""
     if opener == b"<!DOCTYPE":
-        gt, bracket = data.find(b">", pos), data.find(b"[", pos)
-        if 0 <= bracket < gt:
+        gt = data.find(b">", pos)
+        if gt < 0:
+            return len(data)
+        bracket = data.find(b"[", pos, gt)
+        if bracket >= 0:
             close = _SUBSET_END.search(data, bracket)
             return close.end() if close is not None else len(data)
-        return gt + 1 if gt >= 0 else len(data)
+        return gt + 1
     end = data.find(_CLOSERS[opener], pos)
     return end + len(_CLOSERS[opener]) if end >= 0 else len(data)
 
