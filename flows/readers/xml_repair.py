@@ -43,11 +43,14 @@ _UTF8_NAMES = {b"utf-8", b"utf8"}
 #: What XML 1.0 forbids in a UTF-8 document: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
 _ILLEGAL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 #: An ``&`` that starts no reference XML resolves without a DTD (the five predefined entities
-#: and character references); ``&nbsp;`` is one too: no WXR declares entities.
-_BARE_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)")
-#: A character reference the parser resolves (the rest are bare ``&`` above); `_forbidden`
+#: and character references, of any number of digits); ``&nbsp;`` is one too: no WXR declares
+#: entities.
+_BARE_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)")
+#: A character reference (any number of digits: ``&#x00000000E9;`` is ``é``); `_forbidden_ref`
 #: tells whether it names a character XML forbids.
-_CHAR_REF = re.compile(rb"&#(?:([0-9]{1,7})|x([0-9A-Fa-f]{1,6}));")
+_CHAR_REF = re.compile(rb"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
+#: Significant digits of the largest character, U+10FFFF (1114111): decimal, hexadecimal.
+_MAX_DIGITS = (7, 6)
 #: Where an ``&`` is text, not markup: CDATA sections, comments, processing instructions,
 #: the DOCTYPE; and the items' boundaries.
 _OPENER = re.compile(rb"<!\[CDATA\[|<!--|<\?|<!DOCTYPE|</item\s*>|<item(?:\s[^<>]*?)?(/?)>")
@@ -62,6 +65,18 @@ def _forbidden(number: int) -> bool:
     tab, LF and CR; surrogates; U+FFFE, U+FFFF; past U+10FFFF)."""
     return not (number in (0x9, 0xA, 0xD) or 0x20 <= number <= 0xD7FF
                 or 0xE000 <= number <= 0xFFFD or 0x10000 <= number <= 0x10FFFF)
+
+
+def _forbidden_ref(ref: re.Match[bytes]) -> str | None:
+    """The name of the character a `_CHAR_REF` match refers to when XML forbids it
+    (``U+000B``; ``past U+10FFFF`` for a value of more significant digits than U+10FFFF, which
+    is not converted), else None."""
+    decimal = ref[1] is not None
+    digits = (ref[1] if decimal else ref[2]).lstrip(b"0")
+    if len(digits) > _MAX_DIGITS[not decimal]:
+        return "past U+10FFFF"
+    number = int(digits or b"0", 10 if decimal else 16)
+    return f"U+{number:04X}" if _forbidden(number) else None
 
 
 def _cp1252(raw: bytes) -> str:
@@ -245,7 +260,8 @@ def repair_xml(data: bytes) -> XmlRepairs:
       Windows-1252 (U+FFFD for the five bytes it leaves undefined), as `decode_bytes` reads a
       few stray bytes; characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE,
       U+FFFF) are removed, and so are the character references to a character XML forbids
-      (``&#11;``, ``&#xFFFE;``, a surrogate, past U+10FFFF) outside CDATA sections, comments,
+      (``&#11;``, ``&#xFFFE;``, a surrogate, past U+10FFFF; a reference may have any number
+      of digits: ``&#x00000000E9;`` is ``é``) outside CDATA sections, comments,
       processing instructions and the DOCTYPE; an ``&`` there that starts no predefined entity
       or character reference becomes ``&amp;`` (so ``&nbsp;`` in an escaped title reads as the text ``&nbsp;``). An export in
       another encoding gets only the first repair.
@@ -279,23 +295,21 @@ def repair_xml(data: bytes) -> XmlRepairs:
         body = _repair_charset(body, _layout(body), found)
     illegal = list(_ILLEGAL.finditer(body))
     amps = [m.start() for m in _BARE_AMP.finditer(body)]
-    refs = [m for m in _CHAR_REF.finditer(body)
-            if _forbidden(int(m[1]) if m[1] is not None else int(m[2], 16))]
+    refs = [(m, name) for m in _CHAR_REF.finditer(body) if (name := _forbidden_ref(m))]
     if not (illegal or amps or refs):
         result.data = body
         result.item_edits, result.export_edits = _edits(found, result.export_edits)
         return result
     layout = _layout(body)
     amps = [pos for pos in amps if not layout.is_literal(pos)]
-    refs = [m for m in refs if not layout.is_literal(m.start())]
+    refs = [(m, name) for m, name in refs if not layout.is_literal(m.start())]
     edits: list[tuple[int, int, bytes]] = []
     for m in illegal:
         char = m.group().decode()
         found.setdefault(layout.item_of(m.start()), _Found()).control[f"U+{ord(char):04X}"] += 1
         edits.append((m.start(), m.end(), b""))
-    for m in refs:
-        number = int(m[1]) if m[1] is not None else int(m[2], 16)
-        found.setdefault(layout.item_of(m.start()), _Found()).control[f"U+{number:04X}"] += 1
+    for m, name in refs:
+        found.setdefault(layout.item_of(m.start()), _Found()).control[name] += 1
         edits.append((m.start(), m.end(), b""))
     for pos in amps:
         found.setdefault(layout.item_of(pos), _Found()).amp += 1

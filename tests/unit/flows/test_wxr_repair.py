@@ -119,6 +119,18 @@ def test_a_valid_export_is_untouched() -> None:
     assert result.edits == [[], [], []]
 
 
+def test_a_reference_with_leading_zeros_is_valid_and_untouched() -> None:
+    # Found by a reviewer: "&#x00000000E9;" (é for expat) was escaped as "&amp;#x00000000E9;"
+    # with an "entity" edit, as the references were matched with at most 7 or 6 digits.
+    refs = "&#x00000000E9;&#000000000233;&#x0001F600;&#x" + "0" * 5000 + "41;"
+    titled = item(2, "x").replace("<title><![CDATA[x]]></title>", f"<title>{refs}</title>")
+    data = three(titled)
+    assert repair_xml(data).data is data
+    result = parse_wxr(data)
+    assert result.error is None and result.records[1]["title"] == "éé😀A"
+    assert result.edits == [[], [], []]
+
+
 def test_an_export_in_another_encoding_is_left_to_the_parser() -> None:
     data = export(item(1, "Café")).replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
     data = data.decode().encode("latin-1")
@@ -248,6 +260,11 @@ def test_a_whole_export_in_latin1_declared_utf8_is_read() -> None:
     ("&#11;", "U+000B"), ("&#0;", "U+0000"), ("&#x1F;", "U+001F"), ("&#xFFFE;", "U+FFFE"),
     ("&#xffff;", "U+FFFF"), ("&#xD800;", "U+D800"), ("&#57343;", "U+DFFF"),
     ("&#1114112;", "U+110000"), ("&#x110000;", "U+110000"), ("&#0000008;", "U+0008"),
+    # any number of digits (found by a reviewer: past 7 or 6 they were escaped as text)
+    ("&#x00000000000B;", "U+000B"), ("&#0000000000011;", "U+000B"),
+    ("&#x0000000D800;", "U+D800"), ("&#9999999;", "U+98967F"), ("&#11141120;", "past U+10FFFF"),
+    ("&#x1000000;", "past U+10FFFF"), ("&#x" + "F" * 40 + ";", "past U+10FFFF"),
+    ("&#" + "1" * 5000 + ";", "past U+10FFFF"),  # more digits than int() converts
 ])
 def test_a_reference_to_a_character_xml_forbids_is_removed(ref: str, name: str) -> None:
     # Found by a reviewer: "reference to invalid character number" lost every later item.
