@@ -3,9 +3,9 @@
 An XML parser stops at the first error; WordPress's importer does not, and real exports hold
 what it forgives: a blank line a theme printed before ``<?xml``, a Windows-1252 ``é`` pasted
 into a UTF-8 file, a vertical tab (``\\x0b``, or ``&#11;``) pasted into a post body, a bare
-``&`` in an attachment URL. `repair_xml` rewrites exactly those spots in linear time (a few
-passes over the bytes; no object is made per byte that is not UTF-8), before parsing, and says
-where each repair was: inside which ``<item>`` (by its position among the items, as
+``&`` in an attachment URL. `repair_xml` rewrites exactly those spots in linear time and
+memory (a few passes over the bytes; no object is kept per repaired byte or per section),
+before parsing, and says where each repair was: inside which ``<item>`` (by its position among the items, as
 `flows.readers.wxr.iter_wxr` counts them) or outside any item. Nothing else is touched, so a
 well-formed UTF-8 export comes back as the same object, and nothing that makes parsing safe is
 relaxed (a DOCTYPE is never rewritten: defusedxml still refuses its entities).
@@ -13,7 +13,6 @@ relaxed (a DOCTYPE is never rewritten: defusedxml still refuses its entities).
 
 from __future__ import annotations
 
-import bisect
 import codecs
 import re
 from collections import Counter
@@ -42,6 +41,8 @@ _DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._-]{
 _UTF8_NAMES = {b"utf-8", b"utf8"}
 #: What XML 1.0 forbids in a UTF-8 document: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
 _ILLEGAL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+_C0_FORBIDDEN = bytes(b for b in range(0x20) if b not in b"\t\n\r")
+_ILLEGAL_CHARS = (*(bytes([b]) for b in _C0_FORBIDDEN), b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 #: An ``&`` that starts no reference XML resolves without a DTD (the five predefined entities
 #: and character references, of any number of digits); ``&nbsp;`` is one too: no WXR declares
 #: entities.
@@ -49,6 +50,10 @@ _BARE_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)")
 #: A character reference (any number of digits: ``&#x00000000E9;`` is ``é``); `_forbidden_ref`
 #: tells whether it names a character XML forbids.
 _CHAR_REF = re.compile(rb"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
+#: What a stretch outside sections may need repaired: a forbidden character, an ``&`` that
+#: starts no predefined entity (a bare one, or a character reference).
+_MAY_REPAIR = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]"
+                         rb"|&(?!(?:amp|lt|gt|quot|apos);)")
 #: Significant digits of the largest character, U+10FFFF (1114111): decimal, hexadecimal.
 _MAX_DIGITS = (7, 6)
 #: Where an ``&`` is text, not markup: CDATA sections, comments, processing instructions,
@@ -56,6 +61,9 @@ _MAX_DIGITS = (7, 6)
 _OPENER = re.compile(rb"<!\[CDATA\[|<!--|<\?|<!DOCTYPE|</item\s*>|<item(?:\s[^<>]*?)?(/?)>")
 _CLOSERS = {b"<![CDATA[": b"]]>", b"<!--": b"-->", b"<?": b"?>"}
 _SUBSET_END = re.compile(rb"\]\s*>")
+#: Bytes of a stretch substituted at a time (then to the next ``&``): bounds the list of pieces
+#: a substitution builds, one per match.
+_WINDOW = 1 << 16
 #: Examples of repaired characters named in an edit.
 _EXAMPLES = 5
 
@@ -101,34 +109,6 @@ def _utf8(data: bytes) -> bool:
     return True
 
 
-@dataclass
-class _Layout:
-    """Where text is not markup (``literal`` spans, sorted) and where the items are."""
-
-    literal: list[tuple[int, int]] = field(default_factory=list)
-    items: list[tuple[int, int]] = field(default_factory=list)
-
-    def is_literal(self, pos: int) -> bool:
-        i = bisect.bisect_right(self.literal, (pos, 1 << 62)) - 1
-        return i >= 0 and self.literal[i][0] <= pos < self.literal[i][1]
-
-    def item_of(self, pos: int) -> int | None:
-        i = bisect.bisect_right(self.items, (pos, 1 << 62)) - 1
-        return i if i >= 0 and self.items[i][0] <= pos < self.items[i][1] else None
-
-    def segments(self, size: int) -> Iterator[tuple[int, int, int | None]]:
-        """``(start, end, item)`` spans covering ``[0, size)`` in order: each item, with its
-        position, and what lies between them, with None (empty spans left out)."""
-        pos = 0
-        for i, (start, end) in enumerate(self.items):
-            if pos < start:
-                yield pos, start, None
-            yield start, end, i
-            pos = end
-        if pos < size:
-            yield pos, size, None
-
-
 def _closer(data: bytes, opener: bytes, pos: int) -> int:
     """Where the section ``opener`` starts before ``pos`` ends (the end of ``data`` when it is
     not closed); a DOCTYPE ends at ``>``, or at ``]>`` when its internal subset opens first.
@@ -147,30 +127,52 @@ def _closer(data: bytes, opener: bytes, pos: int) -> int:
     return end + len(_CLOSERS[opener]) if end >= 0 else len(data)
 
 
-def _layout(data: bytes) -> _Layout:
-    """The literal spans and the items of ``data`` (one pass: each opener's closer is searched
-    from the opener on, and an unclosed one runs to the end)."""
-    out, pos, item_start = _Layout(), 0, None
-    while (m := _OPENER.search(data, pos)) is not None:
-        token = m.group()
+def _stretches(data: bytes) -> Iterator[tuple[int, int, int | None, bool]]:
+    """``(start, end, item, literal)`` spans covering ``data`` in order, none empty: ``item``
+    the position of the ``<item>`` holding the span (None outside any), ``literal`` whether it
+    is a section where ``&`` is text. One pass, nothing kept: each opener's closer is searched
+    from the opener on (an unclosed one runs to the end), an ``<item>`` inside an open item
+    and a ``</item>`` outside any are plain markup. A span starts at a ``<`` or the start of
+    ``data``, and ends before a ``<``, after a ``>`` or at the end of ``data``."""
+    pos = scan = count = 0
+    item: int | None = None
+    while (m := _OPENER.search(data, scan)) is not None:
+        token, scan = m.group(), m.end()
         if token.startswith(b"</item"):
-            if item_start is not None:
-                out.items.append((item_start, m.end()))
-            item_start, pos = None, m.end()
+            if item is not None:
+                yield pos, m.end(), item, False
+                pos, item = m.end(), None
         elif token.startswith(b"<item"):
-            if item_start is None:
+            if item is None:
+                if pos < m.start():
+                    yield pos, m.start(), None, False
+                pos, item, count = m.start(), count, count + 1
                 if m.group(1):  # <item/>: an empty item
-                    out.items.append((m.start(), m.end()))
-                else:
-                    item_start = m.start()
-            pos = m.end()
+                    yield pos, m.end(), item, False
+                    pos, item = m.end(), None
         else:
             end = _closer(data, token, m.end())
-            out.literal.append((m.start(), end))
-            pos = end
-    if item_start is not None:
-        out.items.append((item_start, len(data)))
-    return out
+            if pos < m.start():
+                yield pos, m.start(), item, False
+            yield m.start(), end, item, True
+            pos = scan = end
+    if pos < len(data):
+        yield pos, len(data), item, False
+
+
+def _segments(data: bytes) -> Iterator[tuple[int, int, int | None]]:
+    """``(start, end, item)`` spans covering ``data`` in order: each item, with its position,
+    and what lies between them, with None (`_stretches` joined by item)."""
+    run: tuple[int, int, int | None] | None = None
+    for start, end, item, _ in _stretches(data):
+        if run is not None and run[2] == item:
+            run = (run[0], end, item)
+        else:
+            if run is not None:
+                yield run
+            run = (start, end, item)
+    if run is not None:
+        yield run
 
 
 @dataclass
@@ -192,11 +194,38 @@ class XmlRepairs:
 
 @dataclass
 class _Found:
-    """Repairs of one place (an item, or outside any item), counted by kind."""
+    """Repairs of one place (an item, or outside any item), counted by kind: counters only,
+    whatever the number of repairs."""
 
     charset: Counter[str] = field(default_factory=Counter)
-    control: Counter[str] = field(default_factory=Counter)
+    #: The forbidden characters removed (UTF-8 bytes), in the order first met: at most 31.
+    chars: dict[bytes, None] = field(default_factory=dict)
+    #: The names of the first `_EXAMPLES` distinct forbidden references removed.
+    refs: list[str] = field(default_factory=list)
+    #: Forbidden characters and references removed.
+    removed: int = 0
     amp: int = 0
+
+    def ref(self, match: re.Match[bytes]) -> bytes:
+        """A `_CHAR_REF` match's replacement: nothing when XML forbids its character (counted),
+        else itself."""
+        name = _forbidden_ref(match)
+        if name is None:
+            return match[0]
+        self.removed += 1
+        if len(self.refs) < _EXAMPLES and name not in self.refs:
+            self.refs.append(name)
+        return b""
+
+    def add(self, other: _Found) -> None:
+        """Count ``other``'s repairs (made after this one's) here too."""
+        self.charset.update(other.charset)
+        self.chars.update(other.chars)
+        self.removed += other.removed
+        self.amp += other.amp
+        for name in other.refs:
+            if len(self.refs) < _EXAMPLES and name not in self.refs:
+                self.refs.append(name)
 
     def edits(self, where: str) -> list[Edit]:
         out = []
@@ -208,25 +237,59 @@ class _Found:
             if undefined:
                 detail += f", {undefined} undefined there replaced by U+FFFD"
             out.append(Edit(EditKind.CHARSET, f"WXR export repaired{where}: {detail}"))
-        if self.control:
-            names = ", ".join(list(self.control)[:_EXAMPLES])
+        if self.removed:
+            # the characters first, then the references (their names may repeat a character's)
+            names = [f"U+{ord(char.decode()):04X}" for char in self.chars]
+            names += [name for name in self.refs if name not in names]
             out.append(Edit(EditKind.CONTROL, f"WXR export repaired{where}: "
-                            f"{sum(self.control.values())} character(s) XML forbids removed "
-                            f"({names})"))
+                            f"{self.removed} character(s) XML forbids removed "
+                            f"({', '.join(names[:_EXAMPLES])})"))
         if self.amp:
             out.append(Edit(EditKind.ENTITY, f"WXR export repaired{where}: {self.amp} bare & "
                             "escaped as &amp; (it started no XML entity or character reference)"))
         return out
 
 
-def _repair_charset(data: bytes, layout: _Layout, found: dict[int | None, _Found]) -> bytes:
+def _repair_stretch(chunk: bytes, literal: bool, found: _Found) -> bytes:
+    """A stretch of `_stretches` with, unless it is ``literal``, its bare ``&`` escaped and its
+    forbidden references removed, then its forbidden characters removed, each counted in
+    ``found``. In that order, each pass finds what it would in the original bytes: ``&amp;``
+    starts no reference, removing a reference (ASCII) between two whole UTF-8 characters makes
+    no forbidden one, and no pattern crosses the stretch's ends (a ``&`` last in a stretch is
+    followed by ``<`` or nothing: bare either way). The substitutions run on windows of about
+    `_WINDOW` bytes, each cut before an ``&`` (which no reference holds), so the list a
+    substitution keeps per match stays small; the characters are removed by ``translate`` and
+    ``replace``, which keep none."""
+    if not literal:
+        pieces, pos = [], 0
+        while pos < len(chunk):
+            cut = chunk.find(b"&", pos + _WINDOW)
+            window = chunk[pos:cut] if cut >= 0 else chunk[pos:]
+            window, amps = _BARE_AMP.subn(b"&amp;", window)
+            found.amp += amps
+            pieces.append(_CHAR_REF.sub(found.ref, window))
+            pos = cut if cut >= 0 else len(chunk)
+        chunk = b"".join(pieces)
+    first = sorted((at, char) for char in _ILLEGAL_CHARS if (at := chunk.find(char)) >= 0)
+    if first:
+        found.chars.update((char, None) for _, char in first)
+        size = len(chunk)
+        chunk = chunk.translate(None, _C0_FORBIDDEN)  # one byte each
+        found.removed += size - len(chunk)
+        size = len(chunk)
+        chunk = chunk.replace(b"\xef\xbf\xbe", b"").replace(b"\xef\xbf\xbf", b"")
+        found.removed += (size - len(chunk)) // 3  # U+FFFE, U+FFFF: three bytes each
+    return chunk
+
+
+def _repair_charset(data: bytes, found: dict[int | None, _Found]) -> bytes:
     """``data`` with each byte that is not UTF-8 read as Windows-1252, counted in ``found``
     under the item holding it. Linear time, no object per byte: each item (and each stretch
     between items) is decoded `_CHUNK` bytes at a time with ``surrogateescape`` (a sequence cut
     by a chunk's end is completed by the next; one is never cut by an item's ASCII tag), the
     escaped bytes translated by `_TO_CP1252` and counted by the `Counter`."""
     view, pieces = memoryview(data), []
-    for start, end, where in layout.segments(len(data)):
+    for start, end, where in _segments(data):
         decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         for pos in range(start, end, _CHUNK):
             stop = min(end, pos + _CHUNK)
@@ -251,7 +314,8 @@ def _utf8_document(data: bytes) -> bool:
 def repair_xml(data: bytes) -> XmlRepairs:
     """``data`` with what XML forbids repaired, and an edit for each kind of repair.
 
-    Guarantees, in linear time:
+    Guarantees, in time linear in the bytes and memory linear in them and the result (copies
+    of the bytes, windows of bounded size, and counters for each item repaired):
 
     * whitespace (and a UTF-8 byte-order mark) before ``<?xml`` is removed (a mark alone, which
       XML allows, is kept), in UTF-8 or any encoding that writes ASCII as ASCII, and in UTF-16
@@ -292,35 +356,29 @@ def repair_xml(data: bytes) -> XmlRepairs:
         result.data = body
         return result
     if not _utf8(body):  # repaired first: the repairs below see the same ASCII structure
-        body = _repair_charset(body, _layout(body), found)
-    illegal = list(_ILLEGAL.finditer(body))
-    amps = [m.start() for m in _BARE_AMP.finditer(body)]
-    refs = [(m, name) for m in _CHAR_REF.finditer(body) if (name := _forbidden_ref(m))]
-    if not (illegal or amps or refs):
+        body = _repair_charset(body, found)
+    if (_ILLEGAL.search(body) is None and _BARE_AMP.search(body) is None
+            and not any(_forbidden_ref(m) for m in _CHAR_REF.finditer(body))):
         result.data = body
         result.item_edits, result.export_edits = _edits(found, result.export_edits)
         return result
-    layout = _layout(body)
-    amps = [pos for pos in amps if not layout.is_literal(pos)]
-    refs = [(m, name) for m, name in refs if not layout.is_literal(m.start())]
-    edits: list[tuple[int, int, bytes]] = []
-    for m in illegal:
-        char = m.group().decode()
-        found.setdefault(layout.item_of(m.start()), _Found()).control[f"U+{ord(char):04X}"] += 1
-        edits.append((m.start(), m.end(), b""))
-    for m, name in refs:
-        found.setdefault(layout.item_of(m.start()), _Found()).control[name] += 1
-        edits.append((m.start(), m.end(), b""))
-    for pos in amps:
-        found.setdefault(layout.item_of(pos), _Found()).amp += 1
-        edits.append((pos, pos + 1, b"&amp;"))
-    edits.sort()
-    pieces, pos = [], 0
-    for s, e, replacement in edits:
-        pieces += [body[pos:s], replacement]
-        pos = e
-    pieces.append(body[pos:])
-    result.data = b"".join(pieces) if edits else body
+    # each stretch that may need a repair is repaired whole, and the bytes written once
+    out, done, view = bytearray(), 0, memoryview(body)
+    for start, end, where, literal in _stretches(body):
+        if (_ILLEGAL if literal else _MAY_REPAIR).search(body, start, end) is None:
+            continue
+        here = _Found()
+        repaired = _repair_stretch(body[start:end], literal, here)
+        if here.removed or here.amp:
+            out += view[done:start]
+            out += repaired
+            done = end
+            found.setdefault(where, _Found()).add(here)
+    if done:
+        out += view[done:]
+        result.data = bytes(out)
+    else:
+        result.data = body
     result.item_edits, result.export_edits = _edits(found, result.export_edits)
     return result
 

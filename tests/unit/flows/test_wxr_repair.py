@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import random
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,20 @@ def test_each_section_is_searched_only_up_to_its_end() -> None:
         repaired = repair_xml(data)
         assert repaired.data.endswith(b"&amp;</rss>")
         assert _CountingBytes.scanned <= 2 * len(data), section
+
+
+@pytest.mark.parametrize("unit", [b"a\x0b", b"a&b ", b"&#11;", b"&#9;&", b"a\xef\xbf\xbe",
+                                  b"<!--\x0b-->"])
+def test_repair_keeps_no_object_per_repair(unit: bytes) -> None:
+    # Found by a reviewer: a list entry and an edit tuple per repair, so 10 MB of "a\x0b" peaked
+    # at 2.24 GB and 10 MB of "a&b " at 0.96 GB. Now copies of the bytes and counters (items
+    # are counted apart: each repaired item's edits are part of the result).
+    data = b'<?xml version="1.0"?><rss><channel>' + unit * (400_000 // len(unit)) + b"</rss>"
+    tracemalloc.start()
+    try:
+        repaired = repair_xml(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert repaired.data != data
+    assert peak <= 6 * (len(data) + len(repaired.data))
