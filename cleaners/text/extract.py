@@ -99,8 +99,12 @@ _FOLD = re.compile(r"\s+")
 #: What a block with a lead's class holds when it is no lead (`_holds_no_lead`).
 _NOT_IN_A_LEAD = frozenset({"figure", "figcaption", "picture", "video", "iframe", "script"})
 _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
-#: Classes of a lead block's metadata (`_names_byline`).
-_META_CLASS = re.compile(r"date|meta|info|posted|published|datum|fecha", re.IGNORECASE)
+#: Classes of a lead block's metadata (`_names_byline`), as a whole part of a class name (not
+#: ``update``, ``metallic``), on an element of at most `META_MAX_WORDS` words (not a dek in a
+#: ``lead__info`` wrapper).
+_META_CLASS = re.compile(r"(?<![a-z])(?:date|dates|meta|metas|metadata|info|infos|posted"
+                         r"|published|datum|fecha)(?![a-z])", re.IGNORECASE)
+META_MAX_WORDS = 12
 #: Spaces and dashes a byline's elements leave at the edges of a dek.
 _EDGE_MARKS = " \u00a0-–—|·,"
 #: ``By`` and what follows it (`_is_byline`).
@@ -196,11 +200,13 @@ def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
 
 def _names_byline(node: Any) -> bool:
     """An element of a byline: a ``<time>``, an ``itemprop`` author or date, a class of
-    furniture (`FURNITURE_CLASS`: ``author``, ``byline``, ``credit``…) or of metadata
-    (`_META_CLASS`: ``date``, ``metas``, ``article__info``…)."""
+    furniture (`FURNITURE_CLASS`: ``author``, ``byline``, ``credit``…) or, on a short element,
+    of metadata (`_META_CLASS`: ``date``, ``metas``, ``article__info-item``…)."""
     classes = node.get("class") or ""
     return (node.tag == "time" or node.get("itemprop") in _BYLINE_PROPS
-            or bool(FURNITURE_CLASS.search(classes) or _META_CLASS.search(classes)))
+            or bool(FURNITURE_CLASS.search(classes))
+            or (bool(_META_CLASS.search(classes))
+                and len(shown_text(node).split()) <= META_MAX_WORDS))
 
 
 def _is_byline(text: str) -> bool:

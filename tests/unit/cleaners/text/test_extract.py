@@ -266,6 +266,17 @@ def test_a_dek_with_a_link_an_icon_or_a_dateline_is_still_the_lead(dek: str) -> 
     assert result is not None and not result.text.startswith(ARTICLE[0]), result and result.text
 
 
+def test_a_dek_in_a_block_named_info_is_still_the_lead() -> None:
+    # metadata classes (`date`, `meta`, `info`) count only on short elements, and as a whole
+    # part of a class name (not `update`)
+    for inner in ("lead__info", "teaser-update"):
+        body = (f'<header><h1>Tram line extended</h1><div class="lead"><div class="{inner}">'
+                f"{LEAD}</div></div></header>"
+                "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>")
+        result = extract_page(page(body))
+        assert result is not None and result.text.startswith(LEAD), inner
+
+
 def test_a_wordpress_has_class_names_no_lead() -> None:
     # WordPress's post_class gives an article with an excerpt `has-excerpt`: the date line of
     # its header was put first
