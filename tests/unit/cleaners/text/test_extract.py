@@ -339,7 +339,7 @@ def test_a_lead_in_a_page_wide_form_or_broken_by_line_breaks_is_still_the_lead()
 
 
 #: What sits between a title and its article and is no lead; each is refused by a check of its
-#: own (`cleaners.text.extract._prose_lead`): the test fails with that check turned off.
+#: own (`cleaners.text.page_lead._prose_lead`): the test fails with that check turned off.
 NO_LEADS = {
     "a notice about the page": (
         "<p>This article is more than 5 years old. Older articles may contain outdated "
