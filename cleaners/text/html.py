@@ -120,10 +120,11 @@ _RAW_TAG = re.compile(
     re.IGNORECASE)
 _RAW_CLOSING = re.compile(
     r"</(script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\s*>", re.IGNORECASE)
-#: Markup right after a tag (not a comment).
-_MARKUP_NEXT = re.compile(r"\s*<(?!!--)")
-#: What code holds and prose does not.
-_CODE_MARKS = re.compile(r"[;{}=]")
+#: A tag, its name (``!`` for a comment or a declaration).
+_ANY_TAG = re.compile(r"</?([A-Za-z][\w-]*|!)")
+#: What script code holds and a caption does not.
+_CODE = re.compile(r"\b(?:var|let|const|function|return|window|document|typeof|new)\b|=>|[{}]"
+                   r"|\)\s*;")
 _SELF_CLOSED = re.compile(
     r"<(?:script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\b[^<>]*/>",
     re.IGNORECASE)
@@ -134,37 +135,38 @@ def raw_tags_read(html: str) -> str:
     ``<style/>``, ``<noscript/>``…) written the way it is meant: HTML has no self-closing
     tags, so a parser reads what follows as the element's content up to its closing tag
     (lexbor: the article's paragraphs vanished), or, as libxml2 does, closes it at once (a
-    script's code became text). A self-closed tag is an empty element when markup follows it
-    (``<p>…``), when no closing tag of its name does, or when another tag of its name opens
-    first with prose before it (no ``;``, ``{``, ``}`` or ``=``: a caption between two
-    embeds, not code that writes ``"<script>"``); otherwise it opens what follows up to its
-    closing tag (code, an iframe's fallback text). Real raw elements and comments are
-    skipped whole. Linear in the text (the tags of each name are found in one pass, and no
-    search goes past the next tag of the name); unchanged when it has no such tag."""
+    script's code became text). Looking at the first tag after it: a self-closed tag is an
+    empty element when no closing tag of its name follows, when that first tag is markup
+    (``<p>``, a comment…), or when it opens another element of the name with no code before
+    it (`_CODE`: a caption between two embeds, ``Video: the mayor speaks; …``); it opens
+    what follows up to its closing tag when that first tag is its closing tag (code, an
+    iframe's fallback text) or follows code (``var s = "<script>";``). Real raw elements and
+    comments are copied whole. Linear in the text (the tags of each name are found in one
+    pass, and each look ends at the next tag); unchanged when it has no such tag."""
     if _SELF_CLOSED.search(html) is None:
         return html
     closings: dict[str, list[int]] = {}
     for m in _RAW_CLOSING.finditer(html):
         closings.setdefault(m.group(1).lower(), []).append(m.start())
-    openings: dict[str, list[int]] = {}
-    for m in _RAW_TAG.finditer(html):
-        if m.group(1) is not None:
-            openings.setdefault(m.group(1).lower(), []).append(m.start())
     out, pos = [], 0
     while (tag := _RAW_TAG.search(html, pos)) is not None:
-        if tag.group(1) is None:  # a comment: skipped whole
+        if tag.group(1) is None:  # a comment: copied whole
             end = html.find("-->", tag.end())
-            pos = len(html) if end < 0 else end + 3
+            after = len(html) if end < 0 else end + 3
+            out.append(html[pos:after])
+            pos = after
             continue
         name, attributes = tag.group(1), tag.group(2)
         lowered = name.lower()
         closing_at = _next(closings.get(lowered, []), tag.end())
         closing = None if closing_at is None else _RAW_CLOSING.match(html, closing_at)
         if attributes.rstrip().endswith("/"):
-            reopened = _next(openings.get(lowered, []), tag.end())
-            if (closing is None or _MARKUP_NEXT.match(html, tag.end())
-                    or (reopened is not None and reopened < closing.start()
-                        and not _CODE_MARKS.search(html, tag.end(), reopened))):
+            first = _ANY_TAG.search(html, tag.end())
+            opens = closing is not None and first is not None and (
+                first.start() == closing.start()
+                or (first.group(1).lower() == lowered
+                    and _CODE.search(html, tag.end(), first.start()) is not None))
+            if not opens:
                 out.append(html[pos:tag.start()] + f"<{name}{attributes.rstrip()[:-1]}></{name}>")
                 pos = tag.end()
                 continue

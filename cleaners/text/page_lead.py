@@ -54,14 +54,17 @@ _LEAD_CLASS = re.compile(r"lead|teaser|intro|chapo|standfirst|summary|excerpt|de
 #: What a block with a lead's class holds when it is no lead (`_holds_no_lead`).
 _NOT_IN_A_LEAD = frozenset({"figure", "figcaption", "picture", "video", "iframe", "script"})
 _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
+#: Elements that are blocks of their own in a lead block.
+_BLOCK_TAGS = frozenset({"div", "p", "ul", "ol", "li", "section", "footer", "header", "aside",
+                         "dl", "dd", "dt", "address", "h2", "h3", "h4", "h5", "h6"})
 #: Classes of a lead block's metadata (`_names_byline`), as a whole part of a class name (not
 #: ``update``, ``metallic``), on an element of at most `META_MAX_WORDS` words (not a dek in a
 #: ``lead__info`` wrapper).
 _META_CLASS = re.compile(r"(?<![a-z])(?:date|dates|meta|metas|metadata|info|infos|posted"
                          r"|published|datum|fecha)(?![a-z])", re.IGNORECASE)
 META_MAX_WORDS = 12
-#: Spaces and dashes a byline's elements leave at the edges of a dek.
-_EDGE_MARKS = " \u00a0-–—|·,"
+#: Spaces and dashes a byline's blocks leave at the edges of a dek (not ``-``: ``-20 degrees``).
+_EDGE_MARKS = " \u00a0–—|·,"
 #: ``By`` and what follows it (`_is_byline`).
 _BYLINE = re.compile(r"by\b\s*:?\s*(\S.*)", re.IGNORECASE | re.DOTALL)
 #: Capitalised words after ``By`` that start a sentence, not a name.
@@ -131,28 +134,44 @@ def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
 
 def _names_byline(node: Any) -> bool:
     """An element of a byline: a ``<time>``, an ``itemprop`` author or date, a class of
-    furniture (`FURNITURE_CLASS`: ``author``, ``byline``, ``credit``…) or, on a short element,
-    of metadata (`_META_CLASS`: ``date``, ``metas``, ``article__info-item``…)."""
+    furniture (`FURNITURE_CLASS`: ``author``, ``byline``, ``credit``…) or, on a short block
+    of its own, of metadata (`_META_CLASS`: ``date``, ``metas``, ``article__info-item``…; an
+    inline ``<a class="info-link">`` in a dek's sentence is the dek's)."""
     classes = node.get("class") or ""
     return (node.tag == "time" or node.get("itemprop") in _BYLINE_PROPS
             or bool(FURNITURE_CLASS.search(classes))
-            or (bool(_META_CLASS.search(classes))
+            or (node.tag in _BLOCK_TAGS and bool(_META_CLASS.search(classes))
                 and len(shown_text(node).split()) <= META_MAX_WORDS))
 
 
+def _byline_block(node: Any) -> bool:
+    """A block of its own in a lead block that is a byline's (`_names_byline`): left out of
+    the lead put first. An inline author, date or ``<time>`` in the dek's sentence stays (it
+    would leave ``getestet von`` or ``on as lawmakers``)."""
+    return node.tag in _BLOCK_TAGS and _names_byline(node)
+
+
 def _is_byline(text: str) -> bool:
-    """``By`` (``BY:``, ``By:``) and a name: a capitalised word (any script's capitals; after
-    ``the`` too: ``By the Associated Press``) that is not a month or a weekday (``By Monday,
-    the council…`` is a sentence), nor a number (``By 2030, …``)."""
+    """``By`` (``BY:``, ``By:``, ``By the``) and a name: a capitalised word (any script's
+    capitals) that is not a month, a weekday or a possessive and is not followed by a colon
+    (``By Monday, …``, ``By NASA's own estimate``, ``By the Numbers: …`` are sentences, and
+    so is ``By 2030, …``), then a second capitalised word, a ``|``, or an all-capitals name
+    (``By AFP, updated …``, ``BY REUTERS | …``)."""
     found = _BYLINE.match(text)
     if found is None:
         return False
     words = found.group(1).split()
     if words and words[0].casefold() == "the":
         words = words[1:]
-    first = words[0].strip(",.;:|") if words else ""
-    return (bool(first) and first[0].isupper()
-            and first.casefold() not in _NOT_A_NAME)
+    if not words:
+        return False
+    first = words[0].rstrip(",.;|")
+    if (not first or not first[0].isupper() or first.endswith(":")
+            or first.casefold() in _NOT_A_NAME or first.endswith(("'s", "’s", "'", "’"))):
+        return False
+    second = words[1] if len(words) > 1 else ""
+    return (bool(second) and second[0].isupper()) or "|" in text or (
+        len(first) > 1 and first.isupper())
 
 
 def _prose_lead(element: Any, shown: str, h1: Any, text_words: frozenset[str]) -> bool:
@@ -230,7 +249,9 @@ def lead_block(tree: Any, text: str) -> str:
             if not _holds_no_lead(element, shown, h1):
                 # the dek without its author's or date's elements ("… getestet von Michael
                 # Andrusio"), nor a dash they leave at an edge
-                lead = _FOLD.sub(" ", shown_text(element, _names_byline)).strip(_EDGE_MARKS)
+                lead = _FOLD.sub(" ", shown_text(element, _byline_block)).strip()
+                if lead != shown:
+                    lead = lead.strip(_EDGE_MARKS)
             continue
         if text_words is None:
             text_words = _content_words(text)

@@ -21,6 +21,9 @@ _SEARCH_BUDGET = 200_000_000
 #: and ends a sentence (chosen on half A of the annotated pages: kept/leaked 95.8/8.0 % at 5
 #: words, 95.7/7.8 at 8 and 12, 95.4/7.7 at 20).
 PROSE_MIN_WORDS = 8
+#: A precision-pass line shorter than this (as a key) is put in as often as the precision pass
+#: has it (a longer one once).
+MIN_PART_CHARS = 20
 #: What ends a sentence (a closing quote or bracket after its mark counts).
 SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
 
@@ -30,11 +33,15 @@ def _reads_as_prose(line: str) -> bool:
 
 
 def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
-    """``lines`` plus the precision-pass lines they lack, in page order: the cursor follows
-    the precision-pass lines through ``lines`` and only moves forward; a line found at or
-    after it moves it there, a line found only before it, or put in already, is passed over
-    (it is in the text: a list a page shows twice is put in once), and a line found nowhere
-    is put in at the cursor. None when the two passes differ
+    """``lines`` plus the precision-pass lines they lack: the cursor follows the precision-pass
+    lines through ``lines``, to the next copy of a line at or after it, else to its last copy
+    before it (the passes may order lines differently); a line found nowhere is put in at the
+    cursor; a line is found whole or as a part of a line (so a short precision-pass line is
+    taken as found when a longer line holds it: ``No`` in ``nobody``, measured better than
+    looking for short lines whole only on the held-out pages). A line of `MIN_PART_CHARS` or
+    more is put in once (a list a page shows twice); a shorter one as often as the precision
+    pass has it (``Yes`` under each feature of a spec table) unless it follows a line put in
+    already (it belongs to the repeated list). None when the two passes differ
     too much to merge: more precision-pass lines that are no whole line of ``lines`` than
     `_SEARCH_BUDGET` characters of search allow.
 
@@ -52,27 +59,33 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
         whole.setdefault(key, []).append(i)
     added: list[list[str]] = [[] for _ in range(len(lines) + 1)]  # the lines after line i - 1
     put_in: set[str] = set()
+    repeating = False  # the last line was put in already, as part of a repeated block
     cursor = 0  # lines of ``lines`` passed: what is put in goes to ``added[cursor]``
     for line in precise:
         key = text_key(line)
-        if not key or key in put_in:
+        if not key:
             continue
+        if key in put_in and (len(key) >= MIN_PART_CHARS or repeating):
+            repeating = True  # a block the page shows twice: its short lines go once too
+            continue
+        repeating = False
         copies = whole.get(key)
-        if copies is not None:
+        if copies is not None:  # the next copy at or after the cursor, else the last before
             at = bisect_left(copies, cursor)
-            if at < len(copies):
-                cursor = copies[at] + 1
-            continue  # found at or after the cursor, or only before it
+            cursor = copies[at if at < len(copies) else -1] + 1
+            continue
         searches -= 1
         if searches < 0:
             return None
         since = starts[cursor] if cursor < len(starts) else len(joined)
-        found = joined.find(key, since)  # keys hold no line break: a match lies in one line
+        found = joined.find(key, since)  # keys hold no line break: a match is in one line
+        if found < 0:
+            found = joined.rfind(key, 0, since + len(key))
         if found >= 0:
             cursor = bisect_right(starts, found)
-        elif joined.find(key, 0, since + len(key)) < 0:
-            added[cursor].append(line)
-            put_in.add(key)
+            continue
+        added[cursor].append(line)
+        put_in.add(key)
     out = list(added[0])
     for line, after in zip(lines, added[1:], strict=True):
         out.append(line)

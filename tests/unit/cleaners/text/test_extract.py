@@ -672,9 +672,55 @@ def test_lines_the_precision_pass_repeats_keep_their_order() -> None:
     broad = [precise[0], "The mayor said the vote closes a decade of arguments over the port "
              "and its ferry terminal."]
     assert combine_passes("\n".join(precise), "\n".join(broad)).split("\n") == [
-        precise[0], precise[1], "Reply", precise[3], precise[5], broad[1]]
+        *precise, broad[1]]  # a short line is put in as often as the page shows it
     comments = [f"Comment {i} by reader{i}: great piece, thanks." for i in range(8_000)]
     twice = "\n".join(comments + comments)
     # put in once, which is shorter than the precision text: that is kept as it is
     assert combine_passes(twice, "\n".join(f"Menu {i}" for i in range(50))) == twice
+
+
+A, B, C, D = ARTICLE[0], ARTICLE[1], ARTICLE[2], ("The first works should start in the spring "
+                                                  "and last about three years, officials said.")
+
+
+@pytest.mark.parametrize(("precise", "broad", "expected"), [
+    # a third review: the passes order lines differently; a short value a spec table repeats
+    ([C, A, "Key figures", "Cost: 4 million", B], [A, B, C, D],
+     [A, "Key figures", "Cost: 4 million", B, C, D]),
+    ([A, "Waterproof", "Yes", "Wireless", "Yes", "Battery", "2 days", B], [A, B, C],
+     [A, "Waterproof", "Yes", "Wireless", "Yes", "Battery", "2 days", B, C]),
+])
+def test_precision_lines_go_where_the_page_has_them(
+        precise: list[str], broad: list[str], expected: list[str]) -> None:
+    assert combine_passes("\n".join(precise), "\n".join(broad)).split("\n") == expected
+
+
+LEAD_PAGE_BODY = "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>"
+
+
+@pytest.mark.parametrize(("dek", "expected"), [
+    # a third review: a sentence starting with "By", a <time> or an inline author in the
+    # dek's sentence, a leading minus, an inline link named info
+    ("By the Numbers: how the record spending plan for schools adds up.", None),
+    ("By Friday’s deadline, lawmakers must agree on a record spending plan.", None),
+    ("By NASA’s own estimate, the mission will cost twice the planned amount.", None),
+    ("Residents packed the chamber on <time>Tuesday</time> as lawmakers weighed a record "
+     "spending plan.", "Residents packed the chamber on Tuesday as lawmakers weighed a record "
+     "spending plan."),
+    ("Die fünf besten Kaffeemaschinen für zu Hause im großen Vergleich, getestet von <span "
+     'class="author">Michael Andrusio</span>', None),
+    ("-20 degrees tonight: the coldest night of the winter is coming to the city.", None),
+    ('Lawmakers approved <a class="info-link">the new school funding mandate</a> after a long '
+     "night of debate.", "Lawmakers approved the new school funding mandate after a long night "
+     "of debate."),
+    # a metadata block of its own in the lead block leaves it, with the dash it leaves
+    ('Six new stations will serve the north, the council decided. <span>—</span><div '
+     'class="metas"><span class="date">4.02.2022</span> par Bob Fischer</div>',
+     "Six new stations will serve the north, the council decided."),
+])
+def test_a_dek_keeps_its_sentence_whole(dek: str, expected: str | None) -> None:
+    body = f'<header><h1>Tram line extended</h1><div class="lead">{dek}</div></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    shown = expected or re.sub(r"<[^>]+>", "", dek)
+    assert result is not None and result.text.split("\n")[0] == shown
 

@@ -309,6 +309,19 @@ def test_self_closed_script_followed_by_code_keeps_the_code_out() -> None:
      "support iframes.</iframe><p>After</p>", "Before\n\nAfter"),
     ("<p>Before</p><noscript/>Please enable JavaScript.</noscript><p>After</p>",
      "Before\n\nAfter"),
+    # a third review: a Gutenberg body's comments around a self-closed embed (the text before
+    # each comment was lost), a caption with a ';', a widget script before the article
+    ('<!-- wp:paragraph --><p>First paragraph.</p><!-- /wp:paragraph --><!-- wp:html -->'
+     '<iframe src="https://www.youtube.com/embed/x" width="560" /><!-- /wp:html -->'
+     "<!-- wp:paragraph --><p>Third paragraph.</p><!-- /wp:paragraph -->",
+     "First paragraph.\n\nThird paragraph."),
+    ('<iframe src="https://a.example/v1"/>Video: the mayor speaks; the council listens.'
+     '<iframe src="https://a.example/v2"></iframe><p>Body paragraph.</p>',
+     "Video: the mayor speaks; the council listens.\n\nBody paragraph."),
+    ('<blockquote class="twitter-tweet"><p>Tweet text</p></blockquote><script async '
+     'src="https://platform.twitter.com/widgets.js"/>&nbsp;\n<p class="intro">First paragraph.'
+     "</p><p>Second.</p><script>window.x = 1;</script>",
+     "Tweet text\n\nFirst paragraph.\n\nSecond."),
 ])
 def test_a_self_closed_raw_tag_before_plain_text_is_read_as_meant(html: str, expected: str) -> None:
     # a reviewer's cases: the text after the tag was still swallowed
