@@ -120,11 +120,12 @@ _RAW_TAG = re.compile(
     re.IGNORECASE)
 _RAW_CLOSING = re.compile(
     r"</(script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\s*>", re.IGNORECASE)
-#: A tag, its name (``!`` for a comment or a declaration).
-_ANY_TAG = re.compile(r"</?([A-Za-z][\w-]*|!)")
-#: What script code holds and a caption does not.
-_CODE = re.compile(r"\b(?:var|let|const|function|return|window|document|typeof|new)\b|=>|[{}]"
-                   r"|\)\s*;")
+#: An element's tag and its name (not a comment: ``var a = "<!--";`` is code).
+_ANY_TAG = re.compile(r"</?([A-Za-z][\w-]*)")
+#: What script code holds and a caption does not: a declaration, a function, an arrow, braces,
+#: a call's end, a method call (``document.write(``); not words (``The new stadium``).
+_CODE = re.compile(r"\b(?:var|let|const)\s+[\w$]+\s*=|\bfunction\s*\(|=>|[{}]|\)\s*;"
+                   r"|\w\.\w+\(")
 _SELF_CLOSED = re.compile(
     r"<(?:script|style|iframe|noscript|textarea|title|xmp|noembed|noframes)\b[^<>]*/>",
     re.IGNORECASE)
@@ -135,13 +136,12 @@ def raw_tags_read(html: str) -> str:
     ``<style/>``, ``<noscript/>``…) written the way it is meant: HTML has no self-closing
     tags, so a parser reads what follows as the element's content up to its closing tag
     (lexbor: the article's paragraphs vanished), or, as libxml2 does, closes it at once (a
-    script's code became text). Looking at the first tag after it: a self-closed tag is an
-    empty element when no closing tag of its name follows, when that first tag is markup
-    (``<p>``, a comment…), or when it opens another element of the name with no code before
-    it (`_CODE`: a caption between two embeds, ``Video: the mayor speaks; …``); it opens
-    what follows up to its closing tag when that first tag is its closing tag (code, an
-    iframe's fallback text) or follows code (``var s = "<script>";``). Real raw elements and
-    comments are copied whole. Linear in the text (the tags of each name are found in one
+    script's code became text). Looking at the first element tag after it (comments aside):
+    it opens what follows up to its closing tag when that tag is its closing tag (code, an
+    iframe's fallback text) or follows code (`_CODE`: ``var s = "<script>";``,
+    ``document.write("<div>")``); otherwise (markup, or another element of its name after a
+    caption: ``The new stadium, seen from above.``), or when no closing tag of its name
+    follows, it is an empty element. Real raw elements and comments are copied whole. Linear in the text (the tags of each name are found in one
     pass, and each look ends at the next tag); unchanged when it has no such tag."""
     if _SELF_CLOSED.search(html) is None:
         return html
@@ -164,8 +164,7 @@ def raw_tags_read(html: str) -> str:
             first = _ANY_TAG.search(html, tag.end())
             opens = closing is not None and first is not None and (
                 first.start() == closing.start()
-                or (first.group(1).lower() == lowered
-                    and _CODE.search(html, tag.end(), first.start()) is not None))
+                or _CODE.search(html, tag.end(), first.start()) is not None)
             if not opens:
                 out.append(html[pos:tag.start()] + f"<{name}{attributes.rstrip()[:-1]}></{name}>")
                 pos = tag.end()

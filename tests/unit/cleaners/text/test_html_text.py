@@ -322,6 +322,16 @@ def test_self_closed_script_followed_by_code_keeps_the_code_out() -> None:
      'src="https://platform.twitter.com/widgets.js"/>&nbsp;\n<p class="intro">First paragraph.'
      "</p><p>Second.</p><script>window.x = 1;</script>",
      "Tweet text\n\nFirst paragraph.\n\nSecond."),
+    # a fourth review: a caption with an everyday word a first code test took for code, and
+    # code holding a tag's or a comment's shape
+    ('<iframe src="https://yt/a"/>The new stadium, seen from above.<iframe src="https://yt/b">'
+     "</iframe><p>Closing.</p>", "The new stadium, seen from above.\n\nClosing."),
+    ('<script src="a.js"/>document.write("<div class=ad>");</script><p>Closing.</p>',
+     "Closing."),
+    ('<script src="a.js"/>for(var i=0;i<n;i++){x()}</script><p>Closing.</p>', "Closing."),
+    ('<script src="a.js"/><!-- ad -->var a = 1;</script><p>Closing.</p>', "Closing."),
+    ('<p>Intro.</p><script src="a.js"/>var a = "<!--";</script><p>Closing.</p>',
+     "Intro.\n\nClosing."),
 ])
 def test_a_self_closed_raw_tag_before_plain_text_is_read_as_meant(html: str, expected: str) -> None:
     # a reviewer's cases: the text after the tag was still swallowed
