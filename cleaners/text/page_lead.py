@@ -15,7 +15,13 @@ from functools import lru_cache
 from typing import Any
 
 from cleaners.text.page_passes import SENTENCE_END
-from cleaners.text.page_tree import FURNITURE_CLASS, in_furniture, shown_text, text_key
+from cleaners.text.page_tree import (
+    BLOCK_TAGS,
+    FURNITURE_CLASS,
+    in_furniture,
+    shown_text,
+    text_key,
+)
 
 __all__ = ["LEAD_MIN_WORDS", "PROSE_LEAD_MIN_WORDS", "lead_block"]
 
@@ -54,9 +60,6 @@ _LEAD_CLASS = re.compile(r"lead|teaser|intro|chapo|standfirst|summary|excerpt|de
 #: What a block with a lead's class holds when it is no lead (`_holds_no_lead`).
 _NOT_IN_A_LEAD = frozenset({"figure", "figcaption", "picture", "video", "iframe", "script"})
 _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
-#: Elements that are blocks of their own in a lead block.
-_BLOCK_TAGS = frozenset({"div", "p", "ul", "ol", "li", "section", "footer", "header", "aside",
-                         "dl", "dd", "dt", "address", "h2", "h3", "h4", "h5", "h6"})
 #: Classes of a lead block's metadata (`_names_byline`), as a whole part of a class name (not
 #: ``update``, ``metallic``), on an element of at most `META_MAX_WORDS` words (not a dek in a
 #: ``lead__info`` wrapper).
@@ -105,8 +108,8 @@ def _leadish(element: Any, h1: Any) -> bool:
 def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
     """A block with a lead's class that is something else: it holds a figure, a picture, a
     video, an embed or a script (a video's or a photo's lead block shows its caption); its
-    authors and dates (``<time>``, an ``itemprop`` author or date, a furniture class:
-    `FURNITURE_CLASS`) make up `BYLINE_SHARE` of its words or more (an element counted once,
+    authors and dates (`_names_byline`: ``<time>``, an ``itemprop`` author or date, a
+    furniture or a metadata class) make up `BYLINE_SHARE` of its words or more (an element counted once,
     with what it holds); it sits in a block of links to other articles (`_ELSEWHERE`, below
     the block it shares with ``h1``); or its text is a byline (`_is_byline`). A dek's link,
     icon or short dateline does not count."""
@@ -140,7 +143,7 @@ def _names_byline(node: Any) -> bool:
     classes = node.get("class") or ""
     return (node.tag == "time" or node.get("itemprop") in _BYLINE_PROPS
             or bool(FURNITURE_CLASS.search(classes))
-            or (node.tag in _BLOCK_TAGS and bool(_META_CLASS.search(classes))
+            or (node.tag in BLOCK_TAGS and bool(_META_CLASS.search(classes))
                 and len(shown_text(node).split()) <= META_MAX_WORDS))
 
 
@@ -148,7 +151,7 @@ def _byline_block(node: Any) -> bool:
     """A block of its own in a lead block that is a byline's (`_names_byline`): left out of
     the lead put first. An inline author, date or ``<time>`` in the dek's sentence stays (it
     would leave ``getestet von`` or ``on as lawmakers``)."""
-    return node.tag in _BLOCK_TAGS and _names_byline(node)
+    return node.tag in BLOCK_TAGS and _names_byline(node)
 
 
 def _is_byline(text: str) -> bool:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["FURNITURE_CLASS", "FURNITURE_TAGS", "BlockEdges", "block_edges", "in_furniture",
-           "is_hidden", "shown_text", "text_key"]
+__all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "UNSHOWN_TAGS", "BlockEdges",
+           "block_edges", "in_furniture", "is_hidden", "shown_text", "text_key"]
 
 #: Elements that hold page furniture, not the article.
 FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
