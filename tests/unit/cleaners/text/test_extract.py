@@ -10,7 +10,7 @@ import pytest
 from cleaners.edits import EditKind
 from cleaners.text.clean import clean_text, markup_to_text
 from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
-from cleaners.text.page_passes import combine_passes
+from cleaners.text.page_passes import _with_missing, combine_passes
 
 ARTICLE = [
     "The city council voted on Tuesday to extend the tram line to the northern districts, "
@@ -693,6 +693,54 @@ A, B, C, D = ARTICLE[0], ARTICLE[1], ARTICLE[2], ("The first works should start 
 def test_precision_lines_go_where_the_page_has_them(
         precise: list[str], broad: list[str], expected: list[str]) -> None:
     assert combine_passes("\n".join(precise), "\n".join(broad)).split("\n") == expected
+
+
+Y = "Yesterday the harbour board met for the last time before the summer break."
+K = "Key figures: the extension costs 4 million euros over the next three years."
+
+
+@pytest.mark.parametrize(("precise", "broad", "expected"), [
+    # a fourth review: a short precision-pass line found inside a word of an earlier line
+    # (``Yes`` in ``Yesterday``) sent the cursor back there, and the lines after it went
+    # before the article's first paragraph
+    ([A, "Waterproof", "Yes", "Battery", "2 days", B], [Y, A, B],
+     [Y, A, "Waterproof", "Yes", "Battery", "2 days", B]),
+    # ... and a short line held by a word of a longer line was never put in
+    ([A, "Yes", B], [A, Y, B], [A, "Yes", Y, B]),
+    ([A, "No", B], [A, "Nobody on the board asked about the cost of the new berths.", B],
+     [A, "No", "Nobody on the board asked about the cost of the new berths.", B]),
+    # a line the default pass holds as whole words is found (it split a block differently),
+    # wherever it is: it is not put in again, and a find before the cursor does not move it
+    ([A, "Key figures", B], [A, K, B], [A, K, B]),
+    ([A, B, "Key figures", "Cost: 4 million"], [K, A, B], [K, A, B, "Cost: 4 million"]),
+])
+def test_a_line_is_found_inside_another_only_as_whole_words(
+        precise: list[str], broad: list[str], expected: list[str]) -> None:
+    assert combine_passes("\n".join(precise), "\n".join(broad)).split("\n") == expected
+
+
+def test_a_default_pass_line_inside_a_word_of_the_precision_text_stays_out() -> None:
+    # a rating "5" and a comment count "0" came back on shared pages because the precision
+    # text held them inside "25" and "2020"; a line it holds as whole words still comes back
+    precise = f"{A}\nThe work takes 25 weeks and ends in 2020.\nKey figures\nCost: 4 million"
+    broad = f"Tech\n{A}\n5\n0\nKey figures Cost: 4 million\nShare"
+    assert combine_passes(precise, broad).split("\n") == [
+        A, "The work takes 25 weeks and ends in 2020.", "Key figures Cost: 4 million"]
+
+
+def test_a_short_line_held_at_many_places_inside_words_is_searched_once() -> None:
+    # each of 2,000 copies of "e" scanned 80,000 places inside "Thee" (a minute a copy)
+    text = "Thee " * 40_000 + "the end."
+    assert combine_passes("\n".join(["e"] * 2_000 + [text]), text) == "\n".join(
+        ["e"] * 2_000 + [text])
+
+
+def test_words_of_scripts_written_without_spaces_are_found_anywhere() -> None:
+    # no boundary to look for between two Chinese words: a short line inside a sentence is
+    # the sentence's word (the merge alone: a merged text shorter than the precision pass's
+    # is not used)
+    sentence = "北京市政府周二宣布了新的交通计划。"
+    assert _with_missing([sentence], [sentence, "交通", "上海"]) == [sentence, "上海"]
 
 
 LEAD_PAGE_BODY = "<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>"
