@@ -10,6 +10,7 @@ import pytest
 from cleaners.edits import EditKind
 from cleaners.text.clean import clean_text, markup_to_text
 from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
+from cleaners.text.page_lead import _is_byline
 from cleaners.text.page_passes import _with_missing, combine_passes
 
 ARTICLE = [
@@ -771,4 +772,67 @@ def test_a_dek_keeps_its_sentence_whole(dek: str, expected: str | None) -> None:
     result = extract_page(page(body + LEAD_PAGE_BODY))
     shown = expected or re.sub(r"<[^>]+>", "", dek)
     assert result is not None and result.text.split("\n")[0] == shown
+
+
+
+#: A fourth review's credit lines: ``By`` (``Von``, ``Par``, ``Por``, ``Di``) and one name or an
+#: agency or staff word, a name with lower-case particles, a date, a role or "updated …" after it.
+CREDIT_LINES = [
+    "By Reuters",
+    "By Staff",
+    "BY STAFF",
+    "By Reuters, updated 5 Jan",
+    "By Reuters, updated 5 Jan 2025 10:05",
+    "By Ursula von der Leyen, President of the European Commission",
+    "By Juan de la Cruz and Anna van der Berg | 5 January 2025",
+    "By Jane Doe, health and science reporter, March 3, 2024",
+    "By Jane Doe in Brussels, updated 2 hours ago",
+    "By Associated Press staff | 5 min read",
+    "Von Anna Schmidt, aktualisiert am 5. Januar 2025 um 10:05 Uhr",
+    "Von dpa",
+    "Par Jean Dupont, publié le 5 janvier 2025 à 10h05",
+    "Por María López | Madrid | actualizado el 5 de enero de 2025",
+    "Di Mario Rossi, aggiornato il 5 gennaio 2025 alle 10:05",
+]
+#: Sentences that start with ``By`` (``Von``, ``Di``…): a noun and a clause after it, a verb, a
+#: sentence's end; the earlier reviews' ones stay sentences.
+BY_SENTENCES = [
+    "By Comparison, the council spent twice as much on its buses last year.",
+    "By Comparison, London spent more.",
+    "By Early Afternoon the vote was taken and the chamber emptied.",
+    "By US standards, the new tram line is short and cheap.",
+    "By Contrast, Paris built four lines in the same decade.",
+    "By the Numbers: how the record spending plan for schools adds up.",
+    "By Friday’s deadline, lawmakers must agree on a record spending plan.",
+    "By NASA’s own estimate, the mission will cost twice the planned amount.",
+    "By 2030, six new stations will serve the northern districts.",
+    "By Monday, the council will have decided on six new stations.",
+    "Von Experten geprüft: die fünf besten Kaffeemaschinen für zu Hause.",
+    "Von Montag an gelten in der ganzen Stadt neue Regeln für Radfahrer.",
+    "Di Maio ha detto che il governo non cadrà.",
+]
+
+
+@pytest.mark.parametrize("line", CREDIT_LINES)
+def test_a_credit_line_is_a_byline(line: str) -> None:
+    assert _is_byline(line)
+
+
+@pytest.mark.parametrize("sentence", BY_SENTENCES)
+def test_a_sentence_starting_with_by_is_no_byline(sentence: str) -> None:
+    assert not _is_byline(sentence)
+
+
+@pytest.mark.parametrize("line", [line for line in CREDIT_LINES if len(line.split()) >= 6])
+def test_a_lead_block_that_is_a_credit_line_is_no_lead(line: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{line}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.startswith(ARTICLE[0]), result and result.text
+
+
+@pytest.mark.parametrize("sentence", [s for s in BY_SENTENCES if len(s.split()) >= 6])
+def test_a_dek_that_starts_with_by_is_the_lead(sentence: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{sentence}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == sentence
 
