@@ -128,6 +128,9 @@ _CREDIT_ROLES = frozenset({
 _CREDIT_WORDS = _CREDIT_JOINS | _CREDIT_DATES | _CREDIT_ROLES
 #: A byline that long is a sentence: no byline.
 BYLINE_MAX_WORDS = 15
+#: A block whose text is longer than this is not read as a byline (a cheap bound before
+#: `BYLINE_MAX_WORDS` words are counted as shown).
+BYLINE_MAX_CHARS = 400
 #: Articles: a name is not followed by one (``By Far the biggest``, ``By Nightfall the``); a
 #: credit's tail holds them after a preposition (``for the Times``).
 _ARTICLES = frozenset({"the", "an", "der", "die", "das", "le", "la", "les", "l", "el", "los",
@@ -205,10 +208,16 @@ def _names_byline(node: Any) -> bool:
 
 
 def _byline_block(node: Any) -> bool:
-    """A block of its own in a lead block that is a byline's (`_names_byline`): left out of
-    the lead put first. An inline author, date or ``<time>`` in the dek's sentence stays (it
-    would leave ``getestet von`` or ``on as lawmakers``)."""
-    return node.tag in BLOCK_TAGS and _names_byline(node)
+    """A block of its own in a lead block that is a byline's: its class or its elements say so
+    (`_names_byline`), or its text is a byline (`_is_byline`: ``<p>By Reuters</p>`` above the
+    dek's ``<p>``). Left out of the lead put first. An inline author, date or ``<time>`` in
+    the dek's sentence stays (it would leave ``getestet von`` or ``on as lawmakers``)."""
+    if node.tag not in BLOCK_TAGS:
+        return False
+    if _names_byline(node):
+        return True
+    return (len(node.text_content()) <= BYLINE_MAX_CHARS
+            and _is_byline(_FOLD.sub(" ", shown_text(node)).strip()))
 
 
 def _is_byline(text: str) -> bool:
@@ -373,11 +382,14 @@ def lead_block(tree: Any, text: str) -> str:
             continue
         if leadish:
             if not _holds_no_lead(element, shown, h1):
-                # the dek without its author's or date's elements ("… getestet von Michael
-                # Andrusio"), nor a dash they leave at an edge
-                lead = _FOLD.sub(" ", shown_text(element, _byline_block)).strip()
-                if lead != shown:
-                    lead = lead.strip(_EDGE_MARKS)
+                # the dek without its byline's blocks (a metadata block, a "By Reuters" <p>),
+                # nor a dash they leave at an edge; its sentence's own authors and dates stay
+                # ("… getestet von Michael Andrusio")
+                dek = _FOLD.sub(" ", shown_text(element, _byline_block)).strip()
+                if dek != shown:
+                    dek = dek.strip(_EDGE_MARKS)
+                if len(dek.split()) >= LEAD_MIN_WORDS:
+                    lead = dek
             continue
         if text_words is None:
             text_words = _content_words(text)

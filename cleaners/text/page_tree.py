@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 __all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "UNSHOWN_TAGS", "BlockEdges",
-           "block_edges", "in_furniture", "is_hidden", "shown_text", "text_key"]
+           "block_edges", "in_furniture", "is_hidden", "shown_runs", "shown_text", "text_key"]
 
 #: Elements that hold page furniture, not the article.
 FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
@@ -48,29 +48,45 @@ UNSHOWN_TAGS = frozenset({"script", "style", "noscript", "template", "textarea",
 
 
 def shown_text(element: Any, leave_out: Callable[[Any], bool] | None = None) -> str:
-    """The element's text as the page shows it: a ``<br>`` is a space (``text_content``
-    glues the words on either side of it), and nothing of a script, style, ``<noscript>`` or
-    ``<template>`` inside it (`UNSHOWN_TAGS`: a video block's player script was taken for a
-    lead), nor of a descendant ``leave_out`` accepts (a lead's byline). Iterated, not
-    recursive: a page's tree may be deep."""
+    """The element's text as the page shows it: the edges of a block inside it
+    (`BLOCK_TAGS`: a ``<p>``, a ``<div>``, a ``<br>``) are spaces (``text_content`` glues the
+    words on either side: ``By ReutersBudget …`` from two ``<p>``s), and nothing of a script,
+    style, ``<noscript>`` or ``<template>`` inside it (`UNSHOWN_TAGS`: a video block's player
+    script was taken for a lead), nor of a descendant ``leave_out`` accepts (a lead's byline).
+    Iterated, not recursive: a page's tree may be deep."""
+    return "".join(text for text, _ in shown_runs(element, leave_out))
+
+
+def shown_runs(element: Any, leave_out: Callable[[Any], bool] | None = None,
+               mark: Callable[[Any], bool] | None = None) -> list[tuple[str, Any]]:
+    """`shown_text` in runs, in the page's order, each with the outermost descendant that
+    ``mark`` accepts and that holds the run (None outside them): the text of ``<p>A <span
+    class="date">B</span> C</p>`` is ``A ``, ``B`` (the span's) and `` C``. Joined, the runs
+    are `shown_text`."""
     from lxml import etree
 
-    parts = []
+    runs: list[tuple[str, Any]] = []
     hidden = 0  # how many unshown elements the walk is inside
+    marked = None  # the outermost marked element the walk is inside
     for event, node in etree.iterwalk(element, events=("start", "end", "comment", "pi")):
+        tagged = event in ("start", "end") and node is not element and isinstance(node.tag, str)
         unshown = event in ("start", "end") and (node.tag in UNSHOWN_TAGS or (
-            leave_out is not None and node is not element and isinstance(node.tag, str)
-            and leave_out(node)))
+            leave_out is not None and tagged and leave_out(node)))
+        edge = " " if tagged and node.tag in BLOCK_TAGS else ""
         if event == "start":
             hidden += unshown
             if not hidden:
-                parts.append(" " if node.tag == "br" else node.text or "")
+                if marked is None and mark is not None and tagged and mark(node):
+                    marked = node
+                runs.append((edge + (node.text or ""), marked))
             continue
-        if event == "end" and unshown:
-            hidden -= 1
+        if event == "end":
+            hidden -= unshown
+            if node is marked:
+                marked = None
         if node is not element and not hidden:  # the end of an element, a comment, an instruction
-            parts.append(node.tail or "")
-    return "".join(parts)
+            runs.append((edge + (node.tail or ""), marked))
+    return runs
 
 
 def in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:

@@ -836,3 +836,32 @@ def test_a_dek_that_starts_with_by_is_the_lead(sentence: str) -> None:
     result = extract_page(page(body + LEAD_PAGE_BODY))
     assert result is not None and result.text.split("\n")[0] == sentence
 
+
+DEK = "The council approved the harbour budget after a late-night vote."
+
+
+@pytest.mark.parametrize("byline", [
+    # a fourth review: a byline's paragraph and the dek's paragraph in one lead block gave "By
+    # ReutersBudget …"
+    "<p>By Reuters</p>",
+    "<p>By Reuters, updated 5 Jan 2025</p>",
+    "<div>By Staff</div>",
+    "<p>Von Anna Schmidt</p>",
+    "<p>By Ursula von der Leyen, President of the European Commission</p>",
+])
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_byline_paragraph_in_a_lead_block_leaves_it(byline: str, where: str) -> None:
+    dek = f"<p>{DEK}</p>"
+    inner = byline + dek if where == "before" else dek + byline
+    body = f'<header><h1>Tram line extended</h1><div class="dek">{inner}</div></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
+
+
+def test_the_paragraphs_of_a_lead_block_are_never_glued() -> None:
+    first, second = "Six new stations will serve the north.", "The council decided it on Tuesday."
+    for inner in (f"<p>{first}</p><p>{second}</p>", f"<div>{first}</div><div>{second}</div>",
+                  f"<p>{first}</p>\n<p>{second}</p>", f"{first}<p>{second}</p>"):
+        body = f'<header><h1>Tram line extended</h1><div class="lead">{inner}</div></header>'
+        result = extract_page(page(body + LEAD_PAGE_BODY))
+        assert result is not None and result.text.split("\n")[0] == f"{first} {second}", inner
