@@ -4,7 +4,8 @@ News sites put the lead between the article's ``<h1>`` and its text, in a ``<hea
 teaser block that trafilatura drops: an element whose class names a lead, the ``<h1>``'s
 ``<hgroup>`` subtitle, or a paragraph of prose outside page furniture. A block with a lead's
 class that is something else (a photo's caption, a player, a byline, a related teaser) is
-no lead, and a kept lead loses its author and date elements.
+no lead, and a kept lead loses its byline's blocks and the authors and dates at its edges
+(`_dek_text`), while those inside its sentence stay.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cleaners.text.page_tree import (
     BLOCK_TAGS,
     FURNITURE_CLASS,
     in_furniture,
+    shown_runs,
     shown_text,
     text_key,
 )
@@ -66,8 +68,20 @@ _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
 _META_CLASS = re.compile(r"(?<![a-z])(?:date|dates|meta|metas|metadata|info|infos|posted"
                          r"|published|datum|fecha)(?![a-z])", re.IGNORECASE)
 META_MAX_WORDS = 12
-#: Spaces and dashes a byline's blocks leave at the edges of a dek (not ``-``: ``-20 degrees``).
-_EDGE_MARKS = " \u00a0–—|·,"
+#: Spaces, dashes and bars a byline leaves at the edges of a dek, and a colon at its start: a
+#: ``-`` only before or after a space (not ``-20 degrees``).
+_EDGE_MARKS = re.compile(r"^(?:[\s|·•,:;–—/]|-(?=\s))+|(?:[\s|·•,–—/]|(?<=\s)-)+$")
+#: What may stand between the authors and dates at a dek's edge (`_dek_text`): marks, ``and``,
+#: ``By`` and its words, ``updated``; a dek's word before an author (``getestet von``) may not.
+_BYLINE_GLUE = re.compile(r"[\s|·•,:/–—-]*(?:(?:by|von|par|por|di|and|und|et|y|e|&|updated"
+                          r"|published|posted|aktualisiert|publié|actualizado|aggiornato)"
+                          r"(?!\w)[\s|·•,:/–—-]*)*", re.IGNORECASE)
+_GLUE_END = re.compile(r"(?<!\w)(?:by|von|par|por|di|updated|published|posted)\s*:?\s*$",
+                       re.IGNORECASE)
+#: Marks that end an author's or a date's element at the start of a dek (`_dek_text`).
+_START_PARTS = ("|", "·", "•", "–", "—", "/", ":", "- ")
+#: How a sentence or a separator ends before an author's or a date's element at a dek's end.
+_SENTENCE_OR_PART = re.compile(r"(?:[.!?…][\"”»’)\]]?|[|·•/–—]|\s-)$")
 #: ``By`` (and its German, French, Spanish and Italian words, as the promo bylines have them)
 #: and what follows it (`_is_byline`), with the language whose stop words mark a clause.
 _BYLINE = re.compile(r"(by|von|par|por|di)\b\s*:?\s*(\S.*)", re.IGNORECASE | re.DOTALL)
@@ -220,6 +234,56 @@ def _byline_block(node: Any) -> bool:
             and _is_byline(_FOLD.sub(" ", shown_text(node)).strip()))
 
 
+def _edge_byline(node: Any) -> bool:
+    """An author's or a date's element (`_names_byline`), or a short one of a metadata class
+    (`_META_CLASS`, inline too: ``<span class="date">``), that leaves a dek at its edge."""
+    return _names_byline(node) or (bool(_META_CLASS.search(node.get("class") or ""))
+                                   and len(shown_text(node).split()) <= META_MAX_WORDS)
+
+
+def _dek_text(element: Any) -> str:
+    """The lead block's text to put first, spaces folded: without its byline's blocks
+    (`_byline_block`); without the authors' and dates' elements (`_edge_byline`) at its start
+    when a mark (``-`` ``—`` ``|``…) or a capital follows them (``<span class="author">Jane
+    Doe</span> - The council …``), and at its end when a sentence's end or a mark comes before
+    them (``… vote. <span class="date">Jan 5, 2025</span>``), with the marks, ``By`` or ``and``
+    between them; and without the marks left at its edges (`_EDGE_MARKS`). An author or a date
+    in the dek's sentence stays: ``… on <time>Tuesday</time> night``, ``getestet von <span
+    class="author">…</span>``, ``<span class="author">Jane Doe</span> reports …``."""
+    runs: list[list[Any]] = []  # [text, the author's or date's element holding it, or None]
+    for text, owner in shown_runs(element, _byline_block, _edge_byline):
+        if runs and runs[-1][1] is owner:
+            runs[-1][0] += text
+        else:
+            runs.append([text, owner])
+    texts = [text for text, _ in runs]
+    start = _edge_run(runs, range(len(runs)))
+    if start is None or not (texts[start].lstrip().startswith(_START_PARTS)
+                             or texts[start].lstrip()[:1].isupper()):
+        start = 0
+    last = _edge_run(runs, range(len(runs) - 1, start - 1, -1))
+    dek = "".join(texts[start:])
+    if last is not None:
+        before = _GLUE_END.sub("", "".join(texts[start:last + 1])).rstrip()
+        if _SENTENCE_OR_PART.search(before):
+            dek = before
+    return _EDGE_MARKS.sub("", _FOLD.sub(" ", dek))
+
+
+def _edge_run(runs: list[list[Any]], order: range) -> int | None:
+    """Walking ``runs`` in ``order`` from a dek's edge past the authors' and dates' runs and the
+    glue between them (`_BYLINE_GLUE`): the first run of the dek's own text; None when no
+    author or date is at that edge, or nothing else is in the dek."""
+    seen = False
+    for i in order:
+        text, owner = runs[i]
+        if owner is not None:
+            seen = True
+        elif not _BYLINE_GLUE.fullmatch(text):
+            return i if seen else None
+    return None
+
+
 def _is_byline(text: str) -> bool:
     """A credit line, not a sentence: at most `BYLINE_MAX_WORDS` words, ``By`` (``BY:``,
     ``By:``, ``By the``; ``Von``, ``Par``, ``Por``, ``Di``) and a name (`_byline_name`: one
@@ -352,7 +416,11 @@ def lead_block(tree: Any, text: str) -> str:
     """A lead the page shows between the last ``<h1>`` before the first line of ``text``
     (the title's lines left aside) and that line, in an element whose class names it a lead
     (``lead``, ``teaser``, ``intro``, ``chapo``, ``standfirst``…) or in the ``<h1>``'s
-    ``<hgroup>``, and not held by ``text``; '' when there is none."""
+    ``<hgroup>`` and being no byline, caption or teaser (`_holds_no_lead`), or a paragraph of
+    prose (`_prose_lead`), and not held by ``text``; '' when there is none. One line, spaces
+    folded, its blocks' texts never glued; a lead block's without its byline (`_dek_text`:
+    its byline's blocks, the authors and dates at its edges, the marks they leave), at least
+    `LEAD_MIN_WORDS` words."""
     headings = {text_key(h1.text_content()) for h1 in tree.iter("h1")}
     lines = [line for line in text.split("\n")
              if len(text_key(line)) >= 20 and text_key(line) not in headings]
@@ -382,12 +450,7 @@ def lead_block(tree: Any, text: str) -> str:
             continue
         if leadish:
             if not _holds_no_lead(element, shown, h1):
-                # the dek without its byline's blocks (a metadata block, a "By Reuters" <p>),
-                # nor a dash they leave at an edge; its sentence's own authors and dates stay
-                # ("… getestet von Michael Andrusio")
-                dek = _FOLD.sub(" ", shown_text(element, _byline_block)).strip()
-                if dek != shown:
-                    dek = dek.strip(_EDGE_MARKS)
+                dek = _dek_text(element)
                 if len(dek.split()) >= LEAD_MIN_WORDS:
                     lead = dek
             continue

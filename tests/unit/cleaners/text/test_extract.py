@@ -840,6 +840,42 @@ def test_a_dek_that_starts_with_by_is_the_lead(sentence: str) -> None:
 DEK = "The council approved the harbour budget after a late-night vote."
 
 
+@pytest.mark.parametrize("dek", [
+    # a fourth review: an author's or a date's element at an edge of the dek, and the dash or
+    # the bar it leaves
+    f'<span class="author">Jane Doe</span> - {DEK}',
+    f'<span class="author">Jane Doe</span> — {DEK}',
+    f'<a class="byline" href="/a/jd">Jane Doe</a> | <time>Jan 5, 2025</time> – {DEK}',
+    f'By <span class="author">Jane Doe</span> and <span class="author">John Smith</span> · {DEK}',
+    f'<time>Jan 5, 2025</time> {DEK}',
+    f'<time>Jan 5, 2025</time>: {DEK}',
+    f'{DEK} <span class="date">Jan 5, 2025</span>',
+    f'{DEK} <span class="author">Jane Doe</span> | <span class="published">Jan 5, 2025</span>',
+    f'{DEK} — <span class="byline">By Jane Doe</span>',
+    f'{DEK} By <span class="author">Jane Doe</span>',
+    f'— {DEK}',
+    f'- {DEK}',
+])
+def test_an_author_or_a_date_at_an_edge_of_a_dek_leaves_it(dek: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
+
+
+@pytest.mark.parametrize("dek", [
+    # an author or a date in the dek's sentence stays, at its edges too
+    f'<span class="author">Jane Doe</span> reports: {DEK}',
+    f'{DEK[:-1]}, reports <span class="author">Jane Doe</span>',
+    f'{DEK[:-1]} on <time>Jan 5, 2025</time>',
+    f'{DEK[:-1]} on <time>Tuesday</time> night.',
+    '<span class="author">Jane Doe</span>, the harbour master, said the budget is too small.',
+])
+def test_an_author_or_a_date_in_the_deks_sentence_stays(dek: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == re.sub(r"<[^>]+>", "", dek)
+
+
 @pytest.mark.parametrize("byline", [
     # a fourth review: a byline's paragraph and the dek's paragraph in one lead block gave "By
     # ReutersBudget …"
