@@ -293,7 +293,8 @@ def _is_byline(text: str) -> bool:
     directly, only capitalised words, numbers and `_CREDIT_WORDS` (a date, ``updated``, a
     role, ``in``/``for`` and a place or a paper), with fewer than `BYLINE_PROSE_WORDS` other
     lower-case words, none a stop word of the marker's language (``is``, ``was``, ``more``,
-    ``ha``), none ending a sentence, and none right after the name (``By US standards``).
+    ``ha``), none ending a sentence, and none, nor an article, right after the name (``By US
+    standards``, ``By Far the biggest``).
     ``By Reuters``, ``By Staff``, ``By Ursula von der Leyen, …``, ``By AFP, updated 5 Jan``
     are credit lines; ``By Comparison, London spent more.``, ``By Early Afternoon the vote
     was taken``, ``By NASA's own estimate``, ``By 2030, …`` and ``By Monday, …`` sentences."""

@@ -793,6 +793,9 @@ CREDIT_LINES = [
     "Par Jean Dupont, publié le 5 janvier 2025 à 10h05",
     "Por María López | Madrid | actualizado el 5 de enero de 2025",
     "Di Mario Rossi, aggiornato il 5 gennaio 2025 alle 10:05",
+    "By Jane Doe for the Times",
+    "By J. R. R. Tolkien",
+    "BY: JANE DOE",
 ]
 #: Sentences that start with ``By`` (``Von``, ``Di``…): a noun and a clause after it, a verb, a
 #: sentence's end; the earlier reviews' ones stay sentences.
@@ -810,6 +813,9 @@ BY_SENTENCES = [
     "Von Experten geprüft: die fünf besten Kaffeemaschinen für zu Hause.",
     "Von Montag an gelten in der ganzen Stadt neue Regeln für Radfahrer.",
     "Di Maio ha detto che il governo non cadrà.",
+    "By Far the biggest vote in the council's history was cast on Tuesday.",
+    "By Foot or By Bike: which is faster across the city?",
+    "By Popular Demand, the festival returns next year.",
 ]
 
 
