@@ -3,12 +3,15 @@ pass's lines the precision pass kept too or that read as prose (`PROSE_MIN_WORDS
 more, ending a sentence), in page order (`combine_passes`).
 
 A line the other pass does not have whole is found when one of its lines holds it as whole
-words (`_Words`: ``Key figures`` in ``Key figures: the extension costs…``), never inside a word
-(``Yes`` in ``Yesterday``, ``5`` in ``25``).
+words (`_Words`: ``Key figures`` in ``Key figures: the extension costs…``), not inside a
+word (``Yes`` in ``Yesterday``, ``5`` in ``25`` or ``2.5``, ``कम`` in ``कमी``); a line of
+marks alone (``-``, ``/``) is found only whole.
 
-Linear in the texts' length: lines are found by their key first (most are a whole line of
-the other pass), each other key is searched once, and the searches are bounded
-(`_SEARCH_BUDGET`).
+The searches are bounded (`_SEARCH_BUDGET`): lines are found by their key first (most are a
+whole line of the other pass), each other key is searched once, and a line found to hold a
+key is not searched further. Linear on the pages and the crafted inputs of the tests, but
+Python's ``str.find`` can cost a key's length per character on crafted text (4,000 lines of
+100 letters against one 29,000-letter word: 3.3 s, as before 2026-12-05).
 """
 
 from __future__ import annotations
@@ -47,12 +50,15 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     """``lines`` plus the precision-pass lines they lack: the cursor follows the precision-pass
     lines through ``lines``, to the next copy of a line at or after it, else to its last copy
     before it (the passes may order lines differently); a line found nowhere is put in at the
-    cursor; a line is found whole or as whole words of a line (trafilatura split a block
-    differently: ``Key figures`` in ``Key figures: the extension costs…``), the first such line
-    at or after the cursor, which the cursor follows; when only lines before the cursor hold
-    it, it is found and the cursor stays (a fourth review: ``Yes`` found in ``Yesterday``, an
-    earlier line, sent the cursor back and the lines after it went before the article's first
-    paragraph; and a short line held by a word of a longer one was never put in). A line of
+    cursor. A line is found whole, or as whole words of a line (trafilatura joined blocks
+    differently: ``Key figures`` in ``Key figures: the extension costs…``): a line of
+    `MIN_PART_CHARS` or more in the first such line at or after the cursor, which the cursor
+    follows, else in one before it, and the cursor stays; a shorter one only in the line at
+    the cursor or the one before it (a fourth and a fifth review: ``Yes`` found in
+    ``Yesterday``, or in ``Yes, the mayor said…`` far from it, was lost and the lines after
+    it moved there). A line whose pieces are the lines at the cursor, in order and at least
+    half of it (the default pass split it), replaces them (it was put in beside them: twice
+    the text). A line of marks alone is put in nowhere. A line of
     `MIN_PART_CHARS` or more is put in once (a list a page shows twice); a shorter one as
     often as the precision pass has it (``Yes`` under each feature of a spec table) unless it
     follows a line put in already (it belongs to the repeated list). None when the two passes
@@ -71,6 +77,7 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
         whole.setdefault(text_key(line), []).append(i)
     added: list[list[str]] = [[] for _ in range(len(lines) + 1)]  # the lines after line i - 1
     put_in: set[str] = set()
+    dropped: set[int] = set()  # lines of ``lines`` a precision-pass line replaces
     repeating = False  # the last line was put in already, as part of a repeated block
     cursor = 0  # lines of ``lines`` passed: what is put in goes to ``added[cursor]``
     for line in precise:
@@ -86,18 +93,32 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
             at = bisect_left(copies, cursor)
             cursor = copies[at if at < len(copies) else -1] + 1
             continue
+        if not any(char.isalnum() for char in key):
+            continue  # marks alone (``-``, ``***``): put in nowhere
         holding = parts.holding(key)
         if holding is None:
             return None
-        at = bisect_left(holding, cursor)
-        if at < len(holding):  # held by a line ahead: the cursor follows; behind: it stays
-            cursor = holding[at] + 1
-        elif not holding:
+        if len(key) < MIN_PART_CHARS:  # a short line: held by the line at the cursor or before
+            at = bisect_left(holding, cursor - 1)
+            if at < len(holding) and holding[at] <= cursor:
+                cursor = max(cursor, holding[at] + 1)
+                continue
+        elif holding:  # held by a line ahead: the cursor follows; only behind: it stays
+            at = bisect_left(holding, cursor)
+            cursor = holding[at] + 1 if at < len(holding) else cursor
+            continue
+        pieces = _pieces_end(line, key, parts.keys, cursor)
+        if pieces is not None:  # the default pass split the line: it replaces the pieces
+            dropped.update(range(cursor, pieces))
             added[cursor].append(line)
-            put_in.add(key)
+            cursor = pieces
+            continue
+        added[cursor].append(line)
+        put_in.add(key)
     out = list(added[0])
-    for line, after in zip(lines, added[1:], strict=True):
-        out.append(line)
+    for i, (line, after) in enumerate(zip(lines, added[1:], strict=True)):
+        if i not in dropped:
+            out.append(line)
         out.extend(after)
     return out
 
@@ -106,31 +127,34 @@ class _WholeWords:
     """Which of a text's lines hold a key as whole words (`_Words`), each key searched once
     in the lines' joined keys (which hold no line break, so a match is inside one line).
     Costs at most ``budget`` characters: a search costs the joined keys' length, a place
-    checked `_CHECK_COST`."""
+    checked `_CHECK_COST`; a line found to hold the key is not searched further."""
 
     def __init__(self, lines: list[str], budget: int) -> None:
         self.lines = lines
-        self.joined, self.starts = _joined([text_key(line) for line in lines])
+        self.keys = [text_key(line) for line in lines]
+        self.joined, self.starts = _joined(self.keys)
         self.budget = budget
         self._words: dict[int, _Words] = {}
         self._holding: dict[str, list[int]] = {}
 
     def holding(self, key: str) -> list[int] | None:
-        """The indices of the lines that hold ``key`` as whole words, ascending; None once the
-        budget is spent."""
+        """The indices of the lines that hold ``key`` as whole words, ascending (none for a key
+        with no letter or digit: ``/`` or ``-`` is in most texts); None once the budget is
+        spent."""
         if key in self._holding:
             return self._holding[key]
-        self.budget -= len(self.joined)
         holding: list[int] = []
-        found = self.joined.find(key)
+        self.budget -= len(self.joined)
+        found = self.joined.find(key) if any(char.isalnum() for char in key) else -1
         while found >= 0 and self.budget >= 0:
             self.budget -= _CHECK_COST
             at = bisect_right(self.starts, found) - 1
-            if not holding or holding[-1] != at:
-                words = self._words.get(at) or self._words.setdefault(at, _Words(self.lines[at]))
-                if words.whole(found - self.starts[at], len(key)):
-                    holding.append(at)
-            found = self.joined.find(key, found + 1)
+            words = self._words.get(at) or self._words.setdefault(at, _Words(self.lines[at]))
+            if words.whole(found - self.starts[at], len(key)):
+                holding.append(at)
+                found = self.joined.find(key, self.starts[at] + len(self.keys[at]))
+            else:
+                found = self.joined.find(key, found + 1)
         if self.budget < 0:
             return None
         self._holding[key] = holding
@@ -139,8 +163,10 @@ class _WholeWords:
 
 class _Words:
     """Where the words of a text start and end, addressed by offsets in its `text_key` (which
-    has no whitespace): ``Yes`` in ``Yes, he said`` is whole words, in ``Yesterday`` it is not.
-    Letters of scripts written without spaces (CJK, Thai…) are word edges on either side."""
+    has no whitespace): ``Yes`` in ``Yes, he said`` is whole words, in ``Yesterday`` it is not,
+    nor ``5`` in ``2.5`` or ``don`` in ``don't`` (`_JOINERS`); a combining mark is part of its
+    letter's word (``कम`` in ``कमी``, ``i`` in ``i̇stanbul``). Letters of scripts written without
+    spaces (Chinese, Japanese, Thai, Lao, Myanmar, Khmer) are word edges on either side."""
 
     def __init__(self, text: str) -> None:
         self.norm = unicodedata.normalize("NFKC", text).casefold()  # as `text_key`, with spaces
@@ -163,17 +189,63 @@ class _Words:
         return _edge(self.norm, first - 1, first) and _edge(self.norm, last, last + 1)
 
 
+#: Marks that join the letters or digits on either side into one word (``2.5``, ``10:05``,
+#: ``1,000``, ``don't``, ``e-mail``).
+_JOINERS = frozenset(".,:'’-‐‑")
+
+
 def _edge(norm: str, before: int, after: int) -> bool:
     """Whether a word may end between ``norm[before]`` and ``norm[after]``."""
     if before < 0 or after >= len(norm):
         return True
     left, right = norm[before], norm[after]
-    return not (left.isalnum() and right.isalnum()) or _unspaced(left) or _unspaced(right)
+    if _unspaced(left) or _unspaced(right):
+        return True
+    if _in_word(left) and _in_word(right):
+        return False
+    if left in _JOINERS:  # ``2.|5``
+        return not (_in_word(right) and before > 0 and _in_word(norm[before - 1]))
+    if right in _JOINERS:  # ``2|.5``
+        return not (_in_word(left) and after + 1 < len(norm) and _in_word(norm[after + 1]))
+    return True
+
+
+def _in_word(char: str) -> bool:
+    """A letter, a digit or a combining mark."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
 def _unspaced(char: str) -> bool:
-    """A letter of a script written without spaces between words."""
-    return "\u0e00" <= char <= "\u109f" or "\u1780" <= char <= "\u17ff" or char >= "\u2e80"
+    """A letter of a script written without spaces between words: Thai to Myanmar, Khmer,
+    and from the CJK radicals up but Hangul (Korean is written with spaces)."""
+    return ("\u0e00" <= char <= "\u109f" or "\u1780" <= char <= "\u17ff"
+            or (char >= "\u2e80" and not _hangul(char)))
+
+
+def _hangul(char: str) -> bool:
+    return ("\u3130" <= char <= "\u318f" or "\ua960" <= char <= "\ua97f"
+            or "\uac00" <= char <= "\ud7ff")
+
+
+def _pieces_end(line: str, key: str, keys: list[str], cursor: int) -> int | None:
+    """The index after the lines from ``cursor`` on that are, in order, whole words of
+    ``line`` (whose key is ``key``) and together at least half of it: the default pass split
+    the paragraph in pieces (``Key figures``, ``the extension costs…``); None when there are
+    none."""
+    words: _Words | None = None
+    at = held = 0
+    end = cursor
+    while end < len(keys) and keys[end]:
+        found = key.find(keys[end], at)
+        if found < 0:
+            break
+        words = words or _Words(line)
+        if not words.whole(found, len(keys[end])):
+            break
+        at = found + len(keys[end])
+        held += len(keys[end])
+        end += 1
+    return end if end > cursor and 2 * held >= len(key) else None
 
 
 def _joined(keys: list[str]) -> tuple[str, list[int]]:

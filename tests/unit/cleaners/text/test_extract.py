@@ -698,6 +698,9 @@ def test_precision_lines_go_where_the_page_has_them(
 
 Y = "Yesterday the harbour board met for the last time before the summer break."
 K = "Key figures: the extension costs 4 million euros over the next three years."
+YC = "Yes, the mayor said, the tram will finally reach the northern districts by 2030."
+KO = "예전에 이 지역에는 트램이 없었고 주민들은 오랫동안 버스를 기다려야 했습니다."
+HI = "शहर में बसों की कमी है और लोग रोज़ घंटों तक इंतज़ार करते हैं."
 
 
 @pytest.mark.parametrize(("precise", "broad", "expected"), [
@@ -710,10 +713,30 @@ K = "Key figures: the extension costs 4 million euros over the next three years.
     ([A, "Yes", B], [A, Y, B], [A, "Yes", Y, B]),
     ([A, "No", B], [A, "Nobody on the board asked about the cost of the new berths.", B],
      [A, "No", "Nobody on the board asked about the cost of the new berths.", B]),
-    # a line the default pass holds as whole words is found (it split a block differently),
-    # wherever it is: it is not put in again, and a find before the cursor does not move it
+    # a line the default pass holds as whole words is found (it joined blocks differently):
+    # a short one in the line at the cursor, a longer one anywhere, and a find before the
+    # cursor does not move it
     ([A, "Key figures", B], [A, K, B], [A, K, B]),
-    ([A, B, "Key figures", "Cost: 4 million"], [K, A, B], [K, A, B, "Cost: 4 million"]),
+    ([A, B, "the extension costs 4 million euros", "Cost: 4 million"], [K, A, B],
+     [K, A, B, "Cost: 4 million"]),
+    # a fifth review: a short line held by a distant, unrelated line was lost and the lines
+    # after it moved there
+    ([A, "Waterproof", "Yes", "Battery", "2 days", B], [A, B, YC],
+     [A, "Waterproof", "Yes", "Battery", "2 days", B, YC]),
+    ([A, "Waterproof", "Yes", "Wireless", "Yes", B], [YC, A, B],
+     [YC, A, "Waterproof", "Yes", "Wireless", "Yes", B]),
+    ([A, B, "Key figures", "Cost: 4 million"], [K, A, B],
+     [K, A, B, "Key figures", "Cost: 4 million"]),
+    # ... and a line the default pass split in pieces was put in beside them (twice the text)
+    ([A, K, B], [A, "Key figures", "the extension costs 4 million euros over the next three "
+                 "years.", B], [A, K, B]),
+    ([A, K, B], [A, "Key figures:", "the extension costs 4 million euros", B], [A, K, B]),
+    # ... and a word was found inside a number, a Korean or Hindi word, or a dotted İ
+    ([A, "5", B], [A, "The tram will run every 2.5 minutes, or 10:05 at night, at peak hours.",
+                   B],
+     [A, "5", "The tram will run every 2.5 minutes, or 10:05 at night, at peak hours.", B]),
+    ([A, "예", B], [A, KO, B], [A, "예", KO, B]),
+    ([A, "कम", B], [A, HI, B], [A, "कम", HI, B]),
 ])
 def test_a_line_is_found_inside_another_only_as_whole_words(
         precise: list[str], broad: list[str], expected: list[str]) -> None:
@@ -722,18 +745,32 @@ def test_a_line_is_found_inside_another_only_as_whole_words(
 
 def test_a_default_pass_line_inside_a_word_of_the_precision_text_stays_out() -> None:
     # a rating "5" and a comment count "0" came back on shared pages because the precision
-    # text held them inside "25" and "2020"; a line it holds as whole words still comes back
-    precise = f"{A}\nThe work takes 25 weeks and ends in 2020.\nKey figures\nCost: 4 million"
-    broad = f"Tech\n{A}\n5\n0\nKey figures Cost: 4 million\nShare"
+    # text held them inside "25" and "2020"; a line it holds as whole words still comes back;
+    # a fifth review: so did "5" in "2.5", "I" in "İstanbul" and marks alone ("/", "-")
+    precise = (f"{A}\nThe work takes 25 weeks, ends in 2020 and costs 2.5 million.\n"
+               "Key figures\nCost: 4 million\nWrite to us by e-mail and/or by letter in İstanbul.")
+    broad = f"Tech\n{A}\n5\n0\nI\n/\n-\nKey figures Cost: 4 million\nShare"
     assert combine_passes(precise, broad).split("\n") == [
-        A, "The work takes 25 weeks and ends in 2020.", "Key figures Cost: 4 million"]
+        A, "The work takes 25 weeks, ends in 2020 and costs 2.5 million.",
+        "Key figures Cost: 4 million", "Write to us by e-mail and/or by letter in İstanbul."]
 
 
 def test_a_short_line_held_at_many_places_inside_words_is_searched_once() -> None:
-    # each of 2,000 copies of "e" scanned 80,000 places inside "Thee" (a minute a copy)
+    # each of 2,000 copies of "e" scanned 80,000 places inside "Thee": a minute, or, with the
+    # places charged to the search budget, the merge given up (the prose line lost)
     text = "Thee " * 40_000 + "the end."
-    assert combine_passes("\n".join(["e"] * 2_000 + [text]), text) == "\n".join(
-        ["e"] * 2_000 + [text])
+    prose = "The mayor said the vote closes a decade of arguments over the port."
+    assert combine_passes("\n".join(["e"] * 2_000 + [text]), f"{text}\n{prose}") == "\n".join(
+        ["e"] * 2_000 + [text, prose])
+
+
+def test_the_merge_is_not_given_up_for_places_it_does_not_check() -> None:
+    # a fifth review: every "1" of a 50,000-row results table was charged to the search budget
+    # though only its first row was checked, the budget ran out and the prose line was lost
+    table = [f"Round {i}: 1 1 1 1" for i in range(50_000)]
+    prose = "The mayor said the vote closes a decade of arguments over the port."
+    merged = combine_passes("\n".join([A, *table]), "\n".join([A, prose, *table, "1"]))
+    assert merged.split("\n")[:3] == [A, prose, table[0]]
 
 
 def test_words_of_scripts_written_without_spaces_are_found_anywhere() -> None:
