@@ -250,7 +250,8 @@ def extract_page(html: str) -> PageText | None:
                     edges.spaced(getattr(broad, "text", None) or ""))
     text = introduced_lists(tree, text)
     notes = []
-    title = without_site_name(page_title, sites, urls) or None
+    h1 = _FOLD.sub(" ", str(tree.xpath("string((//h1)[1])"))).strip()  # type: ignore[attr-defined]
+    title = without_site_name(page_title, sites, urls, h1) or None
     title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []
     lead = lead_block(tree, text)
     description_key, text_now = text_key(description), text_key(text)

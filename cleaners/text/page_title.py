@@ -80,7 +80,8 @@ def _names_host(part: str, hosts: frozenset[str]) -> bool:
     return False
 
 
-def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()) -> str:
+def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = (),
+                      headline: str = "") -> str:
     """``title`` without the site's name, when a whole part of it between separators
     (`_SEPARATOR`) names the site: one of ``sites`` (compared case-folded without
     punctuation) or a name the page's own ``urls`` spell (`host_names`; also with one of
@@ -92,8 +93,10 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
       ``Headline``; not when ``:`` follows it and the name comes from the address only:
       ``Brexit : …`` on ``brexit.example`` is a headline).
     - Then the first part after the first that names the site goes, with every part after
-      it: ``Headline | Site | Tagline`` → ``Headline`` (so ``Section - Site - Headline``
-      keeps only its section: a title cannot say which side the headline is on).
+      it: ``Headline | Site | Tagline`` → ``Headline``; or, when the parts after it are the
+      page's ``headline`` (its ``<h1>``, compared as site names are), with every part
+      before it: ``Section - Site - Headline`` → ``Headline`` (a title alone cannot say which
+      side its headline is on: without a headline that matches, the first side stays).
 
     ``Headline | homify`` → ``Headline``; ``gipfelbuch.ch - Outdoornews - …`` →
     ``Outdoornews - …``. A title that is the site's name alone, or names no site, is
@@ -112,6 +115,10 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
         parts, seps = parts[1:], seps[1:]  # ``Bild - Bild.de - Headline``: both go
     for i in range(1, len(parts)):
         if names_site(i):
+            after = "".join(part + sep for part, sep in zip(parts[i + 1:], [*seps[i + 1:], ""],
+                                                               strict=False))
+            if _key(after) and _key(after) == _key(headline):  # ``Section - Site - Headline``
+                return after
             parts, seps = parts[:i], seps[:i - 1]
             break
     return "".join(part + sep for part, sep in zip(parts, [*seps, ""], strict=True))

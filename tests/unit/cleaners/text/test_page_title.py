@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from cleaners.text.extract import extract_page
 from cleaners.text.page_title import host_names, without_site_name
 
 
@@ -71,6 +72,39 @@ def test_the_name_a_page_gives_goes_with_the_tagline_after_it() -> None:
     assert without_site_name(title, ["Journelles"]) == "Christmas Gift Guide"
     # a part before ` : ` goes when the page itself names its site so
     assert without_site_name("Example : Tram line extended", ["Example"]) == "Tram line extended"
+
+
+@pytest.mark.parametrize(("title", "headline", "expected"), [
+    # a second review: ``Section - Site - Headline`` kept only its section; the page's <h1>
+    # says which side its headline is on
+    ("Politik - Tagesspiegel - Regierung beschließt Klimagesetz",
+     "Regierung beschließt Klimagesetz", "Regierung beschließt Klimagesetz"),
+    ("Sport | BBC News | England win the Ashes", "England win the Ashes!",
+     "England win the Ashes"),
+    ("Sport | BBC News | England win – again", "England win - again", "England win – again"),
+    # without a headline that matches, the first side stays
+    ("Headline here | BBC News | Latest news", "Headline here", "Headline here"),
+    ("Sport | BBC News | England win the Ashes", "", "Sport"),
+    ("Sport | BBC News | England win the Ashes", "Cricket: England win", "Sport"),
+    ("England win the Ashes | BBC News", "England win the Ashes", "England win the Ashes"),
+])
+def test_the_headline_says_which_side_of_the_name_stays(
+        title: str, headline: str, expected: str) -> None:
+    sites = ["Tagesspiegel", "BBC News"]
+    assert without_site_name(title, sites, [], headline) == expected
+
+
+def test_a_page_title_keeps_the_side_of_the_name_its_h1_shows() -> None:
+    body = "".join(f"<p>Paragraph {i} of the article says enough to be read as prose.</p>"
+                   for i in range(6))
+    html = ("<html><head><title>Politik - Tagesspiegel - Regierung beschließt Klimagesetz"
+            '</title><meta property="og:site_name" content="Tagesspiegel"></head><body>'
+            f"<article><h1>Regierung beschließt <em>ein</em> Klimagesetz</h1>{body}</article>"
+            "</body></html>")
+    page = extract_page(html)
+    assert page is not None and page.title == "Politik"  # the <h1> says something else
+    page = extract_page(html.replace("<em>ein</em> ", ""))
+    assert page is not None and page.title == "Regierung beschließt Klimagesetz"
 
 
 @pytest.mark.parametrize(("url", "expected"), [
