@@ -4,6 +4,7 @@ MinHash; and the set-up of the worker processes that run it."""
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import time
 from collections import Counter
@@ -56,12 +57,24 @@ class CleanSummary:
 _REMOVED_AS = {EditKind.SHORTCODE: "shortcodes", EditKind.HTML: "markup", EditKind.PROMO: "promos"}
 
 
+#: A promo edit whose detail is one address alone: a line holding a bare link (a video or a
+#: page WordPress embeds from its address).
+_BARE_LINK = re.compile(r"(?:https?://|www\.)\S+")
+
+
+def _removed_as(edit: Edit) -> str:
+    if edit.kind is EditKind.PROMO and _BARE_LINK.fullmatch(edit.detail.strip()):
+        return "bare links"
+    return _REMOVED_AS[edit.kind]
+
+
 def empty_text_reason(edits: list[Edit]) -> str:
     """The quarantine reason of a text that cleaning left empty, from its edits: what the text
-    was made of (``shortcodes``, ``markup``, ``promos``, in the order they were removed), then
+    was made of (``shortcodes``, ``markup``, ``promos``, ``bare links`` when a promo removed
+    was an address alone, in the order they were removed), then
     the first edits' details, e.g. ``no text left after cleaning (all of it was shortcodes):
     shortcode: removed gallery ids="1,2,3"``. One line, at most about 700 characters."""
-    made_of = list(dict.fromkeys(_REMOVED_AS[e.kind] for e in edits if e.kind in _REMOVED_AS))
+    made_of = list(dict.fromkeys(_removed_as(e) for e in edits if e.kind in _REMOVED_AS))
     what = "/".join(made_of) if made_of else "spaces once entities and encoding were decoded"
     details = "; ".join(" ".join(f"{e.kind}: {e.detail[:120]}".split()) for e in edits[:5])
     reason = f"no text left after cleaning (all of it was {what})"

@@ -129,6 +129,8 @@ def test_no_text_left_is_quarantined_with_what_it_was(tmp_path: Path) -> None:
         {"id": "both", "text": '<p>[gallery ids="4"]</p>\n<script>x()</script>'},
         {"id": "caption", "title": "Post Format: Image (Caption)", "text": caption_post},
         {"id": "nbsp", "text": "&nbsp;&nbsp;"},
+        # a review: a post that is only a video's address was "all of it was promos"
+        {"id": "video", "text": "<p>https://www.youtube.com/watch?v=dQw4w9WgXcQ</p>"},
     ]
     rows, reasons, _ = read_and_clean(tmp_path, records, config=drop_captions)
     assert rows == {}
@@ -142,6 +144,10 @@ def test_no_text_left_is_quarantined_with_what_it_was(tmp_path: Path) -> None:
         "no text left after cleaning (all of it was markup/shortcodes): html: markup converted")
     assert "removed caption: Bell on wharf in San Francisco" in reasons["caption"]
     assert reasons["nbsp"].startswith("no text left after cleaning (all of it was spaces")
+    assert reasons["video"] == (
+        "no text left after cleaning (all of it was markup/bare links): "
+        "html: markup converted to text, nothing dropped; "
+        "promo: https://www.youtube.com/watch?v=dQw4w9WgXcQ")
     # by default the caption is the post's text
     rows, reasons, _ = read_and_clean(tmp_path / "keep", records[3:4])
     assert rows["caption"]["text"] == "Bell on wharf in San Francisco" and reasons == {}
