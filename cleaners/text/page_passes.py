@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import Counter
 
 from cleaners.text.page_tree import text_key
 
@@ -29,6 +30,9 @@ _SPACES = re.compile(r"\s+")  # what `text_key` removes
 #: Characters the merge of the two passes may search (`_with_missing`): 10,000 searches of a
 #: 20,000-character text; beyond that, the passes differ too much and the precision pass wins.
 _SEARCH_BUDGET = 200_000_000
+#: How far past the cursor a short line's copy, or a split line's first piece, may be: the
+#: default pass has lines the precision pass lacks in between (`_with_missing`).
+_SHORT_REACH = 2
 #: What checking one place that holds a key costs, in characters of `_SEARCH_BUDGET`.
 _CHECK_COST = 1_000
 #: A default-pass line the precision pass did not keep is kept when it has this many words
@@ -48,17 +52,21 @@ def _reads_as_prose(line: str) -> bool:
 
 def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     """``lines`` plus the precision-pass lines they lack: the cursor follows the precision-pass
-    lines through ``lines``, to the next copy of a line at or after it, else to its last copy
-    before it (the passes may order lines differently); a line found nowhere is put in at the
-    cursor. A line is found whole, or as whole words of a line (trafilatura joined blocks
-    differently: ``Key figures`` in ``Key figures: the extension costs…``): a line of
+    lines through ``lines``, to the next copy of a line of `MIN_PART_CHARS` or more at or
+    after it, else to its last copy before it (the passes may order lines differently); a
+    shorter line's copy counts only when it `_reaches` (at most `_SHORT_REACH` lines ahead,
+    over lines the precision pass lacks: a sixth review, ``Yes`` found far away took the
+    lines after it there, and a second ``Yes`` of a spec table was lost); a line found
+    nowhere is put in at the cursor. A line is found whole, or as whole words of a line
+    (trafilatura joined blocks differently: ``Key figures`` in ``Key figures: the extension
+    costs…``): a line of
     `MIN_PART_CHARS` or more in the first such line at or after the cursor, which the cursor
     follows, else in one before it, and the cursor stays; a shorter one only in the line at
     the cursor or the one before it (a fourth and a fifth review: ``Yes`` found in
     ``Yesterday``, or in ``Yes, the mayor said…`` far from it, was lost and the lines after
-    it moved there). A line whose pieces are the lines at the cursor, in order and at least
-    half of it (the default pass split it), replaces them (it was put in beside them: twice
-    the text). A line of marks alone is put in nowhere. A line of
+    it moved there). A line whose pieces are lines at the cursor (`_pieces`: in order, at
+    least half of it, the first within `_reaches`) replaces them (it was put in beside them:
+    twice the text). A line of marks alone is put in nowhere. A line of
     `MIN_PART_CHARS` or more is put in once (a list a page shows twice); a shorter one as
     often as the precision pass has it (``Yes`` under each feature of a spec table) unless it
     follows a line put in already (it belongs to the repeated list). None when the two passes
@@ -72,9 +80,11 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     also sent the cursor back to a repeated line's first copy, which reordered the lines
     after it: ``Anna, Reply, Cara, Ben``.)"""
     parts = _WholeWords(lines, _SEARCH_BUDGET)
+    keys = parts.keys
+    precise_keys = {text_key(line) for line in precise}
     whole: dict[str, list[int]] = {}
-    for i, line in enumerate(lines):
-        whole.setdefault(text_key(line), []).append(i)
+    for i, key in enumerate(keys):
+        whole.setdefault(key, []).append(i)
     added: list[list[str]] = [[] for _ in range(len(lines) + 1)]  # the lines after line i - 1
     put_in: set[str] = set()
     dropped: set[int] = set()  # lines of ``lines`` a precision-pass line replaces
@@ -89,29 +99,35 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
             continue
         repeating = False
         copies = whole.get(key)
-        if copies is not None:  # the next copy at or after the cursor, else the last before
-            at = bisect_left(copies, cursor)
-            cursor = copies[at if at < len(copies) else -1] + 1
+        if copies is not None and len(key) >= MIN_PART_CHARS:
+            at = bisect_left(copies, cursor)  # the next copy at or after the cursor, else the
+            cursor = copies[at if at < len(copies) else -1] + 1  # last before
             continue
+        if copies is not None:  # a short line: a copy just ahead of the cursor
+            at = bisect_left(copies, cursor)
+            if at < len(copies) and _reaches(cursor, copies[at], keys, precise_keys):
+                cursor = copies[at] + 1
+                continue
         if not any(char.isalnum() for char in key):
             continue  # marks alone (``-``, ``***``): put in nowhere
         holding = parts.holding(key)
         if holding is None:
             return None
-        if len(key) < MIN_PART_CHARS:  # a short line: held by the line at the cursor or before
-            at = bisect_left(holding, cursor - 1)
-            if at < len(holding) and holding[at] <= cursor:
+        if len(key) < MIN_PART_CHARS:  # held by the line at the cursor or the one before it
+            at = bisect_left(holding, cursor - 1)  # (not a copy of it: those were looked at)
+            if copies is None and at < len(holding) and holding[at] <= cursor:
                 cursor = max(cursor, holding[at] + 1)
                 continue
         elif holding:  # held by a line ahead: the cursor follows; only behind: it stays
             at = bisect_left(holding, cursor)
             cursor = holding[at] + 1 if at < len(holding) else cursor
             continue
-        pieces = _pieces_end(line, key, parts.keys, cursor)
+        pieces = _pieces(line, key, keys, cursor, precise_keys)
         if pieces is not None:  # the default pass split the line: it replaces the pieces
-            dropped.update(range(cursor, pieces))
-            added[cursor].append(line)
-            cursor = pieces
+            first, cursor = pieces
+            dropped.update(range(first, cursor))
+            added[first].append(line)
+            put_in.add(key)
             continue
         added[cursor].append(line)
         put_in.add(key)
@@ -166,7 +182,7 @@ class _Words:
     has no whitespace): ``Yes`` in ``Yes, he said`` is whole words, in ``Yesterday`` it is not,
     nor ``5`` in ``2.5`` or ``don`` in ``don't`` (`_JOINERS`); a combining mark is part of its
     letter's word (``कम`` in ``कमी``, ``i`` in ``i̇stanbul``). Letters of scripts written without
-    spaces (Chinese, Japanese, Thai, Lao, Myanmar, Khmer) are word edges on either side."""
+    spaces (`_UNSPACED`: Chinese, Japanese, Thai, Tibetan…) are word edges on either side."""
 
     def __init__(self, text: str) -> None:
         self.norm = unicodedata.normalize("NFKC", text).casefold()  # as `text_key`, with spaces
@@ -190,8 +206,9 @@ class _Words:
 
 
 #: Marks that join the letters or digits on either side into one word (``2.5``, ``10:05``,
-#: ``1,000``, ``don't``, ``e-mail``).
-_JOINERS = frozenset(".,:'’-‐‑")
+#: ``1,000``, ``don't``, ``don‘t``, ``e-mail``, Hebrew's maqaf and gershayim ``בית־ספר``,
+#: ``ארה"ב``, and the zero-width (non-)joiner of Persian ``کتاب‌ها``).
+_JOINERS = frozenset(".,:'’‘`-‐‑\"\u05be\u05f3\u05f4\u200c\u200d")
 
 
 def _edge(norm: str, before: int, after: int) -> bool:
@@ -215,37 +232,54 @@ def _in_word(char: str) -> bool:
     return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
+#: Scripts written without spaces between words: Thai, Lao, Tibetan, Myanmar, Khmer, the CJK
+#: radicals, kana, bopomofo, ideographs and Yi (first and last code point of each block).
+_UNSPACED = (("\u0e00", "\u0fff"), ("\u1000", "\u109f"), ("\u1780", "\u17ff"),
+             ("\u2e80", "\u2fdf"), ("\u3040", "\u31ff"), ("\u3400", "\u4dbf"),
+             ("\u4e00", "\ua4cf"), ("\uf900", "\ufaff"), ("\U00020000", "\U0003134f"))
+
+
 def _unspaced(char: str) -> bool:
-    """A letter of a script written without spaces between words: Thai to Myanmar, Khmer,
-    and from the CJK radicals up but Hangul (Korean is written with spaces)."""
-    return ("\u0e00" <= char <= "\u109f" or "\u1780" <= char <= "\u17ff"
-            or (char >= "\u2e80" and not _hangul(char)))
+    """A letter (not a digit) of a script written without spaces between words."""
+    return not char.isdigit() and any(low <= char <= high for low, high in _UNSPACED)
 
 
-def _hangul(char: str) -> bool:
-    return ("\u3130" <= char <= "\u318f" or "\ua960" <= char <= "\ua97f"
-            or "\uac00" <= char <= "\ud7ff")
+def _reaches(cursor: int, at: int, keys: list[str], precise_keys: set[str]) -> bool:
+    """Whether line ``at`` is at most `_SHORT_REACH` lines after the cursor with only lines
+    the precision pass lacks between them (a short line does not jump over the article)."""
+    return at - cursor <= _SHORT_REACH and not any(
+        key in precise_keys for key in keys[cursor:at])
 
 
-def _pieces_end(line: str, key: str, keys: list[str], cursor: int) -> int | None:
-    """The index after the lines from ``cursor`` on that are, in order, whole words of
-    ``line`` (whose key is ``key``) and together at least half of it: the default pass split
-    the paragraph in pieces (``Key figures``, ``the extension costs…``); None when there are
-    none."""
-    words: _Words | None = None
-    at = held = 0
-    end = cursor
-    while end < len(keys) and keys[end]:
-        found = key.find(keys[end], at)
-        if found < 0:
+def _pieces(line: str, key: str, keys: list[str], cursor: int,
+            precise_keys: set[str]) -> tuple[int, int] | None:
+    """``(first, end)``: the lines ``[first, end)``, the first of them within `_reaches` of
+    ``cursor``, are, in order, whole words of ``line`` (whose key is ``key``) and together
+    at least half of it (the default pass split the paragraph in pieces: ``Key figures``,
+    ``the extension costs…``; a piece it repeats right after itself counts once); None when
+    there are none."""
+    for first in range(cursor, len(keys)):
+        if not _reaches(cursor, first, keys, precise_keys):
             break
-        words = words or _Words(line)
-        if not words.whole(found, len(keys[end])):
-            break
-        at = found + len(keys[end])
-        held += len(keys[end])
-        end += 1
-    return end if end > cursor and 2 * held >= len(key) else None
+        words: _Words | None = None
+        at = held = 0
+        end = first
+        while end < len(keys) and keys[end]:
+            if end > first and keys[end] == keys[end - 1]:
+                end += 1  # ``Hersteller`` twice
+                continue
+            found = key.find(keys[end], at)
+            if found < 0:
+                break
+            words = words or _Words(line)
+            if not words.whole(found, len(keys[end])):
+                break
+            at = found + len(keys[end])
+            held += len(keys[end])
+            end += 1
+        if end > first and 2 * held >= len(key):
+            return first, end
+    return None
 
 
 def _joined(keys: list[str]) -> tuple[str, list[int]]:
@@ -261,20 +295,26 @@ def combine_passes(precise: str, broad: str) -> str:
     """Default-pass lines kept by the precision pass (whole, or as whole words of its text) or
     reading as prose, in page order, with the precision-pass lines they lack; the precision
     text itself when that is shorter, or when the passes differ so much that merging them
-    would search more than `_SEARCH_BUDGET` characters. (Until 2026-12-05 a default-pass line
-    the precision text held inside a word was kept: a rating ``5``, a comment count ``0``, a
-    category ``Tech`` at the top of 6 of the 506 shared pages.)"""
+    would search more than `_SEARCH_BUDGET` characters. A default-pass line of
+    `MIN_PART_CHARS` or more is kept as often as the precision pass has it, at least once (a
+    held-out page's hidden copies of its article came out three times). (Until 2026-12-05 a
+    default-pass line the precision text held inside a word was kept: a rating ``5``, a
+    comment count ``0``, a category ``Tech`` at the top of 6 of the 506 shared pages.)"""
     if not broad:
         return precise
     kept_key = text_key(precise)
     precise_lines = [line for line in precise.split("\n") if line.strip()]
-    whole = {text_key(line) for line in precise_lines}
+    whole = Counter(text_key(line) for line in precise_lines)
     in_precise = _WholeWords([precise], _SEARCH_BUDGET)  # its key is kept_key
     lines = []
+    kept: Counter[str] = Counter()
     for line in broad.split("\n"):
         if not line.strip():
             continue
         key = text_key(line)
+        if len(key) >= MIN_PART_CHARS and kept[key] >= max(whole[key], 1):
+            continue  # a paragraph the default pass repeats (a hidden copy of the article)
+        kept[key] += 1
         if key not in whole and not _reads_as_prose(line):
             holding = in_precise.holding(key)
             if holding is None:
