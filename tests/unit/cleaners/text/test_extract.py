@@ -10,7 +10,7 @@ import pytest
 from cleaners.edits import EditKind
 from cleaners.text.clean import clean_text, markup_to_text
 from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
-from cleaners.text.page_lead import _is_byline
+from cleaners.text.page_byline import is_byline as _is_byline
 from cleaners.text.page_passes import _with_missing, combine_passes
 
 ARTICLE = [
