@@ -79,6 +79,30 @@ _ARTICLES = frozenset({"the", "an", "der", "die", "das", "le", "la", "les", "l",
                        "las", "il", "lo", "het"})
 #: Lower-case words of a credit line's tail, not `_CREDIT_WORDS`, from which it is a sentence.
 BYLINE_PROSE_WORDS = 3
+#: Closing quotes and brackets after a word.
+_CLOSING = "\"'”’»)]"
+#: Words of a credit's tail a colon may follow (``Updated: 5 Jan``, ``Photos: John Smith``).
+_CREDIT_LABELS = frozenset({"updated", "update", "published", "posted", "modified", "stand",
+                            "aktualisiert", "veröffentlicht", "photo", "photos", "foto", "fotos",
+                            "text", "video", "bild", "bilder", "publié"})
+#: Prepositions a credit line has right after the name (``By Jane Doe for the Times``, ``in
+#: Berlin``, ``Par Jean Dupont à Paris``); another one before a capitalised word that is no
+#: month or weekday (`_DATE_STARTS`) is a sentence's (``By Midnight on Friday``).
+_AFTER_NAME = frozenset({"and", "&", "of", "at", "in", "for", "from", "with", "via", "und",
+                         "für", "aus", "im", "et", "pour", "à", "au", "en", "y", "para", "e",
+                         "em", "da", "no", "na", "per", "di", "de", "del", "della", "du", "des",
+                         "van", "von", "op", "voor"})
+_DATE_STARTS = frozenset({"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                          "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "mär",
+                          "okt", "dez", "mai"})
+#: Capitalised words of a Title Case sentence no credit's tail holds: verbs, pronouns, question
+#: words, ``Next``.
+_TITLE_CLAUSE = frozenset({
+    "will", "would", "can", "could", "should", "must", "shall", "is", "are", "was", "were",
+    "has", "have", "had", "does", "did", "do", "how", "why", "what", "where", "who", "its",
+    "their", "our", "we", "they", "next", "then", "now", "wird", "werden", "ist", "sind", "war",
+    "hat", "haben", "kann", "wie", "warum", "wer", "wo", "est", "sont", "comment", "pourquoi",
+    "es", "son", "cómo", "è", "sono", "come"})
 _WORD_EDGES = "\"'“”‘’«»()[],;:.!?…"
 
 
@@ -92,7 +116,13 @@ def is_byline(text: str) -> bool:
     role, ``in``/``for`` and a place or a paper), with fewer than `BYLINE_PROSE_WORDS` other
     lower-case words, none a stop word of the marker's language (``is``, ``was``, ``more``,
     ``ha``), none ending a sentence, and none, nor an article, right after the name (``By US
-    standards``, ``By Far the biggest``).
+    standards``, ``By Far the biggest``); no colon but after a label (``Updated:``,
+    ``Photos:``; not ``Von Bürgern für Bürger: …``), no article after a capitalised word but
+    after a preposition or a separator (``for the Times``, ``Doe, The New York Times``; not
+    ``the Mayor Opens the Fair``), no preposition right after the name but a credit's
+    (`_AFTER_NAME`: ``in Berlin``, ``for the Times``) before a capitalised word that is no date
+    (not ``By Midnight on Friday``), and no Title Case verb, pronoun or ``Next``
+    (`_TITLE_CLAUSE`: ``By Fall, Apple Will Ship …``).
     ``By Reuters``, ``By Staff``, ``By Ursula von der Leyen, …``, ``By AFP, updated 5 Jan``
     are credit lines; ``By Comparison, London spent more.``, ``By Early Afternoon the vote
     was taken``, ``By NASA's own estimate``, ``By 2030, …`` and ``By Monday, …`` sentences."""
@@ -106,19 +136,44 @@ def is_byline(text: str) -> bool:
     if named is None:
         return False
     end, parted = named
-    clause = _clause_words(found.group(1).casefold())
-    prose = 0
-    for i, word in enumerate(words[end:]):
+    return not _tail_is_prose(words[end:], words[end - 1], parted,
+                              _clause_words(found.group(1).casefold()))
+
+
+def _tail_is_prose(tail: list[str], name: str, parted: bool, clause: frozenset[str]) -> bool:
+    """Whether what follows a byline's name (its last word ``name``; ``parted`` when a
+    separator ends it) is a sentence's, not a credit's tail (`is_byline`)."""
+    prose, before = 0, name
+    for i, word in enumerate(tail):
         core = word.strip(_WORD_EDGES)
-        if i == 0 and not parted and core.casefold() in _ARTICLES:
-            return False  # "By Far the biggest …": no name is followed by an article
-        if (not core or core[0].isupper() or core.casefold() in _CREDIT_WORDS
+        low = core.casefold()
+        if word.rstrip(_CLOSING).endswith(":") and low not in _CREDIT_LABELS:
+            return True  # "Von Bürgern für Bürger: Die …", "By Students for Students: A …"
+        if low in _ARTICLES and ((i == 0 and not parted) or _bare_word(before)):
+            return True  # "By Far the biggest", "the Mayor Opens the Fair"
+        if (i == 0 and not parted and low in _CREDIT_JOINS and low not in _AFTER_NAME
+                and i + 1 < len(tail) and _name_word(tail[i + 1].strip(_WORD_EDGES))
+                and tail[i + 1].strip(_WORD_EDGES).casefold()[:3] not in _DATE_STARTS):
+            return True  # "By Midnight on Friday …"; not "By Jane Doe for the Times"
+        if (core[:1].isupper() and core[1:].islower() and low in _TITLE_CLAUSE
+                and before.strip(_WORD_EDGES).casefold() not in _JOINS | {"by", "with"}):
+            return True  # a Title Case sentence: "… The Festival Returns Next Year"
+        before = word
+        if (not core or core[0].isupper() or low in _CREDIT_WORDS
                 or not core.replace("-", "").isalpha()):
             continue  # a name, a number, a date, a time, a credit's word, a mark
-        if (i == 0 and not parted) or core.casefold() in clause or word.endswith((".", "!", "?")):
-            return False
+        if (i == 0 and not parted) or low in clause or word.endswith((".", "!", "?")):
+            return True
         prose += 1
-    return prose < BYLINE_PROSE_WORDS
+    return prose >= BYLINE_PROSE_WORDS
+
+
+def _bare_word(word: str) -> bool:
+    """A capitalised word of a credit's tail that an article may not follow: not a preposition
+    (``For the Times``), nor ended by a separator (``Smith, The New York Times``)."""
+    core = word.strip(_WORD_EDGES)
+    return (core[:1].isupper() and core == word.rstrip(_CLOSING)
+            and core.casefold() not in _CREDIT_JOINS)
 
 
 def _byline_name(words: list[str]) -> tuple[int, bool] | None:

@@ -885,6 +885,15 @@ CREDIT_LINES = [
     "By Jane Doe for the Times",
     "By J. R. R. Tolkien",
     "BY: JANE DOE",
+    # a sixth review: the tightened tail keeps these (an outlet after a comma, a label's colon,
+    # a date after "on", a preposition before an article)
+    "By Jane Doe and John Smith, The New York Times",
+    "By Jane Doe | Updated: Jan 5, 2025",
+    "By Jane Doe | Photos: John Smith",
+    "Von Anna Schmidt, Stand: 05.01.2025",
+    "By Jane Doe on Jan 5, 2025",
+    "By Jane Doe, Senior Reporter at the Harbour Desk",
+    "By Jane Doe for The Wall Street Journal",
 ]
 #: Sentences that start with ``By`` (``Von``, ``Di``…): a noun and a clause after it, a verb, a
 #: sentence's end; the earlier reviews' ones stay sentences.
@@ -905,6 +914,19 @@ BY_SENTENCES = [
     "By Far the biggest vote in the council's history was cast on Tuesday.",
     "By Foot or By Bike: which is faster across the city?",
     "By Popular Demand, the festival returns next year.",
+    # a sixth review: deks in Title Case or German were taken for credit lines and dropped (a
+    # colon after a tail word, an article after a capitalised word, a preposition after the name
+    # before a capitalised word, a verb or "Next" in Title Case)
+    "Von Bürgern für Bürger: Die Genossenschaft baut 40 Wohnungen",
+    "Von Kindern aus der Ukraine gemalt: Bilder im Rathaus",
+    "Von Hamburg für Hamburg: Neue Elbbrücke eröffnet am Montag",
+    "By the People, for the People: How the Town Votes on Its Budget",
+    "By Students for Students: A New Magazine Launches on Campus",
+    "By Tradition, the Mayor Opens the Fair",
+    "By Midnight on Friday the Senate voted",
+    "Di Padre in Figlio: la bottega di Firenze",
+    "By Popular Demand, The Festival Returns Next Year",
+    "By Fall, Apple Will Ship the New iPhone",
 ]
 
 
@@ -996,3 +1018,12 @@ def test_the_paragraphs_of_a_lead_block_are_never_glued() -> None:
         body = f'<header><h1>Tram line extended</h1><div class="lead">{inner}</div></header>'
         result = extract_page(page(body + LEAD_PAGE_BODY))
         assert result is not None and result.text.split("\n")[0] == f"{first} {second}", inner
+
+
+@pytest.mark.parametrize("sentence", BY_SENTENCES[-10:])
+def test_a_paragraph_of_a_lead_block_that_starts_with_by_stays_in_it(sentence: str) -> None:
+    # a sixth review: such a paragraph was taken for a byline's block and left the lead
+    body = (f'<header><h1>Tram line extended</h1><div class="dek"><p>{sentence}</p><p>{DEK}</p>'
+            "</div></header>")
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == f"{sentence} {DEK}"
