@@ -69,15 +69,18 @@ _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
 _META_CLASS = re.compile(r"(?<![a-z])(?:date|dates|meta|metas|metadata|info|infos|posted"
                          r"|published|datum|fecha)(?![a-z])", re.IGNORECASE)
 META_MAX_WORDS = 12
-#: Spaces, dashes and bars a byline leaves at the edges of a dek, and a colon at its start: a
-#: ``-`` only before or after a space (not ``-20 degrees``).
-_EDGE_MARKS = re.compile(r"^(?:[\s|·•,:;–—/]|-(?=\s))+|(?:[\s|·•,–—/]|(?<=\s)-)+$")
+#: Bars, bullets, commas and colons a byline leaves at the start of a dek (`_strip_marks`), and
+#: its dashes (`_DASHES`) only before a space (not ``–20 Grad``, ``—No vamos``); the marks it
+#: leaves at its end, and a ``-`` there only after a space.
+_EDGE_MARKS = frozenset("|·•,:;/")
+_DASHES = frozenset("-–—")
+_END_MARKS = frozenset("|·•,/–—")
 #: What may stand between the authors and dates at a dek's edge (`_dek_text`): marks, ``and``,
 #: ``By`` and its words, ``updated``; a dek's word before an author (``getestet von``) may not.
 _BYLINE_GLUE = re.compile(r"[\s|·•,:/–—-]*(?:(?:by|von|par|por|di|and|und|et|y|e|&|updated"
                           r"|published|posted|aktualisiert|publié|actualizado|aggiornato)"
                           r"(?!\w)[\s|·•,:/–—-]*)*", re.IGNORECASE)
-_GLUE_END = re.compile(r"(?<!\w)(?:by|von|par|por|di|updated|published|posted)\s*:?\s*$",
+_GLUE_END = re.compile(r"(?<!\w)(?:by|von|par|por|di|updated|published|posted)\s?:?$",
                        re.IGNORECASE)
 #: Marks that end an author's or a date's element at the start of a dek (`_dek_text`).
 _START_PARTS = ("|", "·", "•", "–", "—", "/", ":", "- ")
@@ -178,27 +181,70 @@ def _dek_text(element: Any) -> str:
     when a mark (``-`` ``—`` ``|``…) or a capital follows them (``<span class="author">Jane
     Doe</span> - The council …``), and at its end when a sentence's end or a mark comes before
     them (``… vote. <span class="date">Jan 5, 2025</span>``), with the marks, ``By`` or ``and``
-    between them; and without the marks left at its edges (`_EDGE_MARKS`). An author or a date
-    in the dek's sentence stays: ``… on <time>Tuesday</time> night``, ``getestet von <span
-    class="author">…</span>``, ``<span class="author">Jane Doe</span> reports …``."""
-    runs: list[list[Any]] = []  # [text, the author's or date's element holding it, or None]
-    for text, owner in shown_runs(element, _byline_block, _edge_byline):
-        if runs and runs[-1][1] is owner:
-            runs[-1][0] += text
-        else:
-            runs.append([text, owner])
+    between them; and, only at an edge where something was left out, without the marks left
+    there (`_strip_marks`: a dash at the start only before a space, so ``—No vamos …`` and
+    ``–20 Grad …`` keep theirs). An author or a date in the dek's sentence stays: ``… on
+    <time>Tuesday</time> night``, ``getestet von <span class="author">…</span>``, ``<span
+    class="author">Jane Doe</span> reports …``. Linear in the block's size."""
+    left_out: list[Any] = []
+
+    def byline_block(node: Any) -> bool:
+        if _byline_block(node):
+            left_out.append(node)
+            return True
+        return False
+
+    runs: list[tuple[str, Any]] = []  # (text, the author's or date's element holding it, or None)
+    parts: list[str] = []
+    for text, owner in shown_runs(element, byline_block, _edge_byline):
+        if parts and runs[-1][1] is not owner:
+            runs.append(("".join(parts), runs.pop()[1]))
+            parts = []
+        if not parts:
+            runs.append(("", owner))
+        parts.append(text)
+    if parts:
+        runs.append(("".join(parts), runs.pop()[1]))
     texts = [text for text, _ in runs]
     start = _edge_run(runs, range(len(runs)))
     if start is None or not (texts[start].lstrip().startswith(_START_PARTS)
                              or texts[start].lstrip()[:1].isupper()):
         start = 0
     last = _edge_run(runs, range(len(runs) - 1, start - 1, -1))
-    dek = "".join(texts[start:])
+    dek, cut_end = "".join(texts[start:]), False
     if last is not None:
-        before = _GLUE_END.sub("", "".join(texts[start:last + 1])).rstrip()
+        before = _without_glue_end("".join(texts[start:last + 1]))
         if _SENTENCE_OR_PART.search(before):
-            dek = before
-    return _EDGE_MARKS.sub("", _FOLD.sub(" ", dek))
+            dek, cut_end = before, True
+    return _strip_marks(_FOLD.sub(" ", dek), start > 0 or bool(left_out),
+                        cut_end or bool(left_out))
+
+
+def _without_glue_end(text: str) -> str:
+    """``text`` without the ``By``, ``updated``… (and a colon) an author or a date followed at
+    its end (`_GLUE_END`, matched on the last characters only: no backtracking), right spaces
+    stripped."""
+    text = text.rstrip()
+    tail = text[-12:]
+    found = _GLUE_END.search(tail)
+    return (text[:len(text) - len(tail) + found.start()] if found else text).rstrip()
+
+
+def _strip_marks(dek: str, start: bool, end: bool) -> str:
+    """``dek`` without the spaces and marks (`_EDGE_MARKS`) a left-out author or date leaves
+    at its ``start`` and its ``end``: at the start a dash only before a space, at the end a
+    ``-`` only after one (not ``–20 Grad``, ``—No vamos``, ``/r/news``, ``to -20``). One pass
+    over the marks."""
+    i, j = 0, len(dek)
+    if start:
+        while i < j and (dek[i].isspace() or dek[i] in _EDGE_MARKS or (
+                dek[i] in _DASHES and (i + 1 == j or dek[i + 1].isspace()))):
+            i += 1
+    if end:
+        while j > i and (dek[j - 1].isspace() or dek[j - 1] in _END_MARKS
+                         or (dek[j - 1] == "-" and (j - 1 == i or dek[j - 2].isspace()))):
+            j -= 1
+    return dek[i:j].strip()
 
 
 def _edge_run(runs: list[list[Any]], order: range) -> int | None:

@@ -970,13 +970,44 @@ DEK = "The council approved the harbour budget after a late-night vote."
     f'{DEK} <span class="author">Jane Doe</span> | <span class="published">Jan 5, 2025</span>',
     f'{DEK} — <span class="byline">By Jane Doe</span>',
     f'{DEK} By <span class="author">Jane Doe</span>',
-    f'— {DEK}',
-    f'- {DEK}',
 ])
 def test_an_author_or_a_date_at_an_edge_of_a_dek_leaves_it(dek: str) -> None:
     body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
     result = extract_page(page(body + LEAD_PAGE_BODY))
     assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
+
+
+@pytest.mark.parametrize("dek", [
+    # the dash or the bar a byline's block leaves at an edge of the dek goes with it
+    f'<div class="byline">Jane Doe</div>— {DEK}',
+    f'<p>By Reuters</p>- {DEK}',
+    f'{DEK} |<div class="byline">Jane Doe</div>',
+])
+def test_the_mark_a_byline_block_leaves_at_an_edge_of_a_dek_leaves_it(dek: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><div class="dek">{dek}</div></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
+
+
+@pytest.mark.parametrize(("dek", "expected"), [
+    # a sixth review: the marks at a dek's start were stripped from every dek, a dash before
+    # anything: a minus, a dialogue's dash, a path's slash were lost
+    ("—No vamos a ceder —dijo el alcalde tras la votación del presupuesto.", None),
+    ("–20 Grad in der Nacht: Die kälteste Nacht des Winters kommt in die Stadt.", None),
+    ("/r/news moderators say the council approved the harbour budget.", None),
+    ("; the council approved the harbour budget after a late-night vote.", None),
+    (f"— {DEK}", None),
+    (f"{DEK[:-1]} —", None),
+    ('<span class="author">Jane Doe</span> –20 Grad in der Nacht: Die kälteste Nacht kommt.',
+     "–20 Grad in der Nacht: Die kälteste Nacht kommt."),
+    ('<time>Jan 5, 2025</time> —No vamos a ceder —dijo el alcalde tras la votación.',
+     "—No vamos a ceder —dijo el alcalde tras la votación."),
+])
+def test_a_mark_at_an_edge_of_a_dek_stays_unless_a_byline_left_it(
+        dek: str, expected: str | None) -> None:
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == (expected or dek), result.text
 
 
 @pytest.mark.parametrize("dek", [
