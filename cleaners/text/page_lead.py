@@ -69,6 +69,8 @@ _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
 _META_CLASS = re.compile(r"(?<![a-z])(?:date|dates|meta|metas|metadata|info|infos|posted"
                          r"|published|datum|fecha)(?![a-z])", re.IGNORECASE)
 META_MAX_WORDS = 12
+#: What may stand between a metadata block's parts.
+_GAP = " \t\n\r\xa0|·•,/–—-"
 #: Bars, bullets, commas and colons a byline leaves at the start of a dek (`_strip_marks`), and
 #: its dashes (`_DASHES`) only before a space (not ``–20 Grad``, ``—No vamos``); the marks it
 #: leaves at its end, and a ``-`` there only after a space.
@@ -119,10 +121,12 @@ def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
     authors and dates (`_names_byline`: ``<time>``, an ``itemprop`` author or date, a
     furniture or a metadata class) make up `BYLINE_SHARE` of its words or more (an element counted once,
     with what it holds); it sits in a block of links to other articles (`_ELSEWHERE`, below
-    the block it shares with ``h1``); or its text is a byline (`is_byline`). A dek's link,
+    the block it shares with ``h1``); or its text is a byline (`is_byline`), or it is a
+    metadata block of short blocks (`_of_short_parts`). A dek's link,
     icon or short dateline does not count."""
     words = len(shown.split())
-    if words <= BYLINE_MAX_WORDS and is_byline(shown):
+    if (words <= BYLINE_MAX_WORDS and is_byline(shown)) or (
+            _META_CLASS.search(element.get("class") or "") and _of_short_parts(element)):
         return True
     above = set(h1.iterancestors())
     for block in element.iterancestors():
@@ -147,12 +151,29 @@ def _names_byline(node: Any) -> bool:
     """An element of a byline: a ``<time>``, an ``itemprop`` author or date, a class of
     furniture (`FURNITURE_CLASS`: ``author``, ``byline``, ``credit``…) or, on a short block
     of its own, of metadata (`_META_CLASS`: ``date``, ``metas``, ``article__info-item``…; an
-    inline ``<a class="info-link">`` in a dek's sentence is the dek's)."""
+    inline ``<a class="info-link">`` in a dek's sentence is the dek's), or on a block of short
+    parts (`_of_short_parts`: an author, a role, a date, a reading time)."""
     classes = node.get("class") or ""
     return (node.tag == "time" or node.get("itemprop") in _BYLINE_PROPS
             or bool(FURNITURE_CLASS.search(classes))
             or (node.tag in BLOCK_TAGS and bool(_META_CLASS.search(classes))
-                and len(shown_text(node).split()) <= META_MAX_WORDS))
+                and (len(shown_text(node).split()) <= META_MAX_WORDS or _of_short_parts(node))))
+
+
+def _of_short_parts(node: Any) -> bool:
+    """The element holds only elements, two or more, with marks at most between them, each of
+    at most `META_MAX_WORDS` words and none a sentence (three words or more ending in ``.``): a
+    metadata list (``<div>Jane Doe</div><div>Senior Reporter</div><div>5 min read</div>``), not
+    a dek's paragraphs."""
+    parts = [child for child in node if isinstance(child.tag, str)]
+    if len(parts) < 2 or (node.text or "").strip(_GAP):
+        return False
+    for part in parts:
+        words = shown_text(part).split()
+        if ((part.tail or "").strip(_GAP) or len(words) > META_MAX_WORDS
+                or (len(words) >= 3 and words[-1].endswith(SENTENCE_END))):
+            return False
+    return True
 
 
 def _byline_block(node: Any) -> bool:

@@ -1058,3 +1058,35 @@ def test_a_paragraph_of_a_lead_block_that_starts_with_by_stays_in_it(sentence: s
             "</div></header>")
     result = extract_page(page(body + LEAD_PAGE_BODY))
     assert result is not None and result.text.split("\n")[0] == f"{sentence} {DEK}"
+
+
+META = ('<div class="meta"><div>Jane Doe</div><div>Senior Reporter</div><div>Harbour Desk</div>'
+        "<div>Updated January 5, 2025</div><div>10:05 a.m. ET</div><div>5 min read</div></div>")
+
+
+@pytest.mark.parametrize("inner", [
+    # a sixth review: a metadata block of short blocks, 14 words once its blocks' edges read as
+    # spaces, stayed in the lead put first (after the dek) or was put first itself (before it)
+    f"<p>{DEK}</p>{META}",
+    f"{META}<p>{DEK}</p>",
+    f'<p>{DEK}</p><div class="info"><span>Jane Doe</span> | <span>Harbour Desk, Senior '
+    "Reporter</span> | <span>Updated January 5, 2025, 10:05 a.m. ET</span></div>",
+    f'<p>{DEK}</p><div class="article-info"><p>By Jane Doe, Senior Reporter</p><p>Harbour Desk'
+    "</p><p>Updated January 5, 2025 at 10:05 a.m. ET</p><p>5 min read</p></div>",
+])
+def test_a_metadata_block_of_short_blocks_leaves_the_lead(inner: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><div class="dek">{inner}</div></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
+
+
+@pytest.mark.parametrize("inner", [
+    # short paragraphs that are sentences stay the lead, in a block named info too
+    "<p>Six new stations will serve the north.</p><p>The council decided it.</p>",
+    "<p>Six new stations.</p><p>The council decided it on Tuesday.</p>",
+])
+def test_a_lead_of_short_sentences_in_a_block_named_info_stays(inner: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><div class="lead__info">{inner}</div></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    shown = re.sub(r"</p><p>", " ", re.sub(r"^<p>|</p>$", "", inner))
+    assert result is not None and result.text.split("\n")[0] == shown, result and result.text
