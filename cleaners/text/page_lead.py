@@ -84,6 +84,13 @@ _BYLINE_GLUE = re.compile(r"[\s|·•,:/–—-]*(?:(?:by|von|par|por|di|and|und
                           r"(?!\w)[\s|·•,:/–—-]*)*", re.IGNORECASE)
 _GLUE_END = re.compile(r"(?<!\w)(?:by|von|par|por|di|updated|published|posted)\s?:?$",
                        re.IGNORECASE)
+#: An author's class, and a date's text (a day and a month, a numeric date, a time, "ago",
+#: "read"): what an element at a dek's start must name to leave it when only a capital follows.
+_AUTHOR_CLASS = re.compile(r"author|autor|byline", re.IGNORECASE)
+_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}[:h]\d{2}|\b(?:ago|read|vor|il y a|hace)\b"
+                   r"|(?:\b\d{1,2}\.?\s*|\b)(?:jan|feb|m[aä]r|apr|avr|abr|ma[iy]|mag|jun|jui|giu|jul"
+                   r"|lug|aug|ago|ao[uû]|sep|set|o[ck]t|ott|nov|de[czc]|d[ée]c|dic|gen|ene|f[eé]v)"
+                   r"[a-zäéûíì]*\.?\s*\d", re.IGNORECASE)
 #: Marks that end an author's or a date's element at the start of a dek (`_dek_text`).
 _START_PARTS = ("|", "·", "•", "–", "—", "/", ":", "- ")
 #: How a sentence or a separator ends before an author's or a date's element at a dek's end.
@@ -228,9 +235,14 @@ def _dek_text(element: Any) -> str:
         runs.append(("".join(parts), runs.pop()[1]))
     texts = [text for text, _ in runs]
     start = _edge_run(runs, range(len(runs)))
-    if start is None or not (texts[start].lstrip().startswith(_START_PARTS)
-                             or texts[start].lstrip()[:1].isupper()):
-        start = 0
+    if start is not None:
+        edge = "".join(texts[:start]).rstrip()
+        parted = (texts[start].lstrip().startswith(_START_PARTS) or edge.endswith(":")
+                  or bool(_SENTENCE_OR_PART.search(edge)))
+        if not parted and not (texts[start].lstrip()[:1].isupper() and all(
+                _plainly_byline(owner) for _, owner in runs[:start] if owner is not None)):
+            start = None
+    start = start or 0
     last = _edge_run(runs, range(len(runs) - 1, start - 1, -1))
     dek, cut_end = "".join(texts[start:]), False
     if last is not None:
@@ -239,6 +251,14 @@ def _dek_text(element: Any) -> str:
             dek, cut_end = before, True
     return _strip_marks(_FOLD.sub(" ", dek), start > 0 or bool(left_out),
                         cut_end or bool(left_out))
+
+
+def _plainly_byline(node: Any) -> bool:
+    """An element that is an author's or a date's without a mark after it: an author's class or
+    ``itemprop`` (`_AUTHOR_CLASS`), or a date's text (`_DATE`: ``Jan 5, 2025``, ``05.01.2025``,
+    ``10:05``; not a bare year, nor a tooltip's or a profile link's name)."""
+    return (node.get("itemprop") == "author" or bool(_AUTHOR_CLASS.search(node.get("class") or ""))
+            or bool(_DATE.search(shown_text(node))))
 
 
 def _without_glue_end(text: str) -> str:

@@ -1090,3 +1090,32 @@ def test_a_lead_of_short_sentences_in_a_block_named_info_stays(inner: str) -> No
     result = extract_page(page(body + LEAD_PAGE_BODY))
     shown = re.sub(r"</p><p>", " ", re.sub(r"^<p>|</p>$", "", inner))
     assert result is not None and result.text.split("\n")[0] == shown, result and result.text
+
+
+@pytest.mark.parametrize("dek", [
+    # a sixth review: an inline element of a furniture class or a <time> that starts the dek's
+    # sentence, a capital after it, left with the dek's first words
+    '<time datetime="2024">2024</time> Was the Hottest Year on Record, Scientists Say',
+    '<span class="tooltip" title="North Atlantic Treaty Organization">NATO</span> Leaders Agree '
+    "to Raise Defence Spending Again",
+    '<a class="profile-link" href="/p/scholz">Olaf Scholz</a> SPD-Chef will die Schuldenbremse '
+    "reformieren, sagt er im Interview.",
+])
+def test_an_element_that_starts_the_deks_sentence_stays(dek: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == re.sub(r"<[^>]+>", "", dek)
+
+
+@pytest.mark.parametrize("dek", [
+    # an author or a date followed by a capital, or by a mark inside its own element, leaves
+    f'<span class="author">Jane Doe</span> {DEK}',
+    f'<span class="date">5. Januar 2025</span> {DEK}',
+    f'<span class="meta"><span class="author">Jane Doe</span> - </span>{DEK}',
+    f'<span class="info">Jane Doe -</span> {DEK}',
+    f'<span class="tooltip">Jane Doe:</span> {DEK}',
+])
+def test_an_author_or_a_date_before_a_capital_or_ended_by_a_mark_leaves(dek: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
