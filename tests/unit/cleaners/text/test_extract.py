@@ -957,6 +957,15 @@ def test_a_dek_that_starts_with_by_is_the_lead(sentence: str) -> None:
 DEK = "The council approved the harbour budget after a late-night vote."
 
 
+def _dek_lead(dek: str) -> str:
+    """The first line of a page whose header shows ``dek`` (a ``<p class="dek">``) under its
+    ``<h1>``, above the article."""
+    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None
+    return result.text.split("\n")[0]
+
+
 @pytest.mark.parametrize("dek", [
     # a fourth review: an author's or a date's element at an edge of the dek, and the dash or
     # the bar it leaves
@@ -972,9 +981,7 @@ DEK = "The council approved the harbour budget after a late-night vote."
     f'{DEK} By <span class="author">Jane Doe</span>',
 ])
 def test_an_author_or_a_date_at_an_edge_of_a_dek_leaves_it(dek: str) -> None:
-    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
-    result = extract_page(page(body + LEAD_PAGE_BODY))
-    assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
+    assert _dek_lead(dek) == DEK
 
 
 @pytest.mark.parametrize("dek", [
@@ -1005,9 +1012,7 @@ def test_the_mark_a_byline_block_leaves_at_an_edge_of_a_dek_leaves_it(dek: str) 
 ])
 def test_a_mark_at_an_edge_of_a_dek_stays_unless_a_byline_left_it(
         dek: str, expected: str | None) -> None:
-    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
-    result = extract_page(page(body + LEAD_PAGE_BODY))
-    assert result is not None and result.text.split("\n")[0] == (expected or dek), result.text
+    assert _dek_lead(dek) == (expected or dek)
 
 
 @pytest.mark.parametrize("dek", [
@@ -1019,9 +1024,7 @@ def test_a_mark_at_an_edge_of_a_dek_stays_unless_a_byline_left_it(
     '<span class="author">Jane Doe</span>, the harbour master, said the budget is too small.',
 ])
 def test_an_author_or_a_date_in_the_deks_sentence_stays(dek: str) -> None:
-    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
-    result = extract_page(page(body + LEAD_PAGE_BODY))
-    assert result is not None and result.text.split("\n")[0] == re.sub(r"<[^>]+>", "", dek)
+    assert _dek_lead(dek) == re.sub(r"<[^>]+>", "", dek)
 
 
 @pytest.mark.parametrize("byline", [
@@ -1102,9 +1105,7 @@ def test_a_lead_of_short_sentences_in_a_block_named_info_stays(inner: str) -> No
     "reformieren, sagt er im Interview.",
 ])
 def test_an_element_that_starts_the_deks_sentence_stays(dek: str) -> None:
-    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
-    result = extract_page(page(body + LEAD_PAGE_BODY))
-    assert result is not None and result.text.split("\n")[0] == re.sub(r"<[^>]+>", "", dek)
+    assert _dek_lead(dek) == re.sub(r"<[^>]+>", "", dek)
 
 
 @pytest.mark.parametrize("dek", [
@@ -1116,6 +1117,4 @@ def test_an_element_that_starts_the_deks_sentence_stays(dek: str) -> None:
     f'<span class="tooltip">Jane Doe:</span> {DEK}',
 ])
 def test_an_author_or_a_date_before_a_capital_or_ended_by_a_mark_leaves(dek: str) -> None:
-    body = f'<header><h1>Tram line extended</h1><p class="dek">{dek}</p></header>'
-    result = extract_page(page(body + LEAD_PAGE_BODY))
-    assert result is not None and result.text.split("\n")[0] == DEK, result and result.text
+    assert _dek_lead(dek) == DEK
