@@ -51,27 +51,32 @@ def _reads_as_prose(line: str) -> bool:
 
 
 def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
-    """``lines`` plus the precision-pass lines they lack: the cursor follows the precision-pass
-    lines through ``lines``, to the next copy of a line of `MIN_PART_CHARS` or more at or
-    after it, else to its last copy before it (the passes may order lines differently); a
-    shorter line's copy counts only when it `_reaches` (at most `_SHORT_REACH` lines ahead,
-    over lines the precision pass lacks: a sixth review, ``Yes`` found far away took the
-    lines after it there, and a second ``Yes`` of a spec table was lost); a line found
-    nowhere is put in at the cursor. A line is found whole, or as whole words of a line
-    (trafilatura joined blocks differently: ``Key figures`` in ``Key figures: the extension
-    costs…``): a line of
-    `MIN_PART_CHARS` or more in the first such line at or after the cursor, which the cursor
-    follows, else in one before it, and the cursor stays; a shorter one only in the line at
-    the cursor or the one before it (a fourth and a fifth review: ``Yes`` found in
-    ``Yesterday``, or in ``Yes, the mayor said…`` far from it, was lost and the lines after
-    it moved there). A line whose pieces are lines at the cursor (`_pieces`: in order, at
-    least half of it, the first within `_reaches`) replaces them (it was put in beside them:
-    twice the text). A line of marks alone is put in nowhere. A line of
-    `MIN_PART_CHARS` or more is put in once (a list a page shows twice); a shorter one as
-    often as the precision pass has it (``Yes`` under each feature of a spec table) unless it
-    follows a line put in already (it belongs to the repeated list). None when the two passes
-    differ too much to merge: the searches for precision-pass lines that are no whole line of
-    ``lines`` cost more than `_SEARCH_BUDGET` characters.
+    """``lines`` plus the precision-pass lines they lack, without the copies of a line the
+    default pass repeats more often than the precision pass (`_repeats`). The cursor follows
+    the precision-pass lines through ``lines``:
+
+    - a line of `MIN_PART_CHARS` or more goes to its next copy at or after the cursor, else
+      to its last copy before it (the passes may order lines differently), and is put in
+      once (a list a page shows twice);
+    - a shorter line lands on a copy no line has landed on yet: the next one is followed when
+      it `_reaches`; a farther one is found where it is and the cursor stays (a sixth and a
+      seventh review: ``Yes`` found far away took the lines after it there, or came out
+      twice); when every copy is taken the line is put in, as often as the precision pass
+      has it (``Yes`` under each feature of a spec table) unless it follows a line put in
+      already (it belongs to the repeated list);
+    - a line is found as whole words of a line (trafilatura joined blocks differently:
+      ``Key figures`` in ``Key figures: the extension costs…``): a line of `MIN_PART_CHARS`
+      or more in the first such line at or after the cursor, which the cursor follows, else
+      in one before it, and the cursor stays; a shorter one only in the line at the cursor or
+      the one before it (a fourth and a fifth review: ``Yes`` found in ``Yesterday``, or in
+      ``Yes, the mayor said…`` far from it, was lost and the lines after it moved there);
+    - a line whose pieces are lines at the cursor (`_pieces`) replaces them (it was put in
+      beside them: twice the text);
+    - a line of marks alone is put in nowhere; any other line found nowhere is put in at the
+      cursor.
+
+    None when the two passes differ too much to merge: the searches for precision-pass lines
+    that are no whole line of ``lines`` cost more than `_SEARCH_BUDGET` characters.
 
     A line is found by its key first (most are a whole line of ``lines``), else as whole words
     of one (`_WholeWords`: one search of the joined keys a key); the lines put in go into
@@ -81,10 +86,11 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     after it: ``Anna, Reply, Cara, Ben``.)"""
     parts = _WholeWords(lines, _SEARCH_BUDGET)
     keys = parts.keys
-    precise_keys = {text_key(line) for line in precise}
+    precise_count = Counter(text_key(line) for line in precise)
     whole: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         whole.setdefault(key, []).append(i)
+    free = {key: list(copies) for key, copies in whole.items()}  # copies not landed on yet
     added: list[list[str]] = [[] for _ in range(len(lines) + 1)]  # the lines after line i - 1
     put_in: set[str] = set()
     dropped: set[int] = set()  # lines of ``lines`` a precision-pass line replaces
@@ -102,19 +108,23 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
         if copies is not None and len(key) >= MIN_PART_CHARS:
             at = bisect_left(copies, cursor)  # the next copy at or after the cursor, else the
             cursor = copies[at if at < len(copies) else -1] + 1  # last before
+            _land(free[key], cursor - 1)
             continue
-        if copies is not None:  # a short line: a copy just ahead of the cursor
-            at = bisect_left(copies, cursor)
-            if at < len(copies) and _reaches(cursor, copies[at], keys, precise_keys):
-                cursor = copies[at] + 1
-                continue
+        if copies is not None and free[key]:  # a short line: the next copy not landed on
+            left = free[key]
+            at = bisect_left(left, cursor)
+            if at < len(left) and _reaches(cursor, left[at], keys, precise_count):  # followed
+                cursor = left.pop(at) + 1
+            else:  # farther: found where the default pass has it, and the cursor stays
+                left.pop(at if at < len(left) else -1)
+            continue
         if not any(char.isalnum() for char in key):
             continue  # marks alone (``-``, ``***``): put in nowhere
         holding = parts.holding(key)
         if holding is None:
             return None
         if len(key) < MIN_PART_CHARS:  # held by the line at the cursor or the one before it
-            at = bisect_left(holding, cursor - 1)  # (not a copy of it: those were looked at)
+            at = bisect_left(holding, cursor - 1)  # (not a copy of it: those are landed on)
             if copies is None and at < len(holding) and holding[at] <= cursor:
                 cursor = max(cursor, holding[at] + 1)
                 continue
@@ -122,20 +132,44 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
             at = bisect_left(holding, cursor)
             cursor = holding[at] + 1 if at < len(holding) else cursor
             continue
-        pieces = _pieces(line, key, keys, cursor, precise_keys)
+        pieces = _pieces(line, key, keys, cursor, precise_count)
         if pieces is not None:  # the default pass split the line: it replaces the pieces
             first, cursor = pieces
             dropped.update(range(first, cursor))
+            for piece in range(first, cursor):
+                _land(free[keys[piece]], piece)
             added[first].append(line)
             put_in.add(key)
             continue
         added[cursor].append(line)
         put_in.add(key)
+    dropped.update(_repeats(whole, free, precise_count))
     out = list(added[0])
     for i, (line, after) in enumerate(zip(lines, added[1:], strict=True)):
         if i not in dropped:
             out.append(line)
         out.extend(after)
+    return out
+
+
+def _land(left: list[int], copy: int) -> None:
+    """``copy`` is landed on: out of the sorted ``left``, if it is there."""
+    at = bisect_left(left, copy)
+    if at < len(left) and left[at] == copy:
+        del left[at]
+
+
+def _repeats(whole: dict[str, list[int]], free: dict[str, list[int]],
+             precise_count: Counter[str]) -> list[int]:
+    """The copies of a line of `MIN_PART_CHARS` or more that the default pass has more often
+    than the precision pass (at least once) to leave out: those no precision-pass line
+    landed on, from the last (a held-out page's hidden copies of its article came out three
+    times)."""
+    out: list[int] = []
+    for key, copies in whole.items():
+        extra = len(copies) - max(precise_count[key], 1)
+        if extra > 0 and len(key) >= MIN_PART_CHARS:
+            out += free[key][-extra:] if extra <= len(free[key]) else free[key]
     return out
 
 
@@ -207,8 +241,9 @@ class _Words:
 
 #: Marks that join the letters or digits on either side into one word (``2.5``, ``10:05``,
 #: ``1,000``, ``don't``, ``don‘t``, ``e-mail``, Hebrew's maqaf and gershayim ``בית־ספר``,
-#: ``ארה"ב``, and the zero-width (non-)joiner of Persian ``کتاب‌ها``).
-_JOINERS = frozenset(".,:'’‘`-‐‑\"\u05be\u05f3\u05f4\u200c\u200d")
+#: ``ארה״ב``, and the zero-width (non-)joiner of Persian ``کتاب‌ها``); ``"`` only between
+#: Hebrew letters (``ארה"ב``; ``said:"Yes"and`` has words on either side of its quotes).
+_JOINERS = frozenset(".,:'’‘`-‐‑\u05be\u05f3\u05f4\u200c\u200d")
 
 
 def _edge(norm: str, before: int, after: int) -> bool:
@@ -220,11 +255,21 @@ def _edge(norm: str, before: int, after: int) -> bool:
         return True
     if _in_word(left) and _in_word(right):
         return False
-    if left in _JOINERS:  # ``2.|5``
-        return not (_in_word(right) and before > 0 and _in_word(norm[before - 1]))
-    if right in _JOINERS:  # ``2|.5``
-        return not (_in_word(left) and after + 1 < len(norm) and _in_word(norm[after + 1]))
+    if _joins(left):  # ``2.|5``
+        return not (_in_word(right) and before > 0 and _in_word(norm[before - 1])
+                    and (left != '"' or (_hebrew(norm[before - 1]) and _hebrew(right))))
+    if _joins(right):  # ``2|.5``
+        return not (_in_word(left) and after + 1 < len(norm) and _in_word(norm[after + 1])
+                    and (right != '"' or (_hebrew(left) and _hebrew(norm[after + 1]))))
     return True
+
+
+def _joins(char: str) -> bool:
+    return char in _JOINERS or char == '"'
+
+
+def _hebrew(char: str) -> bool:
+    return "\u0590" <= char <= "\u05ff"
 
 
 def _in_word(char: str) -> bool:
@@ -244,30 +289,34 @@ def _unspaced(char: str) -> bool:
     return not char.isdigit() and any(low <= char <= high for low, high in _UNSPACED)
 
 
-def _reaches(cursor: int, at: int, keys: list[str], precise_keys: set[str]) -> bool:
-    """Whether line ``at`` is at most `_SHORT_REACH` lines after the cursor with only lines
-    the precision pass lacks between them (a short line does not jump over the article)."""
+def _reaches(cursor: int, at: int, keys: list[str], precise_keys: Counter[str]) -> bool:
+    """Whether line ``at`` is at most `_SHORT_REACH` lines after the cursor with no paragraph
+    of the precision pass between them (`MIN_PART_CHARS` or more: a short line does not jump
+    over the article; a repeated ``Reply`` between is no reason to stop)."""
     return at - cursor <= _SHORT_REACH and not any(
-        key in precise_keys for key in keys[cursor:at])
+        len(key) >= MIN_PART_CHARS and key in precise_keys for key in keys[cursor:at])
 
 
 def _pieces(line: str, key: str, keys: list[str], cursor: int,
-            precise_keys: set[str]) -> tuple[int, int] | None:
+            precise_keys: Counter[str]) -> tuple[int, int] | None:
     """``(first, end)``: the lines ``[first, end)``, the first of them within `_reaches` of
     ``cursor``, are, in order, whole words of ``line`` (whose key is ``key``) and together
     at least half of it (the default pass split the paragraph in pieces: ``Key figures``,
-    ``the extension costs…``; a piece it repeats right after itself counts once); None when
-    there are none."""
+    ``the extension costs…``; a piece it shows twice in a row counts once); None when there
+    are none."""
     for first in range(cursor, len(keys)):
         if not _reaches(cursor, first, keys, precise_keys):
             break
         words: _Words | None = None
         at = held = 0
         end = first
+        twice = False  # the last piece was the one before it again
         while end < len(keys) and keys[end]:
-            if end > first and keys[end] == keys[end - 1]:
-                end += 1  # ``Hersteller`` twice
+            if end > first and keys[end] == keys[end - 1] and not twice:
+                end += 1  # ``Hersteller`` twice (once: a run of copies is no paragraph)
+                twice = True
                 continue
+            twice = False
             found = key.find(keys[end], at)
             if found < 0:
                 break
@@ -295,26 +344,20 @@ def combine_passes(precise: str, broad: str) -> str:
     """Default-pass lines kept by the precision pass (whole, or as whole words of its text) or
     reading as prose, in page order, with the precision-pass lines they lack; the precision
     text itself when that is shorter, or when the passes differ so much that merging them
-    would search more than `_SEARCH_BUDGET` characters. A default-pass line of
-    `MIN_PART_CHARS` or more is kept as often as the precision pass has it, at least once (a
-    held-out page's hidden copies of its article came out three times). (Until 2026-12-05 a
+    would search more than `_SEARCH_BUDGET` characters. (Until 2026-12-05 a
     default-pass line the precision text held inside a word was kept: a rating ``5``, a
     comment count ``0``, a category ``Tech`` at the top of 6 of the 506 shared pages.)"""
     if not broad:
         return precise
     kept_key = text_key(precise)
     precise_lines = [line for line in precise.split("\n") if line.strip()]
-    whole = Counter(text_key(line) for line in precise_lines)
+    whole = {text_key(line) for line in precise_lines}
     in_precise = _WholeWords([precise], _SEARCH_BUDGET)  # its key is kept_key
     lines = []
-    kept: Counter[str] = Counter()
     for line in broad.split("\n"):
         if not line.strip():
             continue
         key = text_key(line)
-        if len(key) >= MIN_PART_CHARS and kept[key] >= max(whole[key], 1):
-            continue  # a paragraph the default pass repeats (a hidden copy of the article)
-        kept[key] += 1
         if key not in whole and not _reads_as_prose(line):
             holding = in_precise.holding(key)
             if holding is None:
