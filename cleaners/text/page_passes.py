@@ -33,6 +33,8 @@ _SEARCH_BUDGET = 200_000_000
 #: How far past the cursor a short line's copy, or a split line's first piece, may be: the
 #: default pass has lines the precision pass lacks in between (`_with_missing`).
 _SHORT_REACH = 2
+#: How many lines `_reaches` looks at, copies of paragraphs that have landed included.
+_REPEATS_SKIPPED = 50
 #: What checking one place that holds a key costs, in characters of `_SEARCH_BUDGET`.
 _CHECK_COST = 1_000
 #: A default-pass line the precision pass did not keep is kept when it has this many words
@@ -87,6 +89,7 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     parts = _WholeWords(lines, _SEARCH_BUDGET)
     keys = parts.keys
     precise_count = Counter(text_key(line) for line in precise)
+    to_land = precise_count.copy()  # precision-pass lines not landed on a copy yet, by key
     whole: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
         whole.setdefault(key, []).append(i)
@@ -109,11 +112,12 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
             at = bisect_left(copies, cursor)  # the next copy at or after the cursor, else the
             cursor = copies[at if at < len(copies) else -1] + 1  # last before
             _land(free[key], cursor - 1)
+            to_land[key] -= 1
             continue
         if copies is not None and free[key]:  # a short line: the next copy not landed on
             left = free[key]
             at = bisect_left(left, cursor)
-            if at < len(left) and _reaches(cursor, left[at], keys, precise_count):  # followed
+            if at < len(left) and _reaches(cursor, left[at], keys, to_land):  # followed
                 cursor = left.pop(at) + 1
             else:  # farther: found where the default pass has it, and the cursor stays
                 left.pop(at if at < len(left) else -1)
@@ -132,7 +136,7 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
             at = bisect_left(holding, cursor)
             cursor = holding[at] + 1 if at < len(holding) else cursor
             continue
-        pieces = _pieces(line, key, keys, cursor, precise_count)
+        pieces = _pieces(line, key, keys, cursor, to_land)
         if pieces is not None:  # the default pass split the line: it replaces the pieces
             first, cursor = pieces
             dropped.update(range(first, cursor))
@@ -289,23 +293,33 @@ def _unspaced(char: str) -> bool:
     return not char.isdigit() and any(low <= char <= high for low, high in _UNSPACED)
 
 
-def _reaches(cursor: int, at: int, keys: list[str], precise_keys: Counter[str]) -> bool:
+def _reaches(cursor: int, at: int, keys: list[str], to_land: Counter[str]) -> bool:
     """Whether line ``at`` is at most `_SHORT_REACH` lines after the cursor with no paragraph
-    of the precision pass between them (`MIN_PART_CHARS` or more: a short line does not jump
-    over the article; a repeated ``Reply`` between is no reason to stop)."""
-    return at - cursor <= _SHORT_REACH and not any(
-        len(key) >= MIN_PART_CHARS and key in precise_keys for key in keys[cursor:at])
+    of the precision pass between them that a precision-pass line has still to land on
+    (``to_land``: a short line does not jump over the article; a repeated ``Reply`` is no
+    reason to stop, and the copies of a paragraph whose lines have all landed, which
+    `_repeats` leaves out, do not count; at most `_REPEATS_SKIPPED` lines are looked at)."""
+    if at - cursor > _REPEATS_SKIPPED:
+        return False
+    between = 0
+    for key in keys[cursor:at]:
+        if len(key) >= MIN_PART_CHARS and key in to_land:
+            if to_land[key] > 0:
+                return False
+            continue  # a copy of a paragraph that has landed: left out after the merge
+        between += 1
+    return between <= _SHORT_REACH
 
 
 def _pieces(line: str, key: str, keys: list[str], cursor: int,
-            precise_keys: Counter[str]) -> tuple[int, int] | None:
+            to_land: Counter[str]) -> tuple[int, int] | None:
     """``(first, end)``: the lines ``[first, end)``, the first of them within `_reaches` of
     ``cursor``, are, in order, whole words of ``line`` (whose key is ``key``) and together
     at least half of it (the default pass split the paragraph in pieces: ``Key figures``,
     ``the extension costs…``; a piece it shows twice in a row counts once); None when there
     are none."""
     for first in range(cursor, len(keys)):
-        if not _reaches(cursor, first, keys, precise_keys):
+        if not _reaches(cursor, first, keys, to_land):
             break
         words: _Words | None = None
         at = held = 0

@@ -764,6 +764,9 @@ K2 = "the extension costs 4 million euros over the next three years."
     # ... a copy the default pass repeats stopped the short lines after it
     ([A, "Reply", "Price", "No", B], [A, "Reply", "Reply", "Price", "No", B],
      [A, "Reply", "Reply", "Price", "No", B]),
+    # ... and so did copies of a paragraph that has landed (left out after the merge): the
+    # short line was found where it is and the line after it went before it
+    ([A, "Yes", "No"], [A, A, A, A, "Yes"], [A, "Yes", "No"]),
     ([A, "Advertisement", B, "Advertisement", "Key figures"], [A, "Advertisement", B, E],
      [A, "Advertisement", B, "Advertisement", "Key figures", E]),
     # ... a short value the default pass has once, under another feature, was lost

@@ -42,3 +42,25 @@ def test_the_merge_loses_no_word_and_makes_up_no_line(pair: tuple[list[str], lis
     for text in broad_lines:
         if len(text.split()) >= PROSE_MIN_WORDS and text.endswith(SENTENCE_END):
             assert _words(text) <= kept, text
+
+
+#: Lines of a page none of which holds another's words: each pass keeps some, in page order.
+PAGE = [f"{word} paragraph number {i} of the story" + ("." if i % 3 else "")
+        for i, word in enumerate(["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot",
+                                  "Golf", "Hotel", "India", "Juliet", "Kilo", "Lima"])] + [
+    "Yes", "No", "Price", "Reply", "Waterproof", "2 days"]
+ordered = st.sets(st.sampled_from(range(len(PAGE))), max_size=len(PAGE)).map(sorted)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ordered.filter(bool), ordered)
+def test_passes_in_page_order_merge_in_page_order(precise_at: list[int],
+                                                  broad_at: list[int]) -> None:
+    # both passes keep some of the page's lines in the page's order, none twice: the merge
+    # keeps that order and shows each line once
+    precise = [PAGE[i] for i in precise_at]
+    merged = combine_passes("\n".join(precise), "\n".join(PAGE[i] for i in broad_at))
+    if merged == "\n".join(precise):
+        return
+    at = [PAGE.index(text) for text in merged.split("\n")]
+    assert at == sorted(set(at)), merged
