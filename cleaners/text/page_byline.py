@@ -152,12 +152,14 @@ def _tail_is_prose(tail: list[str], name: str, parted: bool, clause: frozenset[s
         if low in _ARTICLES and ((i == 0 and not parted) or _bare_word(before)):
             return True  # "By Far the biggest", "the Mayor Opens the Fair"
         if (i == 0 and not parted and low in _CREDIT_JOINS and low not in _AFTER_NAME
+                and name.strip(_WORD_EDGES).casefold() not in _AGENCIES | _CREDIT_ROLES
                 and i + 1 < len(tail) and _name_word(tail[i + 1].strip(_WORD_EDGES))
                 and tail[i + 1].strip(_WORD_EDGES).casefold()[:3] not in _DATE_STARTS):
-            return True  # "By Midnight on Friday …"; not "By Jane Doe for the Times"
+            return True  # "By Midnight on Friday …"; not "By Jane Doe for the Times", "By AP to
+            # CNN", "By Reuters Staff on Capitol Hill"
         if (core[:1].isupper() and core[1:].islower() and low in _TITLE_CLAUSE
-                and before.strip(_WORD_EDGES).casefold() not in _JOINS | {"by", "with"}):
-            return True  # a Title Case sentence: "… The Festival Returns Next Year"
+                and _bare_word(before)):
+            return True  # "… The Festival Returns Next Year"; not "By Jane Doe, Our Correspondent"
         before = word
         if (not core or core[0].isupper() or low in _CREDIT_WORDS
                 or not core.replace("-", "").isalpha()):

@@ -932,6 +932,16 @@ CREDIT_LINES = [
     "By Jane Doe on Jan 5, 2025",
     "By Jane Doe, Senior Reporter at the Harbour Desk",
     "By Jane Doe for The Wall Street Journal",
+    # a seventh review: a credit's word or an agency before a preposition, and a verb's or a
+    # pronoun's word that opens a part after a separator, made these sentences
+    "By Jane Doe Special to The Times",
+    "By Jane Doe Photos by John Smith",
+    "By Reuters Staff on Capitol Hill",
+    "By AP to CNN",
+    "Von dpa on X",
+    "By Jane Doe, Our Correspondent",
+    "By Jane Doe | Our Special Correspondent",
+    "Par Jean Dupont – Est Républicain",
 ]
 #: Sentences that start with ``By`` (``Von``, ``Di``…): a noun and a clause after it, a verb, a
 #: sentence's end; the earlier reviews' ones stay sentences.
