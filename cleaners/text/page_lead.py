@@ -69,12 +69,15 @@ _BYLINE_PROPS = frozenset({"author", "datePublished", "dateModified"})
 _META_CLASS = re.compile(r"(?<![a-z])(?:date|dates|meta|metas|metadata|info|infos|posted"
                          r"|published|datum|fecha)(?![a-z])", re.IGNORECASE)
 META_MAX_WORDS = 12
+#: The words of a metadata list's part that is no date nor credit line (`_metadata_part`).
+META_PART_WORDS = 5
 #: What may stand between a metadata block's parts.
 _GAP = " \t\n\r\xa0|·•,/–—-"
 #: Bars, bullets, commas and colons a byline leaves at the start of a dek (`_strip_marks`), and
 #: its dashes (`_DASHES`) only before a space (not ``–20 Grad``, ``—No vamos``); the marks it
 #: leaves at its end, and a ``-`` there only after a space.
 _EDGE_MARKS = frozenset("|·•,:;/")
+_WORD = re.compile(r"[^\W_]")
 _DASHES = frozenset("-–—")
 _END_MARKS = frozenset("|·•,/–—")
 #: What may stand between the authors and dates at a dek's edge (`_dek_text`): marks, ``and``,
@@ -85,12 +88,26 @@ _BYLINE_GLUE = re.compile(r"[\s|·•,:/–—-]*(?:(?:by|von|par|por|di|and|und
 _GLUE_END = re.compile(r"(?<!\w)(?:by|von|par|por|di|updated|published|posted)\s?:?$",
                        re.IGNORECASE)
 #: An author's class, and a date's text (a day and a month, a numeric date, a time, "ago",
-#: "read"): what an element at a dek's start must name to leave it when only a capital follows.
-_AUTHOR_CLASS = re.compile(r"author|autor|byline", re.IGNORECASE)
+#: "read", a weekday, a relative day, "updated", minutes): what an element at a dek's start must
+#: name to leave it when only a capital follows.
+_AUTHOR_CLASS = re.compile(r"author|autor|byline|writer|signature|credit", re.IGNORECASE)
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november"
+           "|december|januar|februar|märz|juni|juli|oktober|dezember|janvier|février|mars|avril"
+           "|mai|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril"
+           "|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|gennaio"
+           "|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|jan|feb|mar|apr|jun"
+           "|jul|aug|sep|sept|oct|nov|dec")
+_DAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|montag"
+         "|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|heute|gestern|lundi|mardi"
+         "|mercredi|jeudi|vendredi|samedi|dimanche|aujourd'hui|hier|lunes|martes|miércoles"
+         "|jueves|viernes|sábado|domingo|hoy|ayer|lunedì|martedì|mercoledì|giovedì|venerdì"
+         "|sabato|domenica|oggi|ieri|updated|aktualisiert")
 _DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}[:h]\d{2}|\b(?:ago|read|vor|il y a|hace)\b"
                    r"|(?:\b\d{1,2}\.?\s*|\b)(?:jan|feb|m[aä]r|apr|avr|abr|ma[iy]|mag|jun|jui|giu|jul"
                    r"|lug|aug|ago|ao[uû]|sep|set|o[ck]t|ott|nov|de[czc]|d[ée]c|dic|gen|ene|f[eé]v)"
-                   r"[a-zäéûíì]*\.?\s*\d", re.IGNORECASE)
+                   r"[a-zäéûíì]*\.?\s*\d"
+                   rf"|\b\d{{1,2}}\.?\s*(?:de\s+)?(?:{_MONTHS})\b\.?|\b(?:{_DAYS})(?!\w)"
+                   r"|\b\d+\s*mins?\b", re.IGNORECASE)
 #: Marks that end an author's or a date's element at the start of a dek (`_dek_text`).
 _START_PARTS = ("|", "·", "•", "–", "—", "/", ":", "- ")
 #: How a sentence or a separator ends before an author's or a date's element at a dek's end.
@@ -168,19 +185,28 @@ def _names_byline(node: Any) -> bool:
 
 
 def _of_short_parts(node: Any) -> bool:
-    """The element holds only elements, two or more, with marks at most between them, each of
-    at most `META_MAX_WORDS` words and none a sentence (three words or more ending in ``.``): a
+    """The element holds only elements, two or more, with marks at most between them, each
+    metadata's (`_metadata_part`) and none a sentence (three words or more ending in ``.``): a
     metadata list (``<div>Jane Doe</div><div>Senior Reporter</div><div>5 min read</div>``), not
-    a dek's paragraphs."""
+    a dek's paragraphs nor headlines."""
     parts = [child for child in node if isinstance(child.tag, str)]
     if len(parts) < 2 or (node.text or "").strip(_GAP):
         return False
     for part in parts:
-        words = shown_text(part).split()
+        text = _FOLD.sub(" ", shown_text(part)).strip()
+        words = text.split()
         if ((part.tail or "").strip(_GAP) or len(words) > META_MAX_WORDS
-                or (len(words) >= 3 and words[-1].endswith(SENTENCE_END))):
+                or (len(words) >= 3 and words[-1].endswith(SENTENCE_END))
+                or not _metadata_part(text, words)):
             return False
     return True
+
+
+def _metadata_part(text: str, words: list[str]) -> bool:
+    """A part of a metadata list: at most `META_PART_WORDS` words (a name, a role), or a date,
+    a time or a reading time (`_DATE`), or a credit line (`is_byline`); not a headline of six
+    words or more."""
+    return len(words) <= META_PART_WORDS or bool(_DATE.search(text)) or is_byline(text)
 
 
 def _byline_block(node: Any) -> bool:
@@ -249,8 +275,47 @@ def _dek_text(element: Any) -> str:
         before = _without_glue_end("".join(texts[start:last + 1]))
         if _SENTENCE_OR_PART.search(before):
             dek, cut_end = before, True
-    return _strip_marks(_FOLD.sub(" ", dek), start > 0 or bool(left_out),
-                        cut_end or bool(left_out))
+    return _strip_marks(_FOLD.sub(" ", dek), start > 0 or _left_at_start(left_out, element),
+                        cut_end or _left_at_end(left_out, element))
+
+
+def _left_at_start(left_out: list[Any], element: Any) -> bool:
+    """Whether the first block left out of ``element`` comes before all its shown words."""
+    if not left_out:
+        return False
+    node = left_out[0]
+    while node is not element:
+        if any(_has_word(sibling.tail) or _has_word(shown_text(sibling))
+               for sibling in node.itersiblings(preceding=True)):
+            return False
+        node = node.getparent()
+        if _has_word(node.text):
+            return False
+    return True
+
+
+def _left_at_end(left_out: list[Any], element: Any) -> bool:
+    """Whether the last block left out of ``element`` (the outermost one holding it) comes after
+    all its shown words."""
+    if not left_out:
+        return False
+    node, outs = left_out[-1], set(left_out)
+    for up in node.iterancestors():
+        if up is element:
+            break
+        if up in outs:
+            node = up
+    while node is not element:
+        if _has_word(node.tail) or any(_has_word(shown_text(sibling)) or _has_word(sibling.tail)
+                                       for sibling in node.itersiblings()):
+            return False
+        node = node.getparent()
+    return True
+
+
+def _has_word(text: str | None) -> bool:
+    """Whether ``text`` holds a letter or a digit."""
+    return text is not None and _WORD.search(text) is not None
 
 
 def _plainly_byline(node: Any) -> bool:

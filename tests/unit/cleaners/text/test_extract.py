@@ -1166,3 +1166,63 @@ def test_an_element_that_starts_the_deks_sentence_stays(dek: str) -> None:
 ])
 def test_an_author_or_a_date_before_a_capital_or_ended_by_a_mark_leaves(dek: str) -> None:
     assert _dek_lead(dek) == DEK
+
+
+@pytest.mark.parametrize("block", [
+    # a seventh review: a lead block of a metadata class whose parts are headlines (six words or
+    # more, no full stop) was read as a metadata list and lost all but its first part
+    '<div class="lead__info"><p>Council approves harbour budget after late-night vote</p>'
+    "<p>Opposition vows to challenge the plan in court</p></div>",
+    '<div class="teaser-info"><h2>Council approves harbour budget after late-night vote</h2>'
+    "<h2>Opposition vows to challenge the plan in court</h2></div>",
+    '<div class="summary-meta"><p>Council approves harbour budget after vote</p><p>Opposition '
+    "vows to challenge the plan</p><p>Work starts in spring</p></div>",
+    f'<div class="dek"><p>{DEK}</p><div class="article-info"><p>Opposition vows to challenge the '
+    "plan in court</p><p>Work starts in spring, the mayor says</p></div></div>",
+])
+def test_a_lead_block_of_headlines_with_a_metadata_class_keeps_them(block: str) -> None:
+    body = f"<header><h1>Tram line extended</h1>{block}</header>"
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block)).strip()
+    assert result is not None and result.text.split("\n")[0] == shown, result and result.text
+
+
+D = "The council approved the harbour budget after a late-night vote on Tuesday."
+
+
+@pytest.mark.parametrize("dek", [
+    # a seventh review: an author of a writer's, a signature's or a credit's class, and a date
+    # with the day before the month, a weekday, a relative day, "Updated" or minutes, before a
+    # capital, stayed at the dek's start
+    f'<span class="writer">Jane Doe</span> {D}',
+    f'<span class="credit">Reuters</span> {D}',
+    f'<span class="signature">Jane Doe</span> {D}',
+    f'<span class="writer">Jane Doe</span> <time>Jan 5, 2025</time> {D}',
+    f"<time>Monday</time> {D}",
+    f'<time datetime="2025-01-05">Yesterday</time> {D}',
+    f'<span class="date">Updated</span> {D}',
+    f'<span class="date">Heute</span> {D}',
+    f'<span class="posted-on">Posted <time>today</time></span> {D}',
+    f'<span class="date">Friday, 5 September</span> {D}',
+    f'<span class="date">5 mins</span> {D}',
+    '<span class="date">5 de enero de 2025</span> El consejo aprobó el presupuesto del puerto.',
+])
+def test_an_author_or_a_date_of_more_forms_before_a_capital_leaves(dek: str) -> None:
+    assert _dek_lead(dek) == re.sub(r"^.*</(?:span|time)> ", "", dek)
+
+
+@pytest.mark.parametrize(("inner", "shown"), [
+    # a seventh review: a byline block left out after the dek stripped the marks at its start
+    ("<p>/r/news moderators removed the thread after a day of complaints.</p><p>By Jane Doe</p>",
+     "/r/news moderators removed the thread after a day of complaints."),
+    ("<p>By Jane Doe</p><p>Tickets cost 5 € / 10 € /</p>", "Tickets cost 5 € / 10 € /"),
+    # and where it was, they still leave
+    ("<p>By Jane Doe</p><p>| The council approved the harbour budget.</p>",
+     "The council approved the harbour budget."),
+    ("<p>The council approved the harbour budget, A/B /</p><p>By Jane Doe</p>",
+     "The council approved the harbour budget, A/B"),
+])
+def test_marks_leave_only_at_the_edge_a_byline_block_left(inner: str, shown: str) -> None:
+    body = f'<header><h1>Tram line extended</h1><div class="dek">{inner}</div></header>'
+    result = extract_page(page(body + LEAD_PAGE_BODY))
+    assert result is not None and result.text.split("\n")[0] == shown, result and result.text
