@@ -85,16 +85,6 @@ _CLOSING = "\"'”’»)]"
 _CREDIT_LABELS = frozenset({"updated", "update", "published", "posted", "modified", "stand",
                             "aktualisiert", "veröffentlicht", "photo", "photos", "foto", "fotos",
                             "text", "video", "bild", "bilder", "publié"})
-#: Prepositions a credit line has right after the name (``By Jane Doe for the Times``, ``in
-#: Berlin``, ``Par Jean Dupont à Paris``); another one before a capitalised word that is no
-#: month or weekday (`_DATE_STARTS`) is a sentence's (``By Midnight on Friday``).
-_AFTER_NAME = frozenset({"and", "&", "of", "at", "in", "for", "from", "with", "via", "und",
-                         "für", "aus", "im", "et", "pour", "à", "au", "en", "y", "para", "e",
-                         "em", "da", "no", "na", "per", "di", "de", "del", "della", "du", "des",
-                         "van", "von", "op", "voor"})
-_DATE_STARTS = frozenset({"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                          "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "mär",
-                          "okt", "dez", "mai"})
 #: Capitalised words of a Title Case sentence no credit's tail holds: verbs, pronouns, question
 #: words, ``Next``.
 _TITLE_CLAUSE = frozenset({
@@ -119,10 +109,9 @@ def is_byline(text: str) -> bool:
     standards``, ``By Far the biggest``); no colon but after a label (``Updated:``,
     ``Photos:``; not ``Von Bürgern für Bürger: …``), no article after a capitalised word but
     after a preposition or a separator (``for the Times``, ``Doe, The New York Times``; not
-    ``the Mayor Opens the Fair``), no preposition right after the name but a credit's
-    (`_AFTER_NAME`: ``in Berlin``, ``for the Times``) before a capitalised word that is no date
-    (not ``By Midnight on Friday``), and no Title Case verb, pronoun or ``Next``
-    (`_TITLE_CLAUSE`: ``By Fall, Apple Will Ship …``).
+    ``the Mayor Opens the Fair``), and no Title Case verb, pronoun or ``Next`` after a
+    capitalised word (`_TITLE_CLAUSE`: ``By Fall, Apple Will Ship …``; not ``By Jane Doe, Our
+    Correspondent``, ``Par Jean Dupont – Est Républicain``).
     ``By Reuters``, ``By Staff``, ``By Ursula von der Leyen, …``, ``By AFP, updated 5 Jan``
     are credit lines; ``By Comparison, London spent more.``, ``By Early Afternoon the vote
     was taken``, ``By NASA's own estimate``, ``By 2030, …`` and ``By Monday, …`` sentences."""
@@ -151,12 +140,6 @@ def _tail_is_prose(tail: list[str], name: str, parted: bool, clause: frozenset[s
             return True  # "Von Bürgern für Bürger: Die …", "By Students for Students: A …"
         if low in _ARTICLES and ((i == 0 and not parted) or _bare_word(before)):
             return True  # "By Far the biggest", "the Mayor Opens the Fair"
-        if (i == 0 and not parted and low in _CREDIT_JOINS and low not in _AFTER_NAME
-                and name.strip(_WORD_EDGES).casefold() not in _AGENCIES | _CREDIT_ROLES
-                and i + 1 < len(tail) and _name_word(tail[i + 1].strip(_WORD_EDGES))
-                and tail[i + 1].strip(_WORD_EDGES).casefold()[:3] not in _DATE_STARTS):
-            return True  # "By Midnight on Friday …"; not "By Jane Doe for the Times", "By AP to
-            # CNN", "By Reuters Staff on Capitol Hill"
         if (core[:1].isupper() and core[1:].islower() and low in _TITLE_CLAUSE
                 and _bare_word(before)):
             return True  # "… The Festival Returns Next Year"; not "By Jane Doe, Our Correspondent"

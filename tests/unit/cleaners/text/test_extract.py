@@ -942,6 +942,13 @@ CREDIT_LINES = [
     "By Jane Doe, Our Correspondent",
     "By Jane Doe | Our Special Correspondent",
     "Par Jean Dupont – Est Républicain",
+    # and a preposition after a name before a capitalised word (the review's probes: all 105
+    # such lines were credit lines at 2ab1fbd)
+    "By Jane Doe on Capitol Hill",
+    "By Jane Doe to The Guardian",
+    "By Reuters on Twitter",
+    "Von Anna Schmidt on LinkedIn",
+    "Par Le Figaro on Behalf of The Times",
 ]
 #: Sentences that start with ``By`` (``Von``, ``Di``…): a noun and a clause after it, a verb, a
 #: sentence's end; the earlier reviews' ones stay sentences.
