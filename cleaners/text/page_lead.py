@@ -139,7 +139,8 @@ def _leadish(element: Any, h1: Any) -> bool:
                                                  and parent is h1.getparent())
 
 
-def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
+def _holds_no_lead(element: Any, shown: str, h1: Any,
+                   text_of: Callable[[Any], str] = shown_text) -> bool:
     """A block with a lead's class that is something else: it holds a figure, a picture, a
     video, an embed or a script (a video's or a photo's lead block shows its caption); its
     authors and dates (`_names_byline`: ``<time>``, an ``itemprop`` author or date, a
@@ -147,10 +148,10 @@ def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
     with what it holds); it sits in a block of links to other articles (`_ELSEWHERE`, below
     the block it shares with ``h1``); or its text is a byline (`is_byline`), or it is a
     metadata block of short blocks (`_of_short_parts`). A dek's link,
-    icon or short dateline does not count."""
+    icon or short dateline does not count. ``text_of``: `shown_text`, or its memo."""
     words = len(shown.split())
     if (words <= BYLINE_MAX_WORDS and is_byline(shown)) or (
-            _META_CLASS.search(element.get("class") or "") and _of_short_parts(element)):
+            _META_CLASS.search(element.get("class") or "") and _of_short_parts(element, text_of)):
         return True
     above = set(h1.iterancestors())
     for block in element.iterancestors():
@@ -165,13 +166,13 @@ def _holds_no_lead(element: Any, shown: str, h1: Any) -> bool:
             continue
         if node.tag in _NOT_IN_A_LEAD:
             return True
-        if _names_byline(node) and not any(up in counted for up in node.iterancestors()):
+        if _names_byline(node, text_of) and not any(up in counted for up in node.iterancestors()):
             counted.add(node)
-            byline_words += len(shown_text(node).split())
+            byline_words += len(text_of(node).split())
     return byline_words >= BYLINE_SHARE * max(words, 1)
 
 
-def _names_byline(node: Any) -> bool:
+def _names_byline(node: Any, text_of: Callable[[Any], str] = shown_text) -> bool:
     """An element of a byline: a ``<time>``, an ``itemprop`` author or date, a class of
     furniture (`FURNITURE_CLASS`: ``author``, ``byline``, ``credit``…) or, on a short block
     of its own, of metadata (`_META_CLASS`: ``date``, ``metas``, ``article__info-item``…; an
@@ -181,10 +182,11 @@ def _names_byline(node: Any) -> bool:
     return (node.tag == "time" or node.get("itemprop") in _BYLINE_PROPS
             or bool(FURNITURE_CLASS.search(classes))
             or (node.tag in BLOCK_TAGS and bool(_META_CLASS.search(classes))
-                and (len(shown_text(node).split()) <= META_MAX_WORDS or _of_short_parts(node))))
+                and (len(text_of(node).split()) <= META_MAX_WORDS
+                     or _of_short_parts(node, text_of))))
 
 
-def _of_short_parts(node: Any) -> bool:
+def _of_short_parts(node: Any, text_of: Callable[[Any], str] = shown_text) -> bool:
     """The element holds only elements, two or more, with marks at most between them, each
     metadata's (`_metadata_part`) and none a sentence (three words or more ending in ``.``): a
     metadata list (``<div>Jane Doe</div><div>Senior Reporter</div><div>5 min read</div>``), not
@@ -193,7 +195,7 @@ def _of_short_parts(node: Any) -> bool:
     if len(parts) < 2 or (node.text or "").strip(_GAP):
         return False
     for part in parts:
-        text = _FOLD.sub(" ", shown_text(part)).strip()
+        text = _FOLD.sub(" ", text_of(part)).strip()
         words = text.split()
         if ((part.tail or "").strip(_GAP) or len(words) > META_MAX_WORDS
                 or (len(words) >= 3 and words[-1].endswith(SENTENCE_END))
@@ -422,6 +424,13 @@ def lead_block(tree: Any, text: str) -> str:
         return ""
     first, whole_key = text_key(lines[0])[:60], text_key(text)
     text_words: frozenset[str] | None = None  # made for the first prose candidate
+    memo: dict[Any, str] = {}  # `shown_text` of each node read, once (nested blocks: not cubic)
+
+    def text_of(node: Any) -> str:
+        if node not in memo:
+            memo[node] = shown_text(node)
+        return memo[node]
+
     h1, lead = None, ""
     for element in tree.iter():
         tag = element.tag if isinstance(element.tag, str) else ""
@@ -443,7 +452,7 @@ def lead_block(tree: Any, text: str) -> str:
         if len(shown.split()) < LEAD_MIN_WORDS:
             continue
         if leadish:
-            if not _holds_no_lead(element, shown, h1):
+            if not _holds_no_lead(element, shown, h1, text_of):
                 dek = _dek_text(element)
                 if len(dek.split()) >= LEAD_MIN_WORDS:
                     lead = dek
