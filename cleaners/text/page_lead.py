@@ -102,6 +102,8 @@ _DAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterd
          "|mercredi|jeudi|vendredi|samedi|dimanche|aujourd'hui|hier|lunes|martes|miércoles"
          "|jueves|viernes|sábado|domingo|hoy|ayer|lunedì|martedì|mercoledì|giovedì|venerdì"
          "|sabato|domenica|oggi|ieri|updated|aktualisiert")
+#: A day's word alone (``Monday``, ``Heute``, ``Yesterday``): often the dek's first word.
+_DAY_ALONE = re.compile(rf"(?:{_DAYS})", re.IGNORECASE)
 _DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}[:h]\d{2}|\b(?:ago|read|vor|il y a|hace)\b"
                    r"|(?:\b\d{1,2}\.?\s*|\b)(?:jan|feb|m[aä]r|apr|avr|abr|ma[iy]|mag|jun|jui|giu|jul"
                    r"|lug|aug|ago|ao[uû]|sep|set|o[ck]t|ott|nov|de[czc]|d[ée]c|dic|gen|ene|f[eé]v)"
@@ -323,9 +325,12 @@ def _has_word(text: str | None) -> bool:
 def _plainly_byline(node: Any) -> bool:
     """An element that is an author's or a date's without a mark after it: an author's class or
     ``itemprop`` (`_AUTHOR_CLASS`), or a date's text (`_DATE`: ``Jan 5, 2025``, ``05.01.2025``,
-    ``10:05``; not a bare year, nor a tooltip's or a profile link's name)."""
+    ``10:05``; not a bare year, nor a tooltip's or a profile link's name, nor a day's word
+    alone: ``<time>Heute</time> Abend entscheidet…`` starts the dek's sentence, a review of
+    0056556 found it cut)."""
+    text = shown_text(node)
     return (node.get("itemprop") == "author" or bool(_AUTHOR_CLASS.search(node.get("class") or ""))
-            or bool(_DATE.search(shown_text(node))))
+            or (bool(_DATE.search(text)) and not _DAY_ALONE.fullmatch(text.strip())))
 
 
 def _without_glue_end(text: str) -> str:
