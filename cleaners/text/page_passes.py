@@ -61,7 +61,7 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
       to its last copy before it (the passes may order lines differently), and is put in
       once (a list a page shows twice);
     - a shorter line lands on a copy no line has landed on yet: the next one is followed when
-      it `_reaches`; a farther one is found where it is and the cursor stays (a sixth and a
+      it is `_reachable`; a farther one is found where it is and the cursor stays (a sixth and a
       seventh review: ``Yes`` found far away took the lines after it there, or came out
       twice); when every copy is taken the line is put in, as often as the precision pass
       has it (``Yes`` under each feature of a spec table) unless it follows a line put in
