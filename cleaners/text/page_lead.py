@@ -71,6 +71,8 @@ _META_CLASS = re.compile(r"(?<![a-z])(?:date|dates|meta|metas|metadata|info|info
 META_MAX_WORDS = 12
 #: The words of a metadata list's part that is no date nor credit line (`_metadata_part`).
 META_PART_WORDS = 5
+#: The share of capitalised words that makes a longer part with a comma a list of names.
+NAMES_SHARE = 0.6
 #: What may stand between a metadata block's parts.
 _GAP = " \t\n\r\xa0|·•,/–—-"
 #: Bars, bullets, commas and colons a byline leaves at the start of a dek (`_strip_marks`), and
@@ -207,10 +209,15 @@ def _of_short_parts(node: Any, text_of: Callable[[Any], str] = shown_text) -> bo
 
 
 def _metadata_part(text: str, words: list[str]) -> bool:
-    """A part of a metadata list: at most `META_PART_WORDS` words (a name, a role), or a date,
-    a time or a reading time (`_DATE`), or a credit line (`is_byline`); not a headline of six
-    words or more."""
-    return len(words) <= META_PART_WORDS or bool(_DATE.search(text)) or is_byline(text)
+    """A part of a metadata list: at most `META_PART_WORDS` words (a name, a role), a date, a
+    time or a reading time (`_DATE`), a credit line (`is_byline`), or a list of names (a
+    comma, and `NAMES_SHARE` of its words capitalised: ``Senior Reporter, Example Times,
+    Washington bureau``, ``Elections, Congress, White House``; a review of 0056556: such a
+    role made a metadata block stay in the lead); not a headline of six words or more
+    (``Opposition vows to challenge the plan in court``)."""
+    return (len(words) <= META_PART_WORDS or bool(_DATE.search(text)) or is_byline(text)
+            or ("," in text
+                and sum(word[:1].isupper() for word in words) >= NAMES_SHARE * len(words)))
 
 
 def _byline_block(node: Any) -> bool:

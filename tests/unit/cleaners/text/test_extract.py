@@ -1131,6 +1131,13 @@ META = ('<div class="meta"><div>Jane Doe</div><div>Senior Reporter</div><div>Har
     "Reporter</span> | <span>Updated January 5, 2025, 10:05 a.m. ET</span></div>",
     f'<p>{DEK}</p><div class="article-info"><p>By Jane Doe, Senior Reporter</p><p>Harbour Desk'
     "</p><p>Updated January 5, 2025 at 10:05 a.m. ET</p><p>5 min read</p></div>",
+    # a review of 0056556: a role or a list of names of six words or more made it no metadata
+    f'<p>{DEK}</p><div class="meta"><div><span>By</span> <a>Jane Doe</a></div><div>Senior '
+    "Reporter, Example Times, Washington bureau</div><div>Published January 5, 2025</div></div>",
+    f'<div class="meta"><div>Jane Doe</div><div>Associate Professor of Political Science, Yale '
+    f"University</div></div><p>{DEK}</p>",
+    f'<p>{DEK}</p><div class="post-meta"><div>Jane Doe</div><div>Elections, Congress, White '
+    "House, Senate, Supreme Court</div></div>",
 ])
 def test_a_metadata_block_of_short_blocks_leaves_the_lead(inner: str) -> None:
     body = f'<header><h1>Tram line extended</h1><div class="dek">{inner}</div></header>'
