@@ -1201,20 +1201,20 @@ def test_a_lead_block_of_headlines_with_a_metadata_class_keeps_them(block: str) 
     assert result is not None and result.text.split("\n")[0] == shown, result and result.text
 
 
-D = "The council approved the harbour budget after a late-night vote on Tuesday."
+VOTE = "The council approved the harbour budget after a late-night vote on Tuesday."
 
 
 @pytest.mark.parametrize("dek", [
     # a seventh review: an author of a writer's, a signature's or a credit's class, and a date
     # with the day before the month, a weekday, a relative day, "Updated" or minutes, before a
     # capital, stayed at the dek's start
-    f'<span class="writer">Jane Doe</span> {D}',
-    f'<span class="credit">Reuters</span> {D}',
-    f'<span class="signature">Jane Doe</span> {D}',
-    f'<span class="writer">Jane Doe</span> <time>Jan 5, 2025</time> {D}',
-    f'<span class="posted-on">Posted <time>today</time></span> {D}',
-    f'<span class="date">Friday, 5 September</span> {D}',
-    f'<span class="date">5 mins</span> {D}',
+    f'<span class="writer">Jane Doe</span> {VOTE}',
+    f'<span class="credit">Reuters</span> {VOTE}',
+    f'<span class="signature">Jane Doe</span> {VOTE}',
+    f'<span class="writer">Jane Doe</span> <time>Jan 5, 2025</time> {VOTE}',
+    f'<span class="posted-on">Posted <time>today</time></span> {VOTE}',
+    f'<span class="date">Friday, 5 September</span> {VOTE}',
+    f'<span class="date">5 mins</span> {VOTE}',
     '<span class="date">5 de enero de 2025</span> El consejo aprobó el presupuesto del puerto.',
 ])
 def test_an_author_or_a_date_of_more_forms_before_a_capital_leaves(dek: str) -> None:
@@ -1231,7 +1231,7 @@ def test_an_author_or_a_date_of_more_forms_before_a_capital_leaves(dek: str) -> 
      "Yesterday Apple announced a new harbour office with two hundred jobs."),
     ("<time>Hoy</time> Barcelona vota el presupuesto del puerto después de un largo debate.",
      "Hoy Barcelona vota el presupuesto del puerto después de un largo debate."),
-    (f"<time>Monday</time> {D}", f"Monday {D}"),
+    (f"<time>Monday</time> {VOTE}", f"Monday {VOTE}"),
 ])
 def test_a_days_word_before_a_capital_stays_in_the_dek(dek: str, shown: str) -> None:
     assert _dek_lead(dek) == shown
