@@ -367,7 +367,7 @@ def _strip_marks(dek: str, start: bool, end: bool) -> str:
     return dek[i:j].strip()
 
 
-def _edge_run(runs: list[list[Any]], order: range) -> int | None:
+def _edge_run(runs: list[tuple[str, Any]], order: range) -> int | None:
     """Walking ``runs`` in ``order`` from a dek's edge past the authors' and dates' runs and the
     glue between them (`_BYLINE_GLUE`): the first run of the dek's own text; None when no
     author or date is at that edge, or nothing else is in the dek."""
@@ -460,7 +460,7 @@ def lead_block(tree: Any, text: str) -> str:
         leadish = _leadish(element, h1)
         if lead or own_key in whole_key or (tag != "p" and not leadish):
             continue
-        shown = _FOLD.sub(" ", shown_text(element)).strip()  # `text_key`s ignore the spaces
+        shown = _FOLD.sub(" ", text_of(element)).strip()  # `text_key`s ignore the spaces
         if len(shown.split()) < LEAD_MIN_WORDS:
             continue
         if leadish:

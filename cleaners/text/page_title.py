@@ -115,10 +115,14 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
         parts, seps = parts[1:], seps[1:]  # ``Bild - Bild.de - Headline``: both go
     for i in range(1, len(parts)):
         if names_site(i):
-            after = "".join(part + sep for part, sep in zip(parts[i + 1:], [*seps[i + 1:], ""],
-                                                               strict=False))
+            after = _rejoined(parts[i + 1:], seps[i + 1:])
             if _key(after) and _key(after) == _key(headline):  # ``Section - Site - Headline``
                 return after
             parts, seps = parts[:i], seps[:i - 1]
             break
-    return "".join(part + sep for part, sep in zip(parts, [*seps, ""], strict=True))
+    return _rejoined(parts, seps)
+
+
+def _rejoined(parts: list[str], seps: list[str]) -> str:
+    """Title parts joined again by the separators between them ('' for no part)."""
+    return "".join(part + sep for part, sep in zip(parts, [*seps, ""][:len(parts)], strict=True))
