@@ -8,21 +8,42 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["BYLINE_MAX_CHARS", "BYLINE_MAX_WORDS", "is_byline"]
+__all__ = ["BYLINE_MAX_CHARS", "BYLINE_MAX_WORDS", "MONTHS", "WEEKDAYS", "is_byline"]
 
 #: ``By`` (and its German, French, Spanish and Italian words, as the promo bylines have them)
 #: and what follows it (`is_byline`), with the language whose stop words mark a clause.
 _BYLINE = re.compile(r"(by|von|par|por|di)\b\s*:?\s*(\S.*)", re.IGNORECASE | re.DOTALL)
 _MARKER_LANGUAGES = {"by": ("en",), "von": ("de",), "par": ("fr",), "por": ("es", "pt"),
                      "di": ("it",)}
-#: Capitalised words after ``By`` that start a sentence, not a name.
+#: Month and weekday names in lower case, by language: words of dates (`_CREDIT_DATES`,
+#: `_NOT_A_NAME`; `cleaners.text.page_lead`'s dates).
+MONTHS: dict[str, tuple[str, ...]] = {
+    "en": ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"),
+    "de": ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september",
+           "oktober", "november", "dezember"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "setiembre", "octubre", "noviembre", "diciembre"),
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre"),
+    "pt": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+           "setembro", "outubro", "novembro", "dezembro"),
+}
+WEEKDAYS: dict[str, tuple[str, ...]] = {
+    "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    "de": ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "it": ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
+}
+#: Capitalised words after ``By`` that start a sentence, not a name: the months and weekdays
+#: of the languages that capitalise them, and words of time and pointing.
 _NOT_A_NAME = frozenset({
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "christmas", "easter", "then", "now", "next", "this",
-    "that", "these", "those", "tomorrow", "tonight", "today", "januar", "februar", "märz",
-    "mai", "juni", "juli", "oktober", "dezember", "montag", "dienstag", "mittwoch",
-    "donnerstag", "freitag", "samstag", "sonntag", "heute", "morgen"})
+    *MONTHS["en"], *WEEKDAYS["en"], *MONTHS["de"], *WEEKDAYS["de"], "christmas", "easter",
+    "then", "now", "next", "this", "that", "these", "those", "tomorrow", "tonight", "today",
+    "heute", "morgen"})
 #: News agencies written in lower case (``Von dpa``): a name all the same.
 _AGENCIES = frozenset({"dpa", "afp", "ap", "apa", "ddp", "epd", "kna", "efe", "ansa", "anp",
                        "pap", "sda", "ats"})
@@ -42,7 +63,7 @@ _CREDIT_JOINS = frozenset({
     "l", "y", "el", "los", "las", "del", "para", "e", "em", "do", "da", "no", "na", "às", "il",
     "lo", "della", "di", "alle", "ore", "per", "op", "voor", "het", "van"})
 #: a date's and a time's words (``updated``, ``aktualisiert``, ``publié``, ``a.m.``, ``min
-#: read``; months and weekdays of the languages that write them in lower case)
+#: read``; the months and weekdays of the languages that write them in lower case)
 _CREDIT_DATES = frozenset({
     "updated", "update", "published", "posted", "modified", "edited", "last", "am", "pm",
     "a.m", "p.m", "gmt", "utc", "est", "cet", "cest", "bst", "edt", "pst", "et", "min", "mins",
@@ -50,14 +71,8 @@ _CREDIT_DATES = frozenset({
     "month", "months", "year", "years", "ago", "uhr", "h", "aktualisiert", "veröffentlicht",
     "zuletzt", "stand", "lesezeit", "publié", "publiée", "mis", "jour", "modifié", "actualisé",
     "lecture", "actualizado", "publicado", "lectura", "atualizado", "aggiornato", "pubblicato",
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre", "enero", "febrero", "marzo", "abril", "mayo", "junio",
-    "julio", "agosto", "septiembre", "setiembre", "octubre", "noviembre", "diciembre",
-    "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre",
-    "dicembre", "janeiro", "fevereiro", "março", "maio", "junho", "julho", "setembro",
-    "outubro", "dezembro", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
-    "dimanche", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo",
-    "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"})
+    *(word for lang in ("fr", "es", "it", "pt") for word in MONTHS[lang]),
+    *(word for lang in ("fr", "es", "it") for word in WEEKDAYS[lang])})
 #: roles (``staff writer``, ``correspondents``, ``envoyé spécial``)
 _CREDIT_ROLES = frozenset({
     "staff", "writer", "writers", "reporter", "reporters", "correspondent", "correspondents",

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from cleaners.text.page_byline import BYLINE_MAX_CHARS, BYLINE_MAX_WORDS, is_byline
+from cleaners.text.page_byline import (
+    BYLINE_MAX_CHARS,
+    BYLINE_MAX_WORDS,
+    MONTHS,
+    WEEKDAYS,
+    is_byline,
+)
 from cleaners.text.page_passes import SENTENCE_END
 from cleaners.text.page_tree import (
     BLOCK_TAGS,
@@ -93,17 +99,12 @@ _GLUE_END = re.compile(r"(?<!\w)(?:by|von|par|por|di|updated|published|posted)\s
 #: "read", a weekday, a relative day, "updated", minutes): what an element at a dek's start must
 #: name to leave it when only a capital follows.
 _AUTHOR_CLASS = re.compile(r"author|autor|byline|writer|signature|credit", re.IGNORECASE)
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november"
-           "|december|januar|februar|märz|juni|juli|oktober|dezember|janvier|février|mars|avril"
-           "|mai|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril"
-           "|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|gennaio"
-           "|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|jan|feb|mar|apr|jun"
-           "|jul|aug|sep|sept|oct|nov|dec")
-_DAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|montag"
-         "|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|heute|gestern|lundi|mardi"
-         "|mercredi|jeudi|vendredi|samedi|dimanche|aujourd'hui|hier|lunes|martes|miércoles"
-         "|jueves|viernes|sábado|domingo|hoy|ayer|lunedì|martedì|mercoledì|giovedì|venerdì"
-         "|sabato|domenica|oggi|ieri|updated|aktualisiert")
+_LEAD_LANGUAGES = ("en", "de", "fr", "es", "it")
+_MONTHS = "|".join([*(word for lang in _LEAD_LANGUAGES for word in MONTHS[lang]), "jan", "feb",
+                    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"])
+_DAYS = "|".join([*(word for lang in _LEAD_LANGUAGES for word in WEEKDAYS[lang]), "today",
+                  "yesterday", "heute", "gestern", "aujourd'hui", "hier", "hoy", "ayer", "oggi",
+                  "ieri", "updated", "aktualisiert"])
 #: A day's word alone (``Monday``, ``Heute``, ``Yesterday``): often the dek's first word.
 _DAY_ALONE = re.compile(rf"(?:{_DAYS})", re.IGNORECASE)
 _DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}[:h]\d{2}|\b(?:ago|read|vor|il y a|hace)\b"
