@@ -53,3 +53,24 @@ def test_a_lead_without_a_leads_class_is_kept() -> None:
     assert sorted(found) == sorted(leads)
     for name, start in leads.items():
         assert job(found[name].html).startswith(start), name
+
+
+def test_an_article_cut_into_containers_built_alike_is_kept_whole() -> None:
+    """Two pages of half A whose article continues in a second container built like the
+    first, after a table or an ad: trafilatura keeps the first container only (fluessiggas.de
+    lost its last three sections, wired.com 8 of its 20 paragraphs); the job puts the others
+    back where the page has them (`cleaners.text.page_sections`)."""
+    tails = {"fluessiggas.de.dimethylether.html": (
+                 "Dimethylether verflüssigt sich bereits unter geringerem Druck",
+                 "Verbraucher in Deutschland können bereits eine erneuerbare Alternative",
+                 "Die Aussicht, dass erneuerbarer Dimethylether (rDME) in naher Zukunft"),
+             "wired.com.burn.html": (
+                 "The fine-tuning required to perfect an algorithm",
+                 "The Department of Energy estimates that data centers account",
+                 "Etzioni adds that the industry as a whole is gradually waking up")}
+    found = {page.file: page for page in pages() if page.file in tails}
+    assert sorted(found) == sorted(tails)
+    for name, parts in tails.items():
+        text = job(found[name].html)
+        at = [text.find(part) for part in parts]
+        assert -1 not in at and at == sorted(at), (name, at)
