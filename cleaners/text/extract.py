@@ -253,6 +253,7 @@ def extract_page(html: str) -> PageText | None:
     text = combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
                     edges.spaced(getattr(broad, "text", None) or ""))
     text = introduced_lists(tree, text)
+    passes_chars = len(text)  # what the JSON-LD body is compared with (not the sections put back)
     text, sections = article_sections(tree, text)
     notes = [f"{sections} more section(s) of the article put back"] if sections else []
     h1 = _FOLD.sub(" ", str(tree.xpath("string((//h1)[1])"))).strip()  # type: ignore[attr-defined]
@@ -268,7 +269,7 @@ def extract_page(html: str) -> PageText | None:
     elif lead and not _mostly_held(text_key(lead), text_now):
         text = f"{lead}\n{text}"
         notes.append("the lead the page shows above its article put first")
-    if len(ld_body) > 2 * len(text):
+    if len(ld_body) > 2 * passes_chars:
         text = ld_body
         notes = ["taken from the page's JSON-LD articleBody (the page renders it by script)"]
     whole_key = text_key(text)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "UNSHOWN_TAGS", "BlockEdges",
-           "block_edges", "in_furniture", "is_hidden", "shown_runs", "shown_text", "text_key"]
+__all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "HIDING_CLASSES", "UNSHOWN_TAGS",
+           "BlockEdges", "block_edges", "in_furniture", "is_hidden", "shown_runs", "shown_text",
+           "text_key"]
 
 #: Elements that hold page furniture, not the article.
 FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
@@ -103,11 +104,23 @@ def in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -
     return False
 
 
-def is_hidden(element: Any) -> bool:
-    """Whether ``element`` is not shown: it or an ancestor is a ``<noscript>`` or a
-    ``<template>``, or is ``hidden`` or ``display: none``."""
+#: Classes that hide an element from sight in the common stylesheets (Bootstrap, WordPress,
+#: HTML5 Boilerplate, Tailwind): ``sr-only`` text is for screen readers.
+HIDING_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text",
+                            "d-none", "hidden"})
+
+
+def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:
+    """Whether ``element`` is not shown: it or an ancestor (up to, not including, the first
+    in ``above``) is a ``<noscript>`` or a ``<template>``, or is ``hidden``, ``display:
+    none`` or of a class that hides it from sight (`HIDING_CLASSES`: text for screen
+    readers)."""
     for node in (element, *element.iterancestors()):
+        if node in above:
+            return False
         if node.tag in ("noscript", "template") or node.get("hidden") is not None:
+            return True
+        if not HIDING_CLASSES.isdisjoint((node.get("class") or "").split()):
             return True
         if "display:none" in (node.get("style") or "").replace(" ", "").lower():
             return True

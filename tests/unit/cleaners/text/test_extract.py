@@ -91,6 +91,25 @@ def test_article_rendered_by_script_comes_from_json_ld() -> None:
     assert ARTICLE[0] in result.text and "Loading" not in result.text
 
 
+def test_the_json_ld_body_is_weighed_against_the_passes_not_the_sections_put_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Containers put back after the passes (`page_sections`) may be other stories: they do
+    not keep a page's JSON-LD ``articleBody`` from being its text (a review of d5e701a)."""
+    import cleaners.text.extract as extract
+
+    body = " ".join(ARTICLE * 8)
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                     "headline": "Tram line extended", "articleBody": body})
+    teaser = "<article>" + "".join(
+        f"<p>Paragraph {i} of the page's own short version of the tram story, as it shows it "
+        "before its script loads.</p>" for i in range(6)) + "</article>"
+    html = page(teaser, f'<script type="application/ld+json">{ld}</script>')
+    other = "Another story built like this one, many times over. " * 40
+    monkeypatch.setattr(extract, "article_sections", lambda tree, text: (f"{text}\n{other}", 1))
+    result = extract_page(html)
+    assert result is not None and ARTICLE[0] in result.text and "Another story" not in result.text
+
+
 def test_too_little_main_text_keeps_every_visible_paragraph() -> None:
     html = "<html><body><p>Opening hours: 9 to 5.</p><p>Closed on Sundays.</p></body></html>"
     result = extract_page(html)

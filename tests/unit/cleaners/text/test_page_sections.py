@@ -90,4 +90,90 @@ def test_nested_paragraph_elements_are_read_once() -> None:
                  f'<div class="col-md-8"><p>{P3}</p><li>{item}<ul><li>inner</li></ul></li>'
                  "</div></div></div>")
     text, _ = article_sections(page, KEPT)
-    assert text.split("\n") == [P1, P2, P3, f"{item} inner"]
+    assert text.split("\n") == [P1, P2, P3, f"- {item} inner"]
+
+
+# A second review's cases (d5e701a): duplicates, other stories, paragraphs' own filters,
+# the place a container goes, what a container holds, cost.
+
+def _story(headline: str, *paragraphs: str) -> str:
+    inner = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<div class="story"><h1>{headline}</h1><div class="wrap"><div class="body">{inner}'
+            "</div></div></div>")
+
+
+def test_a_paragraph_the_passes_split_at_its_br_is_held_not_repeated() -> None:
+    """trafilatura writes a ``<br>`` as a new line and drops a ``<time>``: the container the
+    paragraph is in is the text's, not one to put back (a press release's boilerplate came
+    out twice, glued into a third line)."""
+    about = ("Acme is a global provider of transport solutions for cities and regions.<br>"
+             "Acme is headquartered in Zurich and employs around 1,300 people worldwide.")
+    dated = "Acme said on <time>2 January</time> that it would open two more plants this year."
+    page = _tree(f"{_container(P1, P2, P3, P4)}{TABLE}{_container(about)}{TABLE}"
+                 f"{_container(dated)}")
+    kept = (f"{P1}\n{P2}\n{P3}\n{P4}\nAcme is a global provider of transport solutions for cities and regions."
+            "\nAcme is headquartered in Zurich and employs around 1,300 people worldwide."
+            "\nAcme said on that it would open two more plants this year.")
+    assert article_sections(page, kept) == (kept, 0)
+
+
+def test_a_br_starts_a_line_of_a_paragraph_put_back() -> None:
+    page = _tree(f"{_container(P1, P2)}{TABLE}{_container(P3 + '<br>' + P4)}")
+    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}\n{P4}", 1)
+
+
+@pytest.mark.parametrize("body", [
+    # the next story of an endless page, with its headline, in no <article>
+    f'<main>{_story("Senate passes budget", P1, P2)}<div>Next article</div>'
+    f'{_story("Storm hits coast", P3, P4)}</main>',
+    # forum replies: each with its author
+    "".join(f'<div class="post"><p class="author">by {who}</p><div class="inner">'
+            f'<div class="content"><p>{a}</p><p>{b}</p></div></div></div>'
+            for who, a, b in (("alice", P1, P2), ("bob", P3, P4))),
+])
+def test_other_stories_built_like_the_article_stay_out(body: str) -> None:
+    assert article_sections(_tree(body), KEPT) == (KEPT, 0)
+
+
+def test_a_container_put_back_loses_its_hidden_furniture_and_link_paragraphs() -> None:
+    junk = ('<p class="newsletter-cta">Get the best stories delivered to your inbox every '
+            'morning, free.</p><p class="sr-only">Skip to the next section of this story if '
+            'you use a screen reader.</p><p style="display:none">A hidden copy of a paragraph '
+            'the page does not show at all.</p><p><a href="/x">The ten best phones you can buy '
+            "right now, tested and reviewed</a></p>")
+    page = _tree(f'{_container(P1, P2)}{TABLE}<div class="container topic"><div class="row">'
+                 f'<div class="col-md-8"><p>{P3}</p>{junk}</div></div></div>')
+    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}", 1)
+
+
+def test_it_goes_after_the_text_the_page_shows_before_it_whatever_its_build() -> None:
+    """The article's first container ends with a list the text holds (another build): the
+    container after it goes after the list, not between the list and its intro."""
+    intro = "The plan has three parts, the filing shows:"
+    items = ["Batteries, which make up most of the spending.", "Grid connections."]
+    first = _container(P1, intro).replace(
+        "</div></div></div>", "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div></div></div>")
+    kept = "\n".join([P1, intro, *(f"- {i}" for i in items)])
+    text, _ = article_sections(_tree(f"{first}{TABLE}{_container(P3)}"), kept)
+    assert text.split("\n") == [P1, intro, *(f"- {i}" for i in items), P3]
+
+
+def test_a_container_put_back_keeps_its_lists_and_headings_inside_wrappers() -> None:
+    second = ('<div class="container topic"><div class="row"><div class="col-md-8">'
+              f'<p>{P3}</p><ul><li>Batteries first.</li><li>Then the grid.</li></ul>'
+              f'<div class="subhead"><h2>What comes next</h2></div><p>{P4}</p></div></div></div>')
+    text, _ = article_sections(_tree(f"{_container(P1, P2)}{TABLE}{second}"), KEPT)
+    assert text.split("\n") == [P1, P2, P3, "- Batteries first.", "- Then the grid.",
+                                "What comes next", P4]
+
+
+def test_a_page_of_many_containers_built_alike_is_a_listing() -> None:
+    from cleaners.text.page_sections import SECTIONS_MAX_TRIED
+
+    def teaser(i: int) -> str:
+        return _container(" ".join(f"wort{i}x{j}" for j in range(10)) + ".")
+
+    many = "".join(teaser(i) for i in range(SECTIONS_MAX_TRIED + 1))
+    assert article_sections(_tree(f"{_container(P1, P2)}{many}"), KEPT) == (KEPT, 0)
+    few = "".join(teaser(i) for i in range(SECTIONS_MAX_TRIED))
+    assert article_sections(_tree(f"{_container(P1, P2)}{few}"), KEPT)[1] == SECTIONS_MAX_TRIED
