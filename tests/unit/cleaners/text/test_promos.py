@@ -147,6 +147,11 @@ PROMOS = {
         "Publicidad",
         "Otras noticias",
         "Suscríbete a nuestro newsletter",
+        # Latin American sites' imperatives: weak lead-ins (a speaker can be named so)
+        "Lea: Consejo Permanente de la OEA se reúne este miércoles",
+        "Mire: Cantante dominicano lanza nuevo disco",
+        "MIRA: Madre se acerca a conocer los motivos de captura de su hijo",
+        "Vea: Las fotos del carnaval de Barranquilla",
     ],
     "it": [
         "Leggi anche: Il governo approva la manovra",
@@ -157,6 +162,8 @@ PROMOS = {
         "Iscriviti alla nostra newsletter",
     ],
     "pt": [
+        "Leia: Cantor baiano lança disco de samba",
+        "Veja: Cantor baiano lança disco de samba",
         "Leia também: Governo aprova o orçamento",
         "LEIA TAMBÉM",
         "Veja também: Governo aprova o orçamento",
@@ -170,6 +177,9 @@ SENTENCES = [
     # article sentences that start like a lead-in, or contain its words
     "Read more about the plan in the ministry's report, published on Monday.",
     "Related research has shown that the effect is small.",
+    # a speaker named like a lead-in (Mira, Lea), saying what the article is about
+    "Mira: I think the new paradigm for the internet needs all countries at the table.",
+    "Lea: We have to build cybersecurity together, the delegate said.",
     "See also the table below, which lists every region.",
     "Advertisement revenue fell by 12 percent in the third quarter.",
     "Lesen Sie dazu auch die",
