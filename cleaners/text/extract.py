@@ -23,7 +23,8 @@ combines:
    put first instead when there is no such description, or when the description is a
    shortened form of it;
 4. **structured data**: when the page's JSON-LD ``articleBody`` is more than twice as long as
-   what the passes found (the article is rendered by a script), it is the text;
+   what the passes found with the lead (not the sections put back, which may be other
+   stories; the article is rendered by a script), it is the text;
 5. **fallback**: when all of that gives less than `MIN_MAIN_CHARS` characters, every visible
    paragraph is kept (`cleaners.text.html.html_to_text`), and the edit says so.
 
@@ -253,8 +254,11 @@ def extract_page(html: str) -> PageText | None:
     text = combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
                     edges.spaced(getattr(broad, "text", None) or ""))
     text = introduced_lists(tree, text)
-    passes_chars = len(text)  # what the JSON-LD body is compared with (not the sections put back)
+    passes_chars = len(text)
     text, sections = article_sections(tree, text)
+    # the JSON-LD body is weighed against the text but for the sections put back (they may
+    # be other stories): with the lead, as before them
+    put_back = len(text) - passes_chars
     notes = [f"{sections} more section(s) of the article put back"] if sections else []
     h1 = _FOLD.sub(" ", str(tree.xpath("string((//h1)[1])"))).strip()  # type: ignore[attr-defined]
     title = without_site_name(page_title, sites, urls, h1) or None
@@ -269,7 +273,7 @@ def extract_page(html: str) -> PageText | None:
     elif lead and not _mostly_held(text_key(lead), text_now):
         text = f"{lead}\n{text}"
         notes.append("the lead the page shows above its article put first")
-    if len(ld_body) > 2 * passes_chars:
+    if len(ld_body) > 2 * (len(text) - put_back):
         text = ld_body
         notes = ["taken from the page's JSON-LD articleBody (the page renders it by script)"]
     whole_key = text_key(text)

@@ -7,9 +7,9 @@ the article (the paragraphs after a comparison table on a fuel supplier's page; 
 paragraphs of a magazine's feature). The paragraphs the text holds tell which containers the
 article's are: those the most of its text comes from, recognised by the tag and class of
 the container and of its two ancestors above it. The other containers built the same way
-are put back where the page has them, when nothing but the container shows text in its part
-of the page (a next story's headline or a forum reply's author would). Pure: a parsed tree
-and a text in, a text out.
+are put back in page order, when nothing shows that they are another story's (a headline
+between, their own part of the page showing other text: a next story's, a forum reply's
+author). Pure: a parsed tree and a text in, a text out.
 """
 
 from __future__ import annotations
@@ -21,25 +21,39 @@ from itertools import chain, islice
 from typing import Any
 
 from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
-from cleaners.text.page_tree import in_furniture, is_hidden, shown_runs, shown_text, text_key
+from cleaners.text.page_tree import (
+    HIDING_CLASSES,
+    in_furniture,
+    is_hidden,
+    shown_runs,
+    shown_text,
+    text_key,
+)
 
 __all__ = ["SECTIONS_MAX_TRIED", "SECTION_MIN_SHARE", "article_sections"]
 
 #: The containers built alike must hold this share of the text's words for the others built
 #: the same way to be taken for the article's.
 SECTION_MIN_SHARE = 0.5
-#: At most this many containers a page are tried (each may cost a walk of its part of the
-#: page): more containers built like the article's make a listing, not an article in parts.
+#: At most this many containers a page are tried: more containers built like the article's
+#: make a listing, not an article in parts.
 SECTIONS_MAX_TRIED = 20
-#: The elements read as paragraphs: the outermost of them in the page; an ``<li>`` is a
-#: line ``- item``, as trafilatura writes list items.
-_PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li")
+#: The elements read as paragraphs (the outermost of them in the page): an ``<li>`` is a line
+#: ``- item``, as trafilatura writes list items; a table, a preformatted block, a quote and a
+#: definition list are units of the page's order (the text holds them: what comes after
+#: them goes after them), not read from a container put back but for a table's rows and a
+#: ``<pre>``'s lines.
+_PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "pre", "table", "blockquote", "dl")
+_HEADINGS = frozenset({"h1", "h2"})
 #: How many levels, the container included, say how a container is built.
 _BUILD_LEVELS = 3
-#: A paragraph is held by the text when this share of its word triples (of its words, in a
-#: paragraph of fewer than three) is in the text: trafilatura splits a paragraph at its
-#: ``<br>``s, drops a ``<time>`` inside it, writes ``- `` before a list item.
+#: A paragraph is held by the text when this share of its word triples is in the text:
+#: trafilatura splits a paragraph at its ``<br>``s, drops a ``<time>`` inside it, writes
+#: ``- `` before a list item. A paragraph of fewer than `_HELD_MIN_WORDS` words is held only
+#: when a line of the text is it (``Why it matters`` is not held by ``…explains why it
+#: matters…``).
 _HELD_SHARE = 0.5
+_HELD_MIN_WORDS = 6
 _WORD = re.compile(r"\w+")
 
 _Build = tuple[tuple[str, str], ...]
@@ -51,29 +65,43 @@ def _build(container: Any) -> _Build:
     return tuple((str(node.tag), node.get("class") or "") for node in levels)
 
 
+def _unseen(node: Any) -> bool:
+    """A descendant whose text is not shown: hidden by its attribute, style or class."""
+    return (node.get("hidden") is not None
+            or "display:none" in (node.get("style") or "").replace(" ", "").lower()
+            or not HIDING_CLASSES.isdisjoint((node.get("class") or "").split()))
+
+
 def _shown_lines(element: Any) -> list[str]:
-    """The element's shown text (`shown_runs`) as lines, one a ``<br>``, whitespace folded."""
-    runs = shown_runs(element, mark=lambda node: node.tag == "br")
+    """The element's shown text as lines: one a ``<br>`` (a ``<pre>``'s own line breaks
+    too; a table's rows ``| a | b |``), whitespace folded; hidden descendants left out."""
+    if element.tag == "table":
+        rows = (" | ".join(" ".join(shown_text(cell, _unseen).split())
+                           for cell in row.iter("td", "th")) for row in element.iter("tr"))
+        return [f"| {row} |" for row in rows if row.strip(" |")]
+    runs = shown_runs(element, _unseen, mark=lambda node: node.tag == "br")
     text = "".join("\n" if node is not None else run for run, node in runs)
     return [line for part in text.split("\n") if (line := " ".join(part.split()))]
 
 
 def _paragraphs(root: Any) -> list[tuple[Any, list[str]]]:
-    """The outermost paragraph elements (`_PARAGRAPH_TAGS`) in ``root`` with shown text, in
-    page order, each with its lines (`_shown_lines`; a list item's first one ``- item``)."""
+    """The outermost paragraph elements (`_PARAGRAPH_TAGS`) in ``root`` with shown text, and
+    its ``<h1>``s wherever they are, in page order, each with its lines (`_shown_lines`; a
+    list item's first one ``- item``)."""
     from lxml import etree
 
     found: list[tuple[Any, list[str]]] = []
     inside = 0  # how many paragraph elements the walk is in
-    for event, node in etree.iterwalk(root, events=("start", "end"), tag=_PARAGRAPH_TAGS):
+    tags = (*_PARAGRAPH_TAGS, "h1")
+    for event, node in etree.iterwalk(root, events=("start", "end"), tag=tags):
         if event == "end":
-            inside -= 1
+            inside -= node.tag != "h1"
             continue
-        if not inside and (lines := _shown_lines(node)):
+        if (not inside or node.tag == "h1") and (lines := _shown_lines(node)):
             if node.tag == "li":
                 lines[0] = f"- {lines[0]}"
             found.append((node, lines))
-        inside += 1
+        inside += node.tag != "h1"
     return found
 
 
@@ -86,24 +114,30 @@ def _triples(words: list[str]) -> list[tuple[str, ...]]:
 
 
 class _Held:
-    """What the text holds: the line of each of its word triples (and of each short line's
-    words), and how many words it has."""
+    """What the text holds: the line of each of its word triples and of each whole line, and
+    how many words it has."""
 
     def __init__(self, lines: list[str]) -> None:
         self._line_of: dict[tuple[str, ...], int] = {}
+        self._whole: dict[str, int] = {}
         self.words = 0
         for i, line in enumerate(lines):
-            self.add(_words(line), i)
+            self.add(line, i)
 
-    def add(self, words: list[str], line: int) -> None:
-        """Record ``words`` as held by ``line``."""
+    def add(self, line: str, at: int) -> None:
+        """Record ``line`` as held at line ``at`` of the text."""
+        words = _words(line)
         self.words += len(words)
+        self._whole.setdefault(text_key(line.removeprefix("- ")), at)
         for triple in _triples(words):
-            self._line_of.setdefault(triple, line)
+            self._line_of.setdefault(triple, at)
 
-    def lines_holding(self, words: list[str]) -> list[int]:
-        """The lines holding the triples of ``words``, or [] when fewer than `_HELD_SHARE`
-        of them are held."""
+    def lines_holding(self, lines: list[str]) -> list[int]:
+        """The text's lines holding the paragraph of ``lines``, or [] when it is not held."""
+        words = _words(" ".join(lines))
+        if len(words) < _HELD_MIN_WORDS:
+            at = self._whole.get(text_key(" ".join(lines).removeprefix("- ")))
+            return [] if at is None else [at]
         triples = _triples(words)
         found = [at for triple in triples if (at := self._line_of.get(triple)) is not None]
         return found if len(found) >= _HELD_SHARE * len(triples) else []
@@ -113,26 +147,60 @@ def _reads_as_prose(line: str) -> bool:
     return len(line.split()) >= PROSE_MIN_WORDS and line.rstrip().endswith(SENTENCE_END)
 
 
-def _mostly_links(node: Any, lines: list[str]) -> bool:
+def _linked_share(node: Any, lines: list[str]) -> float:
     linked = sum(len(" ".join(a.text_content().split())) for a in node.iter("a"))
-    return linked * 2 > sum(map(len, lines))
+    return linked / max(1, sum(map(len, lines)))
 
 
-def _new_lines(container: Any, held: _Held) -> list[str]:
+def _linked_list(items: Any) -> bool:
+    """A list (``<ul>``, ``<ol>``) of two items or more that all hold a link."""
+    lis = [li for li in items if li.tag == "li"]
+    return len(lis) > 1 and all(li.find(".//a") is not None for li in lis)
+
+
+def _new_lines(container: Any, held: _Held) -> list[str] | None:
     """The lines of ``container``'s paragraphs the text does not hold, that are shown, not
-    in furniture inside it and not mostly links."""
+    in furniture inside it and not links, without repeats; None when the text holds half its
+    words or more (the passes made it as it is; a pull quote repeating a sentence of the
+    text is held, not the container's text)."""
     lines: list[str] = []
+    lists: dict[Any, bool] = {}  # each list an item is in: is it a list of links?
+    words = held_words = 0
     for node, shown in _paragraphs(container):
-        if (held.lines_holding(_words(" ".join(shown))) or is_hidden(node, {container})
-                or in_furniture(node, {container}) or _mostly_links(node, shown)):
+        if node.tag == "h1":
+            continue
+        count = len(_words(" ".join(shown)))
+        words += count
+        if held.lines_holding(shown):
+            held_words += count
+            continue
+        parent = node.getparent()
+        if node.tag == "li" and parent is not None and parent not in lists:
+            lists[parent] = _linked_list(parent)
+        if (node.tag in ("blockquote", "dl") or lists.get(parent, False)
+                or _linked_share(node, shown) > 0.5 or is_hidden(node, {container})
+                or in_furniture(node, {container})):
             continue
         lines += shown
-    return lines
+    return None if held_words * 2 >= words else _without_repeats(lines)
 
 
-def _article_of(node: Any) -> Any | None:
-    """The nearest ``<article>`` element above ``node``, if any."""
-    return next(node.iterancestors("article"), None)
+def _without_repeats(lines: list[str]) -> list[str]:
+    """``lines`` without those half of whose word triples a longer one has (a pull quote, a
+    copy for small screens)."""
+    kept: set[int] = set()
+    seen: set[tuple[str, ...]] = set()
+    for i in sorted(range(len(lines)), key=lambda i: -len(lines[i])):
+        triples = set(_triples(_words(lines[i])))
+        if len(triples & seen) * 2 < len(triples):
+            kept.add(i)
+            seen |= triples
+    return [line for i, line in enumerate(lines) if i in kept]
+
+
+def _home(node: Any) -> tuple[Any | None, Any | None]:
+    """The nearest ``<article>`` and ``<main>`` elements above ``node``."""
+    return next(node.iterancestors("article"), None), next(node.iterancestors("main"), None)
 
 
 def _stands_alone(container: Any, before: Any) -> bool:
@@ -150,25 +218,29 @@ def _stands_alone(container: Any, before: Any) -> bool:
 
 
 def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list[int]],
-                build: _Build) -> list[tuple[tuple[int, Any], int, tuple[int, Any]]]:
-    """The containers built as ``build`` that hold none of the text's paragraphs (a direct
-    child in ``holding``) and come after one that does, in page order: each (with its place
-    in page order: its first paragraph's) with the text's last line holding a paragraph
-    before it, and the last container that does before it (with its place)."""
-    found: list[tuple[tuple[int, Any], int, tuple[int, Any]]] = []
+                build: _Build) -> list[tuple[Any, int, Any]]:
+    """The containers built as ``build`` that no held paragraph is a child of and that come
+    after one that is, with no ``<h1>`` or ``<h2>`` outside the article's containers between,
+    in page order: each with the text's last line holding a paragraph before it, and the
+    last container of the article's before it."""
+    held_parents = {node.getparent() for node in holding}
+    found: list[tuple[Any, int, Any]] = []
     seen: set[Any] = set()
     after = -1  # the text's last line holding a paragraph so far, in page order
-    before: tuple[int, Any] | None = None
-    for order, (node, _) in enumerate(paragraphs):
+    before = None
+    for node, _ in paragraphs:
         parent = node.getparent()
         if node in holding:
             after = max(after, *holding[node])
             if parent is not None and _build(parent) == build:
-                before = (order, parent)
+                before = parent
+        elif node.tag in _HEADINGS and not any(
+                _build(above) == build for above in node.iterancestors()):
+            before = None  # another story's headline
         elif (before is not None and parent is not None and parent not in seen
-              and _build(parent) == build and not any(child in holding for child in parent)):
+              and parent not in held_parents and _build(parent) == build):
             seen.add(parent)
-            found.append(((order, parent), after, before))
+            found.append((parent, after, before))
     return found
 
 
@@ -177,30 +249,30 @@ def article_sections(tree: Any, text: str) -> tuple[str, int]:
     other containers put back, and how many containers were.
 
     The article's containers are the parents of the paragraphs the text holds (half their
-    word triples are in it: trafilatura splits a paragraph at its ``<br>``s) that are built
+    word triples are in it: trafilatura splits a paragraph at its ``<br>``s; a paragraph of
+    fewer than `_HELD_MIN_WORDS` words only when it is a line of the text) that are built
     alike (`_build`) and hold `SECTION_MIN_SHARE` of the text's words or more. Another
-    container built the same way, that the text holds none of, is put back when it comes
-    after the first of the article's, is neither furniture (`in_furniture`) nor hidden, sits
-    in the same ``<article>`` element as the article's container before it (or in none, as
-    that one), no other text shows in its part of the page (`_stands_alone`: a next story's
-    headline, a forum reply's author), and its new lines hold a paragraph of prose
-    (`PROSE_MIN_WORDS` words or more, ending a sentence). Its new lines are its paragraphs
-    (headings and list items inside it too, a line a ``<br>``) that the text does not hold,
-    that are shown, not in furniture and not mostly links; they go after the text's last
-    line holding a paragraph that comes before the container in the page. A page of more
-    than `SECTIONS_MAX_TRIED` such containers is a listing: nothing is put back. So the cost
-    is linear in the page and the text plus, for each tried container, its depth and a walk
-    of its part of the page."""
+    container built the same way is put back when it comes after the first of the
+    article's with no ``<h1>`` or ``<h2>`` outside them between (another story's headline),
+    the text holds none of its paragraphs, it is neither furniture (`in_furniture`) nor
+    hidden, sits in the same ``<article>`` and ``<main>`` elements as the article's
+    container before it (or in none, as that one), no other text shows in its part of the
+    page (`_stands_alone`), and its new lines hold a paragraph of prose (`PROSE_MIN_WORDS`
+    words or more, ending a sentence). Its new lines are its paragraphs, headings, list
+    items, a table's rows and a ``<pre>``'s lines (a line a ``<br>``), but those hidden, in
+    furniture (a quote), links (mostly links, or a list whose every item holds one) and
+    repeats; they go after the text's last line holding a paragraph, table or preformatted
+    block before the container in the page. A page of more than `SECTIONS_MAX_TRIED` such
+    containers is a listing: nothing is put back."""
     lines = text.split("\n")
     held = _Held(lines)
     paragraphs = _paragraphs(tree)
     weight: Counter[_Build] = Counter()
     holding: dict[Any, list[int]] = {}
     for node, shown in paragraphs:
-        words = _words(" ".join(shown))
-        if (at := held.lines_holding(words)) and (parent := node.getparent()) is not None:
+        if (at := held.lines_holding(shown)) and (parent := node.getparent()) is not None:
             holding[node] = at
-            weight[_build(parent)] += len(words)
+            weight[_build(parent)] += len(_words(" ".join(shown)))
     if not weight:
         return text, 0
     build, share = weight.most_common(1)[0]
@@ -211,17 +283,14 @@ def article_sections(tree: Any, text: str) -> tuple[str, int]:
         return text, 0
     inserts: dict[int, list[str]] = {}
     put_back = 0
-    last: tuple[int, Any] = (-1, None)  # the last container put back, with its place
-    for (order, parent), after, before in candidates:
-        if last[0] > before[0]:
-            before = last
-        new = _new_lines(parent, held)
-        if (any(_reads_as_prose(line) for line in new) and not in_furniture(parent)
-                and not is_hidden(parent) and _article_of(parent) is _article_of(before[1])
-                and _stands_alone(parent, before[1])):
+    for container, after, before in candidates:
+        new = _new_lines(container, held)
+        if (new and any(_reads_as_prose(line) for line in new) and not in_furniture(container)
+                and not is_hidden(container) and _home(container) == _home(before)
+                and _stands_alone(container, before)):
             inserts.setdefault(after, []).extend(new)
-            held.add(_words(" ".join(new)), after)
-            last = (order, parent)
+            for line in new:
+                held.add(line, after)
             put_back += 1
     if not put_back:
         return text, 0

@@ -105,9 +105,9 @@ def in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -
 
 
 #: Classes that hide an element from sight in the common stylesheets (Bootstrap, WordPress,
-#: HTML5 Boilerplate, Tailwind): ``sr-only`` text is for screen readers.
-HIDING_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text",
-                            "d-none", "hidden"})
+#: HTML5 Boilerplate): text for screen readers. Not ``d-none`` nor ``hidden``: with
+#: ``d-lg-block`` or ``lg:block`` beside them they show the element on wide screens.
+HIDING_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text"})
 
 
 def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:

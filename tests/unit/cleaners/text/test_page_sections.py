@@ -177,3 +177,92 @@ def test_a_page_of_many_containers_built_alike_is_a_listing() -> None:
     assert article_sections(_tree(f"{_container(P1, P2)}{many}"), KEPT) == (KEPT, 0)
     few = "".join(teaser(i) for i in range(SECTIONS_MAX_TRIED))
     assert article_sections(_tree(f"{_container(P1, P2)}{few}"), KEPT)[1] == SECTIONS_MAX_TRIED
+
+
+# A third review's cases (2205366).
+
+def _wired(*bodies: str, between: str = '<div class="ad-slot"><span>Advertisement</span></div>') -> str:
+    """wired.com's build: the article's blocks side by side, an ad between them."""
+    blocks = between.join(f'<div class="article__body">{body}</div>' for body in bodies)
+    return f'<div class="body"><div class="body__inner">{blocks}</div></div>'
+
+
+def _ps(*paragraphs: str) -> str:
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def test_a_list_whose_items_are_all_links_is_not_put_back() -> None:
+    """wired.com's "More Great WIRED Stories" list ends its last block: each item a headline
+    link with words around it, less than half of it linked."""
+    related = ('<ul><li>YouTubers must unionize, <a href="/a">no matter what Google says</a></li>'
+               '<li>Could an astronaut lost in space <a href="/b">use gravity</a> to get around?'
+               "</li></ul>")
+    page = _tree(f"<article>{_wired(_ps(P1, P2), _ps(P3) + related)}</article>")
+    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}", 1)
+
+
+@pytest.mark.parametrize("between", [
+    '<h1>Storm hits coast</h1><p class="byline">By Jane Doe</p>',  # the next story's headline
+    "<h2>More from the newsroom</h2>",
+])
+def test_a_headline_between_the_containers_ends_the_article(between: str) -> None:
+    page = _tree(f"<main><h1>Grid storage</h1>{_wired(_ps(P1, P2), _ps(P3, P4), between=between)}"
+                 "</main>")
+    assert article_sections(page, KEPT) == (KEPT, 0)
+
+
+def test_a_container_outside_the_articles_main_is_not_put_back() -> None:
+    about = ("Grid News is an independent newsroom founded in 1998 that covers energy markets "
+             "across Europe.")
+    page = _tree(f'<main>{_container(P1, P2)}</main><section class="team">'
+                 f"{_container('About us', about)}</section>")
+    assert article_sections(page, KEPT) == (KEPT, 0)
+
+
+def test_a_short_heading_the_text_happens_to_say_does_not_hold_its_container() -> None:
+    kept = f"{P1}\n{P2} Das zeigt, why it matters."
+    page = _tree(f"<article>{_wired(_ps(P1, P2), '<h2>Why it matters</h2>' + _ps(P3))}</article>")
+    assert article_sections(page, kept) == (f"{kept}\nWhy it matters\n{P3}", 1)
+
+
+def test_a_pull_quote_held_by_the_text_does_not_hold_its_container() -> None:
+    quote = "Dimethylether verflüssigt sich bereits unter geringem Druck."
+    page = _tree(f"<article>{_wired(_ps(P1, P2), _ps(P3) + f'<div class=pq><p>{quote}</p></div>' + _ps(P4))}"
+                 "</article>")
+    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}\n{P4}", 1)
+
+
+def test_a_container_the_text_holds_half_of_inside_wrappers_is_left_alone() -> None:
+    more = "Read more: our full coverage of the energy transition is collected on a single page here."
+    kept = f"{P1}\n{P2}\n{P3}"
+    page = _tree(f"<article>{_wired(_ps(P1), f'<div class=wrap>{_ps(P2, P3)}</div>' + _ps(more))}"
+                 "</article>")
+    assert article_sections(page, kept) == (kept, 0)
+
+
+@pytest.mark.parametrize(("end", "lines"), [
+    ("<table><tr><td>Substation 0</td><td>40 MW</td></tr></table>", ["| Substation 0 | 40 MW |"]),
+    ("<pre>capacity = 400 MW\nduration = 4 h</pre>", ["capacity = 400 MW", "duration = 4 h"]),
+])
+def test_it_goes_after_a_table_or_pre_block_that_ends_the_container_before(
+        end: str, lines: list[str]) -> None:
+    kept = "\n".join([P1, P2, *lines])
+    page = _tree(f"<article>{_wired(_ps(P1, P2) + end, _ps(P3))}</article>")
+    assert article_sections(page, kept) == (f"{kept}\n{P3}", 1)
+
+
+def test_a_put_back_containers_tables_are_rows_and_its_copies_and_hidden_words_go() -> None:
+    body = (f'<p class="m-only">{P3}</p><p class="dt-only">{P3}</p>'
+            '<table><tr><td>Substation North</td><td>120 MW</td></tr></table>'
+            f'<p>{P4}<span class="sr-only"> (opens in a new window)</span>'
+            '<span style="display:none">HIDDEN COPY</span></p>')
+    page = _tree(f"<article>{_wired(_ps(P1, P2), body)}</article>")
+    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}\n| Substation North | 120 MW |\n{P4}", 1)
+
+
+def test_responsive_classes_do_not_hide() -> None:
+    from cleaners.text.page_tree import is_hidden
+
+    page = _tree('<div class="d-none d-lg-block"><p id="a">A</p></div>'
+                 '<div class="hidden lg:block"><p id="b">B</p></div><p class="sr-only" id="c">C</p>')
+    assert [is_hidden(page.xpath(f'//p[@id="{i}"]')[0]) for i in "abc"] == [False, False, True]
