@@ -7,7 +7,7 @@ the article (the paragraphs after a comparison table on a fuel supplier's page; 
 paragraphs of a magazine's feature). The paragraphs the text holds tell which containers the
 article's are: those the most of its text comes from, recognised by the tag and class of
 the container and of its two ancestors above it. The other containers built the same way
-are put back in page order, when nothing shows that they are another story's (a headline
+are put back in page order, when nothing shows that they are another story's (an ``<h1>``
 between, their own part of the page showing other text: a next story's, a forum reply's
 author). Pure: a parsed tree and a text in, a text out.
 """
@@ -21,14 +21,7 @@ from itertools import chain, islice
 from typing import Any
 
 from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
-from cleaners.text.page_tree import (
-    HIDING_CLASSES,
-    in_furniture,
-    is_hidden,
-    shown_runs,
-    shown_text,
-    text_key,
-)
+from cleaners.text.page_tree import in_furniture, is_hidden, shown_runs, shown_text, text_key
 
 __all__ = ["SECTIONS_MAX_TRIED", "SECTION_MIN_SHARE", "article_sections"]
 
@@ -39,12 +32,10 @@ SECTION_MIN_SHARE = 0.5
 #: make a listing, not an article in parts.
 SECTIONS_MAX_TRIED = 20
 #: The elements read as paragraphs (the outermost of them in the page): an ``<li>`` is a line
-#: ``- item``, as trafilatura writes list items; a table, a preformatted block, a quote and a
-#: definition list are units of the page's order (the text holds them: what comes after
-#: them goes after them), not read from a container put back but for a table's rows and a
-#: ``<pre>``'s lines.
-_PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "pre", "table", "blockquote", "dl")
-_HEADINGS = frozenset({"h1", "h2"})
+#: ``- item``, as trafilatura writes list items. (Tables and ``<pre>`` blocks are not: a
+#: layout table holds the whole page, and a table of short cells is never held; a third
+#: review, 2026-12-05.)
+_PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li")
 #: How many levels, the container included, say how a container is built.
 _BUILD_LEVELS = 3
 #: A paragraph is held by the text when this share of its word triples is in the text:
@@ -66,19 +57,13 @@ def _build(container: Any) -> _Build:
 
 
 def _unseen(node: Any) -> bool:
-    """A descendant whose text is not shown: hidden by its attribute, style or class."""
-    return (node.get("hidden") is not None
-            or "display:none" in (node.get("style") or "").replace(" ", "").lower()
-            or not HIDING_CLASSES.isdisjoint((node.get("class") or "").split()))
+    """A descendant whose text is not shown (`is_hidden` of it alone)."""
+    return is_hidden(node, {node.getparent()})
 
 
 def _shown_lines(element: Any) -> list[str]:
-    """The element's shown text as lines: one a ``<br>`` (a ``<pre>``'s own line breaks
-    too; a table's rows ``| a | b |``), whitespace folded; hidden descendants left out."""
-    if element.tag == "table":
-        rows = (" | ".join(" ".join(shown_text(cell, _unseen).split())
-                           for cell in row.iter("td", "th")) for row in element.iter("tr"))
-        return [f"| {row} |" for row in rows if row.strip(" |")]
+    """The element's shown text as lines, one a ``<br>``, whitespace folded; hidden
+    descendants (`is_hidden`'s attributes, styles and classes) left out."""
     runs = shown_runs(element, _unseen, mark=lambda node: node.tag == "br")
     text = "".join("\n" if node is not None else run for run, node in runs)
     return [line for part in text.split("\n") if (line := " ".join(part.split()))]
@@ -86,8 +71,8 @@ def _shown_lines(element: Any) -> list[str]:
 
 def _paragraphs(root: Any) -> list[tuple[Any, list[str]]]:
     """The outermost paragraph elements (`_PARAGRAPH_TAGS`) in ``root`` with shown text, and
-    its ``<h1>``s wherever they are, in page order, each with its lines (`_shown_lines`; a
-    list item's first one ``- item``)."""
+    its ``<h1>``s wherever they are (a heading is held too when the text has it), in page
+    order, each with its lines (`_shown_lines`; a list item's first one ``- item``)."""
     from lxml import etree
 
     found: list[tuple[Any, list[str]]] = []
@@ -153,49 +138,42 @@ def _linked_share(node: Any, lines: list[str]) -> float:
 
 
 def _linked_list(items: Any) -> bool:
-    """A list (``<ul>``, ``<ol>``) of two items or more that all hold a link."""
+    """A list (``<ul>``, ``<ol>``) of two items or more that all hold a link, a third of its
+    text or more linked (a related-stories list: ``YouTubers must unionize, <a>no matter
+    what Google says</a>``; not prose items citing a source)."""
     lis = [li for li in items if li.tag == "li"]
-    return len(lis) > 1 and all(li.find(".//a") is not None for li in lis)
+    if len(lis) < 2 or any(li.find(".//a") is None for li in lis):
+        return False
+    linked = sum(len(" ".join(a.text_content().split())) for li in lis for a in li.iter("a"))
+    return linked * 3 >= sum(len(" ".join(li.text_content().split())) for li in lis)
 
 
 def _new_lines(container: Any, held: _Held) -> list[str] | None:
-    """The lines of ``container``'s paragraphs the text does not hold, that are shown, not
-    in furniture inside it and not links, without repeats; None when the text holds half its
-    words or more (the passes made it as it is; a pull quote repeating a sentence of the
-    text is held, not the container's text)."""
+    """The lines of ``container``'s paragraphs that are shown, not in furniture inside it,
+    not links and not held by the text, each once; None when the text holds half the words
+    of those paragraphs or more (the passes made the container as it is; a pull quote
+    repeating a sentence of the text is in furniture or is a small part of it)."""
     lines: list[str] = []
+    keys: set[str] = set()
     lists: dict[Any, bool] = {}  # each list an item is in: is it a list of links?
     words = held_words = 0
     for node, shown in _paragraphs(container):
-        if node.tag == "h1":
+        parent = node.getparent()
+        if node.tag == "li" and parent is not None and parent not in lists:
+            lists[parent] = _linked_list(parent)
+        if (node.tag == "h1" or lists.get(parent, False) or _linked_share(node, shown) > 0.5
+                or is_hidden(node, {container}) or in_furniture(node, {container})):
             continue
         count = len(_words(" ".join(shown)))
         words += count
         if held.lines_holding(shown):
             held_words += count
             continue
-        parent = node.getparent()
-        if node.tag == "li" and parent is not None and parent not in lists:
-            lists[parent] = _linked_list(parent)
-        if (node.tag in ("blockquote", "dl") or lists.get(parent, False)
-                or _linked_share(node, shown) > 0.5 or is_hidden(node, {container})
-                or in_furniture(node, {container})):
-            continue
-        lines += shown
-    return None if held_words * 2 >= words else _without_repeats(lines)
-
-
-def _without_repeats(lines: list[str]) -> list[str]:
-    """``lines`` without those half of whose word triples a longer one has (a pull quote, a
-    copy for small screens)."""
-    kept: set[int] = set()
-    seen: set[tuple[str, ...]] = set()
-    for i in sorted(range(len(lines)), key=lambda i: -len(lines[i])):
-        triples = set(_triples(_words(lines[i])))
-        if len(triples & seen) * 2 < len(triples):
-            kept.add(i)
-            seen |= triples
-    return [line for i, line in enumerate(lines) if i in kept]
+        for line in shown:
+            if (key := text_key(line)) not in keys:
+                keys.add(key)
+                lines.append(line)
+    return None if held_words * 2 >= words else lines
 
 
 def _home(node: Any) -> tuple[Any | None, Any | None]:
@@ -220,8 +198,9 @@ def _stands_alone(container: Any, before: Any) -> bool:
 def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list[int]],
                 build: _Build) -> list[tuple[Any, int, Any]]:
     """The containers built as ``build`` that no held paragraph is a child of and that come
-    after one that is, with no ``<h1>`` or ``<h2>`` outside the article's containers between,
-    in page order: each with the text's last line holding a paragraph before it, and the
+    after one that is, with no shown ``<h1>`` outside the article's containers and furniture
+    between (another story's headline; each such ``<h1>`` costs its depth once), in page
+    order: each with the text's last line holding a paragraph before it, and the
     last container of the article's before it."""
     held_parents = {node.getparent() for node in holding}
     found: list[tuple[Any, int, Any]] = []
@@ -234,8 +213,9 @@ def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list
             after = max(after, *holding[node])
             if parent is not None and _build(parent) == build:
                 before = parent
-        elif node.tag in _HEADINGS and not any(
-                _build(above) == build for above in node.iterancestors()):
+        elif (node.tag == "h1" and before is not None and not is_hidden(node)
+              and not in_furniture(node)
+              and not any(_build(above) == build for above in node.iterancestors())):
             before = None  # another story's headline
         elif (before is not None and parent is not None and parent not in seen
               and parent not in held_parents and _build(parent) == build):
@@ -252,18 +232,16 @@ def article_sections(tree: Any, text: str) -> tuple[str, int]:
     word triples are in it: trafilatura splits a paragraph at its ``<br>``s; a paragraph of
     fewer than `_HELD_MIN_WORDS` words only when it is a line of the text) that are built
     alike (`_build`) and hold `SECTION_MIN_SHARE` of the text's words or more. Another
-    container built the same way is put back when it comes after the first of the
-    article's with no ``<h1>`` or ``<h2>`` outside them between (another story's headline),
-    the text holds none of its paragraphs, it is neither furniture (`in_furniture`) nor
-    hidden, sits in the same ``<article>`` and ``<main>`` elements as the article's
-    container before it (or in none, as that one), no other text shows in its part of the
-    page (`_stands_alone`), and its new lines hold a paragraph of prose (`PROSE_MIN_WORDS`
-    words or more, ending a sentence). Its new lines are its paragraphs, headings, list
-    items, a table's rows and a ``<pre>``'s lines (a line a ``<br>``), but those hidden, in
-    furniture (a quote), links (mostly links, or a list whose every item holds one) and
-    repeats; they go after the text's last line holding a paragraph, table or preformatted
-    block before the container in the page. A page of more than `SECTIONS_MAX_TRIED` such
-    containers is a listing: nothing is put back."""
+    container built the same way, no paragraph of which is held as a child of it, is put
+    back when it comes after the first of the article's with no shown ``<h1>`` outside them
+    and furniture between (another story's headline), `_new_lines` gives lines (the text
+    holds less than half of it), it is neither furniture (`in_furniture`) nor hidden, sits
+    in the same ``<article>`` and ``<main>`` elements as the article's container before it
+    (or in none, as that one), no other text shows in its part of the page
+    (`_stands_alone`), and its new lines hold a paragraph of prose (`PROSE_MIN_WORDS` words
+    or more, ending a sentence). Its new lines (`_new_lines`) go after the text's last line
+    holding a paragraph before the container in the page. A page of more than
+    `SECTIONS_MAX_TRIED` such containers is a listing: nothing is put back."""
     lines = text.split("\n")
     held = _Held(lines)
     paragraphs = _paragraphs(tree)

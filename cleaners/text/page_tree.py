@@ -1,8 +1,9 @@
 """What a parsed page shows: an element's text as shown, the form texts are compared in, and
 whether an element is page furniture or hidden.
 
-Shared by the main-text extraction (`cleaners.text.extract`: the lead) and the lists it puts
-back (`cleaners.text.page_lists`). Pure: lxml elements in, strings and booleans out.
+Shared by the main-text extraction (`cleaners.text.extract`: the lead), the lists and the
+article's sections it puts back (`cleaners.text.page_lists`, `cleaners.text.page_sections`).
+Pure: lxml elements in, strings and booleans out.
 """
 
 from __future__ import annotations
@@ -105,9 +106,12 @@ def in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -
 
 
 #: Classes that hide an element from sight in the common stylesheets (Bootstrap, WordPress,
-#: HTML5 Boilerplate): text for screen readers. Not ``d-none`` nor ``hidden``: with
-#: ``d-lg-block`` or ``lg:block`` beside them they show the element on wide screens.
-HIDING_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text"})
+#: HTML5 Boilerplate, Tailwind): text for screen readers, and ``d-none``/``hidden`` but
+#: beside a class that shows the element from a screen width up (`_SHOWN_FROM`: ``d-none
+#: d-lg-block``, ``hidden lg:block``).
+HIDING_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text",
+                            "d-none", "hidden"})
+_SHOWN_FROM = re.compile(r"(?:d-(?:sm|md|lg|xl|xxl)-|(?:sm|md|lg|xl|2xl):)(?!none\b|hidden\b)\w")
 
 
 def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:
@@ -120,7 +124,10 @@ def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> b
             return False
         if node.tag in ("noscript", "template") or node.get("hidden") is not None:
             return True
-        if not HIDING_CLASSES.isdisjoint((node.get("class") or "").split()):
+        classes = (node.get("class") or "").split()
+        if not HIDING_CLASSES.isdisjoint(classes) and not (
+                {"d-none", "hidden"}.issuperset(HIDING_CLASSES.intersection(classes))
+                and any(_SHOWN_FROM.match(name) for name in classes)):
             return True
         if "display:none" in (node.get("style") or "").replace(" ", "").lower():
             return True

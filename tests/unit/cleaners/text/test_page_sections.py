@@ -201,14 +201,22 @@ def test_a_list_whose_items_are_all_links_is_not_put_back() -> None:
     assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}", 1)
 
 
-@pytest.mark.parametrize("between", [
-    '<h1>Storm hits coast</h1><p class="byline">By Jane Doe</p>',  # the next story's headline
-    "<h2>More from the newsroom</h2>",
-])
-def test_a_headline_between_the_containers_ends_the_article(between: str) -> None:
+def test_a_headline_between_the_containers_ends_the_article() -> None:
+    between = '<h1>Storm hits coast</h1><p class="byline">By Jane Doe</p>'  # the next story's
     page = _tree(f"<main><h1>Grid storage</h1>{_wired(_ps(P1, P2), _ps(P3, P4), between=between)}"
                  "</main>")
     assert article_sections(page, KEPT) == (KEPT, 0)
+
+
+@pytest.mark.parametrize("between", [
+    '<div class="heading"><h2>What comes next</h2></div>',  # the article's own subheading
+    '<div class="ad-slot"><h1 class="visually-hidden">Advertisement</h1></div>',
+    '<div class="newsletter"><h1>Sign up for our letter</h1></div>',
+])
+def test_subheadings_and_hidden_or_furniture_headlines_do_not_end_it(between: str) -> None:
+    page = _tree(f"<main><h1>Grid storage</h1>{_wired(_ps(P1, P2), _ps(P3, P4), between=between)}"
+                 "</main>")
+    assert article_sections(page, KEPT)[0].split("\n")[-2:] == [P3, P4]
 
 
 def test_a_container_outside_the_articles_main_is_not_put_back() -> None:
@@ -240,29 +248,42 @@ def test_a_container_the_text_holds_half_of_inside_wrappers_is_left_alone() -> N
     assert article_sections(page, kept) == (kept, 0)
 
 
-@pytest.mark.parametrize(("end", "lines"), [
-    ("<table><tr><td>Substation 0</td><td>40 MW</td></tr></table>", ["| Substation 0 | 40 MW |"]),
-    ("<pre>capacity = 400 MW\nduration = 4 h</pre>", ["capacity = 400 MW", "duration = 4 h"]),
-])
-def test_it_goes_after_a_table_or_pre_block_that_ends_the_container_before(
-        end: str, lines: list[str]) -> None:
-    kept = "\n".join([P1, P2, *lines])
-    page = _tree(f"<article>{_wired(_ps(P1, P2) + end, _ps(P3))}</article>")
-    assert article_sections(page, kept) == (f"{kept}\n{P3}", 1)
-
-
-def test_a_put_back_containers_tables_are_rows_and_its_copies_and_hidden_words_go() -> None:
+def test_a_put_back_containers_copies_and_hidden_words_go_its_like_lines_stay() -> None:
     body = (f'<p class="m-only">{P3}</p><p class="dt-only">{P3}</p>'
-            '<table><tr><td>Substation North</td><td>120 MW</td></tr></table>'
             f'<p>{P4}<span class="sr-only"> (opens in a new window)</span>'
-            '<span style="display:none">HIDDEN COPY</span></p>')
+            '<span style="display:none">HIDDEN COPY</span></p>'
+            '<ul><li>1 cup of flour</li><li>1 cup of sugar</li></ul>')
     page = _tree(f"<article>{_wired(_ps(P1, P2), body)}</article>")
-    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}\n| Substation North | 120 MW |\n{P4}", 1)
+    assert article_sections(page, KEPT) == (
+        f"{KEPT}\n{P3}\n{P4}\n- 1 cup of flour\n- 1 cup of sugar", 1)
+
+
+def test_a_list_of_prose_items_citing_sources_is_not_links() -> None:
+    items = "".join(f'<li>The <a href="/r{i}">council report</a> says the {w} district will get '
+                    "its battery park next winter, after the grid operator's review.</li>"
+                    for i, w in enumerate(["northern", "southern", "eastern"]))
+    page = _tree(f"<article>{_wired(_ps(P1, P2), _ps(P3) + f'<ul>{items}</ul>')}</article>")
+    assert len(article_sections(page, KEPT)[0].split("\n")) == 2 + 1 + 3
+
+
+def test_a_pull_quote_in_furniture_does_not_count_as_held() -> None:
+    quote = f'<blockquote class="pullquote"><p>{P1} {P2}</p></blockquote>'
+    page = _tree(f"<article>{_wired(_ps(P1, P2), _ps(P3) + quote)}</article>")
+    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}", 1)
+
+
+def test_a_page_laid_out_in_a_table_is_read_through_its_cells() -> None:
+    page = _tree('<table><tr><td><a href="/">Home</a></td></tr><tr><td><h1>Grid storage</h1>'
+                 f"{_wired(_ps(P1, P2), _ps(P3, P4))}</td></tr></table>")
+    assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}\n{P4}", 1)
 
 
 def test_responsive_classes_do_not_hide() -> None:
     from cleaners.text.page_tree import is_hidden
 
     page = _tree('<div class="d-none d-lg-block"><p id="a">A</p></div>'
-                 '<div class="hidden lg:block"><p id="b">B</p></div><p class="sr-only" id="c">C</p>')
-    assert [is_hidden(page.xpath(f'//p[@id="{i}"]')[0]) for i in "abc"] == [False, False, True]
+                 '<div class="hidden lg:block"><p id="b">B</p></div><p class="sr-only" id="c">C</p>'
+                 '<div class="d-none"><p id="d">D</p></div><div class="hidden"><p id="e">E</p></div>'
+                 '<div class="d-none d-lg-none"><p id="f">F</p></div>')
+    assert [is_hidden(page.xpath(f'//p[@id="{i}"]')[0]) for i in "abcdef"] == [
+        False, False, True, True, True, True]
