@@ -36,6 +36,8 @@ SECTIONS_MAX_TRIED = 20
 #: layout table holds the whole page, and a table of short cells is never held; a third
 #: review, 2026-12-05.)
 _PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li")
+#: An ``<h1>`` inside one of these is no next story's headline (a newsletter box, an inset).
+_ASIDE_TAGS = ("aside", "nav", "footer", "form", "figure")
 #: How many levels, the container included, say how a container is built.
 _BUILD_LEVELS = 3
 #: A paragraph is held by the text when this share of its word triples is in the text:
@@ -198,9 +200,9 @@ def _stands_alone(container: Any, before: Any) -> bool:
 def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list[int]],
                 build: _Build) -> list[tuple[Any, int, Any]]:
     """The containers built as ``build`` that no held paragraph is a child of and that come
-    after one that is, with no shown ``<h1>`` outside the article's containers and furniture
-    between (another story's headline; each such ``<h1>`` costs its depth once), in page
-    order: each with the text's last line holding a paragraph before it, and the
+    after one that is, with no shown ``<h1>`` outside the article's containers and outside an
+    aside, navigation, footer, form or figure between (another story's headline; an ``<h1>``
+    after a held paragraph costs its depth), in page order: each with the text's last line holding a paragraph before it, and the
     last container of the article's before it."""
     held_parents = {node.getparent() for node in holding}
     found: list[tuple[Any, int, Any]] = []
@@ -213,9 +215,9 @@ def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list
             after = max(after, *holding[node])
             if parent is not None and _build(parent) == build:
                 before = parent
-        elif (node.tag == "h1" and before is not None and not is_hidden(node)
-              and not in_furniture(node)
-              and not any(_build(above) == build for above in node.iterancestors())):
+        elif (node.tag == "h1" and before is not None
+              and not any(_build(above) == build for above in node.iterancestors())
+              and not is_hidden(node) and next(node.iterancestors(_ASIDE_TAGS), None) is None):
             before = None  # another story's headline
         elif (before is not None and parent is not None and parent not in seen
               and parent not in held_parents and _build(parent) == build):

@@ -111,16 +111,20 @@ def in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -
 #: d-lg-block``, ``hidden lg:block``).
 HIDING_CLASSES = frozenset({"sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text",
                             "d-none", "hidden"})
-_SHOWN_FROM = re.compile(r"(?:d-(?:sm|md|lg|xl|xxl)-|(?:sm|md|lg|xl|2xl):)(?!none\b|hidden\b)\w")
+_SHOWN_FROM = re.compile(
+    r"(?:d-(?:sm|md|lg|xl|xxl)-|(?:sm|md|lg|xl|2xl):)"
+    r"(?:block|inline|inline-block|flex|inline-flex|grid|inline-grid|table|table-cell"
+    r"|table-row|flow-root|list-item|contents)$")
 
 
 def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:
     """Whether ``element`` is not shown: it or an ancestor (up to, not including, the first
-    in ``above``) is a ``<noscript>`` or a ``<template>``, or is ``hidden``, ``display:
-    none`` or of a class that hides it from sight (`HIDING_CLASSES`: text for screen
-    readers)."""
+    in ``above``, or the ``<body>``, which a page hides while its script loads) is a
+    ``<noscript>`` or a ``<template>``, or is ``hidden``, ``display: none`` or of a class
+    that hides it (`HIDING_CLASSES`: text for screen readers; ``d-none`` or ``hidden``
+    unless a class shows it from a screen width up, ``d-lg-block``, ``lg:flex``)."""
     for node in (element, *element.iterancestors()):
-        if node in above:
+        if node in above or node.tag in ("body", "html"):
             return False
         if node.tag in ("noscript", "template") or node.get("hidden") is not None:
             return True

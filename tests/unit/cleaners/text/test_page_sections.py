@@ -201,8 +201,11 @@ def test_a_list_whose_items_are_all_links_is_not_put_back() -> None:
     assert article_sections(page, KEPT) == (f"{KEPT}\n{P3}", 1)
 
 
-def test_a_headline_between_the_containers_ends_the_article() -> None:
-    between = '<h1>Storm hits coast</h1><p class="byline">By Jane Doe</p>'  # the next story's
+@pytest.mark.parametrize("between", [
+    '<h1>Storm hits coast</h1><p class="byline">By Jane Doe</p>',  # the next story's
+    '<header class="story-banner"><h1>Storm hits coast</h1></header>',  # a furniture class
+])
+def test_a_headline_between_the_containers_ends_the_article(between: str) -> None:
     page = _tree(f"<main><h1>Grid storage</h1>{_wired(_ps(P1, P2), _ps(P3, P4), between=between)}"
                  "</main>")
     assert article_sections(page, KEPT) == (KEPT, 0)
@@ -211,7 +214,7 @@ def test_a_headline_between_the_containers_ends_the_article() -> None:
 @pytest.mark.parametrize("between", [
     '<div class="heading"><h2>What comes next</h2></div>',  # the article's own subheading
     '<div class="ad-slot"><h1 class="visually-hidden">Advertisement</h1></div>',
-    '<div class="newsletter"><h1>Sign up for our letter</h1></div>',
+    '<aside class="newsletter"><h1>Sign up for our letter</h1></aside>',
 ])
 def test_subheadings_and_hidden_or_furniture_headlines_do_not_end_it(between: str) -> None:
     page = _tree(f"<main><h1>Grid storage</h1>{_wired(_ps(P1, P2), _ps(P3, P4), between=between)}"
@@ -287,3 +290,10 @@ def test_responsive_classes_do_not_hide() -> None:
                  '<div class="d-none d-lg-none"><p id="f">F</p></div>')
     assert [is_hidden(page.xpath(f'//p[@id="{i}"]')[0]) for i in "abcdef"] == [
         False, False, True, True, True, True]
+    # a class that shows it is a display class; the <body>'s classes hide nothing (a page
+    # hides its body while its script loads)
+    page = _tree('<div class="hidden md:mt-4"><p id="a">A</p></div>')
+    assert is_hidden(page.xpath('//p[@id="a"]')[0])
+    page = _tree('<p id="a">A</p>')
+    page.find("body").set("class", "hidden")
+    assert not is_hidden(page.xpath('//p[@id="a"]')[0])
