@@ -11,9 +11,10 @@ combines:
    read as prose (`PROSE_MIN_WORDS` words or more, ending a sentence): paragraphs the
    precision pass was unsure of come back, menus and link lists do not; the precision
    pass's lines the default pass lacks are kept too, after the line they follow; then a
-   list both passes dropped after the paragraph that introduces it (`introduced_lists`),
-   and the article's containers after the first that are built like those the text comes
-   from (`article_sections`), are put back;
+   list both passes dropped after the paragraph that introduces it (`introduced_lists`) is
+   put back, lines the page shows only in a newsletter or cookie notice go
+   (`without_notices`), and the article's containers after the first that are built like
+   those the text comes from are put back (`article_sections`);
 3. **lead**: the page's description (``og:description``/``description``) is the article's
    lead on most news sites, often in a ``<header>`` or a teaser block that trafilatura
    drops; it is put first when the page shows it (it is in the page's visible text) and the
@@ -48,6 +49,7 @@ from cleaners.text.encoding import decode_entities
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.page_lead import LEAD_MIN_WORDS, lead_block
 from cleaners.text.page_lists import introduced_lists
+from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import without_site_name
@@ -254,12 +256,15 @@ def extract_page(html: str) -> PageText | None:
     text = combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
                     edges.spaced(getattr(broad, "text", None) or ""))
     text = introduced_lists(tree, text)
+    text, notices = without_notices(tree, text)
     passes_chars = len(text)
     text, sections = article_sections(tree, text)
     # the JSON-LD body is weighed against the text but for the sections put back (they may
     # be other stories): with the lead, as before them
     put_back = len(text) - passes_chars
-    notes = [f"{sections} more section(s) of the article put back"] if sections else []
+    notes = [f"{notices} line(s) of newsletter or cookie notices dropped"] if notices else []
+    if sections:
+        notes.append(f"{sections} more section(s) of the article put back")
     h1 = _FOLD.sub(" ", str(tree.xpath("string((//h1)[1])"))).strip()  # type: ignore[attr-defined]
     title = without_site_name(page_title, sites, urls, h1) or None
     title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []

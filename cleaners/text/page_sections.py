@@ -21,7 +21,7 @@ from itertools import chain, islice
 from typing import Any
 
 from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
-from cleaners.text.page_tree import in_furniture, is_hidden, shown_runs, shown_text, text_key
+from cleaners.text.page_tree import in_furniture, is_hidden, shown_paragraphs, shown_text, text_key
 
 __all__ = ["SECTIONS_MAX_TRIED", "SECTION_MIN_SHARE", "article_sections"]
 
@@ -31,11 +31,6 @@ SECTION_MIN_SHARE = 0.5
 #: At most this many containers a page are tried: more containers built like the article's
 #: make a listing, not an article in parts.
 SECTIONS_MAX_TRIED = 20
-#: The elements read as paragraphs (the outermost of them in the page): an ``<li>`` is a line
-#: ``- item``, as trafilatura writes list items. (Tables and ``<pre>`` blocks are not: a
-#: layout table holds the whole page, and a table of short cells is never held; a third
-#: review, 2026-12-05.)
-_PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li")
 #: An ``<h1>`` inside one of these is no next story's headline (a newsletter box, an inset).
 _ASIDE_TAGS = ("aside", "nav", "footer", "form", "figure")
 #: How many levels, the container included, say how a container is built.
@@ -56,40 +51,6 @@ def _build(container: Any) -> _Build:
     """The tag and class of ``container`` and of its ancestors, `_BUILD_LEVELS` in all."""
     levels = islice(chain((container,), container.iterancestors()), _BUILD_LEVELS)
     return tuple((str(node.tag), node.get("class") or "") for node in levels)
-
-
-def _unseen(node: Any) -> bool:
-    """A descendant whose text is not shown (`is_hidden` of it alone)."""
-    return is_hidden(node, {node.getparent()})
-
-
-def _shown_lines(element: Any) -> list[str]:
-    """The element's shown text as lines, one a ``<br>``, whitespace folded; hidden
-    descendants (`is_hidden`'s attributes, styles and classes) left out."""
-    runs = shown_runs(element, _unseen, mark=lambda node: node.tag == "br")
-    text = "".join("\n" if node is not None else run for run, node in runs)
-    return [line for part in text.split("\n") if (line := " ".join(part.split()))]
-
-
-def _paragraphs(root: Any) -> list[tuple[Any, list[str]]]:
-    """The outermost paragraph elements (`_PARAGRAPH_TAGS`) in ``root`` with shown text, and
-    its ``<h1>``s wherever they are (a heading is held too when the text has it), in page
-    order, each with its lines (`_shown_lines`; a list item's first one ``- item``)."""
-    from lxml import etree
-
-    found: list[tuple[Any, list[str]]] = []
-    inside = 0  # how many paragraph elements the walk is in
-    tags = (*_PARAGRAPH_TAGS, "h1")
-    for event, node in etree.iterwalk(root, events=("start", "end"), tag=tags):
-        if event == "end":
-            inside -= node.tag != "h1"
-            continue
-        if (not inside or node.tag == "h1") and (lines := _shown_lines(node)):
-            if node.tag == "li":
-                lines[0] = f"- {lines[0]}"
-            found.append((node, lines))
-        inside += node.tag != "h1"
-    return found
 
 
 def _words(text: str) -> list[str]:
@@ -159,7 +120,7 @@ def _new_lines(container: Any, held: _Held) -> list[str] | None:
     keys: set[str] = set()
     lists: dict[Any, bool] = {}  # each list an item is in: is it a list of links?
     words = held_words = 0
-    for node, shown in _paragraphs(container):
+    for node, shown in shown_paragraphs(container):
         parent = node.getparent()
         if node.tag == "li" and parent is not None and parent not in lists:
             lists[parent] = _linked_list(parent)
@@ -246,7 +207,7 @@ def article_sections(tree: Any, text: str) -> tuple[str, int]:
     `SECTIONS_MAX_TRIED` such containers is a listing: nothing is put back."""
     lines = text.split("\n")
     held = _Held(lines)
-    paragraphs = _paragraphs(tree)
+    paragraphs = shown_paragraphs(tree)
     weight: Counter[_Build] = Counter()
     holding: dict[Any, list[int]] = {}
     for node, shown in paragraphs:

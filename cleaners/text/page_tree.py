@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "HIDING_CLASSES", "UNSHOWN_TAGS",
-           "BlockEdges", "block_edges", "in_furniture", "is_hidden", "shown_runs", "shown_text",
-           "text_key"]
+__all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "HIDING_CLASSES", "PARAGRAPH_TAGS",
+           "UNSHOWN_TAGS", "BlockEdges", "block_edges", "in_furniture", "is_hidden", "shown_lines",
+           "shown_paragraphs", "shown_runs", "shown_text", "text_key"]
 
 #: Elements that hold page furniture, not the article.
 FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
@@ -229,3 +229,44 @@ def block_edges(root: Any) -> BlockEdges:
         edge = edge or tag in BLOCK_TAGS
         text(node.tail)
     return BlockEdges(pairs, frozenset("".join(parts).split()))
+
+
+#: The elements read as paragraphs by `shown_paragraphs` (the outermost of them in the page):
+#: an ``<li>`` is a line ``- item``, as trafilatura writes list items. (Tables and ``<pre>``
+#: blocks are not: a layout table holds the whole page, and a table of short cells is never
+#: held; a third review of `cleaners.text.page_sections`, 2026-12-05.)
+PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li")
+
+
+def _unseen(node: Any) -> bool:
+    """A descendant whose text is not shown (`is_hidden` of it alone)."""
+    return is_hidden(node, {node.getparent()})
+
+
+def shown_lines(element: Any) -> list[str]:
+    """The element's shown text (`shown_runs`) as lines, one a ``<br>``, whitespace folded;
+    hidden descendants (`is_hidden`'s attributes, styles and classes) left out."""
+    runs = shown_runs(element, _unseen, mark=lambda node: node.tag == "br")
+    text = "".join("\n" if node is not None else run for run, node in runs)
+    return [line for part in text.split("\n") if (line := " ".join(part.split()))]
+
+
+def shown_paragraphs(root: Any) -> list[tuple[Any, list[str]]]:
+    """The outermost paragraph elements (`PARAGRAPH_TAGS`) in ``root`` with shown text, and
+    its ``<h1>``s wherever they are (a page's headlines), in page order, each with its lines
+    (`shown_lines`; a list item's first one ``- item``). Linear in the page."""
+    from lxml import etree
+
+    found: list[tuple[Any, list[str]]] = []
+    inside = 0  # how many paragraph elements the walk is in
+    tags = (*PARAGRAPH_TAGS, "h1")
+    for event, node in etree.iterwalk(root, events=("start", "end"), tag=tags):
+        if event == "end":
+            inside -= node.tag != "h1"
+            continue
+        if (not inside or node.tag == "h1") and (lines := shown_lines(node)):
+            if node.tag == "li":
+                lines[0] = f"- {lines[0]}"
+            found.append((node, lines))
+        inside += node.tag != "h1"
+    return found
