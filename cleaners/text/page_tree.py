@@ -2,7 +2,8 @@
 whether an element is page furniture or hidden.
 
 Shared by the main-text extraction (`cleaners.text.extract`: the lead), the lists and the
-article's sections it puts back (`cleaners.text.page_lists`, `cleaners.text.page_sections`).
+article's sections it puts back and the notices it drops (`cleaners.text.page_lists`,
+`cleaners.text.page_sections`, `cleaners.text.page_notices`).
 Pure: lxml elements in, strings and booleans out.
 """
 
@@ -16,7 +17,8 @@ from itertools import pairwise
 from typing import Any
 
 __all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "HIDING_CLASSES", "PARAGRAPH_TAGS",
-           "UNSHOWN_TAGS", "BlockEdges", "block_edges", "in_furniture", "is_hidden", "shown_lines",
+           "UNSHOWN_TAGS", "BlockEdges", "block_edges", "hidden_itself", "in_furniture", "is_hidden",
+           "shown_lines",
            "shown_paragraphs", "shown_runs", "shown_text", "text_key"]
 
 #: Elements that hold page furniture, not the article.
@@ -238,15 +240,15 @@ def block_edges(root: Any) -> BlockEdges:
 PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li")
 
 
-def _unseen(node: Any) -> bool:
-    """A descendant whose text is not shown (`is_hidden` of it alone)."""
+def hidden_itself(node: Any) -> bool:
+    """Whether ``node`` itself, its ancestors aside, is not shown (`is_hidden`)."""
     return is_hidden(node, {node.getparent()})
 
 
 def shown_lines(element: Any) -> list[str]:
     """The element's shown text (`shown_runs`) as lines, one a ``<br>``, whitespace folded;
     hidden descendants (`is_hidden`'s attributes, styles and classes) left out."""
-    runs = shown_runs(element, _unseen, mark=lambda node: node.tag == "br")
+    runs = shown_runs(element, hidden_itself, mark=lambda node: node.tag == "br")
     text = "".join("\n" if node is not None else run for run, node in runs)
     return [line for part in text.split("\n") if (line := " ".join(part.split()))]
 

@@ -71,3 +71,42 @@ def test_the_main_text_of_a_page_drops_its_newsletter_box() -> None:
     assert page is not None
     assert "Newsletter" not in page.text and "inbox" not in page.text and "Paragraph 9" in page.text
     assert "3 line(s) of newsletter or cookie notices dropped" in page.edits[0].detail
+
+
+# A review of eb874a9's first version.
+
+def test_an_article_whose_own_class_names_a_newsletter_keeps_its_text() -> None:
+    """WordPress writes a post's categories into its class (``category-newsletter``)."""
+    for wrapper in ('<article class="post category-newsletter">', '<div class="Newsletter-post">'):
+        end = "</article>" if wrapper.startswith("<article") else "</div>"
+        page = _tree(f"<main>{wrapper}<h1>Library hours</h1>{_article()}{end}</main>")
+        assert without_notices(page, ARTICLE) == (ARTICLE, 0), wrapper
+
+
+def test_sections_of_a_newsletters_issue_are_not_notices() -> None:
+    sections = "".join(f'<div class="Newsletter-section"><p>{line}</p></div>'
+                       for line in ARTICLE.split("\n"))
+    page = _tree(f'<div class="issue">{sections}</div>')
+    assert without_notices(page, ARTICLE) == (ARTICLE, 0)
+
+
+def test_a_paragraph_whose_own_class_says_consent_is_the_articles() -> None:
+    quote = "Consent must be freely given, the court wrote in its ruling."
+    page = _tree(f'<article>{_article()}<p class="Consent-quote">{quote}</p></article>')
+    assert without_notices(page, f"{ARTICLE}\n{quote}") == (f"{ARTICLE}\n{quote}", 0)
+
+
+def test_a_line_the_page_shows_outside_notices_in_other_markup_stays() -> None:
+    first = ARTICLE.split("\n")[0]
+    page = _tree(f'<article><div class="body">{first}<br><br>{ARTICLE.split(chr(10))[1]}</div>'
+                 f'</article><aside><div class="newsletter-teaser"><p>{first}</p></div></aside>')
+    assert without_notices(page, ARTICLE) == (ARTICLE, 0)
+
+
+def test_a_banners_hidden_settings_do_not_make_it_long() -> None:
+    notice = "We use cookies to improve your experience on our site."
+    vendors = "".join(f"<p>Vendor {i} stores cookies for analytics and advertising.</p>"
+                      for i in range(40))
+    page = _tree(f'<article>{_article()}</article><div id="cookie-consent"><p>{notice}</p>'
+                 f"<div hidden>{vendors}</div></div>")
+    assert without_notices(page, f"{ARTICLE}\n{notice}") == (ARTICLE, 1)
