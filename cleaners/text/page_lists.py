@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cleaners.text.page_tree import in_furniture, is_hidden, shown_text, text_key
+from cleaners.text.page_tree import in_furniture, is_hidden, linked_chars, shown_text, text_key
 
 __all__ = ["LIST_MAX_COMPARED", "LIST_MIN_ITEMS", "introduced_lists"]
 
@@ -69,7 +69,7 @@ def introduced_lists(tree: Any, text: str) -> str:
                 or any(node.tag in _BLOCK_TAGS for li in items for node in li.iterdescendants())):
             continue
         shown = [item for li in items if (item := " ".join(shown_text(li).split()))]
-        linked = sum(len(" ".join(a.text_content().split())) for li in items for a in li.iter("a"))
+        linked = sum(map(linked_chars, items))
         if len(shown) < LIST_MIN_ITEMS or linked * 2 > sum(map(len, shown)):
             continue
         if compared == LIST_MAX_COMPARED:

@@ -21,7 +21,14 @@ from itertools import chain, islice
 from typing import Any
 
 from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
-from cleaners.text.page_tree import in_furniture, is_hidden, shown_paragraphs, shown_text, text_key
+from cleaners.text.page_tree import (
+    in_furniture,
+    is_hidden,
+    linked_chars,
+    shown_paragraphs,
+    shown_text,
+    text_key,
+)
 
 __all__ = ["SECTIONS_MAX_TRIED", "SECTION_MIN_SHARE", "article_sections"]
 
@@ -96,8 +103,7 @@ def _reads_as_prose(line: str) -> bool:
 
 
 def _linked_share(node: Any, lines: list[str]) -> float:
-    linked = sum(len(" ".join(a.text_content().split())) for a in node.iter("a"))
-    return linked / max(1, sum(map(len, lines)))
+    return linked_chars(node) / max(1, sum(map(len, lines)))
 
 
 def _linked_list(items: Any) -> bool:
@@ -107,8 +113,8 @@ def _linked_list(items: Any) -> bool:
     lis = [li for li in items if li.tag == "li"]
     if len(lis) < 2 or any(li.find(".//a") is None for li in lis):
         return False
-    linked = sum(len(" ".join(a.text_content().split())) for li in lis for a in li.iter("a"))
-    return linked * 3 >= sum(len(" ".join(li.text_content().split())) for li in lis)
+    return sum(map(linked_chars, lis)) * 3 >= sum(len(" ".join(li.text_content().split()))
+                                                   for li in lis)
 
 
 def _new_lines(container: Any, held: _Held) -> list[str] | None:
@@ -163,8 +169,8 @@ def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list
     """The containers built as ``build`` that no held paragraph is a child of and that come
     after one that is, with no shown ``<h1>`` outside the article's containers and outside an
     aside, navigation, footer, form or figure between (another story's headline; an ``<h1>``
-    after a held paragraph costs its depth), in page order: each with the text's last line holding a paragraph before it, and the
-    last container of the article's before it."""
+    after a held paragraph costs its depth), in page order: each with the text's last line
+    holding a paragraph before it, and the last container of the article's before it."""
     held_parents = {node.getparent() for node in holding}
     found: list[tuple[Any, int, Any]] = []
     seen: set[Any] = set()
@@ -196,8 +202,8 @@ def article_sections(tree: Any, text: str) -> tuple[str, int]:
     fewer than `_HELD_MIN_WORDS` words only when it is a line of the text) that are built
     alike (`_build`) and hold `SECTION_MIN_SHARE` of the text's words or more. Another
     container built the same way, no paragraph of which is held as a child of it, is put
-    back when it comes after the first of the article's with no shown ``<h1>`` outside them
-    and furniture between (another story's headline), `_new_lines` gives lines (the text
+    back when it comes after the first of the article's with no other story's ``<h1>``
+    between (`_candidates`), `_new_lines` gives lines (the text
     holds less than half of it), it is neither furniture (`in_furniture`) nor hidden, sits
     in the same ``<article>`` and ``<main>`` elements as the article's container before it
     (or in none, as that one), no other text shows in its part of the page

@@ -18,8 +18,8 @@ from typing import Any
 
 __all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "HIDING_CLASSES", "PARAGRAPH_TAGS",
            "UNSHOWN_TAGS", "BlockEdges", "block_edges", "hidden_itself", "in_furniture", "is_hidden",
-           "shown_lines",
-           "shown_paragraphs", "shown_runs", "shown_text", "text_key"]
+           "linked_chars", "shown_lines", "shown_paragraphs", "shown_runs", "shown_text",
+           "text_key"]
 
 #: Elements that hold page furniture, not the article.
 FURNITURE_TAGS = frozenset({"nav", "aside", "footer", "form", "figure", "figcaption", "blockquote"})
@@ -238,6 +238,11 @@ def block_edges(root: Any) -> BlockEdges:
 #: blocks are not: a layout table holds the whole page, and a table of short cells is never
 #: held; a third review of `cleaners.text.page_sections`, 2026-12-05.)
 PARAGRAPH_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li")
+
+
+def linked_chars(element: Any) -> int:
+    """How many characters of ``element``'s text are in its links (whitespace folded)."""
+    return sum(len(" ".join(a.text_content().split())) for a in element.iter("a"))
 
 
 def hidden_itself(node: Any) -> bool:
