@@ -717,34 +717,70 @@ def match_caps(base: Path, size: int, caps: list[int | None]) -> list[str]:
     return lines
 
 
-def merge_cost(base: Path, size: int, flow_seconds: float) -> list[str]:
+def merge_cost(base: Path, size: int, flow_seconds: float, batch_size: int = 2000) -> list[str]:
     """`cleaners.dedup.matcher.match` rerun on the flow's output with and without the cluster
     merges (`cleaners.dedup.merge`), twice each, alternately: seconds, clusters merged,
     duplicates, translations joined to their story; then what the merges add (median of each
-    side) as a share of the flow's end-to-end time."""
+    side) as a share of the flow's end-to-end time. Then the same with the second signal (the
+    sketches made from the curated texts as the batch workers make them), merges off, at the
+    placement threshold (``merge_xl_threshold=None``) and at the merge threshold (the flow's)."""
     import dataclasses
     import statistics
 
-    from cleaners.dedup import TUNED_MATCH, MatchStats, match
+    import pyarrow.parquet as papq
 
-    batch, story, kind, ids, _ = _curated_batch(base, size)
-    lines = [f"| merges | match s | clusters merged | duplicates | translations joined to their story (of {kind.count('translation'):,}) |",
-             "|---|---:|---:|---:|---:|"]
-    seconds: dict[bool, list[float]] = {False: [], True: []}
-    for on in (False, True, True, False):
+    from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH, MatchStats, match
+    from flows.stages.clean_fingerprint import fingerprint_table
+    from flows.stages.sketches import sketch_source
+
+    batch, story, kind, ids, parts = _curated_batch(base, size)
+    header = [f"| merges | match s | clusters merged | duplicates | translations joined to their story (of {kind.count('translation'):,}) |",
+              "|---|---:|---:|---:|---:|"]
+
+    def timed(config: Any, sketches: Any) -> tuple[float, str]:
         stats = MatchStats()
         gc.collect()
         t0 = time.perf_counter()
-        out = match(batch, None, dataclasses.replace(TUNED_MATCH, merge_clusters=on), stats=stats)
-        seconds[on].append(time.perf_counter() - t0)
+        out = match(batch, None, config, stats=stats, sketches=sketches() if sketches else None)
+        seconds = time.perf_counter() - t0
         joined = sum(1 for i, a in enumerate(out) if kind[i] == "translation" and not a.is_canonical
                      and story[ids[i]] == story[a.duplicate_of])
-        lines.append(f"| {'on' if on else 'off'} | {seconds[on][-1]:.2f} | {stats.merged:,} | "
-                     f"{sum(not a.is_canonical for a in out):,} | {joined:,} |")
-        del out
+        return seconds, (f"{seconds:.2f} | {stats.merged:,} | {sum(not a.is_canonical for a in out):,} | "
+                         f"{joined:,} |")
+
+    lines = list(header)
+    seconds: dict[Any, list[float]] = {}
+    for on in (False, True, True, False):
+        took, row = timed(dataclasses.replace(TUNED_MATCH, merge_clusters=on), None)
+        seconds.setdefault(on, []).append(took)
+        lines.append(f"| {'on' if on else 'off'} | {row}")
     added = statistics.median(seconds[True]) - statistics.median(seconds[False])
     lines += ["", f"Merges add {added:.2f} s to `match` (median of two runs each), "
-                  f"{100 * added / flow_seconds:.1f} % of the flow's {flow_seconds:.1f} s end to end."]
+                  f"{100 * added / flow_seconds:.1f} % of the flow's {flow_seconds:.1f} s end to end.", ""]
+
+    staged = base / "merge-cost-batches"
+    staged.mkdir(exist_ok=True)
+    t = papq.read_table(parts, columns=["doc_id", "lang", "text"])
+    paths = []
+    for k, start in enumerate(range(0, t.num_rows, batch_size)):
+        part = t.slice(start, batch_size).rename_columns(["doc_id", "lang_hint", "text"])
+        path = staged / f"fp-{k:05d}.parquet"
+        papq.write_table(fingerprint_table(part, DEFAULT_FINGERPRINT, sketches=True)[0], path)
+        paths.append(str(path))
+    variants = {"off": dataclasses.replace(TUNED_MATCH, merge_clusters=False),
+                "at the placement threshold": dataclasses.replace(TUNED_MATCH, merge_xl_threshold=None),
+                f"at the merge threshold {TUNED_MATCH.merge_floor}": TUNED_MATCH}
+    lines += ["With the second signal:", "", *header]
+    seconds = {}
+    for name in [*variants, *reversed(variants)]:
+        took, row = timed(variants[name], lambda: sketch_source(paths, [], DEFAULT_FINGERPRINT))
+        seconds.setdefault(name, []).append(took)
+        lines.append(f"| {name} | {row}")
+    shutil.rmtree(staged, ignore_errors=True)
+    off, placement, floor = (statistics.median(seconds[n]) for n in variants)
+    lines += ["", f"With the second signal, merges add {placement - off:.2f} s at the placement threshold "
+                  f"and {floor - off:.2f} s at the merge threshold (medians), "
+                  f"{100 * (floor - off) / flow_seconds:.1f} % of the flow's {flow_seconds:.1f} s end to end."]
     return lines
 
 

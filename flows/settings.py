@@ -102,7 +102,8 @@ class RunSettings(BaseModel):
                     "same language is its duplicate.")
     cross_lingual_threshold: Similarity = Field(
         TUNED_MATCH.xl_threshold,
-        description="The same for an article in another language.")
+        description="The same for an article in another language (two stories' clusters "
+                    "linked by an article merge from 0.07/0.11 of it, with the second signal).")
     lock_wait_seconds: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Seconds to wait for another run to release the dataset before the run ends Cancelled.")
     parallel: bool = Field(
@@ -162,10 +163,13 @@ class RunSettings(BaseModel):
         return dataclasses.replace(DEFAULT_FINGERPRINT, backend=self.translator)
 
     def match_config(self) -> MatchConfig:
-        """The match stage's config (the tuned preset with the chosen thresholds)."""
+        """The match stage's config (the tuned preset with the chosen thresholds; the merge
+        threshold keeps its tuned ratio to the cross-lingual one)."""
+        merge = round(TUNED_MATCH.merge_floor * self.cross_lingual_threshold / TUNED_MATCH.xl_threshold, 4)
         return dataclasses.replace(TUNED_MATCH, num_perm=DEFAULT_FINGERPRINT.num_perm,
                                    threshold=self.match_threshold,
-                                   cross_lingual_threshold=self.cross_lingual_threshold)
+                                   cross_lingual_threshold=self.cross_lingual_threshold,
+                                   merge_xl_threshold=merge)
 
     def manifest_parameters(self) -> dict[str, Any]:
         """The run's parameters as recorded in its manifest (no secret: a Redis URL's password

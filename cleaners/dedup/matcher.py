@@ -34,10 +34,13 @@ How (all guarantees hold whatever the LSH parameters):
    cluster; there is exactly one canonical per cluster and a unique document is its own
    cluster.
 5. **Merges** (`cleaners.dedup.merge`): two clusters that a new document links (it passes
-   both canonicals and joins one) become one when their canonicals verify against each
-   other; the canonical that ranks first stays, and a history cluster keeps its id over a
-   cluster founded in the batch. The history clusters absorbed into another id are returned
-   (`Matched.merged`); a ``cluster_id`` is never reused for another cluster.
+   both canonicals and joins one; with the second signal, also a document that founded its
+   cluster and passes a member of the other) become one when their canonicals verify against
+   each other (with the second signal, across languages down to
+   ``MatchConfig.merge_xl_threshold`` when a linking document passes); the canonical that
+   ranks first stays, and a history cluster keeps its id over a cluster founded in the batch.
+   The history clusters absorbed into another id are returned (`Matched.merged`); a
+   ``cluster_id`` is never reused for another cluster.
 
 Memory: beyond its inputs, `match` holds per history document about 8 bytes of cluster
 number, 4 of language code and one dict entry per history cluster (while numbering them);
@@ -62,7 +65,7 @@ from cleaners.dedup.align import SentenceSketch, SketchSource, passes_second_sig
 from cleaners.dedup.candidates import candidate_pairs
 from cleaners.dedup.config import DEFAULT_MATCH, MatchConfig
 from cleaners.dedup.lsh import BandIndex, BandStore
-from cleaners.dedup.merge import Merged, canonical_rank, merge_linked, unmerged
+from cleaners.dedup.merge import Merged, canonical_rank, linked_clusters, merge_linked, unmerged
 from cleaners.dedup.model import (
     Assignment,
     DocBatch,
@@ -210,8 +213,9 @@ def match(
     every duplicate is either an exact copy (same ``text_hash``) of a member of its cluster or
     verified against a canonical of its cluster at the time (``duplicate_of``) at the
     configured threshold (``similarity`` is that verified value, 1.0 for an exact copy of the
-    canonical); a document is never verified through a non-canonical member; two clusters
-    merge only when a document passes both canonicals and the canonicals verify.
+    canonical); a document is never placed through a non-canonical member; two clusters
+    merge only when a document links them and their canonicals verify
+    (`cleaners.dedup.merge.merge_linked`).
     ``history`` must hold whole clusters (each with its canonical). Pass ``stats`` to
     collect counters. ``index_factory`` builds the LSH index (in-memory `BandIndex` by
     default).
@@ -276,8 +280,10 @@ def match(
     n_clusters = n_hist_clusters + int((placed.joined < 0).sum())
     merged = unmerged(n_clusters)
     if config.merge_clusters:
-        judge = None if signal is None else signal.pair
-        merged = merge_linked(sides, placed.links, cluster_of, canon_of, n_clusters, config, judge)
+        links = linked_clusters(sides, cands, placed.links, placed.joined < 0, cluster_of, canon_of,
+                                config, signal is not None)
+        merged = merge_linked(sides, links, cluster_of, canon_of, n_clusters, config,
+                              None if signal is None else signal.pair)
         stats.merged += merged.count
     if signal is not None:  # the pairs placement and the merges judged
         stats.second_signal_pairs += len(signal.verdicts)
@@ -328,7 +334,9 @@ class _SecondSignal:
         self.ahead: list[str] | None = ahead
 
     def _ask(self, doc_ids: list[str]) -> None:
-        self.cache.update(zip(doc_ids, self.source(doc_ids), strict=True))
+        wanted = [d for d in doc_ids if d not in self.cache]
+        if wanted:
+            self.cache.update(zip(wanted, self.source(wanted), strict=True))
 
     def __call__(self, code: int) -> bool | None:
         known = self.verdicts.get(code)

@@ -11,6 +11,14 @@ by the same rule as a placement (threshold within a language or across, the seco
 the grey zone). The canonical that ranks first by the canonical rule stays the canonical; the
 other cluster is *absorbed*.
 
+With the second signal, canonicals in two languages also merge below the placement threshold,
+down to ``MatchConfig.merge_xl_threshold``, when their sentences align and a document linking
+them passes the document it links through; and a document that founded its cluster links the
+clusters of its candidates whose canonical it reaches at that threshold, through any of their
+members (`linked_clusters`): a story's two longest versions can fail to verify against each
+other while every other version verifies against both, and which one a split into runs made
+canonical then decided the clusters (docs/dedup.md, "Arrival order").
+
 Like a re-election, a merge does not compare every member with the new canonical: the
 absorbed members were verified against their canonical, which is verified against the
 survivor's. Merges are tried one at a time, the pair whose better canonical ranks first
@@ -28,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cleaners.dedup.candidates import Candidates
 from cleaners.dedup.config import CHUNK_ROWS, MatchConfig
 from cleaners.dedup.minhash import containment_estimate, jaccard_estimate
 from cleaners.dedup.model import Sides, priority_order
@@ -104,17 +113,19 @@ def _one_similarity(sides: Sides, a: int, b: int) -> float:
     return float(containment_estimate(sa, sb, size_a, size_b))
 
 
-def _screened(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig) -> np.ndarray:
+def _screened(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig,
+              xl_need: float) -> np.ndarray:
     """Similarity of the pairs of positions (``a[j]``, ``b[j]``), -1.0 where it is below
-    their threshold: compared on the low byte of each slot first (a bound never below the
-    full value, as in `cleaners.dedup.verify.verify_pairs`), from one copy of the low bytes
-    of the positions present, then in full where the bound passes."""
+    their threshold (``config.threshold`` in one language, ``xl_need`` across): compared on
+    the low byte of each slot first (a bound never below the full value, as in
+    `cleaners.dedup.verify.verify_pairs`), from one copy of the low bytes of the positions
+    present, then in full where the bound passes."""
     present = sorted_distinct(np.concatenate([a, b]))
     low = np.empty((present.size, sides.new_sigs.shape[1]), dtype=np.uint8)
     for lo in range(0, present.size, CHUNK_ROWS):
         low[lo:lo + CHUNK_ROWS] = _signature_rows(sides, present[lo:lo + CHUNK_ROWS]).astype(np.uint8)
     ia, ib = np.searchsorted(present, a), np.searchsorted(present, b)
-    need = np.where(sides.lang[a] == sides.lang[b], config.threshold, config.xl_threshold)
+    need = np.where(sides.lang[a] == sides.lang[b], config.threshold, xl_need)
     bound = np.empty(a.size, dtype=np.float64)
     for lo in range(0, a.size, CHUNK_ROWS):
         sl = slice(lo, lo + CHUNK_ROWS)
@@ -167,14 +178,16 @@ def merge_linked(
 ) -> Merged:
     """Merge the clusters the run's documents link whose canonicals verify.
 
-    ``links``: ``(i, cluster)`` rows, a cluster new row ``i`` passed but did not join
-    (`cleaners.dedup.placement.Placed.links`). ``cluster_of`` (cluster number of every
+    ``links``: ``(i, cluster, doc)`` rows, new row ``i`` links ``cluster`` through its
+    document at position ``doc`` (`linked_clusters`). ``cluster_of`` (cluster number of every
     position) and ``canon_of`` (canonical position of every cluster number) are the state
     after placement, ``n_clusters`` the clusters in use. ``judge``: the second signal for a
     cross-lingual pair in the grey zone (None: similarity alone decides, as in placement).
 
     Guarantees: two clusters merge only when a document links them (directly, or through a
-    cluster merged into one of them) and their current canonicals pass verification; the
+    cluster merged into one of them) and their current canonicals pass verification (across
+    languages below ``xl_threshold``, down to ``config.merge_xl_threshold`` with ``judge``
+    only, the canonicals judged and a linking document passing its ``doc``); the
     survivor keeps the canonical that ranks first by the canonical rule; pairs are tried
     one at a time, best canonicals first, so the result depends on the links and the
     documents only, not on the order of ``links``.
@@ -185,11 +198,13 @@ def merge_linked(
     linked = a != b
     if not linked.any():
         return unmerged(n_clusters)
-    lo_c, hi_c = np.minimum(a[linked], b[linked]), np.maximum(a[linked], b[linked])
+    links, a, b = links[linked], a[linked], b[linked]
+    lo_c, hi_c = np.minimum(a, b), np.maximum(a, b)
     codes = sorted_distinct(lo_c * n_clusters + hi_c)
-    del a, b, linked, lo_c, hi_c
+    del lo_c, hi_c
     pairs = np.stack([codes // n_clusters, codes % n_clusters], axis=1)
-    first = _screened(sides, canon_of[pairs[:, 0]], canon_of[pairs[:, 1]], config)
+    floor = config.merge_floor if judge is not None else config.xl_threshold
+    first = _screened(sides, canon_of[pairs[:, 0]], canon_of[pairs[:, 1]], config, floor)
     clusters = sorted_distinct(pairs.ravel())
     rank = dict(zip(clusters.tolist(), canonical_rank(sides, canon_of[clusters]).tolist(), strict=True))
     neighbours: dict[int, set[int]] = {}
@@ -203,18 +218,48 @@ def merge_linked(
         hi, lo = (x, y) if rank[x] < rank[y] else (y, x)
         return rank[hi], rank[lo], hi, lo
 
+    rows_of: dict[int, list[int]] = {}  # the link rows at each cluster (its own number)
+    groups: dict[int, list[int]] = {}  # the clusters merged into each survivor, itself first
+    if floor < config.xl_threshold:
+        for r, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            rows_of.setdefault(x, []).append(r)
+            rows_of.setdefault(y, []).append(r)
+
+    def evidence_passes(hi: int, lo: int) -> bool:
+        """Does a document linking ``lo``'s clusters to ``hi``'s pass the document it links
+        through (the pair's threshold; the second signal in the grey zone)?"""
+        grey: list[tuple[float, int, int]] = []
+        for c in groups.get(lo, [lo]):
+            for r in rows_of.get(c, []):
+                other = int(b[r]) if int(a[r]) == c else int(a[r])
+                if _root(root, other) != hi:
+                    continue
+                x, y = sides.m + int(links[r, 0]), int(links[r, 2])
+                s = _one_similarity(sides, x, y)
+                same = sides.lang[x] == sides.lang[y]
+                if s < (config.threshold if same else config.xl_threshold):
+                    continue
+                if same or s >= grey_ceiling:
+                    return True
+                grey.append((s, x, y))
+        return any(judge is not None and judge(x, y) for _, x, y in sorted(grey, reverse=True))
+
     def verified(hi: int, lo: int) -> float:
-        """The similarity of the canonicals of clusters ``hi`` and ``lo`` if they verify, else -1."""
+        """The similarity of the canonicals of clusters ``hi`` and ``lo`` if they verify, else -1.
+        Across languages below ``xl_threshold`` (the merge threshold's zone), a document
+        linking them must also pass the document it links through."""
         ca, cb = int(canon_of[lo]), int(canon_of[hi])
         s = known.get((ca, cb), known.get((cb, ca)))
         if s is None:
             s = _one_similarity(sides, ca, cb)
-            s = s if s >= (config.threshold if sides.lang[ca] == sides.lang[cb] else config.xl_threshold) else -1.0
+            s = s if s >= (config.threshold if sides.lang[ca] == sides.lang[cb] else floor) else -1.0
             known[(ca, cb)] = s
         if s >= 0 and sides.lang[ca] != sides.lang[cb] and s < grey_ceiling:
             assert judge is not None
             s = s if judge(ca, cb) else -1.0
             known[(ca, cb)] = s
+        if 0 <= s < config.xl_threshold and sides.lang[ca] != sides.lang[cb] and not evidence_passes(hi, lo):
+            return -1.0
         return s
 
     heap = [entry(x, y) for (x, y), s in zip(pairs.tolist(), first.tolist(), strict=True) if s >= 0]
@@ -228,6 +273,8 @@ def merge_linked(
         if s < 0:
             continue
         root[lo] = hi
+        if rows_of:
+            groups.setdefault(hi, [hi]).extend(groups.pop(lo, [lo]))
         partner[lo], similarity[lo] = canon_of[hi], s
         count += 1
         for z in neighbours.pop(lo, set()):
@@ -239,3 +286,43 @@ def merge_linked(
             heapq.heappush(heap, entry(hi, rz))
     return Merged(np.array([_root(root, c) for c in range(n_clusters)], dtype=np.int64),
                   partner, similarity, count)
+
+
+def linked_clusters(
+    sides: Sides, cands: Candidates, placed_links: np.ndarray, founded: np.ndarray,
+    cluster_of: np.ndarray, canon_of: np.ndarray, config: MatchConfig, judged: bool,
+) -> np.ndarray:
+    """The links `merge_linked` follows, as ``(i, cluster, doc)`` rows: new row ``i`` (in
+    another cluster) links ``cluster`` through the document at position ``doc``.
+
+    - Every cluster placement found ``i`` passing but did not join
+      (`cleaners.dedup.placement.Placed.links`), through its canonical.
+    - With the second signal (``judged``) and ``config.merge_xl_threshold`` below
+      ``xl_threshold``: for a row that founded its cluster (``founded[i]``), every cluster of
+      its LSH candidates whose canonical is in another language at a similarity in
+      ``[merge_xl_threshold, xl_threshold)``, through each of its candidates in that cluster
+      (members included; `merge_linked` checks that one of them passes): a story's version
+      that passes no canonical can still pass another version, which one run would have
+      placed with it.
+
+    ``cluster_of``/``canon_of``: the state after placement. Guarantees: the rows depend on
+    the candidate pairs and that state, not on their order.
+    """
+    m = sides.m
+    rows = [np.stack([placed_links[:, 0], placed_links[:, 1], canon_of[placed_links[:, 1]]], axis=1)]
+    floor = config.merge_floor
+    if judged and floor < config.xl_threshold:
+        mine = founded[cands.row]
+        row, pos = cands.row[mine], cands.pos[mine]
+        other = cluster_of[pos]
+        canon = canon_of[other]
+        cross = (other != cluster_of[m + row]) & (sides.lang[canon] != sides.lang[m + row])
+        row, pos, other, canon = row[cross], pos[cross], other[cross], canon[cross]
+        span = max(int(other.max(initial=0)) + 1, 1)
+        code = sorted_distinct(row * span + other)  # each (row, cluster) once
+        near_row, near_cluster = code // span, code % span
+        sim = _screened(sides, m + near_row, canon_of[near_cluster], config, floor)
+        near = code[(sim >= 0) & (sim < config.xl_threshold)]
+        keep = np.isin(row * span + other, near)
+        rows.append(np.stack([row[keep], other[keep], pos[keep]], axis=1))
+    return np.concatenate(rows).astype(np.int64)

@@ -15,13 +15,16 @@ in a random order, each run matched against the history the earlier runs left
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import pairwise
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.dedup import TUNED_MATCH, DocBatch, History, match
+from cleaners.dedup import TUNED_MATCH, DocBatch, History, MatchConfig, match
+from cleaners.dedup.align import SentenceSketch, sketch_from_sets
 from cleaners.dedup.minhash import minhash_signatures
 
 NUM_PERM = TUNED_MATCH.num_perm
@@ -109,3 +112,59 @@ def test_the_corpus_has_multi_version_stories_in_several_languages() -> None:
     assert sum(len(m) > 1 for m in clusters.values()) >= 20
     row = {d: k for k, d in enumerate(CORPUS.doc_ids)}
     assert any(len({CORPUS.langs[row[d]] for d in m}) > 1 for m in clusters.values())
+
+
+def _story_at_the_margin(aligned: bool) -> tuple[DocBatch, dict[str, SentenceSketch]]:
+    """One story in three versions: ``de`` (longest) and ``fr`` share 20 of 256 signature
+    slots (Jaccard 0.078: below the cross-lingual threshold, above the merge threshold), the
+    shorter ``en`` shares 64 with each (0.25: a sure pass). Their sketches are one sentence
+    sequence (a translation, ``aligned``) or the same sentences in another order in ``fr``."""
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 2**32, size=(3, NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    de, fr, en = 0, 1, 2
+    sigs[de, :64] = sigs[en, :64]
+    sigs[fr, 64:128] = sigs[en, 64:128]
+    sigs[fr, 128:148] = sigs[de, 128:148]
+    batch = DocBatch(["de", "fr", "en"], ["de", "fr", "en"], sigs, ["h-de", "h-fr", "h-en"],
+                     np.array([900, 800, 700]), np.full(3, np.nan), np.full(3, 100))
+    sentences = [{f"w{s}-{t}" for t in range(6)} for s in range(12)]
+    other = sentences[::-1] if not aligned else sentences
+    sketches = {"de": sketch_from_sets(sentences), "en": sketch_from_sets(sentences),
+                "fr": sketch_from_sets(other)}
+    return batch, sketches
+
+
+def _runs(batch: DocBatch, sketches: dict[str, SentenceSketch], runs: list[list[int]],
+          config: MatchConfig = TUNED_MATCH) -> set[frozenset[str]]:
+    history = History.empty(NUM_PERM)
+    history.lengths, history.published_at = np.empty(0), np.empty(0)
+    for rows in runs:
+        part = _take(batch, rows)
+        history = history.with_batch(part, match(part, history, config,
+                                                 sketches=lambda ids: [sketches[d] for d in ids]))
+    return set(_clusters(history).values())
+
+
+def test_a_story_whose_two_longest_versions_do_not_verify_is_one_cluster_in_any_runs() -> None:
+    """The two longest versions of a story (de, fr) verify only through a third (en): in one
+    run the third links them; when de arrives after the others, it passes no canonical (fr's)
+    but passes en, another version of fr's cluster, which links them too. Their canonicals
+    merge at the merge threshold with the second signal; not when their sentences do not
+    align, nor at placement's threshold."""
+    whole = {frozenset({"de", "fr", "en"})}
+    batch, sketches = _story_at_the_margin(aligned=True)
+    orders = [[[0, 1, 2]], [[1, 2], [0]], [[0, 2], [1]], [[2], [0], [1]], [[0], [1], [2]], [[1], [0], [2]]]
+    for runs in orders:
+        assert _runs(batch, sketches, runs) == whole, runs
+    batch, shuffled = _story_at_the_margin(aligned=False)
+    assert _runs(batch, shuffled, [[1, 2], [0]]) == {frozenset({"fr", "en"}), frozenset({"de"})}
+    at_placement = dataclasses.replace(TUNED_MATCH, merge_xl_threshold=None)
+    assert _runs(batch, sketches, [[1, 2], [0]], at_placement) == {frozenset({"fr", "en"}), frozenset({"de"})}
+
+
+def test_the_merge_threshold_is_never_above_the_cross_lingual_one() -> None:
+    assert TUNED_MATCH.merge_floor == 0.07 < TUNED_MATCH.xl_threshold
+    assert MatchConfig(cross_lingual_threshold=0.2).merge_floor == 0.2  # None: the same
+    assert MatchConfig(cross_lingual_threshold=0.05, merge_xl_threshold=0.07).merge_floor == 0.05
+    with pytest.raises(ValueError, match="merge_xl_threshold"):
+        MatchConfig(merge_xl_threshold=0.0)
