@@ -102,8 +102,8 @@ class RunSettings(BaseModel):
                     "same language is its duplicate.")
     cross_lingual_threshold: Similarity = Field(
         TUNED_MATCH.xl_threshold,
-        description="The same for an article in another language (two stories' clusters "
-                    "linked by an article merge from 0.07/0.11 of it, with the second signal).")
+        description="The same for an article in another language (two clusters an article "
+                    "links merge from 0.07/0.11 of it when the sentence check runs, below 0.20).")
     lock_wait_seconds: Annotated[float, Field(ge=0)] = Field(
         0.0, description="Seconds to wait for another run to release the dataset before the run ends Cancelled.")
     parallel: bool = Field(
@@ -165,7 +165,7 @@ class RunSettings(BaseModel):
     def match_config(self) -> MatchConfig:
         """The match stage's config (the tuned preset with the chosen thresholds; the merge
         threshold keeps its tuned ratio to the cross-lingual one)."""
-        merge = round(TUNED_MATCH.merge_floor * self.cross_lingual_threshold / TUNED_MATCH.xl_threshold, 4)
+        merge = TUNED_MATCH.merge_floor * (self.cross_lingual_threshold / TUNED_MATCH.xl_threshold)
         return dataclasses.replace(TUNED_MATCH, num_perm=DEFAULT_FINGERPRINT.num_perm,
                                    threshold=self.match_threshold,
                                    cross_lingual_threshold=self.cross_lingual_threshold,

@@ -57,7 +57,7 @@ cluster, with similarity 1.0), ``"near"`` when the language is the canonical's,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -213,7 +213,10 @@ def match(
     every duplicate is either an exact copy (same ``text_hash``) of a member of its cluster or
     verified against a canonical of its cluster at the time (``duplicate_of``) at the
     configured threshold (``similarity`` is that verified value, 1.0 for an exact copy of the
-    canonical); a document is never placed through a non-canonical member; two clusters
+    canonical; a canonical whose cluster merged into another in this batch is verified against
+    the survivor's canonical by the merge rule, across languages down to
+    ``config.merge_floor`` with the second signal); a document is never placed through a
+    non-canonical member; two clusters
     merge only when a document links them and their canonicals verify
     (`cleaners.dedup.merge.merge_linked`).
     ``history`` must hold whole clusters (each with its canonical). Pass ``stats`` to
@@ -283,7 +286,8 @@ def match(
         links = linked_clusters(sides, cands, placed.links, placed.joined < 0, cluster_of, canon_of,
                                 config, signal is not None)
         merged = merge_linked(sides, links, cluster_of, canon_of, n_clusters, config,
-                              None if signal is None else signal.pair)
+                              None if signal is None else signal.pair,
+                              None if signal is None else signal.prefetch)
         stats.merged += merged.count
     if signal is not None:  # the pairs placement and the merges judged
         stats.second_signal_pairs += len(signal.verdicts)
@@ -361,14 +365,26 @@ class _SecondSignal:
         self.verdicts[code] = ok
         return ok
 
-    def pair(self, a: int, b: int) -> bool:
+    def pair(self, a: int, b: int) -> bool | None:
         """The verdict on the pair of positions ``a`` and ``b``, fetching a history sketch it
-        lacks at once (for `cleaners.dedup.merge`, after placement)."""
+        lacks at once (for `cleaners.dedup.merge`, after placement); None when a sketch is
+        missing (the source has none for the document)."""
         verdict = self(a * self.span + b)
         if verdict is None:
             self.fetch_missing()
             verdict = self(a * self.span + b)
+        if any(self.cache.get(self.sides.doc_id(p)) is None for p in (a, b)):
+            return None
         return bool(verdict)
+
+    def prefetch(self, positions: Sequence[int]) -> None:
+        """Ask for the sketches of ``positions`` not known yet, in one call (with those
+        ``ahead`` if the history's were not asked for yet)."""
+        wanted = {self.sides.doc_id(p) for p in positions}
+        if self.ahead is not None and any(p < self.sides.m for p in positions):
+            wanted |= set(self.ahead)
+            self.ahead = None
+        self._ask(sorted(wanted))
 
     def fetch_missing(self) -> bool:
         """Ask for the history sketches the last pass lacked, in one call; False if none."""

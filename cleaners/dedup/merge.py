@@ -31,7 +31,7 @@ Pure: signatures and positions in, cluster numbers out.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -42,8 +42,12 @@ from cleaners.dedup.minhash import containment_estimate, jaccard_estimate
 from cleaners.dedup.model import Sides, priority_order
 from cleaners.dedup.verify import sorted_distinct
 
-#: Does the grey-zone cross-lingual pair of positions (a, b) pass the second signal?
-PairJudge = Callable[[int, int], bool]
+#: Does the grey-zone cross-lingual pair of positions (a, b) pass the second signal? None: a
+#: sketch is missing (a pair at the placement threshold then passes, as in placement; one
+#: below it does not).
+PairJudge = Callable[[int, int], "bool | None"]
+#: Ask for the sketches of these positions now, together (the history's are read from texts).
+Prefetch = Callable[[Sequence[int]], None]
 
 
 class Merged(NamedTuple):
@@ -172,9 +176,80 @@ def _root(parent: np.ndarray, c: int) -> int:
     return c
 
 
+class _Evidence:
+    """The link rows between the groups of clusters being merged, for merges below the
+    placement threshold: does a document linking two groups pass the document it links
+    through? Each row is filed at both of its clusters; a survivor's group holds the clusters
+    merged into it; a check walks the smaller group's rows, and its answer is kept until
+    either group grows."""
+
+    def __init__(self, sides: Sides, links: np.ndarray, a: np.ndarray, b: np.ndarray,
+                 root: np.ndarray, config: MatchConfig, judge: PairJudge | None,
+                 prefetch: Prefetch | None) -> None:
+        self.sides, self.links, self.a, self.b, self.root = sides, links, a, b, root
+        self.judge, self.prefetch = judge, prefetch
+        x, y = sides.m + links[:, 0], links[:, 2]
+        sim = _pair_similarity(sides, x, y)
+        same = sides.lang[x] == sides.lang[y]
+        passing = sim >= np.where(same, config.threshold, config.xl_threshold)
+        #: Per row: 1 the linking document passes its document, 0 it does not, -1 a grey-zone
+        #: pass the second signal is to judge.
+        self.verdict = np.where(passing, np.where(same | (sim >= config.grey_ceiling), 1, -1), 0).tolist()
+        self.sim = sim.tolist()
+        self.rows_of: dict[int, list[int]] = {}
+        for r, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            self.rows_of.setdefault(x, []).append(r)
+            self.rows_of.setdefault(y, []).append(r)
+        self.groups: dict[int, list[int]] = {}
+        self.answers: dict[tuple[int, int, int, int], bool] = {}
+
+    def _group(self, c: int) -> list[int]:
+        return self.groups.get(c, [c])
+
+    def merged(self, hi: int, lo: int) -> None:
+        """Cluster ``lo``'s group joins ``hi``'s."""
+        self.groups[hi] = self._group(hi) + self.groups.pop(lo, [lo])
+
+    def _rows(self, group: list[int]) -> int:
+        return sum(len(self.rows_of.get(c, ())) for c in group)
+
+    def passes(self, hi: int, lo: int) -> bool:
+        """Does a document linking the groups of ``hi`` and ``lo`` pass the document it links
+        through (the pair's threshold; the second signal in the grey zone, a missing sketch
+        passing as in placement)?"""
+        g_hi, g_lo = self._group(hi), self._group(lo)
+        key = (hi, lo, len(g_hi), len(g_lo))
+        if key in self.answers:
+            return self.answers[key]
+        mine, theirs = (g_lo, hi) if self._rows(g_lo) <= self._rows(g_hi) else (g_hi, lo)
+        sides = self.sides
+        grey: list[tuple[float, int, int]] = []
+        answer = False
+        for c in mine:
+            for r in self.rows_of.get(c, ()):
+                other = int(self.b[r]) if int(self.a[r]) == c else int(self.a[r])
+                if _root(self.root, other) != theirs:
+                    continue
+                verdict = self.verdict[r]
+                if verdict == 1 or (verdict == -1 and self.judge is None):
+                    answer = True
+                    break
+                if verdict == -1:
+                    grey.append((self.sim[r], sides.m + int(self.links[r, 0]), int(self.links[r, 2])))
+            if answer:
+                break
+        if not answer and grey and self.judge is not None:
+            if self.prefetch is not None:
+                self.prefetch([p for _, x, y in grey for p in (x, y)])
+            answer = any(self.judge(x, y) is not False for _, x, y in sorted(grey, reverse=True))
+        self.answers[key] = answer
+        return answer
+
+
 def merge_linked(
     sides: Sides, links: np.ndarray, cluster_of: np.ndarray, canon_of: np.ndarray,
     n_clusters: int, config: MatchConfig, judge: PairJudge | None,
+    prefetch: Prefetch | None = None,
 ) -> Merged:
     """Merge the clusters the run's documents link whose canonicals verify.
 
@@ -182,14 +257,16 @@ def merge_linked(
     document at position ``doc`` (`linked_clusters`). ``cluster_of`` (cluster number of every
     position) and ``canon_of`` (canonical position of every cluster number) are the state
     after placement, ``n_clusters`` the clusters in use. ``judge``: the second signal for a
-    cross-lingual pair in the grey zone (None: similarity alone decides, as in placement).
+    cross-lingual pair in the grey zone (None: similarity alone decides, as in placement);
+    ``prefetch``: asks for the sketches of several positions at once.
 
     Guarantees: two clusters merge only when a document links them (directly, or through a
-    cluster merged into one of them) and their current canonicals pass verification (across
-    languages below ``xl_threshold``, down to ``config.merge_xl_threshold`` with ``judge``
-    only, the canonicals judged and a linking document passing its ``doc``); the
-    survivor keeps the canonical that ranks first by the canonical rule; pairs are tried
-    one at a time, best canonicals first, so the result depends on the links and the
+    cluster merged into one of them) and their current canonicals pass verification: the
+    placement threshold of their language pair, the second signal in the grey zone; with
+    ``judge``, across languages down to ``config.merge_floor``, when the canonicals' sketches
+    are there and pass the second signal and a linking document passes the document it links
+    through. The survivor keeps the canonical that ranks first by the canonical rule; pairs are
+    tried one at a time, best canonicals first, so the result depends on the links and the
     documents only, not on the order of ``links``.
     """
     root, partner, similarity, _ = unmerged(n_clusters)
@@ -199,82 +276,63 @@ def merge_linked(
     if not linked.any():
         return unmerged(n_clusters)
     links, a, b = links[linked], a[linked], b[linked]
-    lo_c, hi_c = np.minimum(a, b), np.maximum(a, b)
-    codes = sorted_distinct(lo_c * n_clusters + hi_c)
-    del lo_c, hi_c
+    codes = sorted_distinct(np.minimum(a, b) * n_clusters + np.maximum(a, b))
     pairs = np.stack([codes // n_clusters, codes % n_clusters], axis=1)
     floor = config.merge_floor if judge is not None else config.xl_threshold
-    first = _screened(sides, canon_of[pairs[:, 0]], canon_of[pairs[:, 1]], config, floor)
+    ca_all, cb_all = canon_of[pairs[:, 0]], canon_of[pairs[:, 1]]
+    first = _screened(sides, ca_all, cb_all, config, floor)
+    grey_ceiling = config.grey_ceiling if judge is not None else config.xl_threshold
+    if prefetch is not None:  # the canonicals the second signal may judge, asked for at once
+        grey = (first >= 0) & (first < grey_ceiling) & (sides.lang[ca_all] != sides.lang[cb_all])
+        prefetch(sorted_distinct(np.concatenate([ca_all[grey], cb_all[grey]])).tolist())
     clusters = sorted_distinct(pairs.ravel())
     rank = dict(zip(clusters.tolist(), canonical_rank(sides, canon_of[clusters]).tolist(), strict=True))
     neighbours: dict[int, set[int]] = {}
     for x, y in pairs.tolist():
         neighbours.setdefault(x, set()).add(y)
         neighbours.setdefault(y, set()).add(x)
-    grey_ceiling = config.grey_ceiling if judge is not None else config.xl_threshold
-    known = {(int(canon_of[x]), int(canon_of[y])): s for (x, y), s in zip(pairs.tolist(), first.tolist(), strict=True)}
+    known = {(int(x), int(y)): s for x, y, s in zip(ca_all.tolist(), cb_all.tolist(), first.tolist(), strict=True)}
+    evidence = _Evidence(sides, links, a, b, root, config, judge, prefetch) if floor < config.xl_threshold else None
 
     def entry(x: int, y: int) -> tuple[int, int, int, int]:
         hi, lo = (x, y) if rank[x] < rank[y] else (y, x)
         return rank[hi], rank[lo], hi, lo
 
-    rows_of: dict[int, list[int]] = {}  # the link rows at each cluster (its own number)
-    groups: dict[int, list[int]] = {}  # the clusters merged into each survivor, itself first
-    if floor < config.xl_threshold:
-        for r, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-            rows_of.setdefault(x, []).append(r)
-            rows_of.setdefault(y, []).append(r)
-
-    def evidence_passes(hi: int, lo: int) -> bool:
-        """Does a document linking ``lo``'s clusters to ``hi``'s pass the document it links
-        through (the pair's threshold; the second signal in the grey zone)?"""
-        grey: list[tuple[float, int, int]] = []
-        for c in groups.get(lo, [lo]):
-            for r in rows_of.get(c, []):
-                other = int(b[r]) if int(a[r]) == c else int(a[r])
-                if _root(root, other) != hi:
-                    continue
-                x, y = sides.m + int(links[r, 0]), int(links[r, 2])
-                s = _one_similarity(sides, x, y)
-                same = sides.lang[x] == sides.lang[y]
-                if s < (config.threshold if same else config.xl_threshold):
-                    continue
-                if same or s >= grey_ceiling:
-                    return True
-                grey.append((s, x, y))
-        return any(judge is not None and judge(x, y) for _, x, y in sorted(grey, reverse=True))
-
     def verified(hi: int, lo: int) -> float:
-        """The similarity of the canonicals of clusters ``hi`` and ``lo`` if they verify, else -1.
-        Across languages below ``xl_threshold`` (the merge threshold's zone), a document
-        linking them must also pass the document it links through."""
+        """The similarity of the canonicals of clusters ``hi`` and ``lo`` if they verify, else -1."""
         ca, cb = int(canon_of[lo]), int(canon_of[hi])
         s = known.get((ca, cb), known.get((cb, ca)))
         if s is None:
             s = _one_similarity(sides, ca, cb)
             s = s if s >= (config.threshold if sides.lang[ca] == sides.lang[cb] else floor) else -1.0
             known[(ca, cb)] = s
-        if s >= 0 and sides.lang[ca] != sides.lang[cb] and s < grey_ceiling:
-            assert judge is not None
-            s = s if judge(ca, cb) else -1.0
-            known[(ca, cb)] = s
-        if 0 <= s < config.xl_threshold and sides.lang[ca] != sides.lang[cb] and not evidence_passes(hi, lo):
-            return -1.0
+        if s < 0 or sides.lang[ca] == sides.lang[cb] or s >= grey_ceiling:
+            return s
+        below = s < config.xl_threshold
+        if below and (evidence is None or not evidence.passes(hi, lo)):
+            return -1.0  # below the placement threshold: a linking document must pass, too
+        assert judge is not None
+        verdict = judge(ca, cb)
+        if verdict is False or (verdict is None and below):  # no sketch: no merge below it
+            s = -1.0
+        known[(ca, cb)] = s
         return s
 
     heap = [entry(x, y) for (x, y), s in zip(pairs.tolist(), first.tolist(), strict=True) if s >= 0]
     heapq.heapify(heap)
+    queued = {(hi, lo) for _, _, hi, lo in heap}
     count = 0
     while heap:
         _, _, hi, lo = heapq.heappop(heap)
+        queued.discard((hi, lo))
         if root[hi] != hi or root[lo] != lo:
             continue  # one of them was merged since: its links were handed to its survivor
         s = verified(hi, lo)
         if s < 0:
             continue
         root[lo] = hi
-        if rows_of:
-            groups.setdefault(hi, [hi]).extend(groups.pop(lo, [lo]))
+        if evidence is not None:
+            evidence.merged(hi, lo)
         partner[lo], similarity[lo] = canon_of[hi], s
         count += 1
         for z in neighbours.pop(lo, set()):
@@ -283,7 +341,10 @@ def merge_linked(
                 continue
             neighbours[hi].add(rz)
             neighbours.setdefault(rz, set()).add(hi)
-            heapq.heappush(heap, entry(hi, rz))
+            item = entry(hi, rz)
+            if (item[2], item[3]) not in queued:
+                queued.add((item[2], item[3]))
+                heapq.heappush(heap, item)
     return Merged(np.array([_root(root, c) for c in range(n_clusters)], dtype=np.int64),
                   partner, similarity, count)
 
@@ -295,21 +356,22 @@ def linked_clusters(
     """The links `merge_linked` follows, as ``(i, cluster, doc)`` rows: new row ``i`` (in
     another cluster) links ``cluster`` through the document at position ``doc``.
 
-    - Every cluster placement found ``i`` passing but did not join
-      (`cleaners.dedup.placement.Placed.links`), through its canonical.
-    - With the second signal (``judged``) and ``config.merge_xl_threshold`` below
-      ``xl_threshold``: for a row that founded its cluster (``founded[i]``), every cluster of
-      its LSH candidates whose canonical is in another language at a similarity in
-      ``[merge_xl_threshold, xl_threshold)``, through each of its candidates in that cluster
-      (members included; `merge_linked` checks that one of them passes): a story's version
-      that passes no canonical can still pass another version, which one run would have
-      placed with it.
+    - Every cluster placement found ``i`` passing but did not join, through the canonical it
+      passed (`cleaners.dedup.placement.Placed.links`).
+    - With the second signal (``judged``) and ``config.merge_floor`` below ``xl_threshold``:
+      for a row that founded its cluster (``founded[i]``), every cluster of its LSH candidates
+      whose canonical is in another language at a similarity in ``[merge_floor,
+      xl_threshold)`` (at or above it, placement refused the pair), through each of its
+      candidates in that cluster that it reaches at the placement threshold, members
+      included (`merge_linked` has the second signal judge a grey-zone one): a story's
+      version that passes no canonical can still pass another version, which one run would
+      have placed with it.
 
     ``cluster_of``/``canon_of``: the state after placement. Guarantees: the rows depend on
     the candidate pairs and that state, not on their order.
     """
     m = sides.m
-    rows = [np.stack([placed_links[:, 0], placed_links[:, 1], canon_of[placed_links[:, 1]]], axis=1)]
+    rows = [placed_links]
     floor = config.merge_floor
     if judged and floor < config.xl_threshold:
         mine = founded[cands.row]
@@ -317,12 +379,12 @@ def linked_clusters(
         other = cluster_of[pos]
         canon = canon_of[other]
         cross = (other != cluster_of[m + row]) & (sides.lang[canon] != sides.lang[m + row])
-        row, pos, other, canon = row[cross], pos[cross], other[cross], canon[cross]
+        row, pos, other = row[cross], pos[cross], other[cross]
         span = max(int(other.max(initial=0)) + 1, 1)
         code = sorted_distinct(row * span + other)  # each (row, cluster) once
-        near_row, near_cluster = code // span, code % span
-        sim = _screened(sides, m + near_row, canon_of[near_cluster], config, floor)
+        sim = _screened(sides, m + code // span, canon_of[code % span], config, floor)
         near = code[(sim >= 0) & (sim < config.xl_threshold)]
-        keep = np.isin(row * span + other, near)
+        keep = np.flatnonzero(np.isin(row * span + other, near))
+        keep = keep[_screened(sides, m + row[keep], pos[keep], config, config.xl_threshold) >= 0]
         rows.append(np.stack([row[keep], other[keep], pos[keep]], axis=1))
     return np.concatenate(rows).astype(np.int64)

@@ -44,7 +44,8 @@ def test_options_reach_the_configs() -> None:
     assert clean.shortcodes.unknown == "keep"
     match = settings.match_config()
     assert (match.threshold, match.xl_threshold) == (0.5, 0.2)
-    assert match.merge_floor == 0.1273  # the tuned 0.07 at 0.11, in proportion
+    assert match.merge_floor == pytest.approx(0.2 * 0.07 / 0.11)  # the tuned ratio
+    assert RunSettings(cross_lingual_threshold=1e-5).match_config().merge_floor > 0
     assert settings.read_limits().max_line_bytes == 1000
     assert settings.fingerprint_config().backend == "freedict"
     assert settings.manifest_parameters()["shortcodes"]["drop"] == ["gallery_x"]

@@ -16,7 +16,7 @@ in a random order, each run matched against the history the earlier runs left
 from __future__ import annotations
 
 import dataclasses
-from itertools import pairwise
+from itertools import pairwise, permutations
 
 import numpy as np
 import pytest
@@ -168,3 +168,85 @@ def test_the_merge_threshold_is_never_above_the_cross_lingual_one() -> None:
     assert MatchConfig(cross_lingual_threshold=0.05, merge_xl_threshold=0.07).merge_floor == 0.05
     with pytest.raises(ValueError, match="merge_xl_threshold"):
         MatchConfig(merge_xl_threshold=0.0)
+
+
+def _shared_slots(docs: list[tuple[str, str, int]], shared: dict[tuple[str, str], int]) -> DocBatch:
+    """Documents ``(id, lang, length)`` whose signatures share ``shared[(x, y)]`` slots pairwise
+    (disjoint blocks, so Jaccard is exactly slots / 256) and nothing else."""
+    rng = np.random.default_rng(3)
+    ids = [d for d, _, _ in docs]
+    sigs = rng.integers(0, 2**32, size=(len(docs), NUM_PERM), dtype=np.uint64).astype(np.uint32)
+    at = 0
+    for (x, y), k in shared.items():
+        sigs[ids.index(y), at:at + k] = sigs[ids.index(x), at:at + k]
+        at += k
+    return DocBatch(ids, [lg for _, lg, _ in docs], sigs, [f"h-{d}" for d in ids],
+                    np.array([n for _, _, n in docs]), np.full(len(docs), np.nan), np.full(len(docs), 100))
+
+
+def _splits(ids: list[str]) -> list[list[list[int]]]:
+    """Every order of ``ids``' rows cut into runs in every way."""
+    out = []
+    for order in permutations(range(len(ids))):
+        for mask in range(2 ** (len(ids) - 1)):
+            runs, run = [], [order[0]]
+            for k in range(1, len(ids)):
+                if mask >> (k - 1) & 1:
+                    runs.append(run)
+                    run = []
+                run.append(order[k])
+            out.append([*runs, run])
+    return out
+
+
+def test_a_link_counts_through_the_canonical_it_passed_even_if_replaced_later() -> None:
+    """de and fr (the two longest) at 0.078, en and es each pass both (0.203) and not each
+    other. When es's cluster elects fr after de passed es, de's link goes through es, the
+    document it passed: every order and cut into runs gives one cluster (192 splits)."""
+    batch = _shared_slots([("de", "de", 1000), ("fr", "fr", 900), ("en", "en", 800), ("es", "es", 700)],
+                          {("de", "fr"): 20, ("de", "en"): 52, ("de", "es"): 52, ("fr", "en"): 52,
+                           ("fr", "es"): 52})
+    sketches = {d: _story_at_the_margin(aligned=True)[1]["de"] for d in batch.doc_ids}
+    whole = {frozenset(batch.doc_ids)}
+    assert all(_runs(batch, sketches, split) == whole for split in _splits(batch.doc_ids))
+
+
+def test_below_the_placement_threshold_a_missing_sketch_does_not_merge() -> None:
+    batch, sketches = _story_at_the_margin(aligned=True)
+    missing = {**sketches, "fr": None}
+    assert _runs(batch, missing, [[1, 2], [0]]) == {frozenset({"fr", "en"}), frozenset({"de"})}  # type: ignore[arg-type]
+
+
+def test_the_history_sketches_merges_need_are_asked_for_together() -> None:
+    """A founder below the placement threshold from a history canonical, with grey-zone
+    evidence through 30 of its members (whose sentences do not align): their sketches are
+    asked of the source in one call, not one call each."""
+    members = 30
+    docs = [("B", "fr", 900), ("F", "de", 1000)] + [(f"m{k}", "en", 400) for k in range(members)]
+    shared = {("B", "F"): 20}
+    batch = _shared_slots(docs, shared)
+    rng = np.random.default_rng(4)
+    common, link = rng.integers(0, 2**32, 64).astype(np.uint32), rng.integers(0, 2**32, 32).astype(np.uint32)
+    batch.signatures[0, 100:164] = common
+    batch.signatures[1, 200:232] = link
+    for k in range(members):
+        batch.signatures[2 + k, 100:164] = common
+        batch.signatures[2 + k, 200:232] = link
+    story = _story_at_the_margin(aligned=True)[1]["de"]
+    other = _story_at_the_margin(aligned=False)[1]["fr"]
+    sketches = {"B": story, "F": story, **{f"m{k}": other for k in range(members)}}
+    history = History.empty(NUM_PERM)
+    history.lengths, history.published_at = np.empty(0), np.empty(0)
+    old = _take(batch, [0, *range(2, 2 + members)])
+    history = history.with_batch(old, match(old, history, TUNED_MATCH,
+                                            sketches=lambda ids: [sketches[d] for d in ids]))
+    calls: list[list[str]] = []
+
+    def source(ids: list[str]) -> list[SentenceSketch]:
+        calls.append(list(ids))
+        return [sketches[d] for d in ids]
+
+    out = match(_take(batch, [1]), history, TUNED_MATCH, sketches=source)
+    assert out[0].is_canonical  # the members' sentences do not align: no merge
+    asked = [call for call in calls if any(d.startswith("m") for d in call)]
+    assert len(asked) == 1 and len(asked[0]) == members
