@@ -203,6 +203,12 @@ class _Evidence:
         self.groups: dict[int, list[int]] = {}
         self.answers: dict[tuple[int, int, int, int], bool] = {}
 
+    def grey_documents(self) -> list[int]:
+        """The positions of both documents of every row the second signal may have to judge
+        (asked for once, by the first check that needs one, or by the caller before)."""
+        rows = np.flatnonzero(np.array(self.verdict, dtype=np.int64) == -1)
+        return sorted({*(self.sides.m + self.links[rows, 0]).tolist(), *self.links[rows, 2].tolist()})
+
     def _group(self, c: int) -> list[int]:
         return self.groups.get(c, [c])
 
@@ -239,8 +245,9 @@ class _Evidence:
             if answer:
                 break
         if not answer and grey and self.judge is not None:
-            if self.prefetch is not None:
-                self.prefetch([p for _, x, y in grey for p in (x, y)])
+            if self.prefetch is not None:  # the first time: every grey-zone row's documents
+                self.prefetch(self.grey_documents())
+                self.prefetch = None
             answer = any(self.judge(x, y) is not False for _, x, y in sorted(grey, reverse=True))
         self.answers[key] = answer
         return answer
@@ -282,9 +289,6 @@ def merge_linked(
     ca_all, cb_all = canon_of[pairs[:, 0]], canon_of[pairs[:, 1]]
     first = _screened(sides, ca_all, cb_all, config, floor)
     grey_ceiling = config.grey_ceiling if judge is not None else config.xl_threshold
-    if prefetch is not None:  # the canonicals the second signal may judge, asked for at once
-        grey = (first >= 0) & (first < grey_ceiling) & (sides.lang[ca_all] != sides.lang[cb_all])
-        prefetch(sorted_distinct(np.concatenate([ca_all[grey], cb_all[grey]])).tolist())
     clusters = sorted_distinct(pairs.ravel())
     rank = dict(zip(clusters.tolist(), canonical_rank(sides, canon_of[clusters]).tolist(), strict=True))
     neighbours: dict[int, set[int]] = {}
@@ -293,6 +297,13 @@ def merge_linked(
         neighbours.setdefault(y, set()).add(x)
     known = {(int(x), int(y)): s for x, y, s in zip(ca_all.tolist(), cb_all.tolist(), first.tolist(), strict=True)}
     evidence = _Evidence(sides, links, a, b, root, config, judge, prefetch) if floor < config.xl_threshold else None
+    cross = (first >= 0) & (sides.lang[ca_all] != sides.lang[cb_all])
+    if prefetch is not None and cross.any():  # the sketches merges may judge, asked for at once
+        wanted = sorted_distinct(np.concatenate([ca_all[cross], cb_all[cross]])).tolist()
+        if evidence is not None and (cross & (first < config.xl_threshold)).any():
+            wanted += evidence.grey_documents()
+            evidence.prefetch = None
+        prefetch(wanted)
 
     def entry(x: int, y: int) -> tuple[int, int, int, int]:
         hi, lo = (x, y) if rank[x] < rank[y] else (y, x)
@@ -360,9 +371,9 @@ def linked_clusters(
       passed (`cleaners.dedup.placement.Placed.links`).
     - With the second signal (``judged``) and ``config.merge_floor`` below ``xl_threshold``:
       for a row that founded its cluster (``founded[i]``), every cluster of its LSH candidates
-      whose canonical is in another language at a similarity in ``[merge_floor,
-      xl_threshold)`` (at or above it, placement refused the pair), through each of its
-      candidates in that cluster that it reaches at the placement threshold, members
+      whose canonical (after placement) is in another language at a similarity of at least
+      ``merge_floor``, through each of its candidates in that cluster that it reaches at the
+      placement threshold, members
       included (`merge_linked` has the second signal judge a grey-zone one): a story's
       version that passes no canonical can still pass another version, which one run would
       have placed with it.
@@ -383,7 +394,7 @@ def linked_clusters(
         span = max(int(other.max(initial=0)) + 1, 1)
         code = sorted_distinct(row * span + other)  # each (row, cluster) once
         sim = _screened(sides, m + code // span, canon_of[code % span], config, floor)
-        near = code[(sim >= 0) & (sim < config.xl_threshold)]
+        near = code[sim >= 0]
         keep = np.flatnonzero(np.isin(row * span + other, near))
         keep = keep[_screened(sides, m + row[keep], pos[keep], config, config.xl_threshold) >= 0]
         rows.append(np.stack([row[keep], other[keep], pos[keep]], axis=1))

@@ -219,8 +219,8 @@ def test_below_the_placement_threshold_a_missing_sketch_does_not_merge() -> None
 
 def test_the_history_sketches_merges_need_are_asked_for_together() -> None:
     """A founder below the placement threshold from a history canonical, with grey-zone
-    evidence through 30 of its members (whose sentences do not align): their sketches are
-    asked of the source in one call, not one call each."""
+    evidence through 30 of its members (whose sentences do not align): the history sketches
+    (the canonical's and the members') are asked of the source in one call, not one each."""
     members = 30
     docs = [("B", "fr", 900), ("F", "de", 1000)] + [(f"m{k}", "en", 400) for k in range(members)]
     shared = {("B", "F"): 20}
@@ -248,5 +248,33 @@ def test_the_history_sketches_merges_need_are_asked_for_together() -> None:
 
     out = match(_take(batch, [1]), history, TUNED_MATCH, sketches=source)
     assert out[0].is_canonical  # the members' sentences do not align: no merge
-    asked = [call for call in calls if any(d.startswith("m") for d in call)]
-    assert len(asked) == 1 and len(asked[0]) == members
+    asked = [call for call in calls if any(d == "B" or d.startswith("m") for d in call)]
+    assert len(asked) == 1 and {"B", *(f"m{k}" for k in range(members))} <= set(asked[0])
+
+
+def test_a_founder_links_a_cluster_whose_canonical_was_replaced_after_it_was_placed() -> None:
+    """History cluster H (fr) + y (en); the run's founder F (de) passes y, not H; D (fr,
+    longer, later in the run) joins H's cluster and becomes its canonical without sharing an
+    LSH band with F. F links that cluster whatever its similarity to D above the merge
+    threshold: the more similar F and D, the surer the merge (the first version linked only
+    below the placement threshold)."""
+    rng = np.random.default_rng(7)
+    aligned = _story_at_the_margin(aligned=True)[1]["de"]
+    sketches = dict.fromkeys(("H", "y", "F", "D"), aligned)
+    for slots in (23, 39, 63):  # F-D 0.090, 0.152, 0.246
+        h, y, f, d = (rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64).astype(np.uint32) for _ in range(4))
+        y[0:64] = h[0:64]
+        f[64:128] = y[64:128]
+        d[128:224] = h[128:224]
+        columns = [*range(226, 256), *range(0, 64, 2), 224]  # never both rows of an LSH band
+        d[columns[:slots]] = f[columns[:slots]]
+        old = DocBatch(["H", "y"], ["fr", "en"], np.array([h, y]), ["h-H", "h-y"], np.array([500, 400]),
+                       np.full(2, np.nan), np.full(2, 100))
+        new = DocBatch(["F", "D"], ["de", "fr"], np.array([f, d]), ["h-F", "h-D"], np.array([1000, 900]),
+                       np.full(2, np.nan), np.full(2, 100))
+        history = History.empty(NUM_PERM)
+        history.lengths, history.published_at = np.empty(0), np.empty(0)
+        for part in (old, new):
+            history = history.with_batch(part, match(part, history, TUNED_MATCH,
+                                                     sketches=lambda ids: [sketches[i] for i in ids]))
+        assert set(_clusters(history).values()) == {frozenset({"H", "y", "F", "D"})}, slots
