@@ -7,7 +7,9 @@ both corpora): ``.venv/bin/python benchmarks/pipeline.py --sizes 10000 20000 100
 ``--sizes 10000 100000``, ``--repeat N``, ``--workers N``, ``--work DIR`` (default a temp
 folder), ``--skip-naive``, ``--keep``, ``--match-caps 8,4,2`` (rerun the match with other
 ``max_per_bucket`` caps on the flow's output), ``--second-signal-cost`` (what the sentence
-sketches cost in the batch workers and the second signal in `match`, see `second_signal_cost`).
+sketches cost in the batch workers and the second signal in `match`, see `second_signal_cost`),
+``--merge-cost`` (`match` with and without cluster merges, and with the second signal at the
+placement and the merge threshold, see `merge_cost`).
 Disk: the pages corpus is about 1.4 GB of JSONL per 10,000 documents (14 GB at 100k), kept
 only with ``--keep``.
 

@@ -184,18 +184,12 @@ class _Evidence:
     either group grows."""
 
     def __init__(self, sides: Sides, links: np.ndarray, a: np.ndarray, b: np.ndarray,
-                 root: np.ndarray, config: MatchConfig, judge: PairJudge | None,
-                 prefetch: Prefetch | None) -> None:
+                 root: np.ndarray, judge: PairJudge | None, prefetch: Prefetch | None) -> None:
         self.sides, self.links, self.a, self.b, self.root = sides, links, a, b, root
         self.judge, self.prefetch = judge, prefetch
-        x, y = sides.m + links[:, 0], links[:, 2]
-        sim = _pair_similarity(sides, x, y)
-        same = sides.lang[x] == sides.lang[y]
-        passing = sim >= np.where(same, config.threshold, config.xl_threshold)
-        #: Per row: 1 the linking document passes its document, 0 it does not, -1 a grey-zone
-        #: pass the second signal is to judge.
-        self.verdict = np.where(passing, np.where(same | (sim >= config.grey_ceiling), 1, -1), 0).tolist()
-        self.sim = sim.tolist()
+        #: Per row: 1 the linking document passes its document, -1 a grey-zone pass the second
+        #: signal is to judge.
+        self.verdict = links[:, 3].tolist()
         self.rows_of: dict[int, list[int]] = {}
         for r, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
             self.rows_of.setdefault(x, []).append(r)
@@ -228,27 +222,24 @@ class _Evidence:
         if key in self.answers:
             return self.answers[key]
         mine, theirs = (g_lo, hi) if self._rows(g_lo) <= self._rows(g_hi) else (g_hi, lo)
-        sides = self.sides
-        grey: list[tuple[float, int, int]] = []
+        grey: list[tuple[int, int]] = []
         answer = False
         for c in mine:
             for r in self.rows_of.get(c, ()):
                 other = int(self.b[r]) if int(self.a[r]) == c else int(self.a[r])
                 if _root(self.root, other) != theirs:
                     continue
-                verdict = self.verdict[r]
-                if verdict == 1 or (verdict == -1 and self.judge is None):
+                if self.verdict[r] == 1 or self.judge is None:
                     answer = True
                     break
-                if verdict == -1:
-                    grey.append((self.sim[r], sides.m + int(self.links[r, 0]), int(self.links[r, 2])))
+                grey.append((self.sides.m + int(self.links[r, 0]), int(self.links[r, 2])))
             if answer:
                 break
         if not answer and grey and self.judge is not None:
             if self.prefetch is not None:  # the first time: every grey-zone row's documents
                 self.prefetch(self.grey_documents())
                 self.prefetch = None
-            answer = any(self.judge(x, y) is not False for _, x, y in sorted(grey, reverse=True))
+            answer = any(self.judge(x, y) is not False for x, y in grey)
         self.answers[key] = answer
         return answer
 
@@ -260,7 +251,7 @@ def merge_linked(
 ) -> Merged:
     """Merge the clusters the run's documents link whose canonicals verify.
 
-    ``links``: ``(i, cluster, doc)`` rows, new row ``i`` links ``cluster`` through its
+    ``links``: ``(i, cluster, doc, sure)`` rows, new row ``i`` links ``cluster`` through its
     document at position ``doc`` (`linked_clusters`). ``cluster_of`` (cluster number of every
     position) and ``canon_of`` (canonical position of every cluster number) are the state
     after placement, ``n_clusters`` the clusters in use. ``judge``: the second signal for a
@@ -296,7 +287,7 @@ def merge_linked(
         neighbours.setdefault(x, set()).add(y)
         neighbours.setdefault(y, set()).add(x)
     known = {(int(x), int(y)): s for x, y, s in zip(ca_all.tolist(), cb_all.tolist(), first.tolist(), strict=True)}
-    evidence = _Evidence(sides, links, a, b, root, config, judge, prefetch) if floor < config.xl_threshold else None
+    evidence = _Evidence(sides, links, a, b, root, judge, prefetch) if floor < config.xl_threshold else None
     cross = (first >= 0) & (sides.lang[ca_all] != sides.lang[cb_all])
     if prefetch is not None and cross.any():  # the sketches merges may judge, asked for at once
         wanted = sorted_distinct(np.concatenate([ca_all[cross], cb_all[cross]])).tolist()
@@ -364,8 +355,9 @@ def linked_clusters(
     sides: Sides, cands: Candidates, placed_links: np.ndarray, founded: np.ndarray,
     cluster_of: np.ndarray, canon_of: np.ndarray, config: MatchConfig, judged: bool,
 ) -> np.ndarray:
-    """The links `merge_linked` follows, as ``(i, cluster, doc)`` rows: new row ``i`` (in
-    another cluster) links ``cluster`` through the document at position ``doc``.
+    """The links `merge_linked` follows, as ``(i, cluster, doc, sure)`` rows: new row ``i``
+    (in another cluster) links ``cluster`` through the document at position ``doc``, which it
+    passes surely (``sure`` 1) or in the grey zone, the second signal not asked yet (-1).
 
     - Every cluster placement found ``i`` passing but did not join, through the canonical it
       passed (`cleaners.dedup.placement.Placed.links`).
@@ -396,6 +388,8 @@ def linked_clusters(
         sim = _screened(sides, m + code // span, canon_of[code % span], config, floor)
         near = code[sim >= 0]
         keep = np.flatnonzero(np.isin(row * span + other, near))
-        keep = keep[_screened(sides, m + row[keep], pos[keep], config, config.xl_threshold) >= 0]
-        rows.append(np.stack([row[keep], other[keep], pos[keep]], axis=1))
+        sim = _screened(sides, m + row[keep], pos[keep], config, config.xl_threshold)
+        keep, sim = keep[sim >= 0], sim[sim >= 0]
+        sure = np.where((sides.lang[m + row[keep]] == sides.lang[pos[keep]]) | (sim >= config.grey_ceiling), 1, -1)
+        rows.append(np.stack([row[keep], other[keep], pos[keep], sure], axis=1))
     return np.concatenate(rows).astype(np.int64)

@@ -159,9 +159,10 @@ def place(
     equal in full are equal there, so the bound is never below the full similarity).
     ``state[1]`` counts the (document, cluster) pairs compared for the documents placed.
     ``stamp`` (one slot per possible cluster, zero-initialised) marks the clusters already
-    seen for a document. ``links`` (``(capacity, 3)``) receives, for a document that passes
-    more than one cluster, an ``(i, cluster, canonical)`` row for each passing cluster it does
-    not join (``canonical``: the position it was compared with)
+    seen for a document. ``links`` (``(capacity, 4)``) receives, for a document that passes
+    more than one cluster, an ``(i, cluster, canonical, sure)`` row for each passing cluster
+    it does not join (``canonical``: the position it was compared with; ``sure``: 1, or -1
+    for a tentative grey-zone pass the second signal has not judged)
     (``state[5]`` rows so far; when the passes of a document, at most ``tie_clusters.size``,
     might not fit, `GROW` is returned before that document is looked at, ``state[3]`` = its
     index ``k``).
@@ -255,6 +256,7 @@ def place(
                 links[state[5], 0] = i
                 links[state[5], 1] = tie_clusters[t]
                 links[state[5], 2] = canon_of[tie_clusters[t]]
+                links[state[5], 3] = -1 if tie_unknown[t] else 1
                 state[5] += 1
         first_holder[hash_code[i]] = pos
         state[1] += compared
@@ -303,9 +305,10 @@ class Placed(NamedTuple):
     by_hash: np.ndarray
     compared: int
     complete: bool = True
-    #: ``(i, cluster, canonical)``: a cluster new row ``i`` passes but did not join, and the
-    #: canonical it passed (the links `cleaners.dedup.merge.merge_linked` follows).
-    links: np.ndarray = np.empty((0, 3), dtype=np.int64)
+    #: ``(i, cluster, canonical, sure)``: a cluster new row ``i`` passes but did not join, the
+    #: canonical it passed, and 1 (-1: tentatively, in the grey zone, not judged) (the links
+    #: `cleaners.dedup.merge.merge_linked` follows).
+    links: np.ndarray = np.empty((0, 4), dtype=np.int64)
 
 
 #: What `place_all` asks about a grey-zone pair (its code, see `place`): does it pass the
@@ -354,7 +357,7 @@ def place_all(
     tie_sims = np.empty(most, dtype=np.float64)
     tie_unknown = np.zeros(most, dtype=np.bool_)
     state = np.array([n_clusters, 0, 0, 0, 0, 0], dtype=np.int64)
-    links = np.empty((max(n, 2 * most, LINKS_ROOM), 3), dtype=np.int64)
+    links = np.empty((max(n, 2 * most, LINKS_ROOM), 4), dtype=np.int64)
     stamp = np.zeros(n_clusters + n, dtype=np.int64)
     complete = True
     k = 0
@@ -404,11 +407,11 @@ def place_all(
             canon_rank[c] = k
             k += 1
             continue
-        others = [o for o in clusters if o != c]
+        others = [(o, u) for o, u in zip(clusters, unknown, strict=True) if o != c]
         while state[5] + len(others) > links.shape[0]:
             links = np.concatenate([links, np.empty_like(links)])
-        for o in others:
-            links[state[5]] = (i, o, canon_of[o])
+        for o, u in others:
+            links[state[5]] = (i, o, canon_of[o], -1 if u else 1)
             state[5] += 1
         cluster_of[pos] = c
         joined[i] = canon_of[c]
