@@ -365,10 +365,9 @@ def linked_clusters(
       for a row that founded its cluster (``founded[i]``), every cluster of its LSH candidates
       whose canonical (after placement) is in another language at a similarity of at least
       ``merge_floor``, through each of its candidates in that cluster that it reaches at the
-      placement threshold, members
-      included (`merge_linked` has the second signal judge a grey-zone one): a story's
-      version that passes no canonical can still pass another version, which one run would
-      have placed with it.
+      placement threshold, members included (`merge_linked` has the second signal judge a
+      grey-zone one): a story's version that passes no canonical can still pass another
+      version, which one run would have placed with it.
 
     ``cluster_of``/``canon_of``: the state after placement. Guarantees: the rows depend on
     the candidate pairs and that state, not on their order.
