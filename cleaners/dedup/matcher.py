@@ -216,9 +216,8 @@ def match(
     canonical; a canonical whose cluster merged into another in this batch is verified against
     the survivor's canonical by the merge rule, across languages down to
     ``config.merge_floor`` with the second signal); a document is never placed through a
-    non-canonical member; two clusters
-    merge only when a document links them and their canonicals verify
-    (`cleaners.dedup.merge.merge_linked`).
+    non-canonical member; two clusters merge only when a document links them and their
+    canonicals verify (`cleaners.dedup.merge.merge_linked`).
     ``history`` must hold whole clusters (each with its canonical). Pass ``stats`` to
     collect counters. ``index_factory`` builds the LSH index (in-memory `BandIndex` by
     default).
