@@ -184,7 +184,7 @@ class _Evidence:
     either group grows."""
 
     def __init__(self, sides: Sides, links: np.ndarray, a: np.ndarray, b: np.ndarray,
-                 root: np.ndarray, judge: PairJudge | None, prefetch: Prefetch | None) -> None:
+                 root: np.ndarray, judge: PairJudge, prefetch: Prefetch | None) -> None:
         self.sides, self.links, self.a, self.b, self.root = sides, links, a, b, root
         self.judge, self.prefetch = judge, prefetch
         #: Per row: 1 the linking document passes its document, -1 a grey-zone pass the second
@@ -216,30 +216,26 @@ class _Evidence:
     def passes(self, hi: int, lo: int) -> bool:
         """Does a document linking the groups of ``hi`` and ``lo`` pass the document it links
         through (the pair's threshold; the second signal in the grey zone, a missing sketch
-        passing as in placement)?"""
+        passing as in placement)? A row passed surely ends the walk."""
         g_hi, g_lo = self._group(hi), self._group(lo)
         key = (hi, lo, len(g_hi), len(g_lo))
         if key in self.answers:
             return self.answers[key]
         mine, theirs = (g_lo, hi) if self._rows(g_lo) <= self._rows(g_hi) else (g_hi, lo)
-        grey: list[tuple[int, int]] = []
-        answer = False
-        for c in mine:
-            for r in self.rows_of.get(c, ()):
-                other = int(self.b[r]) if int(self.a[r]) == c else int(self.a[r])
-                if _root(self.root, other) != theirs:
-                    continue
-                if self.verdict[r] == 1 or self.judge is None:
-                    answer = True
-                    break
-                grey.append((self.sides.m + int(self.links[r, 0]), int(self.links[r, 2])))
-            if answer:
+        crossing = (r for c in mine for r in self.rows_of.get(c, ())
+                    if _root(self.root, int(self.b[r]) if int(self.a[r]) == c else int(self.a[r])) == theirs)
+        grey: list[int] = []
+        for r in crossing:
+            if self.verdict[r] == 1:
+                answer = True
                 break
-        if not answer and grey and self.judge is not None:
-            if self.prefetch is not None:  # the first time: every grey-zone row's documents
+            grey.append(r)
+        else:
+            if grey and self.prefetch is not None:  # the first time: every grey-zone row's documents
                 self.prefetch(self.grey_documents())
                 self.prefetch = None
-            answer = any(self.judge(x, y) is not False for x, y in grey)
+            answer = any(self.judge(self.sides.m + int(self.links[r, 0]), int(self.links[r, 2])) is not False
+                         for r in grey)
         self.answers[key] = answer
         return answer
 
@@ -287,7 +283,9 @@ def merge_linked(
         neighbours.setdefault(x, set()).add(y)
         neighbours.setdefault(y, set()).add(x)
     known = {(int(x), int(y)): s for x, y, s in zip(ca_all.tolist(), cb_all.tolist(), first.tolist(), strict=True)}
-    evidence = _Evidence(sides, links, a, b, root, judge, prefetch) if floor < config.xl_threshold else None
+    evidence = None  # below the placement threshold only, which needs the second signal
+    if judge is not None and floor < config.xl_threshold:
+        evidence = _Evidence(sides, links, a, b, root, judge, prefetch)
     cross = (first >= 0) & (sides.lang[ca_all] != sides.lang[cb_all])
     if prefetch is not None and cross.any():  # the sketches merges may judge, asked for at once
         wanted = sorted_distinct(np.concatenate([ca_all[cross], cb_all[cross]])).tolist()
