@@ -4,7 +4,8 @@
 into the pivot language; `match` finds each new document's cluster among a batch and a history.
 
 Modules: `config` (parameters), `fingerprint`, `minhash`, `lsh`, `model` (inputs, outputs,
-canonical rule), `candidates`, `verify`, `placement` (numba), `merge` (clusters a document
+canonical rule), `candidates`, `verify`, `sketch` and `align` (the second signal),
+`second_signal` (its sketches by position), `placement` (numba), `merge` (clusters a document
 links) and `matcher` (`match`, which runs them).
 """
 

@@ -42,7 +42,7 @@ from cleaners.dedup.sketch import (
 __all__ = [
     "EMPTY_SKETCH", "MAX_SENTENCES", "MAX_TOKENS", "OrderedShare", "SentenceSketch",
     "SketchBatch", "evidence", "fingerprint_and_sketch", "is_weak", "judge_pairs",
-    "ordered_share", "passes_second_signal", "sentence_sketches", "sketch_from_sets",
+    "ordered_share", "passes_packed", "passes_second_signal", "sentence_sketches", "sketch_from_sets",
     "token_hash",
 ]
 
@@ -217,6 +217,19 @@ def _passes(off_a, val_a, off_b, val_b, min_order_share, min_evidence):  # pragm
         return min_order_share <= 0.0
     weight = _ordered_weight(tok_a, sent_a, tok_b, sent_b, off_b.size - 1)
     return min(1.0, weight / shared) >= min_order_share
+
+
+@numba.njit(cache=True, nogil=True)
+def passes_packed(offset_starts, offsets, value_starts, values, ra, rb, min_order_share,
+                  min_evidence):  # pragma: no cover
+    """`passes_second_signal` of the documents at rows ``ra`` and ``rb`` of a `SketchBatch`
+    given by its four arrays, compiled (for compiled callers such as
+    `cleaners.dedup.placement`, and without making `SentenceSketch` views)."""
+    return _passes(offsets[offset_starts[ra]:offset_starts[ra + 1]],
+                   values[value_starts[ra]:value_starts[ra + 1]],
+                   offsets[offset_starts[rb]:offset_starts[rb + 1]],
+                   values[value_starts[rb]:value_starts[rb + 1]],
+                   min_order_share, min_evidence)
 
 
 def passes_second_signal(

@@ -57,11 +57,11 @@ cluster, with similarity 1.0), ``"near"`` when the language is the canonical's,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
-from cleaners.dedup.align import SentenceSketch, SketchSource, passes_second_signal
+from cleaners.dedup.align import SketchSource, passes_packed, passes_second_signal
 from cleaners.dedup.candidates import candidate_pairs
 from cleaners.dedup.config import DEFAULT_MATCH, MatchConfig
 from cleaners.dedup.lsh import BandIndex, BandStore
@@ -79,6 +79,7 @@ from cleaners.dedup.model import (
     priority_order,
     validate,
 )
+from cleaners.dedup.second_signal import SecondSignal
 from cleaners.dedup.verify import Verdicts, history_verdicts
 
 
@@ -228,9 +229,11 @@ def match(
     (`cleaners.dedup.align.passes_second_signal`).
     Only the grey-zone pairs that decide a placement are judged, as the placement pass meets
     them (`cleaners.dedup.placement.place_all`; the result is the one of judging every pair
-    before placing). Each sketch is asked for once: a new document's as a pair needs it (the
-    flow has them at hand, made with the fingerprints); the history's together, being read
-    from texts: at the first pair that needs one, those of every history canonical a new
+    before placing). Each sketch is asked for once: the new documents' all together at the
+    first pair that needs one (the flow has them at hand, made with the fingerprints; the
+    compiled placement loop then judges their pairs itself, `cleaners.dedup.second_signal`);
+    the history's together, being read from texts: at the first pair that needs one, those of
+    every history canonical a new
     document meets in the grey zone at a similarity no sure pass of its history beats; any
     other a pair needs is asked for after the pass, which then runs again (placement runs
     once, and again only when a new document reaches a history cluster through another new
@@ -269,7 +272,7 @@ def match(
     signal = None
     if sketches is not None and config.grey_ceiling > config.xl_threshold:
         ahead = _grey_history(sides, verdicts, hist_canon, config)
-        signal = _SecondSignal(sides, sketches, config, ahead)
+        signal = SecondSignal(sides, sketches, config, ahead)
     while True:  # once, or again when the second signal lacked a history sketch (fetched now)
         state = cluster_of.copy(), canon_of.copy(), canon_rank.copy(), first_holder.copy()
         placed = place_all(sides, priority, new_low, config, hash_code, state[3], state[0],
@@ -283,7 +286,7 @@ def match(
     merged = unmerged(n_clusters)
     if config.merge_clusters:
         links = linked_clusters(sides, cands, placed.links, placed.joined < 0, cluster_of, canon_of,
-                                config, signal is not None)
+                                config, signal is not None, new_low)
         merged = merge_linked(sides, links, cluster_of, canon_of, n_clusters, config,
                               None if signal is None else signal.pair,
                               None if signal is None else signal.prefetch)
@@ -297,8 +300,8 @@ def match(
 
 
 def _grey_history(sides: Sides, verdicts: Verdicts, hist_canon: np.ndarray,
-                  config: MatchConfig) -> list[str]:
-    """The ``doc_id`` of the history canonicals that some new row meets in the grey zone
+                  config: MatchConfig) -> list[int]:
+    """The positions of the history canonicals that some new row meets in the grey zone
     (cross-lingual, similarity in ``[xl_threshold, grey_ceiling)``) at a similarity no sure
     pass of its history candidates beats: the history sketches the second signal may need,
     asked for at once (the texts of history documents are read from the curated parts)."""
@@ -313,99 +316,31 @@ def _grey_history(sides: Sides, verdicts: Verdicts, hist_canon: np.ndarray,
     sure = np.where(sure_pass, sim, -1.0)
     best_sure = np.full(verdicts.lo.size, -1.0)
     np.maximum.at(best_sure, row, sure)
-    wanted = np.unique(canon[grey & (sim >= best_sure[row])])
-    return [sides.doc_id(int(p)) for p in wanted.tolist()]
-
-
-class _SecondSignal:
-    """The `cleaners.dedup.placement.Judge` of `match`: the verdict of a grey-zone pair's code
-    (``pos * (m + n) + canonical``) with `cleaners.dedup.align.passes_second_signal`, each
-    pair judged once (``verdicts``) and each sketch asked of ``source`` once (``cache``).
-
-    A new document's sketch is asked for as a pair needs it (the flow has them at hand); the
-    history's are asked for together, being read from texts: ``ahead`` at the first pair, then
-    the ones pairs need that are not known yet, gathered (the pair is not known yet: None)
-    and asked for by `fetch_missing`, after the placement pass."""
-
-    def __init__(self, sides: Sides, source: SketchSource, config: MatchConfig,
-                 ahead: list[str]) -> None:
-        self.sides, self.source, self.config = sides, source, config
-        self.span = sides.m + len(sides.new)
-        self.cache: dict[str, SentenceSketch | None] = {}
-        self.verdicts: dict[int, bool] = {}
-        self.missing: set[str] = set()
-        self.ahead: list[str] | None = ahead
-
-    def _ask(self, doc_ids: list[str]) -> None:
-        wanted = [d for d in doc_ids if d not in self.cache]
-        if wanted:
-            self.cache.update(zip(wanted, self.source(wanted), strict=True))
-
-    def __call__(self, code: int) -> bool | None:
-        known = self.verdicts.get(code)
-        if known is not None:
-            return known
-        positions = (code // self.span, code % self.span)
-        ids = [self.sides.doc_id(p) for p in positions]
-        history = [d for p, d in zip(positions, ids, strict=True)
-                   if p < self.sides.m and d not in self.cache]
-        if history and self.ahead is not None:  # the first history sketches: with those ahead
-            self._ask(sorted({*self.ahead, *history}))
-            self.ahead, history = None, []
-        if history:
-            self.missing.update(history)
-            return None
-        new = [d for d in ids if d not in self.cache]
-        if new:
-            self._ask(new)
-        a, b = (self.cache[d] for d in ids)
-        ok = a is None or b is None or passes_second_signal(
-            a, b, self.config.min_order_share, self.config.min_evidence)
-        self.verdicts[code] = ok
-        return ok
-
-    def pair(self, a: int, b: int) -> bool | None:
-        """The verdict on the pair of positions ``a`` and ``b``, fetching a history sketch it
-        lacks at once (for `cleaners.dedup.merge`, after placement); None when a sketch is
-        missing (the source has none for the document)."""
-        verdict = self(a * self.span + b)
-        if verdict is None:
-            self.fetch_missing()
-            verdict = self(a * self.span + b)
-        if any(self.cache.get(self.sides.doc_id(p)) is None for p in (a, b)):
-            return None
-        return bool(verdict)
-
-    def prefetch(self, positions: Sequence[int]) -> None:
-        """Ask for the sketches of ``positions`` not known yet, in one call (with those
-        ``ahead`` if the history's were not asked for yet)."""
-        wanted = {self.sides.doc_id(p) for p in positions}
-        if self.ahead is not None and any(p < self.sides.m for p in positions):
-            wanted |= set(self.ahead)
-            self.ahead = None
-        self._ask(sorted(wanted))
-
-    def fetch_missing(self) -> bool:
-        """Ask for the history sketches the last pass lacked, in one call; False if none."""
-        if not self.missing:
-            return False
-        self._ask(sorted(self.missing))
-        self.missing.clear()
-        return True
+    return np.unique(canon[grey & (sim >= best_sure[row])]).tolist()
 
 
 def warm_up(num_perm: int = DEFAULT_MATCH.num_perm) -> None:
-    """Compile `match`'s placement loop and the second signal's verdict now (or load them
-    from numba's cache: about 1 s, 3 s the first time on a machine), so that a later `match`
-    does not wait for them. Matches a few synthetic documents and judges a pair of empty
+    """Compile `match`'s placement loop, merges and the second signal's verdict now (or load
+    them from numba's cache: about 1 s, 3 s the first time on a machine), so that a later
+    `match` does not wait for them. Matches a few synthetic documents without and with a
+    second signal (their sketches packed as a source packs them), and judges a pair of empty
     sketches, with the same argument types as real ones."""
-    from cleaners.dedup.align import EMPTY_SKETCH
+    import dataclasses
+
+    from cleaners.dedup.align import EMPTY_SKETCH, SketchBatch
     from cleaners.dedup.candidates import warm_up as warm_candidates
+    from cleaners.dedup.config import TUNED_MATCH
 
     warm_candidates(num_perm)
     passes_second_signal(EMPTY_SKETCH, EMPTY_SKETCH, DEFAULT_MATCH.min_order_share,
                          DEFAULT_MATCH.min_evidence)
     sigs = np.arange(4 * num_perm, dtype=np.uint32).reshape(4, num_perm) % 7
-    match(DocBatch([f"warm-{i}" for i in range(4)], ["en", "en", "fr", "en"], sigs,
-                   ["a", "b", "c", "a"], np.arange(4, dtype=np.int64), np.full(4, np.nan),
-                   np.full(4, 10, dtype=np.int64)))
+    batch = DocBatch([f"warm-{i}" for i in range(4)], ["en", "en", "fr", "en"], sigs,
+                     ["a", "b", "c", "a"], np.arange(4, dtype=np.int64), np.full(4, np.nan),
+                     np.full(4, 10, dtype=np.int64))
+    match(batch)
+    packed = SketchBatch.of([EMPTY_SKETCH]).take(np.zeros(2, dtype=np.int64))
+    passes_packed(packed.offset_starts, packed.offsets, packed.value_starts, packed.values, 0, 1,
+                  DEFAULT_MATCH.min_order_share, DEFAULT_MATCH.min_evidence)
+    match(batch, None, dataclasses.replace(TUNED_MATCH, num_perm=num_perm),
+          sketches=lambda ids: packed.take(np.zeros(len(ids), dtype=np.int64)))

@@ -34,12 +34,14 @@ import heapq
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from cleaners.dedup.candidates import Candidates
 from cleaners.dedup.config import CHUNK_ROWS, MatchConfig
 from cleaners.dedup.minhash import containment_estimate, jaccard_estimate
 from cleaners.dedup.model import Sides, priority_order
+from cleaners.dedup.placement import pair_similarity
 from cleaners.dedup.verify import sorted_distinct
 
 #: Does the grey-zone cross-lingual pair of positions (a, b) pass the second signal? None: a
@@ -106,15 +108,16 @@ def _pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _one_similarity(sides: Sides, a: int, b: int) -> float:
-    """`_pair_similarity` of the one pair of positions ``a`` and ``b`` (the same float)."""
+    """`_pair_similarity` of the one pair of positions ``a`` and ``b`` (the same float, from
+    the compiled `cleaners.dedup.placement.pair_similarity`)."""
     m = sides.m
     sa = sides.hist_sigs[a] if a < m else sides.new_sigs[a - m]
     sb = sides.hist_sigs[b] if b < m else sides.new_sigs[b - m]
     if not sides.containment:
-        return float(jaccard_estimate(sa, sb))
+        return float(pair_similarity(sa, sb, False, 0.0, 0.0))
     size_a = sides.hist_sizes[a] if a < m else sides.new_sizes[a - m]
     size_b = sides.hist_sizes[b] if b < m else sides.new_sizes[b - m]
-    return float(containment_estimate(sa, sb, size_a, size_b))
+    return float(pair_similarity(sa, sb, True, float(size_a), float(size_b)))
 
 
 def _screened(sides: Sides, a: np.ndarray, b: np.ndarray, config: MatchConfig,
@@ -352,6 +355,7 @@ def merge_linked(
 def linked_clusters(
     sides: Sides, cands: Candidates, placed_links: np.ndarray, founded: np.ndarray,
     cluster_of: np.ndarray, canon_of: np.ndarray, config: MatchConfig, judged: bool,
+    new_low: np.ndarray,
 ) -> np.ndarray:
     """The links `merge_linked` follows, as ``(i, cluster, doc, sure)`` rows: new row ``i``
     (in another cluster) links ``cluster`` through the document at position ``doc``, which it
@@ -367,26 +371,72 @@ def linked_clusters(
       grey-zone one): a story's version that passes no canonical can still pass another
       version, which one run would have placed with it.
 
-    ``cluster_of``/``canon_of``: the state after placement. Guarantees: the rows depend on
-    the candidate pairs and that state, not on their order.
+    ``cluster_of``/``canon_of``: the state after placement; ``new_low``: the low bytes of the
+    new signatures. Guarantees: the rows depend on the candidate pairs and that state, not on
+    their order.
     """
-    m = sides.m
     rows = [placed_links]
     floor = config.merge_floor
     if judged and floor < config.xl_threshold:
-        mine = founded[cands.row]
-        row, pos = cands.row[mine], cands.pos[mine]
-        other = cluster_of[pos]
-        canon = canon_of[other]
-        cross = (other != cluster_of[m + row]) & (sides.lang[canon] != sides.lang[m + row])
-        row, pos, other = row[cross], pos[cross], other[cross]
-        span = max(int(other.max(initial=0)) + 1, 1)
-        code = sorted_distinct(row * span + other)  # each (row, cluster) once
-        sim = _screened(sides, m + code // span, canon_of[code % span], config, floor)
-        near = code[sim >= 0]
-        keep = np.flatnonzero(np.isin(row * span + other, near))
-        sim = _screened(sides, m + row[keep], pos[keep], config, config.xl_threshold)
-        keep, sim = keep[sim >= 0], sim[sim >= 0]
-        sure = np.where((sides.lang[m + row[keep]] == sides.lang[pos[keep]]) | (sim >= config.grey_ceiling), 1, -1)
-        rows.append(np.stack([row[keep], other[keep], pos[keep], sure], axis=1))
+        rows.append(_founder_links(
+            founded, cands.pos, cands.lo, cands.hi, sides.m, sides.hist_sigs, sides.new_sigs,
+            new_low, sides.containment, sides.hist_sizes, sides.new_sizes, sides.lang, cluster_of,
+            canon_of, config.threshold, config.xl_threshold, config.grey_ceiling, floor))
     return np.concatenate(rows).astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _founder_links(founded, c_pos, c_lo, c_hi, m, hist_sigs, new_sigs, new_low, containment,
+                   hist_sizes, new_sizes, lang, cluster_of, canon_of, threshold, xl_threshold,
+                   grey_ceiling, floor):  # pragma: no cover
+    """The founders' rows of `linked_clusters`, in candidate order, in one compiled pass: for
+    each candidate of a founder in another cluster whose canonical is in another language,
+    the founder's similarity with that canonical (once per cluster, on the low bytes first
+    when it is a new row) must reach ``floor``, and its similarity with the candidate the
+    pair's threshold (the floats of `_screened`)."""
+    out = np.empty((max(16, founded.size), 4), dtype=np.int64)
+    n_out = 0
+    n_clusters = int(cluster_of.max()) + 1 if cluster_of.size else 1
+    stamp = np.zeros(n_clusters, dtype=np.int64)
+    near = np.zeros(n_clusters, dtype=np.bool_)
+    for i in range(founded.size):
+        if not founded[i]:
+            continue
+        pos = m + i
+        mine, my_lang = cluster_of[pos], lang[pos]
+        my_size = new_sizes[i] if containment else 0.0
+        for j in range(c_lo[i], c_hi[i]):
+            p = c_pos[j]
+            c = cluster_of[p]
+            canon = canon_of[c]
+            if c == mine or lang[canon] == my_lang:
+                continue
+            if stamp[c] != i + 1:  # the cluster's canonical, once per founder
+                stamp[c] = i + 1
+                size_c = 0.0
+                if containment:
+                    size_c = hist_sizes[canon] if canon < m else new_sizes[canon - m]
+                if canon >= m and pair_similarity(new_low[canon - m], new_low[i], containment,
+                                                  size_c, my_size) < floor:
+                    near[c] = False  # certainly below: equal slots are equal in their low byte
+                else:
+                    sig = hist_sigs[canon] if canon < m else new_sigs[canon - m]
+                    near[c] = pair_similarity(sig, new_sigs[i], containment, size_c, my_size) >= floor
+            if not near[c]:
+                continue
+            same = lang[p] == my_lang
+            size_p = 0.0
+            if containment:
+                size_p = hist_sizes[p] if p < m else new_sizes[p - m]
+            sig = hist_sigs[p] if p < m else new_sigs[p - m]
+            s = pair_similarity(sig, new_sigs[i], containment, size_p, my_size)
+            if s < (threshold if same else xl_threshold):
+                continue
+            if n_out == out.shape[0]:
+                bigger = np.empty((2 * out.shape[0], 4), dtype=np.int64)
+                bigger[:n_out] = out[:n_out]
+                out = bigger
+            out[n_out, 0], out[n_out, 1], out[n_out, 2] = i, c, p
+            out[n_out, 3] = 1 if same or s >= grey_ceiling else -1
+            n_out += 1
+    return out[:n_out]

@@ -18,16 +18,17 @@ only when it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import chain
 from typing import NamedTuple
 
 import numba
 import numpy as np
 
+from cleaners.dedup.align import SketchBatch, passes_packed
 from cleaners.dedup.candidates import Candidates
 from cleaners.dedup.config import MatchConfig
 from cleaners.dedup.model import Sides
+from cleaners.dedup.second_signal import NO_SKETCH, UNKNOWN, PackedSketches, SecondSignal
 from cleaners.dedup.verify import Verdicts
 
 #: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
@@ -42,7 +43,7 @@ GROW = -3
 
 
 @numba.njit(cache=True, nogil=True)
-def _similarity(
+def pair_similarity(
     sig_a: np.ndarray, sig_b: np.ndarray, containment: bool, size_a: float, size_b: float
 ) -> float:
     """`cleaners.dedup.minhash.jaccard_estimate` (or `containment_estimate`) of two signatures,
@@ -88,6 +89,23 @@ def _passes(
 
 
 @numba.njit(cache=True, nogil=True)
+def _judge(a: int, b: int, row: np.ndarray, offset_starts: np.ndarray, offsets: np.ndarray,
+           value_starts: np.ndarray, values: np.ndarray, min_order_share: float,
+           min_evidence: float) -> int:
+    """The second signal on the pair of positions ``a``, ``b`` (see
+    `cleaners.dedup.second_signal.PackedSketches`): 1 passes, 0 refused, -1 not known here
+    (a sketch not asked for yet). A pair with a document the source has no sketch for
+    passes."""
+    ra, rb = row[a], row[b]
+    if ra == UNKNOWN or rb == UNKNOWN:
+        return -1
+    if ra == NO_SKETCH or rb == NO_SKETCH:
+        return 1
+    return 1 if passes_packed(offset_starts, offsets, value_starts, values, ra, rb,
+                              min_order_share, min_evidence) else 0
+
+
+@numba.njit(cache=True, nogil=True)
 def place(
     start: int,
     priority: np.ndarray,
@@ -123,6 +141,14 @@ def place(
     tie_sims: np.ndarray,
     tie_unknown: np.ndarray,
     links: np.ndarray,
+    sk_row: np.ndarray,
+    sk_offset_starts: np.ndarray,
+    sk_offsets: np.ndarray,
+    sk_value_starts: np.ndarray,
+    sk_values: np.ndarray,
+    min_order_share: float,
+    min_evidence: float,
+    judged: np.ndarray,
 ) -> int:
     """Place the new documents ``priority[start:]`` in order; return ``len(priority)``, or
     `DECIDE` after writing the passing clusters of the document it stopped on.
@@ -182,7 +208,7 @@ def place(
                 canon_of[c] = pos
                 canon_rank[c] = k
             continue
-        if state[5] + tie_clusters.size > links.shape[0]:
+        if state[5] + tie_clusters.size > links.shape[0] or state[6] + tie_clusters.size > judged.shape[0]:
             state[3] = k  # before anything of document k is marked: it is placed afresh
             return GROW
         mark = k + 1
@@ -201,7 +227,7 @@ def place(
             else:  # re-elected in this batch: compare with the new canonical
                 size_a = new_sizes[canon - m] if containment else 0.0
                 size_b = new_sizes[i] if containment else 0.0
-                s = _similarity(new_sigs[canon - m], new_sigs[i], containment, size_a, size_b)
+                s = pair_similarity(new_sigs[canon - m], new_sigs[i], containment, size_a, size_b)
             verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos])
             if verdict != 0:
                 ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
@@ -221,15 +247,52 @@ def place(
             if containment:
                 size_a = hist_sizes[canon] if canon < m else new_sizes[canon - m]
             size_b = new_sizes[i] if containment else 0.0
-            if canon >= m and _similarity(new_low[canon - m], new_low[i], containment,
+            if canon >= m and pair_similarity(new_low[canon - m], new_low[i], containment,
                                           size_a, size_b) < need:
                 continue  # certainly below: equal slots are equal in their low byte
             a = hist_sigs[canon] if canon < m else new_sigs[canon - m]
-            s = _similarity(a, new_sigs[i], containment, size_a, size_b)
+            s = pair_similarity(a, new_sigs[i], containment, size_a, size_b)
             verdict = _verdict(s, need, grey_ceiling, lang[canon] == lang[pos])
             if verdict != 0:
                 ties, best, best_sim = _passes(c, s, verdict < 0, tie_clusters, tie_sims,
                                                tie_unknown, ties, best, best_sim)
+        decide = False
+        while best >= 0:  # a tentative best is judged here when both sketches are at hand
+            at_best, top = 0, -1
+            for t in range(ties):
+                if tie_sims[t] == best_sim:
+                    at_best += 1
+                    top = t
+            if at_best > 1:  # a tie: broken by doc_id, in Python
+                decide = True
+                break
+            if not tie_unknown[top]:
+                break
+            verdict = _judge(pos, canon_of[best], sk_row, sk_offset_starts, sk_offsets,
+                             sk_value_starts, sk_values, min_order_share, min_evidence)
+            if verdict < 0:  # a sketch not fetched yet: judged in Python
+                decide = True
+                break
+            judged[state[6], 0] = pos * (m + n) + canon_of[best]
+            judged[state[6], 1] = verdict
+            state[6] += 1
+            if verdict == 1:
+                tie_unknown[top] = False
+                break
+            ties -= 1  # refused: the most similar of the other passes is next
+            for t in range(top, ties):
+                tie_clusters[t] = tie_clusters[t + 1]
+                tie_sims[t] = tie_sims[t + 1]
+                tie_unknown[t] = tie_unknown[t + 1]
+            best, best_sim = -1, -1.0
+            for t in range(ties):
+                if tie_sims[t] > best_sim:
+                    best, best_sim = tie_clusters[t], tie_sims[t]
+        if decide:
+            state[2] = ties
+            state[3] = k
+            state[4] = compared
+            return DECIDE
         if best < 0:
             first_holder[hash_code[i]] = pos
             state[1] += compared
@@ -240,17 +303,6 @@ def place(
             canon_rank[c] = k
             joined[i] = -1
             continue
-        at_best = 0
-        tentative = False
-        for t in range(ties):
-            if tie_sims[t] == best_sim:
-                at_best += 1
-                tentative |= tie_unknown[t]
-        if at_best > 1 or tentative:
-            state[2] = ties
-            state[3] = k
-            state[4] = compared
-            return DECIDE
         for t in range(ties):
             if tie_clusters[t] != best:
                 links[state[5], 0] = i
@@ -311,9 +363,10 @@ class Placed(NamedTuple):
     links: np.ndarray = np.empty((0, 4), dtype=np.int64)
 
 
-#: What `place_all` asks about a grey-zone pair (its code, see `place`): does it pass the
-#: second signal? None: not known yet (the pair passes tentatively, see `Placed.complete`).
-Judge = Callable[[int], "bool | None"]
+#: No sketch known (`place_all` without the second signal): read-only, as a `SketchBatch`'s.
+_NONE = SketchBatch.of([])
+_NO_SKETCHES = PackedSketches(np.full(1, UNKNOWN, dtype=np.int64), _NONE.offset_starts, _NONE.offsets,
+                              _NONE.value_starts, _NONE.values, 0.0, 0.0)
 
 
 def _tie_winner(sides: Sides, canon_of: np.ndarray, clusters: np.ndarray) -> int:
@@ -325,7 +378,7 @@ def place_all(
     sides: Sides, priority: np.ndarray, new_low: np.ndarray, config: MatchConfig,
     hash_code: np.ndarray, first_holder: np.ndarray, cluster_of: np.ndarray,
     canon_of: np.ndarray, canon_rank: np.ndarray, n_clusters: int, cands: Candidates,
-    verdicts: Verdicts, judge: Judge | None = None,
+    verdicts: Verdicts, judge: SecondSignal | None = None,
 ) -> Placed:
     """Place every new row in ``priority`` order with `place`, breaking its ties, in one pass.
 
@@ -356,22 +409,28 @@ def place_all(
     tie_clusters = np.empty(most, dtype=np.int64)
     tie_sims = np.empty(most, dtype=np.float64)
     tie_unknown = np.zeros(most, dtype=np.bool_)
-    state = np.array([n_clusters, 0, 0, 0, 0, 0], dtype=np.int64)
+    state = np.array([n_clusters, 0, 0, 0, 0, 0, 0], dtype=np.int64)
     links = np.empty((max(n, 2 * most, LINKS_ROOM), 4), dtype=np.int64)
+    judged = np.empty((max(n, 2 * most, LINKS_ROOM), 2), dtype=np.int64)  # the verdicts `place` reaches
     stamp = np.zeros(n_clusters + n, dtype=np.int64)
     complete = True
     k = 0
     while k < n:
+        sketches = _NO_SKETCHES if judge is None else judge.packed()
         k = place(
             k, priority, sides.m, sides.hist_sigs, sides.new_sigs, new_low, sides.containment,
             sides.hist_sizes, sides.new_sizes, sides.lang, config.threshold, config.xl_threshold,
             grey_ceiling, hash_code, first_holder, cluster_of, canon_of, canon_rank, state,
             cands.pos, cands.lo, cands.hi, verdicts.cluster, verdicts.sim, verdicts.lo,
             verdicts.hi, stamp, joined, similarity, by_hash, tie_clusters, tie_sims, tie_unknown,
-            links,
+            links, *sketches, judged,
         )
         if k == GROW:
-            links = np.concatenate([links, np.empty_like(links)])
+            if state[5] + most > links.shape[0]:
+                links = np.concatenate([links, np.empty_like(links)])
+            if judge is not None:  # the verdicts so far, kept: the log starts again
+                judge.record(judged[: state[6], 0], judged[: state[6], 1])
+                state[6] = 0
             k = int(state[3])
             continue
         if k != DECIDE:
@@ -420,4 +479,6 @@ def place_all(
             canon_of[c] = pos
             canon_rank[c] = k
         k += 1
+    if judge is not None:
+        judge.record(judged[: state[6], 0], judged[: state[6], 1])
     return Placed(joined, similarity, by_hash, int(state[1]), complete, links[: state[5]].copy())

@@ -192,6 +192,49 @@ class SketchBatch:
         """The batch of these four arrays (of the dtypes above), made read-only, not copied."""
         return cls(*(_frozen(a) for a in (offset_starts, offsets, value_starts, values)))
 
+    def take(self, rows: np.ndarray) -> SketchBatch:
+        """The sketches of documents ``rows`` (indices into this batch, repeats allowed), in
+        that order, packed anew (one compiled copy)."""
+        return SketchBatch.of_arrays(*_take_kernel(self.offset_starts, self.offsets,
+                                                   self.value_starts, self.values,
+                                                   np.asarray(rows, dtype=np.int64)))
+
+    @classmethod
+    def concat(cls, batches: Sequence[SketchBatch]) -> SketchBatch:
+        """The documents of ``batches`` one after the other, packed in one batch."""
+        if not batches:
+            return cls.of([])
+        offset_starts = [batches[0].offset_starts[:1]]
+        value_starts = [batches[0].value_starts[:1]]
+        o_shift = v_shift = 0
+        for b in batches:
+            offset_starts.append(b.offset_starts[1:] + o_shift)
+            value_starts.append(b.value_starts[1:] + v_shift)
+            o_shift += int(b.offset_starts[-1])
+            v_shift += int(b.value_starts[-1])
+        return cls.of_arrays(
+            np.concatenate(offset_starts), np.concatenate([b.offsets[: b.offset_starts[-1]] for b in batches]),
+            np.concatenate(value_starts), np.concatenate([b.values[: b.value_starts[-1]] for b in batches]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _take_kernel(offset_starts, offsets, value_starts, values, rows):  # pragma: no cover
+    """The four arrays of `SketchBatch.take`."""
+    n = rows.size
+    o_starts = np.zeros(n + 1, dtype=np.int64)
+    v_starts = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        r = rows[k]
+        o_starts[k + 1] = o_starts[k] + offset_starts[r + 1] - offset_starts[r]
+        v_starts[k + 1] = v_starts[k] + value_starts[r + 1] - value_starts[r]
+    out_offsets = np.empty(o_starts[n], dtype=np.int32)
+    out_values = np.empty(v_starts[n], dtype=np.uint32)
+    for k in range(n):
+        r = rows[k]
+        out_offsets[o_starts[k]:o_starts[k + 1]] = offsets[offset_starts[r]:offset_starts[r + 1]]
+        out_values[v_starts[k]:v_starts[k + 1]] = values[value_starts[r]:value_starts[r + 1]]
+    return o_starts, out_offsets, v_starts, out_values
+
 
 #: Word-table values of `_sketch_codes` that are not token hashes.
 _DROPPED, _END = -1, -2

@@ -44,6 +44,11 @@ class StoredSketches:
         row = self._row.get(doc_id)
         return None if row is None else self.sketches[row]
 
+    def rows(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """The row of each of ``doc_ids`` in ``sketches``; -1 for a document not stored."""
+        get = self._row.get
+        return np.fromiter((get(d, -1) for d in doc_ids), dtype=np.int64, count=len(doc_ids))
+
     @classmethod
     def read(cls, batch_paths: Sequence[str]) -> StoredSketches:
         """The sketch columns of the batches (a batch without them: none of its rows, the
@@ -129,13 +134,18 @@ def sketch_source(
     batches' sketches at the first ask, never re-made from its text), which is
     `cleaners.dedup.align.sentence_sketches` of its text; only the others (the history's, or
     the rows of a batch written without sketches) are sketched on demand from their texts
-    (`sketches_from_texts`, one read of the parts per call). ``article_parts``: the parts, or
-    what gives the ones that hold the documents asked for (`PartsOf`)."""
+    (`sketches_from_texts`, one read of the parts per call). When every document asked is
+    stored, the answer is one `SketchBatch` of their sketches, in order (what `match` packs
+    them into anyway). ``article_parts``: the parts, or what gives the ones that hold the
+    documents asked for (`PartsOf`)."""
     stored: list[StoredSketches] = []
 
-    def source(doc_ids: Sequence[str]) -> list[SentenceSketch | None]:
+    def source(doc_ids: Sequence[str]) -> Sequence[SentenceSketch | None]:
         if not stored:
             stored.append(StoredSketches.read(batch_paths))
+        rows = stored[0].rows(doc_ids)
+        if (rows >= 0).all():  # all stored (the run's documents): one packed copy
+            return stored[0].sketches.take(rows)
         out = [stored[0].get(d) for d in doc_ids]
         missing = [d for d, s in zip(doc_ids, out, strict=True) if s is None]
         if missing:

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH, WordMemo, fingerprint_batch
+from cleaners.dedup import (
+    DEFAULT_FINGERPRINT,
+    TUNED_MATCH,
+    DocBatch,
+    MatchStats,
+    WordMemo,
+    fingerprint_batch,
+    match,
+)
 from cleaners.dedup.align import (
     EMPTY_SKETCH,
     MAX_SENTENCES,
@@ -151,6 +159,50 @@ def test_one_compiled_verdict_is_the_verdict_of_evidence_and_ordered_share(
     assert 0 < passed < 4 * len(pairs)
 
 
+def test_the_placement_loop_judges_packed_sketches_as_the_second_signal_does(
+        translator: EmbeddedTranslator) -> None:
+    """The verdict the compiled placement loop reaches itself (`placement._judge` on the packed
+    sketches, by position) is `passes_second_signal`'s; a position whose sketch was not asked
+    for is left to Python (-1); one the source has no sketch for passes (1)."""
+    from cleaners.dedup.placement import _judge
+    from cleaners.dedup.second_signal import NO_SKETCH, UNKNOWN
+
+    texts, hints = _real_texts()
+    _, packed = fingerprint_and_sketch(texts, hints, DEFAULT_FINGERPRINT, translator)
+    n = len(texts)
+    order = np.random.default_rng(2).permutation(n)  # position p holds document order[p]
+    rows = packed.take(order)
+    row = np.arange(n + 2, dtype=np.int64)
+    row[n], row[n + 1] = UNKNOWN, NO_SKETCH
+    arrays = (row, rows.offset_starts, rows.offsets, rows.value_starts, rows.values, *RULE)
+    rng = np.random.default_rng(1)
+    pairs = [(int(a), int(b)) for a, b in rng.integers(n, size=(400, 2))]
+    pairs += [(int(np.flatnonzero(order == d)[0]), int(np.flatnonzero(order == d + 1)[0]))
+              for d in range(n - 1)]  # neighbours: often one story
+    verdicts = [_judge(a, b, *arrays) for a, b in pairs]
+    assert verdicts == [int(passes_second_signal(packed[order[a]], packed[order[b]], *RULE))
+                        for a, b in pairs]
+    assert 0 < sum(verdicts) < len(pairs)
+    assert _judge(0, n, *arrays) == _judge(n, 0, *arrays) == -1
+    assert _judge(0, n + 1, *arrays) == 1 and _judge(n + 1, n, *arrays) == -1
+
+
+def test_taken_and_concatenated_sketches_are_the_same_sketches(
+        translator: EmbeddedTranslator) -> None:
+    texts, hints = _real_texts()
+    _, packed = fingerprint_and_sketch(texts, hints, DEFAULT_FINGERPRINT, translator)
+    rows = np.array([3, 0, 3, len(texts) - 1, 1], dtype=np.int64)
+    taken = packed.take(rows)
+    assert len(taken) == rows.size and not taken.values.flags.writeable
+    assert all(_same(taken[k], packed[int(r)]) for k, r in enumerate(rows))
+    both = SketchBatch.concat([taken, SketchBatch.of([EMPTY_SKETCH]), packed])
+    assert len(both) == rows.size + 1 + len(packed)
+    assert both[rows.size] is EMPTY_SKETCH
+    assert all(_same(both[rows.size + 1 + d], packed[d]) for d in range(len(packed)))
+    assert all(_same(both[k], taken[k]) for k in range(rows.size))
+    assert len(packed.take(np.zeros(0, dtype=np.int64))) == 0 and len(SketchBatch.concat([])) == 0
+
+
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     return benchmark_module("crosslingual")
@@ -198,8 +250,8 @@ def test_history_sketches_a_pass_lacked_are_fetched_and_the_pass_runs_again(
             asked.append([w for w in wanted if w in old_ids])
             return [sketch_of[w] for w in wanted]
 
-        if ahead == "all":
-            monkeypatch.setattr(matcher_module, "_grey_history", lambda *a: sorted(old_ids))
+        if ahead == "all":  # every history position
+            monkeypatch.setattr(matcher_module, "_grey_history", lambda *a: list(range(len(old_ids))))
         elif ahead == "none":
             monkeypatch.setattr(matcher_module, "_grey_history", lambda *a: [])
         else:
@@ -235,3 +287,33 @@ def test_warm_up_compiles_the_verdict_that_stored_and_made_sketches_use(
     apart = sentence_sketches(texts, ["en", "fr"], DEFAULT_FINGERPRINT, translator)
     passes_second_signal(made[0], apart[1], *RULE)
     assert len(_passes.signatures) == compiled
+
+
+def test_warm_up_compiles_what_a_match_with_the_second_signal_runs(
+        translator: EmbeddedTranslator) -> None:
+    """With the second signal, `match` runs more compiled code (the placement loop with packed
+    sketches, the founders' links, the packed verdict, taking stored sketches): `warm_up`
+    compiles the specialisations a real run uses, so the flow's warm-up thread saves them."""
+    from cleaners.dedup import warm_up
+    from cleaners.dedup.align import passes_packed
+    from cleaners.dedup.merge import _founder_links
+    from cleaners.dedup.placement import place
+    from cleaners.dedup.sketch import _take_kernel
+
+    if not benchmark_module("crosslingual").WMT.exists():
+        pytest.skip("../shared/eval/wmt is absent: no cross-lingual pair to judge")
+    compiled = (place, passes_packed, _founder_links, _take_kernel)
+    warm_up()
+    before = [len(f.signatures) for f in compiled]
+    assert min(before) >= 1
+    texts, hints = _real_texts()
+    fp, packed = fingerprint_and_sketch(texts, hints, DEFAULT_FINGERPRINT, translator)
+    ids = [f"doc-{k}" for k in range(len(texts))]
+    row = {d: k for k, d in enumerate(ids)}
+    batch = DocBatch(ids, fp.langs, fp.signatures, fp.text_hashes, np.array([len(t) for t in texts]),
+                     np.full(len(texts), np.nan), fp.shingle_counts)
+    stats = MatchStats()
+    match(batch, None, TUNED_MATCH, stats=stats,
+          sketches=lambda wanted: packed.take(np.array([row[w] for w in wanted], dtype=np.int64)))
+    assert stats.second_signal_pairs > 0
+    assert [len(f.signatures) for f in compiled] == before
