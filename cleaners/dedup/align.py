@@ -42,7 +42,7 @@ from cleaners.dedup.sketch import (
 __all__ = [
     "EMPTY_SKETCH", "MAX_SENTENCES", "MAX_TOKENS", "OrderedShare", "SentenceSketch",
     "SketchBatch", "evidence", "fingerprint_and_sketch", "is_weak", "judge_pairs",
-    "ordered_share", "passes_packed", "passes_second_signal", "sentence_sketches", "sketch_from_sets",
+    "ordered_share", "passes_arrays", "passes_second_signal", "sentence_sketches", "sketch_from_sets",
     "token_hash",
 ]
 
@@ -204,9 +204,10 @@ def _strong(offsets, values):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True)
-def _passes(off_a, val_a, off_b, val_b, min_order_share, min_evidence):  # pragma: no cover
-    """`passes_second_signal` of two sketches given by their arrays, in one compiled call: the
-    same tokens, counts and floating-point operations as `evidence` and `ordered_share`."""
+def passes_arrays(off_a, val_a, off_b, val_b, min_order_share, min_evidence):  # pragma: no cover
+    """`passes_second_signal` of two sketches given by their arrays (``offsets``, ``values``),
+    in one compiled call, for Python and compiled callers (`cleaners.dedup.second_signal`):
+    the same tokens, counts and floating-point operations as `evidence` and `ordered_share`."""
     tok_a, sent_a, distinct_a = _strong(off_a, val_a)
     tok_b, sent_b, distinct_b = _strong(off_b, val_b)
     smaller = min(distinct_a.size, distinct_b.size)
@@ -219,19 +220,6 @@ def _passes(off_a, val_a, off_b, val_b, min_order_share, min_evidence):  # pragm
     return min(1.0, weight / shared) >= min_order_share
 
 
-@numba.njit(cache=True, nogil=True)
-def passes_packed(offset_starts, offsets, value_starts, values, ra, rb, min_order_share,
-                  min_evidence):  # pragma: no cover
-    """`passes_second_signal` of the documents at rows ``ra`` and ``rb`` of a `SketchBatch`
-    given by its four arrays, compiled (for compiled callers such as
-    `cleaners.dedup.placement`, and without making `SentenceSketch` views)."""
-    return _passes(offsets[offset_starts[ra]:offset_starts[ra + 1]],
-                   values[value_starts[ra]:value_starts[ra + 1]],
-                   offsets[offset_starts[rb]:offset_starts[rb + 1]],
-                   values[value_starts[rb]:value_starts[rb + 1]],
-                   min_order_share, min_evidence)
-
-
 def passes_second_signal(
     a: SentenceSketch, b: SentenceSketch, min_order_share: float, min_evidence: float
 ) -> bool:
@@ -242,13 +230,14 @@ def passes_second_signal(
     tokens (`evidence`). Guarantees: symmetric; False when either sketch has no evidence
     token; the verdict of `evidence` and `ordered_share` themselves, computed in one compiled
     call (the evidence entries of both sketches are sorted there, not kept)."""
-    return bool(_passes(a.offsets, a.values, b.offsets, b.values, float(min_order_share),
+    return bool(passes_arrays(a.offsets, a.values, b.offsets, b.values, float(min_order_share),
                         float(min_evidence)))
 
 
 #: What `cleaners.dedup.matcher.match` asks for the second signal: the sketches of these
-#: documents (by ``doc_id``, in order; None for one whose text is not available).
-SketchSource = Callable[[Sequence[str]], Sequence["SentenceSketch | None"]]
+#: documents (by ``doc_id``, in order; None for one whose text is not available), as a
+#: sequence or, when every one is there, as one `SketchBatch` (what `match` packs them into).
+SketchSource = Callable[[Sequence[str]], "Sequence[SentenceSketch | None] | SketchBatch"]
 
 
 def judge_pairs(

@@ -47,7 +47,11 @@ number, 4 of language code and one dict entry per history cluster (while numberi
 band keys exist only for the new documents and for one chunk of the history at a time,
 and candidate verification works on chunks of candidate pairs (a low-byte copy of the
 canonicals it touches, a quarter of their signatures, while verifying). No signature,
-id or hash list is copied or concatenated.
+id or hash list is copied or concatenated. With the second signal, 8 more bytes per
+position (history or new: its sketch's row) and the sketches asked for, packed
+(`cleaners.dedup.second_signal`: the new documents' one copy, about 600 bytes each on the
+100,000-document benchmark); the merges below the placement threshold, about 9 bytes per
+cluster while the founders' links are found.
 
 ``dup_kind`` is ``"exact"`` when the text hash equals that of the document the row names
 (``duplicate_of``: an exact copy names the document whose text it has, any member of the
@@ -61,7 +65,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cleaners.dedup.align import SketchSource, passes_packed, passes_second_signal
+from cleaners.dedup.align import SketchSource
 from cleaners.dedup.candidates import candidate_pairs
 from cleaners.dedup.config import DEFAULT_MATCH, MatchConfig
 from cleaners.dedup.lsh import BandIndex, BandStore
@@ -226,7 +230,7 @@ def match(
     ``sketches`` (optional) gives the `cleaners.dedup.align.SentenceSketch` of documents by
     ``doc_id`` (new or history ones): with it and ``config.xl_accept``, a cross-lingual pair in
     the grey zone passes only with the second signal
-    (`cleaners.dedup.align.passes_second_signal`).
+    (`cleaners.dedup.align.passes_second_signal`, `cleaners.dedup.second_signal`).
     Only the grey-zone pairs that decide a placement are judged, as the placement pass meets
     them (`cleaners.dedup.placement.place_all`; the result is the one of judging every pair
     before placing). Each sketch is asked for once: the new documents' all together at the
@@ -323,24 +327,26 @@ def warm_up(num_perm: int = DEFAULT_MATCH.num_perm) -> None:
     """Compile `match`'s placement loop, merges and the second signal's verdict now (or load
     them from numba's cache: about 1 s, 3 s the first time on a machine), so that a later
     `match` does not wait for them. Matches a few synthetic documents without and with a
-    second signal (their sketches packed as a source packs them), and judges a pair of empty
-    sketches, with the same argument types as real ones."""
+    second signal (their sketches packed as a source packs them), and judges a pair of them
+    and compares a pair of signatures from Python, with the same argument types as real ones."""
     import dataclasses
 
     from cleaners.dedup.align import EMPTY_SKETCH, SketchBatch
     from cleaners.dedup.candidates import warm_up as warm_candidates
     from cleaners.dedup.config import TUNED_MATCH
+    from cleaners.dedup.minhash import pair_similarity
+    from cleaners.dedup.second_signal import PackedSketches, judge_positions
 
     warm_candidates(num_perm)
-    passes_second_signal(EMPTY_SKETCH, EMPTY_SKETCH, DEFAULT_MATCH.min_order_share,
-                         DEFAULT_MATCH.min_evidence)
     sigs = np.arange(4 * num_perm, dtype=np.uint32).reshape(4, num_perm) % 7
+    pair_similarity(sigs[0], sigs[1], False, 0.0, 0.0)
     batch = DocBatch([f"warm-{i}" for i in range(4)], ["en", "en", "fr", "en"], sigs,
                      ["a", "b", "c", "a"], np.arange(4, dtype=np.int64), np.full(4, np.nan),
                      np.full(4, 10, dtype=np.int64))
-    match(batch)
+    match(batch, None, dataclasses.replace(DEFAULT_MATCH, num_perm=num_perm))
     packed = SketchBatch.of([EMPTY_SKETCH]).take(np.zeros(2, dtype=np.int64))
-    passes_packed(packed.offset_starts, packed.offsets, packed.value_starts, packed.values, 0, 1,
-                  DEFAULT_MATCH.min_order_share, DEFAULT_MATCH.min_evidence)
+    arrays = (packed.offset_starts, packed.offsets, packed.value_starts, packed.values)
+    judge_positions(0, 1, *PackedSketches(np.array([0, 1], dtype=np.int64), *arrays, *arrays,
+                                          TUNED_MATCH.min_order_share, TUNED_MATCH.min_evidence))
     match(batch, None, dataclasses.replace(TUNED_MATCH, num_perm=num_perm),
           sketches=lambda ids: packed.take(np.zeros(len(ids), dtype=np.int64)))

@@ -39,9 +39,8 @@ import numpy as np
 
 from cleaners.dedup.candidates import Candidates
 from cleaners.dedup.config import CHUNK_ROWS, MatchConfig
-from cleaners.dedup.minhash import containment_estimate, jaccard_estimate
+from cleaners.dedup.minhash import containment_estimate, jaccard_estimate, pair_similarity
 from cleaners.dedup.model import Sides, priority_order
-from cleaners.dedup.placement import pair_similarity
 from cleaners.dedup.verify import sorted_distinct
 
 #: Does the grey-zone cross-lingual pair of positions (a, b) pass the second signal? None: a
@@ -109,7 +108,7 @@ def _pair_similarity(sides: Sides, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _one_similarity(sides: Sides, a: int, b: int) -> float:
     """`_pair_similarity` of the one pair of positions ``a`` and ``b`` (the same float, from
-    the compiled `cleaners.dedup.placement.pair_similarity`)."""
+    the compiled `cleaners.dedup.minhash.pair_similarity`)."""
     m = sides.m
     sa = sides.hist_sigs[a] if a < m else sides.new_sigs[a - m]
     sb = sides.hist_sigs[b] if b < m else sides.new_sigs[b - m]

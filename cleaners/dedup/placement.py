@@ -8,8 +8,9 @@ document costs what its comparisons cost.
 
 `place_all` drives the compiled loop (`place`), breaks its ties by ``doc_id`` (strings, in
 Python) and has the second signal judge the grey-zone pairs that decide a placement, as
-`place` meets them (in Python: the sketches come from the caller); `exact_holders` prepares
-its exact-copy lookup.
+`place` meets them: `place` judges a pair itself when both sketches are packed
+(`cleaners.dedup.second_signal`), and leaves the others (a history sketch not read yet) to
+Python, which asks the caller's source; `exact_holders` prepares its exact-copy lookup.
 
 Pure: no I/O of its own. numba keeps the compiled code in ``__pycache__`` (``cache=True``),
 so only the first call on a machine compiles (a few seconds); `match` imports this module
@@ -24,41 +25,24 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from cleaners.dedup.align import SketchBatch, passes_packed
+from cleaners.dedup.align import SketchBatch
 from cleaners.dedup.candidates import Candidates
 from cleaners.dedup.config import MatchConfig
+from cleaners.dedup.minhash import pair_similarity
 from cleaners.dedup.model import Sides
-from cleaners.dedup.second_signal import NO_SKETCH, UNKNOWN, PackedSketches, SecondSignal
+from cleaners.dedup.second_signal import UNKNOWN, PackedSketches, SecondSignal, judge_positions
 from cleaners.dedup.verify import Verdicts
 
 #: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best
-#: passes only tentatively (a grey-zone pair, which the second signal judges first).
+#: passes only tentatively (a grey-zone pair) and the second signal cannot judge it here (a
+#: sketch not asked for yet).
 DECIDE = -2
 #: Rows of the first ``links`` buffer of `place_all`, at least (it grows as needed).
 LINKS_ROOM = 16
 #: `place` stopped before document ``priority[state[3]]``: ``links`` might not hold its
 #: passes (the caller grows it and resumes there; nothing of that document was looked at).
 GROW = -3
-
-
-@numba.njit(cache=True, nogil=True)
-def pair_similarity(
-    sig_a: np.ndarray, sig_b: np.ndarray, containment: bool, size_a: float, size_b: float
-) -> float:
-    """`cleaners.dedup.minhash.jaccard_estimate` (or `containment_estimate`) of two signatures,
-    with the same floating-point operations, so the same float."""
-    equal = 0
-    for t in range(sig_a.size):
-        equal += sig_a[t] == sig_b[t]
-    j = equal / sig_a.size
-    if not containment:
-        return j
-    smaller = min(size_a, size_b)
-    if smaller <= 0:
-        return 0.0
-    c = j * (size_a + size_b) / (1.0 + j) / smaller
-    return min(max(c, 0.0), 1.0)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -86,23 +70,6 @@ def _passes(
     if s > best_sim:
         return ties + 1, c, s
     return ties + 1, best, best_sim
-
-
-@numba.njit(cache=True, nogil=True)
-def _judge(a: int, b: int, row: np.ndarray, offset_starts: np.ndarray, offsets: np.ndarray,
-           value_starts: np.ndarray, values: np.ndarray, min_order_share: float,
-           min_evidence: float) -> int:
-    """The second signal on the pair of positions ``a``, ``b`` (see
-    `cleaners.dedup.second_signal.PackedSketches`): 1 passes, 0 refused, -1 not known here
-    (a sketch not asked for yet). A pair with a document the source has no sketch for
-    passes."""
-    ra, rb = row[a], row[b]
-    if ra == UNKNOWN or rb == UNKNOWN:
-        return -1
-    if ra == NO_SKETCH or rb == NO_SKETCH:
-        return 1
-    return 1 if passes_packed(offset_starts, offsets, value_starts, values, ra, rb,
-                              min_order_share, min_evidence) else 0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -142,10 +109,14 @@ def place(
     tie_unknown: np.ndarray,
     links: np.ndarray,
     sk_row: np.ndarray,
-    sk_offset_starts: np.ndarray,
-    sk_offsets: np.ndarray,
-    sk_value_starts: np.ndarray,
-    sk_values: np.ndarray,
+    sk_new_offset_starts: np.ndarray,
+    sk_new_offsets: np.ndarray,
+    sk_new_value_starts: np.ndarray,
+    sk_new_values: np.ndarray,
+    sk_hist_offset_starts: np.ndarray,
+    sk_hist_offsets: np.ndarray,
+    sk_hist_value_starts: np.ndarray,
+    sk_hist_values: np.ndarray,
     min_order_share: float,
     min_evidence: float,
     judged: np.ndarray,
@@ -166,17 +137,22 @@ def place(
       that reaches the pair's threshold (``threshold`` within a language, ``xl_threshold``
       across) is joined. None: ``i`` founds cluster ``state[0]`` (``joined[i]`` = -1);
     * second signal: a cross-lingual pass below ``grey_ceiling`` passes tentatively; when
-      one is the best pass, the document is left to the caller (`DECIDE`), which has the
-      second signal judge it (a pass that does not decide is never judged; judging every
-      tentative pass made 6x more pairs on the 100,000-document benchmark);
+      one is the only best pass, it is judged here (`cleaners.dedup.second_signal.judge_positions`
+      on the packed sketches ``sk_*``, see `cleaners.dedup.second_signal.PackedSketches`):
+      passed, it is joined; refused, it is dropped and the next best pass is considered, in
+      the same way; each verdict goes to ``judged`` (``(code, verdict)`` rows, code
+      ``pos * (m + n) + canonical``, ``state[6]`` of them). A pass that does not decide is
+      never judged (judging every tentative pass made 6x more pairs on the
+      100,000-document benchmark);
     * re-election: ``canon_rank[c]`` is the index in ``priority`` before which a document
       outranks cluster ``c``'s canonical (`cleaners.dedup.model.priority_order` over the
       canonical and the batch; ``k`` for a cluster founded at ``k``); a document that joins
       ``c`` at a smaller ``k`` becomes its canonical (``canon_of[c]``), and later documents are
       verified against it (a history cluster's precomputed ``h_sim`` is then not used);
-    * several clusters at the best similarity, or a tentative best: every passing (cluster,
-      similarity) goes to ``tie_clusters``/``tie_sims`` (``state[2]`` of them, ``tie_unknown``
-      marking the tentative ones), ``state[3]`` = the index ``k`` in ``priority``,
+    * several clusters at the best similarity, or a tentative best that cannot be judged here
+      (a sketch not asked for yet): every passing (cluster, similarity) not refused goes to
+      ``tie_clusters``/``tie_sims`` (``state[2]`` of them, ``tie_unknown`` marking the
+      tentative ones), ``state[3]`` = the index ``k`` in ``priority``,
       ``state[4]`` = the pairs compared for ``i``, and `DECIDE` is returned; ``i`` is not
       placed (nor its text hash held): the caller places it and resumes at ``k + 1``.
 
@@ -190,8 +166,8 @@ def place(
     it does not join (``canonical``: the position it was compared with; ``sure``: 1, or -1
     for a tentative grey-zone pass the second signal has not judged)
     (``state[5]`` rows so far; when the passes of a document, at most ``tie_clusters.size``,
-    might not fit, `GROW` is returned before that document is looked at, ``state[3]`` = its
-    index ``k``).
+    might not fit in ``links`` or its verdicts in ``judged``, `GROW` is returned before that
+    document is looked at, ``state[3]`` = its index ``k``).
     """
     n = priority.size
     for k in range(start, n):
@@ -268,8 +244,10 @@ def place(
                 break
             if not tie_unknown[top]:
                 break
-            verdict = _judge(pos, canon_of[best], sk_row, sk_offset_starts, sk_offsets,
-                             sk_value_starts, sk_values, min_order_share, min_evidence)
+            verdict = judge_positions(
+                pos, canon_of[best], sk_row, sk_new_offset_starts, sk_new_offsets,
+                sk_new_value_starts, sk_new_values, sk_hist_offset_starts, sk_hist_offsets,
+                sk_hist_value_starts, sk_hist_values, min_order_share, min_evidence)
             if verdict < 0:  # a sketch not fetched yet: judged in Python
                 decide = True
                 break
@@ -365,8 +343,9 @@ class Placed(NamedTuple):
 
 #: No sketch known (`place_all` without the second signal): read-only, as a `SketchBatch`'s.
 _NONE = SketchBatch.of([])
-_NO_SKETCHES = PackedSketches(np.full(1, UNKNOWN, dtype=np.int64), _NONE.offset_starts, _NONE.offsets,
-                              _NONE.value_starts, _NONE.values, 0.0, 0.0)
+_NO_SKETCHES = PackedSketches(np.full(1, UNKNOWN, dtype=np.int64),
+                              *(_NONE.offset_starts, _NONE.offsets, _NONE.value_starts, _NONE.values) * 2,
+                              0.0, 0.0)
 
 
 def _tie_winner(sides: Sides, canon_of: np.ndarray, clusters: np.ndarray) -> int:

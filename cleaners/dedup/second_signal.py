@@ -1,19 +1,20 @@
 """The second signal as `cleaners.dedup.matcher.match` asks it: the sentence sketches of the
 positions it judges, packed by position, and each grey-zone pair's verdict.
 
-`SecondSignal` holds every sketch it was given in one `SketchBatch` (`PackedSketches`: the
-batch's four arrays and the row of each position), so that the compiled placement loop
-(`cleaners.dedup.placement.place`) judges a pair itself, without a call back into Python, when
-both sketches are at hand; the pairs it cannot judge yet (a history sketch not fetched) come
-back to Python (`SecondSignal.__call__`). The merges (`cleaners.dedup.merge`) ask
-`SecondSignal.pair`.
+`SecondSignal` keeps the sketches it was given in two `SketchBatch`\\ es, the new documents'
+and the history's (`PackedSketches`: their arrays and the row of each position), so that the
+compiled placement loop (`cleaners.dedup.placement.place`) judges a pair itself
+(`judge_positions`), without a call back into Python, when both sketches are at hand; the
+pairs it cannot judge yet (a history sketch not read yet) come back to Python
+(`SecondSignal.__call__`). The merges (`cleaners.dedup.merge`) ask `SecondSignal.pair`.
 
-Sketches are asked of the caller's `cleaners.dedup.align.SketchSource`: the new documents'
-all together at the first pair that needs one (the flow has them at hand, made with the
-fingerprints), the history's together, being read from texts: at the first pair that needs
-one, with those ``ahead`` (the history canonicals some new document meets in the grey zone),
-then the ones pairs need that are not known yet, gathered (the pair is not known yet: None)
-and asked for by `SecondSignal.fetch_missing`, after the placement pass.
+Sketches are asked of the caller's `cleaners.dedup.align.SketchSource` once each: the new
+documents' all together at the first pair that needs one (the flow has them at hand, made
+with the fingerprints), the history's together, being read from texts: at the first pair that
+needs one, with those ``ahead`` (the history canonicals some new document meets in the grey
+zone), then the ones pairs need that are not known yet, gathered (the pair is not known yet:
+None) and asked for by `SecondSignal.fetch_missing`, after the placement pass. Only the
+history's small batch grows (is copied) as they arrive.
 
 Pure: the source is the caller's.
 """
@@ -23,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
-from cleaners.dedup.align import SentenceSketch, SketchBatch, SketchSource, passes_packed
+from cleaners.dedup.align import SentenceSketch, SketchBatch, SketchSource, passes_arrays
 from cleaners.dedup.config import MatchConfig
 from cleaners.dedup.model import Sides
 
@@ -34,40 +36,90 @@ UNKNOWN = -1
 #: `PackedSketches.row` of a position the source has no sketch for (its pairs pass, as their
 #: similarity alone decides; none merges below the placement threshold).
 NO_SKETCH = -2
+#: `PackedSketches.row` of a history position: ``HISTORY - k`` for row ``k`` of the history's
+#: batch (the new documents' rows are ``>= 0``).
+HISTORY = -3
 
 
 class PackedSketches(NamedTuple):
     """The sketches known so far, for compiled code: ``row[p]`` is position ``p``'s row in the
-    `SketchBatch` of the four arrays (or `UNKNOWN`, `NO_SKETCH`); the second signal's two
-    thresholds."""
+    new documents' `SketchBatch` (``new_*``, its four arrays), ``HISTORY - k`` for row ``k`` of
+    the history's (``hist_*``), or `UNKNOWN`, `NO_SKETCH`; the second signal's two thresholds.
+    The arrays are read-only (one compiled specialisation)."""
 
     row: np.ndarray
-    offset_starts: np.ndarray
-    offsets: np.ndarray
-    value_starts: np.ndarray
-    values: np.ndarray
+    new_offset_starts: np.ndarray
+    new_offsets: np.ndarray
+    new_value_starts: np.ndarray
+    new_values: np.ndarray
+    hist_offset_starts: np.ndarray
+    hist_offsets: np.ndarray
+    hist_value_starts: np.ndarray
+    hist_values: np.ndarray
     min_order_share: float
     min_evidence: float
 
 
-def _packed(got: Sequence[SentenceSketch | None]) -> tuple[SketchBatch, np.ndarray]:
+@numba.njit(cache=True, nogil=True)
+def judge_positions(a, b, row, new_offset_starts, new_offsets, new_value_starts, new_values,
+                    hist_offset_starts, hist_offsets, hist_value_starts, hist_values,
+                    min_order_share, min_evidence):  # pragma: no cover
+    """The second signal on the pair of positions ``a``, ``b`` (the arrays of a
+    `PackedSketches`): 1 passes, 0 refused, -1 not known here (a sketch not asked for yet). A
+    pair with a document the source has no sketch for passes. The verdict is
+    `cleaners.dedup.align.passes_second_signal`'s."""
+    ra, rb = row[a], row[b]
+    if ra == UNKNOWN or rb == UNKNOWN:
+        return -1
+    if ra == NO_SKETCH or rb == NO_SKETCH:
+        return 1
+    if ra >= 0:
+        off_a = new_offsets[new_offset_starts[ra]:new_offset_starts[ra + 1]]
+        val_a = new_values[new_value_starts[ra]:new_value_starts[ra + 1]]
+    else:
+        ka = HISTORY - ra
+        off_a = hist_offsets[hist_offset_starts[ka]:hist_offset_starts[ka + 1]]
+        val_a = hist_values[hist_value_starts[ka]:hist_value_starts[ka + 1]]
+    if rb >= 0:
+        off_b = new_offsets[new_offset_starts[rb]:new_offset_starts[rb + 1]]
+        val_b = new_values[new_value_starts[rb]:new_value_starts[rb + 1]]
+    else:
+        kb = HISTORY - rb
+        off_b = hist_offsets[hist_offset_starts[kb]:hist_offset_starts[kb + 1]]
+        val_b = hist_values[hist_value_starts[kb]:hist_value_starts[kb + 1]]
+    return 1 if passes_arrays(off_a, val_a, off_b, val_b, min_order_share, min_evidence) else 0
+
+
+def _read_only(batch: SketchBatch) -> SketchBatch:
+    """``batch`` with read-only arrays (views where the caller's are writable, so a source's
+    own batch gets the one compiled specialisation of `judge_positions`)."""
+    arrays = [batch.offset_starts, batch.offsets, batch.value_starts, batch.values]
+    if not any(a.flags.writeable for a in arrays):
+        return batch
+    return SketchBatch.of_arrays(*(a.view() for a in arrays))
+
+
+def _packed(got: Sequence[SentenceSketch | None] | SketchBatch) -> tuple[SketchBatch, np.ndarray]:
     """What a source returned, packed: the batch of the sketches given and, per document
     asked, its row in it or `NO_SKETCH`."""
     if isinstance(got, SketchBatch):
-        return got, np.arange(len(got), dtype=np.int64)
+        return _read_only(got), np.arange(len(got), dtype=np.int64)
+    got = list(got)
     present = [s for s in got if s is not None]
-    have = np.fromiter((s is not None for s in got), dtype=bool, count=len(got))
     rows = np.full(len(got), NO_SKETCH, dtype=np.int64)
-    rows[have] = np.arange(len(present), dtype=np.int64)
+    rows[[k for k, s in enumerate(got) if s is not None]] = np.arange(len(present), dtype=np.int64)
     return SketchBatch.of(present), rows
 
 
 class SecondSignal:
-    """The `cleaners.dedup.placement.Judge` of `match`: the verdict of a grey-zone pair's code
-    (``pos * (m + n) + canonical``) with `cleaners.dedup.align.passes_packed`, each pair judged
-    once here (``verdicts``, with the ones the compiled loop reports, `record`) and each sketch
-    asked of ``source`` once (``ahead``: the history positions whose sketches are asked for
-    with the first history sketch a pair needs, `cleaners.dedup.matcher._grey_history`)."""
+    """The second signal of `match`: the verdict of a grey-zone pair's code
+    (``pos * (m + n) + canonical``) with `judge_positions`, each pair judged once here
+    (``verdicts``, with the ones the compiled placement loop reports, `record`) and each
+    sketch asked of ``source`` once (``ahead``: the history positions whose sketches are asked
+    for with the first history sketch a pair needs, `cleaners.dedup.matcher._grey_history`).
+
+    Memory: the new documents' sketches as the source gives them (one packed copy), the
+    history's asked for, and 8 bytes per position (its row)."""
 
     def __init__(self, sides: Sides, source: SketchSource, config: MatchConfig,
                  ahead: Sequence[int]) -> None:
@@ -76,47 +128,53 @@ class SecondSignal:
         self.verdicts: dict[int, bool] = {}
         self.missing: set[int] = set()
         self.ahead: list[int] | None = [int(p) for p in ahead]
-        self._batch = SketchBatch.of([])
+        self._new = self._hist = SketchBatch.of([])
         self._row = np.full(self.span, UNKNOWN, dtype=np.int64)
         self._rules = (float(config.min_order_share), float(config.min_evidence))
         self._new_asked = False
 
     def packed(self) -> PackedSketches:
         """The sketches known now, for `cleaners.dedup.placement.place`."""
-        b = self._batch
-        return PackedSketches(self._row, b.offset_starts, b.offsets, b.value_starts, b.values,
-                              *self._rules)
+        n, h = self._new, self._hist
+        return PackedSketches(self._row, n.offset_starts, n.offsets, n.value_starts, n.values,
+                              h.offset_starts, h.offsets, h.value_starts, h.values, *self._rules)
 
     def record(self, codes: np.ndarray, verdicts: np.ndarray) -> None:
         """Keep the verdicts the compiled loop reached on the pairs ``codes``."""
         self.verdicts.update(zip(codes.tolist(), verdicts.astype(bool).tolist(), strict=True))
 
-    def _add(self, positions: Sequence[int]) -> None:
-        """Ask the source for the sketches of ``positions`` (not known yet), in one call."""
-        positions = [p for p in dict.fromkeys(positions) if self._row[p] == UNKNOWN]
-        if not positions:
-            return
-        got = self.source([self.sides.doc_id(p) for p in positions])
-        batch, rows = _packed(got)
-        if len(rows) != len(positions):
-            raise ValueError(f"the sketch source returned {len(rows)} sketches for {len(positions)} documents")
-        shift = len(self._batch)
-        self._batch = batch if shift == 0 else SketchBatch.concat([self._batch, batch])
-        self._row[np.asarray(positions, dtype=np.int64)] = np.where(rows >= 0, rows + shift, rows)
+    def _asked(self, positions: Sequence[int]) -> tuple[np.ndarray, SketchBatch, np.ndarray]:
+        """The source's sketches of ``positions``, packed: ``(positions, batch, rows)``."""
+        wanted = np.asarray(positions, dtype=np.int64)
+        batch, rows = _packed(self.source([self.sides.doc_id(int(p)) for p in wanted.tolist()]))
+        if len(rows) != wanted.size:
+            raise ValueError(f"the sketch source returned {len(rows)} sketches for {wanted.size} documents")
+        return wanted, batch, rows
 
     def _ask_new(self) -> None:
         """Every new document's sketch, in one call (the first time one is needed)."""
         if not self._new_asked:
             self._new_asked = True
-            self._add(range(self.sides.m, self.span))
+            positions, self._new, rows = self._asked(range(self.sides.m, self.span))
+            self._row[positions] = rows
 
     def _ask_history(self, positions: Sequence[int]) -> None:
+        """The sketches of the history ``positions`` not asked for yet (with those ``ahead``
+        the first time), in one call, added to the history's batch."""
         if self.ahead is not None:
             positions = [*self.ahead, *positions]
             self.ahead = None
-        self._add(sorted(positions))
+        wanted = [p for p in sorted(set(positions)) if self._row[p] == UNKNOWN]
+        if not wanted:
+            return
+        positions, batch, rows = self._asked(wanted)
+        shift = len(self._hist)
+        self._hist = batch if shift == 0 else SketchBatch.concat([self._hist, batch])
+        self._row[positions] = np.where(rows >= 0, HISTORY - shift - rows, rows)
 
     def __call__(self, code: int) -> bool | None:
+        """The verdict on the pair ``code`` (see `cleaners.dedup.placement.place`); None when
+        a history sketch is not known yet (gathered for `fetch_missing`)."""
         known = self.verdicts.get(code)
         if known is not None:
             return known
@@ -131,10 +189,7 @@ class SecondSignal:
         if history:
             self.missing.update(history)
             return None
-        ra, rb = (int(row[p]) for p in pair)
-        b = self._batch
-        ok = ra == NO_SKETCH or rb == NO_SKETCH or bool(passes_packed(
-            b.offset_starts, b.offsets, b.value_starts, b.values, ra, rb, *self._rules))
+        ok = judge_positions(*pair, *self.packed()) == 1
         self.verdicts[code] = ok
         return ok
 
@@ -146,13 +201,13 @@ class SecondSignal:
         if verdict is None:
             self.fetch_missing()
             verdict = self(a * self.span + b)
-        if self._row[a] < 0 or self._row[b] < 0:
+        if self._row[a] in (UNKNOWN, NO_SKETCH) or self._row[b] in (UNKNOWN, NO_SKETCH):
             return None
         return bool(verdict)
 
     def prefetch(self, positions: Sequence[int]) -> None:
-        """Ask for the sketches of ``positions`` not known yet, in one call for the history's
-        (with those ``ahead`` if the history's were not asked for yet)."""
+        """Ask for the sketches of ``positions`` not known yet: the history's in one call (with
+        those ``ahead`` if the history's were not asked for yet)."""
         m = self.sides.m
         if any(p >= m for p in positions):
             self._ask_new()
@@ -164,6 +219,6 @@ class SecondSignal:
         """Ask for the history sketches the last pass lacked, in one call; False if none."""
         if not self.missing:
             return False
-        self._add(sorted(self.missing))
+        self._ask_history(sorted(self.missing))
         self.missing.clear()
         return True

@@ -140,7 +140,7 @@ def sketch_source(
     documents asked for (`PartsOf`)."""
     stored: list[StoredSketches] = []
 
-    def source(doc_ids: Sequence[str]) -> Sequence[SentenceSketch | None]:
+    def source(doc_ids: Sequence[str]) -> Sequence[SentenceSketch | None] | SketchBatch:
         if not stored:
             stored.append(StoredSketches.read(batch_paths))
         rows = stored[0].rows(doc_ids)

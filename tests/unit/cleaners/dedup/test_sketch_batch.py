@@ -161,30 +161,32 @@ def test_one_compiled_verdict_is_the_verdict_of_evidence_and_ordered_share(
 
 def test_the_placement_loop_judges_packed_sketches_as_the_second_signal_does(
         translator: EmbeddedTranslator) -> None:
-    """The verdict the compiled placement loop reaches itself (`placement._judge` on the packed
-    sketches, by position) is `passes_second_signal`'s; a position whose sketch was not asked
-    for is left to Python (-1); one the source has no sketch for passes (1)."""
-    from cleaners.dedup.placement import _judge
-    from cleaners.dedup.second_signal import NO_SKETCH, UNKNOWN
+    """The verdict the compiled placement loop reaches itself (`judge_positions` on the packed
+    sketches, by position: some in the new documents' batch, some in the history's) is
+    `passes_second_signal`'s; a position whose sketch was not asked for is left to Python
+    (-1); one the source has no sketch for passes (1)."""
+    from cleaners.dedup.second_signal import HISTORY, NO_SKETCH, UNKNOWN, judge_positions
 
     texts, hints = _real_texts()
     _, packed = fingerprint_and_sketch(texts, hints, DEFAULT_FINGERPRINT, translator)
     n = len(texts)
     order = np.random.default_rng(2).permutation(n)  # position p holds document order[p]
-    rows = packed.take(order)
-    row = np.arange(n + 2, dtype=np.int64)
-    row[n], row[n + 1] = UNKNOWN, NO_SKETCH
-    arrays = (row, rows.offset_starts, rows.offsets, rows.value_starts, rows.values, *RULE)
+    half = n // 2
+    new, hist = packed.take(order[:half]), packed.take(order[half:])
+    row = np.concatenate([np.arange(half), HISTORY - np.arange(n - half), [UNKNOWN, NO_SKETCH]])
+    arrays = (row.astype(np.int64), new.offset_starts, new.offsets, new.value_starts, new.values,
+              hist.offset_starts, hist.offsets, hist.value_starts, hist.values, *RULE)
     rng = np.random.default_rng(1)
     pairs = [(int(a), int(b)) for a, b in rng.integers(n, size=(400, 2))]
-    pairs += [(int(np.flatnonzero(order == d)[0]), int(np.flatnonzero(order == d + 1)[0]))
-              for d in range(n - 1)]  # neighbours: often one story
-    verdicts = [_judge(a, b, *arrays) for a, b in pairs]
+    where = np.argsort(order)
+    pairs += [(int(where[d]), int(where[d + 1])) for d in range(n - 1)]  # neighbours: often one story
+    verdicts = [judge_positions(a, b, *arrays) for a, b in pairs]
     assert verdicts == [int(passes_second_signal(packed[order[a]], packed[order[b]], *RULE))
                         for a, b in pairs]
     assert 0 < sum(verdicts) < len(pairs)
-    assert _judge(0, n, *arrays) == _judge(n, 0, *arrays) == -1
-    assert _judge(0, n + 1, *arrays) == 1 and _judge(n + 1, n, *arrays) == -1
+    assert {a < half for a, b in pairs} == {b < half for a, b in pairs} == {True, False}
+    assert judge_positions(0, n, *arrays) == judge_positions(n, 0, *arrays) == -1
+    assert judge_positions(0, n + 1, *arrays) == 1 and judge_positions(n + 1, n, *arrays) == -1
 
 
 def test_taken_and_concatenated_sketches_are_the_same_sketches(
@@ -274,19 +276,26 @@ def test_history_sketches_a_pass_lacked_are_fetched_and_the_pass_runs_again(
 
 def test_warm_up_compiles_the_verdict_that_stored_and_made_sketches_use(
         translator: EmbeddedTranslator) -> None:
-    """`warm_up` compiles `passes_second_signal` for the read-only arrays of packed sketches,
-    the kind the flow's stored sketches and the history's made ones are, so `match` does not
-    compile it while placing."""
+    """`warm_up` compiles the verdict (`judge_positions`, `passes_arrays`) for the packed
+    sketches `match` judges: the flow's stored ones (a batch taken from the stored batches)
+    and the history's made from texts (a list, packed), so `match` does not compile it while
+    placing."""
     from cleaners.dedup import warm_up
-    from cleaners.dedup.align import _passes
+    from cleaners.dedup.align import passes_arrays
+    from cleaners.dedup.second_signal import HISTORY, _packed, judge_positions
 
     warm_up()
-    compiled = len(_passes.signatures)
+    compiled = (len(passes_arrays.signatures), len(judge_positions.signatures))
     texts = ["The mayor spoke about the tramway.", "Le maire a parlé du tramway."]
     _, made = fingerprint_and_sketch(texts, ["en", "fr"], DEFAULT_FINGERPRINT, translator)
     apart = sentence_sketches(texts, ["en", "fr"], DEFAULT_FINGERPRINT, translator)
-    passes_second_signal(made[0], apart[1], *RULE)
-    assert len(_passes.signatures) == compiled
+    stored, _ = _packed(made.take(np.arange(2)))
+    history, _ = _packed(apart)
+    arrays = [stored.offset_starts, stored.offsets, stored.value_starts, stored.values,
+              history.offset_starts, history.offsets, history.value_starts, history.values]
+    row = np.array([0, HISTORY - 1], dtype=np.int64)
+    assert judge_positions(0, 1, row, *arrays, *RULE) == int(passes_second_signal(made[0], apart[1], *RULE))
+    assert (len(passes_arrays.signatures), len(judge_positions.signatures)) == compiled
 
 
 def test_warm_up_compiles_what_a_match_with_the_second_signal_runs(
@@ -295,14 +304,15 @@ def test_warm_up_compiles_what_a_match_with_the_second_signal_runs(
     sketches, the founders' links, the packed verdict, taking stored sketches): `warm_up`
     compiles the specialisations a real run uses, so the flow's warm-up thread saves them."""
     from cleaners.dedup import warm_up
-    from cleaners.dedup.align import passes_packed
     from cleaners.dedup.merge import _founder_links
+    from cleaners.dedup.minhash import pair_similarity
     from cleaners.dedup.placement import place
+    from cleaners.dedup.second_signal import judge_positions
     from cleaners.dedup.sketch import _take_kernel
 
     if not benchmark_module("crosslingual").WMT.exists():
         pytest.skip("../shared/eval/wmt is absent: no cross-lingual pair to judge")
-    compiled = (place, passes_packed, _founder_links, _take_kernel)
+    compiled = (place, judge_positions, _founder_links, _take_kernel, pair_similarity)
     warm_up()
     before = [len(f.signatures) for f in compiled]
     assert min(before) >= 1
@@ -312,8 +322,14 @@ def test_warm_up_compiles_what_a_match_with_the_second_signal_runs(
     row = {d: k for k, d in enumerate(ids)}
     batch = DocBatch(ids, fp.langs, fp.signatures, fp.text_hashes, np.array([len(t) for t in texts]),
                      np.full(len(texts), np.nan), fp.shingle_counts)
-    stats = MatchStats()
-    match(batch, None, TUNED_MATCH, stats=stats,
-          sketches=lambda wanted: packed.take(np.array([row[w] for w in wanted], dtype=np.int64)))
-    assert stats.second_signal_pairs > 0
-    assert [len(f.signatures) for f in compiled] == before
+    def writable(wanted: list[str]) -> SketchBatch:  # a source's own batch, arrays writable
+        taken = packed.take(np.array([row[w] for w in wanted], dtype=np.int64))
+        return SketchBatch(*(np.array(a) for a in (taken.offset_starts, taken.offsets,
+                                                  taken.value_starts, taken.values)))
+
+    for source in (lambda wanted: packed.take(np.array([row[w] for w in wanted], dtype=np.int64)),
+                   writable):
+        stats = MatchStats()
+        match(batch, None, TUNED_MATCH, stats=stats, sketches=source)
+        assert stats.second_signal_pairs > 0 and stats.merged > 0
+        assert [len(f.signatures) for f in compiled] == before
