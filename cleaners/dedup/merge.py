@@ -43,6 +43,11 @@ from cleaners.dedup.minhash import containment_estimate, jaccard_estimate, pair_
 from cleaners.dedup.model import Sides, priority_order
 from cleaners.dedup.verify import sorted_distinct
 
+#: The files of the compiled functions this module's compiled functions call (transitively),
+#: with a digest of each: numba's cache notices only this file's changes, so a change there
+#: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
+NUMBA_DEPENDENCIES = (('cleaners/dedup/minhash.py', 'e959a431f99c5c3d'),)
+
 #: Does the grey-zone cross-lingual pair of positions (a, b) pass the second signal? None: a
 #: sketch is missing (a pair at the placement threshold then passes, as in placement; one
 #: below it does not).

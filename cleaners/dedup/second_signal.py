@@ -31,6 +31,11 @@ from cleaners.dedup.align import SentenceSketch, SketchBatch, SketchSource, pass
 from cleaners.dedup.config import MatchConfig
 from cleaners.dedup.model import Sides
 
+#: The files of the compiled functions this module's compiled functions call (transitively),
+#: with a digest of each: numba's cache notices only this file's changes, so a change there
+#: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
+NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', 'f0390a2b08c0c656'),)
+
 #: `PackedSketches.row` of a position whose sketch has not been asked for yet.
 UNKNOWN = -1
 #: `PackedSketches.row` of a position the source has no sketch for (its pairs pass, as their
@@ -45,7 +50,7 @@ class PackedSketches(NamedTuple):
     """The sketches known so far, for compiled code: ``row[p]`` is position ``p``'s row in the
     new documents' `SketchBatch` (``new_*``, its four arrays), ``HISTORY - k`` for row ``k`` of
     the history's (``hist_*``), or `UNKNOWN`, `NO_SKETCH`; the second signal's two thresholds.
-    The arrays are read-only (one compiled specialisation)."""
+    The sketches' arrays are read-only (one compiled specialisation)."""
 
     row: np.ndarray
     new_offset_starts: np.ndarray
