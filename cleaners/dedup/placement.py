@@ -38,7 +38,7 @@ from cleaners.dedup.verify import Verdicts
 #: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
 NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', 'f0390a2b08c0c656'),
                       ('cleaners/dedup/minhash.py', 'e959a431f99c5c3d'),
-                      ('cleaners/dedup/second_signal.py', 'baa9cf1297ad0b34'))
+                      ('cleaners/dedup/second_signal.py', '7ea94f03c15931ff'))
 
 #: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best

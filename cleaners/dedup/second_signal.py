@@ -66,6 +66,19 @@ class PackedSketches(NamedTuple):
 
 
 @numba.njit(cache=True, nogil=True)
+def _sketch_at(r, new_offset_starts, new_offsets, new_value_starts, new_values, hist_offset_starts,
+               hist_offsets, hist_value_starts, hist_values):  # pragma: no cover
+    """``(offsets, values)`` of the sketch at row ``r`` (>= 0: of the new documents' batch;
+    ``HISTORY - k``: row ``k`` of the history's)."""
+    if r >= 0:
+        return (new_offsets[new_offset_starts[r]:new_offset_starts[r + 1]],
+                new_values[new_value_starts[r]:new_value_starts[r + 1]])
+    k = HISTORY - r
+    return (hist_offsets[hist_offset_starts[k]:hist_offset_starts[k + 1]],
+            hist_values[hist_value_starts[k]:hist_value_starts[k + 1]])
+
+
+@numba.njit(cache=True, nogil=True)
 def judge_positions(a, b, row, new_offset_starts, new_offsets, new_value_starts, new_values,
                     hist_offset_starts, hist_offsets, hist_value_starts, hist_values,
                     min_order_share, min_evidence):  # pragma: no cover
@@ -78,20 +91,10 @@ def judge_positions(a, b, row, new_offset_starts, new_offsets, new_value_starts,
         return -1
     if ra == NO_SKETCH or rb == NO_SKETCH:
         return 1
-    if ra >= 0:
-        off_a = new_offsets[new_offset_starts[ra]:new_offset_starts[ra + 1]]
-        val_a = new_values[new_value_starts[ra]:new_value_starts[ra + 1]]
-    else:
-        ka = HISTORY - ra
-        off_a = hist_offsets[hist_offset_starts[ka]:hist_offset_starts[ka + 1]]
-        val_a = hist_values[hist_value_starts[ka]:hist_value_starts[ka + 1]]
-    if rb >= 0:
-        off_b = new_offsets[new_offset_starts[rb]:new_offset_starts[rb + 1]]
-        val_b = new_values[new_value_starts[rb]:new_value_starts[rb + 1]]
-    else:
-        kb = HISTORY - rb
-        off_b = hist_offsets[hist_offset_starts[kb]:hist_offset_starts[kb + 1]]
-        val_b = hist_values[hist_value_starts[kb]:hist_value_starts[kb + 1]]
+    off_a, val_a = _sketch_at(ra, new_offset_starts, new_offsets, new_value_starts, new_values,
+                              hist_offset_starts, hist_offsets, hist_value_starts, hist_values)
+    off_b, val_b = _sketch_at(rb, new_offset_starts, new_offsets, new_value_starts, new_values,
+                              hist_offset_starts, hist_offsets, hist_value_starts, hist_values)
     return 1 if passes_arrays(off_a, val_a, off_b, val_b, min_order_share, min_evidence) else 0
 
 
