@@ -38,7 +38,7 @@ from cleaners.dedup.verify import Verdicts
 #: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
 NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', 'f0390a2b08c0c656'),
                       ('cleaners/dedup/minhash.py', 'e959a431f99c5c3d'),
-                      ('cleaners/dedup/second_signal.py', '7ea94f03c15931ff'))
+                      ('cleaners/dedup/second_signal.py', 'd304f9eb302b0eed'))
 
 #: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best
@@ -348,11 +348,12 @@ class Placed(NamedTuple):
     links: np.ndarray = np.empty((0, 4), dtype=np.int64)
 
 
-#: No sketch known (`place_all` without the second signal): read-only, as a `SketchBatch`'s.
-_NONE = SketchBatch.of([])
-_NO_SKETCHES = PackedSketches(np.full(1, UNKNOWN, dtype=np.int64),
-                              *(_NONE.offset_starts, _NONE.offsets, _NONE.value_starts, _NONE.values) * 2,
-                              0.0, 0.0)
+def _no_sketches() -> PackedSketches:
+    """No sketch known (`place_all` without the second signal), with the argument types of
+    real ones (read-only sketch arrays, a writable row array: one compiled `place`)."""
+    none = SketchBatch.of([])
+    arrays = (none.offset_starts, none.offsets, none.value_starts, none.values)
+    return PackedSketches(np.full(1, UNKNOWN, dtype=np.int64), *arrays, *arrays, 0.0, 0.0)
 
 
 def _tie_winner(sides: Sides, canon_of: np.ndarray, clusters: np.ndarray) -> int:
@@ -398,11 +399,12 @@ def place_all(
     state = np.array([n_clusters, 0, 0, 0, 0, 0, 0], dtype=np.int64)
     links = np.empty((max(n, 2 * most, LINKS_ROOM), 4), dtype=np.int64)
     judged = np.empty((max(n, 2 * most, LINKS_ROOM), 2), dtype=np.int64)  # the verdicts `place` reaches
+    no_sketches = _no_sketches()
     stamp = np.zeros(n_clusters + n, dtype=np.int64)
     complete = True
     k = 0
     while k < n:
-        sketches = _NO_SKETCHES if judge is None else judge.packed()
+        sketches = no_sketches if judge is None else judge.packed()
         k = place(
             k, priority, sides.m, sides.hist_sigs, sides.new_sigs, new_low, sides.containment,
             sides.hist_sizes, sides.new_sizes, sides.lang, config.threshold, config.xl_threshold,

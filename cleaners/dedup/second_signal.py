@@ -151,10 +151,14 @@ class SecondSignal:
         """Keep the verdicts the compiled loop reached on the pairs ``codes``."""
         self.verdicts.update(zip(codes.tolist(), verdicts.astype(bool).tolist(), strict=True))
 
-    def _asked(self, positions: Sequence[int]) -> tuple[np.ndarray, SketchBatch, np.ndarray]:
-        """The source's sketches of ``positions``, packed: ``(positions, batch, rows)``."""
+    def _asked(self, positions: Sequence[int], doc_ids: Sequence[str] | None = None,
+               ) -> tuple[np.ndarray, SketchBatch, np.ndarray]:
+        """The source's sketches of ``positions`` (whose ``doc_ids`` the caller may give),
+        packed: ``(positions, batch, rows)``."""
         wanted = np.asarray(positions, dtype=np.int64)
-        batch, rows = _packed(self.source([self.sides.doc_id(int(p)) for p in wanted.tolist()]))
+        if doc_ids is None:
+            doc_ids = [self.sides.doc_id(p) for p in wanted.tolist()]
+        batch, rows = _packed(self.source(list(doc_ids)))
         if len(rows) != wanted.size:
             raise ValueError(f"the sketch source returned {len(rows)} sketches for {wanted.size} documents")
         return wanted, batch, rows
@@ -163,7 +167,8 @@ class SecondSignal:
         """Every new document's sketch, in one call (the first time one is needed)."""
         if not self._new_asked:
             self._new_asked = True
-            positions, self._new, rows = self._asked(range(self.sides.m, self.span))
+            positions, self._new, rows = self._asked(range(self.sides.m, self.span),
+                                                     self.sides.new.doc_ids)
             self._row[positions] = rows
 
     def _ask_history(self, positions: Sequence[int]) -> None:
