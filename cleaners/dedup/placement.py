@@ -38,7 +38,7 @@ from cleaners.dedup.verify import Verdicts
 #: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
 NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', 'f0390a2b08c0c656'),
                       ('cleaners/dedup/minhash.py', 'e959a431f99c5c3d'),
-                      ('cleaners/dedup/second_signal.py', 'd304f9eb302b0eed'))
+                      ('cleaners/dedup/second_signal.py', 'c8659a0b945fb8e1'))
 
 #: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best

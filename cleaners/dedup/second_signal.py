@@ -99,12 +99,10 @@ def judge_positions(a, b, row, new_offset_starts, new_offsets, new_value_starts,
 
 
 def _read_only(batch: SketchBatch) -> SketchBatch:
-    """``batch`` with read-only arrays (views where the caller's are writable, so a source's
-    own batch gets the one compiled specialisation of `judge_positions`)."""
-    arrays = [batch.offset_starts, batch.offsets, batch.value_starts, batch.values]
-    if not any(a.flags.writeable for a in arrays):
-        return batch
-    return SketchBatch.of_arrays(*(a.view() for a in arrays))
+    """``batch`` with read-only arrays (`SketchBatch.of_arrays` views where a source built its
+    own batch with writable ones), so that `judge_positions` is compiled once."""
+    arrays = (batch.offset_starts, batch.offsets, batch.value_starts, batch.values)
+    return batch if not any(a.flags.writeable for a in arrays) else SketchBatch.of_arrays(*arrays)
 
 
 def _packed(got: Sequence[SentenceSketch | None] | SketchBatch) -> tuple[SketchBatch, np.ndarray]:

@@ -189,8 +189,9 @@ class SketchBatch:
     @classmethod
     def of_arrays(cls, offset_starts: np.ndarray, offsets: np.ndarray, value_starts: np.ndarray,
                   values: np.ndarray) -> SketchBatch:
-        """The batch of these four arrays (of the dtypes above), made read-only, not copied."""
-        return cls(*(_frozen(a) for a in (offset_starts, offsets, value_starts, values)))
+        """The batch of these four arrays (of the dtypes above), as read-only views: not
+        copied, and the caller's arrays keep their own flags."""
+        return cls(*(_frozen(a.view()) for a in (offset_starts, offsets, value_starts, values)))
 
     def take(self, rows: np.ndarray) -> SketchBatch:
         """The sketches of documents ``rows`` (indices into this batch, repeats allowed), in

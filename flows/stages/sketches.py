@@ -27,7 +27,7 @@ _SKETCH_COLUMNS = [f.name for f in SKETCH_FIELDS]
 
 class StoredSketches:
     """The sketches stored with fingerprinted batches, by ``doc_id``: one `SketchBatch` of
-    all their rows (`get` makes a `SentenceSketch` view of it, no copy)."""
+    all their rows (`rows` finds documents in it; ``sketches[row]`` is a view, no copy)."""
 
     def __init__(self, doc_ids: Sequence[str], sketches: SketchBatch,
                  unsketched: Sequence[str] = ()) -> None:
@@ -38,11 +38,6 @@ class StoredSketches:
 
     def __len__(self) -> int:
         return len(self._row)
-
-    def get(self, doc_id: str) -> SentenceSketch | None:
-        """The stored sketch of ``doc_id``; None for a document not in the batches."""
-        row = self._row.get(doc_id)
-        return None if row is None else self.sketches[row]
 
     def rows(self, doc_ids: Sequence[str]) -> np.ndarray:
         """The row of each of ``doc_ids`` in ``sketches``; -1 for a document not stored."""
@@ -146,13 +141,10 @@ def sketch_source(
         rows = stored[0].rows(doc_ids)
         if (rows >= 0).all():  # all stored (the run's documents): one packed copy
             return stored[0].sketches.take(rows)
-        out = [stored[0].get(d) for d in doc_ids]
-        missing = [d for d, s in zip(doc_ids, out, strict=True) if s is None]
-        if missing:
-            parts = article_parts(missing) if callable(article_parts) else article_parts
-            made = sketches_from_texts(missing, [stored[0].unsketched, parts], config,
-                                       options)
-            out = [s if s is not None else made.get(d) for d, s in zip(doc_ids, out, strict=True)]
-        return out
+        missing = [d for d, r in zip(doc_ids, rows.tolist(), strict=True) if r < 0]
+        parts = article_parts(missing) if callable(article_parts) else article_parts
+        made = sketches_from_texts(missing, [stored[0].unsketched, parts], config, options)
+        return [stored[0].sketches[r] if r >= 0 else made.get(d)
+                for d, r in zip(doc_ids, rows.tolist(), strict=True)]
 
     return source
