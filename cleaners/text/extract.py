@@ -8,7 +8,8 @@ combines:
 1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
    (title, description);
 2. **default pass**: its lines are kept when the precision pass kept them too, or when they
-   read as prose (`PROSE_MIN_WORDS` words or more, ending a sentence): paragraphs the
+   read as prose (`PROSE_MIN_WORDS` words or more, ending a sentence; a sentence the page
+   breaks across lines with a ``<br>`` is judged whole): paragraphs the
    precision pass was unsure of come back, menus and link lists do not; the precision
    pass's lines the default pass lacks are kept too, after the line they follow; then a
    list both passes dropped after the paragraph that introduces it (`introduced_lists`) is

@@ -2,8 +2,9 @@
 
 On some pages both passes of `cleaners.text.extract` drop a list of the article's body: the
 seven tips after ``So schützen Sie sich vor Einbrechern:`` on a press release. A list whose
-introducing paragraph was kept (a line of the text ending with a colon) is put back after
-it, item by item. Pure: a parsed tree and a text in, a text out.
+introducing paragraph was kept (a line of the text ending with a colon, or with an ellipsis
+the items complete) is put back after it, item by item. Pure: a parsed tree and a text in,
+a text out.
 """
 
 from __future__ import annotations
@@ -22,27 +23,49 @@ LIST_MAX_COMPARED = 100
 #: Empty siblings looked past between a list and the element that introduces it.
 _INTRO_LOOKBACK = 3
 _INTRO_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "strong"})
+#: How many wrappers holding nothing but the list `_intro_of` looks out of.
+_WRAPPER_LEVELS = 2
+#: How an introducing paragraph ends: a colon, or an ellipsis the list's items complete
+#: (``Die besten Erfahrungen machen bei mir Menschen, die …``).
+_INTRO_ENDS = (":", "…", "...")
 #: An item holding one of these is not one line of text (a nested list, paragraphs).
 _BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
 
 
 def _intro_of(element: Any) -> Any | None:
     """The element that introduces list ``element``: its previous sibling with text (looking
-    past at most `_INTRO_LOOKBACK` empty ones), when it is a paragraph, a block or a heading."""
-    intro = element.getprevious()
-    for _ in range(_INTRO_LOOKBACK):
-        if intro is None or shown_text(intro).strip():
-            break
-        intro = intro.getprevious()
-    return intro if intro is not None and intro.tag in _INTRO_TAGS else None
+    past at most `_INTRO_LOOKBACK` empty ones), when it is a paragraph, a block or a heading;
+    for a list alone in its wrapper (a page builder's ``<div>`` around each block), the
+    wrapper's, up to `_WRAPPER_LEVELS` levels up."""
+    for _ in range(_WRAPPER_LEVELS + 1):
+        intro = element.getprevious()
+        for _ in range(_INTRO_LOOKBACK):
+            if intro is None or shown_text(intro).strip():
+                break
+            intro = intro.getprevious()
+        if intro is not None:
+            return intro if intro.tag in _INTRO_TAGS else None
+        parent = element.getparent()
+        if parent is None or parent.tag != "div" or not _holds_only(parent, element):
+            return None
+        element = parent
+    return None
+
+
+def _holds_only(parent: Any, child: Any) -> bool:
+    """Whether ``parent`` holds ``child`` and nothing else (but whitespace and comments)."""
+    return (not (parent.text or "").strip() and not (child.tail or "").strip()
+            and all(node is child or not isinstance(node.tag, str) for node in parent))
 
 
 def introduced_lists(tree: Any, text: str) -> str:
     """``text`` with the items of each list that a kept paragraph introduces (`_intro_of`,
-    ending with a colon: ``So schützen Sie sich vor Einbrechern:``) and that the extraction
+    ending with a colon or an ellipsis, `_INTRO_ENDS`: ``So schützen Sie sich vor
+    Einbrechern:``) and that the extraction
     dropped, each item a line after that paragraph's line: the n-th such list of an intro
     after the n-th line that is that intro. Left out: a list of fewer than `LIST_MIN_ITEMS`
-    items, of links, with items made of blocks (nested lists, paragraphs), not shown, in page
+    items, of links, with items made of blocks that show text (nested lists, paragraphs; an
+    icon's empty ``<div>`` is no block of text), not shown, in page
     furniture, or whose first items are already in the text or put back already. Linear in
     the page but for the comparisons with the text, of at most `LIST_MAX_COMPARED` lists."""
     lines = text.split("\n")
@@ -61,12 +84,13 @@ def introduced_lists(tree: Any, text: str) -> str:
             continue
         intro_text = " ".join(shown_text(intro).split())
         intro_key = text_key(intro_text)
-        if not intro_text.endswith(":") or intro_key not in line_of:
+        if not intro_text.endswith(_INTRO_ENDS) or intro_key not in line_of:
             continue
         occurrence = used.get(intro_key, 0)  # this list belongs to the intro's next line
         used[intro_key] = occurrence + 1
         if (occurrence >= len(line_of[intro_key]) or in_furniture(element) or is_hidden(element)
-                or any(node.tag in _BLOCK_TAGS for li in items for node in li.iterdescendants())):
+                or any(node.tag in _BLOCK_TAGS and shown_text(node).strip()
+                       for li in items for node in li.iterdescendants())):
             continue
         shown = [item for li in items if (item := " ".join(shown_text(li).split()))]
         linked = sum(map(linked_chars, items))

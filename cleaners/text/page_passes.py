@@ -1,6 +1,7 @@
 """Merging trafilatura's two passes over a page: the precision pass's lines, and the default
 pass's lines the precision pass kept too or that read as prose (`PROSE_MIN_WORDS` words or
-more, ending a sentence), in page order (`combine_passes`).
+more, ending a sentence; a sentence the page breaks across lines is judged whole), in page
+order (`combine_passes`).
 
 A line the other pass does not have whole is found when one of its lines holds it as whole
 words (`_Words`: ``Key figures`` in ``Key figures: the extension costs…``), not inside a
@@ -50,6 +51,24 @@ SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？"
 
 def _reads_as_prose(line: str) -> bool:
     return len(line.split()) >= PROSE_MIN_WORDS and line.rstrip().endswith(SENTENCE_END)
+
+
+def _wrapped_prose(lines: list[str]) -> set[int]:
+    """The indices of the lines that are pieces of a sentence the page breaks across lines
+    (a ``<br>`` in a list item or a blog's paragraph: a line ending with a letter, the next
+    starting with a lowercase one) and that read as prose together: ``Chapter from the
+    book`` and ``entitled Beautiful Code, OReilly.`` are judged as one line, not each too
+    short or unfinished."""
+    out: set[int] = set()
+    first = 0
+    for i in range(1, len(lines) + 1):
+        if (i < len(lines) and lines[i - 1].rstrip()[-1:].isalpha()
+                and lines[i].lstrip()[:1].islower()):
+            continue  # line i continues the sentence of line i - 1
+        if i - first > 1 and _reads_as_prose(" ".join(lines[first:i])):
+            out.update(range(first, i))
+        first = i
+    return out
 
 
 def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
@@ -355,7 +374,8 @@ def _joined(keys: list[str]) -> tuple[str, list[int]]:
 
 def combine_passes(precise: str, broad: str) -> str:
     """Default-pass lines kept by the precision pass (whole, or as whole words of its text) or
-    reading as prose, in page order, with the precision-pass lines they lack; the precision
+    reading as prose, alone or with the lines that continue their sentence
+    (`_wrapped_prose`), in page order, with the precision-pass lines they lack; the precision
     text itself when that is shorter, or when the passes differ so much that merging them
     would search more than `_SEARCH_BUDGET` characters. (Until 2026-12-05 a
     default-pass line the precision text held inside a word was kept: a rating ``5``, a
@@ -366,12 +386,12 @@ def combine_passes(precise: str, broad: str) -> str:
     precise_lines = [line for line in precise.split("\n") if line.strip()]
     whole = {text_key(line) for line in precise_lines}
     in_precise = _WholeWords([precise], _SEARCH_BUDGET)  # its key is kept_key
+    broad_lines = [line for line in broad.split("\n") if line.strip()]
+    wrapped = _wrapped_prose(broad_lines)
     lines = []
-    for line in broad.split("\n"):
-        if not line.strip():
-            continue
+    for i, line in enumerate(broad_lines):
         key = text_key(line)
-        if key not in whole and not _reads_as_prose(line):
+        if key not in whole and not _reads_as_prose(line) and i not in wrapped:
             holding = in_precise.holding(key)
             if holding is None:
                 return precise  # the passes differ too much to merge

@@ -447,6 +447,29 @@ def test_precision_pass_lines_the_default_pass_lacks_are_kept_in_place() -> None
         "Second paragraph of the story."]
 
 
+def test_a_sentence_broken_across_lines_is_judged_whole() -> None:
+    """A ``<br>`` inside a sentence (a blog's list item, emacspeak.blogspot.com, half B of the
+    evaluation pages) makes two lines of the default pass, each too short or unfinished to
+    read as prose: the line that continues the sentence (it starts lowercase after a line
+    ending with a letter) is judged with it."""
+    precise = "References of the article.\nThe end of the story."
+    broad = ("References of the article.\n- emacspeak: The Complete Audio Desktop. Chapter from "
+             "the book\nentitled Beautiful Code, OReilly.\nThe end of the story.")
+    assert combine_passes(precise, broad) == broad
+
+
+@pytest.mark.parametrize("pieces", [
+    "Chapter from the book\nEntitled Beautiful Code, OReilly.",  # the next line starts a sentence
+    "Chapter 12 from the book 7\nentitled Beautiful Code, OReilly.",  # ends with no letter
+    "Görlitzer Str\nam Markt in der Stadt Görlitz an der Neiße",  # together no sentence
+    "Gehöre zum\nInventar",
+])
+def test_lines_that_do_not_continue_a_sentence_are_judged_alone(pieces: str) -> None:
+    precise = "References of the article.\nThe end of the story."
+    broad = f"References of the article.\n{pieces}\nThe end of the story."
+    assert combine_passes(precise, broad) == precise
+
+
 def test_control_characters_are_removed_with_an_edit() -> None:
     cleaned = clean_text("Breaking\x00 news\x1b[0m: the vote\x07 passed.")
     assert cleaned.text == "Breaking news[0m: the vote passed."
@@ -513,6 +536,40 @@ def test_the_lists_compared_with_the_text_are_bounded() -> None:
     out = introduced_lists(_list_page(body), text).split("\n")
     assert out[:3] == ["Punkt 0 hat diese Dinge:", "Erstes Ding 0", "Zweites Ding 0"]
     assert len(out) == n + 2 * LIST_MAX_COMPARED and out[-1] == f"Punkt {n - 1} hat diese Dinge:"
+
+
+ICON = '<div class="icon"><svg viewBox="0 0 512 512"><path d="M173 439z"></path></svg></div>'
+WRAPPED = (  # a page builder's blocks (changenow.de, half B of the evaluation pages)
+    '<div class="text"><p><strong>Die besten Erfahrungen machen bei mir Menschen, die ...'
+    '</strong></p></div><div class="styled-list"><ul>'
+    f'<li>{ICON}<span>offen und neugierig sind</span></li>'
+    f'<li>{ICON}<span>etwas bewegen wollen in der Welt</span></li></ul></div>')
+WRAPPED_KEPT = ("Wem kann ich am Besten helfen?\n"
+                "Die besten Erfahrungen machen bei mir Menschen, die ...\nKontakt")
+
+
+def test_a_list_that_completes_a_kept_sentence_is_put_back_out_of_its_wrappers() -> None:
+    """A page builder wraps each block in its own ``<div>`` and each item's icon in another;
+    an intro that ends with an ellipsis is a sentence the items complete."""
+    from cleaners.text.page_lists import introduced_lists
+
+    assert introduced_lists(_list_page(WRAPPED), WRAPPED_KEPT).split("\n") == [
+        "Wem kann ich am Besten helfen?",
+        "Die besten Erfahrungen machen bei mir Menschen, die ...",
+        "offen und neugierig sind", "etwas bewegen wollen in der Welt", "Kontakt"]
+
+
+@pytest.mark.parametrize("body", [
+    WRAPPED.replace("</ul></div>", "</ul><p>Und noch etwas.</p></div>"),  # the wrapper holds more
+    WRAPPED.replace("</ul></div>", "</ul>Ein Satz dazu.</div>"),  # text after the list
+    WRAPPED.replace('<div class="styled-list">', "<div><div><div>").replace(
+        "</ul></div>", "</ul></div></div></div>"),  # three wrappers
+    WRAPPED.replace("<span>offen", "<p>Absatz</p><span>offen"),  # an item holding a paragraph
+])
+def test_a_wrapped_list_stays_out_when_its_wrappers_are_more_than_the_list(body: str) -> None:
+    from cleaners.text.page_lists import introduced_lists
+
+    assert introduced_lists(_list_page(body), WRAPPED_KEPT) == WRAPPED_KEPT
 
 
 ZUTATEN = ("<p>Zutaten:</p><ul><li>250 g Mehl und etwas Salz</li><li>125 ml warme Milch</li></ul>"
