@@ -16,8 +16,8 @@ combines:
    put back, lines the page shows only in a newsletter or cookie notice go
    (`without_notices`), and the article's containers after the first that are built like
    those the text comes from are put back (`article_sections`);
-3. **lead**: the page's description (``og:description``/``description``) is the article's
-   lead on most news sites, often in a ``<header>`` or a teaser block that trafilatura
+3. **lead**: the page's description (``og:description``/``description``; `_uncut`) is the
+   article's lead on most news sites, often in a ``<header>`` or a teaser block that trafilatura
    drops; it is put first when the page shows it (it is in the page's visible text) and the
    text does not already hold it; a lead block the page shows between its last ``<h1>``
    before the text and the text (a ``lead``/``teaser``/``intro``… class, the ``<h1>``'s
@@ -140,15 +140,30 @@ def _meta(tree: object) -> tuple[str, str, list[str], list[str]]:
     than the text.)"""
     title = _first(tree, ('//meta[@property="og:title" or @name="og:title"]/@content',
                           "//title//text()", "//h1//text()"))
-    description = _first(tree, (
+    description = _uncut(_first(tree, (
         '//meta[@property="og:description" or @name="og:description"]/@content',
-        '//meta[@name="description" or @name="Description"]/@content'))
+        '//meta[@name="description" or @name="Description"]/@content')), [
+        _first(tree, (xpath,)) for xpath in (
+            '//meta[@name="description" or @name="Description"]/@content',
+            '//meta[@name="twitter:description" or @property="twitter:description"]/@content')])
     sites = tree.xpath(  # type: ignore[attr-defined]
         '//meta[@property="og:site_name" or @name="og:site_name"'
         ' or @name="application-name"]/@content')
     urls = tree.xpath(  # type: ignore[attr-defined]
         '//link[@rel="canonical"]/@href | //meta[@property="og:url" or @name="og:url"]/@content')
     return title, description, [str(site) for site in sites], [str(url) for url in urls]
+
+
+def _uncut(description: str, others: list[str]) -> str:
+    """``description``, or the longest of ``others`` that continues it when it is cut short
+    with an ellipsis (a CMS cuts ``og:description`` at 200 characters and keeps the page's
+    ``<meta name=description>`` whole)."""
+    if not description.endswith(("...", "…")):
+        return description
+    stem = text_key(description.rstrip(".…"))[:-3]  # its last word may be cut
+    longer = [other for other in others
+              if len(other) > len(description) and text_key(other).startswith(stem)]
+    return max(longer, key=len, default=description)
 
 
 def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:

@@ -79,6 +79,32 @@ def test_visible_description_becomes_the_lead() -> None:
     assert result is not None and hidden not in result.text
 
 
+@pytest.mark.parametrize("other", ["name", "twitter"])
+def test_a_description_cut_with_an_ellipsis_gives_way_to_the_whole_one(other: str) -> None:
+    """A CMS cuts ``og:description`` short (cducsu.de, half B of the evaluation pages: its
+    bullets under the title); the page's other description says it whole, and the page shows
+    that: it is the lead."""
+    whole = ("Six new stations will serve the northern districts from next year. The council "
+             "decided it after two years of consultation and a heated debate about its cost.")
+    cut = whole[:60].rsplit(" ", 1)[0] + " sta..."
+    attribute = 'name="description"' if other == "name" else 'name="twitter:description"'
+    head = (f'<meta property="og:description" content="{cut}">'
+            f'<meta {attribute} content="{whole}">')
+    body = f'<div class="intro"><ul><li>{whole}</li></ul></div>' + article_html()
+    result = extract_page(page(body, head))
+    assert result is not None
+    assert result.text.startswith(whole)
+    assert "..." not in result.text
+
+
+def test_a_description_cut_with_an_ellipsis_and_no_whole_one_is_left_as_it_is() -> None:
+    from cleaners.text.extract import _uncut
+
+    cut = "Six new stations will serve the northern..."
+    assert _uncut(cut, ["", "Read the latest news about trams, buses and trains."]) == cut
+    assert _uncut("Six new stations.", ["Six new stations. And more."]) == "Six new stations."
+
+
 def test_article_rendered_by_script_comes_from_json_ld() -> None:
     body = " ".join(ARTICLE * 3)
     ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
