@@ -18,7 +18,8 @@ combines:
    those the text comes from are put back (`article_sections`);
 3. **lead**: the page's description (``og:description``/``description``; `_uncut`) is the
    article's lead on most news sites, often in a ``<header>`` or a teaser block that trafilatura
-   drops; it is put first when the page shows it (it is in the page's visible text) and the
+   drops; it is put first when the page shows it (it is in the page's visible text; on a
+   page rendered by script, when its JSON-LD article says the same: `_vouched`) and the
    text does not already hold it; a lead block the page shows between its last ``<h1>``
    before the text and the text (a ``lead``/``teaser``/``intro``… class, the ``<h1>``'s
    ``<hgroup>``, or a paragraph of prose outside page furniture, `PROSE_LEAD_MIN_WORDS`) is
@@ -194,6 +195,19 @@ def _ld_text(value: str) -> str:
     return decode_entities(value)[0]
 
 
+def _vouched(description_key: str, objects: list[tuple[dict[str, Any], list[str]]],
+             text_key_: str, visible: str) -> bool:
+    """A page rendered by script (the text holds more than its visible body) shows no
+    description to check; the main item of its structured data (an article, a how-to, a
+    recipe) saying the same as its ``description`` vouches for it instead."""
+    if len(text_key_) <= len(text_key(visible)):
+        return False
+    return any(isinstance(item.get("description"), str)
+               and text_key(_ld_text(item["description"])) == description_key
+               for item, kinds in objects
+               if any(_ARTICLE_TYPES.search(kind) for kind in kinds) or _HOWTO_TYPES & set(kinds))
+
+
 def _ld_article_body(objects: list[tuple[dict[str, Any], list[str]]]) -> str:
     """The longest ``articleBody`` of an article-typed JSON-LD object, as text, or ''."""
     bodies = [item["articleBody"] for item, kinds in objects
@@ -286,7 +300,9 @@ def extract_page(html: str) -> PageText | None:
     title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []
     lead = lead_block(tree, text)
     description_key, text_now = text_key(description), text_key(text)
-    if (len(description.split()) >= LEAD_MIN_WORDS and description_key in text_key(visible)
+    if (len(description.split()) >= LEAD_MIN_WORDS
+            and (description_key in text_key(visible)
+                 or _vouched(description_key, objects, text_now, visible))
             and not _mostly_held(description_key, text_now)
             and not _shortens(description_key, lead)):
         text = f"{description}\n{text}"
