@@ -181,15 +181,9 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
     nothing. Raises only `MarkupTooDeep` (markup nested deeper than `cleaners.text.markup_depth.MAX_MARKUP_DEPTH`, refused
     before parsing: the caller quarantines the record with the message)."""
     edits: list[Edit] = []
-    text = _without_c0(text, edits)
-    # Text's whitespace first as well as last: every later step then sees the spacing the
-    # output will have (a tab after 'Ã' is not mojibake, the space it becomes is). Markup goes
-    # to its parser as written (the parser spaces its text, which is normalised after):
-    # collapsing a page's indentation changes what trafilatura keeps (a wine shop's product
-    # page: its precision pass found 2,815 characters, the details table among them, in the
-    # page as written, and 560 after).
-    if not looks_like_html(text):
-        text = normalize_whitespace(text)
+    # Whitespace first as well as last: every later step then sees the spacing the output will
+    # have (a tab after 'Ã' is not mojibake, the space it becomes is).
+    text = normalize_whitespace(_without_c0(text, edits))
     # a literal shortcode written with `&#91;` must not become a live one once decoded
     text = escape_bracket_entities(text, config.shortcodes)
     # `reshaped`: a step after the repair changed characters within a line (markup, quotes);
