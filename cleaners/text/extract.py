@@ -135,7 +135,9 @@ def _first(tree: object, xpaths: tuple[str, ...]) -> str:
 
 def _meta(tree: object) -> tuple[str, str, list[str], list[str]]:
     """The page's title (``og:title``, else ``<title>``, else the first ``<h1>``; '' when it
-    has none), description (``og:description``, else ``<meta name=description>``), site
+    has none), description (``og:description``, else ``<meta name=description>``; one cut
+    short with an ellipsis gives way to the ``description`` or ``twitter:description`` that
+    continues it, `_uncut`), site
     names (``og:site_name``, ``application-name``) and own addresses (canonical link,
     ``og:url``). (trafilatura's own metadata pass also looks for dates, which costs more
     than the text.)"""
@@ -197,9 +199,10 @@ def _ld_text(value: str) -> str:
 
 def _vouched(description_key: str, objects: list[tuple[dict[str, Any], list[str]]],
              text_key_: str, visible: str) -> bool:
-    """A page rendered by script (the text holds more than its visible body) shows no
-    description to check; the main item of its structured data (an article, a how-to, a
-    recipe) saying the same as its ``description`` vouches for it instead."""
+    """A page rendered by script (the text holds more than ``visible``, the text the page
+    shows: its body's, or all of it when it parsed without a body) shows no description to
+    check; the main item of its structured data (an article, a how-to, a recipe) saying the
+    same as its ``description`` vouches for it instead."""
     if len(text_key_) <= len(text_key(visible)):
         return False
     return any(isinstance(item.get("description"), str)
@@ -271,6 +274,8 @@ def extract_page(html: str) -> PageText | None:
     if tree is None:
         return None
     visible = _visible_text(tree)
+    # what a page parsed without a <body> (stray output before its doctype) shows: all its text
+    shown = visible or _visible_text(tree, anywhere=True)
     objects = list(_ld_objects(tree))
     ld_body = _ld_article_body(objects)
     try:
@@ -302,7 +307,7 @@ def extract_page(html: str) -> PageText | None:
     description_key, text_now = text_key(description), text_key(text)
     if (len(description.split()) >= LEAD_MIN_WORDS
             and (description_key in text_key(visible)
-                 or _vouched(description_key, objects, text_now, visible))
+                 or _vouched(description_key, objects, text_now, shown))
             and not _mostly_held(description_key, text_now)
             and not _shortens(description_key, lead)):
         text = f"{description}\n{text}"
@@ -324,7 +329,7 @@ def extract_page(html: str) -> PageText | None:
                  "all visible text kept")
         return PageText("", title, [Edit(EditKind.HTML, "; ".join([found, *title_notes]))])
     detail = (f"main text extracted (trafilatura): {len(text_key(text)):,} of "
-              f"{len(text_key(visible or _visible_text(tree, anywhere=True))):,} visible "
+              f"{len(text_key(shown)):,} visible "
               "characters kept")
     return PageText(text, title,
                     [Edit(EditKind.HTML, "; ".join([detail, *notes, *title_notes]))])

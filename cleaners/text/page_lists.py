@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from cleaners.text.page_tree import in_furniture, is_hidden, linked_chars, shown_text, text_key
+from cleaners.text.page_tree import (
+    in_furniture,
+    is_hidden,
+    linked_chars,
+    shown_runs,
+    shown_text,
+    text_key,
+)
 
 __all__ = ["LIST_MAX_COMPARED", "LIST_MIN_ITEMS", "introduced_lists"]
 
@@ -25,9 +32,11 @@ _INTRO_LOOKBACK = 3
 _INTRO_TAGS = frozenset({"p", "div", "h2", "h3", "h4", "strong"})
 #: How many wrappers holding nothing but the list `_intro_of` looks out of.
 _WRAPPER_LEVELS = 2
-#: How an introducing paragraph ends: a colon, or an ellipsis the list's items complete
-#: (``Die besten Erfahrungen machen bei mir Menschen, die …``).
-_INTRO_ENDS = (":", "…", "...")
+#: An introducing paragraph ending with an ellipsis is a sentence the list's items complete
+#: (``Die besten Erfahrungen machen bei mir Menschen, die …`` / ``offen und neugierig sind``):
+#: its first item starts lowercase. Any other ends with a colon.
+_ELLIPSES = ("…", "...")
+_INTRO_ENDS = (":", *_ELLIPSES)
 #: An item holding one of these is not one line of text (a nested list, paragraphs).
 _BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
 
@@ -35,8 +44,8 @@ _BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
 def _intro_of(element: Any) -> Any | None:
     """The element that introduces list ``element``: its previous sibling with text (looking
     past at most `_INTRO_LOOKBACK` empty ones), when it is a paragraph, a block or a heading;
-    for a list alone in its wrapper (a page builder's ``<div>`` around each block), the
-    wrapper's, up to `_WRAPPER_LEVELS` levels up."""
+    for a list alone in its wrapper (an element holding nothing else: a page builder's
+    ``<div>`` around each block), the wrapper's, up to `_WRAPPER_LEVELS` levels up."""
     for _ in range(_WRAPPER_LEVELS + 1):
         intro = element.getprevious()
         for _ in range(_INTRO_LOOKBACK):
@@ -46,7 +55,7 @@ def _intro_of(element: Any) -> Any | None:
         if intro is not None:
             return intro if intro.tag in _INTRO_TAGS else None
         parent = element.getparent()
-        if parent is None or parent.tag != "div" or not _holds_only(parent, element):
+        if parent is None or not _holds_only(parent, element):
             return None
         element = parent
     return None
@@ -58,10 +67,20 @@ def _holds_only(parent: Any, child: Any) -> bool:
             and all(node is child or not isinstance(node.tag, str) for node in parent))
 
 
+def _item_text(item: Any) -> str | None:
+    """A list item's shown text on one line ('' when it shows none), or None when a block
+    inside it shows text (a nested list, paragraphs: their words would run together; an
+    icon's empty ``<div>`` is no such block). One walk of the item."""
+    runs = shown_runs(item, mark=lambda node: node.tag in _BLOCK_TAGS)
+    if any(block is not None and text.strip() for text, block in runs):
+        return None
+    return " ".join("".join(text for text, _ in runs).split())
+
+
 def introduced_lists(tree: Any, text: str) -> str:
     """``text`` with the items of each list that a kept paragraph introduces (`_intro_of`,
-    ending with a colon or an ellipsis, `_INTRO_ENDS`: ``So schützen Sie sich vor
-    Einbrechern:``) and that the extraction
+    ending with a colon, or with an ellipsis its first item continues in lowercase: ``So
+    schützen Sie sich vor Einbrechern:``) and that the extraction
     dropped, each item a line after that paragraph's line: the n-th such list of an intro
     after the n-th line that is that intro. Left out: a list of fewer than `LIST_MIN_ITEMS`
     items, of links, with items made of blocks that show text (nested lists, paragraphs; an
@@ -88,13 +107,13 @@ def introduced_lists(tree: Any, text: str) -> str:
             continue
         occurrence = used.get(intro_key, 0)  # this list belongs to the intro's next line
         used[intro_key] = occurrence + 1
-        if (occurrence >= len(line_of[intro_key]) or in_furniture(element) or is_hidden(element)
-                or any(node.tag in _BLOCK_TAGS and shown_text(node).strip()
-                       for li in items for node in li.iterdescendants())):
+        if occurrence >= len(line_of[intro_key]) or in_furniture(element) or is_hidden(element):
             continue
-        shown = [item for li in items if (item := " ".join(shown_text(li).split()))]
+        texts = [_item_text(li) for li in items]
+        shown = [item for item in texts if item]
         linked = sum(map(linked_chars, items))
-        if len(shown) < LIST_MIN_ITEMS or linked * 2 > sum(map(len, shown)):
+        if (None in texts or len(shown) < LIST_MIN_ITEMS or linked * 2 > sum(map(len, shown))
+                or (intro_text.endswith(_ELLIPSES) and not shown[0][:1].islower())):
             continue
         if compared == LIST_MAX_COMPARED:
             break

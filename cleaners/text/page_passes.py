@@ -54,18 +54,24 @@ def _reads_as_prose(line: str) -> bool:
 
 
 def _wrapped_prose(lines: list[str]) -> set[int]:
-    """The indices of the lines that are pieces of a sentence the page breaks across lines
-    (a ``<br>`` in a list item or a blog's paragraph: a line ending with a letter, the next
-    starting with a lowercase one) and that read as prose together: ``Chapter from the
-    book`` and ``entitled Beautiful Code, OReilly.`` are judged as one line, not each too
-    short or unfinished."""
+    """The indices of the lines that are pieces of a sentence broken across lines and read as
+    prose together, each such sentence once: ``Chapter from the book`` and ``entitled
+    Beautiful Code, OReilly.`` (a ``<br>`` inside a list item), each too short or unfinished
+    to be kept. A line continues the one before it when that one ends with a letter and it
+    starts with a lowercase one, and does not read as prose on its own (a paragraph that
+    starts lowercase after a heading or a link is its own line). The lines stay as they are
+    (a code block's lines are not joined); a sentence the page shows again is left to the
+    rules for single lines (its short first piece came out twice)."""
     out: set[int] = set()
+    seen: set[str] = set()
     first = 0
     for i in range(1, len(lines) + 1):
         if (i < len(lines) and lines[i - 1].rstrip()[-1:].isalpha()
-                and lines[i].lstrip()[:1].islower()):
+                and lines[i].lstrip()[:1].islower() and not _reads_as_prose(lines[i])):
             continue  # line i continues the sentence of line i - 1
-        if i - first > 1 and _reads_as_prose(" ".join(lines[first:i])):
+        joined = " ".join(line.strip() for line in lines[first:i])
+        if i - first > 1 and _reads_as_prose(joined) and text_key(joined) not in seen:
+            seen.add(text_key(joined))
             out.update(range(first, i))
         first = i
     return out

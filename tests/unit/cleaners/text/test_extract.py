@@ -123,6 +123,22 @@ def test_structured_data_vouches_for_the_description_of_a_page_rendered_by_scrip
     assert not _vouched(text_key("Read the latest news."), howto, text, "Loading…")
 
 
+def test_a_page_parsed_without_a_body_is_not_taken_for_one_rendered_by_script() -> None:
+    """Stray output before the doctype (a PHP warning) makes lxml build no ``<body>``: the page
+    shows its text all the same, so its JSON-LD does not vouch for a description it does not
+    show (a review of 7dd5759: it was put first)."""
+    unshown = "Subscribe now and read everything about the city, its trams and its buses today."
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
+                     "headline": "Tram line extended", "description": unshown})
+    head = (f'<meta property="og:description" content="{unshown}">'
+            f'<script type="application/ld+json">{ld}</script>')
+    warning = "<b>Warning</b>: Undefined variable $x in /var/www/index.php on line 3<br>\n"
+    for prefix in ("", warning):
+        result = extract_page(prefix + page(article_html(), head))
+        assert result is not None
+        assert unshown not in result.text and ARTICLE[0] in result.text, prefix
+
+
 def test_article_rendered_by_script_comes_from_json_ld() -> None:
     body = " ".join(ARTICLE * 3)
     ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
@@ -497,9 +513,15 @@ def test_a_sentence_broken_across_lines_is_judged_whole() -> None:
     read as prose: the line that continues the sentence (it starts lowercase after a line
     ending with a letter) is judged with it."""
     precise = "References of the article.\nThe end of the story."
-    broad = ("References of the article.\n- emacspeak: The Complete Audio Desktop. Chapter from "
-             "the book\nentitled Beautiful Code, OReilly.\nThe end of the story.")
+    item = "- emacspeak: The Complete Audio Desktop. Chapter from the book"
+    broad = (f"References of the article.\n{item}\nentitled Beautiful Code, OReilly.\n"
+             "The end of the story.")
     assert combine_passes(precise, broad) == broad
+    # a page showing it twice, its first piece short (a review of 4cb0581: that piece came
+    # out twice, the second time alone)
+    short = "References of the article.\nChapter from the book\nentitled Beautiful Code, OReilly."
+    twice = f"{short}\nThe end of the story.\nChapter from the book\nentitled Beautiful Code, OReilly."
+    assert combine_passes(precise, twice) == f"{short}\nThe end of the story."
 
 
 @pytest.mark.parametrize("pieces", [
@@ -507,11 +529,15 @@ def test_a_sentence_broken_across_lines_is_judged_whole() -> None:
     "Chapter 12 from the book 7\nentitled Beautiful Code, OReilly.",  # ends with no letter
     "Görlitzer Str\nam Markt in der Stadt Görlitz an der Neiße",  # together no sentence
     "Gehöre zum\nInventar",
+    # a short line before a paragraph that starts lowercase (a review of 4cb0581: kept)
+    "Sign up for our morning briefing\niPhone owners will be able to pay with their watch from May.",
 ])
 def test_lines_that_do_not_continue_a_sentence_are_judged_alone(pieces: str) -> None:
     precise = "References of the article.\nThe end of the story."
     broad = f"References of the article.\n{pieces}\nThe end of the story."
-    assert combine_passes(precise, broad) == precise
+    prose = [line for line in pieces.split("\n") if line.endswith(".") and len(line.split()) >= 8]
+    assert combine_passes(precise, broad).split("\n") == [
+        "References of the article.", *prose, "The end of the story."]
 
 
 def test_control_characters_are_removed_with_an_edit() -> None:
@@ -609,6 +635,11 @@ def test_a_list_that_completes_a_kept_sentence_is_put_back_out_of_its_wrappers()
     WRAPPED.replace('<div class="styled-list">', "<div><div><div>").replace(
         "</ul></div>", "</ul></div></div></div>"),  # three wrappers
     WRAPPED.replace("<span>offen", "<p>Absatz</p><span>offen"),  # an item holding a paragraph
+    WRAPPED.replace("<span>offen", "<div>vor allem</div><span>offen"),  # a block showing text
+    WRAPPED.replace("offen und neugierig", "Offen und neugierig"),  # no continuation
+    # a kept "loading" line before a menu (a review of 4cb0581: the menu was put back)
+    '<div><p>Die besten Erfahrungen machen bei mir Menschen, die ...</p></div><div><ul>'
+    "<li>Startseite der Zeitung</li><li>Alle Ressorts im Überblick</li></ul></div>",
 ])
 def test_a_wrapped_list_stays_out_when_its_wrappers_are_more_than_the_list(body: str) -> None:
     from cleaners.text.page_lists import introduced_lists
