@@ -56,10 +56,7 @@ from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import without_site_name
 from cleaners.text.page_tree import (
-    BLOCK_TAGS,
     block_edges,
-    is_hidden,
-    shown_text,
     text_key,
 )
 
@@ -74,13 +71,6 @@ _PAGE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.IGN
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Review|Blog", re.IGNORECASE)
 _HOWTO_TYPES = frozenset({"Recipe", "HowTo"})
 _FOLD = re.compile(r"\s+")
-_ELLIPSES = ("...", "…")
-#: Where a page shows a paragraph (`_shown_whole`).
-_PARAGRAPH_TAGS = ("p", "div", "figcaption", "li", "span", "blockquote", "h2", "h3", "td")
-#: Elements starting with a cut description's first word that `_shown_whole` looks into.
-_MAX_WHOLE_CANDIDATES = 20
-#: A cut description shorter than this (as a key, the cut word aside) is not looked for.
-_MIN_WHOLE_STEM = 40
 
 
 def is_page(html: str) -> bool:
@@ -147,7 +137,7 @@ def _meta(tree: object) -> tuple[str, str, list[str], list[str]]:
     """The page's title (``og:title``, else ``<title>``, else the first ``<h1>``; '' when it
     has none), description (``og:description``, else ``<meta name=description>``; one cut
     short with an ellipsis gives way to the ``description`` or ``twitter:description`` that
-    continues it, else to the paragraph the page shows it whole in, `_uncut`), site
+    continues it, `_uncut`), site
     names (``og:site_name``, ``application-name``) and own addresses (canonical link,
     ``og:url``). (trafilatura's own metadata pass also looks for dates, which costs more
     than the text.)"""
@@ -158,8 +148,7 @@ def _meta(tree: object) -> tuple[str, str, list[str], list[str]]:
         '//meta[@name="description" or @name="Description"]/@content')), [
         _first(tree, (xpath,)) for xpath in (
             '//meta[@name="description" or @name="Description"]/@content',
-            '//meta[@name="twitter:description" or @property="twitter:description"]/@content')],
-        tree)
+            '//meta[@name="twitter:description" or @property="twitter:description"]/@content')])
     sites = tree.xpath(  # type: ignore[attr-defined]
         '//meta[@property="og:site_name" or @name="og:site_name"'
         ' or @name="application-name"]/@content')
@@ -168,44 +157,16 @@ def _meta(tree: object) -> tuple[str, str, list[str], list[str]]:
     return title, description, [str(site) for site in sites], [str(url) for url in urls]
 
 
-def _uncut(description: str, others: list[str], tree: object) -> str:
-    """``description`` as it is, unless a CMS cut it short with an ellipsis (``og:description``
-    at 150–200 characters): then the longest of ``others`` (the page's other descriptions)
-    that continues it, else the one paragraph the page shows it whole in (`_shown_whole`),
-    else as it is."""
-    if not description.endswith(_ELLIPSES):
+def _uncut(description: str, others: list[str]) -> str:
+    """``description``, or the longest of ``others`` that continues it when it is cut short
+    with an ellipsis (a CMS cuts ``og:description`` at 200 characters and keeps the page's
+    ``<meta name=description>`` whole)."""
+    if not description.endswith(("...", "…")):
         return description
     stem = text_key(description.rstrip(".…"))[:-3]  # its last word may be cut
     longer = [other for other in others
               if len(other) > len(description) and text_key(other).startswith(stem)]
-    if longer:
-        return max(longer, key=len)
-    if len(stem) < _MIN_WHOLE_STEM:  # too little to tell where the page shows it
-        return description
-    return _shown_whole(tree, description.split()[0], stem) or description
-
-
-def _shown_whole(tree: object, first_word: str, stem: str) -> str:
-    """The shortest paragraph the page shows (an element of `_PARAGRAPH_TAGS` with no block
-    inside, not hidden) whose own text starts with ``first_word`` and whose text continues
-    ``stem`` (a key); '' when none. At most `_MAX_WHOLE_CANDIDATES` elements starting so are
-    looked into."""
-    found, looked = "", 0
-    for element in tree.iter(*_PARAGRAPH_TAGS):  # type: ignore[attr-defined]
-        if not (element.text or "").lstrip().startswith(first_word):
-            continue
-        looked += 1
-        if looked > _MAX_WHOLE_CANDIDATES:
-            break
-        if any(isinstance(node.tag, str) and node.tag in BLOCK_TAGS
-               for node in element.iterdescendants()) or is_hidden(element):
-            continue
-        shown = " ".join(shown_text(element).split())
-        key = text_key(shown)
-        if key.startswith(stem) and len(key) > len(stem) + 3 and (
-                not found or len(shown) < len(found)):
-            found = shown
-    return found
+    return max(longer, key=len, default=description)
 
 
 def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:

@@ -97,36 +97,12 @@ def test_a_description_cut_with_an_ellipsis_gives_way_to_the_whole_one(other: st
     assert "..." not in result.text
 
 
-@pytest.mark.parametrize(("shown", "first"), [
-    ('<figure><img src="a.jpg"><figcaption>{whole}</figcaption></figure>', True),
-    ('<div class="teaser"><p>{whole}</p></div>', True),
-    ("<div>{whole}<br>Read more</div>", False),  # no one paragraph: a block inside
-    ('<p style="display: none">{whole}</p>', False),  # not shown
-])
-def test_a_description_cut_with_an_ellipsis_is_completed_from_the_paragraph_shown_whole(
-        shown: str, first: bool) -> None:
-    """A CMS cut ``og:description`` short and the page has no other description (elmostrador.cl,
-    half A of the evaluation pages: the lead photo's caption says it whole): the one
-    paragraph the page shows it whole in is the description, and the lead."""
-    whole = ("Six new stations will serve the northern districts from next year. The council "
-             "decided it after two years of consultation and a heated debate about its cost.")
-    cut = whole[:60].rsplit(" ", 1)[0] + " sta…"
-    head = f'<meta property="og:description" content="{cut}">'
-    result = extract_page(page(shown.format(whole=whole) + article_html(), head))
-    assert result is not None
-    assert result.text.startswith(whole) is first
-    assert "sta…" not in result.text
-
-
 def test_a_description_cut_with_an_ellipsis_and_no_whole_one_is_left_as_it_is() -> None:
     from cleaners.text.extract import _uncut
 
-    tree = _list_page("<p>Read the latest news about trams, buses and trains.</p>")
     cut = "Six new stations will serve the northern..."
-    assert _uncut(cut, ["", "Read the latest news about trams, buses and trains."], tree) == cut
-    assert _uncut("Six new stations.", ["Six new stations. And more."], tree) == "Six new stations."
-    shown = _list_page("<p>... and the rest of a paragraph the page shows.</p>")
-    assert _uncut("...", [], shown) == "..."  # nothing to look for
+    assert _uncut(cut, ["", "Read the latest news about trams, buses and trains."]) == cut
+    assert _uncut("Six new stations.", ["Six new stations. And more."]) == "Six new stations."
 
 
 def test_structured_data_vouches_for_the_description_of_a_page_rendered_by_script() -> None:
