@@ -71,6 +71,10 @@ _PAGE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.IGN
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Review|Blog", re.IGNORECASE)
 _HOWTO_TYPES = frozenset({"Recipe", "HowTo"})
 _FOLD = re.compile(r"\s+")
+#: A document's end tags. A browser shows what a page has after ``</body>`` or ``</html>`` (a
+#: theme that closes the document before its article) as part of the body; lxml leaves it
+#: outside, where trafilatura does not look. Without them the parser closes both at the end.
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 
 
 def is_page(html: str) -> bool:
@@ -268,7 +272,7 @@ def extract_page(html: str) -> PageText | None:
     import trafilatura
 
     try:
-        tree = trafilatura.load_html(html)
+        tree = trafilatura.load_html(_DOCUMENT_END.sub("", html))
     except Exception:  # lxml refuses some byte soups; the caller converts the markup whole
         tree = None
     if tree is None:

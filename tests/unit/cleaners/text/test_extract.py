@@ -139,6 +139,20 @@ def test_a_page_parsed_without_a_body_is_not_taken_for_one_rendered_by_script() 
         assert unshown not in result.text and ARTICLE[0] in result.text, prefix
 
 
+def test_an_article_after_the_document_end_tags_is_kept() -> None:
+    """A theme that closes the document after its header (``</body></html>``) and prints the
+    article after it: a browser shows the article in the body, lxml left it outside, and
+    only the related teasers were kept (a never-tuned page, escalon.services)."""
+    whole = page(article_html())
+    head, rest = whole.split("<main>", 1)
+    closed_early = head + "</body></html>\n<main>" + rest
+    for html in (closed_early, closed_early.replace("</body></html>", "</BODY >")):
+        result = extract_page(html)
+        assert result is not None
+        for paragraph in ARTICLE:
+            assert paragraph in result.text
+
+
 def test_article_rendered_by_script_comes_from_json_ld() -> None:
     body = " ".join(ARTICLE * 3)
     ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
@@ -1398,3 +1412,4 @@ def test_marks_leave_only_at_the_edge_a_byline_block_left(inner: str, shown: str
     body = f'<header><h1>Tram line extended</h1><div class="dek">{inner}</div></header>'
     result = extract_page(page(body + LEAD_PAGE_BODY))
     assert result is not None and result.text.split("\n")[0] == shown, result and result.text
+
