@@ -12,7 +12,8 @@ combines:
    breaks across lines with a ``<br>`` is judged whole): paragraphs the
    precision pass was unsure of come back, menus and link lists do not; the precision
    pass's lines the default pass lacks are kept too, after the line they follow; then a
-   list both passes dropped after the paragraph that introduces it (`introduced_lists`) is
+   list both passes dropped after the paragraph that introduces it (`introduced_lists`), or
+   a list of prose items between two consecutive lines of the text (`sandwiched_lists`), is
    put back, lines the page shows only in a newsletter or cookie notice go
    (`without_notices`), and the article's containers after the first that are built like
    those the text comes from are put back (`article_sections`);
@@ -50,7 +51,7 @@ from cleaners.edits import Edit, EditKind
 from cleaners.text.encoding import decode_entities
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.page_lead import LEAD_MIN_WORDS, lead_block
-from cleaners.text.page_lists import introduced_lists
+from cleaners.text.page_lists import introduced_lists, sandwiched_lists
 from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
@@ -294,7 +295,7 @@ def extract_page(html: str) -> PageText | None:
     edges = block_edges(tree)
     text = combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
                     edges.spaced(getattr(broad, "text", None) or ""))
-    text = introduced_lists(tree, text)
+    text = sandwiched_lists(tree, introduced_lists(tree, text))
     text, notices = without_notices(tree, text)
     passes_chars = len(text)
     text, sections = article_sections(tree, text)

@@ -1,26 +1,31 @@
-"""Lists of an article that trafilatura's passes dropped, put back (`introduced_lists`).
+"""Lists of an article that trafilatura's passes dropped, put back.
 
 On some pages both passes of `cleaners.text.extract` drop a list of the article's body: the
-seven tips after ``So schützen Sie sich vor Einbrechern:`` on a press release. A list whose
-introducing paragraph was kept (a line of the text ending with a colon, or with an ellipsis
-the items complete) is put back after it, item by item. Pure: a parsed tree and a text in,
-a text out.
+seven tips after ``So schützen Sie sich vor Einbrechern:`` on a press release, the features
+a guide lists under a heading between two of its paragraphs. A list whose introducing
+paragraph was kept (a line of the text ending with a colon, or with an ellipsis the items
+complete: `introduced_lists`), and a list of prose items the page shows between two
+consecutive lines of the text (`sandwiched_lists`), are put back, item by item, each a
+``- item`` line as trafilatura writes a list's items. Pure: a parsed tree and a text in, a
+text out.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
 from cleaners.text.page_tree import (
     in_furniture,
     is_hidden,
     linked_chars,
+    shown_paragraphs,
     shown_runs,
     shown_text,
     text_key,
 )
 
-__all__ = ["LIST_MAX_COMPARED", "LIST_MIN_ITEMS", "introduced_lists"]
+__all__ = ["LIST_MAX_COMPARED", "LIST_MIN_ITEMS", "introduced_lists", "sandwiched_lists"]
 
 #: A list a kept paragraph introduces is put back from this many items.
 LIST_MIN_ITEMS = 2
@@ -39,6 +44,9 @@ _ELLIPSES = ("…", "...")
 _INTRO_ENDS = (":", *_ELLIPSES)
 #: An item holding one of these is not one line of text (a nested list, paragraphs).
 _BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
+#: Headings the page shows between two lines of the text, around a list (trafilatura drops
+#: some with the list they head).
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 
 
 def _intro_of(element: Any) -> Any | None:
@@ -121,12 +129,89 @@ def introduced_lists(tree: Any, text: str) -> str:
         first = [text_key(item) for item in shown[:3]]
         if any(k in added or k in whole for k in first):
             continue
-        inserts.setdefault(line_of[intro_key][occurrence], []).extend(shown)
+        inserts.setdefault(line_of[intro_key][occurrence], []).extend(f"- {t}" for t in shown)
         added.update(text_key(item) for item in shown)
+    return _with_items(lines, inserts)
+
+
+def _with_items(lines: list[str], inserts: dict[int, list[str]]) -> str:
+    """``lines`` joined, the lines of ``inserts`` after the line of their index."""
     if not inserts:
-        return text
+        return "\n".join(lines)
     out: list[str] = []
     for i, line in enumerate(lines):
         out.append(line)
         out.extend(inserts.get(i, []))
     return "\n".join(out)
+
+
+def _prose_items(parent: Any, items: list[Any], anchor: Any, whole: str) -> list[str] | None:
+    """The shown texts of ``items`` (the ``<li>``s of list ``parent``) when the list is the
+    article's: `LIST_MIN_ITEMS` items or more, each one line of prose (`PROSE_MIN_WORDS` words
+    or more, ending a sentence), shown, mostly not links, in no page furniture below the blocks
+    it shares with ``anchor`` (the kept paragraph before it), and its first items not in the
+    text already (``whole``: the text's `text_key`); else None."""
+    if len(items) < LIST_MIN_ITEMS or is_hidden(parent) or in_furniture(
+            parent, set(anchor.iterancestors())):
+        return None
+    texts = [_item_text(li) for li in items]
+    if not all(t and len(t.split()) >= PROSE_MIN_WORDS and t.endswith(SENTENCE_END)
+               for t in texts) or any(is_hidden(li, {parent}) for li in items):
+        return None
+    shown = [t for t in texts if t]
+    if linked_chars(parent) * 2 > sum(map(len, shown)) or any(
+            text_key(t) in whole for t in shown[:3]):
+        return None
+    return shown
+
+
+def sandwiched_lists(tree: Any, text: str) -> str:
+    """``text`` with the lists the page shows between two consecutive lines of it, after the
+    first of the two, when between the two kept paragraphs the page has only lists of prose
+    items (`_prose_items`) and headings the text does not hold (a guide's ``Common
+    features`` heading over a list of sentences): the headings' lines and the items' (``-
+    item``), in page order. A list of links, of short items (a menu, tags), or beside any
+    other dropped block stays out. Linear in the page."""
+    body = tree.find("body")
+    paragraphs = shown_paragraphs(body if body is not None else tree)
+    lines = text.split("\n")
+    keys = [text_key(line) for line in lines]
+    whole = "".join(keys)
+    line_of: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        line_of.setdefault(k, i)
+    inserts: dict[int, list[str]] = {}
+    last, last_at = -1, -2  # the last paragraph that is a line of the text, and that line
+    for n, (_, shown) in enumerate(paragraphs):
+        if (at := line_of.get(text_key(" ".join(shown)))) is None:
+            continue
+        if n - last > 1 and at == last_at + 1 and (
+                items := _gap_lists(paragraphs[last + 1:n], paragraphs[last][0], whole)):
+            inserts[last_at] = items
+        last, last_at = n, at
+    return _with_items(lines, inserts)
+
+
+def _gap_lists(gap: list[tuple[Any, list[str]]], anchor: Any, whole: str) -> list[str]:
+    """The lines of ``gap`` (the paragraphs between two kept ones, in page order) when it
+    holds only lists of prose items (`_prose_items`; each item a ``- item`` line) and headings
+    (their text); else []."""
+    lists: dict[Any, list[Any]] = {}
+    for node, _ in gap:
+        parent = node.getparent()
+        if node.tag == "li" and parent is not None and parent.tag in ("ul", "ol"):
+            lists.setdefault(parent, []).append(node)
+        elif node.tag not in _HEADINGS:
+            return []
+    shown_items: dict[Any, list[str]] = {}
+    for parent, items in lists.items():
+        if (shown := _prose_items(parent, items, anchor, whole)) is None:
+            return []
+        shown_items[parent] = shown
+    out: list[str] = []
+    for node, shown_lines in gap:
+        if node.tag in _HEADINGS:
+            out.append(" ".join(shown_lines))
+        elif (items := shown_items.pop(node.getparent(), None)) is not None:
+            out.extend(f"- {item}" for item in items)
+    return out if shown_items == {} and lists else []

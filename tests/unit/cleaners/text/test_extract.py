@@ -582,8 +582,8 @@ def test_a_list_a_kept_paragraph_introduces_is_put_back_after_it() -> None:
     out = introduced_lists(_list_page(INTRO + TIPS), KEPT).split("\n")
     assert out == ["Die Polizei zählt weniger Einbrüche als im Vorjahr.",
                    "So schützen Sie sich vor Einbrechern:",
-                   "Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.",
-                   "Verstecken Sie Ihren Schlüssel niemals draußen.",
+                   "- Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.",
+                   "- Verstecken Sie Ihren Schlüssel niemals draußen.",
                    "Mehr dazu bei der Polizei."]
 
 
@@ -618,7 +618,7 @@ def test_the_lists_compared_with_the_text_are_bounded() -> None:
                    for i in range(n))
     text = "\n".join(f"Punkt {i} hat diese Dinge:" for i in range(n))
     out = introduced_lists(_list_page(body), text).split("\n")
-    assert out[:3] == ["Punkt 0 hat diese Dinge:", "Erstes Ding 0", "Zweites Ding 0"]
+    assert out[:3] == ["Punkt 0 hat diese Dinge:", "- Erstes Ding 0", "- Zweites Ding 0"]
     assert len(out) == n + 2 * LIST_MAX_COMPARED and out[-1] == f"Punkt {n - 1} hat diese Dinge:"
 
 
@@ -640,7 +640,7 @@ def test_a_list_that_completes_a_kept_sentence_is_put_back_out_of_its_wrappers()
     assert introduced_lists(_list_page(WRAPPED), WRAPPED_KEPT).split("\n") == [
         "Wem kann ich am Besten helfen?",
         "Die besten Erfahrungen machen bei mir Menschen, die ...",
-        "offen und neugierig sind", "etwas bewegen wollen in der Welt", "Kontakt"]
+        "- offen und neugierig sind", "- etwas bewegen wollen in der Welt", "Kontakt"]
 
 
 @pytest.mark.parametrize("body", [
@@ -673,9 +673,10 @@ def test_each_list_goes_after_its_own_intro_once() -> None:
 
     text = "Hinweis: Zutaten: siehe unten\nZutaten:\nFür den Belag:\nZutaten:\nGuten Appetit."
     assert introduced_lists(_list_page(ZUTATEN), text).split("\n") == [
-        "Hinweis: Zutaten: siehe unten", "Zutaten:", "250 g Mehl und etwas Salz", "125 ml warme Milch",
-        "Für den Belag:", "50 g Butter in Flocken", "70 g gehobelte Mandeln",
-        "Zutaten:", "2 Eier der Größe M", "1 Prise Zimt", "Guten Appetit."]
+        "Hinweis: Zutaten: siehe unten", "Zutaten:", "- 250 g Mehl und etwas Salz",
+        "- 125 ml warme Milch", "Für den Belag:", "- 50 g Butter in Flocken",
+        "- 70 g gehobelte Mandeln", "Zutaten:", "- 2 Eier der Größe M", "- 1 Prise Zimt",
+        "Guten Appetit."]
     twice = _list_page(INTRO + TIPS + INTRO + TIPS)
     assert introduced_lists(twice, KEPT) == introduced_lists(_list_page(INTRO + TIPS), KEPT)
 
@@ -1413,3 +1414,73 @@ def test_marks_leave_only_at_the_edge_a_byline_block_left(inner: str, shown: str
     result = extract_page(page(body + LEAD_PAGE_BODY))
     assert result is not None and result.text.split("\n")[0] == shown, result and result.text
 
+
+FEATURES = ("<h5>Common smartphone features</h5><ul>"
+            "<li><strong>Touchscreen</strong> – Smartphones do not have a keypad with buttons "
+            "that you press, they use a touchscreen.</li>"
+            "<li><strong>Camera</strong> – Most smartphones have a built-in camera app that "
+            "takes photos and records videos.</li>"
+            "<li><strong>Internet</strong> – Smartphones connect to the internet by Wi-Fi or by "
+            "the mobile data of their plan.</li></ul>")
+GUIDE_BEFORE = "Lots of companies make smartphones that run on the Android operating system."
+GUIDE_AFTER = "For more details on how to use your smartphone, ask the store that sold it."
+GUIDE_KEPT = f"Smartphone basics for older adults\n{GUIDE_BEFORE}\n{GUIDE_AFTER}"
+
+
+def _guide(between: str, wrapper: str = "div") -> object:
+    return _list_page(f'<{wrapper} class="content"><p>{GUIDE_BEFORE}</p>{between}'
+                      f'<p>{GUIDE_AFTER}</p></{wrapper}>')
+
+
+@pytest.mark.parametrize("layout", ["plain", "sidebar layout"])
+def test_a_list_of_sentences_between_two_kept_paragraphs_is_put_back(layout: str) -> None:
+    """Both passes dropped a guide's list of features under a heading between two of its kept
+    paragraphs (a never-tuned page, bcbsok.com): both come back, in page order. A layout's
+    class naming a sidebar around the kept paragraphs too says nothing about the list."""
+    from cleaners.text.page_lists import sandwiched_lists
+
+    page = _guide(FEATURES) if layout == "plain" else _list_page(
+        f'<div class="layout-content header-top-sidebar-left">{FEATURES.join(["<p>" + GUIDE_BEFORE + "</p>", "<p>" + GUIDE_AFTER + "</p>"])}</div>')
+    assert sandwiched_lists(page, GUIDE_KEPT).split("\n") == [
+        "Smartphone basics for older adults", GUIDE_BEFORE, "Common smartphone features",
+        "- Touchscreen – Smartphones do not have a keypad with buttons that you press, they "
+        "use a touchscreen.",
+        "- Camera – Most smartphones have a built-in camera app that takes photos and records "
+        "videos.",
+        "- Internet – Smartphones connect to the internet by Wi-Fi or by the mobile data of "
+        "their plan.",
+        GUIDE_AFTER]
+
+
+@pytest.mark.parametrize("between", [
+    "<ul><li>Home</li><li>News</li><li>Sport</li></ul>",  # a menu: no prose
+    FEATURES.replace("<strong>", '<a href="/x"><strong>').replace("</li>", "</a></li>"),  # links
+    f"<aside>{FEATURES}</aside>",  # page furniture below the kept paragraphs' block
+    f'<div class="related-posts">{FEATURES}</div>',
+    f'<div style="display: none">{FEATURES}</div>',  # not shown
+    FEATURES + "<p>Sign up to our newsletter and get a free guide to your phone.</p>",  # more dropped
+    FEATURES.replace("</ul>", "<li>More tips</li></ul>"),  # an item that is no sentence
+    "<ul><li>Smartphones do not have a keypad with buttons that you press.</li></ul>",  # one item
+    "<h5>Common smartphone features</h5>",  # a heading alone
+])
+def test_other_blocks_between_two_kept_paragraphs_stay_out(between: str) -> None:
+    from cleaners.text.page_lists import sandwiched_lists
+
+    assert sandwiched_lists(_guide(between), GUIDE_KEPT) == GUIDE_KEPT
+
+
+def test_a_list_between_paragraphs_that_are_not_consecutive_lines_stays_out() -> None:
+    """Between two paragraphs the text does not have one after the other (a line between
+    them, or the other way round) is no gap of the text's."""
+    from cleaners.text.page_lists import sandwiched_lists
+
+    for kept in (f"{GUIDE_BEFORE}\nA line between.\n{GUIDE_AFTER}", f"{GUIDE_AFTER}\n{GUIDE_BEFORE}"):
+        assert sandwiched_lists(_guide(FEATURES), kept) == kept
+
+
+def test_a_list_already_in_the_text_is_not_put_back_between_its_paragraphs() -> None:
+    from cleaners.text.page_lists import sandwiched_lists
+
+    kept = GUIDE_KEPT + ("\n- Touchscreen – Smartphones do not have a keypad with buttons "
+                         "that you press, they use a touchscreen.")
+    assert sandwiched_lists(_guide(FEATURES), kept) == kept
