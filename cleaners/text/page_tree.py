@@ -119,16 +119,25 @@ _SHOWN_FROM = re.compile(
     r"|table-row|flow-root|list-item|contents)$")
 
 
+#: The id of a ``<div hidden>`` in which React's streamed server rendering sends a part of the
+#: page it rendered late (a Suspense boundary's content); its inline script moves it into
+#: place at once (``$RC("B:0","S:0")``), so the reader sees it: a Next.js page's article.
+_STREAMED_ID = re.compile(r"S:\d+")
+
+
 def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:
     """Whether ``element`` is not shown: it or an ancestor (up to, not including, the first
     in ``above``, or the ``<body>``, which a page hides while its script loads) is a
-    ``<noscript>`` or a ``<template>``, or is ``hidden``, ``display: none`` or of a class
-    that hides it (`HIDING_CLASSES`: text for screen readers; ``d-none`` or ``hidden``
-    unless a class shows it from a screen width up, ``d-lg-block``, ``lg:flex``)."""
+    ``<noscript>`` or a ``<template>``, or is ``hidden`` (but React's streamed parts,
+    `_STREAMED_ID`), ``display: none`` or of a class that hides it (`HIDING_CLASSES`: text
+    for screen readers; ``d-none`` or ``hidden`` unless a class shows it from a screen width
+    up, ``d-lg-block``, ``lg:flex``)."""
     for node in (element, *element.iterancestors()):
         if node in above or node.tag in ("body", "html"):
             return False
-        if node.tag in ("noscript", "template") or node.get("hidden") is not None:
+        if node.tag in ("noscript", "template") or (
+                node.get("hidden") is not None
+                and not (node.tag == "div" and _STREAMED_ID.fullmatch(node.get("id") or ""))):
             return True
         classes = (node.get("class") or "").split()
         if not HIDING_CLASSES.isdisjoint(classes) and not (

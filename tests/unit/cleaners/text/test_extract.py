@@ -1484,3 +1484,23 @@ def test_a_list_already_in_the_text_is_not_put_back_between_its_paragraphs() -> 
     kept = GUIDE_KEPT + ("\n- Touchscreen – Smartphones do not have a keypad with buttons "
                          "that you press, they use a touchscreen.")
     assert sandwiched_lists(_guide(FEATURES), kept) == kept
+
+
+def test_a_part_react_streams_into_place_is_shown() -> None:
+    """React's streamed server rendering (a Next.js page) sends a late part of the page in a
+    ``<div hidden id="S:0">`` that its inline script moves into place at once: a reader sees
+    it, so a list it holds is put back (a never-tuned page, lesswrong.com: the list after
+    ``…in the ways that matter:``). Any other ``hidden`` element stays hidden."""
+    from cleaners.text.page_lists import introduced_lists
+    from cleaners.text.page_tree import is_hidden
+
+    streamed = _list_page(f'<div hidden id="S:0">{INTRO}{TIPS}</div>'
+                          '<script>$RC("B:0","S:0")</script>')
+    assert introduced_lists(streamed, KEPT).split("\n")[2:4] == [
+        "- Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.",
+        "- Verstecken Sie Ihren Schlüssel niemals draußen."]
+    for hidden in ('<div hidden id="S:0:1">', '<div hidden id="menu">', '<div hidden>',
+                   '<section hidden id="S:0">'):
+        page = _list_page(f"{hidden}{INTRO}{TIPS}</{hidden[1:].split()[0]}>")
+        assert introduced_lists(page, KEPT) == KEPT, hidden
+        assert is_hidden(next(page.iter("ul")))
