@@ -72,10 +72,6 @@ _PAGE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.IGN
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Review|Blog", re.IGNORECASE)
 _HOWTO_TYPES = frozenset({"Recipe", "HowTo"})
 _FOLD = re.compile(r"\s+")
-#: A document's end tags. A browser shows what a page has after ``</body>`` or ``</html>`` (a
-#: theme that closes the document before its article) as part of the body; lxml leaves it
-#: outside, where trafilatura does not look. Without them the parser closes both at the end.
-_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 
 
 def is_page(html: str) -> bool:
@@ -258,6 +254,26 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 
+def _with_stray_parts(tree: Any) -> Any:
+    """``tree`` with what lxml left after it put at the end of its ``<body>``, as a browser
+    shows it: a page that prints its article after ``</body></html>`` (a theme that closes
+    the document after its header) parses into a second top-level ``<html>``, where
+    trafilatura does not look. Its head and comments stay out. ``tree`` as it is when it has
+    no body or nothing after it (None stays None)."""
+    body = tree.find("body") if tree is not None else None
+    if body is None:
+        return tree
+    for stray in list(tree.itersiblings()):
+        if not isinstance(stray.tag, str):
+            continue  # a comment after </html>
+        for part in list(stray):
+            if part.tag == "body":
+                body.extend(list(part))
+            elif part.tag != "head":
+                body.append(part)
+    return tree
+
+
 def extract_page(html: str) -> PageText | None:
     """The main text and title of a whole page, or None when trafilatura cannot parse it
     (the caller then converts the markup whole).
@@ -273,7 +289,7 @@ def extract_page(html: str) -> PageText | None:
     import trafilatura
 
     try:
-        tree = trafilatura.load_html(_DOCUMENT_END.sub("", html))
+        tree = _with_stray_parts(trafilatura.load_html(html))
     except Exception:  # lxml refuses some byte soups; the caller converts the markup whole
         tree = None
     if tree is None:

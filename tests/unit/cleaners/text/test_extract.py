@@ -141,16 +141,21 @@ def test_a_page_parsed_without_a_body_is_not_taken_for_one_rendered_by_script() 
 
 def test_an_article_after_the_document_end_tags_is_kept() -> None:
     """A theme that closes the document after its header (``</body></html>``) and prints the
-    article after it: a browser shows the article in the body, lxml left it outside, and
-    only the related teasers were kept (a never-tuned page, escalon.services)."""
-    whole = page(article_html())
+    article after it: a browser shows the article in the body, lxml left it outside (a
+    second top-level ``<html>``), and only the related teasers were kept (a never-tuned page,
+    escalon.services). Markup written as text stays as it is (a review: a title saying
+    ``</body>`` lost it when the end tags were taken out of the markup)."""
+    whole = page(article_html()).replace(
+        "<title>Tram line extended", "<title>Tram line extended after a stray &lt;/body&gt;")
     head, rest = whole.split("<main>", 1)
     closed_early = head + "</body></html>\n<main>" + rest
-    for html in (closed_early, closed_early.replace("</body></html>", "</BODY >")):
+    for html in (closed_early, closed_early.replace("</body></html>", "</BODY >"),
+                 closed_early.replace("&lt;/body&gt;", "</body>", 1)):
         result = extract_page(html)
         assert result is not None
         for paragraph in ARTICLE:
             assert paragraph in result.text
+        assert result.title == "Tram line extended after a stray </body> | Example"
 
 
 def test_article_rendered_by_script_comes_from_json_ld() -> None:
