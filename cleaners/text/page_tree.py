@@ -122,7 +122,8 @@ _SHOWN_FROM = re.compile(
 #: The id of a ``<div hidden>`` in which React's streamed server rendering sends a part of the
 #: page it rendered late (a Suspense boundary's content); its inline script moves it into
 #: place at once (``$RC("B:0","S:0")``), so the reader sees it: a Next.js page's article.
-_STREAMED_ID = re.compile(r"S:\d+")
+#: React writes the segment's number in hexadecimal after the app's id prefix and ``S:``.
+_STREAMED_ID = re.compile(r"[\w-]*S:[0-9a-f]+")
 
 
 def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:

@@ -1499,12 +1499,14 @@ def test_a_part_react_streams_into_place_is_shown() -> None:
     from cleaners.text.page_lists import introduced_lists
     from cleaners.text.page_tree import is_hidden
 
-    streamed = _list_page(f'<div hidden id="S:0">{INTRO}{TIPS}</div>'
-                          '<script>$RC("B:0","S:0")</script>')
-    assert introduced_lists(streamed, KEPT).split("\n")[2:4] == [
-        "- Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.",
-        "- Verstecken Sie Ihren Schlüssel niemals draußen."]
-    for hidden in ('<div hidden id="S:0:1">', '<div hidden id="menu">', '<div hidden>',
+    for segment in ("S:0", "S:1f", "appS:a"):  # hexadecimal, after the app's id prefix
+        streamed = _list_page(f'<div hidden id="{segment}">{INTRO}{TIPS}</div>'
+                              f'<script>$RC("B:0","{segment}")</script>')
+        assert introduced_lists(streamed, KEPT).split("\n")[2:4] == [
+            "- Schließen Sie immer die Haustür ab, auch wenn Sie nur kurz gehen.",
+            "- Verstecken Sie Ihren Schlüssel niemals draußen."], segment
+    for hidden in ('<div hidden id="S:0:1">', '<div hidden id="S:xyz">', '<div hidden id="menu">',
+                   '<div hidden>',
                    '<section hidden id="S:0">'):
         page = _list_page(f"{hidden}{INTRO}{TIPS}</{hidden[1:].split()[0]}>")
         assert introduced_lists(page, KEPT) == KEPT, hidden
