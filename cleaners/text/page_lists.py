@@ -12,6 +12,7 @@ text out.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
@@ -47,6 +48,9 @@ _BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
 #: Headings the page shows between two lines of the text, around a list (trafilatura drops
 #: some with the list they head).
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+#: Class or id words of blocks whose lists are no article's, for lists between two kept
+#: paragraphs (trafilatura drops them for these words; page furniture aside).
+_WIDGET_CLASS = re.compile(r"widget|menu|\bnav|tags?\b|meta\b|footnote", re.IGNORECASE)
 
 
 def _intro_of(element: Any) -> Any | None:
@@ -145,57 +149,90 @@ def _with_items(lines: list[str], inserts: dict[int, list[str]]) -> str:
     return "\n".join(out)
 
 
-def _prose_items(parent: Any, items: list[Any], anchor: Any, whole: str) -> list[str] | None:
-    """The shown texts of ``items`` (the ``<li>``s of list ``parent``) when the list is the
-    article's: `LIST_MIN_ITEMS` items or more, each one line of prose (`PROSE_MIN_WORDS` words
-    or more, ending a sentence), shown, mostly not links, in no page furniture below the blocks
-    it shares with ``anchor`` (the kept paragraph before it), and its first items not in the
-    text already (``whole``: the text's `text_key`); else None."""
-    if len(items) < LIST_MIN_ITEMS or is_hidden(parent) or in_furniture(
-            parent, set(anchor.iterancestors())):
-        return None
+def _prose_items(parent: Any, items: list[Any], above: set[Any]) -> list[str] | None:
+    """The shown texts of ``items`` (the ``<li>``s of list ``parent``) when the list reads as
+    the article's: `LIST_MIN_ITEMS` items or more, each one line of prose (`PROSE_MIN_WORDS`
+    words or more, ending a sentence), shown, mostly not links, and in no page furniture or
+    widget, menu, tags or metadata block below ``above`` (the blocks it shares with the kept
+    paragraph before it: a layout's class naming a sidebar around both says nothing); else
+    None. Cheap checks first: a page's menus fail on their items' words."""
     texts = [_item_text(li) for li in items]
-    if not all(t and len(t.split()) >= PROSE_MIN_WORDS and t.endswith(SENTENCE_END)
-               for t in texts) or any(is_hidden(li, {parent}) for li in items):
+    if len(items) < LIST_MIN_ITEMS or not all(
+            t and len(t.split()) >= PROSE_MIN_WORDS and t.endswith(SENTENCE_END) for t in texts):
         return None
     shown = [t for t in texts if t]
-    if linked_chars(parent) * 2 > sum(map(len, shown)) or any(
-            text_key(t) in whole for t in shown[:3]):
+    if (linked_chars(parent) * 2 > sum(map(len, shown)) or is_hidden(parent)
+            or any(is_hidden(li, {parent}) for li in items) or in_furniture(parent, above)
+            or _in_widget(parent, above)):
         return None
     return shown
 
 
+def _in_widget(element: Any, above: set[Any]) -> bool:
+    """Whether ``element`` or an ancestor below ``above`` has a widget's, a menu's, a tag
+    list's or a metadata block's class or id (`_WIDGET_CLASS`)."""
+    for block in (element, *element.iterancestors()):
+        if block in above or block.tag in ("body", "html"):
+            return False
+        if _WIDGET_CLASS.search(f"{block.get('class') or ''} {block.get('id') or ''}"):
+            return True
+    return False
+
+
 def sandwiched_lists(tree: Any, text: str) -> str:
     """``text`` with the lists the page shows between two consecutive lines of it, after the
-    first of the two, when between the two kept paragraphs the page has only lists of prose
+    first of the two, when the page's paragraph elements (``<p>``, ``<h2>``-``<h6>``,
+    ``<li>``: `shown_paragraphs`) between the two kept paragraphs are only lists of prose
     items (`_prose_items`) and headings the text does not hold (a guide's ``Common
-    features`` heading over a list of sentences): the headings' lines and the items' (``-
-    item``), in page order. A list of links, of short items (a menu, tags), or beside any
-    other dropped block stays out. Linear in the page."""
+    features`` heading over a list of sentences): the headings' lines (a hidden heading, or
+    one in page furniture, left out) and the items' (``- item``), in page order. A list of
+    links, of short items (a menu, tags), beside another dropped paragraph, already in the
+    text or put back already stays out; so does a gap between paragraphs the page or the text
+    shows more than once (which lines they are is not known). At most `LIST_MAX_COMPARED`
+    lists a page are compared with the text. Linear in the page but for those comparisons."""
     body = tree.find("body")
     paragraphs = shown_paragraphs(body if body is not None else tree)
+    page_keys = [text_key(" ".join(shown)) for _, shown in paragraphs]
     lines = text.split("\n")
     keys = [text_key(line) for line in lines]
     whole = "".join(keys)
-    line_of: dict[str, int] = {}
-    for i, k in enumerate(keys):
-        line_of.setdefault(k, i)
+    line_of = _unique_positions(keys)
+    on_page_once = set(_unique_positions(page_keys))
     inserts: dict[int, list[str]] = {}
+    added: set[str] = set()
+    compared = 0
     last, last_at = -1, -2  # the last paragraph that is a line of the text, and that line
-    for n, (_, shown) in enumerate(paragraphs):
-        if (at := line_of.get(text_key(" ".join(shown)))) is None:
+    for n, k in enumerate(page_keys):
+        if (at := line_of.get(k)) is None or k not in on_page_once:
             continue
-        if n - last > 1 and at == last_at + 1 and (
-                items := _gap_lists(paragraphs[last + 1:n], paragraphs[last][0], whole)):
-            inserts[last_at] = items
+        if n - last > 1 and at == last_at + 1 and compared < LIST_MAX_COMPARED:
+            gap = _gap_lines(paragraphs[last + 1:n], set(paragraphs[last][0].iterancestors()))
+            items = [text_key(line[2:]) for line in gap if line.startswith("- ")]
+            if items:
+                compared += 1
+                if not any(k in added or k in whole for k in items[:3]):
+                    inserts[last_at] = gap
+                    added.update(items)
         last, last_at = n, at
     return _with_items(lines, inserts)
 
 
-def _gap_lists(gap: list[tuple[Any, list[str]]], anchor: Any, whole: str) -> list[str]:
+def _unique_positions(keys: list[str]) -> dict[str, int]:
+    """The position of each key that ``keys`` holds once."""
+    seen: dict[str, int] = {}
+    twice: set[str] = set()
+    for i, k in enumerate(keys):
+        if k in seen:
+            twice.add(k)
+        seen[k] = i
+    return {k: i for k, i in seen.items() if k not in twice}
+
+
+def _gap_lines(gap: list[tuple[Any, list[str]]], above: set[Any]) -> list[str]:
     """The lines of ``gap`` (the paragraphs between two kept ones, in page order) when it
-    holds only lists of prose items (`_prose_items`; each item a ``- item`` line) and headings
-    (their text); else []."""
+    holds only lists of prose items (`_prose_items`; each item a ``- item`` line where the
+    page has it) and headings (their text, but a hidden one or one in page furniture); []
+    when it holds anything else or no list."""
     lists: dict[Any, list[Any]] = {}
     for node, _ in gap:
         parent = node.getparent()
@@ -203,15 +240,13 @@ def _gap_lists(gap: list[tuple[Any, list[str]]], anchor: Any, whole: str) -> lis
             lists.setdefault(parent, []).append(node)
         elif node.tag not in _HEADINGS:
             return []
-    shown_items: dict[Any, list[str]] = {}
+    item_text: dict[Any, str] = {}
     for parent, items in lists.items():
-        if (shown := _prose_items(parent, items, anchor, whole)) is None:
+        if (shown := _prose_items(parent, items, above)) is None:
             return []
-        shown_items[parent] = shown
-    out: list[str] = []
-    for node, shown_lines in gap:
-        if node.tag in _HEADINGS:
-            out.append(" ".join(shown_lines))
-        elif (items := shown_items.pop(node.getparent(), None)) is not None:
-            out.extend(f"- {item}" for item in items)
-    return out if shown_items == {} and lists else []
+        item_text.update(zip(items, shown, strict=True))
+    if not item_text:
+        return []
+    return [f"- {item_text[node]}" if node in item_text else " ".join(lines)
+            for node, lines in gap
+            if node in item_text or not (is_hidden(node) or in_furniture(node, above))]

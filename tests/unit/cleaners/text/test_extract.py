@@ -1511,3 +1511,65 @@ def test_a_part_react_streams_into_place_is_shown() -> None:
         page = _list_page(f"{hidden}{INTRO}{TIPS}</{hidden[1:].split()[0]}>")
         assert introduced_lists(page, KEPT) == KEPT, hidden
         assert is_hidden(next(page.iter("ul")))
+
+
+def test_a_hidden_heading_or_one_in_page_furniture_between_two_kept_paragraphs_stays_out() -> None:
+    """A review of 90e6ec9: a screen reader's ``Skip to comments`` heading came back with the
+    list beside it."""
+    from cleaners.text.page_lists import sandwiched_lists
+
+    for heading in ('<h2 class="screen-reader-text">Skip to comments</h2>',
+                    '<h3 style="display:none">Skip to comments</h3>',
+                    '<div class="newsletter-signup"><h3>Skip to comments</h3></div>'):
+        out = sandwiched_lists(_guide(heading + FEATURES), GUIDE_KEPT)
+        assert "Skip to comments" not in out and "Common smartphone features" in out, heading
+        assert out.count("\n- ") == 3
+
+
+@pytest.mark.parametrize("body", [
+    # the paragraphs around the list are shown twice (a recap): which lines they are is unknown
+    f'<p>{GUIDE_BEFORE}</p><p>{GUIDE_AFTER}</p><div class="recap"><p>{GUIDE_BEFORE}</p>'
+    f'{FEATURES}<p>{GUIDE_AFTER}</p></div>',
+    f'<p>{GUIDE_BEFORE}</p><div class="widget">{FEATURES}</div><p>{GUIDE_AFTER}</p>',  # a widget
+    f'<p>{GUIDE_BEFORE}</p>{FEATURES.replace("<li>", "<li hidden>", 1)}<p>{GUIDE_AFTER}</p>',
+])
+def test_lists_between_kept_paragraphs_that_are_not_the_articles_stay_out(body: str) -> None:
+    from cleaners.text.page_lists import sandwiched_lists
+
+    assert sandwiched_lists(_list_page(body), GUIDE_KEPT) == GUIDE_KEPT
+
+
+def test_a_list_between_kept_paragraphs_is_put_back_once() -> None:
+    """The same list shown in two gaps of the text comes back in the first only, and an item
+    the text holds inside a longer line keeps its list out (a review of 90e6ec9)."""
+    from cleaners.text.page_lists import sandwiched_lists
+
+    one, two = "A first paragraph of the guide, kept.", "A second paragraph of the guide, kept."
+    body = (f"<p>{GUIDE_BEFORE}</p>{FEATURES}<p>{GUIDE_AFTER}</p>"
+            f"<p>{one}</p>{FEATURES}<p>{two}</p>")
+    kept = "\n".join([GUIDE_BEFORE, GUIDE_AFTER, one, two])
+    out = sandwiched_lists(_list_page(body), kept).split("\n")
+    assert out[:2] == [GUIDE_BEFORE, "Common smartphone features"]
+    assert out[-3:] == [GUIDE_AFTER, one, two] and len(out) == 8
+    inside = GUIDE_KEPT.replace(
+        GUIDE_AFTER, "As the guide says, Camera – Most smartphones have a built-in camera app that "
+        "takes photos and records videos.\n" + GUIDE_AFTER)
+    assert sandwiched_lists(_guide(FEATURES), inside) == inside
+
+
+def test_the_lists_between_kept_paragraphs_compared_with_the_text_are_bounded() -> None:
+    """Each comparison reads the whole text: a page of thousands of such gaps would cost their
+    number times its length (a review: 40,000 of them took 16.9 s). Past `LIST_MAX_COMPARED`
+    gaps with a list, the rest stay out."""
+    from cleaners.text.page_lists import LIST_MAX_COMPARED, sandwiched_lists
+
+    n = LIST_MAX_COMPARED + 5
+    paragraphs = [f"Paragraph number {i} of a very long guide to phones." for i in range(n + 1)]
+    items = "".join(f"<li>Item {j} says that phones do many things for their owners.</li>"
+                    for j in range(2))
+    body = "".join(f"<p>{p}</p><ul>{items.replace('Item', f'Item {i}.')}</ul>"
+                   for i, p in enumerate(paragraphs[:-1])) + f"<p>{paragraphs[-1]}</p>"
+    out = sandwiched_lists(_list_page(body), "\n".join(paragraphs)).split("\n")
+    assert len(out) == n + 1 + 2 * LIST_MAX_COMPARED
+    assert out[:3] == [paragraphs[0], "- Item 0. 0 says that phones do many things for their "
+                       "owners.", "- Item 0. 1 says that phones do many things for their owners."]
