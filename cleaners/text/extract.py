@@ -255,23 +255,44 @@ def _paragraphs(text: str) -> str:
 
 
 def _with_stray_parts(tree: Any) -> Any:
-    """``tree`` with what lxml left after it put at the end of its ``<body>``, as a browser
-    shows it: a page that prints its article after ``</body></html>`` (a theme that closes
-    the document after its header) parses into a second top-level ``<html>``, where
-    trafilatura does not look. Its head and comments stay out. ``tree`` as it is when it has
-    no body or nothing after it (None stays None)."""
-    body = tree.find("body") if tree is not None else None
-    if body is None:
+    """The page's tree with what lxml left after its root put at the end of its ``<body>``
+    (made when it has none), as a browser shows it: a page that prints its article after
+    ``</body></html>`` (a theme that closes the document after its header, or a redirect stub
+    before the real page) parses into a second top-level ``<html>``, where trafilatura does
+    not look. The parts keep their order and their loose text; a stray ``<head>`` and the
+    comments between the parts stay out. Returns the document's root when it moved parts (lxml
+    gives a page that starts as a fragment as that fragment, inside it), else ``tree``
+    (None stays None)."""
+    if tree is None:
+        return None
+    root = tree.getroottree().getroot()
+    strays = [part for part in root.itersiblings() if isinstance(part.tag, str)]
+    if not strays or root.tag != "html":
         return tree
-    for stray in list(tree.itersiblings()):
-        if not isinstance(stray.tag, str):
-            continue  # a comment after </html>
+    from lxml import etree
+
+    body = root.find("body")
+    if body is None:
+        body = etree.SubElement(root, "body")
+    for stray in strays:
+        _append_text(body, stray.text)
         for part in list(stray):
             if part.tag == "body":
+                _append_text(body, part.text)
                 body.extend(list(part))
             elif part.tag != "head":
                 body.append(part)
-    return tree
+    return root
+
+
+def _append_text(body: Any, text: str | None) -> None:
+    """``text`` after what ``body`` holds (its last child's tail, or its own text)."""
+    if not text:
+        return
+    if len(body):
+        body[-1].tail = (body[-1].tail or "") + text
+    else:
+        body.text = (body.text or "") + text
 
 
 def extract_page(html: str) -> PageText | None:

@@ -30,8 +30,8 @@ __all__ = ["LIST_MAX_COMPARED", "LIST_MIN_ITEMS", "introduced_lists", "sandwiche
 
 #: A list a kept paragraph introduces is put back from this many items.
 LIST_MIN_ITEMS = 2
-#: At most this many introduced lists a page are compared with the text (each comparison reads
-#: the whole text: a page of thousands of them would cost their number times its length).
+#: At most this many lists a page are compared with the text by each rule (each comparison
+#: reads the whole text: a page of thousands of them would cost their number times its length).
 LIST_MAX_COMPARED = 100
 #: Empty siblings looked past between a list and the element that introduces it.
 _INTRO_LOOKBACK = 3
@@ -49,8 +49,11 @@ _BLOCK_TAGS = frozenset({"ul", "ol", "p", "div", "table", "blockquote", "pre"})
 #: some with the list they head).
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 #: Class or id words of blocks whose lists are no article's, for lists between two kept
-#: paragraphs (trafilatura drops them for these words; page furniture aside).
-_WIDGET_CLASS = re.compile(r"widget|menu|\bnav|tags?\b|meta\b|footnote", re.IGNORECASE)
+#: paragraphs (page furniture aside): a sidebar's widget (not Elementor's ``elementor-widget``,
+#: which holds every block of its pages), a menu, a navigation, tags, metadata, footnotes.
+_WIDGET_CLASS = re.compile(
+    r"(?<!elementor-)widget|\bnav(?:bar|igation)?\b|\bmenu\b|\btags?\b|\bmeta\b|footnote",
+    re.IGNORECASE)
 
 
 def _intro_of(element: Any) -> Any | None:
@@ -152,8 +155,8 @@ def _with_items(lines: list[str], inserts: dict[int, list[str]]) -> str:
 def _prose_items(parent: Any, items: list[Any], above: set[Any]) -> list[str] | None:
     """The shown texts of ``items`` (the ``<li>``s of list ``parent``) when the list reads as
     the article's: `LIST_MIN_ITEMS` items or more, each one line of prose (`PROSE_MIN_WORDS`
-    words or more, ending a sentence), shown, mostly not links, and in no page furniture or
-    widget, menu, tags or metadata block below ``above`` (the blocks it shares with the kept
+    words or more, ending a sentence), shown, mostly not links, and in no page furniture nor
+    block of `_WIDGET_CLASS` (a widget, a menu, tags, metadata, footnotes) below ``above`` (the blocks it shares with the kept
     paragraph before it: a layout's class naming a sidebar around both says nothing); else
     None. Cheap checks first: a page's menus fail on their items' words."""
     texts = [_item_text(li) for li in items]
@@ -169,8 +172,9 @@ def _prose_items(parent: Any, items: list[Any], above: set[Any]) -> list[str] | 
 
 
 def _in_widget(element: Any, above: set[Any]) -> bool:
-    """Whether ``element`` or an ancestor below ``above`` has a widget's, a menu's, a tag
-    list's or a metadata block's class or id (`_WIDGET_CLASS`)."""
+    """Whether ``element`` or an ancestor below ``above`` has a widget's, a menu's, a
+    navigation's, a tag list's, a metadata block's or footnotes' class or id
+    (`_WIDGET_CLASS`)."""
     for block in (element, *element.iterancestors()):
         if block in above or block.tag in ("body", "html"):
             return False
@@ -183,13 +187,14 @@ def sandwiched_lists(tree: Any, text: str) -> str:
     """``text`` with the lists the page shows between two consecutive lines of it, after the
     first of the two, when the page's paragraph elements (``<p>``, ``<h2>``-``<h6>``,
     ``<li>``: `shown_paragraphs`) between the two kept paragraphs are only lists of prose
-    items (`_prose_items`) and headings the text does not hold (a guide's ``Common
-    features`` heading over a list of sentences): the headings' lines (a hidden heading, or
-    one in page furniture, left out) and the items' (``- item``), in page order. A list of
-    links, of short items (a menu, tags), beside another dropped paragraph, already in the
-    text or put back already stays out; so does a gap between paragraphs the page or the text
+    items (`_prose_items`) and headings (a guide's ``Common features`` heading over a list
+    of sentences): the headings' lines (a hidden heading, or one in page furniture, left out)
+    and the items' (``- item``), in page order. A list of links, of short items (a menu,
+    tags), beside another dropped paragraph, or a gap holding a list already in the text or
+    put back already (by its first 3 items) stays out; so does a gap between paragraphs the page or the text
     shows more than once (which lines they are is not known). At most `LIST_MAX_COMPARED`
-    lists a page are compared with the text. Linear in the page but for those comparisons."""
+    lists a page are compared with the text (the gap that would pass it stays out). Linear in
+    the page but for those comparisons."""
     body = tree.find("body")
     paragraphs = shown_paragraphs(body if body is not None else tree)
     page_keys = [text_key(" ".join(shown)) for _, shown in paragraphs]
@@ -205,14 +210,14 @@ def sandwiched_lists(tree: Any, text: str) -> str:
     for n, k in enumerate(page_keys):
         if (at := line_of.get(k)) is None or k not in on_page_once:
             continue
-        if n - last > 1 and at == last_at + 1 and compared < LIST_MAX_COMPARED:
-            gap = _gap_lines(paragraphs[last + 1:n], set(paragraphs[last][0].iterancestors()))
-            items = [text_key(line[2:]) for line in gap if line.startswith("- ")]
-            if items:
-                compared += 1
-                if not any(k in added or k in whole for k in items[:3]):
-                    inserts[last_at] = gap
-                    added.update(items)
+        if n - last > 1 and at == last_at + 1 and compared < LIST_MAX_COMPARED and (
+                gap := _gap_lines(paragraphs[last + 1:n], set(paragraphs[last][0].iterancestors()))):
+            lines_of_gap, first_items = gap
+            compared += len(first_items)
+            if compared <= LIST_MAX_COMPARED and not any(
+                    k in added or k in whole for firsts in first_items for k in firsts):
+                inserts[last_at] = lines_of_gap
+                added.update(text_key(line[2:]) for line in lines_of_gap if line.startswith("- "))
         last, last_at = n, at
     return _with_items(lines, inserts)
 
@@ -228,25 +233,28 @@ def _unique_positions(keys: list[str]) -> dict[str, int]:
     return {k: i for k, i in seen.items() if k not in twice}
 
 
-def _gap_lines(gap: list[tuple[Any, list[str]]], above: set[Any]) -> list[str]:
+def _gap_lines(gap: list[tuple[Any, list[str]]],
+               above: set[Any]) -> tuple[list[str], list[list[str]]] | None:
     """The lines of ``gap`` (the paragraphs between two kept ones, in page order) when it
     holds only lists of prose items (`_prose_items`; each item a ``- item`` line where the
-    page has it) and headings (their text, but a hidden one or one in page furniture); []
-    when it holds anything else or no list."""
+    page has it) and headings (their text, but a hidden one or one in page furniture), with
+    the keys of each list's first 3 items; None when it holds anything else or no list."""
     lists: dict[Any, list[Any]] = {}
     for node, _ in gap:
         parent = node.getparent()
         if node.tag == "li" and parent is not None and parent.tag in ("ul", "ol"):
             lists.setdefault(parent, []).append(node)
         elif node.tag not in _HEADINGS:
-            return []
+            return None
     item_text: dict[Any, str] = {}
+    first_items: list[list[str]] = []
     for parent, items in lists.items():
         if (shown := _prose_items(parent, items, above)) is None:
-            return []
+            return None
         item_text.update(zip(items, shown, strict=True))
+        first_items.append([text_key(item) for item in shown[:3]])
     if not item_text:
-        return []
+        return None
     return [f"- {item_text[node]}" if node in item_text else " ".join(lines)
             for node, lines in gap
-            if node in item_text or not (is_hidden(node) or in_furniture(node, above))]
+            if node in item_text or not (is_hidden(node) or in_furniture(node, above))], first_items

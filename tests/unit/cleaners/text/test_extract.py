@@ -158,6 +158,26 @@ def test_an_article_after_the_document_end_tags_is_kept() -> None:
         assert result.title == "Tram line extended after a stray </body> | Example"
 
 
+@pytest.mark.parametrize("before", [
+    "<!doctype html><html><head><title>Tram</title></head></html>",  # a first document, no body
+    '<html><head><meta http-equiv="refresh" content="0"></head></html><!doctype html>',
+    "<p>x</p></body></html><!doctype html><html><head><title>Tram</title></head><body></body></html>",
+])
+def test_an_article_after_a_first_document_without_a_body_is_kept(before: str) -> None:
+    """A second review: the parts lxml leaves after a first document that has no body (a
+    redirect stub), or after a page that starts as a fragment, were dropped; text loose in
+    such a part follows what the body holds, in order."""
+    article = "".join(f"<p>{p}</p>" for p in ARTICLE[1:])
+    loose_after = "<!doctype html><html><head></head><body><p>Menu</p></body></html>"
+    for html in (f"{before}<article>{ARTICLE[0]}<br>{article}</article>",
+                 f"{loose_after}\n{ARTICLE[0]}{article}"):  # the first paragraph loose
+        result = extract_page(html)
+        assert result is not None
+        assert all(p in result.text for p in ARTICLE), html
+        assert [result.text.find(p) for p in ARTICLE] == sorted(
+            result.text.find(p) for p in ARTICLE)
+
+
 def test_article_rendered_by_script_comes_from_json_ld() -> None:
     body = " ".join(ARTICLE * 3)
     ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle",
@@ -1573,3 +1593,18 @@ def test_the_lists_between_kept_paragraphs_compared_with_the_text_are_bounded() 
     assert len(out) == n + 1 + 2 * LIST_MAX_COMPARED
     assert out[:3] == [paragraphs[0], "- Item 0. 0 says that phones do many things for their "
                        "owners.", "- Item 0. 1 says that phones do many things for their owners."]
+
+
+def test_a_list_in_a_page_builders_widget_between_two_kept_paragraphs_is_put_back() -> None:
+    """Elementor wraps every block of a page in an ``elementor-widget``: no sidebar widget (a
+    second review). A gap holding a new list and one the text has stays out."""
+    from cleaners.text.page_lists import sandwiched_lists
+
+    widget = '<div class="elementor-widget elementor-widget-text-editor">{}</div>'
+    out = sandwiched_lists(_list_page(widget.format(f"<p>{GUIDE_BEFORE}</p>") + widget.format(
+        FEATURES) + widget.format(f"<p>{GUIDE_AFTER}</p>")), GUIDE_KEPT)
+    assert out.count("\n- ") == 3
+    known = "<ul><li>Sign up to the newsletter of the phone shop for more tips.</li>" \
+            "<li>Read the phone shop's guide to the newest phones of the year.</li></ul>"
+    kept = GUIDE_KEPT + "\n- Sign up to the newsletter of the phone shop for more tips."
+    assert sandwiched_lists(_guide(FEATURES + known), kept) == kept
