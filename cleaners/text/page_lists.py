@@ -156,31 +156,20 @@ def _prose_items(parent: Any, items: list[Any], above: set[Any]) -> list[str] | 
     """The shown texts of ``items`` (the ``<li>``s of list ``parent``) when the list reads as
     the article's: `LIST_MIN_ITEMS` items or more, each one line of prose (`PROSE_MIN_WORDS`
     words or more, ending a sentence), shown, mostly not links, and in no page furniture nor
-    block of `_WIDGET_CLASS` (a widget, a menu, tags, metadata, footnotes) below ``above`` (the blocks it shares with the kept
-    paragraph before it: a layout's class naming a sidebar around both says nothing); else
-    None. Cheap checks first: a page's menus fail on their items' words."""
+    block of `_WIDGET_CLASS` (a widget, a menu, tags, metadata, footnotes) below ``above``
+    (the blocks it shares with the kept paragraph before it: a layout's class naming a
+    sidebar around both says nothing); else None. Cheap checks first: a page's menus fail on
+    their items' words."""
     texts = [_item_text(li) for li in items]
     if len(items) < LIST_MIN_ITEMS or not all(
             t and len(t.split()) >= PROSE_MIN_WORDS and t.endswith(SENTENCE_END) for t in texts):
         return None
     shown = [t for t in texts if t]
     if (linked_chars(parent) * 2 > sum(map(len, shown)) or is_hidden(parent)
-            or any(is_hidden(li, {parent}) for li in items) or in_furniture(parent, above)
-            or _in_widget(parent, above)):
+            or any(is_hidden(li, {parent}) for li in items)
+            or in_furniture(parent, above, also=_WIDGET_CLASS)):
         return None
     return shown
-
-
-def _in_widget(element: Any, above: set[Any]) -> bool:
-    """Whether ``element`` or an ancestor below ``above`` has a widget's, a menu's, a
-    navigation's, a tag list's, a metadata block's or footnotes' class or id
-    (`_WIDGET_CLASS`)."""
-    for block in (element, *element.iterancestors()):
-        if block in above or block.tag in ("body", "html"):
-            return False
-        if _WIDGET_CLASS.search(f"{block.get('class') or ''} {block.get('id') or ''}"):
-            return True
-    return False
 
 
 def sandwiched_lists(tree: Any, text: str) -> str:
@@ -191,10 +180,10 @@ def sandwiched_lists(tree: Any, text: str) -> str:
     of sentences): the headings' lines (a hidden heading, or one in page furniture, left out)
     and the items' (``- item``), in page order. A list of links, of short items (a menu,
     tags), beside another dropped paragraph, or a gap holding a list already in the text or
-    put back already (by its first 3 items) stays out; so does a gap between paragraphs the page or the text
-    shows more than once (which lines they are is not known). At most `LIST_MAX_COMPARED`
-    lists a page are compared with the text (the gap that would pass it stays out). Linear in
-    the page but for those comparisons."""
+    put back already (by its first 3 items) stays out; so does a gap between paragraphs the
+    page or the text shows more than once (which lines they are is not known). At most
+    `LIST_MAX_COMPARED` lists a page are compared with the text (the gap that would pass it
+    stays out). Linear in the page but for those comparisons."""
     body = tree.find("body")
     paragraphs = shown_paragraphs(body if body is not None else tree)
     page_keys = [text_key(" ".join(shown)) for _, shown in paragraphs]
@@ -210,12 +199,14 @@ def sandwiched_lists(tree: Any, text: str) -> str:
     for n, k in enumerate(page_keys):
         if (at := line_of.get(k)) is None or k not in on_page_once:
             continue
-        if n - last > 1 and at == last_at + 1 and compared < LIST_MAX_COMPARED and (
-                gap := _gap_lines(paragraphs[last + 1:n], set(paragraphs[last][0].iterancestors()))):
+        gap = None
+        if n - last > 1 and at == last_at + 1 and compared < LIST_MAX_COMPARED:
+            gap = _gap_lines(paragraphs[last + 1:n], set(paragraphs[last][0].iterancestors()))
+        if gap is not None:
             lines_of_gap, first_items = gap
             compared += len(first_items)
             if compared <= LIST_MAX_COMPARED and not any(
-                    k in added or k in whole for firsts in first_items for k in firsts):
+                    item in added or item in whole for firsts in first_items for item in firsts):
                 inserts[last_at] = lines_of_gap
                 added.update(text_key(line[2:]) for line in lines_of_gap if line.startswith("- "))
         last, last_at = n, at
@@ -255,6 +246,7 @@ def _gap_lines(gap: list[tuple[Any, list[str]]],
         first_items.append([text_key(item) for item in shown[:3]])
     if not item_text:
         return None
-    return [f"- {item_text[node]}" if node in item_text else " ".join(lines)
-            for node, lines in gap
-            if node in item_text or not (is_hidden(node) or in_furniture(node, above))], first_items
+    out = [f"- {item_text[node]}" if node in item_text else " ".join(lines)
+           for node, lines in gap
+           if node in item_text or not (is_hidden(node) or in_furniture(node, above))]
+    return out, first_items

@@ -93,16 +93,19 @@ def shown_runs(element: Any, leave_out: Callable[[Any], bool] | None = None,
     return runs
 
 
-def in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> bool:
+def in_furniture(element: Any, above: frozenset[Any] | set[Any] = frozenset(),
+                 also: re.Pattern[str] | None = None) -> bool:
     """Whether ``element`` is or sits in page furniture: a navigation, aside, form, footer,
     figure or quote element, or a block whose class or id names furniture
-    (`FURNITURE_CLASS`); looked for up to (not including) the first ancestor in ``above``, or
-    the ``<body>``, whose classes describe the page (``no-sidebars``), not a block of it."""
+    (`FURNITURE_CLASS`, or ``also``); looked for up to (not including) the first ancestor in
+    ``above``, or the ``<body>``, whose classes describe the page (``no-sidebars``), not a
+    block of it."""
     for block in (element, *element.iterancestors()):
         if block in above or block.tag in ("body", "html"):
             return False
-        if block.tag in FURNITURE_TAGS or FURNITURE_CLASS.search(
-                f"{block.get('class') or ''} {block.get('id') or ''}"):
+        names = f"{block.get('class') or ''} {block.get('id') or ''}"
+        if block.tag in FURNITURE_TAGS or FURNITURE_CLASS.search(names) or (
+                also is not None and also.search(names)):
             return True
     return False
 
