@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
+from cleaners.text.page_passes import reads_as_prose
 from cleaners.text.page_tree import (
     in_furniture,
     is_hidden,
@@ -154,15 +154,14 @@ def _with_items(lines: list[str], inserts: dict[int, list[str]]) -> str:
 
 def _prose_items(parent: Any, items: list[Any], above: set[Any]) -> list[str] | None:
     """The shown texts of ``items`` (the ``<li>``s of list ``parent``) when the list reads as
-    the article's: `LIST_MIN_ITEMS` items or more, each one line of prose (`PROSE_MIN_WORDS`
-    words or more, ending a sentence), shown, mostly not links, and in no page furniture nor
-    block of `_WIDGET_CLASS` (a widget, a menu, tags, metadata, footnotes) below ``above``
-    (the blocks it shares with the kept paragraph before it: a layout's class naming a
-    sidebar around both says nothing); else None. Cheap checks first: a page's menus fail on
-    their items' words."""
+    the article's: `LIST_MIN_ITEMS` items or more, each one line of prose
+    (`reads_as_prose`: `PROSE_MIN_WORDS` words or more, ending a sentence), shown, mostly not
+    links, and in no page furniture nor block of `_WIDGET_CLASS` (a widget, a menu, tags,
+    metadata, footnotes) below ``above`` (the blocks it shares with the kept paragraph
+    before it: a layout's class naming a sidebar around both says nothing); else None.
+    Cheap checks first: a page's menus fail on their items' words."""
     texts = [_item_text(li) for li in items]
-    if len(items) < LIST_MIN_ITEMS or not all(
-            t and len(t.split()) >= PROSE_MIN_WORDS and t.endswith(SENTENCE_END) for t in texts):
+    if len(items) < LIST_MIN_ITEMS or not all(t and reads_as_prose(t) for t in texts):
         return None
     shown = [t for t in texts if t]
     if (linked_chars(parent) * 2 > sum(map(len, shown)) or is_hidden(parent)

@@ -24,7 +24,7 @@ from collections import Counter
 
 from cleaners.text.page_tree import text_key
 
-__all__ = ["PROSE_MIN_WORDS", "SENTENCE_END", "combine_passes"]
+__all__ = ["PROSE_MIN_WORDS", "SENTENCE_END", "combine_passes", "reads_as_prose"]
 
 _SPACES = re.compile(r"\s+")  # what `text_key` removes
 
@@ -49,7 +49,9 @@ MIN_PART_CHARS = 20
 SENTENCE_END = (".", "!", "?", "…", '"', "»", "”", ")", "。", "！", "？")
 
 
-def _reads_as_prose(line: str) -> bool:
+def reads_as_prose(line: str) -> bool:
+    """Whether ``line`` reads as prose: `PROSE_MIN_WORDS` words or more, ending a sentence
+    (`SENTENCE_END`)."""
     return len(line.split()) >= PROSE_MIN_WORDS and line.rstrip().endswith(SENTENCE_END)
 
 
@@ -67,10 +69,10 @@ def _wrapped_prose(lines: list[str]) -> set[int]:
     first = 0
     for i in range(1, len(lines) + 1):
         if (i < len(lines) and lines[i - 1].rstrip()[-1:].isalpha()
-                and lines[i].lstrip()[:1].islower() and not _reads_as_prose(lines[i])):
+                and lines[i].lstrip()[:1].islower() and not reads_as_prose(lines[i])):
             continue  # line i continues the sentence of line i - 1
         joined = " ".join(line.strip() for line in lines[first:i])
-        if i - first > 1 and _reads_as_prose(joined) and text_key(joined) not in seen:
+        if i - first > 1 and reads_as_prose(joined) and text_key(joined) not in seen:
             seen.add(text_key(joined))
             out.update(range(first, i))
         first = i
@@ -397,7 +399,7 @@ def combine_passes(precise: str, broad: str) -> str:
     lines = []
     for i, line in enumerate(broad_lines):
         key = text_key(line)
-        if key not in whole and not _reads_as_prose(line) and i not in wrapped:
+        if key not in whole and not reads_as_prose(line) and i not in wrapped:
             holding = in_precise.holding(key)
             if holding is None:
                 return precise  # the passes differ too much to merge

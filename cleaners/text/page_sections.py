@@ -20,7 +20,7 @@ from collections import Counter
 from itertools import chain, islice
 from typing import Any
 
-from cleaners.text.page_passes import PROSE_MIN_WORDS, SENTENCE_END
+from cleaners.text.page_passes import reads_as_prose
 from cleaners.text.page_tree import (
     in_furniture,
     is_hidden,
@@ -96,10 +96,6 @@ class _Held:
         triples = _triples(words)
         found = [at for triple in triples if (at := self._line_of.get(triple)) is not None]
         return found if len(found) >= _HELD_SHARE * len(triples) else []
-
-
-def _reads_as_prose(line: str) -> bool:
-    return len(line.split()) >= PROSE_MIN_WORDS and line.rstrip().endswith(SENTENCE_END)
 
 
 def _linked_share(node: Any, lines: list[str]) -> float:
@@ -232,7 +228,7 @@ def article_sections(tree: Any, text: str) -> tuple[str, int]:
     put_back = 0
     for container, after, before in candidates:
         new = _new_lines(container, held)
-        if (new and any(_reads_as_prose(line) for line in new) and not in_furniture(container)
+        if (new and any(reads_as_prose(line) for line in new) and not in_furniture(container)
                 and not is_hidden(container) and _home(container) == _home(before)
                 and _stands_alone(container, before)):
             inserts.setdefault(after, []).extend(new)
