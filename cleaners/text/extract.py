@@ -56,10 +56,7 @@ from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import without_site_name
-from cleaners.text.page_tree import (
-    block_edges,
-    text_key,
-)
+from cleaners.text.page_tree import block_edges, shown_paragraphs, text_key
 
 __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
 
@@ -332,10 +329,11 @@ def extract_page(html: str) -> PageText | None:
     edges = block_edges(tree)
     text = combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
                     edges.spaced(getattr(broad, "text", None) or ""))
-    text = sandwiched_lists(tree, introduced_lists(tree, text))
-    text, notices = without_notices(tree, text)
+    paragraphs = shown_paragraphs(tree)  # read by the next three rules
+    text = sandwiched_lists(tree, introduced_lists(tree, text), paragraphs)
+    text, notices = without_notices(tree, text, paragraphs)
     passes_chars = len(text)
-    text, sections = article_sections(tree, text)
+    text, sections = article_sections(tree, text, paragraphs)
     # the JSON-LD body is weighed against the text but for the sections put back (they may
     # be other stories): with the lead, as before them
     put_back = len(text) - passes_chars

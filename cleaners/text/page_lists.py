@@ -17,6 +17,7 @@ from typing import Any
 
 from cleaners.text.page_passes import reads_as_prose
 from cleaners.text.page_tree import (
+    Paragraphs,
     in_furniture,
     is_hidden,
     linked_chars,
@@ -171,7 +172,7 @@ def _prose_items(parent: Any, items: list[Any], above: set[Any]) -> list[str] | 
     return shown
 
 
-def sandwiched_lists(tree: Any, text: str) -> str:
+def sandwiched_lists(tree: Any, text: str, paragraphs: Paragraphs | None = None) -> str:
     """``text`` with the lists the page shows between two consecutive lines of it, after the
     first of the two, when the page's paragraph elements (``<p>``, ``<h2>``-``<h6>``,
     ``<li>``: `shown_paragraphs`) between the two kept paragraphs are only lists of prose
@@ -182,9 +183,13 @@ def sandwiched_lists(tree: Any, text: str) -> str:
     put back already (by its first 3 items) stays out; so does a gap between paragraphs the
     page or the text shows more than once (which lines they are is not known). At most
     `LIST_MAX_COMPARED` lists a page are compared with the text (the gap that would pass it
-    stays out). Linear in the page but for those comparisons."""
+    stays out). ``paragraphs``: the page's `shown_paragraphs`, when the caller has them
+    (those of its ``<body>`` are read). Linear in the page but for those comparisons."""
     body = tree.find("body")
-    paragraphs = shown_paragraphs(body if body is not None else tree)
+    if paragraphs is None:
+        paragraphs = shown_paragraphs(tree)
+    if body is not None:
+        paragraphs = [(node, shown) for node, shown in paragraphs if body in node.iterancestors()]
     page_keys = [text_key(" ".join(shown)) for _, shown in paragraphs]
     lines = text.split("\n")
     keys = [text_key(line) for line in lines]

@@ -13,7 +13,13 @@ import re
 from itertools import chain
 from typing import Any
 
-from cleaners.text.page_tree import hidden_itself, shown_paragraphs, shown_text, text_key
+from cleaners.text.page_tree import (
+    Paragraphs,
+    hidden_itself,
+    shown_paragraphs,
+    shown_text,
+    text_key,
+)
 
 __all__ = ["NOTICE_CLASS", "NOTICE_MAX_CHARS", "NOTICE_MAX_SHARE", "without_notices"]
 
@@ -53,7 +59,7 @@ def _notice_above(element: Any, memo: dict[Any, Any]) -> Any | None:
     return found
 
 
-def without_notices(tree: Any, text: str) -> tuple[str, int]:
+def without_notices(tree: Any, text: str, paragraphs: Paragraphs | None = None) -> tuple[str, int]:
     """``text`` without the lines the page shows only inside notice blocks, and how many
     were taken out.
 
@@ -64,13 +70,14 @@ def without_notices(tree: Any, text: str) -> tuple[str, int]:
     outside those blocks does not hold it. Nothing goes when that would take
     `NOTICE_MAX_SHARE` of the text or more. Linear in the page but for the depth of the
     paragraphs that are a line of the text, and a walk of the page's shown text when a line
-    may go (at most `_MAX_LOOKED_FOR` lines are looked for there)."""
+    may go (at most `_MAX_LOOKED_FOR` lines are looked for there). ``paragraphs``: the page's
+    `shown_paragraphs`, when the caller has them."""
     lines = text.split("\n")
     keys = {key for line in lines if (key := text_key(line))}
     in_notices: dict[str, bool] = {}  # a line's key: shown as paragraphs in notices only
     blocks: set[Any] = set()
     memo: dict[Any, Any] = {}
-    for element, shown in shown_paragraphs(tree):
+    for element, shown in shown_paragraphs(tree) if paragraphs is None else paragraphs:
         for key in {text_key(line) for line in shown} & keys:
             if in_notices.get(key) is not False:
                 block = _notice_above(element, memo)

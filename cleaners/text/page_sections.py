@@ -22,6 +22,7 @@ from typing import Any
 
 from cleaners.text.page_passes import reads_as_prose
 from cleaners.text.page_tree import (
+    Paragraphs,
     in_furniture,
     is_hidden,
     linked_chars,
@@ -189,7 +190,7 @@ def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list
     return found
 
 
-def article_sections(tree: Any, text: str) -> tuple[str, int]:
+def article_sections(tree: Any, text: str, paragraphs: Paragraphs | None = None) -> tuple[str, int]:
     """``text`` (the page's main text, one block a line) with the paragraphs of the article's
     other containers put back, and how many containers were.
 
@@ -206,10 +207,12 @@ def article_sections(tree: Any, text: str) -> tuple[str, int]:
     (`_stands_alone`), and its new lines hold a paragraph of prose (`PROSE_MIN_WORDS` words
     or more, ending a sentence). Its new lines (`_new_lines`) go after the text's last line
     holding a paragraph before the container in the page. A page of more than
-    `SECTIONS_MAX_TRIED` such containers is a listing: nothing is put back."""
+    `SECTIONS_MAX_TRIED` such containers is a listing: nothing is put back. ``paragraphs``:
+    the page's `shown_paragraphs`, when the caller has them."""
     lines = text.split("\n")
     held = _Held(lines)
-    paragraphs = shown_paragraphs(tree)
+    if paragraphs is None:
+        paragraphs = shown_paragraphs(tree)
     weight: Counter[_Build] = Counter()
     holding: dict[Any, list[int]] = {}
     for node, shown in paragraphs:

@@ -17,8 +17,8 @@ from itertools import pairwise
 from typing import Any
 
 __all__ = ["BLOCK_TAGS", "FURNITURE_CLASS", "FURNITURE_TAGS", "HIDING_CLASSES", "PARAGRAPH_TAGS",
-           "UNSHOWN_TAGS", "BlockEdges", "block_edges", "hidden_itself", "in_furniture", "is_hidden",
-           "linked_chars", "shown_lines", "shown_paragraphs", "shown_runs", "shown_text",
+           "UNSHOWN_TAGS", "BlockEdges", "Paragraphs", "block_edges", "hidden_itself", "in_furniture",
+           "is_hidden", "linked_chars", "shown_lines", "shown_paragraphs", "shown_runs", "shown_text",
            "text_key"]
 
 #: Elements that hold page furniture, not the article.
@@ -271,13 +271,17 @@ def shown_lines(element: Any) -> list[str]:
     return [line for part in text.split("\n") if (line := " ".join(part.split()))]
 
 
-def shown_paragraphs(root: Any) -> list[tuple[Any, list[str]]]:
+#: Paragraph elements with their shown lines, in page order (`shown_paragraphs`).
+Paragraphs = list[tuple[Any, list[str]]]
+
+
+def shown_paragraphs(root: Any) -> Paragraphs:
     """The outermost paragraph elements (`PARAGRAPH_TAGS`) in ``root`` with shown text, and
     its ``<h1>``s wherever they are (a page's headlines), in page order, each with its lines
     (`shown_lines`; a list item's first one ``- item``). Linear in the page."""
     from lxml import etree
 
-    found: list[tuple[Any, list[str]]] = []
+    found: Paragraphs = []
     inside = 0  # how many paragraph elements the walk is in
     tags = (*PARAGRAPH_TAGS, "h1")
     for event, node in etree.iterwalk(root, events=("start", "end"), tag=tags):

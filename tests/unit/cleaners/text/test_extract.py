@@ -204,7 +204,8 @@ def test_the_json_ld_body_is_weighed_against_the_passes_not_the_sections_put_bac
         "before its script loads.</p>" for i in range(6)) + "</article>"
     html = page(teaser, f'<script type="application/ld+json">{ld}</script>')
     other = "Another story built like this one, many times over. " * 40
-    monkeypatch.setattr(extract, "article_sections", lambda tree, text: (f"{text}\n{other}", 1))
+    monkeypatch.setattr(extract, "article_sections",
+                        lambda tree, text, paragraphs: (f"{text}\n{other}", 1))
     result = extract_page(html)
     assert result is not None and ARTICLE[0] in result.text and "Another story" not in result.text
 
