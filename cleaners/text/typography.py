@@ -128,6 +128,8 @@ _ATTR_VALUE_RE = re.compile(
 )
 
 
+#: The quotes of `_DQ` and `_SQ` that are not plain: a tag without one has nothing to change.
+_TEXTURIZED_QUOTE = re.compile("[" + "".join(c for c in _DQ + _SQ if c not in "\"'") + "]")
 #: What follows a value's closing quote when that value opened with a plain quote: the tag's
 #: end or a valued attribute (``width="640″ height=…``, wptexturize's prime after a number).
 _AFTER_PLAIN_OPENED = re.compile(f"{_TAG_END}|{_NEXT_VALUED}")
@@ -174,6 +176,8 @@ def untexturize_markup(text: str) -> tuple[str, list[Edit]]:
         return fixed
 
     def fix_span(span: re.Match[str]) -> str:
+        if _TEXTURIZED_QUOTE.search(span.group()) is None:
+            return span.group()  # plain quotes only: nothing to make plain (most tags)
         fixed = _ATTR_VALUE_RE.sub(fix_value, span.group())
         if fixed != span.group() and len(samples) < 3:
             samples.append(span.group()[:60])
