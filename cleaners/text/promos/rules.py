@@ -118,12 +118,14 @@ _CALL_CUES = re.compile(r"\(\?=\.\*\\b\(\?:([^()\[\]\\?*+{}.^$|]+(?:\|[^()\[\]\\
 class PromoRule:
     """One pattern from a language file: ``kind`` is line/call/list/lead/weak; ``cues``, for
     a ``call`` rule, the words of each alternative of its first lookahead, lower-cased (a
-    line the rule matches has all the words of one of them)."""
+    line the rule matches has all the words of one of them); ``anchors``, one word of each
+    cue (a line without any of them holds no cue), None when a cue has no word."""
 
     lang: str
     kind: str
     pattern: re.Pattern[str]
     cues: tuple[frozenset[str], ...] = ()
+    anchors: frozenset[str] | None = None
 
 
 @cache
@@ -156,7 +158,8 @@ def _load_lang(lang: str) -> tuple[PromoRule, ...]:
                                  rf"lookahead of literal words, (?=.*\b(?:word|two words)\b)")
             cues = tuple(frozenset(_WORD.findall(alternative.lower()))
                          for alternative in cue.group(1).split("|"))
-        rules.append(PromoRule(lang, kind, compiled, cues))
+        anchors = frozenset(min(c) for c in cues) if cues and all(cues) else None
+        rules.append(PromoRule(lang, kind, compiled, cues, anchors))
     return tuple(rules)
 
 
@@ -321,7 +324,9 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
                 if line_words is None:
                     line_words = (frozenset(_WORD.findall(core.lower()))
                                   if _CASE_SPECIAL.search(core) is None else frozenset())
-                if line_words and not any(cue <= line_words for cue in rule.cues):
+                if line_words and (
+                        (rule.anchors is not None and line_words.isdisjoint(rule.anchors))
+                        or not any(cue <= line_words for cue in rule.cues)):
                     continue
             if rule.pattern.fullmatch(core) and not _REPORTED.search(s):
                 return Match(rule.kind, "")
