@@ -17,6 +17,7 @@ from typing import Any
 
 from cleaners.text.page_passes import reads_as_prose
 from cleaners.text.page_tree import (
+    PARAGRAPH_TAGS,
     Paragraphs,
     in_furniture,
     is_hidden,
@@ -187,9 +188,11 @@ def sandwiched_lists(tree: Any, text: str, paragraphs: Paragraphs | None = None)
     (those of its ``<body>`` are read). Linear in the page but for those comparisons."""
     body = tree.find("body")
     if paragraphs is None:
-        paragraphs = shown_paragraphs(tree)
-    if body is not None:
-        paragraphs = [(node, shown) for node, shown in paragraphs if body in node.iterancestors()]
+        paragraphs = shown_paragraphs(body if body is not None else tree)
+    elif body is not None:
+        # a set, not each paragraph's ancestors: those cost the page's depth a paragraph
+        in_body = set(body.iter(*PARAGRAPH_TAGS, "h1"))
+        paragraphs = [(node, shown) for node, shown in paragraphs if node in in_body]
     page_keys = [text_key(" ".join(shown)) for _, shown in paragraphs]
     lines = text.split("\n")
     keys = [text_key(line) for line in lines]

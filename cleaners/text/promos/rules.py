@@ -118,8 +118,9 @@ _CALL_CUES = re.compile(r"\(\?=\.\*\\b\(\?:([^()\[\]\\?*+{}.^$|]+(?:\|[^()\[\]\\
 class PromoRule:
     """One pattern from a language file: ``kind`` is line/call/list/lead/weak; ``cues``, for
     a ``call`` rule, the words of each alternative of its first lookahead, lower-cased (a
-    line the rule matches has all the words of one of them); ``anchors``, one word of each
-    cue (a line without any of them holds no cue), None when a cue has no word."""
+    line the rule matches has all the words of one of them); ``anchors``, the longest word of
+    each cue (a line without any of them holds no cue), None for a rule without cues or with
+    a cue of no word."""
 
     lang: str
     kind: str
@@ -158,7 +159,8 @@ def _load_lang(lang: str) -> tuple[PromoRule, ...]:
                                  rf"lookahead of literal words, (?=.*\b(?:word|two words)\b)")
             cues = tuple(frozenset(_WORD.findall(alternative.lower()))
                          for alternative in cue.group(1).split("|"))
-        anchors = frozenset(min(c) for c in cues) if cues and all(cues) else None
+        anchors = (frozenset(max(sorted(c), key=len) for c in cues)
+                   if cues and all(cues) else None)
         rules.append(PromoRule(lang, kind, compiled, cues, anchors))
     return tuple(rules)
 
