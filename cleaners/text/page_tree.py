@@ -29,7 +29,6 @@ FURNITURE_CLASS = re.compile(
     r"|related|newsletter|subscri|paywall|premium|comment|cookie|consent|privacy|gdpr|promo"
     r"|advert|sponsor|banner|notice|hinweis|aviso|disclosure|disclaimer|correction|sidebar"
     r"|breadcrumb|toc\b|audio|player", re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
 #: Elements a browser shows as blocks (or table cells): their edges separate words.
 BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd",
@@ -42,8 +41,9 @@ _RUN = re.compile(r"\S+")
 
 def text_key(text: str) -> str:
     """The form texts are compared in: NFKC, case-folded, without whitespace (markup splits
-    words differently than the extracted text)."""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", text).casefold())
+    words differently than the extracted text). (``str.split`` drops what a regex's ``\\s``
+    would, the characters of ``str.isspace``, at half the cost.)"""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 #: Elements whose text a reader never sees as the page's text: code, a copy for other readers,
@@ -271,7 +271,8 @@ def shown_lines(element: Any) -> list[str]:
     return [line for part in text.split("\n") if (line := " ".join(part.split()))]
 
 
-#: Paragraph elements with their shown lines, in page order (`shown_paragraphs`).
+#: Paragraph elements with their shown lines, in page order (`shown_paragraphs`); the rules
+#: handed one page's list read it and never change it.
 Paragraphs = list[tuple[Any, list[str]]]
 
 

@@ -61,3 +61,16 @@ def test_the_rules_give_the_same_text_with_the_pages_paragraphs(name: str) -> No
     text = trafilatura.extract(html, include_comments=False) or ""
     assert text
     _same_with_and_without(tree, text)
+
+
+def test_text_key_drops_exactly_the_whitespace_a_regex_would() -> None:
+    """`text_key` splits instead of substituting ``\\s+``: over every code point (and the
+    NFKC forms that turn a character into spaces, ``\\u00a0``, ``\\u3000``), the same key."""
+    import re
+    import unicodedata
+
+    from cleaners.text.page_tree import text_key
+
+    every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    for text in (every, "Key\u00a0figures\u3000of\u2028the\x1cyear \u0301", ""):
+        assert text_key(text) == re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
