@@ -231,8 +231,7 @@ def _unique_positions(keys: list[str]) -> dict[str, int]:
     return {k: i for k, i in seen.items() if k not in twice}
 
 
-def _gap_lines(gap: list[tuple[Any, list[str]]],
-               above: set[Any]) -> tuple[list[str], list[list[str]]] | None:
+def _gap_lines(gap: Paragraphs, above: set[Any]) -> tuple[list[str], list[list[str]]] | None:
     """The lines of ``gap`` (the paragraphs between two kept ones, in page order) when it
     holds only lists of prose items (`_prose_items`; each item a ``- item`` line where the
     page has it) and headings (their text, but a hidden one or one in page furniture), with

@@ -161,7 +161,7 @@ def _stands_alone(container: Any, before: Any) -> bool:
         text_key(shown_text(container)))
 
 
-def _candidates(paragraphs: list[tuple[Any, list[str]]], holding: dict[Any, list[int]],
+def _candidates(paragraphs: Paragraphs, holding: dict[Any, list[int]],
                 build: _Build) -> list[tuple[Any, int, Any]]:
     """The containers built as ``build`` that no held paragraph is a child of and that come
     after one that is, with no shown ``<h1>`` outside the article's containers and outside an
