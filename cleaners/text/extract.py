@@ -2,8 +2,8 @@
 
 A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
 share menus, footers and related-links blocks around its article. trafilatura is the library
-made to find the article; this module runs it twice on copies of one parsed tree and
-combines:
+made to find the article; this module runs it twice on copies of one parsed tree (without
+its headings' permalink marks, `_without_heading_marks`) and combines:
 
 1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
    (title, description);
@@ -282,6 +282,26 @@ def _with_stray_parts(tree: Any) -> Any:
     return root
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _without_heading_marks(tree: Any) -> Any:
+    """The tree without the links of its headings that hold no letter or digit: a heading's
+    permalink (an icon, ``#``, ``¶``, ``§``, ``🔗``, or nothing at all), which documentation and
+    blog engines (Sphinx, rustdoc, markdown-it-anchor, GitHub) print beside each heading. Its
+    mark would end the heading's line (``Basic Usage¶``), and trafilatura's precision pass
+    drops a short heading whose links are all empty as a link farm (a report's subheadings
+    on about.gitlab.com). A link's own tail text stays; ``tree`` is changed in place and
+    returned (None stays None)."""
+    if tree is None:
+        return None
+    marks = [link for heading in tree.iter(*_HEADINGS) for link in heading.iter("a")
+             if not any(char.isalnum() for char in link.text_content())]
+    for link in dict.fromkeys(marks):  # (a heading inside a heading finds its links twice)
+        link.drop_tree()
+    return tree
+
+
 def _append_text(body: Any, text: str | None) -> None:
     """``text`` after what ``body`` holds (its last child's tail, or its own text)."""
     if not text:
@@ -307,7 +327,7 @@ def extract_page(html: str) -> PageText | None:
     import trafilatura
 
     try:
-        tree = _with_stray_parts(trafilatura.load_html(html))
+        tree = _without_heading_marks(_with_stray_parts(trafilatura.load_html(html)))
     except Exception:  # lxml refuses some byte soups; the caller converts the markup whole
         tree = None
     if tree is None:
