@@ -57,6 +57,7 @@ from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import without_site_name
 from cleaners.text.page_tree import block_edges, shown_paragraphs, text_key
+from cleaners.text.typography import untexturize
 
 __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
 
@@ -102,9 +103,12 @@ def _mostly_held(key: str, whole_key: str) -> bool:
     """The text (``whole_key``) already holds the first `HELD_SHARE` or more of a lead
     (``key``; both `text_key`s): a description that is the article's first paragraph with a
     few words changed or cut, or the whole article followed by related links, is no lead to
-    put first (the text would say it twice)."""
+    put first (the text would say it twice). Quotes and apostrophes are compared plain
+    (`untexturize`: a description's ``Parry's`` is the text's ``Parry’s``, as the typography
+    step writes both)."""
     if not key:
         return True
+    key, whole_key = untexturize(key), untexturize(whole_key)
     low, high = 0, len(key)  # the longest prefix of key found in the text: binary search
     while low < high:
         mid = (low + high + 1) // 2

@@ -738,6 +738,21 @@ def test_a_description_the_text_mostly_holds_is_not_put_first() -> None:
         assert "description put first" not in result.edits[0].detail
 
 
+def test_a_description_the_text_holds_with_curly_quotes_is_not_put_first() -> None:
+    # Mozilla Readability's buzzfeed-1 page: its description writes ``Parry's``, its article
+    # ``Parry’s``; the description went first and the typography step made the two the same
+    # line, twice in the text
+    description = "An inquest into Eloise Parry's death has been adjourned until July."
+    head = f'<meta property="og:description" content="{description}">'
+    body = (f'<div class="teaser">{description}</div><main><article><h1>Diet pills</h1>'
+            f"<p>{description.replace(chr(39), '’')}</p>"
+            + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article></main>")
+    result = extract_page(page(body, head))
+    assert result is not None
+    assert "description put first" not in result.edits[0].detail
+    assert clean_text(page(body, head)).text.count("Parry's death") == 1
+
+
 def test_json_ld_steps_and_bodies_written_as_markup_come_as_text() -> None:
     # homify.de's HowTo steps are HTML: their <p> and <strong> tags reached the text, each step
     # added again although the page shows it; "&amp;" too (flawlessfood.co.uk)
