@@ -2,8 +2,8 @@
 
 A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
 share menus, footers and related-links blocks around its article. trafilatura is the library
-made to find the article; this module runs it twice on copies of one parsed tree (without
-its headings' permalink marks, `_without_heading_marks`) and combines:
+made to find the article; this module parses the page once, drops its headings' permalinks
+(`_without_heading_marks`), runs trafilatura twice on copies of that tree and combines:
 
 1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
    (title, description);
@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -56,8 +57,7 @@ from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import without_site_name
-from cleaners.text.page_tree import block_edges, shown_paragraphs, text_key
-from cleaners.text.typography import untexturize
+from cleaners.text.page_tree import BLOCK_TAGS, block_edges, shown_paragraphs, shown_text, text_key
 
 __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
 
@@ -99,16 +99,28 @@ def _visible_text(tree: object, anywhere: bool = False) -> str:
     return " ".join(str(n) for n in nodes)
 
 
+#: Quotes and apostrophes as ``text_key`` leaves them (NFKC makes ``″`` two ``′``), plain.
+_PLAIN_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′‹›"} | {c: '"' for c in "“”„‟«»"})
+
+
+def _plain_quotes(key: str) -> str:
+    """``key`` (a `text_key`) with its quotes and apostrophes plain (``’``, ``‚``, ``′``, ``‹``
+    as ``'``; ``“``, ``„``, ``″``, ``«`` as ``"``), so a description and a text that quote
+    differently compare equal (a site's description often writes ``"`` where its article
+    writes ``“`` or ``«``)."""
+    return key.replace("′′", '"').translate(_PLAIN_QUOTES)
+
+
 def _mostly_held(key: str, whole_key: str) -> bool:
     """The text (``whole_key``) already holds the first `HELD_SHARE` or more of a lead
     (``key``; both `text_key`s): a description that is the article's first paragraph with a
     few words changed or cut, or the whole article followed by related links, is no lead to
     put first (the text would say it twice). Quotes and apostrophes are compared plain
-    (`untexturize`: a description's ``Parry's`` is the text's ``Parry’s``, as the typography
-    step writes both)."""
+    (`_plain_quotes`: a description's ``Parry's`` is the text's ``Parry’s``, which the
+    typography step writes the same)."""
     if not key:
         return True
-    key, whole_key = untexturize(key), untexturize(whole_key)
+    key, whole_key = _plain_quotes(key), _plain_quotes(whole_key)
     low, high = 0, len(key)  # the longest prefix of key found in the text: binary search
     while low < high:
         mid = (low + high + 1) // 2
@@ -286,22 +298,45 @@ def _with_stray_parts(tree: Any) -> Any:
     return root
 
 
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _heading_of(link: Any) -> Any:
+    """The heading whose own line holds ``link`` (no block element between them), or None:
+    an unclosed ``<h2>`` can hold the rest of the page, whose links are not the heading's."""
+    for ancestor in link.iterancestors():
+        if ancestor.tag in _HEADINGS:
+            return ancestor
+        if ancestor.tag in BLOCK_TAGS:
+            return None
+    return None
+
+
+def _is_mark(link: Any) -> bool:
+    """A link that shows no letter or digit and nothing else a reader reads (empty, an icon,
+    an ``<svg>`` with its title, a zero-width space), or only marks pointing into the page
+    (``#``, ``¶``, ``§``, ``🔗`` to ``#section``): a permalink. A link of symbols to another
+    page (``★★★★☆`` to the reviews) is no mark."""
+    shown = shown_text(link, leave_out=lambda node: node.tag == "svg")
+    if any(char.isalnum() for char in shown):
+        return False
+    return ((link.get("href") or "").startswith("#")
+            or all(char.isspace() or unicodedata.category(char) == "Cf" for char in shown))
 
 
 def _without_heading_marks(tree: Any) -> Any:
-    """The tree without the links of its headings that hold no letter or digit: a heading's
-    permalink (an icon, ``#``, ``¶``, ``§``, ``🔗``, or nothing at all), which documentation and
-    blog engines (Sphinx, rustdoc, markdown-it-anchor, GitHub) print beside each heading. Its
-    mark would end the heading's line (``Basic Usage¶``), and trafilatura's precision pass
-    drops a short heading whose links are all empty as a link farm (a report's subheadings
-    on about.gitlab.com). A link's own tail text stays; ``tree`` is changed in place and
-    returned (None stays None)."""
+    """The tree without its headings' permalinks (`_is_mark`), which documentation and blog
+    engines (Sphinx, rustdoc, markdown-it-anchor, GitHub) and news sites (t3n.de's link-copying
+    icon) print beside each heading: a mark would end the heading's line (``Basic Usage¶``),
+    and trafilatura's precision pass drops a short heading whose links are all empty as a link
+    farm (a report's subheadings on about.gitlab.com). Only a link on a heading's own line
+    (`_heading_of`) is one; its tail text stays. ``tree`` is changed in place, for the passes
+    and every rule after them, and returned (None stays None). Linear in the page's links."""
     if tree is None:
         return None
-    marks = [link for heading in tree.iter(*_HEADINGS) for link in heading.iter("a")
-             if not any(char.isalnum() for char in link.text_content())]
-    for link in dict.fromkeys(marks):  # (a heading inside a heading finds its links twice)
+    marks = [link for link in tree.iter("a")
+             if _heading_of(link) is not None and _is_mark(link)]
+    for link in marks:
         link.drop_tree()
     return tree
 

@@ -738,15 +738,20 @@ def test_a_description_the_text_mostly_holds_is_not_put_first() -> None:
         assert "description put first" not in result.edits[0].detail
 
 
-def test_a_description_the_text_holds_with_curly_quotes_is_not_put_first() -> None:
+@pytest.mark.parametrize(("apostrophe", "single", "double"), [
+    ("’", "‘’", "“”"), ("’", "‚‘", "„“"), ("‛", "‘’", "“″"), ("’", "‹›", "«»")])
+def test_a_description_the_text_holds_with_other_quotes_is_not_put_first(
+        apostrophe: str, single: str, double: str) -> None:
     # Mozilla Readability's buzzfeed-1 page: its description writes ``Parry's``, its article
     # ``Parry’s``; the description went first and the typography step made the two the same
-    # line, twice in the text
-    description = "An inquest into Eloise Parry's death has been adjourned until July."
-    head = f'<meta property="og:description" content="{description}">'
+    # line, twice in the text (German quotes, a closing prime and guillemets likewise)
+    description = "An inquest into Eloise Parry's death is 'adjourned until July', the \"coroner\" said."
+    written = (description.replace("'s", f"{apostrophe}s")
+               .replace("'adjourned until July'", f"{single[0]}adjourned until July{single[1]}")
+               .replace('"coroner"', f"{double[0]}coroner{double[1]}"))
+    head = f'<meta property="og:description" content="{description.replace(chr(34), "&quot;")}">'
     body = (f'<div class="teaser">{description}</div><main><article><h1>Diet pills</h1>'
-            f"<p>{description.replace(chr(39), '’')}</p>"
-            + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article></main>")
+            f"<p>{written}</p>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article></main>")
     result = extract_page(page(body, head))
     assert result is not None
     assert "description put first" not in result.edits[0].detail

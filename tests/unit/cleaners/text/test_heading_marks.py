@@ -40,6 +40,8 @@ def _page(heading: str) -> str:
 @pytest.mark.parametrize("heading", [
     '{text} <a class="header-anchor" href="#{id}">' + ICON + "</a>",  # markdown-it-anchor
     '<span><a href="#{id}" title="Copy link">' + ICON + "</a>{text}</span>",  # t3n.de
+    '{text} <a href="#{id}"><svg><title>Link to this section</title><path d="M1 1"></path>'
+    "</svg></a>",  # an icon with its title (a review)
     # kept without the rule too (a link first in its heading; a zero-width space is text to
     # trafilatura), and still kept:
     '<a class="anchor" aria-hidden="true" href="#{id}">' + ICON + "</a>{text}",  # GitHub
@@ -65,16 +67,29 @@ def test_a_permalink_mark_does_not_end_the_headings_line(mark: str) -> None:
     assert mark not in found.text
 
 
-def test_links_with_words_or_digits_and_the_marks_tail_stay() -> None:
+def test_links_with_words_digits_or_symbols_to_other_pages_and_the_marks_tail_stay() -> None:
     import trafilatura
 
     tree = _without_heading_marks(trafilatura.load_html(
         '<html><body><h2><a href="#a">¶</a> Results <a href="/2024">2024</a>'
         '<a href="#b"><img src="i.png" alt=""></a>, in full</h2>'
+        '<h3>Rated <a href="/reviews">★★★★☆</a> in <a>€</a></h3>'
         '<p><a href="#c">¶</a> A paragraph keeps its links.</p></body></html>'))
     assert tree.xpath("string(//h2)") == " Results 2024, in full"  # type: ignore[union-attr]
-    assert len(tree.xpath("//a")) == 2  # type: ignore[union-attr]
+    assert tree.xpath("string(//h3)") == "Rated ★★★★☆ in €"  # type: ignore[union-attr]
+    assert len(tree.xpath("//a")) == 4  # type: ignore[union-attr]
     assert _without_heading_marks(None) is None
+
+
+def test_an_unclosed_headings_article_keeps_its_marks() -> None:
+    """A review's probe: an ``<h2>`` closed by ``</h3>`` holds the rest of the page, whose
+    footnote marks are the article's, not the heading's."""
+    import trafilatura
+
+    tree = _without_heading_marks(trafilatura.load_html(
+        f'<html><body><h2>Overview</h3><div class="post"><p>{PARAGRAPHS[0]}'
+        '<a href="#fn1">*</a></p><p>Notes <a href="#back">↩</a></p></div></body></html>'))
+    assert [link.text for link in tree.iter("a")] == ["*", "↩"]  # type: ignore[union-attr]
 
 
 def test_a_news_pages_subheadings_with_a_copy_link_icon_are_kept() -> None:
