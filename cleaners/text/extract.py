@@ -11,7 +11,8 @@ made to find the article; this module parses the page once, drops its headings' 
    read as prose (`PROSE_MIN_WORDS` words or more, ending a sentence; a sentence the page
    breaks across lines with a ``<br>`` is judged whole): paragraphs the
    precision pass was unsure of come back, menus and link lists do not; the precision
-   pass's lines the default pass lacks are kept too, after the line they follow; then a
+   pass's lines the default pass lacks are kept too, after the line they follow, and lines
+   the page's source wraps inside one paragraph are joined (`BlockEdges.unwrapped`); then a
    list both passes dropped after the paragraph that introduces it (`introduced_lists`), or
    a list of prose items between two consecutive lines of the text (`sandwiched_lists`), is
    put back, lines the page shows only in a newsletter or cookie notice go
@@ -386,8 +387,10 @@ def extract_page(html: str) -> PageText | None:
         return None
     # trafilatura glues the words on either side of a block's edge: they are spaced again
     edges = block_edges(tree)
-    text = combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
-                    edges.spaced(getattr(broad, "text", None) or ""))
+    # and keeps the page source's line breaks inside a paragraph that holds markup: joined
+    # once the passes are merged (joined before, they changed which lines the merge keeps)
+    text = edges.unwrapped(combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
+                                          edges.spaced(getattr(broad, "text", None) or "")))
     paragraphs = shown_paragraphs(tree)  # read by the next three rules
     text = sandwiched_lists(tree, introduced_lists(tree, text), paragraphs)
     text, notices = without_notices(tree, text, paragraphs)
