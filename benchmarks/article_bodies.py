@@ -13,7 +13,14 @@ ones; lost the pages with recall under 0.5. The systems are those of ``main_text
 job's ``clean_text``, trafilatura alone, all visible text), on the pages decoded as the job
 decodes files.
 
+The same metric runs on Mozilla Readability's test pages (https://github.com/mozilla/readability,
+Apache 2.0; ``test/test-pages/<name>/source.html`` and ``expected.html``, 130 pages, most of
+them real articles of 2010-2024, some synthetic): there the "true" body is the visible text of
+``expected.html``, Readability's own output, so it measures agreement with Readability, not
+with an annotator (its figures come with that caveat). Pass the clone, or its test-pages folder.
+
 Usage: .venv/bin/python benchmarks/article_bodies.py --data ../article-extraction-benchmark
+       .venv/bin/python benchmarks/article_bodies.py --data ../readability
 """
 
 from __future__ import annotations
@@ -69,19 +76,37 @@ def metrics(scores: list[tuple[float, float, float]]) -> tuple[float, float, flo
     return 2 * precision * recall / (precision + recall), precision, recall
 
 
+def load(data: Path) -> tuple[dict[str, str], dict[str, str]] | None:
+    """The pages (decoded as the job decodes files) and their true bodies, by page, of either
+    set in ``data`` (see the module docstring); None when it holds neither."""
+    if (data / "ground-truth.json").exists():
+        truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
+        pages = {key: decode(gzip.decompress((data / "html" / f"{key}.html.gz").read_bytes()))[0]
+                 for key in truth}
+        return pages, {key: truth[key].get("articleBody", "") for key in truth}
+    folder = data / "test" / "test-pages" if (data / "test" / "test-pages").is_dir() else data
+    tests = sorted(d for d in folder.iterdir() if (d / "expected.html").exists()
+                   and (d / "source.html").exists()) if folder.is_dir() else []
+    if not tests:
+        return None
+    return ({d.name: decode((d / "source.html").read_bytes())[0] for d in tests},
+            {d.name: SYSTEMS["visible text"]((d / "expected.html").read_text(encoding="utf-8"))
+             for d in tests})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True,
-                        help="a clone of scrapinghub/article-extraction-benchmark")
+                        help="a clone of scrapinghub/article-extraction-benchmark, or of "
+                             "mozilla/readability")
     args = parser.parse_args()
-    truth_path = args.data / "ground-truth.json"
-    if not truth_path.exists():
-        print(f"no ground-truth.json in {args.data}: clone "
-              "https://github.com/scrapinghub/article-extraction-benchmark there")
+    loaded = load(args.data)
+    if loaded is None:
+        print(f"no ground-truth.json nor test pages in {args.data}: clone "
+              "https://github.com/scrapinghub/article-extraction-benchmark or "
+              "https://github.com/mozilla/readability there")
         return 2
-    truth = json.loads(truth_path.read_text(encoding="utf-8"))
-    pages = {key: decode(gzip.decompress((args.data / "html" / f"{key}.html.gz").read_bytes()))[0]
-             for key in truth}
+    pages, bodies = loaded
     print(f"{len(pages)} pages from {args.data}\n")
     print("| system | F1 | precision | recall | exact | lost | ms/page |")
     print("|---|---|---|---|---:|---:|---:|")
@@ -91,7 +116,7 @@ def main() -> int:
             started = time.perf_counter()
             out = system(html)
             seconds += time.perf_counter() - started
-            true = truth[key].get("articleBody", "")
+            true = bodies[key]
             scores.append(tp_fp_fn(true, out))
             exact += _WORD.findall(true) == _WORD.findall(out)
         rng = random.Random(0)
