@@ -11,8 +11,7 @@ made to find the article; this module parses the page once, drops its headings' 
    read as prose (`PROSE_MIN_WORDS` words or more, ending a sentence; a sentence the page
    breaks across lines with a ``<br>`` is judged whole): paragraphs the
    precision pass was unsure of come back, menus and link lists do not; the precision
-   pass's lines the default pass lacks are kept too, after the line they follow, and lines
-   the page's source wraps inside one paragraph are joined (`BlockEdges.unwrapped`); then a
+   pass's lines the default pass lacks are kept too, after the line they follow; then a
    list both passes dropped after the paragraph that introduces it (`introduced_lists`), or
    a list of prose items between two consecutive lines of the text (`sandwiched_lists`), is
    put back, lines the page shows only in a newsletter or cookie notice go
@@ -30,7 +29,10 @@ made to find the article; this module parses the page once, drops its headings' 
 4. **structured data**: when the page's JSON-LD ``articleBody`` is more than twice as long as
    what the passes found with the lead (not the sections put back, which may be other
    stories; the article is rendered by a script), it is the text;
-5. **fallback**: when all of that gives less than `MIN_MAIN_CHARS` characters, every visible
+5. **wrapped lines**: lines the page's source wraps inside one paragraph, which trafilatura
+   keeps apart in some blocks, are joined (`SourceWraps.unwrapped`), last, so that no rule
+   above judges other lines than before;
+6. **fallback**: when all of that gives less than `MIN_MAIN_CHARS` characters, every visible
    paragraph is kept (`cleaners.text.html.html_to_text`), and the edit says so.
 
 The thresholds were chosen on half of the 506 annotated pages of
@@ -59,6 +61,7 @@ from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import without_site_name
 from cleaners.text.page_tree import BLOCK_TAGS, block_edges, shown_paragraphs, shown_text, text_key
+from cleaners.text.page_wraps import source_wraps
 
 __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
 
@@ -387,10 +390,8 @@ def extract_page(html: str) -> PageText | None:
         return None
     # trafilatura glues the words on either side of a block's edge: they are spaced again
     edges = block_edges(tree)
-    # and keeps the page source's line breaks inside a paragraph that holds markup: joined
-    # once the passes are merged (joined before, they changed which lines the merge keeps)
-    text = edges.unwrapped(combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
-                                          edges.spaced(getattr(broad, "text", None) or "")))
+    text = combine_passes(edges.spaced(getattr(precise, "text", None) or ""),
+                          edges.spaced(getattr(broad, "text", None) or ""))
     paragraphs = shown_paragraphs(tree)  # read by the next three rules
     text = sandwiched_lists(tree, introduced_lists(tree, text), paragraphs)
     text, notices = without_notices(tree, text, paragraphs)
@@ -425,7 +426,9 @@ def extract_page(html: str) -> PageText | None:
     if missing:
         text = "\n".join([text, *missing])
         notes.append(f"{len(missing)} ingredient(s) or step(s) added from the page's JSON-LD")
-    text = _paragraphs(text)
+    # trafilatura keeps the source's line breaks inside some paragraphs: those lines are
+    # joined last (joined before the merge or the rules after it, they changed what they keep)
+    text = _paragraphs(source_wraps(tree).unwrapped(text))
     if len(text) < MIN_MAIN_CHARS:
         found = (f"trafilatura found {len(text)} characters of main text: "
                  "all visible text kept")

@@ -157,49 +157,14 @@ def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> b
 _EDGE_KEY = 3
 
 
-#: Words on either side of a line break the page's source has inside a text (`BlockEdges.wraps`).
-_WRAP_WORDS = 3
-#: What ends a sentence, and a line of a text version of an article (`BlockEdges.wraps`).
-_SENTENCE_END = (".", "!", "?", "…", ":", ";", '"', "»", "”", ")", "。", "！", "？")
-#: Elements whose line breaks a browser shows (their text is not wrapped prose).
-VERBATIM_TAGS = frozenset({"pre", "code", "textarea", "listing", "xmp", "plaintext"})
-_PRE_STYLE = re.compile(r"white-space\s*:\s*(?:pre|break-spaces)", re.IGNORECASE)
-
-
 @dataclass(frozen=True, slots=True)
 class BlockEdges:
     """The pairs of words on either side of each edge of a block element in a page
     (`block_edges`), indexed by their last and first `_EDGE_KEY` characters, and the page's
-    words as it shows them (a space at each such edge); and the words on either side of each
-    line break inside one of its texts (``wraps``: the source's line wrapping, which a browser
-    shows as a space), indexed the same way."""
+    words as it shows them (a space at each such edge)."""
 
     pairs: dict[tuple[str, str], set[tuple[str, str]]]
     words: frozenset[str]
-    wraps: dict[tuple[str, str], set[tuple[str, str]]]
-
-    def unwrapped(self, text: str) -> str:
-        """``text`` (extracted from the page, a line a block) with the lines the page's source
-        wraps inside one text joined again by a space: trafilatura keeps a paragraph's source
-        line breaks when the paragraph holds markup (zeit.de's ``<p>Seit\ndie schwedische
-        Klimaaktivistin …,\nträumen …``), and each line would be a paragraph of its own. Two
-        lines are joined when the first ends with the (up to `_WRAP_WORDS`) words before
-        such a break and the second starts with those after it; a ``<br>``, a block's edge and
-        text the page shows as written (`VERBATIM_TAGS`, a ``white-space: pre`` style) are no
-        such breaks. Linear in the text's length."""
-        if not self.wraps:
-            return text
-        lines = text.split("\n")
-        out = [lines[0]]
-        for line in lines[1:]:
-            before, after = " ".join(out[-1].split()), " ".join(line.split())
-            if before and after and any(
-                    before.endswith(end) and after.startswith(start)
-                    for end, start in self.wraps.get((before[-_EDGE_KEY:], after[:_EDGE_KEY]), ())):
-                out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
-            else:
-                out.append(line)
-        return "\n".join(out)
 
     def spaced(self, text: str) -> str:
         """``text`` (extracted from the page) with a space put back at each block edge where
@@ -232,27 +197,6 @@ class BlockEdges:
         return False
 
 
-def _add_wraps(value: str, holder: Any,
-               wraps: dict[tuple[str, str], set[tuple[str, str]]]) -> None:
-    """The words on either side of each line break inside ``value`` (a text of the page, in
-    ``holder``) that splits a sentence, into ``wraps`` (`BlockEdges.wraps`); none when most of
-    its breaks follow a sentence's end (a text version of an article, a paragraph a line: a
-    hidden ``articleBody`` copy on businessinsider.com), or when an element around it shows
-    its line breaks (a ``white-space: pre`` style; looked for only then: rare, and the
-    attribute costs a lookup an element)."""
-    pieces = [words for piece in value.split("\n") if (words := piece.split())]
-    breaks = list(pairwise(pieces))
-    ended = [words[-1].endswith(_SENTENCE_END) for words, _ in breaks]
-    if 2 * sum(ended) >= len(breaks) or any(
-            _PRE_STYLE.search(node.get("style") or "")
-            for node in (holder, *holder.iterancestors()) if node is not None):
-        return
-    for (words, following), at_end in zip(breaks, ended, strict=True):
-        if not at_end:
-            end, start = " ".join(words[-_WRAP_WORDS:]), " ".join(following[:_WRAP_WORDS])
-            wraps.setdefault((end[-_EDGE_KEY:], start[:_EDGE_KEY]), set()).add((end, start))
-
-
 def block_edges(root: Any) -> BlockEdges:
     """The words on either side of each edge of a block element (`BLOCK_TAGS`, a ``<br>`` too),
     or of whitespace between two elements' texts (``<span>A</span> <span>B</span>``), in
@@ -262,15 +206,13 @@ def block_edges(root: Any) -> BlockEdges:
     from lxml import etree
 
     pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    wraps: dict[tuple[str, str], set[tuple[str, str]]] = {}
     parts: list[str] = []
     since: list[str] = []  # the texts since the last edge
     last = ""  # the word before the last edge
     edge = False  # an edge since the last text with a word
     unshown = 0
-    verbatim = 0  # how many elements shown as written the walk is in
 
-    def text(value: str | None, node: Any, tail: bool = False) -> None:
+    def text(value: str | None) -> None:
         nonlocal last, edge
         if unshown or not value:
             return
@@ -278,8 +220,6 @@ def block_edges(root: Any) -> BlockEdges:
             edge = True  # whitespace between two elements' texts: trafilatura trims it too
         if value.isspace():
             return
-        if not verbatim and "\n" in value:
-            _add_wraps(value, node.getparent() if tail else node, wraps)
         if edge or value[0].isspace():
             before = "".join(since).split()
             last = before[-1] if before else last
@@ -296,16 +236,14 @@ def block_edges(root: Any) -> BlockEdges:
         tag = node.tag if isinstance(node.tag, str) else ""
         if event == "start":
             unshown += tag in UNSHOWN_TAGS
-            verbatim += tag in VERBATIM_TAGS
             edge = edge or tag in BLOCK_TAGS
             if tag:
-                text(node.text, node)
+                text(node.text)
             continue
         unshown -= tag in UNSHOWN_TAGS
-        verbatim -= tag in VERBATIM_TAGS
         edge = edge or tag in BLOCK_TAGS
-        text(node.tail, node, tail=True)
-    return BlockEdges(pairs, frozenset("".join(parts).split()), wraps)
+        text(node.tail)
+    return BlockEdges(pairs, frozenset("".join(parts).split()))
 
 
 #: The elements read as paragraphs by `shown_paragraphs` (the outermost of them in the page):
