@@ -29,6 +29,9 @@ Words = tuple[str, ...]
 #: Stands for a line break between two elements (``</span>\n<span>``) in a run of text: two
 #: labels a page writes a line each (``Bild anzeigen`` / ``Bild schließen``), not one text.
 _APART = "\x00"
+_APART_LINE = f"\n{_APART}\n"
+#: Elements whose text is not read: not shown, or shown as written.
+_SKIPPED = UNSHOWN_TAGS | VERBATIM_TAGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,40 +102,44 @@ def source_wraps(root: Any) -> SourceWraps:
         nonlocal last
         text = "".join(run)
         run.clear()
-        if not holder:  # whitespace alone
+        shown = text.replace(_APART, " ")
+        first, end_word = shown.split(None, 1), shown.rsplit(None, 1)
+        if not first:  # (a page's own NUL characters)
+            holder.clear()
             return
-        words = [word for word in text.split() if word != _APART]
         if last:
-            edges.add((last, words[0]))
-        last = words[-1]
-        pieces = [piece for line in text.split("\n") if (piece := line.split())]
-        if len(pieces) > 1 and not _shown_as_written(holder[0]):
-            for before, after in pairwise(pieces):
-                if before != [_APART] and after != [_APART]:
-                    end, start = tuple(before[-WRAP_WORDS:]), tuple(after[:WRAP_WORDS])
+            edges.add((last, first[0]))
+        last = end_word[-1]
+        if "\n" in text.strip():
+            pieces = [piece for line in text.split("\n") if (piece := line.split())]
+            pairs = [(tuple(before[-WRAP_WORDS:]), tuple(after[:WRAP_WORDS]))
+                     for before, after in pairwise(pieces)
+                     if before != [_APART] and after != [_APART]]
+            if pairs and not _shown_as_written(holder[0]):
+                for end, start in pairs:
                     wraps.setdefault((end[-1], start[0]), set()).add((end, start))
         holder.clear()
 
-    def add(value: str | None, node: Any) -> None:
-        if value and not skipped:
-            if value.isspace():  # between two elements: a line break there parts them
-                run.append(f"\n{_APART}\n" if "\n" in value else value)
-                return
-            run.append(value)
-            if not holder:
-                holder.append(node)
-
     for event, node in etree.iterwalk(root, events=("start", "end")):
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in BLOCK_TAGS:
+        tag = node.tag
+        if tag in BLOCK_TAGS and run:
             flush()
         if event == "start":
-            skipped += tag in UNSHOWN_TAGS or tag in VERBATIM_TAGS
-            if tag:
-                add(node.text, node)
+            if tag in _SKIPPED:
+                skipped += 1
+            value = node.text if isinstance(tag, str) else None  # (a comment's is not shown)
+        else:
+            if tag in _SKIPPED:
+                skipped -= 1
+            value = node.tail if node is not root else None
+        if not value or skipped:
             continue
-        skipped -= tag in UNSHOWN_TAGS or tag in VERBATIM_TAGS
-        if node is not root:
-            add(node.tail, node.getparent())
+        if value.isspace():  # between two elements: a line break there parts them
+            if holder:  # (whitespace before a run's first text is nothing to it)
+                run.append(_APART_LINE if "\n" in value else value)
+            continue
+        run.append(value)
+        if not holder:
+            holder.append(node if event == "start" else node.getparent())
     flush()
     return SourceWraps(wraps, frozenset(edges))
