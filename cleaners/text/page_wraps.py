@@ -37,23 +37,24 @@ _SKIPPED = UNSHOWN_TAGS | VERBATIM_TAGS
 @dataclass(frozen=True, slots=True)
 class SourceWraps:
     """The words on either side of each line break inside the shown text between two block
-    edges of a page (``wraps``, by the last word before the break and the first after it), and
-    the last and first words on either side of each block edge (``edges``: a ``<br>`` too)."""
+    edges of a page (``wraps``: up to `WRAP_WORDS` before the break, up to as many after it),
+    and the last and first words on either side of each block edge (``edges``: a ``<br>``
+    too)."""
 
-    wraps: dict[tuple[str, str], set[tuple[Words, Words]]]
+    wraps: frozenset[tuple[Words, Words]]
     edges: frozenset[tuple[str, str]]
 
     def _wrapped(self, before: list[str], after: list[str]) -> bool:
         """Whether a line ending with the words ``before`` and the next starting with
-        ``after`` are one text the source wraps: the break's words on both sides match, whole
-        words, and the page has no block edge between those two words (a heading and the
-        paragraph after it that a hidden copy of the article, or a tag list, writes one a
-        line)."""
-        key = (before[-1], after[0])
-        if key in self.edges:
+        ``after`` are one text the source wraps: a break's words on both sides are theirs,
+        whole words (at most `WRAP_WORDS` squared lookups), and the page has no block edge
+        between those two words (a heading and the paragraph after it that a hidden copy of
+        the article, or a tag list, writes one a line)."""
+        if (before[-1], after[0]) in self.edges:
             return False
-        return any(tuple(before[-len(end):]) == end and tuple(after[:len(start)]) == start
-                   for end, start in self.wraps.get(key, ()))
+        return any((tuple(before[-i:]), tuple(after[:j])) in self.wraps
+                   for i in range(1, min(len(before), WRAP_WORDS) + 1)
+                   for j in range(1, min(len(after), WRAP_WORDS) + 1))
 
     def unwrapped(self, text: str) -> str:
         """``text`` (extracted from the page, a line a block) with each two lines the page's
@@ -82,6 +83,14 @@ def _shown_as_written(holder: Any) -> bool:
                                     for node in (holder, *holder.iterancestors()))
 
 
+def _breaks(text: str) -> list[tuple[Words, Words]]:
+    """The words on either side of each line break in ``text`` (a run), but those next to a
+    break between two elements (`_APART`)."""
+    pieces = [piece for line in text.split("\n") if (piece := line.split())]
+    return [(tuple(before[-WRAP_WORDS:]), tuple(after[:WRAP_WORDS]))
+            for before, after in pairwise(pieces) if before != [_APART] and after != [_APART]]
+
+
 def source_wraps(root: Any) -> SourceWraps:
     """The line breaks inside the shown text between each two block edges of ``root``
     (`BLOCK_TAGS`, a ``<br>`` too; across inline markup: ``approved by the\\n<b>council</b>``),
@@ -91,55 +100,53 @@ def source_wraps(root: Any) -> SourceWraps:
     or in hidden elements. Iterated, not recursive: a page's tree may be deep; linear in it."""
     from lxml import etree
 
-    wraps: dict[tuple[str, str], set[tuple[Words, Words]]] = {}
+    wraps: set[tuple[Words, Words]] = set()
     edges: set[tuple[str, str]] = set()
     run: list[str] = []  # the shown texts since the last block edge
-    holder: list[Any] = []  # the element holding the run's first text
+    broken: list[tuple[int, Any]] = []  # which of them hold a line break, and their element
     last = ""  # the last word before the last block edge
     skipped = 0  # how many unshown or verbatim elements the walk is in
 
     def flush() -> None:
         nonlocal last
         text = "".join(run)
-        run.clear()
         shown = text.replace(_APART, " ")
         first, end_word = shown.split(None, 1), shown.rsplit(None, 1)
-        if not first:  # (a page's own NUL characters)
-            holder.clear()
-            return
-        if last:
-            edges.add((last, first[0]))
-        last = end_word[-1]
-        if "\n" in text.strip():
-            pieces = [piece for line in text.split("\n") if (piece := line.split())]
-            pairs = [(tuple(before[-WRAP_WORDS:]), tuple(after[:WRAP_WORDS]))
-                     for before, after in pairwise(pieces)
-                     if before != [_APART] and after != [_APART]]
-            if pairs and not _shown_as_written(holder[0]):
-                for end, start in pairs:
-                    wraps.setdefault((end[-1], start[0]), set()).add((end, start))
-        holder.clear()
+        if first:  # (else a page's own NUL characters)
+            if last:
+                edges.add((last, first[0]))
+            last = end_word[-1]
+        pairs = _breaks(text) if first and "\n" in text.strip() else []
+        if pairs:
+            hidden = [at for at, holder in broken if _shown_as_written(holder)]
+            for at in hidden:  # a hidden or preformatted text's breaks are no wraps
+                run[at] = run[at].replace("\n", " ")
+            wraps.update(_breaks("".join(run)) if hidden else pairs)
+        run.clear()
+        broken.clear()
 
-    for event, node in etree.iterwalk(root, events=("start", "end")):
+    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
         tag = node.tag
         if tag in BLOCK_TAGS and run:
             flush()
         if event == "start":
             if tag in _SKIPPED:
                 skipped += 1
-            value = node.text if isinstance(tag, str) else None  # (a comment's is not shown)
-        else:
+            value = node.text
+        elif event == "end":
             if tag in _SKIPPED:
                 skipped -= 1
             value = node.tail if node is not root else None
+        else:  # a comment or a processing instruction: only its tail is shown
+            value = node.tail
         if not value or skipped:
             continue
         if value.isspace():  # between two elements: a line break there parts them
-            if holder:  # (whitespace before a run's first text is nothing to it)
+            if run:  # (whitespace before a run's first text is nothing to it)
                 run.append(_APART_LINE if "\n" in value else value)
             continue
+        if "\n" in value:
+            broken.append((len(run), node if event == "start" else node.getparent()))
         run.append(value)
-        if not holder:
-            holder.append(node if event == "start" else node.getparent())
     flush()
-    return SourceWraps(wraps, frozenset(edges))
+    return SourceWraps(frozenset(wraps), frozenset(edges))

@@ -117,3 +117,21 @@ def test_a_hidden_copy_or_a_list_of_words_joins_no_heading_to_its_paragraph() ->
             "on the new line in 2026.</p><h2>Six new stations</h2><p>The council agreed to add "
             f"them after the consultation.</p><p>{OUTRO}</p>"))
         assert "Works begin in spring" in lines and "Six new stations" in lines
+
+
+def test_each_texts_own_breaks_are_judged_hidden_or_shown() -> None:
+    """A third review's probes: a screen-reader label first in a block cost the block's
+    other breaks; a hidden span's breaks were recorded; a comment's tail was never read."""
+    import lxml.html
+
+    lines = _lines(_page(
+        f"<p>{INTRO}</p><div><span class='sr-only'>Update:</span> Since the first consultation "
+        "in 2022, residents have asked for\nmore stations, and the council has\nnow agreed to "
+        "add six of them.</div>"))
+    assert ("Update: Since the first consultation in 2022, residents have asked for more "
+            "stations, and the council has now agreed to add six of them.") in lines
+    hidden = lxml.html.fromstring(
+        "<div><p>Read more <span style='display:none'>secret one\nsecret two</span></p></div>")
+    assert source_wraps(hidden).wraps == frozenset()
+    commented = lxml.html.fromstring("<p>alpha beta<!-- c -->\ngamma delta</p>")
+    assert source_wraps(commented).wraps == {(("alpha", "beta"), ("gamma", "delta"))}
