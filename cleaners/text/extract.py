@@ -56,6 +56,7 @@ from cleaners.text.encoding import decode_entities
 from cleaners.text.html import html_to_text, looks_like_html
 from cleaners.text.page_lead import LEAD_MIN_WORDS, lead_block
 from cleaners.text.page_lists import introduced_lists, sandwiched_lists
+from cleaners.text.page_loose_text import with_loose_text_wrapped
 from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
@@ -185,6 +186,18 @@ def _uncut(description: str, others: list[str]) -> str:
     longer = [other for other in others
               if len(other) > len(description) and text_key(other).startswith(stem)]
     return max(longer, key=len, default=description)
+
+
+def _as_shown(description: str, visible_key: str) -> str:
+    """``description`` without its final full stop when the page shows it only without one (a
+    CMS ends the meta description of a dek it shows as a heading with a full stop:
+    businessweek.com's ``<h2>`` standfirst); else ``description``. ``visible_key`` is the
+    `text_key` of the text the page shows."""
+    stripped = description.rstrip()
+    if (not stripped.endswith(".") or stripped.endswith("..")
+            or text_key(stripped) in visible_key):
+        return description
+    return stripped[:-1] if text_key(stripped[:-1]) in visible_key else description
 
 
 def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:
@@ -370,7 +383,8 @@ def extract_page(html: str) -> PageText | None:
     import trafilatura
 
     try:
-        tree = _without_heading_marks(_with_stray_parts(trafilatura.load_html(html)))
+        tree = with_loose_text_wrapped(
+            _without_heading_marks(_with_stray_parts(trafilatura.load_html(html))))
     except Exception:  # lxml refuses some byte soups; the caller converts the markup whole
         tree = None
     if tree is None:
@@ -407,9 +421,11 @@ def extract_page(html: str) -> PageText | None:
     title = without_site_name(page_title, sites, urls, h1) or None
     title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []
     lead = lead_block(tree, text)
+    visible_key = text_key(visible)
+    description = _as_shown(description, visible_key)
     description_key, text_now = text_key(description), text_key(text)
     if (len(description.split()) >= LEAD_MIN_WORDS
-            and (description_key in text_key(visible)
+            and (description_key in visible_key
                  or _vouched(description_key, objects, text_now, shown))
             and not _mostly_held(description_key, text_now)
             and not _shortens(description_key, lead)):
