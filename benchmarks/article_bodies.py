@@ -19,8 +19,20 @@ them real articles of 2010-2024, some synthetic): there the "true" body is the v
 ``expected.html``, Readability's own output, so it measures agreement with Readability, not
 with an annotator (its figures come with that caveat). Pass the clone, or its test-pages folder.
 
+And on the test pages of two article extractors, whose "truth" is also their own output:
+newspaper's (https://github.com/codelucas/newspaper, MIT; ``tests/data/html/<name>.html`` and
+``tests/data/text/<name>.txt``, news and magazine pages of 2013-2015; the 25 pages whose text
+has under 25 words, newspaper's own failures, are left out, 120 are read), with the metric
+above; and goose3's (https://github.com/goose3/goose3, Apache 2.0;
+``tests/data/content/test_<name>.html`` and ``.json``, 51 pages with an expected
+``cleaned_text``), whose expected text is the article's opening only: there the figure is the
+pages whose every line of that opening is in the system's text (compared as
+``main_text.key`` compares strings).
+
 Usage: .venv/bin/python benchmarks/article_bodies.py --data ../article-extraction-benchmark
        .venv/bin/python benchmarks/article_bodies.py --data ../readability
+       .venv/bin/python benchmarks/article_bodies.py --data ../newspaper
+       .venv/bin/python benchmarks/article_bodies.py --data ../goose3
 """
 
 from __future__ import annotations
@@ -36,13 +48,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from main_text import SYSTEMS  # puts the project on sys.path
+import main_text  # puts the project on sys.path
+from main_text import SYSTEMS
 
 from flows.readers.base import decode
 
 _WORD = re.compile(r"\w+")
 SHINGLE = 4
 BOOTSTRAP = 1000
+#: newspaper's expected texts shorter than this are its own failures, not articles.
+NEWSPAPER_MIN_WORDS = 25
 
 
 def shingles(text: str) -> Counter[tuple[str, ...]]:
@@ -77,13 +92,22 @@ def metrics(scores: list[tuple[float, float, float]]) -> tuple[float, float, flo
 
 
 def load(data: Path) -> tuple[dict[str, str], dict[str, str]] | None:
-    """The pages (decoded as the job decodes files) and their true bodies, by page, of either
-    set in ``data`` (see the module docstring); None when it holds neither."""
+    """The pages (decoded as the job decodes files) and their true bodies, by page, of the
+    set in ``data`` whose truth is a whole body (see the module docstring); None when it holds
+    none."""
     if (data / "ground-truth.json").exists():
         truth = json.loads((data / "ground-truth.json").read_text(encoding="utf-8"))
         pages = {key: decode(gzip.decompress((data / "html" / f"{key}.html.gz").read_bytes()))[0]
                  for key in truth}
         return pages, {key: truth[key].get("articleBody", "") for key in truth}
+    if (data / "tests" / "data" / "text").is_dir():
+        folder = data / "tests" / "data"
+        texts = {path.stem: path.read_text(encoding="utf-8") for path in (folder / "text").glob("*.txt")
+                 if (folder / "html" / f"{path.stem}.html").exists()}
+        texts = {name: text for name, text in sorted(texts.items())
+                 if len(text.split()) >= NEWSPAPER_MIN_WORDS}
+        return ({name: decode((folder / "html" / f"{name}.html").read_bytes())[0] for name in texts},
+                texts)
     folder = data / "test" / "test-pages" if (data / "test" / "test-pages").is_dir() else data
     tests = sorted(d for d in folder.iterdir() if (d / "expected.html").exists()
                    and (d / "source.html").exists()) if folder.is_dir() else []
@@ -94,17 +118,57 @@ def load(data: Path) -> tuple[dict[str, str], dict[str, str]] | None:
              for d in tests})
 
 
+def load_openings(data: Path) -> tuple[dict[str, str], dict[str, str]] | None:
+    """goose3's pages (decoded as the job decodes files) and their expected openings, by page;
+    None when ``data`` holds none."""
+    folder = data / "tests" / "data" / "content"
+    if not folder.is_dir():
+        return None
+    openings = {}
+    for path in sorted(folder.glob("*.json")):
+        opening = json.loads(path.read_text(encoding="utf-8")).get("expected", {}).get("cleaned_text")
+        if opening and opening.strip() and path.with_suffix(".html").exists():
+            openings[path.stem] = opening
+    return ({name: decode((folder / f"{name}.html").read_bytes())[0] for name in openings},
+            openings) if openings else None
+
+
+def opening_kept(opening: str, text: str) -> bool:
+    """Whether every line of ``opening`` is in ``text`` (compared by `main_text.key`)."""
+    whole = main_text.key(text)
+    return all(main_text.key(line) in whole for line in opening.splitlines() if line.strip())
+
+
+def _openings_table(pages: dict[str, str], openings: dict[str, str]) -> None:
+    print("| system | opening kept | ms/page |")
+    print("|---|---:|---:|")
+    for name, system in SYSTEMS.items():
+        kept, seconds = 0, 0.0
+        for page, html in pages.items():
+            started = time.perf_counter()
+            out = system(html)
+            seconds += time.perf_counter() - started
+            kept += opening_kept(openings[page], out)
+        print(f"| {name} | {kept} of {len(pages)} | {1000 * seconds / len(pages):.1f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True,
-                        help="a clone of scrapinghub/article-extraction-benchmark, or of "
-                             "mozilla/readability")
+                        help="a clone of scrapinghub/article-extraction-benchmark, "
+                             "mozilla/readability, codelucas/newspaper or goose3/goose3")
     args = parser.parse_args()
+    openings = load_openings(args.data)
+    if openings is not None:
+        print(f"{len(openings[0])} pages from {args.data}\n")
+        _openings_table(*openings)
+        return 0
     loaded = load(args.data)
     if loaded is None:
         print(f"no ground-truth.json nor test pages in {args.data}: clone "
-              "https://github.com/scrapinghub/article-extraction-benchmark or "
-              "https://github.com/mozilla/readability there")
+              "https://github.com/scrapinghub/article-extraction-benchmark, "
+              "https://github.com/mozilla/readability, https://github.com/codelucas/newspaper "
+              "or https://github.com/goose3/goose3 there")
         return 2
     pages, bodies = loaded
     print(f"{len(pages)} pages from {args.data}\n")
