@@ -98,6 +98,7 @@ PROMOS = {
         "Sur le même sujet",
         "» À lire également : Le budget 2021 adopté",
         "Voir aussi : Le budget 2021 adopté",
+        "Chargement en cours…",
         "Publicité",
         "Vous aimerez aussi",
         "Inscrivez-vous à notre newsletter",
@@ -120,6 +121,9 @@ PROMOS = {
         "ALSO READ | Tesla recalls 2 million cars",
         "More from Business",
         "Top Stories",
+        "Loading...",
+        "LOADING …",
+        "Please wait",
     ],
     "de": [
         "Lesen Sie auch: Die Bahn erhöht die Preise",
@@ -137,6 +141,7 @@ PROMOS = {
         "Siehe auch: Die Bahn erhöht die Preise",
         "Abonniere unseren Newsletter",
         "Jetzt Newsletter abonnieren",
+        "Wird geladen",
     ],
     "es": [
         "Lee también: El Gobierno aprueba los presupuestos",
@@ -152,6 +157,7 @@ PROMOS = {
         "Mire: Cantante dominicano lanza nuevo disco",
         "MIRA: Madre se acerca a conocer los motivos de captura de su hijo",
         "Vea: Las fotos del carnaval de Barranquilla",
+        "Cargando...",
     ],
     "it": [
         "Leggi anche: Il governo approva la manovra",
@@ -160,6 +166,7 @@ PROMOS = {
         "Articoli correlati",
         "Pubblicità",
         "Iscriviti alla nostra newsletter",
+        "Caricamento in corso...",
     ],
     "pt": [
         "Leia: Cantor baiano lança disco de samba",
@@ -170,6 +177,7 @@ PROMOS = {
         "Saiba mais",
         "Publicidade",
         "Notícias relacionadas",
+        "Carregando...",
     ],
 }
 
@@ -182,6 +190,8 @@ SENTENCES = [
     "Lea: We have to build cybersecurity together, the delegate said.",
     "See also the table below, which lists every region.",
     "Advertisement revenue fell by 12 percent in the third quarter.",
+    "Loading the ferry took two hours, the captain said.",
+    "Please wait for the council's decision, the mayor told residents.",
     "Lesen Sie dazu auch die",
     "Lesen Sie auch unsere Datenschutzerklärung, bevor Sie sich anmelden.",
     "Zum Thema Klimaschutz sagte er nichts.",
