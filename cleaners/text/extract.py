@@ -61,7 +61,14 @@ from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import without_site_name
-from cleaners.text.page_tree import BLOCK_TAGS, block_edges, shown_paragraphs, shown_text, text_key
+from cleaners.text.page_tree import (
+    BLOCK_TAGS,
+    Paragraphs,
+    block_edges,
+    shown_paragraphs,
+    shown_text,
+    text_key,
+)
 from cleaners.text.page_wraps import source_wraps
 
 __all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
@@ -188,16 +195,18 @@ def _uncut(description: str, others: list[str]) -> str:
     return max(longer, key=len, default=description)
 
 
-def _as_shown(description: str, visible_key: str) -> str:
-    """``description`` without its final full stop when the page shows it only without one (a
-    CMS ends the meta description of a dek it shows as a heading with a full stop:
-    businessweek.com's ``<h2>`` standfirst); else ``description``. ``visible_key`` is the
-    `text_key` of the text the page shows."""
+def _as_shown(description: str, visible_key: str, paragraphs: Paragraphs) -> str:
+    """``description`` without its final full stop when the page shows it only without one,
+    as a whole line of one of its ``paragraphs`` (a CMS ends the meta description of a dek it
+    shows as a heading with a full stop: businessweek.com's ``<h2>`` standfirst); else
+    ``description``. ``visible_key`` is the `text_key` of the text the page shows."""
     stripped = description.rstrip()
     if (not stripped.endswith(".") or stripped.endswith("..")
             or text_key(stripped) in visible_key):
         return description
-    return stripped[:-1] if text_key(stripped[:-1]) in visible_key else description
+    bare = text_key(stripped[:-1])
+    shown = any(text_key(line) == bare for _, lines in paragraphs for line in lines)
+    return stripped[:-1] if shown else description
 
 
 def _ld_objects(tree: object) -> Iterator[tuple[dict[str, Any], list[str]]]:
@@ -422,7 +431,7 @@ def extract_page(html: str) -> PageText | None:
     title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []
     lead = lead_block(tree, text)
     visible_key = text_key(visible)
-    description = _as_shown(description, visible_key)
+    description = _as_shown(description, visible_key, paragraphs)
     description_key, text_now = text_key(description), text_key(text)
     if (len(description.split()) >= LEAD_MIN_WORDS
             and (description_key in visible_key

@@ -11,7 +11,8 @@ import trafilatura
 
 from cleaners.text.extract import _as_shown, extract_page
 from cleaners.text.page_loose_text import with_loose_text_wrapped
-from cleaners.text.page_tree import text_key
+from cleaners.text.page_passes import reads_as_prose
+from cleaners.text.page_tree import BLOCK_TAGS, shown_paragraphs, text_key
 from flows.readers.base import decode
 from tests.support.data import eval_path
 
@@ -53,25 +54,34 @@ def test_a_lead_written_after_a_related_box_is_kept_first() -> None:
     assert "chronology" not in page.text
 
 
-def test_runs_are_wrapped_in_place_and_the_text_is_unchanged() -> None:
+LOOSE = "The council approved the budget for next year on Monday, after a long debate."
+
+
+def test_prose_runs_are_wrapped_in_place_and_the_text_is_unchanged() -> None:
     tree = lxml.html.fromstring(
-        "<div><p>One.</p><div>box</div>Loose <b>bold</b> text<br>on two lines"
-        "<p>Two.</p>tail after the last paragraph</div>")
+        f"<div><p>One.</p><div>box</div>{LOOSE[:30]}<b>{LOOSE[30:50]}</b>{LOOSE[50:]}"
+        "<br>A second line of the same run.<p>Two.</p>Filed at 18:36 / sk</div>")
     before = "".join(tree.itertext())
     with_loose_text_wrapped(tree)
     assert "".join(tree.itertext()) == before
     assert [lxml.html.tostring(p, encoding="unicode", with_tail=False) for p in tree.iter("p")] == [
-        "<p>One.</p>", "<p>Loose <b>bold</b> text<br>on two lines</p>", "<p>Two.</p>",
-        "<p>tail after the last paragraph</p>"]
+        "<p>One.</p>",
+        f"<p>{LOOSE[:30]}<b>{LOOSE[30:50]}</b>{LOOSE[50:]}<br>A second line of the same run.</p>",
+        "<p>Two.</p>"]  # the dateline after the last paragraph is not prose: left as it was
 
 
 @pytest.mark.parametrize("markup", [
     # one paragraph: not an article container (a menu, a footer's link list)
-    "<div><p>Only one.</p><div>box</div>Loose text</div>",
-    # runs without a letter or a digit: separators, a script
-    "<div><p>One.</p><div>box</div> | <p>Two.</p><script>var a = 1;</script></div>",
-    # no block in the container: its text is one block already
-    "<p>Text with <b>bold</b> inside</p>",
+    f"<div><p>Only one.</p><div>box</div>{LOOSE}</div>",
+    # runs that do not read as prose: separators, a script, a dateline, a byline
+    f"<div><p>One.</p><div>box</div> | <p>Two.</p><script>var a = '{LOOSE}';</script></div>",
+    "<div><p>One.</p>Erstellt am: 30.01.2022 18:36 / sk<p>Two.</p></div>",
+    "<div>By JANE DOE, Associated Press Writer<br>Tue Jun 4, 2024 5:10 PM ET<p>One.</p><p>Two.</p></div>",
+    # inline elements or unknown tags holding blocks end a run as blocks do: nothing is nested
+    f"<div><p>One.</p><p>Two.</p><story-section><p>{LOOSE}</p><p>{LOOSE}</p></story-section></div>",
+    f"<div><p>One.</p><p>Two.</p><span class='body'><p>{LOOSE}</p><p>{LOOSE}</p></span></div>",
+    f"<div><p>One.</p><p>Two.</p><a href='/x'><div><h3>Related: Mayor resigns</h3><p>{LOOSE}</p>"
+    "</div></a></div>",
 ])
 def test_containers_and_runs_left_alone(markup: str) -> None:
     tree = lxml.html.fromstring(markup)
@@ -79,19 +89,30 @@ def test_containers_and_runs_left_alone(markup: str) -> None:
     assert lxml.html.tostring(with_loose_text_wrapped(tree)) == before
 
 
-def test_the_shared_pages_keep_their_text_and_its_order() -> None:
+def test_a_run_between_blocks_holding_elements_is_wrapped_alone() -> None:
+    tree = lxml.html.fromstring(
+        f"<div><p>One.</p><p>Two.</p><span><p>Three.</p></span>{LOOSE}<span>Four.<div>x</div></span></div>")
+    with_loose_text_wrapped(tree)
+    assert [" ".join(p.text_content().split()) for p in tree.iter("p")] == [
+        "One.", "Two.", "Three.", LOOSE]
+
+
+def test_the_shared_pages_keep_their_text_and_no_new_paragraph_holds_a_block() -> None:
     folder = eval_path("trafilatura", "pages")
-    changed = 0
-    for path in sorted(folder.glob("*.html.gz"))[::10]:
+    wrapped = 0
+    for path in sorted(folder.glob("*.html.gz"))[::5]:
         tree = trafilatura.load_html(decode(gzip.decompress(path.read_bytes()))[0])
         if tree is None:  # an empty page
             continue
-        before = "".join(tree.itertext())
-        paragraphs = len(list(tree.iter("p")))
+        before, paragraphs = "".join(tree.itertext()), set(tree.iter("p"))
         with_loose_text_wrapped(tree)
         assert "".join(tree.itertext()) == before, path.name
-        changed += len(list(tree.iter("p"))) > paragraphs
-    assert changed  # some of the real pages have loose text to wrap
+        new = [p for p in tree.iter("p") if p not in paragraphs]
+        assert not [p for p in new if any(isinstance(node.tag, str) and node.tag in BLOCK_TAGS
+                                           and node.tag != "br" for node in p.iterdescendants())]
+        assert all(reads_as_prose(" ".join(p.text_content().split())) for p in new), path.name
+        wrapped += len(new)
+    assert wrapped  # some of the real pages have loose prose to wrap
 
 
 @pytest.mark.parametrize(("description", "shown", "expected"), [
@@ -99,15 +120,20 @@ def test_the_shared_pages_keep_their_text_and_its_order() -> None:
     ('The star has achieved fame by targeting nerdy guys, who she says "control popularity".',
      'The star has achieved fame by targeting nerdy guys, who she says "control popularity"',
      'The star has achieved fame by targeting nerdy guys, who she says "control popularity"'),
-    # shown with its full stop, or not shown at all: unchanged
+    # shown with its full stop, not shown at all, or only as the start of another line
     ("The council approved the budget.", "The council approved the budget.",
      "The council approved the budget."),
     ("The council approved the budget.", "Something else entirely", "The council approved the budget."),
+    ("Officials unveiled a plan to add three bus lines.",
+     "Officials unveiled a plan to add three bus lines in 2019, then dropped it",
+     "Officials unveiled a plan to add three bus lines."),
     ("To be continued...", "To be continued..", "To be continued..."),
 ])
 def test_a_description_is_taken_as_the_page_shows_it(description: str, shown: str,
                                                        expected: str) -> None:
-    assert _as_shown(description, text_key(f"Menu {shown} Footer")) == expected
+    tree = lxml.html.fromstring(f"<div><p>Menu</p><h2>{shown}</h2><p>Footer</p></div>")
+    visible = text_key("".join(tree.itertext()))
+    assert _as_shown(description, visible, shown_paragraphs(tree)) == expected
 
 
 def test_a_dek_shown_without_the_descriptions_full_stop_leads_the_text() -> None:
