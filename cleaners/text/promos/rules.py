@@ -39,6 +39,8 @@ _LEADING_DECOR = re.compile(r"^[\s\-–—•·*►▶▸→➜➤>»«|#+✚✔
 _TRAILING_DECOR = re.compile(r"[\s:.…»>→\-–—!)\]]+$")
 _INNER_SENTENCE = re.compile(r"[^\s.]{2,}[.!?…]\s+[\"«“(]?[^\W\d_]")
 #: A line that ends like a sentence (or a clause): not a headline.
+#: A whole line in parentheses or brackets.
+_ASIDE = re.compile(r"\s*(?:\(.*\)|\[.*\])\s*", re.DOTALL)
 SENTENCE_END = re.compile(r"[.;,]\s*[\"”»)]?\s*$")
 _TRANSLATE_CHARS = {
     "’": "'",
@@ -306,6 +308,9 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     s = normalise(line)
     if not s:
         return None
+    # a line an editor wrote as an aside, wholly in parentheses or brackets ("(Related
+    # reading: the democratization of data.)"): its headline may read as a sentence
+    aside = _ASIDE.fullmatch(line) is not None
     words = s.split()
     core = _TRAILING_DECOR.sub("", s)
     if not core:
@@ -341,7 +346,7 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
         if not m:
             continue
         rest = core[m.end() :]
-        found = _after_lead(rest, s[m.end() :], rule.kind)
+        found = _after_lead(rest, s[m.end() :], rule.kind, aside)
         if found is None:
             continue
         cand = Match(rule.kind, found)
@@ -352,19 +357,23 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     return best
 
 
-def _after_lead(rest_core: str, rest_full: str, kind: str) -> str | None:
+def _after_lead(rest_core: str, rest_full: str, kind: str, aside: bool = False) -> str | None:
     """The headline after a lead-in, '' when the lead-in is alone (or only asks, as in
-    ``Schon gelesen?``), None if no match."""
+    ``Schon gelesen?``), None if no match. In an ``aside`` (the whole line in parentheses or
+    brackets) a headline after a separator may read as a sentence."""
     if not rest_core.strip(" ?"):
         return "" if kind == "lead" else None
     sep = _SEPARATOR.match(rest_full)
     if sep and sep.group().strip():
         head = rest_full[sep.end() :].strip()
+        if aside:
+            head = head.rstrip(")]").strip()
         if not head:
             return "" if kind == "lead" else None
-        if len(head.split()) > MAX_HEADLINE_WORDS or _INNER_SENTENCE.search(head):
-            return None  # prose after a colon ("À voir également: le musée. On y …")
-        if head[:1].islower() and SENTENCE_END.search(head):
+        if len(head.split()) > MAX_HEADLINE_WORDS:
+            return None
+        if not aside and (_INNER_SENTENCE.search(head)  # prose after a colon ("À voir
+                          or (head[:1].islower() and SENTENCE_END.search(head))):  # également: le musée. On y …")
             return None
         return head
     if kind == "weak" or not rest_full[:1].isspace():

@@ -123,6 +123,9 @@ PROMOS = {
         "Top Stories",
         "Loading...",
         "LOADING …",
+        # an editor's aside, wholly in parentheses or brackets: its headline may read as a sentence
+        "(Related reading: the democratization of data.)",
+        "[Read more: Starting a Business? How to Set Up Your Accounting Right From Day One]",
         "Please wait",
     ],
     "de": [
@@ -167,6 +170,7 @@ PROMOS = {
         "Pubblicità",
         "Iscriviti alla nostra newsletter",
         "Caricamento in corso...",
+        "(Leggi anche su: I Cavalieri dello Zodiaco: ecco gli attori che interpreteranno Pegasus –FOTO)",
     ],
     "pt": [
         "Leia: Cantor baiano lança disco de samba",
@@ -191,6 +195,8 @@ SENTENCES = [
     "See also the table below, which lists every region.",
     "Advertisement revenue fell by 12 percent in the third quarter.",
     "Loading the ferry took two hours, the captain said.",
+    "(Read more about the plan in the ministry's report.)",
+    "Related reading: the democratization of data.",
     "Please wait for the council's decision, the mayor told residents.",
     "Lesen Sie dazu auch die",
     "Lesen Sie auch unsere Datenschutzerklärung, bevor Sie sich anmelden.",
