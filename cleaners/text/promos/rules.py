@@ -39,8 +39,6 @@ _LEADING_DECOR = re.compile(r"^[\s\-–—•·*►▶▸→➜➤>»«|#+✚✔
 _TRAILING_DECOR = re.compile(r"[\s:.…»>→\-–—!)\]]+$")
 _INNER_SENTENCE = re.compile(r"[^\s.]{2,}[.!?…]\s+[\"«“(]?[^\W\d_]")
 #: A line that ends like a sentence (or a clause): not a headline.
-#: A whole line in parentheses or brackets.
-_ASIDE = re.compile(r"\s*(?:\(.*\)|\[.*\])\s*", re.DOTALL)
 SENTENCE_END = re.compile(r"[.;,]\s*[\"”»)]?\s*$")
 _TRANSLATE_CHARS = {
     "’": "'",
@@ -310,7 +308,7 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
         return None
     # a line an editor wrote as an aside, wholly in parentheses or brackets ("(Related
     # reading: the democratization of data.)"): its headline may read as a sentence
-    aside = _ASIDE.fullmatch(line) is not None
+    aside = _is_aside(line)
     words = s.split()
     core = _TRAILING_DECOR.sub("", s)
     if not core:
@@ -357,6 +355,23 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     return best
 
 
+_CLOSING = {"(": ")", "[": "]"}
+
+
+def _is_aside(line: str) -> bool:
+    """Whether ``line`` is one aside, wholly in the parentheses or brackets it opens with (not
+    ``(1) … (2)``)."""
+    text = line.strip()
+    if len(text) < 2 or text[0] not in _CLOSING or text[-1] != _CLOSING[text[0]]:
+        return False
+    opening, closing, depth = text[0], text[-1], 0
+    for i, char in enumerate(text):
+        depth += (char == opening) - (char == closing)
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
 def _after_lead(rest_core: str, rest_full: str, kind: str, aside: bool = False) -> str | None:
     """The headline after a lead-in, '' when the lead-in is alone (or only asks, as in
     ``Schon gelesen?``), None if no match. In an ``aside`` (the whole line in parentheses or
@@ -372,10 +387,9 @@ def _after_lead(rest_core: str, rest_full: str, kind: str, aside: bool = False) 
             return "" if kind == "lead" else None
         if len(head.split()) > MAX_HEADLINE_WORDS:
             return None
-        if not aside and (_INNER_SENTENCE.search(head)  # prose after a colon ("À voir
-                          or (head[:1].islower() and SENTENCE_END.search(head))):  # également: le musée. On y …")
-            return None
-        return head
+        # prose after a colon ("À voir également: le musée. On y …"), unless in an aside
+        prose = _INNER_SENTENCE.search(head) or (head[:1].islower() and SENTENCE_END.search(head))
+        return None if prose and not aside else head
     if kind == "weak" or not rest_full[:1].isspace():
         return None
     head = rest_full.strip()

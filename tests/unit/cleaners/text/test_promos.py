@@ -197,6 +197,7 @@ SENTENCES = [
     "Loading the ferry took two hours, the captain said.",
     "(Read more about the plan in the ministry's report.)",
     "Related reading: the democratization of data.",
+    "(1) Related: the mayor said so on Monday. (2)",
     "Please wait for the council's decision, the mayor told residents.",
     "Lesen Sie dazu auch die",
     "Lesen Sie auch unsere Datenschutzerklärung, bevor Sie sich anmelden.",
