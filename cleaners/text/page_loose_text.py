@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Any
 
 from cleaners.text.page_passes import reads_as_prose
-from cleaners.text.page_tree import BLOCK_TAGS, UNSHOWN_TAGS, shown_text
+from cleaners.text.page_tree import BLOCK_TAGS, UNSHOWN_TAGS, hidden_itself, shown_text
 
 __all__ = ["LOOSE_TEXT_MIN_PARAGRAPHS", "with_loose_text_wrapped"]
 
@@ -46,10 +46,13 @@ def _holding_blocks(root: Any) -> set[Any]:
 
 def _run_text(text: str | None, inline: list[Any]) -> str:
     """What a run shows: its leading text, then each inline element's shown text
-    (`shown_text`: nothing of a script, a style, a ``<textarea>``…) and its tail."""
+    (`shown_text`: nothing of a script, a style, a ``<textarea>``…, nor of an element hidden
+    itself, `hidden_itself`; a ``<br>`` a space) and its tail."""
     parts = [text or ""]
     for node in inline:
-        if isinstance(node.tag, str) and node.tag not in UNSHOWN_TAGS:
+        if node.tag == "br":
+            parts.append(" ")
+        elif isinstance(node.tag, str) and node.tag not in UNSHOWN_TAGS and not hidden_itself(node):
             parts.append(shown_text(node))
         parts.append(node.tail or "")
     return " ".join("".join(parts).split())

@@ -22,7 +22,7 @@ __all__ = ["PROMO_LANGS", "PromoRule", "load_promo_rules", "match_promo_line"]
 
 #: Languages that ship a pattern file.
 PROMO_LANGS: tuple[str, ...] = ("en", "fr", "de", "es", "it", "pt", "nl", "pl")
-_KINDS = ("line", "call", "list", "lead", "weak")
+_KINDS = ("line", "call", "list", "lead", "weak", "wait")
 
 #: A lead-in's headline: at most this many words (after an explicit separator)…
 MAX_HEADLINE_WORDS = 30
@@ -38,6 +38,8 @@ _SEPARATOR = re.compile(r"\s*(?:[:»>|›→–—)\]-]+|\.\.\.|…)\s*")
 _LEADING_DECOR = re.compile(r"^[\s\-–—•·*►▶▸→➜➤>»«|#+✚✔📌👉🔗:(\[]+")
 _TRAILING_DECOR = re.compile(r"[\s:.…»>→\-–—!)\]]+$")
 _INNER_SENTENCE = re.compile(r"[^\s.]{2,}[.!?…]\s+[\"«“(]?[^\W\d_]")
+#: A line that ends with an ellipsis (a ``wait`` rule's placeholder).
+_ELLIPSIS_END = re.compile(r"(?:\.\s*){3}$|…\s*$")
 #: A line that ends like a sentence (or a clause): not a headline.
 SENTENCE_END = re.compile(r"[.;,]\s*[\"”»)]?\s*$")
 _TRANSLATE_CHARS = {
@@ -116,7 +118,7 @@ _CALL_CUES = re.compile(r"\(\?=\.\*\\b\(\?:([^()\[\]\\?*+{}.^$|]+(?:\|[^()\[\]\\
 
 @dataclass(frozen=True)
 class PromoRule:
-    """One pattern from a language file: ``kind`` is line/call/list/lead/weak; ``cues``, for
+    """One pattern from a language file: ``kind`` is line/call/list/lead/weak/wait; ``cues``, for
     a ``call`` rule, the words of each alternative of its first lookahead, lower-cased (a
     line the rule matches has all the words of one of them); ``anchors``, the longest word of
     each cue (a line without any of them holds no cue), None for a rule without cues or with
@@ -287,8 +289,9 @@ _CASE_SPECIAL = re.compile("[" + "".join(sorted(_CASE_SPECIALS)) + "]")
 
 
 def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> Match | None:
-    """The first ``line``/``call``/``list`` rule matching the whole line (a ``line`` or
-    ``list`` rule only a line of at most `MAX_LINE_WORDS` words), else the best ``lead`` (or
+    """The first ``line``/``call``/``list``/``wait`` rule matching the whole line (a ``line``
+    or ``list`` rule only a line of at most `MAX_LINE_WORDS` words, a ``wait`` rule only a line
+    ending with an ellipsis, and it answers as a ``line`` rule), else the best ``lead`` (or
     else ``weak``) rule matching its start with an acceptable headline after it; None if none.
 
     A ``call`` rule never takes a line that reports speech (`_REPORTED`): a call an article
@@ -306,9 +309,6 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     s = normalise(line)
     if not s:
         return None
-    # a line an editor wrote as an aside, wholly in parentheses or brackets ("(Related
-    # reading: the democratization of data.)"): its headline may read as a sentence
-    aside = _is_aside(line)
     words = s.split()
     core = _TRAILING_DECOR.sub("", s)
     if not core:
@@ -340,11 +340,15 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
             if len(words) <= MAX_LINE_WORDS and rule.pattern.fullmatch(core):
                 return Match(rule.kind, "")
             continue
+        if rule.kind == "wait":  # removed as a line is
+            if _ELLIPSIS_END.search(s) and rule.pattern.fullmatch(core):
+                return Match("line", "")
+            continue
         m = rule.pattern.match(core)
         if not m:
             continue
         rest = core[m.end() :]
-        found = _after_lead(rest, s[m.end() :], rule.kind, aside)
+        found = _after_lead(rest, s[m.end() :], rule.kind)
         if found is None:
             continue
         cand = Match(rule.kind, found)
@@ -355,41 +359,21 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     return best
 
 
-_CLOSING = {"(": ")", "[": "]"}
-
-
-def _is_aside(line: str) -> bool:
-    """Whether ``line`` is one aside, wholly in the parentheses or brackets it opens with (not
-    ``(1) … (2)``)."""
-    text = line.strip()
-    if len(text) < 2 or text[0] not in _CLOSING or text[-1] != _CLOSING[text[0]]:
-        return False
-    opening, closing, depth = text[0], text[-1], 0
-    for i, char in enumerate(text):
-        depth += (char == opening) - (char == closing)
-        if depth == 0:
-            return i == len(text) - 1
-    return False
-
-
-def _after_lead(rest_core: str, rest_full: str, kind: str, aside: bool = False) -> str | None:
+def _after_lead(rest_core: str, rest_full: str, kind: str) -> str | None:
     """The headline after a lead-in, '' when the lead-in is alone (or only asks, as in
-    ``Schon gelesen?``), None if no match. In an ``aside`` (the whole line in parentheses or
-    brackets) a headline after a separator may read as a sentence."""
+    ``Schon gelesen?``), None if no match."""
     if not rest_core.strip(" ?"):
         return "" if kind == "lead" else None
     sep = _SEPARATOR.match(rest_full)
     if sep and sep.group().strip():
         head = rest_full[sep.end() :].strip()
-        if aside:
-            head = head.rstrip(")]").strip()
         if not head:
             return "" if kind == "lead" else None
-        if len(head.split()) > MAX_HEADLINE_WORDS:
+        if len(head.split()) > MAX_HEADLINE_WORDS or _INNER_SENTENCE.search(head):
+            return None  # prose after a colon ("À voir également: le musée. On y …")
+        if head[:1].islower() and SENTENCE_END.search(head):
             return None
-        # prose after a colon ("À voir également: le musée. On y …"), unless in an aside
-        prose = _INNER_SENTENCE.search(head) or (head[:1].islower() and SENTENCE_END.search(head))
-        return None if prose and not aside else head
+        return head
     if kind == "weak" or not rest_full[:1].isspace():
         return None
     head = rest_full.strip()

@@ -75,6 +75,9 @@ def test_prose_runs_are_wrapped_in_place_and_the_text_is_unchanged() -> None:
     f"<div><p>Only one.</p><div>box</div>{LOOSE}</div>",
     # runs that do not read as prose: separators, a script, a dateline, a byline
     f"<div><p>One.</p><div>box</div> | <p>Two.</p><script>var a = '{LOOSE}';</script></div>",
+    # runs that read as prose only with what the page does not show: a script, a hidden span
+    f"<div><p>One.</p><p>Two.</p><script>{LOOSE}</script><span hidden>{LOOSE}</span></div>",
+    f"<div><p>One.</p><p>Two.</p><span class='sr-only'>{LOOSE}</span></div>",
     "<div><p>One.</p>Erstellt am: 30.01.2022 18:36 / sk<p>Two.</p></div>",
     "<div>By JANE DOE, Associated Press Writer<br>Tue Jun 4, 2024 5:10 PM ET<p>One.</p><p>Two.</p></div>",
     # inline elements or unknown tags holding blocks end a run as blocks do: nothing is nested
@@ -82,11 +85,21 @@ def test_prose_runs_are_wrapped_in_place_and_the_text_is_unchanged() -> None:
     f"<div><p>One.</p><p>Two.</p><span class='body'><p>{LOOSE}</p><p>{LOOSE}</p></span></div>",
     f"<div><p>One.</p><p>Two.</p><a href='/x'><div><h3>Related: Mayor resigns</h3><p>{LOOSE}</p>"
     "</div></a></div>",
+    f"<div><p>One.</p><p>Two.</p><a href='/x'><span><div><h3>Related: Mayor resigns</h3>"
+    f"<p>{LOOSE}</p></div></span></a></div>",
 ])
 def test_containers_and_runs_left_alone(markup: str) -> None:
     tree = lxml.html.fromstring(markup)
     before = lxml.html.tostring(tree)
     assert lxml.html.tostring(with_loose_text_wrapped(tree)) == before
+
+
+def test_a_line_break_in_a_run_separates_its_words() -> None:
+    # eight words across a <br> (seven if the break glued "on" and "Monday"): prose
+    tree = lxml.html.fromstring(
+        "<div><p>One.</p><p>Two.</p>The council met on<br>Monday, to vote again.</div>")
+    with_loose_text_wrapped(tree)
+    assert [p.text for p in tree.iter("p")] == ["One.", "Two.", "The council met on"]
 
 
 def test_a_run_between_blocks_holding_elements_is_wrapped_alone() -> None:

@@ -123,10 +123,7 @@ PROMOS = {
         "Top Stories",
         "Loading...",
         "LOADING …",
-        # an editor's aside, wholly in parentheses or brackets: its headline may read as a sentence
-        "(Related reading: the democratization of data.)",
-        "[Read more: Starting a Business? How to Set Up Your Accounting Right From Day One]",
-        "Please wait",
+        "Please wait...",
     ],
     "de": [
         "Lesen Sie auch: Die Bahn erhöht die Preise",
@@ -144,7 +141,7 @@ PROMOS = {
         "Siehe auch: Die Bahn erhöht die Preise",
         "Abonniere unseren Newsletter",
         "Jetzt Newsletter abonnieren",
-        "Wird geladen",
+        "Wird geladen …",
     ],
     "es": [
         "Lee también: El Gobierno aprueba los presupuestos",
@@ -197,7 +194,17 @@ SENTENCES = [
     "Loading the ferry took two hours, the captain said.",
     "(Read more about the plan in the ministry's report.)",
     "Related reading: the democratization of data.",
-    "(1) Related: the mayor said so on Monday. (2)",
+    # prose after a lead-in stays, in parentheses too (an article's own cross-reference)
+    "(See also: the box below, which explains how the index is calculated.)",
+    "(Related: a 2019 city audit found the same problem at two other plants.)",
+    # a placeholder's words without its ellipsis: a heading, a line of dialogue
+    "Loading",
+    "Ładowanie",
+    "Chargement",
+    "— Aguarde!",
+    "—Por favor, espere.",
+    "- Please wait.",
+    "Bitte warten!",
     "Please wait for the council's decision, the mayor told residents.",
     "Lesen Sie dazu auch die",
     "Lesen Sie auch unsere Datenschutzerklärung, bevor Sie sich anmelden.",
