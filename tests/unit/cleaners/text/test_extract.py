@@ -9,7 +9,7 @@ import pytest
 
 from cleaners.edits import EditKind
 from cleaners.text.clean import clean_text, markup_to_text
-from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
+from cleaners.text.extract import FALLBACK_MAX_CHILDREN, MIN_MAIN_CHARS, extract_page, is_page
 from cleaners.text.page_byline import is_byline as _is_byline
 from cleaners.text.page_passes import _with_missing, combine_passes
 
@@ -1629,3 +1629,18 @@ def test_a_list_in_a_page_builders_widget_between_two_kept_paragraphs_is_put_bac
             "<li>Read the phone shop's guide to the newest phones of the year.</li></ul>"
     kept = GUIDE_KEPT + "\n- Sign up to the newsletter of the phone shop for more tips."
     assert sandwiched_lists(_guide(FEATURES + known), kept) == kept
+
+
+def test_a_page_with_an_element_of_very_many_children_skips_trafilaturas_fallback() -> None:
+    # trafilatura's readability port is quadratic in a <div>'s children: such a page (a
+    # hostile one, or a log of thousands of lines) is read without it, and says so
+    def page(n: int) -> str:
+        return ("<html><head><title>Log</title></head><body><div>" + "".join(
+            f"<p>The sensor reported reading number {i} at the station today.</p>entry {i}<br>"
+            for i in range(n)) + "</div></body></html>")
+
+    wide = extract_page(page(FALLBACK_MAX_CHILDREN))  # a <p> and a <br> a line: over the bound
+    assert wide is not None and "fallback comparison skipped" in wide.edits[0].detail
+    assert "reading number 1999 at the station" in wide.text
+    narrow = extract_page(page(100))
+    assert narrow is not None and "fallback" not in narrow.edits[0].detail
