@@ -3,7 +3,10 @@
 A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
 share menus, footers and related-links blocks around its article. trafilatura is the library
 made to find the article; this module parses the page once, drops its headings' permalinks
-(`_without_heading_marks`), runs trafilatura twice on copies of that tree and combines:
+(`_without_heading_marks`), puts the prose an article's container holds outside any paragraph
+in one (`with_loose_text_wrapped`), runs trafilatura twice on copies of that tree (without its
+quadratic fallback comparison when an element has more than `FALLBACK_MAX_CHILDREN` children)
+and combines:
 
 1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
    (title, description);
@@ -19,7 +22,8 @@ made to find the article; this module parses the page once, drops its headings' 
    those the text comes from are put back (`article_sections`);
 3. **lead**: the page's description (``og:description``/``description``; `_uncut`) is the
    article's lead on most news sites, often in a ``<header>`` or a teaser block that trafilatura
-   drops; it is put first when the page shows it (it is in the page's visible text; on a
+   drops; it is put first when the page shows it (it is in the page's visible text, or a
+   whole shown line but for the full stop the description ends with, `_as_shown`; on a
    page rendered by script, when its JSON-LD article says the same: `_vouched`) and the
    text does not already hold it; a lead block the page shows between its last ``<h1>``
    before the text and the text (a ``lead``/``teaser``/``intro``… class, the ``<h1>``'s
@@ -415,9 +419,9 @@ def extract_page(html: str) -> PageText | None:
     ld_body = _ld_article_body(objects)
     try:
         page_title, description, sites, urls = _meta(tree)
-        # trafilatura changes the tree it is given: each pass gets a copy, the lead reads it
         # trafilatura's fallback (its readability port) is quadratic in an element's children
         fast = _widest(tree) > FALLBACK_MAX_CHILDREN
+        # trafilatura changes the tree it is given: each pass gets a copy, the lead reads it
         precise = trafilatura.bare_extraction(
             deepcopy(tree), favor_precision=True, include_comments=False, fast=fast)
         broad = trafilatura.bare_extraction(deepcopy(tree), include_comments=False, fast=fast)
