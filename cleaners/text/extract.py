@@ -120,28 +120,26 @@ def _visible_text(tree: object, anywhere: bool = False) -> str:
     return " ".join(str(n) for n in nodes)
 
 
-#: Quotes and apostrophes as ``text_key`` leaves them (NFKC makes ``″`` two ``′``), plain.
-_PLAIN_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′‹›"} | {c: '"' for c in "“”„‟«»"})
-
-
-def _plain_quotes(key: str) -> str:
-    """``key`` (a `text_key`) with its quotes and apostrophes plain (``’``, ``‚``, ``′``, ``‹``
-    as ``'``; ``“``, ``„``, ``″``, ``«`` as ``"``), so a description and a text that quote
-    differently compare equal (a site's description often writes ``"`` where its article
-    writes ``“`` or ``«``)."""
-    return key.replace("′′", '"').translate(_PLAIN_QUOTES)
+def _letters(key: str) -> str:
+    """``key`` (a `text_key`) with only its letters and digits: a description and a text that
+    punctuate the same words differently compare equal (a site's description often writes
+    ``"`` where its article writes ``“`` or ``«``, or runs a list's items together without
+    the text's ``- `` marks)."""
+    return "".join(filter(str.isalnum, key))
 
 
 def _mostly_held(key: str, whole_key: str) -> bool:
     """The text (``whole_key``) already holds the first `HELD_SHARE` or more of a lead
     (``key``; both `text_key`s): a description that is the article's first paragraph with a
     few words changed or cut, or the whole article followed by related links, is no lead to
-    put first (the text would say it twice). Quotes and apostrophes are compared plain
-    (`_plain_quotes`: a description's ``Parry's`` is the text's ``Parry’s``, which the
-    typography step writes the same)."""
+    put first (the text would say it twice). Letters and digits alone are compared
+    (`_letters`: a description's ``Parry's`` is the text's ``Parry’s``, and a description
+    that is the whole article in one paragraph, its lists' marks left out, is held by the
+    text that has them); a lead with neither is compared whole."""
     if not key:
         return True
-    key, whole_key = _plain_quotes(key), _plain_quotes(whole_key)
+    if any(char.isalnum() for char in key):
+        key, whole_key = _letters(key), _letters(whole_key)
     low, high = 0, len(key)  # the longest prefix of key found in the text: binary search
     while low < high:
         mid = (low + high + 1) // 2

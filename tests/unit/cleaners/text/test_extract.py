@@ -738,6 +738,24 @@ def test_a_description_the_text_mostly_holds_is_not_put_first() -> None:
         assert "description put first" not in result.edits[0].detail
 
 
+def test_a_description_that_is_the_whole_text_unmarked_is_not_put_first() -> None:
+    # a 2025 page's meta description was its whole article in one paragraph, the list's items
+    # run in without the text's ``- `` marks: the text held only what came before the list,
+    # and the article was said twice, the first time as one 15,000-character line
+    items = ["Six new stations in the north", "Trams every five minutes at peak hours",
+             "A park-and-ride at the terminus"]
+    body = (f"<main><article><h1>Tram line extended</h1><p>{ARTICLE[0]}</p><ul>"
+            + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+            + "".join(f"<p>{p}</p>" for p in ARTICLE[1:]) + "</article></main>")
+    description = " ".join([ARTICLE[0], *items, *ARTICLE[1:]])
+    head = f'<meta name="description" content="{description}">'
+    result = extract_page(page(f'<div class="teaser">{description}</div>' + body, head))
+    assert result is not None
+    assert "description put first" not in result.edits[0].detail
+    assert result.text.count(ARTICLE[1]) == 1
+    assert f"- {items[0]}" in result.text.split("\n")
+
+
 @pytest.mark.parametrize(("apostrophe", "single", "double"), [
     ("’", "‘’", "“”"), ("’", "‚‘", "„“"), ("‛", "‘’", "“″"), ("’", "‹›", "«»")])
 def test_a_description_the_text_holds_with_other_quotes_is_not_put_first(
