@@ -31,7 +31,7 @@ class ReadLimits:
     limit must be a positive integer (`ValueError` otherwise). Frozen and picklable, so it can be
     handed to worker processes.
 
-    ``wxr_post_types`` is no limit but the WXR reader's option (no flag yet): the post types
+    ``wxr_post_types`` is no limit but the WXR reader's option (``--wxr-post-type``): the post types
     whose published, public items become records; stored sorted and without repeats as a
     non-empty tuple of non-empty names, so that it reads the same in a run manifest (any iterable
     of strings is accepted, a bare string is not: `ValueError`).
