@@ -5,8 +5,10 @@ share menus, footers and related-links blocks around its article. trafilatura is
 made to find the article; this module parses the page once, drops its headings' permalinks
 (`_without_heading_marks`), puts the prose an article's container holds outside any paragraph
 in one (`with_loose_text_wrapped`), runs trafilatura twice on copies of that tree (without its
-quadratic fallback comparison when an element has more than `FALLBACK_MAX_CHILDREN` children)
-and combines:
+quadratic fallback comparison when an element has more than `FALLBACK_MAX_CHILDREN` children;
+not at all, all visible text kept, past `EXTRACT_MAX_CHILDREN` children or
+`EXTRACT_MAX_PARAGRAPH_ELEMENTS` elements inside paragraphs, where its time grows faster than
+the page: `cleaners.text.page_cost`) and combines:
 
 1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
    (title, description);
@@ -58,6 +60,7 @@ from typing import Any
 from cleaners.edits import Edit, EditKind
 from cleaners.text.encoding import decode_entities
 from cleaners.text.html import html_to_text, looks_like_html
+from cleaners.text.page_cost import FALLBACK_MAX_CHILDREN, too_costly_to_extract, widest_element
 from cleaners.text.page_lead import LEAD_MIN_WORDS, lead_block
 from cleaners.text.page_lists import introduced_lists, sandwiched_lists
 from cleaners.text.page_loose_text import with_loose_text_wrapped
@@ -75,17 +78,12 @@ from cleaners.text.page_tree import (
 )
 from cleaners.text.page_wraps import source_wraps
 
-__all__ = ["FALLBACK_MAX_CHILDREN", "MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
+__all__ = ["MIN_MAIN_CHARS", "PROSE_MIN_WORDS", "PageText", "extract_page", "is_page"]
 
 #: Less main text than this and the page is kept whole (all visible paragraphs).
 MIN_MAIN_CHARS = 100
 #: A lead whose first this share (as `text_key`) the text already holds is not put first.
 HELD_SHARE = 0.5
-#: A page with an element of more children is extracted without trafilatura's fallback
-#: comparison (``fast``): its readability port is quadratic in a ``<div>``'s children (a flat
-#: page of 20,000 ``<p>`` with text between them took 30 s, 3 s without it); the 506 shared
-#: pages have at most 1,125 children to an element.
-FALLBACK_MAX_CHILDREN = 2_000
 
 _PAGE = re.compile(r"<(?:!doctype\s+html|html[\s>]|body[\s>]|head[\s>])", re.IGNORECASE)
 _ARTICLE_TYPES = re.compile(r"Article|Posting|Report|Review|Blog", re.IGNORECASE)
@@ -374,9 +372,16 @@ def _without_heading_marks(tree: Any) -> Any:
     return tree
 
 
-def _widest(tree: Any) -> int:
-    """The most children an element of ``tree`` has."""
-    return max((len(node) for node in tree.iter()), default=0)
+def _title(tree: Any, page_title: str, sites: list[str], urls: list[str]) -> str | None:
+    """The page's title without its site's name (`without_site_name`, the first ``<h1>``
+    saying which side of the name is the headline), or None."""
+    h1 = _FOLD.sub(" ", str(tree.xpath("string((//h1)[1])"))).strip()
+    return without_site_name(page_title, sites, urls, h1) or None
+
+
+def _title_notes(title: str | None, page_title: str) -> list[str]:
+    """The edit's note on the title, when the site's name was cut from it."""
+    return ["the site's name cut from its title"] if title != (page_title or None) else []
 
 
 def _append_text(body: Any, text: str | None) -> None:
@@ -417,8 +422,16 @@ def extract_page(html: str) -> PageText | None:
     ld_body = _ld_article_body(objects)
     try:
         page_title, description, sites, urls = _meta(tree)
+        widest = widest_element(tree)
+        too_costly = too_costly_to_extract(tree, widest)
+        if too_costly:
+            title = _title(tree, page_title, sites, urls)
+            return PageText("", title, [Edit(EditKind.HTML, "; ".join([
+                f"main text not extracted: {too_costly}, which trafilatura reads in time "
+                "growing faster than the page: all visible text kept",
+                *_title_notes(title, page_title)]))])
         # trafilatura's fallback (its readability port) is quadratic in an element's children
-        fast = _widest(tree) > FALLBACK_MAX_CHILDREN
+        fast = widest > FALLBACK_MAX_CHILDREN
         # trafilatura changes the tree it is given: each pass gets a copy, the lead reads it
         precise = trafilatura.bare_extraction(
             deepcopy(tree), favor_precision=True, include_comments=False, fast=fast)
@@ -443,9 +456,8 @@ def extract_page(html: str) -> PageText | None:
                      f"{FALLBACK_MAX_CHILDREN:,} children")
     if sections:
         notes.append(f"{sections} more section(s) of the article put back")
-    h1 = _FOLD.sub(" ", str(tree.xpath("string((//h1)[1])"))).strip()  # type: ignore[attr-defined]
-    title = without_site_name(page_title, sites, urls, h1) or None
-    title_notes = ["the site's name cut from its title"] if title != (page_title or None) else []
+    title = _title(tree, page_title, sites, urls)
+    title_notes = _title_notes(title, page_title)
     lead = lead_block(tree, text)
     visible_key = text_key(visible)
     description = _as_shown(description, visible_key, paragraphs)

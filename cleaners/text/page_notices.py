@@ -39,10 +39,12 @@ _ARTICLE_TAGS = frozenset({"article", "main", "body", "html"})
 _MAX_LOOKED_FOR = 50
 
 
-def _notice_above(element: Any, memo: dict[Any, Any]) -> Any | None:
+def _notice_above(element: Any, memo: dict[Any, Any], judged: dict[Any, bool]) -> Any | None:
     """The nearest block above ``element`` whose class or id names a notice, that shows
     `NOTICE_MAX_CHARS` characters or fewer (hidden ones not counted) and holds no ``<h1>``,
-    or None (also when an ``<article>`` or ``<main>`` comes first). Remembered by parent."""
+    or None (also when an ``<article>`` or ``<main>`` comes first). Remembered by parent, and
+    each notice block judged once (``judged``: a review found 2,000 paragraphs, each in its
+    own ``<div>`` inside one notice block, reading the whole block once a paragraph, 30 s)."""
     parent = element.getparent()
     if parent in memo:
         return memo[parent]
@@ -51,9 +53,10 @@ def _notice_above(element: Any, memo: dict[Any, Any]) -> Any | None:
         if block.tag in _ARTICLE_TAGS:
             break
         if NOTICE_CLASS.search(f"{block.get('class') or ''} {block.get('id') or ''}"):
-            if (block.find(".//h1") is None
-                    and len(text_key(shown_text(block, hidden_itself))) <= NOTICE_MAX_CHARS):
-                found = block
+            if block not in judged:
+                judged[block] = (block.find(".//h1") is None and len(
+                    text_key(shown_text(block, hidden_itself))) <= NOTICE_MAX_CHARS)
+            found = block if judged[block] else None
             break
     memo[parent] = found
     return found
@@ -77,10 +80,11 @@ def without_notices(tree: Any, text: str, paragraphs: Paragraphs | None = None) 
     in_notices: dict[str, bool] = {}  # a line's key: shown as paragraphs in notices only
     blocks: set[Any] = set()
     memo: dict[Any, Any] = {}
+    judged: dict[Any, bool] = {}
     for element, shown in shown_paragraphs(tree) if paragraphs is None else paragraphs:
         for key in {text_key(line) for line in shown} & keys:
             if in_notices.get(key) is not False:
-                block = _notice_above(element, memo)
+                block = _notice_above(element, memo, judged)
                 in_notices[key] = block is not None
                 if block is not None:
                     blocks.add(block)

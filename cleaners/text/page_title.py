@@ -111,8 +111,12 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
 
     if len(parts) > 2 and _key(parts[1]) in _BLOG_ARCHIVE:
         parts, seps = parts[2:], seps[2:]
-    while len(parts) > 1 and names_site(0, by_address=seps[0].strip() != ":"):
-        parts, seps = parts[1:], seps[1:]  # ``Bild - Bild.de - Headline``: both go
+    # ``Bild - Bild.de - Headline``: both go (counted, then cut once: a review's title of
+    # 80,000 ``Site |`` parts, cut one at a time, took 33 s)
+    first = 0
+    while first < len(parts) - 1 and names_site(first, by_address=seps[first].strip() != ":"):
+        first += 1
+    parts, seps = parts[first:], seps[first:]
     for i in range(1, len(parts)):
         if names_site(i):
             after = _rejoined(parts[i + 1:], seps[i + 1:])

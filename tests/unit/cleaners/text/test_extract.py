@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 
 import pytest
 
 from cleaners.edits import EditKind
 from cleaners.text.clean import clean_text, markup_to_text
-from cleaners.text.extract import FALLBACK_MAX_CHILDREN, MIN_MAIN_CHARS, extract_page, is_page
+from cleaners.text.extract import MIN_MAIN_CHARS, extract_page, is_page
 from cleaners.text.page_byline import is_byline as _is_byline
+from cleaners.text.page_cost import (
+    EXTRACT_MAX_CHILDREN,
+    EXTRACT_MAX_PARAGRAPH_ELEMENTS,
+    FALLBACK_MAX_CHILDREN,
+)
 from cleaners.text.page_passes import _with_missing, combine_passes
 
 ARTICLE = [
@@ -866,6 +872,31 @@ def test_words_either_side_of_whitespace_between_elements_are_not_glued() -> Non
     assert edges.spaced("denKontaktbeschränkungen und") == "denKontaktbeschränkungen und"
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_glued_words_are_split_where_any_edge_meets(seed: int) -> None:
+    """The edges are indexed by their words' lengths (a review: 4,000 ``<div>``s glued into
+    one word, every edge under one key, scanned every pair at every place): the cuts are
+    those of the specification, every place where some edge's word before ends the part
+    before and its word after starts the part after, on random pages of short words glued."""
+    import random
+
+    from lxml import html as lxml_html
+
+    from cleaners.text.page_tree import block_edges
+
+    rng = random.Random(seed)
+    vocabulary = ["".join(rng.choice("abx") for _ in range(rng.randint(1, 6))) for _ in range(12)]
+    blocks = [rng.choice(vocabulary) for _ in range(rng.randint(2, 30))]
+    edges = block_edges(lxml_html.fromstring("<div>" + "".join(f"<div>{w}</div>" for w in blocks)
+                                             + "<p>shown words</p></div>"))
+    pairs = set(pairwise(blocks))
+    glued = "".join(rng.choice(vocabulary) for _ in range(rng.randint(2, 12)))
+    cuts = [i for i in range(1, len(glued))
+            if any(glued.endswith(a, 0, i) and glued.startswith(b, i) for a, b in pairs)]
+    expected = " ".join(glued[a:b] for a, b in pairwise([0, *cuts, len(glued)]))
+    assert edges.spaced(glued) == (glued if glued in blocks else expected)
+
+
 def test_a_long_glued_run_is_split_in_one_pass() -> None:
     # the first version tried every cut against every suffix (cubic): two glued runs of 5,000
     # letters without a space (a CJK paragraph has none) took 55 s, 100,000 would take days
@@ -1662,3 +1693,37 @@ def test_a_page_with_an_element_of_very_many_children_skips_trafilaturas_fallbac
     assert "reading number 1999 at the station" in wide.text
     narrow = extract_page(page(100))
     assert narrow is not None and "fallback" not in narrow.edits[0].detail
+
+
+@pytest.mark.parametrize("body", [
+    # a review (2026-12-06): libxml2 answers trafilatura's ``//p//text()`` in time
+    # superquadratic in the text nodes inside paragraphs (8,000 spans in one <p>: 6 s) ...
+    "<p>" + " ".join(f"<span>w{i}</span>" for i in range(EXTRACT_MAX_PARAGRAPH_ELEMENTS + 1))
+    + ".</p>"
+    "<p>Wide last.</p>",
+    "".join("<p>" + " ".join(f"<b>w{j}</b> x" for j in range(15)) + ".</p>"
+            for _ in range(EXTRACT_MAX_PARAGRAPH_ELEMENTS // 15 + 1)) + "<p>Wide last.</p>",
+    # ... and trafilatura's text nodes in a long run of children (80,000 links in a <div>: 19 s)
+    "<div>" + " | ".join(f"<a href='/t{i}'>tag {i}</a>" for i in range(EXTRACT_MAX_CHILDREN))
+    + "<p>Wide last.</p></div>",
+])
+def test_a_page_trafilatura_would_read_in_superlinear_time_keeps_all_its_visible_text(
+        body: str) -> None:
+    html = ("<!doctype html><html><head><title>Tags | Example</title>"
+            '<meta property="og:site_name" content="Example"></head><body><h1>Tags</h1>'
+            f"{article_html()}{body}</body></html>")
+    found = extract_page(html)
+    assert found is not None and found.text == "" and found.title == "Tags"
+    assert found.edits[0].detail.startswith("main text not extracted: ")
+    assert found.edits[0].detail.endswith("all visible text kept; the site's name cut from its title")
+    cleaned = clean_text(html)
+    assert ARTICLE[0] in cleaned.text and "Wide last." in cleaned.text
+    assert any("main text not extracted" in edit.detail for edit in cleaned.edits)
+
+
+def test_pages_under_the_extraction_bounds_are_extracted() -> None:
+    # the most the 1,992 measured pages have: 3,810 elements inside paragraphs, 3,711 children
+    tags = "<p>" + " ".join(f"<a href='/t{i}'>tag {i}</a>" for i in range(3_711)) + ".</p>"
+    found = extract_page(page(tags + article_html()))
+    assert found is not None and ARTICLE[0] in found.text
+    assert found.edits[0].detail.startswith("main text extracted (trafilatura)")

@@ -110,3 +110,24 @@ def test_a_banners_hidden_settings_do_not_make_it_long() -> None:
     page = _tree(f'<article>{_article()}</article><div id="cookie-consent"><p>{notice}</p>'
                  f"<div hidden>{vendors}</div></div>")
     assert without_notices(page, f"{ARTICLE}\n{notice}") == (ARTICLE, 1)
+
+
+def test_a_notice_block_is_read_once_whatever_its_paragraphs(monkeypatch) -> None:
+    """A review: 2,000 paragraphs, each in its own ``<div>`` inside one notice-classed block,
+    read the whole block once a paragraph (30 s); the block is judged once."""
+    import cleaners.text.page_notices as notices
+
+    reads: list[object] = []
+    shown_text = notices.shown_text
+
+    def counted(node, *args):
+        reads.append(node)
+        return shown_text(node, *args)
+
+    monkeypatch.setattr(notices, "shown_text", counted)
+    lines = [f"Residents asked the council about roads in meeting number {i}." for i in range(300)]
+    page = _tree('<div class="gdpr-wrap">' + "".join(f"<div><p>{line}</p></div>" for line in lines)
+                 + "</div>")
+    text = "\n".join(lines)
+    assert without_notices(page, text) == (text, 0)  # too long for a notice: the page's text
+    assert len(reads) == 1

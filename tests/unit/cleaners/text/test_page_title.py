@@ -74,6 +74,15 @@ def test_the_name_a_page_gives_goes_with_the_tagline_after_it() -> None:
     assert without_site_name("Example : Tram line extended", ["Example"]) == "Tram line extended"
 
 
+def test_every_leading_part_that_names_the_site_goes_however_many() -> None:
+    # a review's title of 80,000 ``Site |`` parts before its headline: they were cut one at a
+    # time (33 s); now counted, then cut once
+    title = " | ".join(["Site"] * 20_000 + ["Council approves budget"])
+    assert without_site_name(title, ["Site"]) == "Council approves budget"
+    assert without_site_name(title, [], ["https://site.example/a"]) == "Council approves budget"
+    assert without_site_name("Site | Site", ["Site"]) == "Site"  # something is always left
+
+
 @pytest.mark.parametrize(("title", "headline", "expected"), [
     # a second review: ``Section - Site - Headline`` kept only its section; the page's <h1>
     # says which side its headline is on
