@@ -6,9 +6,10 @@ made to find the article; this module parses the page once, drops its headings' 
 (`_without_heading_marks`), puts the prose an article's container holds outside any paragraph
 in one (`with_loose_text_wrapped`), runs trafilatura twice on copies of that tree (without its
 quadratic fallback comparison when an element has more than `FALLBACK_MAX_CHILDREN` children;
-not at all, all visible text kept, past `EXTRACT_MAX_CHILDREN` children or
-`EXTRACT_MAX_PARAGRAPH_ELEMENTS` elements inside paragraphs, where its time grows faster than
-the page: `cleaners.text.page_cost`) and combines:
+a paragraph of more than `PARAGRAPH_MAX_ELEMENTS` elements read as a block; not at all, all
+visible text kept, past `EXTRACT_MAX_CHILDREN` children or `EXTRACT_MAX_PARAGRAPH_ELEMENTS`
+elements inside paragraphs, where its time grows faster than the page:
+`cleaners.text.page_cost`) and combines:
 
 1. **precision pass** (``favor_precision``): the article's core, with the page's metadata
    (title, description);
@@ -60,14 +61,20 @@ from typing import Any
 from cleaners.edits import Edit, EditKind
 from cleaners.text.encoding import decode_entities
 from cleaners.text.html import html_to_text, looks_like_html
-from cleaners.text.page_cost import FALLBACK_MAX_CHILDREN, too_costly_to_extract, widest_element
+from cleaners.text.page_cost import (
+    FALLBACK_MAX_CHILDREN,
+    PARAGRAPH_MAX_ELEMENTS,
+    crowded_paragraphs_as_blocks,
+    too_costly_to_extract,
+    widest_element,
+)
 from cleaners.text.page_lead import LEAD_MIN_WORDS, lead_block
 from cleaners.text.page_lists import introduced_lists, sandwiched_lists
 from cleaners.text.page_loose_text import with_loose_text_wrapped
 from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_sections import article_sections
-from cleaners.text.page_title import without_site_name
+from cleaners.text.page_title import page_title_without_site, title_notes
 from cleaners.text.page_tree import (
     BLOCK_TAGS,
     Paragraphs,
@@ -119,25 +126,27 @@ def _visible_text(tree: object, anywhere: bool = False) -> str:
 
 
 def _letters(key: str) -> str:
-    """``key`` (a `text_key`) with only its letters and digits: a description and a text that
-    punctuate the same words differently compare equal (a site's description often writes
-    ``"`` where its article writes ``“`` or ``«``, or runs a list's items together without
-    the text's ``- `` marks)."""
-    return "".join(filter(str.isalnum, key))
+    """``key`` (a `text_key`) with only its letters, marks and digits (Unicode categories L,
+    M and N): a description and a text that punctuate the same words differently compare
+    equal (a site's description often writes ``"`` where its article writes ``“`` or ``«``,
+    or runs a list's items together without the text's ``- `` marks)."""
+    return "".join(char for char in key if unicodedata.category(char)[0] in "LMN")
 
 
 def _mostly_held(key: str, whole_key: str) -> bool:
     """The text (``whole_key``) already holds the first `HELD_SHARE` or more of a lead
     (``key``; both `text_key`s): a description that is the article's first paragraph with a
     few words changed or cut, or the whole article followed by related links, is no lead to
-    put first (the text would say it twice). Letters and digits alone are compared
+    put first (the text would say it twice). Letters, marks and digits alone are compared
     (`_letters`: a description's ``Parry's`` is the text's ``Parry’s``, and a description
     that is the whole article in one paragraph, its lists' marks left out, is held by the
-    text that has them); a lead with neither is compared whole."""
+    text that has them); a lead that is not mostly made of them (emoji, symbols) is compared
+    whole."""
     if not key:
         return True
-    if any(char.isalnum() for char in key):
-        key, whole_key = _letters(key), _letters(whole_key)
+    letters = _letters(key)
+    if 2 * len(letters) >= len(key):
+        key, whole_key = letters, _letters(whole_key)
     low, high = 0, len(key)  # the longest prefix of key found in the text: binary search
     while low < high:
         mid = (low + high + 1) // 2
@@ -372,18 +381,6 @@ def _without_heading_marks(tree: Any) -> Any:
     return tree
 
 
-def _title(tree: Any, page_title: str, sites: list[str], urls: list[str]) -> str | None:
-    """The page's title without its site's name (`without_site_name`, the first ``<h1>``
-    saying which side of the name is the headline), or None."""
-    h1 = _FOLD.sub(" ", str(tree.xpath("string((//h1)[1])"))).strip()
-    return without_site_name(page_title, sites, urls, h1) or None
-
-
-def _title_notes(title: str | None, page_title: str) -> list[str]:
-    """The edit's note on the title, when the site's name was cut from it."""
-    return ["the site's name cut from its title"] if title != (page_title or None) else []
-
-
 def _append_text(body: Any, text: str | None) -> None:
     """``text`` after what ``body`` holds (its last child's tail, or its own text)."""
     if not text:
@@ -422,14 +419,15 @@ def extract_page(html: str) -> PageText | None:
     ld_body = _ld_article_body(objects)
     try:
         page_title, description, sites, urls = _meta(tree)
+        crowded = crowded_paragraphs_as_blocks(tree)
         widest = widest_element(tree)
         too_costly = too_costly_to_extract(tree, widest)
         if too_costly:
-            title = _title(tree, page_title, sites, urls)
+            title = page_title_without_site(tree, page_title, sites, urls)
             return PageText("", title, [Edit(EditKind.HTML, "; ".join([
                 f"main text not extracted: {too_costly}, which trafilatura reads in time "
                 "growing faster than the page: all visible text kept",
-                *_title_notes(title, page_title)]))])
+                *title_notes(title, page_title)]))])
         # trafilatura's fallback (its readability port) is quadratic in an element's children
         fast = widest > FALLBACK_MAX_CHILDREN
         # trafilatura changes the tree it is given: each pass gets a copy, the lead reads it
@@ -454,10 +452,13 @@ def extract_page(html: str) -> PageText | None:
     if fast:
         notes.append(f"trafilatura's fallback comparison skipped: an element holds more than "
                      f"{FALLBACK_MAX_CHILDREN:,} children")
+    if crowded:
+        notes.append(f"{crowded} paragraph(s) of more than {PARAGRAPH_MAX_ELEMENTS:,} elements "
+                     "read as blocks")
     if sections:
         notes.append(f"{sections} more section(s) of the article put back")
-    title = _title(tree, page_title, sites, urls)
-    title_notes = _title_notes(title, page_title)
+    title = page_title_without_site(tree, page_title, sites, urls)
+    notes_on_title = title_notes(title, page_title)
     lead = lead_block(tree, text)
     visible_key = text_key(visible)
     description = _as_shown(description, visible_key, paragraphs)
@@ -486,9 +487,9 @@ def extract_page(html: str) -> PageText | None:
     if len(text) < MIN_MAIN_CHARS:
         found = (f"trafilatura found {len(text)} characters of main text: "
                  "all visible text kept")
-        return PageText("", title, [Edit(EditKind.HTML, "; ".join([found, *title_notes]))])
+        return PageText("", title, [Edit(EditKind.HTML, "; ".join([found, *notes_on_title]))])
     detail = (f"main text extracted (trafilatura): {len(text_key(text)):,} of "
               f"{len(text_key(shown)):,} visible "
               "characters kept")
     return PageText(text, title,
-                    [Edit(EditKind.HTML, "; ".join([detail, *notes, *title_notes]))])
+                    [Edit(EditKind.HTML, "; ".join([detail, *notes, *notes_on_title]))])

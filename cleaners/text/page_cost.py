@@ -7,20 +7,27 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["EXTRACT_MAX_CHILDREN", "EXTRACT_MAX_PARAGRAPH_ELEMENTS", "FALLBACK_MAX_CHILDREN",
-           "too_costly_to_extract", "widest_element"]
+           "PARAGRAPH_MAX_ELEMENTS", "crowded_paragraphs_as_blocks", "too_costly_to_extract",
+           "widest_element"]
 
 #: A page with an element of more children is extracted without trafilatura's fallback
 #: comparison (``fast``): its readability port is quadratic in a ``<div>``'s children (a flat
 #: page of 20,000 ``<p>`` with text between them took 30 s, 3 s without it); the 506 shared
 #: pages have at most 1,125 children to an element.
 FALLBACK_MAX_CHILDREN = 2_000
+#: A ``<p>`` holding more elements is read as a block (renamed ``<div>``, in place), outside
+#: the paragraphs trafilatura gathers with ``//p//text()``, which libxml2 answers in time
+#: superquadratic in the text nodes inside paragraphs (8,000 ``<span>``s in one ``<p>``,
+#: 160 KB: 6 s; a tag cloud of 6,000 links in one: 0.3 s as a block, and still dropped). The
+#: most in one paragraph on the 1,992 page files of the six measured sets is 3,765 (a
+#: paragraph of 3,711 tag links), the next 375.
+PARAGRAPH_MAX_ELEMENTS = 4_000
 #: Beyond these, trafilatura is not run and all visible text is kept (the edit says so), as
-#: for a page where it finds too little: its cost grows faster than the page. Elements inside
-#: ``<p>``s (the whole page's): libxml2 answers its ``//p//text()`` in time superquadratic in
-#: their text nodes (8,000 ``<span>``s in one ``<p>``, 160 KB: 6 s; 1,000 paragraphs of 15
-#: bold words: 13 s); the most on the 1,992 page files of the six measured sets is 3,810 (one
-#: paragraph of 3,711 tag links), the next 2,685.
-EXTRACT_MAX_PARAGRAPH_ELEMENTS = 5_000
+#: for a page where it finds too little. Elements inside the page's ``<p>``s, all of them
+#: (the same XPath: 1,000 paragraphs of 15 bold words take 13 s; 20,000 such elements, 5 s);
+#: the most on those pages is 3,810, the next 2,685, and a long encyclopedia article of 300
+#: paragraphs with 15 links and references each, 4,500.
+EXTRACT_MAX_PARAGRAPH_ELEMENTS = 20_000
 #: Children of one element: trafilatura's text-node handling is superquadratic in a long run
 #: of them (80,000 links in one ``<div>``, 2.4 MB: 19 s; 20,000: 2.3 s); the most on those
 #: pages is 3,711.
@@ -30,6 +37,16 @@ EXTRACT_MAX_CHILDREN = 20_000
 def widest_element(tree: Any) -> int:
     """The most children an element of ``tree`` has."""
     return max((len(node) for node in tree.iter()), default=0)
+
+
+def crowded_paragraphs_as_blocks(tree: Any) -> int:
+    """Each ``<p>`` of ``tree`` holding more than `PARAGRAPH_MAX_ELEMENTS` elements renamed
+    ``<div>``, in place; how many were. One walk of the paragraphs' descendants."""
+    crowded = [paragraph for paragraph in tree.iter("p")
+               if sum(1 for _ in paragraph.iterdescendants()) > PARAGRAPH_MAX_ELEMENTS]
+    for paragraph in crowded:
+        paragraph.tag = "div"
+    return len(crowded)
 
 
 def too_costly_to_extract(tree: Any, widest: int) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 #: What separates a title from the site's name: ``|``, ``-``, ``–``, ``—``, ``·``, ``:``,
@@ -130,3 +131,16 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
 def _rejoined(parts: list[str], seps: list[str]) -> str:
     """Title parts joined again by the separators between them ('' for no part)."""
     return "".join(part + sep for part, sep in zip(parts, [*seps, ""][:len(parts)], strict=True))
+
+
+def page_title_without_site(tree: Any, page_title: str, sites: Iterable[str],
+                            urls: Iterable[str]) -> str | None:
+    """A parsed page's title (``page_title``) without its site's name (`without_site_name`,
+    the page's first ``<h1>`` saying which side of the name is the headline), or None."""
+    h1 = re.sub(r"\s+", " ", str(tree.xpath("string((//h1)[1])"))).strip()
+    return without_site_name(page_title, sites, urls, h1) or None
+
+
+def title_notes(title: str | None, page_title: str) -> list[str]:
+    """The extraction edit's note on the title: the site's name cut from it, or none."""
+    return ["the site's name cut from its title"] if title != (page_title or None) else []

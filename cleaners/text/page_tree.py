@@ -155,6 +155,8 @@ def is_hidden(element: Any, above: frozenset[Any] | set[Any] = frozenset()) -> b
 
 #: Characters of each side of an edge that index it (`BlockEdges`).
 _EDGE_KEY = 3
+#: Characters of words `BlockEdges.spaced` may compare, for each character of its text.
+_SPLIT_BUDGET = 200
 
 
 #: The words on either side of the edges whose sides end and start with one key
@@ -184,32 +186,43 @@ class BlockEdges:
         with the word before an edge and the part after starts with the word after it. A few
         lookups a character for each length of word an edge's key has (a review, 2026-12-06:
         4,000 ``<div>``s glued into one word, every edge with one key, scanned every pair at
-        every place: 16 M comparisons, 30 s)."""
+        every place: 16 M comparisons, 30 s), and at most `_SPLIT_BUDGET` characters a
+        character of ``text`` compared in all (words of hundreds of lengths under one key, a
+        second review): past it, the words left are left as they are."""
         if not self.pairs:
             return text
-        return _RUN.sub(lambda m: self._split(m.group()), text)
+        budget = [_SPLIT_BUDGET * (len(text) + 1)]
+        return _RUN.sub(lambda m: self._split(m.group(), budget), text)
 
-    def _split(self, word: str) -> str:
-        if word in self.words:
+    def _split(self, word: str, budget: list[int]) -> str:
+        if word in self.words or budget[0] < 0:
             return word
-        cuts = [i for i in range(1, len(word)) if self._edge_at(word, i)]
-        if not cuts:
+        cuts = [i for i in range(1, len(word)) if self._edge_at(word, i, budget)]
+        if not cuts or budget[0] < 0:
             return word
         bounds = [0, *cuts, len(word)]
         return " ".join(word[a:b] for a, b in pairwise(bounds))
 
-    def _edge_at(self, word: str, i: int) -> bool:
+    def _edge_at(self, word: str, i: int, budget: list[int]) -> bool:
         """Whether an edge's pair meets at ``word[i]``: the word before it ends ``word[:i]``
-        and the word after it starts ``word[i:]``."""
+        and the word after it starts ``word[i:]`` (each word looked up is charged to
+        ``budget``; none once it is spent)."""
         for k1 in range(1, min(_EDGE_KEY, i) + 1):
             for k2 in range(1, min(_EDGE_KEY, len(word) - i) + 1):
                 edges = self.pairs.get((word[i - k1:i], word[i:i + k2]))
                 if edges is None:
                     continue
-                for size in edges.before_lengths:
-                    found = edges.after.get(word[i - size:i]) if size <= i else None
-                    if found is not None and any(
-                            word[i:i + length] in found[1] for length in found[0]):
+                for size in edges.before_lengths:  # ascending
+                    if size > i:
+                        break
+                    budget[0] -= size
+                    if budget[0] < 0:
+                        return False
+                    found = edges.after.get(word[i - size:i])
+                    if found is None:
+                        continue
+                    budget[0] -= sum(found[0])
+                    if any(word[i:i + length] in found[1] for length in found[0]):
                         return True
         return False
 

@@ -16,6 +16,7 @@ from cleaners.text.page_cost import (
     EXTRACT_MAX_CHILDREN,
     EXTRACT_MAX_PARAGRAPH_ELEMENTS,
     FALLBACK_MAX_CHILDREN,
+    PARAGRAPH_MAX_ELEMENTS,
 )
 from cleaners.text.page_passes import _with_missing, combine_passes
 
@@ -744,6 +745,18 @@ def test_a_description_the_text_mostly_holds_is_not_put_first() -> None:
         assert "description put first" not in result.edits[0].detail
 
 
+def test_a_description_is_compared_with_its_marks_and_not_as_emoji_alone() -> None:
+    # a review: letters alone dropped Indic vowel signs and viramas (only the consonants were
+    # compared) and reduced a description of emoji and one letter to that letter
+    from cleaners.text.extract import _mostly_held
+    from cleaners.text.page_tree import text_key
+
+    assert not _mostly_held(text_key("कि ताल पर बिल"), text_key("का तल पार बल"))
+    assert _mostly_held(text_key("हिन्दी में समाचार"), text_key("हिन्दी में, समाचार!"))
+    assert not _mostly_held(text_key("🎉🎉🎉🎉🎉🎉 a"), text_key("a tram line"))
+    assert _mostly_held(text_key("“Parry’s” death"), text_key('"Parry\'s" death, the coroner said'))
+
+
 def test_a_description_that_is_the_whole_text_unmarked_is_not_put_first() -> None:
     # a 2025 page's meta description was its whole article in one paragraph, the list's items
     # run in without the text's ``- `` marks: the text held only what came before the list,
@@ -895,6 +908,23 @@ def test_glued_words_are_split_where_any_edge_meets(seed: int) -> None:
             if any(glued.endswith(a, 0, i) and glued.startswith(b, i) for a, b in pairs)]
     expected = " ".join(glued[a:b] for a, b in pairwise([0, *cuts, len(glued)]))
     assert edges.spaced(glued) == (glued if glued in blocks else expected)
+
+
+def test_glued_words_are_left_as_they_are_once_the_budget_is_spent(monkeypatch) -> None:
+    # a second review: words of hundreds of lengths before edges under one key made each
+    # place of a long glued word cost hundreds of lookups; the comparisons are bounded
+    from lxml import html as lxml_html
+
+    import cleaners.text.page_tree as page_tree
+
+    edges = page_tree.block_edges(lxml_html.fromstring(
+        "<div>" + "".join(f"<div>{'x' * k}abc</div><div>abcd</div>" for k in range(300))
+        + "<p>Milk</p><p>honey.Stir</p></div>"))
+    assert edges.spaced("Milkhoney.Stir") == "Milk honey.Stir"
+    glued = "abc" * 5_000 + "Z"
+    assert edges.spaced(glued) == glued  # no edge meets in it
+    monkeypatch.setattr(page_tree, "_SPLIT_BUDGET", 0)
+    assert edges.spaced("Milkhoney.Stir") == "Milkhoney.Stir"
 
 
 def test_a_long_glued_run_is_split_in_one_pass() -> None:
@@ -1697,10 +1727,8 @@ def test_a_page_with_an_element_of_very_many_children_skips_trafilaturas_fallbac
 
 @pytest.mark.parametrize("body", [
     # a review (2026-12-06): libxml2 answers trafilatura's ``//p//text()`` in time
-    # superquadratic in the text nodes inside paragraphs (8,000 spans in one <p>: 6 s) ...
-    "<p>" + " ".join(f"<span>w{i}</span>" for i in range(EXTRACT_MAX_PARAGRAPH_ELEMENTS + 1))
-    + ".</p>"
-    "<p>Wide last.</p>",
+    # superquadratic in the text nodes inside paragraphs (1,000 paragraphs of 15 bold words:
+    # 13 s) ...
     "".join("<p>" + " ".join(f"<b>w{j}</b> x" for j in range(15)) + ".</p>"
             for _ in range(EXTRACT_MAX_PARAGRAPH_ELEMENTS // 15 + 1)) + "<p>Wide last.</p>",
     # ... and trafilatura's text nodes in a long run of children (80,000 links in a <div>: 19 s)
@@ -1719,6 +1747,17 @@ def test_a_page_trafilatura_would_read_in_superlinear_time_keeps_all_its_visible
     cleaned = clean_text(html)
     assert ARTICLE[0] in cleaned.text and "Wide last." in cleaned.text
     assert any("main text not extracted" in edit.detail for edit in cleaned.edits)
+
+
+def test_a_crowded_paragraph_is_read_as_a_block() -> None:
+    # a second review: a tag cloud of 6,000 links in one <p> beside the article made the whole
+    # page fall back to its visible text (48,025 characters, nearly all tags); read as a block,
+    # outside trafilatura's ``//p//text()``, it costs 0.3 s and is dropped as before
+    cloud = "<div><p>" + " ".join(
+        f"<a href='/tag/{i}'>tag{i}</a>" for i in range(PARAGRAPH_MAX_ELEMENTS + 1)) + "</p></div>"
+    found = extract_page(page(article_html() + cloud))
+    assert found is not None and ARTICLE[2] in found.text and "tag4000" not in found.text
+    assert "1 paragraph(s) of more than 4,000 elements read as blocks" in found.edits[0].detail
 
 
 def test_pages_under_the_extraction_bounds_are_extracted() -> None:
