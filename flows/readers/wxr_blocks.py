@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from cleaners.edits import Edit, EditKind
 
-__all__ = ["MAX_BLOCK_DEPTH", "MAX_BLOCK_INSERTS", "block_refs", "expand_blocks",
+__all__ = ["MAX_BLOCK_CHARS", "MAX_BLOCK_DEPTH", "MAX_BLOCK_INSERTS", "block_refs", "expand_blocks",
            "insert_footnotes", "missing_blocks"]
 
 #: Reusable blocks nested in reusable blocks followed this deep; deeper ones stay comments.
@@ -30,6 +30,12 @@ MAX_BLOCK_DEPTH = 8
 #: Reusable blocks inserted into one post at most (nesting could otherwise grow a body
 #: exponentially: a block holding another twice, and so on).
 MAX_BLOCK_INSERTS = 1000
+#: Characters of reusable blocks inserted into one post at most: a review (2026-12-06) made a
+#: 1 MB export whose post inserts one 1 MB block 1,000 times, a 1,025 M-character record built
+#: in memory (2.1 GB) before the read stage refused it; real posts insert kilobytes. Past it,
+#: the comments stay as they are (the read stage's own limit on a raw text is 10 ×
+#: ``--max-text-chars``, 20 M characters by default).
+MAX_BLOCK_CHARS = 10_000_000
 
 _BLOCK = re.compile(r"<!--\s+wp:(?:core/)?block\s+(\{[^<>]*?\})\s+/-->")
 _FOOTNOTES = re.compile(r"<!--\s+wp:(?:core/)?footnotes(?:\s+\{[^<>]*?\})?\s+/-->")
@@ -79,8 +85,8 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
     a block WordPress does not show (not published, or password-protected: its text never
     enters a post). Guarantees: a block held is put in place of its comment, its own reusable
     blocks expanded too; one that is not shown is removed; a reference to a block the export
-    does not hold, a cycle, nesting deeper than `MAX_BLOCK_DEPTH` or past `MAX_BLOCK_INSERTS`
-    insertions leaves the comment as it is. One edit per outcome says which blocks (an
+    does not hold, a cycle, nesting deeper than `MAX_BLOCK_DEPTH`, or past `MAX_BLOCK_INSERTS`
+    insertions or `MAX_BLOCK_CHARS` characters inserted, leaves the comment as it is. One edit per outcome says which blocks (an
     ``html`` edit for what was inserted or removed, ``metadata`` for what could not be); then
     the ``block_edits`` of each block put in place (what was changed in its body before, e.g.
     the bytes repaired there), once per block however often it is inserted. Content without
@@ -89,11 +95,13 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
     if not block_refs(content):
         return content, []
     inserted: list[int] = []
+    inserted_chars = 0
     hidden: list[int] = []
     unresolved: dict[str, list[int]] = {}
 
     def expand(text: str, depth: int, stack: tuple[int, ...]) -> str:
         def one(m: re.Match[str]) -> str:
+            nonlocal inserted_chars
             ref = _ref(m.group(1))
             if ref is None:
                 return m.group()
@@ -101,7 +109,9 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
                       else "part of a cycle" if ref in stack
                       else f"nested deeper than {MAX_BLOCK_DEPTH}" if depth >= MAX_BLOCK_DEPTH
                       else f"over {MAX_BLOCK_INSERTS} insertions"
-                      if len(inserted) >= MAX_BLOCK_INSERTS else None)
+                      if len(inserted) >= MAX_BLOCK_INSERTS
+                      else f"over {MAX_BLOCK_CHARS:,} characters inserted"
+                      if inserted_chars + len(blocks[ref] or "") > MAX_BLOCK_CHARS else None)
             if reason is not None:
                 unresolved.setdefault(reason, []).append(ref)
                 return m.group()
@@ -110,6 +120,7 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
                 hidden.append(ref)
                 return ""
             inserted.append(ref)
+            inserted_chars += len(body)
             return expand(body, depth + 1, (*stack, ref))
 
         return _BLOCK.sub(one, text)

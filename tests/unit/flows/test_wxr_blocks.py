@@ -13,7 +13,7 @@ from pathlib import Path
 from cleaners.edits import Edit, EditKind
 from cleaners.text.html import html_to_text
 from flows.readers.wxr import parse_wxr
-from flows.readers.wxr_blocks import MAX_BLOCK_DEPTH, expand_blocks
+from flows.readers.wxr_blocks import MAX_BLOCK_CHARS, MAX_BLOCK_DEPTH, expand_blocks
 from tests.unit.flows.test_wxr import export, item, raw_file, read
 
 PATTERN = "<!-- wp:paragraph --><p>Pattern text that every reader sees.</p><!-- /wp:paragraph -->"
@@ -72,6 +72,19 @@ def test_nesting_is_bounded() -> None:
     assert text == f'<!-- wp:block {{"ref":{MAX_BLOCK_DEPTH + 1}}} /-->'
     assert edits[-1].detail.endswith(f"nested deeper than {MAX_BLOCK_DEPTH}: their wp:block "
                                      "comment left as it is")
+
+
+def test_the_characters_inserted_are_bounded() -> None:
+    # a review: a 1 MB export whose post inserts one 1 MB block 1,000 times built a
+    # 1,025 M-character record in memory (2.1 GB) before the read stage refused it
+    block = "<p>" + "x" * (MAX_BLOCK_CHARS // 4) + "</p>"
+    post = '<!-- wp:block {"ref":7} /-->' * 10
+    text, edits = expand_blocks(post, {7: block})
+    assert text.count("x" * 1000) > 0 and len(text) <= MAX_BLOCK_CHARS + len(post)
+    assert text.count('<!-- wp:block {"ref":7} /-->') == 7  # 3 inserted, 7 left as they were
+    assert edits[0].detail == "reusable block(s) 7 put in place of their wp:block comment"
+    assert edits[1].detail == (f"reusable block(s) 7 over {MAX_BLOCK_CHARS:,} characters "
+                               "inserted: their wp:block comment left as it is")
 
 
 def test_a_post_waiting_for_a_block_comes_out_before_the_break(tmp_path: Path) -> None:
