@@ -335,6 +335,8 @@ def sentence_sketches(
     Guarantees: same length and order as ``texts``; deterministic for a config and backend;
     at most ``max_sentences`` sentences per sketch; a text without content gets an empty
     sketch; the same sketches as `fingerprint_and_sketch` makes of the same texts."""
+    if memo is not None:
+        memo.trim()  # at a batch's start only (`WordMemo`)
     return list(_sketches(texts, langs, config, translator, memo, max_sentences))
 
 
