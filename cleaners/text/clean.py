@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from cleaners.edits import Edit, EditKind
+from cleaners.edits import Edit, EditKind, summarised
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.text.config import DEFAULT_CLEAN, CleanConfig
 from cleaners.text.encoding import repair_encoding, strip_controls
@@ -179,7 +179,8 @@ def _settle(text: str, config: CleanConfig, tidy: Callable[[str], str],
 def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN,
                lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> CleanResult:
     """Clean one article (``lemmatizer`` serves promo detection). Cleaning clean text changes
-    nothing. Raises only `MarkupTooDeep` (markup nested deeper than `cleaners.text.markup_depth.MAX_MARKUP_DEPTH`, refused
+    nothing. At most `cleaners.edits.MAX_EDITS_PER_KIND` edits of a kind are listed, the rest
+    counted (`cleaners.edits.summarised`). Raises only `MarkupTooDeep` (markup nested deeper than `cleaners.text.markup_depth.MAX_MARKUP_DEPTH`, refused
     before parsing: the caller quarantines the record with the message)."""
     edits: list[Edit] = []
     # Whitespace first as well as last: every later step then sees the spacing the output will
@@ -207,7 +208,7 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
     text = normalize_whitespace(text)
     if reshaped:
         text = _settle(text, config, normalize_whitespace, edits)
-    return CleanResult(text, edits, title)
+    return CleanResult(text, summarised(edits), title)
 
 
 def clean_batch(
