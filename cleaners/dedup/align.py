@@ -101,13 +101,61 @@ def _next_shared(tok_a, tok_b, p, q):  # pragma: no cover
     return tok_a.size, tok_a.size, tok_b.size, tok_b.size
 
 
+#: Sentence pairs (``len(a) * len(b)``) up to which `_ordered_weight` counts the tokens each
+#: pair shares in a matrix (sketches hold at most `MAX_SENTENCES`, 80: 6,400 cells) rather
+#: than in one code per (token, sentence of a, sentence of b), sorted: 80 sentences sharing
+#: the same 1,000 tokens made 6.4 M codes, 26 M at the caps (210 MB and 1.2 s a pair; a
+#: review, 2026-12-06).
+_MATRIX_MAX_CELLS = 1 << 20
+
+
+@numba.njit(cache=True, nogil=True)
+def _chain(j, w, tree, n_b):  # pragma: no cover
+    """The best chain ending with a sentence pair of weight ``w`` whose sentence of ``b`` is
+    ``j`` (pairs come by sentence of ``a``), ``tree`` (a Fenwick
+    tree of prefix maxima over the sentences of ``b``) updated with it."""
+    best, x = 0, j  # max over sentences of b before j (Fenwick positions 1..j)
+    while x > 0:
+        best = max(best, tree[x])
+        x -= x & -x
+    best += w
+    x = j + 1
+    while x <= n_b:
+        tree[x] = max(tree[x], best)
+        x += x & -x
+    return best
+
+
 @numba.njit(cache=True, nogil=True)
 def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
     """The largest total of shared evidence tokens over order-preserving one-to-one sentence
     pairings, from the entries (token, sentence) of both sides sorted by token: the sentence
     pairs that share tokens, weighted by how many, then a maximum-weight chain increasing in
     both sentences (pairs taken by sentence of ``a``, decreasing sentence of ``b`` within it,
-    with a Fenwick tree of prefix maxima over the sentences of ``b``)."""
+    with a Fenwick tree of prefix maxima over the sentences of ``b``). The weights are counted
+    in a matrix when it has at most `_MATRIX_MAX_CELLS` cells, else as sorted codes; the same
+    pairs, weights and order either way."""
+    n_a = 0
+    for s in sent_a:
+        n_a = max(n_a, s + 1)
+    tree = np.zeros(n_b + 1, dtype=np.int64)
+    best_all = 0
+    if n_a * n_b <= _MATRIX_MAX_CELLS:
+        weight = np.zeros((n_a, n_b), dtype=np.int64)
+        p, q = 0, 0
+        while True:
+            p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
+            if p == tok_a.size:
+                break
+            for i in range(p, p1):
+                for j in range(q, q1):
+                    weight[sent_a[i], sent_b[j]] += 1
+            p, q = p1, q1
+        for i in range(n_a):
+            for j in range(n_b - 1, -1, -1):
+                if weight[i, j]:
+                    best_all = max(best_all, _chain(j, weight[i, j], tree, n_b))
+        return best_all
     total, p, q = 0, 0, 0
     while True:  # count the pairs first
         p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
@@ -129,25 +177,13 @@ def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
                 k += 1
         p, q = p1, q1
     code.sort()
-    tree = np.zeros(n_b + 1, dtype=np.int64)
-    best_all = 0
     r = 0
     while r < total:
         c, w = code[r], 0
         while r < total and code[r] == c:
             w += 1
             r += 1
-        j = n_b - 1 - c % n_b
-        best, x = 0, j  # max over sentences of b before j (Fenwick positions 1..j)
-        while x > 0:
-            best = max(best, tree[x])
-            x -= x & -x
-        best += w
-        best_all = max(best_all, best)
-        x = j + 1
-        while x <= n_b:
-            tree[x] = max(tree[x], best)
-            x += x & -x
+        best_all = max(best_all, _chain(n_b - 1 - c % n_b, w, tree, n_b))
     return best_all
 
 
