@@ -7,6 +7,7 @@ taken out of an article and why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,3 +67,14 @@ def summarised(edits: list[Edit], max_per_kind: int = MAX_EDITS_PER_KIND) -> lis
     return kept + [Edit(kind, f"… and {count - max_per_kind:,} more {kind.value} edits (the "
                               f"first {max_per_kind:,} are listed)")
                    for kind, count in counts.items() if count > max_per_kind]
+
+
+_SUMMARY = re.compile(r"… and ([\d,]+) more [a-z]+ edits \(the first [\d,]+ are listed\)")
+
+
+def summary_count(edit: Edit) -> int | None:
+    """How many edits ``edit`` counts when it is the last edit of its kind in a `summarised`
+    log (``… and 31,736 more shortcode edits …``), else None: a run's tally of edits by kind
+    adds them up."""
+    found = _SUMMARY.fullmatch(edit.detail)
+    return int(found.group(1).replace(",", "")) if found else None

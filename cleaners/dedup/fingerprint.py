@@ -169,25 +169,33 @@ class WordMemo:
 
     Owned by the caller (one per translator) and passed to `fingerprint_batch`; emptied at
     the start of a batch (`trim`) when its tables hold more than ``max_words`` entries
-    together (a word has up to three: token, shingle hash, sketch code), never during one, so
-    the sentence sketches find every word the shingles translated (a review: emptied between
-    the two passes of a batch of 1.6 M distinct words, it made them translate 3.2 M words).
-    Results never depend on it, only speed does.
+    together (a word has up to three: token, shingle hash, sketch code), and at its end
+    (`fingerprint_and_sketch`, `sentence_sketches`); during one only past four times that, so
+    that the sentence sketches find the words the shingles translated (a review: emptied
+    between the two passes of a batch of 1.6 M distinct words, it made them translate 3.2 M
+    words). It holds at most four times ``max_words`` entries and the words of one text (a
+    second review: 4.5 M entries, 628 MB, were kept after a text of 9 M characters of
+    distinct words). Results never depend on it, only speed does.
     """
 
     def __init__(self, max_words: int = 3_000_000) -> None:
         self.max_words = max_words
         self._seen: dict[tuple[FingerprintConfig, str, bool | str], dict[str, Any]] = {}
 
-    def trim(self) -> None:
-        """Empty the memo when its tables hold more than ``max_words`` entries together."""
-        if sum(map(len, self._seen.values())) > self.max_words:
+    def _empty_past(self, entries: int) -> None:
+        if sum(map(len, self._seen.values())) > entries:
             self._seen.clear()
 
+    def trim(self) -> None:
+        """Empty the memo when its tables hold more than ``max_words`` entries together."""
+        self._empty_past(self.max_words)
+
     def table(self, config: FingerprintConfig, lang: str, hashed: bool | str) -> dict[str, Any]:
-        """The word -> shingle table for one config and language (made empty if new);
+        """The word -> shingle table for one config and language (made empty if new; the
+        whole memo emptied first when it holds more than four times ``max_words`` entries);
         ``hashed``: False for shingle strings, True for their hashes, or the name of another
         kind of value a caller keeps per word (e.g. ``"sketch"``)."""
+        self._empty_past(4 * self.max_words)
         return self._seen.setdefault((config, lang, hashed), {})
 
     def tokens(self, words: Iterable[str], lang: str, config: FingerprintConfig,
@@ -277,7 +285,7 @@ def fingerprint_batch(
             raise ValueError(f"fingerprint_batch: pass the {config.backend!r} translator (see flows.backends)")
         translator = EmbeddedTranslator()
     if memo is not None:
-        memo.trim()  # at a batch's start only (`WordMemo`)
+        memo.trim()  # at a batch's start (`WordMemo`)
     if config.ngram == 1 and isinstance(translator, WordByWordTranslator):
         hashes = [  # the same as hash_shingles(document_shingles(...)), memoised per word
             np.sort(np.fromiter(bag, dtype=np.uint64, count=len(bag)))

@@ -336,8 +336,11 @@ def sentence_sketches(
     at most ``max_sentences`` sentences per sketch; a text without content gets an empty
     sketch; the same sketches as `fingerprint_and_sketch` makes of the same texts."""
     if memo is not None:
-        memo.trim()  # at a batch's start only (`WordMemo`)
-    return list(_sketches(texts, langs, config, translator, memo, max_sentences))
+        memo.trim()  # at a batch's start and end (`WordMemo`)
+    sketches = list(_sketches(texts, langs, config, translator, memo, max_sentences))
+    if memo is not None:
+        memo.trim()
+    return sketches
 
 
 def _sketches(
@@ -400,5 +403,7 @@ def fingerprint_and_sketch(
     scans: list[list[str]] = []
     fp = fingerprint_batch(texts, lang_hints, config, translator, langs, memo, word_scans=scans)
     reuse = len(scans) == len(texts) and isinstance(translator, WordByWordTranslator)
-    return fp, _sketches(texts, fp.langs, config, translator, memo, max_sentences,
+    sketches = _sketches(texts, fp.langs, config, translator, memo, max_sentences,
                          scans if reuse else None)
+    memo.trim()  # at the batch's end (`WordMemo`; `fingerprint_batch` trimmed it at its start)
+    return fp, sketches

@@ -53,7 +53,13 @@ from flows.readers.base import (
     read_all,
 )
 from flows.readers.limits import WXR_POST_TYPES
-from flows.readers.wxr_blocks import block_refs, expand_blocks, insert_footnotes, missing_blocks
+from flows.readers.wxr_blocks import (
+    BlockBudget,
+    block_refs,
+    expand_blocks,
+    insert_footnotes,
+    missing_blocks,
+)
 from flows.readers.xml_repair import XmlRepairs, repair_xml
 
 __all__ = [
@@ -348,9 +354,11 @@ def _items(repaired: XmlRepairs, post_types: Collection[str], blocks: dict[int, 
 
 
 def _with_blocks(position: int, record: dict[str, object], edits: list[Edit],
-                 blocks: dict[int, str | None], block_edits: dict[int, list[Edit]]) -> WxrItem:
-    """The record with its reusable blocks put in place (`expand_blocks`), their edits added."""
-    text, added = expand_blocks(str(record["text"]), blocks, block_edits)
+                 blocks: dict[int, str | None], block_edits: dict[int, list[Edit]],
+                 budget: BlockBudget) -> WxrItem:
+    """The record with its reusable blocks put in place (`expand_blocks`, within the export's
+    ``budget``), their edits added."""
+    text, added = expand_blocks(str(record["text"]), blocks, block_edits, budget)
     if added:
         record = {**record, "text": text}
     return WxrItem(position, record, [*edits, *added])
@@ -381,6 +389,7 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
     the ``wp_block`` bodies, the records waiting for a block, and one item at a time.
     """
     repaired = repair_xml(data)
+    budget = BlockBudget.for_export(len(data))
     blocks: dict[int, str | None] = {}
     block_edits: dict[int, list[Edit]] = {}
     waiting: list[tuple[int, dict[str, object], list[Edit]]] = []
@@ -393,11 +402,11 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
             if block_refs(str(item["text"])) and missing_blocks(str(item["text"]), blocks):
                 waiting.append((position, item, edits))
             else:
-                yield _with_blocks(position, item, edits, blocks, block_edits)
+                yield _with_blocks(position, item, edits, blocks, block_edits, budget)
     except ValueError:  # the records waiting for a block come out before the break
-        yield from (_with_blocks(*wait, blocks, block_edits) for wait in waiting)
+        yield from (_with_blocks(*wait, blocks, block_edits, budget) for wait in waiting)
         raise
-    yield from (_with_blocks(*wait, blocks, block_edits) for wait in waiting)
+    yield from (_with_blocks(*wait, blocks, block_edits, budget) for wait in waiting)
 
 
 def parse_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> WxrResult:

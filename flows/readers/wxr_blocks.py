@@ -19,10 +19,12 @@ import html
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from cleaners.edits import Edit, EditKind
 
-__all__ = ["MAX_BLOCK_CHARS", "MAX_BLOCK_DEPTH", "MAX_BLOCK_INSERTS", "block_refs", "expand_blocks",
+__all__ = ["BLOCK_CHARS_PER_BYTE", "MAX_BLOCK_CHARS", "MAX_BLOCK_DEPTH", "MAX_BLOCK_INSERTS",
+           "BlockBudget", "block_refs", "expand_blocks",
            "insert_footnotes", "missing_blocks"]
 
 #: Reusable blocks nested in reusable blocks followed this deep; deeper ones stay comments.
@@ -36,6 +38,22 @@ MAX_BLOCK_INSERTS = 1000
 #: the comments stay as they are (the read stage's own limit on a raw text is 10 ×
 #: ``--max-text-chars``, 20 M characters by default).
 MAX_BLOCK_CHARS = 10_000_000
+#: Characters of reusable blocks an export's posts hold in all, at most: `MAX_BLOCK_CHARS` and
+#: this many for each byte of the export (a second review: 40 posts of a 1 MB export, each
+#: under the limit of a post, made 360 M characters).
+BLOCK_CHARS_PER_BYTE = 10
+
+
+@dataclass
+class BlockBudget:
+    """Characters of reusable blocks still allowed to the posts of one export."""
+
+    chars: int
+
+    @classmethod
+    def for_export(cls, size: int) -> BlockBudget:
+        """The budget of an export of ``size`` bytes."""
+        return cls(MAX_BLOCK_CHARS + BLOCK_CHARS_PER_BYTE * size)
 
 _BLOCK = re.compile(r"<!--\s+wp:(?:core/)?block\s+(\{[^<>]*?\})\s+/-->")
 _FOOTNOTES = re.compile(r"<!--\s+wp:(?:core/)?footnotes(?:\s+\{[^<>]*?\})?\s+/-->")
@@ -78,7 +96,7 @@ def missing_blocks(content: str, blocks: Mapping[int, str | None]) -> set[int]:
 
 def expand_blocks(content: str, blocks: Mapping[int, str | None],
                   block_edits: Mapping[int, Sequence[Edit]] | None = None,
-                  ) -> tuple[str, list[Edit]]:
+                  budget: BlockBudget | None = None) -> tuple[str, list[Edit]]:
     """``content`` with each reusable-block comment replaced by what WordPress shows there.
 
     ``blocks`` maps the export's ``wp_block`` items by post id to their body, or to None for
@@ -86,7 +104,9 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
     enters a post). Guarantees: a block held is put in place of its comment, its own reusable
     blocks expanded too; one that is not shown is removed; a reference to a block the export
     does not hold, a cycle, nesting deeper than `MAX_BLOCK_DEPTH`, or past `MAX_BLOCK_INSERTS`
-    insertions or `MAX_BLOCK_CHARS` characters inserted, leaves the comment as it is. One edit per outcome says which blocks (an
+    insertions or the characters allowed (`MAX_BLOCK_CHARS` a post, and what is left of the
+    export's ``budget``, which the characters inserted are taken from), leaves the comment as
+    it is. One edit per outcome says which blocks (an
     ``html`` edit for what was inserted or removed, ``metadata`` for what could not be); then
     the ``block_edits`` of each block put in place (what was changed in its body before, e.g.
     the bytes repaired there), once per block however often it is inserted. Content without
@@ -96,6 +116,7 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
         return content, []
     inserted: list[int] = []
     inserted_chars = 0
+    allowed = MAX_BLOCK_CHARS if budget is None else min(MAX_BLOCK_CHARS, budget.chars)
     hidden: list[int] = []
     unresolved: dict[str, list[int]] = {}
 
@@ -110,8 +131,8 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
                       else f"nested deeper than {MAX_BLOCK_DEPTH}" if depth >= MAX_BLOCK_DEPTH
                       else f"over {MAX_BLOCK_INSERTS} insertions"
                       if len(inserted) >= MAX_BLOCK_INSERTS
-                      else f"over {MAX_BLOCK_CHARS:,} characters inserted"
-                      if inserted_chars + len(blocks[ref] or "") > MAX_BLOCK_CHARS else None)
+                      else f"past the {allowed:,} characters of blocks allowed in this post"
+                      if inserted_chars + len(blocks[ref] or "") > allowed else None)
             if reason is not None:
                 unresolved.setdefault(reason, []).append(ref)
                 return m.group()
@@ -126,6 +147,8 @@ def expand_blocks(content: str, blocks: Mapping[int, str | None],
         return _BLOCK.sub(one, text)
 
     out = expand(content, 0, ())
+    if budget is not None:
+        budget.chars -= inserted_chars
     edits = []
     if inserted:
         edits.append(Edit(EditKind.HTML, f"reusable block(s) {_ids(inserted)} put in place of "

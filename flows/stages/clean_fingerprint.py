@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
 from cleaners.dedup.align import SketchBatch, fingerprint_and_sketch
-from cleaners.edits import Edit, EditKind
+from cleaners.edits import Edit, EditKind, summary_count
 from cleaners.record import is_blank
 from cleaners.text.clean import (
     CleanConfig,
@@ -177,10 +177,11 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
         new_titles.append((title.text or None) if title is not None else None)  # "" -> None
         new_edits.append((old_edits[i] or []) + [e.as_dict() for e in [*res.edits, *title_edits]])
         for e in [*res.edits, *title_edits]:
-            kinds[e.kind] += 1
-            if e.kind == EditKind.PROMO:
+            more = summary_count(e)  # a summarised log's last edit of a kind counts the rest
+            kinds[e.kind] += 1 if more is None else more
+            if more is None and e.kind == EditKind.PROMO:
                 promos.append(e.detail[:200])
-            elif e.kind == EditKind.SHORTCODE:
+            elif more is None and e.kind == EditKind.SHORTCODE:
                 shortcodes.append(e.detail[:200])
     out = table.take(pa.array(keep, type=pa.int64()))
     out = out.set_column(out.schema.get_field_index("text"), "text", pa.array(new_texts, pa.string()))

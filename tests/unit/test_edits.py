@@ -30,3 +30,11 @@ def test_a_text_of_thousands_of_shortcodes_lists_a_bounded_log() -> None:
     assert shortcodes[-1].detail == (f"… and {3_000 - MAX_EDITS_PER_KIND:,} more shortcode edits "
                                      f"(the first {MAX_EDITS_PER_KIND} are listed)")
     assert result.text == "Words of the article."
+
+
+def test_a_summary_edit_says_how_many_it_counts() -> None:
+    from cleaners.edits import summary_count
+
+    edits = summarised([Edit(EditKind.PROMO, f"line {i}") for i in range(1_234)], max_per_kind=3)
+    assert [summary_count(edit) for edit in edits] == [None, None, None, 1_231]
+    assert summary_count(Edit(EditKind.PROMO, "… and a line of the article")) is None

@@ -232,3 +232,25 @@ def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_pat
     rows = {q["source_id"]: q for q in quarantine}
     assert rows["gallery"]["record_index"] == 1 and rows["zw"]["record_index"] == 2
     assert rows["zw"]["error"].startswith("no text left after cleaning")
+
+
+def test_a_summarised_edit_log_is_counted_whole_by_the_run(tmp_path: Path) -> None:
+    """A review: a text's log lists at most 200 edits of a kind and counts the rest in one
+    edit; the run's tally counted that edit as one, and its report listed it as a removed
+    shortcode."""
+    from cleaners.edits import MAX_EDITS_PER_KIND
+
+    body = "Words of the article, a real paragraph of prose.\n" + " ".join(
+        f"[foo{i % 50} id={i}]" for i in range(3_000))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "p.jsonl").write_text(json.dumps({"id": "a", "title": "T", "text": body}) + "\n")
+    read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
+                      DEFAULTS.max_text_chars)
+    out, summary, _ = clean_table(pa.concat_tables([pq.read_table(b) for b in read.batches]),
+                                  "run-t", NOW)
+    assert summary.edits_by_kind["shortcode"] == 3_000
+    assert len(summary.shortcodes) == MAX_EDITS_PER_KIND
+    assert not any(detail.startswith("… and") for detail in summary.shortcodes)
+    edits = out.column("edits")[0].as_py()
+    assert edits[MAX_EDITS_PER_KIND]["detail"].startswith("… and 2,800 more shortcode edits")

@@ -83,8 +83,27 @@ def test_the_characters_inserted_are_bounded() -> None:
     assert text.count("x" * 1000) > 0 and len(text) <= MAX_BLOCK_CHARS + len(post)
     assert text.count('<!-- wp:block {"ref":7} /-->') == 7  # 3 inserted, 7 left as they were
     assert edits[0].detail == "reusable block(s) 7 put in place of their wp:block comment"
-    assert edits[1].detail == (f"reusable block(s) 7 over {MAX_BLOCK_CHARS:,} characters "
-                               "inserted: their wp:block comment left as it is")
+    assert edits[1].detail == (f"reusable block(s) 7 past the {MAX_BLOCK_CHARS:,} characters of "
+                               "blocks allowed in this post: their wp:block comment left as it is")
+
+
+def test_an_exports_posts_share_one_budget_of_block_characters(monkeypatch) -> None:
+    # a second review: 40 posts of a 1 MB export, each under the limit of a post, made 360 M
+    # characters; the export's posts hold at most MAX_BLOCK_CHARS + 10 characters a byte
+    import flows.readers.wxr_blocks as wxr_blocks
+
+    budget = wxr_blocks.BlockBudget(25)
+    ref = '<!-- wp:block {"ref":7} /-->'
+    first, _ = expand_blocks(ref * 2, {7: "0123456789"}, budget=budget)
+    second, edits = expand_blocks(ref * 2, {7: "0123456789"}, budget=budget)
+    assert first == "0123456789" * 2 and budget.chars == 5 and second == ref * 2
+    assert "past the 5 characters of blocks allowed in this post" in edits[0].detail
+    monkeypatch.setattr(wxr_blocks, "MAX_BLOCK_CHARS", 100)
+    monkeypatch.setattr(wxr_blocks, "BLOCK_CHARS_PER_BYTE", 0)
+    posts = "".join(item(10 + n, f"Post {n}", content=ref * 3) for n in range(5))
+    data = export(item(7, "Block", post_type="wp_block", content="x" * 30) + posts)
+    texts = [str(record["text"]) for record in parse_wxr(data).records]
+    assert [text.count("x" * 30) for text in texts] == [3, 0, 0, 0, 0]  # 100 characters in all
 
 
 def test_a_post_waiting_for_a_block_comes_out_before_the_break(tmp_path: Path) -> None:

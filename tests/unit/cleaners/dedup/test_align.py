@@ -199,8 +199,9 @@ def test_shingles_and_sketches_translate_each_word_once() -> None:
 def test_a_full_memo_is_emptied_between_batches_not_within_one() -> None:
     """A review: the memo was emptied when it filled, which could fall between a batch's
     shingles and its sentence sketches: a batch of 1.6 M distinct words translated 3.2 M.
-    Each word of a batch is translated once, however small the memo; the next batch starts
-    with it emptied, and the results are those of a fresh memo."""
+    Each word of a batch is translated once when the batch's words are under four times its
+    size; it is emptied at the batch's end when full, and the results are those of a fresh
+    memo."""
     from collections import Counter
 
     from cleaners.dedup.align import fingerprint_and_sketch
@@ -216,11 +217,12 @@ def test_a_full_memo_is_emptied_between_batches_not_within_one() -> None:
 
     texts = ["The debt crisis hits Greece. The government saves money on pensions.",
              "Workers protest in Athens against the new cuts to wages and jobs."]
-    counting, memo = Counting(), WordMemo(max_words=5)
+    counting, memo = Counting(), WordMemo(max_words=20)
     first = fingerprint_and_sketch(texts, ["en", "en"], translator=counting, memo=memo)
     assert counting.asked and set(counting.asked.values()) == {1}
+    assert not memo._seen  # it held more than 20 entries: emptied at the batch's end
     fingerprint_and_sketch(texts, ["en", "en"], translator=counting, memo=memo)
-    assert set(counting.asked.values()) == {2}  # emptied at the second batch's start
+    assert set(counting.asked.values()) == {2}
     fresh = fingerprint_and_sketch(texts, ["en", "en"], translator=EmbeddedTranslator(), memo=WordMemo())
     assert np.array_equal(first[0].signatures, fresh[0].signatures)
     for mine, theirs in zip(first[1], fresh[1], strict=True):
