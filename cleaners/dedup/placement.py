@@ -36,9 +36,9 @@ from cleaners.dedup.verify import Verdicts
 #: The files of the compiled functions this module's compiled functions call (transitively),
 #: with a digest of each: numba's cache notices only this file's changes, so a change there
 #: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
-NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', 'f0390a2b08c0c656'),
+NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', '2a8842682979b122'),
                       ('cleaners/dedup/minhash.py', 'e959a431f99c5c3d'),
-                      ('cleaners/dedup/second_signal.py', 'c8659a0b945fb8e1'))
+                      ('cleaners/dedup/second_signal.py', 'e270890e206cec51'))
 
 #: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best
