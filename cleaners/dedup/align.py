@@ -127,6 +127,27 @@ def _chain(j, w, tree, n_b):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True)
+def _shared_pairs(tok_a, sent_a, tok_b, sent_b, n_b, weight, code):  # pragma: no cover
+    """Each (token, sentence of a, sentence of b) the two sides share, from their entries
+    sorted by token: counted in ``weight`` (a sentences-of-a × sentences-of-b matrix) when it
+    has rows, else written to ``code`` (``sentence of a * n_b + n_b - 1 - sentence of b``)
+    while it has room; returns how many there are."""
+    k, p, q = 0, 0, 0
+    while True:
+        p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
+        if p == tok_a.size:
+            return k
+        for i in range(p, p1):
+            for j in range(q, q1):
+                if weight.shape[0]:
+                    weight[sent_a[i], sent_b[j]] += 1
+                elif k < code.size:
+                    code[k] = sent_a[i] * n_b + (n_b - 1 - sent_b[j])  # j decreasing within i
+                k += 1
+        p, q = p1, q1
+
+
+@numba.njit(cache=True, nogil=True)
 def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
     """The largest total of shared evidence tokens over order-preserving one-to-one sentence
     pairings, from the entries (token, sentence) of both sides sorted by token: the sentence
@@ -140,42 +161,19 @@ def _ordered_weight(tok_a, sent_a, tok_b, sent_b, n_b):  # pragma: no cover
         n_a = max(n_a, s + 1)
     tree = np.zeros(n_b + 1, dtype=np.int64)
     best_all = 0
+    no_code = np.empty(0, dtype=np.int64)
     if n_a * n_b <= _MATRIX_MAX_CELLS:
         weight = np.zeros((n_a, n_b), dtype=np.int64)
-        p, q = 0, 0
-        while True:
-            p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
-            if p == tok_a.size:
-                break
-            for i in range(p, p1):
-                for j in range(q, q1):
-                    weight[sent_a[i], sent_b[j]] += 1
-            p, q = p1, q1
+        _shared_pairs(tok_a, sent_a, tok_b, sent_b, n_b, weight, no_code)
         for i in range(n_a):
             for j in range(n_b - 1, -1, -1):
                 if weight[i, j]:
                     best_all = max(best_all, _chain(j, weight[i, j], tree, n_b))
         return best_all
-    total, p, q = 0, 0, 0
-    while True:  # count the pairs first
-        p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
-        if p == tok_a.size:
-            break
-        total += (p1 - p) * (q1 - q)
-        p, q = p1, q1
-    if total == 0:
-        return 0
+    no_weight = np.zeros((0, n_b), dtype=np.int64)
+    total = _shared_pairs(tok_a, sent_a, tok_b, sent_b, n_b, no_weight, no_code)  # counted
     code = np.empty(total, dtype=np.int64)
-    k, p, q = 0, 0, 0
-    while True:
-        p, p1, q, q1 = _next_shared(tok_a, tok_b, p, q)
-        if p == tok_a.size:
-            break
-        for i in range(p, p1):
-            for j in range(q, q1):
-                code[k] = sent_a[i] * n_b + (n_b - 1 - sent_b[j])  # j decreasing within i
-                k += 1
-        p, q = p1, q1
+    _shared_pairs(tok_a, sent_a, tok_b, sent_b, n_b, no_weight, code)
     code.sort()
     r = 0
     while r < total:

@@ -36,9 +36,9 @@ from cleaners.dedup.verify import Verdicts
 #: The files of the compiled functions this module's compiled functions call (transitively),
 #: with a digest of each: numba's cache notices only this file's changes, so a change there
 #: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
-NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', '2a8842682979b122'),
+NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', '6c9b3c0321d0866b'),
                       ('cleaners/dedup/minhash.py', 'e959a431f99c5c3d'),
-                      ('cleaners/dedup/second_signal.py', 'e270890e206cec51'))
+                      ('cleaners/dedup/second_signal.py', '8c1b6107c5b9c216'))
 
 #: `place` stopped on document ``priority[k]``, to be placed in Python: two or more clusters
 #: pass with the same best similarity (the tie is broken by ``doc_id``, strings), or the best

@@ -34,7 +34,7 @@ from cleaners.dedup.model import Sides
 #: The files of the compiled functions this module's compiled functions call (transitively),
 #: with a digest of each: numba's cache notices only this file's changes, so a change there
 #: must change this line (tests/unit/cleaners/test_compiled_dependencies.py says to what).
-NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', '2a8842682979b122'),)
+NUMBA_DEPENDENCIES = (('cleaners/dedup/align.py', '6c9b3c0321d0866b'),)
 
 #: `PackedSketches.row` of a position whose sketch has not been asked for yet.
 UNKNOWN = -1
