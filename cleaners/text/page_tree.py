@@ -185,8 +185,8 @@ class BlockEdges:
         ``<p>``s). Only words the page does not show are split, where the part before ends
         with the word before an edge and the part after starts with the word after it. A few
         lookups a character for each length of word an edge's key has (a review, 2026-12-06:
-        4,000 ``<div>``s glued into one word, every edge with one key, scanned every pair at
-        every place: 16 M comparisons, 30 s), and at most `_SPLIT_BUDGET` characters a
+        16,000 ``<div>``s glued into one word, every edge with one key, scanned every pair at
+        every place: 34 s, 2.6 s for 4,000), and at most `_SPLIT_BUDGET` characters a
         character of ``text`` compared in all (words of hundreds of lengths under one key, a
         second review): past it, the words left are left as they are."""
         if not self.pairs:
