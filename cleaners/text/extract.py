@@ -419,9 +419,9 @@ def extract_page(html: str) -> PageText | None:
     ld_body = _ld_article_body(objects)
     try:
         page_title, description, sites, urls = _meta(tree)
-        crowded = crowded_paragraphs_as_blocks(tree)
+        crowded, inside = crowded_paragraphs_as_blocks(tree)
         widest = widest_element(tree)
-        too_costly = too_costly_to_extract(tree, widest)
+        too_costly = too_costly_to_extract(widest, inside)
         if too_costly:
             title = page_title_without_site(tree, page_title, sites, urls)
             return PageText("", title, [Edit(EditKind.HTML, "; ".join([

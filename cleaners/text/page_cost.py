@@ -39,25 +39,29 @@ def widest_element(tree: Any) -> int:
     return max((len(node) for node in tree.iter()), default=0)
 
 
-def crowded_paragraphs_as_blocks(tree: Any) -> int:
+def crowded_paragraphs_as_blocks(tree: Any) -> tuple[int, int]:
     """Each ``<p>`` of ``tree`` holding more than `PARAGRAPH_MAX_ELEMENTS` elements renamed
-    ``<div>``, in place; how many were. One walk of the paragraphs' descendants."""
-    crowded = [paragraph for paragraph in tree.iter("p")
-               if sum(1 for _ in paragraph.iterdescendants()) > PARAGRAPH_MAX_ELEMENTS]
+    ``<div>``, in place: how many were, and how many elements the paragraphs left hold in all
+    (what `too_costly_to_extract` weighs). One walk of the paragraphs' descendants."""
+    crowded, inside = [], 0
+    for paragraph in tree.iter("p"):
+        elements = sum(1 for _ in paragraph.iterdescendants())
+        if elements > PARAGRAPH_MAX_ELEMENTS:
+            crowded.append(paragraph)
+        else:
+            inside += elements
     for paragraph in crowded:
         paragraph.tag = "div"
-    return len(crowded)
+    return len(crowded), inside
 
 
-def too_costly_to_extract(tree: Any, widest: int) -> str | None:
-    """Why trafilatura would cost more than the page is worth (`EXTRACT_MAX_CHILDREN`,
-    `EXTRACT_MAX_PARAGRAPH_ELEMENTS`), or None. ``widest``: `widest_element` of ``tree``."""
+def too_costly_to_extract(widest: int, inside: int) -> str | None:
+    """Why trafilatura would cost more than the page is worth, or None: ``widest``, the most
+    children an element has (`widest_element`), past `EXTRACT_MAX_CHILDREN`, or ``inside``,
+    the elements inside the page's paragraphs (`crowded_paragraphs_as_blocks`), past
+    `EXTRACT_MAX_PARAGRAPH_ELEMENTS`."""
     if widest > EXTRACT_MAX_CHILDREN:
         return f"an element holds {widest:,} children (more than {EXTRACT_MAX_CHILDREN:,})"
-    inside = 0
-    for paragraph in tree.iter("p"):
-        inside += sum(1 for _ in paragraph.iterdescendants())
-        if inside > EXTRACT_MAX_PARAGRAPH_ELEMENTS:
-            return (f"its paragraphs hold more than {EXTRACT_MAX_PARAGRAPH_ELEMENTS:,} "
-                    "elements")
+    if inside > EXTRACT_MAX_PARAGRAPH_ELEMENTS:
+        return f"its paragraphs hold more than {EXTRACT_MAX_PARAGRAPH_ELEMENTS:,} elements"
     return None
