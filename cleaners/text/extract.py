@@ -69,7 +69,7 @@ from cleaners.text.page_cost import (
     widest_element,
 )
 from cleaners.text.page_lead import LEAD_MIN_WORDS, lead_block
-from cleaners.text.page_lists import introduced_lists, sandwiched_lists
+from cleaners.text.page_lists import as_paragraphs, introduced_lists, sandwiched_lists
 from cleaners.text.page_loose_text import with_loose_text_wrapped
 from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
@@ -302,11 +302,6 @@ def _ld_instructions(objects: list[tuple[dict[str, Any], list[str]]]) -> list[st
     return [_FOLD.sub(" ", part).strip() for part in texts if part.strip()]
 
 
-def _paragraphs(text: str) -> str:
-    """trafilatura's one-line-per-block text with a blank line between blocks."""
-    return "\n\n".join(line.strip() for line in text.split("\n") if line.strip())
-
-
 def _with_stray_parts(tree: Any) -> Any:
     """The page's tree with what lxml left after its root put at the end of its ``<body>``
     (made when it has none), as a browser shows it: a page that prints its article after
@@ -483,7 +478,7 @@ def extract_page(html: str) -> PageText | None:
         notes.append(f"{len(missing)} ingredient(s) or step(s) added from the page's JSON-LD")
     # trafilatura keeps the source's line breaks inside some paragraphs: those lines are
     # joined last (joined before the merge or the rules after it, they changed what they keep)
-    text = _paragraphs(source_wraps(tree).unwrapped(text))
+    text = as_paragraphs(source_wraps(tree).unwrapped(text))
     if len(text) < MIN_MAIN_CHARS:
         found = (f"trafilatura found {len(text)} characters of main text: "
                  "all visible text kept")

@@ -77,3 +77,18 @@ def test_an_article_cut_into_containers_built_alike_is_kept_whole() -> None:
         text = job(found[name].html)
         at = [text.find(part) for part in parts]
         assert -1 not in at and at == sorted(at), (name, at)
+
+
+def test_a_list_items_mark_stays_with_its_text() -> None:
+    """Seven pages of the set have list items whose text starts on a line below the
+    ``<li>``, or that hold an icon, an image or a button alone: trafilatura writes their mark
+    alone on a line (landwirt.com 5, pocketpc.ch 6, sports.fr 8). Each item keeps its mark
+    with its text, and no mark is left alone."""
+    items = {"landwirt.com.sensortechnik.html": "- Fett-Eiweiß-Verhältnis und Harnstoffgehalt",
+             "pocketpc.ch.auslieferung.html": "- Habs grad mal installiert",
+             "sports.fr.lorient.html": "- FORMATION"}
+    found = {page.file: job(page.html) for page in pages() if page.file in items}
+    assert sorted(found) == sorted(items)
+    for name, item in items.items():
+        assert f"\n\n{item}" in found[name], name
+        assert "-" not in found[name].split("\n\n"), name

@@ -18,6 +18,7 @@ from cleaners.text.page_cost import (
     FALLBACK_MAX_CHILDREN,
     PARAGRAPH_MAX_ELEMENTS,
 )
+from cleaners.text.page_lists import as_paragraphs
 from cleaners.text.page_passes import _with_missing, combine_passes
 
 ARTICLE = [
@@ -226,6 +227,17 @@ def test_too_little_main_text_keeps_every_visible_paragraph() -> None:
     cleaned = clean_text(html)
     assert cleaned.text == "Opening hours: 9 to 5.\n\nClosed on Sundays."
     assert "all visible text kept" in cleaned.edits[0].detail
+
+
+def test_a_list_items_mark_stays_with_its_text() -> None:
+    """trafilatura writes an item's mark alone on a line when the item's text starts on a line
+    below its ``<li>`` (a page of the shared set, tests/eval), and for an item of an image
+    alone: the mark goes in front of its text, a mark before another item or at the end goes."""
+    text = ("The plan:\n\t-\n\tSix new stations.\n-\n- Two car parks.\n- \n"
+            "-5 °C on Tuesday\n-")
+    assert as_paragraphs(text) == ("The plan:\n\n- Six new stations.\n\n- Two car parks."
+                                   "\n\n- -5 °C on Tuesday")
+    assert as_paragraphs("-\n") == ""
 
 
 def test_page_title_is_found_in_the_same_parse() -> None:
