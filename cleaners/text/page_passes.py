@@ -79,6 +79,14 @@ def _wrapped_prose(lines: list[str]) -> set[int]:
     return out
 
 
+def _unmarked(line: str) -> str:
+    """``line`` without the list item's mark trafilatura writes before it (``- ``): one pass
+    may write a block as an item and the other as a line (``- by Lauren Dragan No single…``
+    and ``The Best … by Lauren Dragan No single…``), and the two are compared by their text."""
+    stripped = line.lstrip()
+    return stripped[2:] if stripped.startswith("- ") else line
+
+
 def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     """``lines`` plus the precision-pass lines they lack, without the copies of a line the
     default pass repeats more often than the precision pass (`_repeats`). The cursor follows
@@ -113,9 +121,9 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     line put in and searched without a bound: 8,000 lines took 5.5 s, 32,000 about 90 s; it
     also sent the cursor back to a repeated line's first copy, which reordered the lines
     after it: ``Anna, Reply, Cara, Ben``.)"""
-    parts = _WholeWords(lines, _SEARCH_BUDGET)
+    parts = _WholeWords([_unmarked(line) for line in lines], _SEARCH_BUDGET)
     keys = parts.keys
-    precise_count = Counter(text_key(line) for line in precise)
+    precise_count = Counter(text_key(_unmarked(line)) for line in precise)
     to_land = precise_count.copy()  # precision-pass lines not landed on a copy yet, by key
     whole: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
@@ -124,10 +132,12 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     added: list[list[str]] = [[] for _ in range(len(lines) + 1)]  # the lines after line i - 1
     put_in: set[str] = set()
     dropped: set[int] = set()  # lines of ``lines`` a precision-pass line replaces
+    marked: dict[int, str] = {}  # lines of ``lines`` a precision-pass item that landed replaces
     repeating = False  # the last line was put in already, as part of a repeated block
     cursor = 0  # lines of ``lines`` passed: what is put in goes to ``added[cursor]``
     for line in precise:
-        key = text_key(line)
+        bare = _unmarked(line)
+        key = text_key(bare)
         if not key:
             continue
         if key in put_in and (len(key) >= MIN_PART_CHARS or repeating):
@@ -140,14 +150,16 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
             cursor = copies[at if at < len(copies) else -1] + 1  # last before
             _land(free[key], cursor - 1)
             to_land[key] -= 1
+            _mark(marked, line, lines, cursor - 1)
             continue
         if copies is not None and free[key]:  # a short line: the next copy not landed on
             left = free[key]
             at = bisect_left(left, cursor)
             if at < len(left) and left[at] in _reachable(cursor, keys, to_land):  # followed
                 cursor = left.pop(at) + 1
+                _mark(marked, line, lines, cursor - 1)
             else:  # farther: found where the default pass has it, and the cursor stays
-                left.pop(at if at < len(left) else -1)
+                _mark(marked, line, lines, left.pop(at if at < len(left) else -1))
             continue
         if not any(char.isalnum() for char in key):
             continue  # marks alone (``-``, ``***``): put in nowhere
@@ -163,7 +175,7 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
             at = bisect_left(holding, cursor)
             cursor = holding[at] + 1 if at < len(holding) else cursor
             continue
-        pieces = _pieces(line, key, keys, _reachable(cursor, keys, to_land))
+        pieces = _pieces(bare, key, keys, _reachable(cursor, keys, to_land))
         if pieces is not None:  # the default pass split the line: it replaces the pieces
             first, cursor = pieces
             dropped.update(range(first, cursor))
@@ -178,9 +190,16 @@ def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:
     out = list(added[0])
     for i, (line, after) in enumerate(zip(lines, added[1:], strict=True)):
         if i not in dropped:
-            out.append(line)
+            out.append(marked.get(i, line))
         out.extend(after)
     return out
+
+
+def _mark(marked: dict[int, str], line: str, lines: list[str], copy: int) -> None:
+    """A precision-pass ``line`` that landed on ``lines[copy]`` replaces it when it is a list
+    item and that copy is not (`_unmarked`): the item keeps its mark whichever pass has it."""
+    if _unmarked(line) != line and _unmarked(lines[copy]) == lines[copy]:
+        marked[copy] = line
 
 
 def _land(left: list[int], copy: int) -> None:
@@ -392,13 +411,13 @@ def combine_passes(precise: str, broad: str) -> str:
         return precise
     kept_key = text_key(precise)
     precise_lines = [line for line in precise.split("\n") if line.strip()]
-    whole = {text_key(line) for line in precise_lines}
-    in_precise = _WholeWords([precise], _SEARCH_BUDGET)  # its key is kept_key
+    whole = {text_key(_unmarked(line)) for line in precise_lines}
+    in_precise = _WholeWords(["\n".join(map(_unmarked, precise_lines))], _SEARCH_BUDGET)
     broad_lines = [line for line in broad.split("\n") if line.strip()]
     wrapped = _wrapped_prose(broad_lines)
     lines = []
     for i, line in enumerate(broad_lines):
-        key = text_key(line)
+        key = text_key(_unmarked(line))
         if key not in whole and not reads_as_prose(line) and i not in wrapped:
             holding = in_precise.holding(key)
             if holding is None:
