@@ -19,6 +19,8 @@ __all__ = ["decode_entities"]
 #: ``&name;``, ``&#123;``, ``&#x1F600;``: a semicolon is required, as in ftfy. Legacy entities
 #: without one (``&copy``) are left alone: decoding them corrupts ``&para=`` or ``AT&notice``.
 _ENTITY_RE = re.compile(r"&#?[0-9A-Za-z]{1,24};")
+#: What follows an ``&`` that starts a reference (``&amp;lt;`` stays, once decoded, ``&lt;``).
+_NAME_AFTER = re.compile(r"#?[0-9A-Za-z]{1,24};")
 _MAX_ENTITY_PASSES = 3  # &amp;amp;eacute; is escaped three times; more is not an entity
 
 
@@ -38,6 +40,13 @@ def _decode_entity(entity: str) -> str | None:
 MARKUP_CHARACTERS = frozenset("<>&")
 
 
+def _lone_ampersand(decoded: str, match: re.Match[str]) -> bool:
+    """Whether ``decoded`` is an ``&`` that starts no reference where it stands (``drum &amp;
+    bass``, ``R&amp;B``: a CMS's double escaping of ``&``, not ``&amp;lt;``): decoded even in
+    text a parser has decoded once, by what follows it (`_NAME_AFTER`)."""
+    return decoded == "&" and not _NAME_AFTER.match(match.string, match.end())
+
+
 def decode_entities(text: str, keep_markup: bool = False) -> tuple[str, list[Edit]]:
     """Decode HTML character references (named, decimal, hex; double-escaped too).
 
@@ -45,7 +54,9 @@ def decode_entities(text: str, keep_markup: bool = False) -> tuple[str, list[Edi
     entity (``AT&T``, ``&copy`` without ``;``, ``&bogus;``) is kept; no U+FFFD is produced
     from an invalid code point (``&#0;`` stays). With ``keep_markup`` (text an HTML parser
     has already decoded once), references to ``<``, ``>`` and ``&`` are kept as written:
-    ``&lt;stdin&gt;`` there is what the page shows, not markup. One `EditKind.ENTITY` edit
+    ``&lt;stdin&gt;`` there is what the page shows, not markup; but an ``&amp;`` that no name
+    follows is a double-escaped ``&`` (``drum &amp;amp; bass`` in a post's markup) and is
+    decoded. One `EditKind.ENTITY` edit
     with the count.
     """
     if "&" not in text:
@@ -55,7 +66,8 @@ def decode_entities(text: str, keep_markup: bool = False) -> tuple[str, list[Edi
 
     def fix(match: re.Match[str]) -> str:
         decoded = _decode_entity(match.group())
-        if decoded is None or (keep_markup and decoded in MARKUP_CHARACTERS):
+        if decoded is None or (keep_markup and decoded in MARKUP_CHARACTERS
+                               and not _lone_ampersand(decoded, match)):
             return match.group()
         seen[match.group()] += 1
         return decoded
