@@ -75,6 +75,12 @@ _LAYOUT_MARKUP = re.compile(r"<(?:p|div|br|body|html|table|article|section|pre)\
 _BLANK_LINE = re.compile(r"[ \t]*\n[ \t]*\n\s*")
 
 _COMMENT_TAGS = frozenset({"-comment", "_comment", "!--"})
+#: What marks a ``<button>`` that opens a panel of text (an accordion's or a FAQ's question):
+#: a class or a Bootstrap toggle naming a collapse or an accordion, or a heading around it (not
+#: ARIA's ``aria-expanded`` alone, nor a ``toggle`` class: a menu's, a language switch's or a
+#: filter's buttons have them too, and on the 2025-2026 pages kept all visible text they leaked).
+_TOGGLE_MARKS = re.compile(r"collapse|accordion", re.IGNORECASE)
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: The links WordPress's block editor draws as buttons: a file block's, a Buttons block's.
 _BUTTON_CLASS = re.compile(r"\bwp-block-(?:(file)__button|button__link)\b")
 # Sentinels used while building the text (never present in decoded HTML text: C0 controls).
@@ -189,6 +195,20 @@ def _parse(html: str) -> LexborHTMLParser:
     return LexborHTMLParser(raw_tags_read(html))
 
 
+def _is_toggle(button: LexborNode) -> bool:
+    """Whether a ``<button>`` opens a panel of text, so that its text is the panel's title (an
+    accordion's or a FAQ's question: WordPress 6.9's Accordion block, Bootstrap's collapse)
+    and is kept as a paragraph: a class or a ``data-toggle``/``data-bs-toggle`` naming a
+    collapse or an accordion (`_TOGGLE_MARKS`), or a heading around it. Other buttons
+    ("Subscribe", "Submit", a menu's) are the page's UI."""
+    attributes = button.attributes
+    marks = " ".join(attributes.get(name) or "" for name in ("class", "data-toggle", "data-bs-toggle"))
+    if _TOGGLE_MARKS.search(marks):
+        return True
+    parent = button.parent
+    return parent is not None and parent.tag in _HEADING_TAGS
+
+
 def _is_footnote_marker(sup: LexborNode) -> bool:
     """A ``<sup>`` that marks a footnote: WordPress's (``data-fn``, class ``fn``) or a link to
     a note in the page (``<sup><a href="#note-1">1</a></sup>``). Its number glued to the word
@@ -208,8 +228,10 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     ``<pre>`` give ``'\\n'``; entities are decoded once, by the parser (``&lt;stdin&gt;`` in
     the markup is the text ``<stdin>``); runs of
     spaces inside a paragraph are folded to one; the text of every kept element is
-    present, in document order; ``DROPPED_TAGS`` elements, comments and, in a page with an
-    ``<article>``/``<main>``, ``CHROME_TAGS`` elements outside it are gone. One edit
+    present, in document order; ``DROPPED_TAGS`` elements (but a ``<button>`` that opens a
+    panel, `_is_toggle`: an accordion's question is a paragraph, without its icons),
+    comments and, in a page with an ``<article>``/``<main>``, ``CHROME_TAGS`` elements
+    outside it are gone. One edit
     says what happened whenever the text changed: ``Edit(EditKind.HTML, 'dropped script x2,
     nav x1 …')``, or ``Edit(EditKind.HTML, 'markup converted to text, nothing dropped')``.
     Never raises on any string.
@@ -236,6 +258,7 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
     has_main = tree.css_first("article, main") is not None
     in_main = 0
     in_pre = 0  # inside <pre>/<textarea>-like blocks, every line break is the author's
+    in_toggle = 0  # inside a toggle's <button> (`_is_toggle`), whose icons are not text
     # iterative walk: (node, entering); exit events add block separators
     stack: list[tuple[LexborNode, bool]] = [(root, True)]
     while stack:
@@ -246,7 +269,9 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
                 in_main -= 1
             if tag in _PRE_TAGS:
                 in_pre -= 1
-            if tag in _BLOCK_TAGS:
+            if tag == "button":
+                in_toggle -= 1  # (only a toggle's button is entered)
+            if tag in _BLOCK_TAGS or tag == "button":
                 parts.append(_PARA)
             elif tag in _CELL_TAGS:
                 parts.append(" ")
@@ -264,7 +289,13 @@ def html_to_text(html: str) -> tuple[str, list[Edit]]:
         if tag in _COMMENT_TAGS:
             dropped["comment"] += 1
             continue
-        if tag in DROPPED_TAGS:
+        if in_toggle and node.attributes.get("aria-hidden") == "true":
+            dropped["icon"] += 1  # a toggle's ``+`` or chevron
+            continue
+        if tag == "button" and _is_toggle(node):
+            in_toggle += 1
+            parts.append(_PARA)
+        elif tag in DROPPED_TAGS:
             if tag == "head":
                 # <title>/<meta> are not text; scripts and styles in <head> are counted
                 for sub in node.traverse(include_text=True):

@@ -260,6 +260,35 @@ def test_a_buttons_blocks_label_is_dropped_as_any_button() -> None:
     assert out == "Read our report.\n\nThe end." and edit.detail == "dropped button x1"
 
 
+ACCORDION = (  # WordPress 6.9's Accordion block, as its heading block saves it
+    '<div role="group" class="wp-block-accordion"><div class="wp-block-accordion-item">'
+    '<h3 class="wp-block-accordion-heading"><button class="wp-block-accordion-heading__toggle">'
+    '<span class="wp-block-accordion-heading__toggle-title">How long does it take?</span>'
+    '<span class="wp-block-accordion-heading__toggle-icon" aria-hidden="true">+</span>'
+    '</button></h3><div role="region" class="wp-block-accordion-panel"><p>About forty '
+    "minutes.</p></div></div></div>")
+FAQ = (  # a theme's FAQ page (akashmdiu/political-demo-content, item 1147): Bootstrap's collapse
+    '<div class="accordion-item"><h2 class="accordion-header"><button class="accordion-button" '
+    'type="button" data-bs-toggle="collapse" data-bs-target="#c1">Why should I vote?</button>'
+    '</h2><div id="c1" class="accordion-collapse collapse"><div class="accordion-body">'
+    "Because it counts.</div></div></div>")
+
+
+@pytest.mark.parametrize(("html", "text", "detail"), [
+    (ACCORDION, "How long does it take?\n\nAbout forty minutes.", "dropped icon x1"),
+    (FAQ, "Why should I vote?\n\nBecause it counts.",
+     "markup converted to text, nothing dropped"),
+    ('<button class="menu-toggle" aria-expanded="false" aria-controls="menu">Shop by category'
+     '</button><p>A B</p>', "A B", "dropped button x1"),
+    ('<form><p>Your email</p><button type="submit">Subscribe</button></form><p>Done.</p>',
+     "Your email\n\nDone.", "dropped button x1"),
+])
+def test_a_toggles_button_is_its_panels_title_other_buttons_go(html: str, text: str,
+                                                                 detail: str) -> None:
+    out, (edit,) = html_to_text(html)
+    assert out == text and edit.detail == detail
+
+
 @pytest.mark.parametrize(("html", "count"), [
     ("<!-- wp:paragraph --><p>Text.</p><!-- /wp:paragraph -->", 2),
     ("<!-- a --><!-- b --><p>Text.</p>", 2),  # before the first element: beside <html>
