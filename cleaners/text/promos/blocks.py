@@ -12,7 +12,8 @@ A block is:
   "Mehr zum Thema"), or a ``heading`` of ``cleaners/data/promos/blocks/headings.txt``
   ("Neueste Artikel", "À lire, à voir"); never an ad label (a line a ``line`` rule matches:
   "Werbung", "Advertisement") nor a ``never`` line of that file ("Zur Startseite"), which
-  announce one thing, not a list;
+  announce one thing, not a list, nor a bare lead-in the text has three times or more ("Read
+  more" under each card of a services page: its teaser's link);
 * then a **run** of `MIN_HEADLINES` to `MAX_HEADLINES` headline-like lines (`headline_like`:
   1 to `MAX_HEADLINE_WORDS` words, starting with a capital, a digit or a quote, not ending
   like a sentence or a clause, not a quantity like "200 g Zucker"), date lines (`date_line`:
@@ -36,6 +37,7 @@ tables, tables of contents, recipes).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -55,6 +57,9 @@ from cleaners.text.promos.vocabulary import Vocabulary
 
 __all__ = ["PromoBlock", "date_line", "find_promo_blocks", "headline_like", "load_block_headings"]
 
+#: A bare lead-in the text has this many times or more is each card's link, no heading: a
+#: grid has three cards or more; twice, it heads two boxes (``LIRE AUSSI SUR REGARDS.FR``).
+MIN_CARD_LINKS = 3
 #: A heading has at most this many words…
 MAX_HEADING_WORDS = 10
 #: …and is followed by at least this many headline-like lines…
@@ -207,30 +212,43 @@ def _shares_a_word(title: str, paragraph: str, lang: str | None,
     return vocab.content_count({1}) > 0 and not vocab.unrelated(title, {0})
 
 
-def _is_heading(line: str, rules: Sequence[PromoRule],
-                headings: tuple[re.Pattern[str], re.Pattern[str]], kind: str | None) -> bool:
-    """A block heading: at most `MAX_HEADING_WORDS` words, and a ``heading`` pattern, or a list
-    header or bare lead-in by the rules that no ``line`` rule (an ad label: "Werbung") and no
-    ``never`` pattern (navigation: "Zur Startseite") matches. ``kind`` is what the line signals
+def _heading_kind(line: str, rules: Sequence[PromoRule],
+                  headings: tuple[re.Pattern[str], re.Pattern[str]], kind: str | None) -> str:
+    """What makes ``line`` a block heading: ``"heading"`` (a ``heading`` pattern), ``"list"``
+    or ``"lead"`` (a list header or bare lead-in by the rules that no ``line`` rule, an ad
+    label: "Werbung", matches), ``""`` for no heading: more than `MAX_HEADING_WORDS` words, or
+    a ``never`` pattern (navigation: "Zur Startseite"). ``kind`` is what the line signals
     found for the line ('' when nothing: then it is no list header or lead-in), None when
     unknown."""
     if len(line) > 20 * MAX_HEADING_WORDS or len(line.split()) > MAX_HEADING_WORDS:
-        return False
+        return ""
     s = normalise(line)
     core = _TRAILING.sub("", s)
     if not core:
-        return False
+        return ""
     heading, never = headings
     if never.fullmatch(core):
-        return False
+        return ""
     if heading.fullmatch(core):
-        return True
+        return "heading"
     if kind is not None and kind not in ("list", "lead"):
-        return False
+        return ""
     m = match(line, rules)
     if m is None or not (m.kind == "list" or (m.kind == "lead" and not m.headline)):
-        return False
-    return not any(r.kind == "line" and r.pattern.fullmatch(core) for r in rules)
+        return ""
+    return "" if any(r.kind == "line" and r.pattern.fullmatch(core) for r in rules) else m.kind
+
+
+def _headings(lines: Sequence[str], nonblank: list[int], kinds: list[str]) -> list[bool]:
+    """Which of the ``nonblank`` lines, of heading kinds ``kinds``, head a block: all but a
+    bare lead-in the text has `MIN_CARD_LINKS` times or more ("Read more" under each card of a
+    services page or a post grid: the link of the teaser above it, not the heading of the
+    cards after it)."""
+    leads = Counter(_TRAILING.sub("", normalise(lines[i]))
+                    for i, kind in zip(nonblank, kinds, strict=True) if kind == "lead")
+    return [bool(kind) and not (kind == "lead" and leads[_TRAILING.sub("", normalise(lines[i]))]
+                                >= MIN_CARD_LINKS)
+            for i, kind in zip(nonblank, kinds, strict=True)]
 
 
 def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
@@ -255,10 +273,10 @@ def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
     known = found is not None
     found = found or {}
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
-    heading = [
-        _is_heading(lines[i], rules, headings, found.get(i, "") if known else None)
+    heading = _headings(lines, nonblank, [
+        _heading_kind(lines[i], rules, headings, found.get(i, "") if known else None)
         for i in nonblank
-    ]
+    ])
 
     def run(k: int) -> tuple[list[int], list[int], int] | None:
         """The run under the heading ``nonblank[k]``: (headlines, lines taken, position of

@@ -66,6 +66,22 @@ def test_lesen_sie_auch_block_goes_whole_with_one_edit() -> None:
     assert edits == [Edit("promo", "\n".join(block))]
 
 
+def test_a_read_more_under_each_card_heads_no_block() -> None:
+    # a theme's services page (Hao10032000/cerax, page 2554): each card's teaser, cut without
+    # a full stop, ends with its "Read more" link, which took the cards after it for a block
+    cards = [("Digital Transformation", "Guiding businesses through the adoption of new tools"),
+             ("Financial Consulting", "Expert planning of budgets, risks and investments"),
+             ("Marketing Consulting", "Strategies that build brands and bring customers")]
+    text = paras(*[line for card in cards for line in (*card, "Read more")])
+    out, edits = strip_promos(text, "en")
+    assert out == paras(*[line for card in cards for line in card])
+    assert edits == [Edit("promo", "Read more")] * 3
+    # one "Read more" over a run of headlines still heads a block
+    block = ["Read more", "Council approves the budget", "Mayor opens the new bridge",
+             "Tram line reaches the airport"]
+    assert strip_promos(paras(*block), "en")[1] == [Edit("promo", "\n".join(block))]
+
+
 def test_a_lire_a_voir_heading_with_real_headlines() -> None:
     # headlines and dates of gala.fr.surnom.html's "Sur le même thème" box
     block = [

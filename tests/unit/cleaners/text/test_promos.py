@@ -230,6 +230,8 @@ FURNITURE = {
         "Copyright © 2019 The Daily Courier",
         "Photo credit: Jane Doe/Reuters",
         "Photo courtesy of NASA/JPL",
+        "Photo by Jane Doe",
+        "Image source: Reuters",
         "Credit: AP Photo",
         "By Maria Lopez and John Smith",
         "By Maria Lopez | Reuters",
@@ -354,6 +356,9 @@ FURNITURE_LIKE_SENTENCES = [
     "Affiliate links are increasingly used by publishers, the FTC says.",
     "Video courtesy of a bystander shows the moment the bridge collapsed.",
     "Photo credits are now required by the new law.",
+    # headings of a post a probe of WordPress exports found removed (hazealign.github.io)
+    "Image Source Binding",
+    "Image Credits Matter",
     "Credit: tighter lending hits small firms hardest",
     "Copyright 2019 ruling upheld by appeals court",
     "By The Numbers",
