@@ -4,7 +4,8 @@ Content-bearing tags are unwrapped (their inner text stays); media, embed, galle
 ad tags are dropped with their content; caption tags (``[caption]``, ``[wp_caption]``) keep their
 caption text as a paragraph of its own (or are dropped, with ``keep_captions=False``); the
 attributes a page builder prints as a heading (``[su_box title="Key facts"]``,
-``[vc_custom_heading text="…"]``) are kept as a paragraph of their own
+``[vc_custom_heading text="…"]``), and the attribute values that read as prose
+(``[testimonials text="…"]``), are kept as paragraphs of their own
 (`ShortcodePolicy.headings`); an enclosing table tag's CSV rows are kept as text lines. The tag lists are data, one file per list in
 ``cleaners/data/shortcodes/`` (names separated by whitespace, ``#`` comment lines), read once.
 """
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Literal
+
+from cleaners.text.page_passes import reads_as_prose
 
 __all__ = ["DEFAULT_SHORTCODE_POLICY", "Action", "ShortcodePolicy", "wordpress_strip_policy"]
 
@@ -170,19 +173,26 @@ class ShortcodePolicy:
     def headings(
         self, name: str, attrs: dict[str, str], enclosing: bool
     ) -> list[tuple[str, str]]:
-        """The ``(attribute, text)`` pairs of an unwrapped tag that a reader sees as headings,
-        in attribute order, each text once; a value that is not text (`attribute_text`) is
-        left out."""
+        """The ``(attribute, text)`` pairs of an unwrapped tag that a reader sees as headings
+        or prose, in attribute order, each text once; a value that is not text
+        (`attribute_text`) is left out. Prose: a value of a tag that is not inline nor named
+        after an HTML element that reads as prose (`reads_as_prose`: 8 words or more, ending
+        a sentence), whatever its name: a page builder's box or testimonial printing its
+        ``description="…"`` or ``text="…"`` (``[iconbox heading="CREATIVE DESIGNS"
+        description="By the same illusion…"]``); a standalone tag with prose keeps its plain
+        heading names too, as an enclosing one does."""
         if not self.heading_attrs or name in self.inline:
-            return []
-        generic = enclosing and name not in _HTML_NAMES
+            return []  # (WordPress's own `strip_shortcodes` keeps no attribute: no heading names)
+        texts = [(key, attribute_text(value)) for key, value in attrs.items()]
+        builder = name not in _HTML_NAMES
+        prose = {key for key, text in texts if builder and text and reads_as_prose(text)}
+        generic = (enclosing or bool(prose)) and builder
         out: list[tuple[str, str]] = []
-        for key, value in attrs.items():
-            if f"{name}.{key}" not in self.heading_attrs and not (
+        for key, text in texts:
+            if key not in prose and f"{name}.{key}" not in self.heading_attrs and not (
                 generic and key in self.heading_attrs
             ):
                 continue
-            text = attribute_text(value)
             if text is not None and all(text != t for _, t in out):
                 out.append((key, text))
         return out

@@ -517,6 +517,23 @@ def test_attributes_that_are_not_headings_are_not_text(text: str) -> None:
     assert all("kept as a paragraph" not in e.detail for e in edits)
 
 
+def test_a_builders_attribute_that_reads_as_prose_is_text() -> None:
+    # a theme's demo export (kamrankhan361k/thecraft…): an icon box and a testimonial print
+    # their text from attributes; the pages came out empty ("no text left")
+    prose = "We design every page by hand, from the first sketch to the last pixel."
+    out, edits = strip_shortcodes(
+        f'[iconbox icon="fa-star" heading="CREATIVE DESIGNS" description="{prose}"]\n'
+        f'[testimonials text="{prose}" name="SABRINA SMITH" image="/a.jpg"]\n'
+        '[vc_btn title="Learn more about our work and our team today." link="url:x"]\nx')
+    assert out == f"CREATIVE DESIGNS\n\n{prose}\n\n{prose}\n\nx"
+    assert Edit("shortcode", f'unwrapped iconbox (heading="CREATIVE DESIGNS", description="{prose}"'
+                             " kept as paragraphs)") in edits
+    # a short value, or one on an inline tag or an HTML element's name, is no prose
+    for text in ('[counter heading="FINISHED PROJECTS" number="250"]\nx',
+                 f'[su_tooltip title="{prose}"]x[/su_tooltip]', f'[div title="{prose}"]x[/div]'):
+        assert strip_shortcodes(text)[0] == "x", text
+
+
 def test_headings_are_not_kept_by_the_wordpress_policy() -> None:
     policy = wordpress_strip_policy(["su_box"])
     assert strip_shortcodes('[su_box title="Key facts"]x[/su_box]y', policy)[0] == "y"
