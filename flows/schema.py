@@ -83,10 +83,12 @@ MERGED_SCHEMA = pa.schema([
 ])
 
 #: One row per raw record that was read, cleaned and fingerprinted (before matching);
-#: ``lang_hint`` and ``record_index`` (the record's 0-based position in its file, for the
-#: quarantine row of a record the clean stage refuses) are staging only.
+#: ``lang_hint``, ``record_index`` (the record's 0-based position in its file, for the
+#: quarantine row of a record the clean stage refuses) and ``title_is_headline`` (the title
+#: is a CMS post's own, with no site's name to cut: a WordPress export's item) are staging only.
 STAGED_SCHEMA = pa.schema([*SOURCE_FIELDS, pa.field("lang_hint", pa.string()),
-                           pa.field("record_index", pa.int64()), *TEXT_FIELDS])
+                           pa.field("record_index", pa.int64()),
+                           pa.field("title_is_headline", pa.bool_()), *TEXT_FIELDS])
 
 #: The sentence sketch of each row of a fingerprinted batch (staging only, never curated):
 #: the two arrays of its `cleaners.dedup.align.SentenceSketch`, made with the fingerprint

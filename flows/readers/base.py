@@ -53,6 +53,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "published_at": ("published_at", "date", "published", "pubdate", "pub_date", "datetime",
                      "created_at", "timestamp"),
     "source": ("source", "site", "publisher", "outlet", "feed"),
+    # a CMS post's type (a WordPress export's ``wp:post_type``): its title is its own headline
+    "post_type": ("post_type",),
 }
 
 #: Characters of an unreadable record kept in its `BadRecord.raw`: what its quarantine row keeps.

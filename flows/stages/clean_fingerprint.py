@@ -92,8 +92,8 @@ _TitleResult = CleanResult | Exception | None
 
 def _clean_titles(titles: list[str | None], urls: list[str | None],
                   cfg: CleanConfig) -> list[_TitleResult]:
-    """`clean_title` of each title with its record's url (None for a missing title, the
-    exception if it raised)."""
+    """`clean_title` of each title with its record's url, None for a title that names no site
+    (None for a missing title, the exception if it raised)."""
     out: list[_TitleResult] = []
     for title, url in zip(titles, urls, strict=True):
         if title is None:
@@ -120,7 +120,8 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     ``max_text_chars`` characters (`text_too_large_reason`; the limit applies to the extracted
     text, the read stage only guards the raw field, see `flows.stages.read`). The title goes
     through `clean_title` with the record's url (one line, without the site's name its url
-    spells; ``None`` when nothing is left of it; a record without one takes its web page's
+    spells, unless it is a CMS post's own, ``title_is_headline``; ``None`` when nothing is left
+    of it; a record without one takes its web page's
     own title, found by the text's cleaning) and its edits are appended to
     the row's ``edits`` after the text's, each detail starting with ``"title: "``. A quarantine
     row carries the record's position in its file (the staged ``record_index``).
@@ -142,7 +143,10 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     # a record without a title takes the one its page gives itself (found in the same parse)
     titles = _clean_titles([t if t else getattr(r, "title", None) for t, r in
                             zip(table.column("title").to_pylist(), results, strict=True)],
-                           table.column("url").to_pylist(), cfg)
+                           [None if headline else url for url, headline in zip(
+                               table.column("url").to_pylist(),
+                               table.column("title_is_headline").to_pylist(), strict=True)],
+                           cfg)
     keep: list[int] = []
     new_texts: list[str] = []
     new_titles: list[str | None] = []

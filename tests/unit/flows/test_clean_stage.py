@@ -216,6 +216,33 @@ def test_a_records_title_loses_the_site_name_its_url_spells(tmp_path: Path) -> N
         "Tram line extended to the airport | Example Media")
 
 
+def test_a_wordpress_posts_title_keeps_the_name_its_url_spells(tmp_path: Path) -> None:
+    # a probe of real exports: artigos/paralisiafacial.com's post 140, "Paralisia Facial -
+    # Ellen Miyuki" on paralisiafacial.com, became "Ellen Miyuki"; WordPress adds the site's
+    # name to a page's <title>, never to a post's title. A scraped record's title still loses it
+    title, url = "Paralisia Facial - Ellen Miyuki", "https://paralisiafacial.com/ellen-miyuki/"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "export.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Paralisia Facial</title>'
+        f"<item><title>{title}</title><link>{url}</link><content:encoded><![CDATA[<p>"
+        f"{english()[:600]}</p>]]></content:encoded><wp:post_id>140</wp:post_id>"
+        "<wp:post_type>post</wp:post_type><wp:status>publish</wp:status></item>"
+        "</channel></rss>", encoding="utf-8")
+    (raw / "scraped.jsonl").write_text(json.dumps(
+        {"id": "scraped", "title": title, "url": url, "text": english()[600:1200]}) + "\n")
+    read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
+                      DEFAULTS.max_text_chars)
+    out, _, quarantine = clean_table(
+        pa.concat_tables([pq.read_table(b) for b in read.batches]), "run-t", NOW)
+    assert quarantine == []
+    titles = dict(zip(out.column("source_id").to_pylist(), out.column("title").to_pylist(),
+                      strict=True))
+    assert titles == {"140": title, "scraped": "Ellen Miyuki"}
+
+
 def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_path: Path) -> None:
     # the clean stage's quarantine rows all said record_index -1, "the whole file"
     en = english()
