@@ -284,6 +284,12 @@ def test_double_escaped_characters_are_decoded_but_escaped_markup_stays() -> Non
     assert any(e.kind == EditKind.ENTITY for e in cleaned.edits)
 
 
+def test_a_double_escaped_ampersand_is_decoded_but_not_one_that_starts_a_reference() -> None:
+    # a theme's demo export (imfaisalkh/nucleus, item 563) writes ``drum &amp;amp; bass``
+    html = "<p>Drum &amp;amp; bass, R&amp;amp;B and &amp;amp;lt;b&amp;amp;gt; tonight.</p>"
+    assert clean_text(html).text == "Drum & bass, R&B and &amp;lt;b&amp;gt; tonight."
+
+
 def test_plain_text_with_escaped_markup_is_still_parsed() -> None:
     # a text field holding escaped HTML (some CMS exports) is decoded, then parsed
     assert clean_text("&lt;p&gt;Hello&lt;/p&gt;&lt;p&gt;World&lt;/p&gt;").text == "Hello\n\nWorld"
@@ -1104,6 +1110,21 @@ def test_a_paragraph_the_default_pass_repeats_comes_out_once() -> None:
     spaced = "The town hall opens again on Monday after the works."
     assert combine_passes(f"{A}\n{B}", f"{A}\n{glued}\n{B}\n{spaced}").split("\n") == [
         A, B, spaced]
+
+
+def test_a_line_one_pass_writes_as_a_list_item_is_the_same_line() -> None:
+    # 2025-2026 pages: the precision pass wrote a card as an item (``- by Lauren Dragan No
+    # single…``, ``- EddylineSky 100 Kayak…``), the default pass as a line or inside a longer
+    # one (``The Best … by Lauren Dragan No single…``, ``Top Rated EddylineSky…``): twice
+    card = "by Lauren Dragan No single hearing device is perfect for everyone."
+    titled = f"The Best Hearing Aids {card}"
+    assert combine_passes(f"{A}\n- {card}\n{B}", f"{A}\n{titled}\n{B}").split("\n") == [
+        A, titled, B]
+    # the item keeps its mark, whichever pass writes it
+    assert combine_passes(f"{A}\n- {card}\n{B}", f"{A}\n{card}\n{B}").split("\n") == [
+        A, f"- {card}", B]
+    assert combine_passes(f"{A}\n{card}\n{B}", f"{A}\n- {card}\n{B}").split("\n") == [
+        A, f"- {card}", B]
 
 
 def test_a_piece_repeated_in_a_long_run_is_not_walked_for_every_line() -> None:
