@@ -78,8 +78,11 @@ _COMMENT_TAGS = frozenset({"-comment", "_comment", "!--"})
 #: What marks a ``<button>`` that opens a panel of text (an accordion's or a FAQ's question):
 #: a class or a Bootstrap toggle naming a collapse or an accordion, or a heading around it (not
 #: ARIA's ``aria-expanded`` alone, nor a ``toggle`` class: a menu's, a language switch's or a
-#: filter's buttons have them too, and on the 2025-2026 pages kept all visible text they leaked).
+#: filter's buttons have them too, and on the 2025-2026 pages kept all visible text they leaked)…
 _TOGGLE_MARKS = re.compile(r"collapse|accordion", re.IGNORECASE)
+#: …but not a class naming a menu or a control of every panel (Bootstrap's ``navbar-toggle``
+#: is a collapse too: "Toggle navigation"; ``accordion-expand-all``: "Expand all").
+_CONTROL_MARKS = re.compile(r"nav|menu|expand|-all\b", re.IGNORECASE)
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: The links WordPress's block editor draws as buttons: a file block's, a Buttons block's.
 _BUTTON_CLASS = re.compile(r"\bwp-block-(?:(file)__button|button__link)\b")
@@ -199,14 +202,18 @@ def _is_toggle(button: LexborNode) -> bool:
     """Whether a ``<button>`` opens a panel of text, so that its text is the panel's title (an
     accordion's or a FAQ's question: WordPress 6.9's Accordion block, Bootstrap's collapse)
     and is kept as a paragraph: a class or a ``data-toggle``/``data-bs-toggle`` naming a
-    collapse or an accordion (`_TOGGLE_MARKS`), or a heading around it. Other buttons
+    collapse or an accordion (`_TOGGLE_MARKS`), or a heading that holds the button alone;
+    not a class naming a menu or a control of every panel (`_CONTROL_MARKS`). Other buttons
     ("Subscribe", "Submit", a menu's) are the page's UI."""
     attributes = button.attributes
+    if _CONTROL_MARKS.search(attributes.get("class") or ""):
+        return False
     marks = " ".join(attributes.get(name) or "" for name in ("class", "data-toggle", "data-bs-toggle"))
     if _TOGGLE_MARKS.search(marks):
         return True
-    parent = button.parent
-    return parent is not None and parent.tag in _HEADING_TAGS
+    parent = button.parent  # a heading that is the button alone (a "Copy link" beside one is UI)
+    return (parent is not None and parent.tag in _HEADING_TAGS
+            and parent.text(deep=True).strip() == button.text(deep=True).strip())
 
 
 def _is_footnote_marker(sup: LexborNode) -> bool:

@@ -263,15 +263,22 @@ def _gap_lines(gap: Paragraphs, above: set[Any]) -> tuple[list[str], list[list[s
 
 def as_paragraphs(text: str) -> str:
     """trafilatura's one-line-per-block ``text`` with a blank line between blocks, each list
-    item's mark with its text. trafilatura writes the mark alone on a line when the item's
-    text starts on a line below its ``<li>``, and for an item of an image, an icon or a button
-    alone (169 and 15 of the 184 such lines in the texts of the six page sets of
-    ``docs/cleaning.md``). Guarantees: no line is empty or a mark alone; a mark alone is put
-    in front of the line after it, unless that line is an item itself; every other line is
-    kept, stripped, in order."""
-    lines = [kept for line in text.split("\n") if (kept := line.strip())]
+    item's mark with its text. trafilatura writes an item's mark alone on a line, ``- `` with
+    its space, when the item's text starts on a line below its ``<li>``, and for an item of an
+    image, an icon or a button alone (169 and 15 of the 184 such lines in the texts of the six
+    page sets of ``docs/cleaning.md``). Guarantees: no line is empty or a ``-`` alone; a mark
+    is put in front of the line after it, unless that line is an item itself; a ``-`` without
+    the space is a paragraph of its own (a separator, ``<p>-</p>``) and is left out, the line
+    after it as it is; every other line is kept, stripped, in order."""
+    lines = [line for line in text.split("\n") if line.strip()]
     item = f"{_ITEM_MARK} "
-    return "\n\n".join(
-        f"{item}{line}" if at and lines[at - 1] == _ITEM_MARK and not line.startswith(item)
-        else line
-        for at, line in enumerate(lines) if line != _ITEM_MARK)
+    out: list[str] = []
+    marked = False  # the line before was an item's mark
+    for line in lines:
+        kept = line.strip()
+        if kept == _ITEM_MARK:
+            marked = item in line
+            continue
+        out.append(f"{item}{kept}" if marked and not kept.startswith(item) else kept)
+        marked = False
+    return "\n\n".join(out)

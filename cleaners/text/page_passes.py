@@ -80,11 +80,16 @@ def _wrapped_prose(lines: list[str]) -> set[int]:
 
 
 def _unmarked(line: str) -> str:
-    """``line`` without the list item's mark trafilatura writes before it (``- ``): one pass
-    may write a block as an item and the other as a line (``- by Lauren Dragan No single…``
-    and ``The Best … by Lauren Dragan No single…``), and the two are compared by their text."""
+    """``line`` without the list item's mark trafilatura writes before it (``- ``) when what
+    follows has `MIN_PART_CHARS` or more: one pass may write a block as an item and the other
+    as a line (``- by Lauren Dragan No single…`` and ``The Best … by Lauren Dragan No
+    single…``), and the two are compared by their text. A shorter item keeps its mark: a table
+    of contents' or a menu's ``- Introduction`` is not the heading ``Introduction`` (a review:
+    the menu came back beside the article)."""
     stripped = line.lstrip()
-    return stripped[2:] if stripped.startswith("- ") else line
+    if stripped.startswith("- ") and len(text_key(stripped[2:])) >= MIN_PART_CHARS:
+        return stripped[2:]
+    return line
 
 
 def _with_missing(lines: list[str], precise: list[str]) -> list[str] | None:

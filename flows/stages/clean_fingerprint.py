@@ -92,8 +92,8 @@ _TitleResult = CleanResult | Exception | None
 
 def _clean_titles(titles: list[str | None], urls: list[str | None],
                   cfg: CleanConfig) -> list[_TitleResult]:
-    """`clean_title` of each title with its record's url, None for a title that names no site
-    (None for a missing title, the exception if it raised)."""
+    """`clean_title` of each title with its url (None: no site's name is cut), None for a
+    missing title, the exception if it raised."""
     out: list[_TitleResult] = []
     for title, url in zip(titles, urls, strict=True):
         if title is None:
@@ -141,11 +141,14 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
             except Exception as exc:
                 results.append(exc)
     # a record without a title takes the one its page gives itself (found in the same parse)
-    titles = _clean_titles([t if t else getattr(r, "title", None) for t, r in
-                            zip(table.column("title").to_pylist(), results, strict=True)],
-                           [None if headline else url for url, headline in zip(
+    own = table.column("title").to_pylist()
+    titles = _clean_titles([t if t else getattr(r, "title", None)
+                            for t, r in zip(own, results, strict=True)],
+                           # a CMS post's own title names no site (its page's <title> may)
+                           [None if headline and t else url for url, headline, t in zip(
                                table.column("url").to_pylist(),
-                               table.column("title_is_headline").to_pylist(), strict=True)],
+                               table.column("title_is_headline").to_pylist(), own,
+                               strict=True)],
                            cfg)
     keep: list[int] = []
     new_texts: list[str] = []

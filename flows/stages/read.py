@@ -102,9 +102,10 @@ def _validate(rec: RawRecord, raw: RawFile, max_chars: int, seen_keys: set[str])
         "published_at": published,
         "lang_hint": primary_language(rec.fields.get("lang")),
         "record_index": rec.index,
-        # a WordPress export's item (it has a post type) is titled by its author: WordPress
-        # adds the site's name to a page's <title>, never to a post's title
-        "title_is_headline": rec.fields.get("post_type") is not None,
+        # a CMS post (a WordPress export's item: it has a post type) is titled by its author:
+        # WordPress adds the site's name to a page's <title>, never to a post's title
+        "title_is_headline": isinstance(post_type := rec.fields.get("post_type"), str)
+                             and bool(post_type.strip()),
         "text": text,
         "edits": edits,
     }

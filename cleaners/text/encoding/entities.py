@@ -40,11 +40,14 @@ def _decode_entity(entity: str) -> str | None:
 MARKUP_CHARACTERS = frozenset("<>&")
 
 
-def _lone_ampersand(decoded: str, match: re.Match[str]) -> bool:
-    """Whether ``decoded`` is an ``&`` that starts no reference where it stands (``drum &amp;
+def _lone_ampersand(match: re.Match[str]) -> bool:
+    """Whether ``match`` is an ``&amp;`` that starts no reference where it stands (``drum &amp;
     bass``, ``R&amp;B``: a CMS's double escaping of ``&``, not ``&amp;lt;``): decoded even in
-    text a parser has decoded once, by what follows it (`_NAME_AFTER`)."""
-    return decoded == "&" and not _NAME_AFTER.match(match.string, match.end())
+    text a parser has decoded once, by what follows it (`_NAME_AFTER`). The cost: a page that
+    shows ``&amp;`` itself (``write <code>&amp;amp;</code> for &``, an HTML lesson) shows
+    ``&``; ``&#38;`` is left as written."""
+    return (match.group().lower() == "&amp;"
+            and not _NAME_AFTER.match(match.string, match.end()))
 
 
 def decode_entities(text: str, keep_markup: bool = False) -> tuple[str, list[Edit]]:
@@ -67,7 +70,7 @@ def decode_entities(text: str, keep_markup: bool = False) -> tuple[str, list[Edi
     def fix(match: re.Match[str]) -> str:
         decoded = _decode_entity(match.group())
         if decoded is None or (keep_markup and decoded in MARKUP_CHARACTERS
-                               and not _lone_ampersand(decoded, match)):
+                               and not _lone_ampersand(match)):
             return match.group()
         seen[match.group()] += 1
         return decoded

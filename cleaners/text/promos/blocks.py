@@ -12,8 +12,9 @@ A block is:
   "Mehr zum Thema"), or a ``heading`` of ``cleaners/data/promos/blocks/headings.txt``
   ("Neueste Artikel", "À lire, à voir"); never an ad label (a line a ``line`` rule matches:
   "Werbung", "Advertisement") nor a ``never`` line of that file ("Zur Startseite"), which
-  announce one thing, not a list, nor a bare lead-in the text has three times or more ("Read
-  more" under each card of a services page: its teaser's link);
+  announce one thing, not a list, nor a bare lead-in that closes a card, the same lead-in
+  coming back after at most `MAX_CARD_LINES` lines ("Read more" under each card of a services
+  page: its teaser's link);
 * then a **run** of `MIN_HEADLINES` to `MAX_HEADLINES` headline-like lines (`headline_like`:
   1 to `MAX_HEADLINE_WORDS` words, starting with a capital, a digit or a quote, not ending
   like a sentence or a clause, not a quantity like "200 g Zucker"), date lines (`date_line`:
@@ -37,11 +38,11 @@ tables, tables of contents, recipes).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.text.promos.rules import (
@@ -57,9 +58,9 @@ from cleaners.text.promos.vocabulary import Vocabulary
 
 __all__ = ["PromoBlock", "date_line", "find_promo_blocks", "headline_like", "load_block_headings"]
 
-#: A bare lead-in the text has this many times or more is each card's link, no heading: a
-#: grid has three cards or more; twice, it heads two boxes (``LIRE AUSSI SUR REGARDS.FR``).
-MIN_CARD_LINKS = 3
+#: A bare lead-in that comes back after at most this many lines closes a card (its title, its
+#: teaser, a date) of a grid: it is the card's link, no heading (`_headings`).
+MAX_CARD_LINES = 3
 #: A heading has at most this many words…
 MAX_HEADING_WORDS = 10
 #: …and is followed by at least this many headline-like lines…
@@ -241,14 +242,21 @@ def _heading_kind(line: str, rules: Sequence[PromoRule],
 
 def _headings(lines: Sequence[str], nonblank: list[int], kinds: list[str]) -> list[bool]:
     """Which of the ``nonblank`` lines, of heading kinds ``kinds``, head a block: all but a
-    bare lead-in the text has `MIN_CARD_LINKS` times or more ("Read more" under each card of a
-    services page or a post grid: the link of the teaser above it, not the heading of the
-    cards after it)."""
-    leads = Counter(_TRAILING.sub("", normalise(lines[i]))
-                    for i, kind in zip(nonblank, kinds, strict=True) if kind == "lead")
-    return [bool(kind) and not (kind == "lead" and leads[_TRAILING.sub("", normalise(lines[i]))]
-                                >= MIN_CARD_LINKS)
-            for i, kind in zip(nonblank, kinds, strict=True)]
+    bare lead-in that closes a card: the same lead-in comes back after 1 to `MAX_CARD_LINES`
+    lines, or came `MAX_CARD_LINES` lines or fewer before it ("Read more" under each card of a
+    services page or a post grid is the link of the teaser above it, not the heading of the
+    cards after it). A copy right after another, or far from the others (a page that repeats
+    a widget), still heads a block."""
+    copies: dict[str, list[int]] = {}
+    for k, (i, kind) in enumerate(zip(nonblank, kinds, strict=True)):
+        if kind == "lead":
+            copies.setdefault(_TRAILING.sub("", normalise(lines[i])), []).append(k)
+    card_links: set[int] = set()
+    for at in copies.values():
+        for before, after in pairwise(at):
+            if 1 <= after - before - 1 <= MAX_CARD_LINES:  # a card between two links
+                card_links.update((before, after))
+    return [bool(kind) and k not in card_links for k, kind in enumerate(kinds)]
 
 
 def find_promo_blocks(lines: Sequence[str], lang: str | None = None,

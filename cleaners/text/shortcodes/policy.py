@@ -78,16 +78,24 @@ _ATTR_ESCAPE = re.compile("|".join(re.escape(k) for k in _ATTR_ESCAPES))
 
 
 def attribute_text(value: str) -> str | None:
-    """An attribute's value as the text a page shows (builders' escapes decoded, whitespace
-    folded), or ``None`` when it is not text: empty, no letter, a switch (``false``), a URL,
+    """An attribute's value as the text a page shows (builders' escapes decoded, markup
+    removed, whitespace folded), or ``None`` when it is not text: empty, no letter, a switch (``false``), a URL,
     path, colour, file name, or an identifier (``box-style_2``)."""
-    text = " ".join(_ATTR_ESCAPE.sub(lambda m: _ATTR_ESCAPES[m.group()], value).split())
+    text = " ".join(_TAG.sub("", _ATTR_ESCAPE.sub(lambda m: _ATTR_ESCAPES[m.group()], value))
+                    .split())
     if not any(c.isalpha() for c in text) or text.lower() in _KEYWORD_VALUES:
         return None
     if _NOT_TEXT.fullmatch(text):
         return None
     return text
 
+
+#: Attributes a page builder prints as the text of its box, card or testimonial: kept when
+#: their value reads as prose (`ShortcodePolicy.headings`).
+_PROSE_ATTRS = frozenset({"description", "desc", "text", "content", "quote", "testimonial",
+                          "subtitle", "summary", "excerpt", "intro"})
+#: Markup inside an attribute's value (``description="We build <b>sites</b>"``).
+_TAG = re.compile(r"<[^<>]*>")
 
 #: Attributes worth keeping in the edit detail (who is quoted, what a caption said…).
 _KEEP_ATTRS = frozenset(
@@ -176,16 +184,19 @@ class ShortcodePolicy:
         """The ``(attribute, text)`` pairs of an unwrapped tag that a reader sees as headings
         or prose, in attribute order, each text once; a value that is not text
         (`attribute_text`) is left out. Prose: a value of a tag that is not inline nor named
-        after an HTML element that reads as prose (`reads_as_prose`: 8 words or more, ending
-        a sentence), whatever its name: a page builder's box or testimonial printing its
-        ``description="…"`` or ``text="…"`` (``[iconbox heading="CREATIVE DESIGNS"
-        description="By the same illusion…"]``); a standalone tag with prose keeps its plain
-        heading names too, as an enclosing one does."""
+        after an HTML element, of an attribute a page builder prints as the tag's text
+        (`_PROSE_ATTRS`: ``description``, ``text``…), that reads as prose (`reads_as_prose`:
+        8 words or more, ending a sentence): a box or a testimonial printing it
+        (``[iconbox heading="CREATIVE DESIGNS" description="By the same illusion…"]``); not a
+        ``message`` (a paywall's or a cookie notice's, which a reader with access never
+        sees). A standalone tag with prose keeps its plain heading names too, as an enclosing
+        one does."""
         if not self.heading_attrs or name in self.inline:
             return []  # (WordPress's own `strip_shortcodes` keeps no attribute: no heading names)
         texts = [(key, attribute_text(value)) for key, value in attrs.items()]
         builder = name not in _HTML_NAMES
-        prose = {key for key, text in texts if builder and text and reads_as_prose(text)}
+        prose = {key for key, text in texts
+                 if builder and key in _PROSE_ATTRS and text and reads_as_prose(text)}
         generic = (enclosing or bool(prose)) and builder
         out: list[tuple[str, str]] = []
         for key, text in texts:

@@ -231,8 +231,15 @@ def test_a_wordpress_posts_title_keeps_the_name_its_url_spells(tmp_path: Path) -
         f"{english()[:600]}</p>]]></content:encoded><wp:post_id>140</wp:post_id>"
         "<wp:post_type>post</wp:post_type><wp:status>publish</wp:status></item>"
         "</channel></rss>", encoding="utf-8")
-    (raw / "scraped.jsonl").write_text(json.dumps(
-        {"id": "scraped", "title": title, "url": url, "text": english()[600:1200]}) + "\n")
+    page = (f"<html><head><title>{title}</title></head><body><article><p>{english()[1200:1800]}"
+            "</p></article></body></html>")
+    (raw / "scraped.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"id": "scraped", "title": title, "url": url, "text": english()[600:1200]},
+        # no title of its own: its page's <title> is cut, post type or not; a post type that is
+        # no string says nothing
+        {"id": "page", "url": url, "text": page, "post_type": "post"},
+        {"id": "flag", "title": title, "url": url, "text": english()[1800:2400],
+         "post_type": False}]) + "\n")
     read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
                       DEFAULTS.max_text_chars)
     out, _, quarantine = clean_table(
@@ -240,7 +247,8 @@ def test_a_wordpress_posts_title_keeps_the_name_its_url_spells(tmp_path: Path) -
     assert quarantine == []
     titles = dict(zip(out.column("source_id").to_pylist(), out.column("title").to_pylist(),
                       strict=True))
-    assert titles == {"140": title, "scraped": "Ellen Miyuki"}
+    assert titles == {"140": title, "scraped": "Ellen Miyuki", "page": "Ellen Miyuki",
+                      "flag": "Ellen Miyuki"}
 
 
 def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_path: Path) -> None:

@@ -233,11 +233,14 @@ def test_a_list_items_mark_stays_with_its_text() -> None:
     """trafilatura writes an item's mark alone on a line when the item's text starts on a line
     below its ``<li>`` (a page of the shared set, tests/eval), and for an item of an image
     alone: the mark goes in front of its text, a mark before another item or at the end goes."""
-    text = ("The plan:\n\t-\n\tSix new stations.\n-\n- Two car parks.\n- \n"
-            "-5 °C on Tuesday\n-")
+    text = ("The plan:\n\t- \n\tSix new stations.\n- \n- Two car parks.\n- \n"
+            "-5 °C on Tuesday\n- ")
     assert as_paragraphs(text) == ("The plan:\n\n- Six new stations.\n\n- Two car parks."
                                    "\n\n- -5 °C on Tuesday")
-    assert as_paragraphs("-\n") == ""
+    assert as_paragraphs("- \n") == ""
+    # a "-" paragraph without the space is a separator (<p>-</p>), not an item's mark
+    assert as_paragraphs("The council met.\n-\nMore news later.") == (
+        "The council met.\n\nMore news later.")
 
 
 def test_page_title_is_found_in_the_same_parse() -> None:
@@ -1125,6 +1128,11 @@ def test_a_line_one_pass_writes_as_a_list_item_is_the_same_line() -> None:
         A, f"- {card}", B]
     assert combine_passes(f"{A}\n{card}\n{B}", f"{A}\n- {card}\n{B}").split("\n") == [
         A, f"- {card}", B]
+    # a short item is not the heading it names: a table of contents or a menu stays out
+    toc = "\n".join(["- Introduction", "- Method", "- Results"])
+    assert combine_passes(f"{A}\nIntroduction\n{B}\nMethod\n{C}",
+                          f"{toc}\n{A}\nIntroduction\n{B}\nMethod\n{C}").split("\n") == [
+        A, "Introduction", B, "Method", C]
 
 
 def test_a_piece_repeated_in_a_long_run_is_not_walked_for_every_line() -> None:

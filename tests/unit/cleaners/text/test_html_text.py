@@ -280,6 +280,13 @@ FAQ = (  # a theme's FAQ page (akashmdiu/political-demo-content, item 1147): Boo
      "markup converted to text, nothing dropped"),
     ('<button class="menu-toggle" aria-expanded="false" aria-controls="menu">Shop by category'
      '</button><p>A B</p>', "A B", "dropped button x1"),
+    # a review: a menu's collapse, a control of every panel, a button beside a heading's text
+    ('<button class="navbar-toggle collapsed" data-toggle="collapse" data-target="#nav">Toggle '
+     'navigation</button><p>A B</p>', "A B", "dropped button x1"),
+    ('<button class="accordion-expand-all">Expand all</button><p>A B</p>', "A B",
+     "dropped button x1"),
+    ("<h2>Comments <button>Copy link</button></h2><p>A B</p>", "Comments\n\nA B",
+     "dropped button x1"),
     ('<form><p>Your email</p><button type="submit">Subscribe</button></form><p>Done.</p>',
      "Your email\n\nDone.", "dropped button x1"),
 ])

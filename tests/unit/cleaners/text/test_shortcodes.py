@@ -528,8 +528,14 @@ def test_a_builders_attribute_that_reads_as_prose_is_text() -> None:
     assert out == f"CREATIVE DESIGNS\n\n{prose}\n\n{prose}\n\nx"
     assert Edit("shortcode", f'unwrapped iconbox (heading="CREATIVE DESIGNS", description="{prose}"'
                              " kept as paragraphs)") in edits
-    # a short value, or one on an inline tag or an HTML element's name, is no prose
+    # markup inside the value is not text (a review)
+    assert strip_shortcodes(f'[iconbox description="We build <b>sites</b>, {prose[3:]}"]\nx')[
+        0] == f"We build sites, {prose[3:]}\n\nx"
+    # a short value, one on an inline tag or an HTML element's name, or a paywall's or a cookie
+    # notice's message (a review), is no text of the post
     for text in ('[counter heading="FINISHED PROJECTS" number="250"]\nx',
+                 f'[restrict paid="true" message="{prose}"]x[/restrict]',
+                 f'[cookie_notice message="{prose}"]\nx',
                  f'[su_tooltip title="{prose}"]x[/su_tooltip]', f'[div title="{prose}"]x[/div]'):
         assert strip_shortcodes(text)[0] == "x", text
 
