@@ -80,9 +80,12 @@ _COMMENT_TAGS = frozenset({"-comment", "_comment", "!--"})
 #: ARIA's ``aria-expanded`` alone, nor a ``toggle`` class: a menu's, a language switch's or a
 #: filter's buttons have them too, and on the 2025-2026 pages kept all visible text they leaked)…
 _TOGGLE_MARKS = re.compile(r"collapse|accordion", re.IGNORECASE)
-#: …but not a class naming a menu or a control of every panel (Bootstrap's ``navbar-toggle``
-#: is a collapse too: "Toggle navigation"; ``accordion-expand-all``: "Expand all").
-_CONTROL_MARKS = re.compile(r"nav|menu|expand|-all\b", re.IGNORECASE)
+#: …but not a class token of a menu's toggle or of a control of every panel (Bootstrap's
+#: ``navbar-toggle`` is a collapse too: "Toggle navigation"; ``accordion-expand-all``: "Expand
+#: all"); whole tokens, so that ``faq-item__expander`` or ``menu-accordion`` is still a panel's.
+_CONTROL_MARKS = re.compile(
+    r"(?<![\w-])(?:navbar[\w-]*|nav-toggle[\w-]*|menu-toggle[\w-]*|[\w-]*(?:expand|collapse|toggle)-all)"
+    r"(?![\w-])", re.IGNORECASE)
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: The links WordPress's block editor draws as buttons: a file block's, a Buttons block's.
 _BUTTON_CLASS = re.compile(r"\bwp-block-(?:(file)__button|button__link)\b")
@@ -203,7 +206,7 @@ def _is_toggle(button: LexborNode) -> bool:
     accordion's or a FAQ's question: WordPress 6.9's Accordion block, Bootstrap's collapse)
     and is kept as a paragraph: a class or a ``data-toggle``/``data-bs-toggle`` naming a
     collapse or an accordion (`_TOGGLE_MARKS`), or a heading that holds the button alone;
-    not a class naming a menu or a control of every panel (`_CONTROL_MARKS`). Other buttons
+    not a class token of a menu's toggle or of a control of every panel (`_CONTROL_MARKS`). Other buttons
     ("Subscribe", "Submit", a menu's) are the page's UI."""
     attributes = button.attributes
     if _CONTROL_MARKS.search(attributes.get("class") or ""):

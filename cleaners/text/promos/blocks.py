@@ -12,9 +12,9 @@ A block is:
   "Mehr zum Thema"), or a ``heading`` of ``cleaners/data/promos/blocks/headings.txt``
   ("Neueste Artikel", "À lire, à voir"); never an ad label (a line a ``line`` rule matches:
   "Werbung", "Advertisement") nor a ``never`` line of that file ("Zur Startseite"), which
-  announce one thing, not a list, nor a bare lead-in that closes a card, the same lead-in
-  coming back after at most `MAX_CARD_LINES` lines ("Read more" under each card of a services
-  page: its teaser's link);
+  announce one thing, not a list, nor a bare lead-in that closes the cards of a grid, three
+  copies or more in a row at card-sized gaps alike (`MAX_CARD_LINES`; "Read more" under each
+  card of a services page: its teaser's link);
 * then a **run** of `MIN_HEADLINES` to `MAX_HEADLINES` headline-like lines (`headline_like`:
   1 to `MAX_HEADLINE_WORDS` words, starting with a capital, a digit or a quote, not ending
   like a sentence or a clause, not a quantity like "200 g Zucker"), date lines (`date_line`:
@@ -58,9 +58,11 @@ from cleaners.text.promos.vocabulary import Vocabulary
 
 __all__ = ["PromoBlock", "date_line", "find_promo_blocks", "headline_like", "load_block_headings"]
 
-#: A bare lead-in that comes back after at most this many lines closes a card (its title, its
-#: teaser, a date) of a grid: it is the card's link, no heading (`_headings`).
-MAX_CARD_LINES = 3
+#: A bare lead-in that comes back after at most this many lines (a card's title, date,
+#: teaser, author…), `MIN_CARD_LINKS` times or more in a row, closes the cards of a grid: it
+#: is each card's link, no heading (`_headings`).
+MAX_CARD_LINES = 6
+MIN_CARD_LINKS = 3
 #: A heading has at most this many words…
 MAX_HEADING_WORDS = 10
 #: …and is followed by at least this many headline-like lines…
@@ -241,21 +243,29 @@ def _heading_kind(line: str, rules: Sequence[PromoRule],
 
 
 def _headings(lines: Sequence[str], nonblank: list[int], kinds: list[str]) -> list[bool]:
-    """Which of the ``nonblank`` lines, of heading kinds ``kinds``, head a block: all but a
-    bare lead-in that closes a card: the same lead-in comes back after 1 to `MAX_CARD_LINES`
-    lines, or came `MAX_CARD_LINES` lines or fewer before it ("Read more" under each card of a
-    services page or a post grid is the link of the teaser above it, not the heading of the
-    cards after it). A copy right after another, or far from the others (a page that repeats
-    a widget), still heads a block."""
+    """Which of the ``nonblank`` lines, of heading kinds ``kinds``, head a block: all but the
+    bare lead-ins that close the cards of a grid: three copies or more of one lead-in in a
+    row, each 1 to `MAX_CARD_LINES` lines after the one before, those gaps differing by one
+    line at most ("Read more" under each card of a services page or a post grid is the link
+    of the teaser above it, not the heading of the cards after it). Two copies, copies far
+    apart (a page that repeats a widget) or one right after another still head blocks."""
     copies: dict[str, list[int]] = {}
     for k, (i, kind) in enumerate(zip(nonblank, kinds, strict=True)):
         if kind == "lead":
             copies.setdefault(_TRAILING.sub("", normalise(lines[i])), []).append(k)
     card_links: set[int] = set()
     for at in copies.values():
-        for before, after in pairwise(at):
-            if 1 <= after - before - 1 <= MAX_CARD_LINES:  # a card between two links
-                card_links.update((before, after))
+        chain = [at[0]]  # copies in a row with card-sized gaps alike
+        for before, after in pairwise([*at, None]):
+            gap = None if after is None else after - before - 1
+            gaps = [b - a - 1 for a, b in pairwise(chain)]
+            if gap is not None and 1 <= gap <= MAX_CARD_LINES and (
+                    not gaps or max(*gaps, gap) - min(*gaps, gap) <= 1):
+                chain.append(after)
+                continue
+            if len(chain) >= MIN_CARD_LINKS:
+                card_links.update(chain)
+            chain = [after] if after is not None else []
     return [bool(kind) and k not in card_links for k, kind in enumerate(kinds)]
 
 

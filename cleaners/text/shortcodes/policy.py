@@ -95,7 +95,7 @@ def attribute_text(value: str) -> str | None:
 _PROSE_ATTRS = frozenset({"description", "desc", "text", "content", "quote", "testimonial",
                           "subtitle", "summary", "excerpt", "intro"})
 #: Markup inside an attribute's value (``description="We build <b>sites</b>"``).
-_TAG = re.compile(r"<[^<>]*>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 #: Attributes worth keeping in the edit detail (who is quoted, what a caption said…).
 _KEEP_ATTRS = frozenset(

@@ -285,6 +285,9 @@ FAQ = (  # a theme's FAQ page (akashmdiu/political-demo-content, item 1147): Boo
      'navigation</button><p>A B</p>', "A B", "dropped button x1"),
     ('<button class="accordion-expand-all">Expand all</button><p>A B</p>', "A B",
      "dropped button x1"),
+    # a second review: a panel's class that only contains such a word is still a panel's
+    ('<button class="faq-item__expander" data-bs-toggle="collapse">Do you ship abroad?</button>'
+     "<p>Yes.</p>", "Do you ship abroad?\n\nYes.", "markup converted to text, nothing dropped"),
     ("<h2>Comments <button>Copy link</button></h2><p>A B</p>", "Comments\n\nA B",
      "dropped button x1"),
     ('<form><p>Your email</p><button type="submit">Subscribe</button></form><p>Done.</p>',

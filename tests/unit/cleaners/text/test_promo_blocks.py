@@ -76,10 +76,30 @@ def test_a_read_more_under_each_card_heads_no_block() -> None:
     out, edits = strip_promos(text, "en")
     assert out == paras(*[line for card in cards for line in card])
     assert edits == [Edit("promo", "Read more")] * 3
-    # one "Read more" over a run of headlines still heads a block
+    # one "Read more" over a run of headlines still heads a block, after the cards too (a
+    # review), and so does each copy of a widget a page repeats far apart, or of two boxes
+    # close together (a second review)
     block = ["Read more", "Council approves the budget", "Mayor opens the new bridge",
              "Tram line reaches the airport"]
     assert strip_promos(paras(*block), "en")[1] == [Edit("promo", "\n".join(block))]
+    out, edits = strip_promos(paras(*[line for card in cards for line in (*card, "Read more")],
+                                    *block), "en")
+    assert out == paras(*[line for card in cards for line in card])
+    assert edits[-1] == Edit("promo", "\n".join(block))
+    prose = ["The council met on Tuesday to discuss the budget for the coming year.",
+             "The mayor said the new bridge would open in the spring, ahead of schedule.",
+             "Opponents asked for a referendum on the tram line and its cost to the city.",
+             "The vote is expected next month, after a last round of public hearings."]
+    out, edits = strip_promos(paras(*block, *prose, *block), "en")
+    assert out == paras(*prose) and len(edits) == 2
+    out, edits = strip_promos(paras(prose[0], *block, *block, prose[1]), "en")
+    assert out == paras(prose[0], prose[1]) and len(edits) == 2
+    # cards of four lines are cards too (a second review)
+    long_cards = [[f"Kitchen Remodel Project {n}", "March 3, 2025",
+                   f"Oak Cabinets And Granite {n}", "By Jane Miller"] for n in range(4)]
+    out, _ = strip_promos(paras("Our recent projects", *[
+        line for card in long_cards for line in (*card, "Read more")]), "en")
+    assert all(card[0] in out and card[2] in out for card in long_cards), out
 
 
 def test_a_lire_a_voir_heading_with_real_headlines() -> None:

@@ -528,7 +528,9 @@ def test_a_builders_attribute_that_reads_as_prose_is_text() -> None:
     assert out == f"CREATIVE DESIGNS\n\n{prose}\n\n{prose}\n\nx"
     assert Edit("shortcode", f'unwrapped iconbox (heading="CREATIVE DESIGNS", description="{prose}"'
                              " kept as paragraphs)") in edits
-    # markup inside the value is not text (a review)
+    # markup inside the value is not text (a review); a comparison is not markup
+    assert strip_shortcodes('[su_box title="Costs < 5 % > last year"]x[/su_box]')[0] == (
+        "Costs < 5 % > last year\n\nx")
     assert strip_shortcodes(f'[iconbox description="We build <b>sites</b>, {prose[3:]}"]\nx')[
         0] == f"We build sites, {prose[3:]}\n\nx"
     # a short value, one on an inline tag or an HTML element's name, or a paywall's or a cookie
