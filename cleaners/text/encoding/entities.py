@@ -18,9 +18,10 @@ __all__ = ["decode_entities"]
 
 #: ``&name;``, ``&#123;``, ``&#x1F600;``: a semicolon is required, as in ftfy. Legacy entities
 #: without one (``&copy``) are left alone: decoding them corrupts ``&para=`` or ``AT&notice``.
-_ENTITY_RE = re.compile(r"&#?[0-9A-Za-z]{1,24};")
+_NAME = r"#?[0-9A-Za-z]{1,24};"
+_ENTITY_RE = re.compile(f"&{_NAME}")
 #: What follows an ``&`` that starts a reference (``&amp;lt;`` stays, once decoded, ``&lt;``).
-_NAME_AFTER = re.compile(r"#?[0-9A-Za-z]{1,24};")
+_NAME_AFTER = re.compile(_NAME)
 _MAX_ENTITY_PASSES = 3  # &amp;amp;eacute; is escaped three times; more is not an entity
 
 
