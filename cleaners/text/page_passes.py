@@ -22,6 +22,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 
+from cleaners.text.page_byline import is_story_credit
 from cleaners.text.page_tree import text_key
 
 __all__ = ["PROSE_MIN_WORDS", "SENTENCE_END", "combine_passes", "reads_as_prose"]
@@ -405,9 +406,11 @@ def _joined(keys: list[str]) -> tuple[str, list[int]]:
 
 
 def combine_passes(precise: str, broad: str) -> str:
-    """Default-pass lines kept by the precision pass (whole, or as whole words of its text) or
+    """Default-pass lines kept by the precision pass (whole, or as whole words of its text),
     reading as prose, alone or with the lines that continue their sentence
-    (`_wrapped_prose`), in page order, with the precision-pass lines they lack; the precision
+    (`_wrapped_prose`), or a news agency's credits right after a kept line
+    (`is_story_credit`: ``Additional reporting by …; Editing by …``, which the precision pass
+    drops for want of a full stop), in page order, with the precision-pass lines they lack; the precision
     text itself when that is shorter, or when the passes differ so much that merging them
     would search more than `_SEARCH_BUDGET` characters. (Until 2026-12-05 a
     default-pass line the precision text held inside a word was kept: a rating ``5``, a
@@ -421,14 +424,18 @@ def combine_passes(precise: str, broad: str) -> str:
     broad_lines = [line for line in broad.split("\n") if line.strip()]
     wrapped = _wrapped_prose(broad_lines)
     lines = []
+    kept = False  # whether the line before was kept
     for i, line in enumerate(broad_lines):
         key = text_key(_unmarked(line))
-        if key not in whole and not reads_as_prose(line) and i not in wrapped:
+        if (key not in whole and not reads_as_prose(line) and i not in wrapped
+                and not (kept and is_story_credit(line))):
             holding = in_precise.holding(key)
             if holding is None:
                 return precise  # the passes differ too much to merge
+            kept = bool(holding)
             if not holding:
                 continue
+        kept = True
         lines.append(line)
     merged = _with_missing(lines, precise_lines)
     if merged is None:
