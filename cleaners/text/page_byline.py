@@ -1,8 +1,6 @@
 """Credit lines (`is_byline`): ``By Jane Doe, updated 5 Jan``, ``Von dpa``, ``Par Jean Dupont``,
 told from sentences that start with the same words (``By Comparison, London spent more.``,
 ``Von Bürgern für Bürger: …``). `cleaners.text.page_lead` leaves them out of a page's lead.
-And the credits a news agency writes under its story (`is_story_credit`: ``Reporting by Jane
-Doe; Editing by John Smith``), which `cleaners.text.page_passes` keeps with the article.
 """
 
 from __future__ import annotations
@@ -10,8 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["BYLINE_MAX_CHARS", "BYLINE_MAX_WORDS", "MONTHS", "STORY_CREDIT_MAX_WORDS", "WEEKDAYS",
-           "is_byline", "is_story_credit"]
+__all__ = ["BYLINE_MAX_CHARS", "BYLINE_MAX_WORDS", "MONTHS", "WEEKDAYS", "is_byline"]
 
 #: ``By`` (and its German, French, Spanish and Italian words, as the promo bylines have them)
 #: and what follows it (`is_byline`), with the language whose stop words mark a clause.
@@ -112,22 +109,6 @@ _TITLE_CLAUSE = frozenset({
     "hat", "haben", "kann", "wie", "warum", "wer", "wo", "est", "sont", "comment", "pourquoi",
     "es", "son", "cómo", "è", "sono", "come"})
 _WORD_EDGES = "\"'“”‘’«»()[],;:.!?…"
-#: What opens the credits a news agency writes under its story, before the first name: who
-#: reported, wrote and edited it, as Reuters' English services write it (``Reporting by``,
-#: ``(Additional reporting by``, ``With reporting by``, ``Writing by``, ``Editing by``,
-#: ``Compiled by``) and, in brackets, its French, German and Spanish ones (``(Reportage``,
-#: ``(Version française``, ``(Bericht von``, ``(Reporte de``, ``(Editado en español por``).
-#: ``Written by`` and ``Edited by`` are left out: a page's byline above its article, and a
-#: forum post's edit note, open with them.
-_STORY_CREDIT = re.compile(
-    r"\(?\s*(?:(?:additional|with(?:\s+additional)?)\s+)?"
-    r"(?:reporting|writing|editing|compiled)\s+by\s+"
-    r"|\(\s*(?:reportage|r[ée]dig[ée] par|version fran[çc]aise|bericht von|redigiert von"
-    r"|reporte(?:\s+adicional)?\s+de|reportaje de|editado(?:\s+en\s+español)?\s+por)"
-    r"\s*:?\s+",
-    re.IGNORECASE)
-#: Story credits are short: a longer line is a sentence.
-STORY_CREDIT_MAX_WORDS = 60
 
 
 def is_byline(text: str) -> bool:
@@ -161,19 +142,6 @@ def is_byline(text: str) -> bool:
     end, parted = named
     return not _tail_is_prose(words[end:], words[end - 1], parted,
                               _clause_words(found.group(1).casefold()))
-
-
-def is_story_credit(text: str) -> bool:
-    """The credits a news agency writes under its story (`_STORY_CREDIT`): at most
-    `STORY_CREDIT_MAX_WORDS` words, a credit's opening words and a name (`_byline_name`).
-    ``Reporting by Steve Gorman; Editing by Nick Zieminski``, ``(Additional reporting by Joseph
-    Hudak)`` and ``(Reportage Jean Dupont, version française Marc Joanny)`` are story credits;
-    ``Reporting by the Times found that…`` and ``Editing by hand is slow`` are not."""
-    stripped = text.strip()
-    found = _STORY_CREDIT.match(stripped)
-    if found is None or len(stripped.split()) > STORY_CREDIT_MAX_WORDS:
-        return False
-    return _byline_name(stripped[found.end():].split()) is not None
 
 
 def _tail_is_prose(tail: list[str], name: str, parted: bool, clause: frozenset[str]) -> bool:

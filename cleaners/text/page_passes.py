@@ -1,7 +1,7 @@
 """Merging trafilatura's two passes over a page: the precision pass's lines, and the default
 pass's lines the precision pass kept too or that read as prose (`PROSE_MIN_WORDS` words or
-more, ending a sentence; a sentence the page breaks across lines is judged whole), in page
-order (`combine_passes`).
+more, ending a sentence; a sentence the page breaks across lines is judged whole), or that are
+a news agency's credits under a line of the story, in page order (`combine_passes`).
 
 A line the other pass does not have whole is found when one of its lines holds it as whole
 words (`_Words`: ``Key figures`` in ``Key figures: the extension costs…``), not inside a
@@ -22,8 +22,8 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 
-from cleaners.text.page_byline import is_story_credit
 from cleaners.text.page_tree import text_key
+from cleaners.text.story_credits import is_story_credit
 
 __all__ = ["PROSE_MIN_WORDS", "SENTENCE_END", "combine_passes", "reads_as_prose"]
 
@@ -405,12 +405,21 @@ def _joined(keys: list[str]) -> tuple[str, list[int]]:
     return "\n".join(keys), starts
 
 
+def _story_line(line: str, key: str, whole: set[str], counts: Counter[str]) -> bool:
+    """Whether a story's credits may follow ``line`` (`combine_passes`): a line of the story,
+    which the precision pass has whole (`MIN_PART_CHARS` or more) or which reads as prose, and
+    which the default pass has once (the merge drops the copies of a repeated line: credits
+    under one would come under a teaser)."""
+    return (counts[key] == 1
+            and ((len(key) >= MIN_PART_CHARS and key in whole) or reads_as_prose(line)))
+
+
 def combine_passes(precise: str, broad: str) -> str:
     """Default-pass lines kept by the precision pass (whole, or as whole words of its text),
     reading as prose, alone or with the lines that continue their sentence
-    (`_wrapped_prose`), or a news agency's credits right after a kept line
-    (`is_story_credit`: ``Additional reporting by …; Editing by …``, which the precision pass
-    drops for want of a full stop), in page order, with the precision-pass lines they lack; the precision
+    (`_wrapped_prose`), or a news agency's credits right under a line of the story
+    (`is_story_credit`, `_story_line`: ``Additional reporting by …; Editing by …``, which the
+    precision pass drops for want of a full stop), in page order, with the precision-pass lines they lack; the precision
     text itself when that is shorter, or when the passes differ so much that merging them
     would search more than `_SEARCH_BUDGET` characters. (Until 2026-12-05 a
     default-pass line the precision text held inside a word was kept: a rating ``5``, a
@@ -423,19 +432,18 @@ def combine_passes(precise: str, broad: str) -> str:
     in_precise = _WholeWords(["\n".join(map(_unmarked, precise_lines))], _SEARCH_BUDGET)
     broad_lines = [line for line in broad.split("\n") if line.strip()]
     wrapped = _wrapped_prose(broad_lines)
+    keys = [text_key(_unmarked(line)) for line in broad_lines]
+    once = Counter(keys)
     lines = []
-    kept = False  # whether the line before was kept
-    for i, line in enumerate(broad_lines):
-        key = text_key(_unmarked(line))
+    for i, (line, key) in enumerate(zip(broad_lines, keys, strict=True)):
         if (key not in whole and not reads_as_prose(line) and i not in wrapped
-                and not (kept and is_story_credit(line))):
+                and not (i and _story_line(broad_lines[i - 1], keys[i - 1], whole, once)
+                         and is_story_credit(line))):
             holding = in_precise.holding(key)
             if holding is None:
                 return precise  # the passes differ too much to merge
-            kept = bool(holding)
             if not holding:
                 continue
-        kept = True
         lines.append(line)
     merged = _with_missing(lines, precise_lines)
     if merged is None:
