@@ -3,7 +3,8 @@
 A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
 share menus, footers and related-links blocks around its article. trafilatura is the library
 made to find the article; this module parses the page once, drops its headings' permalinks
-(`_without_heading_marks`), puts the prose an article's container holds outside any paragraph
+(`_without_heading_marks`) and the hover bubbles inside its sentences (`without_popups`),
+puts the prose an article's container holds outside any paragraph
 in one (`with_loose_text_wrapped`), runs trafilatura twice on copies of that tree (without its
 quadratic fallback comparison when an element has more than `FALLBACK_MAX_CHILDREN` children;
 a paragraph of more than `PARAGRAPH_MAX_ELEMENTS` elements read as a block; not at all, all
@@ -73,6 +74,7 @@ from cleaners.text.page_lists import as_paragraphs, introduced_lists, sandwiched
 from cleaners.text.page_loose_text import with_loose_text_wrapped
 from cleaners.text.page_notices import without_notices
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
+from cleaners.text.page_popups import without_popups
 from cleaners.text.page_sections import article_sections
 from cleaners.text.page_title import page_title_without_site, title_notes
 from cleaners.text.page_tree import (
@@ -401,8 +403,8 @@ def extract_page(html: str) -> PageText | None:
     import trafilatura
 
     try:
-        tree = with_loose_text_wrapped(
-            _without_heading_marks(_with_stray_parts(trafilatura.load_html(html))))
+        tree = with_loose_text_wrapped(without_popups(
+            _without_heading_marks(_with_stray_parts(trafilatura.load_html(html)))))
     except Exception:  # lxml refuses some byte soups; the caller converts the markup whole
         tree = None
     if tree is None:

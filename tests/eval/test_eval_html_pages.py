@@ -102,3 +102,13 @@ def test_a_news_agencys_credits_stay_under_its_story() -> None:
     text = job(page.html)
     assert text.endswith("\n\nAdditional reporting by Steve Gorman; Editing by Marguerita Choy, "
                          "Nick Zieminski and Simon Cameron-Moore"), text[-300:]
+
+
+def test_a_glossarys_bubbles_stay_out_of_the_sentences() -> None:
+    """regenbogenportal.de (half A): its glossary writes each term's definition right after
+    the term, in a bubble its stylesheet shows on hover; the job reads the sentence whole
+    (`cleaners.text.page_popups`)."""
+    page = next(page for page in pages() if page.file == "regenbogenportal.de-intersex.html")
+    text = job(page.html)
+    assert "einer intergeschlechtlichen Person aus Frankreich" in text, text[:1000]
+    assert "da inter* genauso wie trans* und nicht-binäre Menschen nach wie vor" in text
