@@ -12,85 +12,142 @@ article. Pure: a parsed tree in, the same tree changed in place out.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from cleaners.text.page_tree import BLOCK_TAGS
 
-__all__ = ["without_popups"]
+__all__ = ["BUBBLE_MAX_CHARS", "without_popups"]
 
-#: A part of a class name (split at ``-`` and ``_``, whole, any case) that names a hover
-#: bubble: ``tooltip``, ``tooltiptext`` (w3schools' pattern), ``tooltipBubble`` (a CSS
-#: module's ``Term_tooltipBubble__muCRN``), ``popover``, ``popover-content``.
-_BUBBLE_PART = re.compile(
-    r"(?:tool-?tips?|popover)(?:text|content|bubble|body|inner|box|panel)?", re.IGNORECASE)
+#: A class name that names a hover bubble: a part (between ``-`` and ``_``, any case) that is
+#: ``tooltip`` (``tool-tip``), ``tooltiptext`` (w3schools' pattern), ``tooltipBubble`` (a CSS
+#: module's ``Term_tooltipBubble__muCRN``), ``tooltip-content``, ``popover``…
+_BUBBLE_NAME = re.compile(
+    r"(?:^|[-_])(?:tool-?tips?|popover)(?:text|content|bubble|body|inner|box|panel)?(?=$|[-_])",
+    re.IGNORECASE)
 _PARTS = re.compile(r"[-_]+")
-#: Parts of a class name that make it the trigger's, or a box around trigger and bubble:
+#: The words of the attributes `_names_a_bubble` reads (a cheap search before the walk).
+_MAY_NAME_BUBBLES = re.compile(r"tool-?tip|popover", re.IGNORECASE)
+#: Parts of a class name that make it a trigger's, or a box around trigger and bubble:
 #: ``tooltip-trigger-isolate`` (a badge, ``Expandable``, on Stripe's API reference).
 _NOT_BUBBLE_PARTS = frozenset({"trigger", "toggle", "toggler", "anchor", "target", "handle",
                                "link", "icon", "btn", "button", "wrap", "wrapper", "container",
-                               "holder", "host", "parent", "reference", "ref"})
-#: What makes an element the word a bubble explains, not the bubble: a link, a definition or
-#: an abbreviation, a button, or the attributes that libraries read to show a bubble built by
-#: script (Bootstrap's ``data-toggle="tooltip"``, ``title``, ``data-tip``, Tippy's
-#: ``data-tippy-content``, ``aria-describedby``).
+                               "holder", "host", "parent", "reference", "ref", "label"})
+#: Classes a tooltip library gives the trigger: Tooltipster's ``tooltipstered`` (set up by its
+#: script), Foundation's ``has-tip``.
+_TRIGGER_CLASSES = frozenset({"tooltipstered", "has-tip"})
+#: What makes an element the word a bubble explains, not the bubble: a link, a definition, an
+#: abbreviation or a button (or being inside a link or a button: a footnote plugin's ``[1]``
+#: in ``<sup class="footnote_plugin_tooltip_text">``), or an attribute a tooltip library reads
+#: the bubble's text from (Bootstrap's ``title``, ``data-bs-original-title``, Tippy's
+#: ``data-tippy-content``, Tooltipster's ``data-tooltip-content``, Microtip's ``aria-label``).
 _TRIGGER_TAGS = frozenset({"a", "dfn", "abbr", "button"})
 _TRIGGER_ATTRIBUTES = ("href", "title", "data-toggle", "data-bs-toggle", "data-tip",
-                       "data-tooltip", "data-tippy-content", "aria-describedby")
-
-
-def _names_bubble(name: str) -> bool:
-    """Whether the class ``name`` has a part that names a bubble (`_BUBBLE_PART`) and none
-    that names its trigger or a box around both (`_NOT_BUBBLE_PARTS`)."""
-    parts = [part.casefold() for part in _PARTS.split(name)]
-    return (any(_BUBBLE_PART.fullmatch(part) for part in parts)
-            and _NOT_BUBBLE_PARTS.isdisjoint(parts))
+                       "data-tooltip", "data-tippy-content", "aria-describedby",
+                       "data-original-title", "data-bs-original-title", "data-content",
+                       "data-tooltip-content", "aria-label")
 
 
 def _names_a_bubble(element: Any) -> bool:
-    """Whether ``element`` is a hover bubble by its role (``tooltip``) or a class
-    (`_names_bubble`), holds text, and is no trigger (`_TRIGGER_TAGS`, `_TRIGGER_ATTRIBUTES`)
-    nor a trigger's wrapper that shows its word before the bubble inside it (``<span
-    class="tooltip">Hover me<span class="tooltiptext">…</span></span>``)."""
-    if element.get("role") != "tooltip" and not any(
-            _names_bubble(name) for name in (element.get("class") or "").split()):
+    """Whether ``element`` is a hover bubble by its role (``tooltip``), the HTML ``popover``
+    attribute or a class (`_BUBBLE_NAME`, with no part of `_NOT_BUBBLE_PARTS`), and no
+    trigger (`_TRIGGER_TAGS`, `_TRIGGER_CLASSES`, `_TRIGGER_ATTRIBUTES`)."""
+    names = (element.get("class") or "").split()
+    if not (element.get("role") == "tooltip" or element.get("popover") is not None or any(
+            _BUBBLE_NAME.search(name) and _NOT_BUBBLE_PARTS.isdisjoint(
+                part.casefold() for part in _PARTS.split(name)) for name in names)):
         return False
-    if element.tag in _TRIGGER_TAGS or any(element.get(name) is not None
-                                           for name in _TRIGGER_ATTRIBUTES):
-        return False
-    if (element.text or "").strip() and len(element):
-        return False
-    return any(text.strip() for text in element.itertext())  # an empty one changes nothing
+    return (element.tag not in _TRIGGER_TAGS
+            and _TRIGGER_CLASSES.isdisjoint(name.casefold() for name in names)
+            and all(element.get(name) is None for name in _TRIGGER_ATTRIBUTES))
+
+
+#: A bubble is short: a longer element is a part of the page (a menu, a dialog), not a word's
+#: note; so is an element that holds blocks (but ``<div>``s or ``<br>``s).
+BUBBLE_MAX_CHARS = 1_000
+#: Tags a bubble may have: inline ones, and ``<div>`` (Tippy's ``tippy-box``, a theme's
+#: ``tool-tip__content``); never the page's own (``<body>`` of a class ``…-tooltips``).
+_NOT_BUBBLE_TAGS = (BLOCK_TAGS - {"div"}) | {"html", "head", "template"}
+
+
+@dataclass(slots=True)
+class _Open:
+    """A bubble the walk is inside: how many characters of text came before it, whether text
+    came before it in its block or in a bubble around it, whether it is a box (a bubble
+    inside it comes after text inside it: the word and its bubble), and whether it holds a
+    block."""
+
+    element: Any
+    count: int
+    after_text: bool
+    box: bool = False
+    blocks: bool = False
 
 
 def without_popups(tree: Any) -> Any:
-    """``tree`` without the hover bubbles (`_names_a_bubble`) that come after text inside
-    the block that holds them: a bubble inside a sentence, after the word it explains. A
-    bubble that opens its block (a box of its own) stays, and so does the text after a bubble
-    (its tail). Changed in place and returned (None stays None). One walk of the tree: linear
-    in the page's elements."""
-    if tree is None:
-        return None
+    """``tree`` without the hover bubbles (`_names_a_bubble`) that hold text, at most
+    `BUBBLE_MAX_CHARS` characters and no block (but ``<div>``s; `_NOT_BUBBLE_TAGS`), sit in
+    no trigger (`_TRIGGER_TAGS`: a link, a button, a definition), and come after text: in
+    their block (a ``<br>`` starts a new line), or inside a bubble around them. A bubble
+    that holds another after text of its own is the box of a word and its bubble (``<span
+    class="tooltip"><em>word</em><span class="tooltiptext">…</span></span>``, Glossary by
+    Codeat's ``glossary-tooltip``): it stays, and the bubble inside it goes. A bubble that
+    opens its block or line stays, and so does the text after a bubble (its tail); text
+    inside bubbles and ``<svg>`` counts as no text before. Changed in place and returned
+    (None stays None). One search of the tree's attributes for a role, attribute or class
+    that may name a bubble; when it finds one, one walk of the tree, each bubble marked a box
+    once: linear in the page's elements."""
+    if tree is None or not (tree.xpath("boolean(//@popover)") or _MAY_NAME_BUBBLES.search(
+            "\n".join(tree.xpath("//@class | //@role")))):
+        return tree  # most pages: one search, no walk
     from lxml import etree
 
-    bubbles = []
     texted = [False]  # for each block the walk is in: whether text came before in it
+    count = 0  # characters of text seen, but in <svg>
+    opened: list[_Open] = []
+    bubbles = []
+    inside_trigger = inside_svg = 0
     for event, element in etree.iterwalk(tree, events=("start", "end")):
-        if not isinstance(element.tag, str):  # a comment: no block, but its tail is text
-            if event == "end" and (element.tail or "").strip():
-                texted[-1] = True
-            continue
+        tag = element.tag if isinstance(element.tag, str) else None  # None: a comment
         if event == "start":
-            if element.tag in BLOCK_TAGS:
+            if tag == "br":
+                texted[-1] = False
+                continue
+            if tag in BLOCK_TAGS and tag != "div" and opened:
+                opened[-1].blocks = True
+            if (tag is not None and tag not in _NOT_BUBBLE_TAGS and not inside_trigger
+                    and _names_a_bubble(element)):
+                for around in reversed(opened):  # the bubbles around it with text before it
+                    if around.box or count == around.count:
+                        break
+                    around.box = True
+                opened.append(_Open(element, count, texted[-1] or any(
+                    count > around.count for around in opened[-1:])))
+            if tag in BLOCK_TAGS:
                 texted.append(False)
-            elif texted[-1] and _names_a_bubble(element):
-                bubbles.append(element)
-            if (element.text or "").strip():
-                texted[-1] = True
+            inside_trigger += tag in _TRIGGER_TAGS
+            inside_svg += tag == "svg"
+            text = (element.text or "").strip() if tag is not None and not inside_svg else ""
+            if text:
+                count += len(text)
+                texted[-1] = texted[-1] or not opened
             continue
-        if element.tag in BLOCK_TAGS and len(texted) > 1:
-            texted.pop()
-        if (element.tail or "").strip():
-            texted[-1] = True
+        if tag != "br":
+            inside_trigger -= tag in _TRIGGER_TAGS
+            inside_svg -= tag == "svg"
+            if tag in BLOCK_TAGS and len(texted) > 1:
+                texted.pop()
+        if opened and opened[-1].element is element:
+            bubble = opened.pop()
+            if opened:
+                opened[-1].blocks = opened[-1].blocks or bubble.blocks
+            if (bubble.after_text and not bubble.box and not bubble.blocks
+                    and bubble.count < count <= bubble.count + BUBBLE_MAX_CHARS):
+                bubbles.append(element)
+        tail = (element.tail or "").strip() if not inside_svg else ""
+        if tail:
+            count += len(tail)
+            texted[-1] = texted[-1] or not opened
     for bubble in bubbles:
         if bubble.getparent() is not None:
             bubble.drop_tree()  # its tail stays
