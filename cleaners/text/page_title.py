@@ -133,12 +133,69 @@ def _rejoined(parts: list[str], seps: list[str]) -> str:
     return "".join(part + sep for part, sep in zip(parts, [*seps, ""][:len(parts)], strict=True))
 
 
+#: A side of a title that a page's own headline matches stays when it has more words than
+#: the rest, or this many (``Post Title – My Blog`` with the blog's name in its ``<h1>``
+#: keeps both sides).
+_HEADLINE_SIDE_MIN_WORDS = 4
+#: Class or id words of the site's chrome (`_in_chrome`).
+_CHROME = re.compile(
+    r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|masthead|brand|branding|logo|banner|topbar"
+    r"|toolbar|site|book)(?:$|[\s_-])", re.IGNORECASE)
+
+
+def headline_side(title: str, headlines: Iterable[str]) -> str:
+    """The side of ``title`` (its parts before a separator, or after one; `_SEPARATOR`) that
+    one of the page's ``headlines`` is (its ``<h1>``s, ``og:title``, ``twitter:title``,
+    compared case-folded without punctuation), when that side has more words than the rest or
+    `_HEADLINE_SIDE_MIN_WORDS` words: the rest is the site's name or a section's, whatever
+    it is (``Headline - The New York Times`` on ``nytimes.com``, ``Headline | CNN Politics``,
+    ``Opinion | Headline``). Otherwise ``title`` as it is. The longest such side wins."""
+    keys = {_key(headline) for headline in headlines} - {""}
+    parts = _SEPARATOR.split(title)
+    seps = _SEPARATOR.findall(title)
+    if len(parts) < 2 or not keys:
+        return title
+    best = title
+    for i in range(1, len(parts)):
+        before, after = _rejoined(parts[:i], seps[:i - 1]), _rejoined(parts[i:], seps[i:])
+        for kept, cut in ((before, after), (after, before)):
+            words, rest = len(kept.split()), len(cut.split())
+            if (_key(kept) in keys and (words > rest or words >= _HEADLINE_SIDE_MIN_WORDS)
+                    and (best == title or len(kept) > len(best))):
+                best = kept
+    return best
+
+
 def page_title_without_site(tree: Any, page_title: str, sites: Iterable[str],
                             urls: Iterable[str]) -> str | None:
     """A parsed page's title (``page_title``) without its site's name (`without_site_name`,
-    the page's first ``<h1>`` saying which side of the name is the headline), or None."""
+    the page's first ``<h1>`` saying which side of the name is the headline), then the side
+    of what is left that the page's own headline is (`headline_side`), or None."""
     h1 = re.sub(r"\s+", " ", str(tree.xpath("string((//h1)[1])"))).strip()
-    return without_site_name(page_title, sites, urls, h1) or None
+    title = without_site_name(page_title, sites, urls, h1)
+    headlines = [*(_folded(h1.xpath("string()")) for h1 in tree.xpath("//h1")
+                   if not _in_chrome(h1)),
+                 *(str(value) for value in tree.xpath(
+                     '//meta[@property="og:title" or @name="og:title" or @name="twitter:title"'
+                     ' or @property="twitter:title"]/@content'))]
+    return headline_side(title, headlines) or None
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _in_chrome(element: Any) -> bool:
+    """Whether ``element`` sits in the site's chrome: a ``<nav>``, or a block whose class or
+    id names a menu, a logo, a brand or the site's header (`_CHROME`: an ``<h1>`` that is
+    the site's or a book's name, ``site-title`` in ``site-header``, mdBook's ``menu-bar``,
+    GitBook's ``book-header``), up to the ``<body>``."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):
+            return False
+        if node.tag == "nav" or _CHROME.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
 
 
 def title_notes(title: str | None, page_title: str) -> list[str]:

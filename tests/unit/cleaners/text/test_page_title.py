@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cleaners.text.extract import extract_page
-from cleaners.text.page_title import host_names, without_site_name
+from cleaners.text.page_title import headline_side, host_names, without_site_name
 
 
 @pytest.mark.parametrize(("title", "url", "expected"), [
@@ -126,3 +126,46 @@ def test_a_page_title_keeps_the_side_of_the_name_its_h1_shows() -> None:
 ])
 def test_host_names(url: str, expected: set[str]) -> None:
     assert host_names([url]) == expected
+
+
+@pytest.mark.parametrize(("title", "headlines", "expected"), [
+    # the rest is the site's name or a section's, whatever it is: the page's headline says so
+    ("Ahmad Khan Rahami Is Arrested in Manhattan - The New York Times",
+     ["Ahmad Khan Rahami Is Arrested in Manhattan"], "Ahmad Khan Rahami Is Arrested in Manhattan"),
+    ("Why Donald Trump won't change | CNN Politics", ["Why Donald Trump won’t change"],
+     "Why Donald Trump won't change"),
+    ("Opinion | Is Football Violence a Crime?", ["Is Football Violence a Crime?"],
+     "Is Football Violence a Crime?"),
+    ("Affaire KPMG : un juge se récuse | Radio-Canada.ca", ["Affaire KPMG : un juge se récuse"],
+     "Affaire KPMG : un juge se récuse"),
+    ("Warum Mangos teurer sind - Hamburger Abendblatt", ["", "Warum Mangos teurer sind"],
+     "Warum Mangos teurer sind"),
+    # the side the headline is must have more words than the rest, or four: a blog's name in
+    # its <h1> is no headline
+    ("Hello World – My Blog", ["My Blog"], "Hello World – My Blog"),
+    ("Brexit: What happens to the border next", ["Brexit"], "Brexit: What happens to the border next"),
+    # no headline matches a whole side: the title stays
+    ("Council approves budget | Example News", ["Council approves the budget"],
+     "Council approves budget | Example News"),
+    ("Council approves budget", ["Council approves budget"], "Council approves budget"),
+    ("Council approves budget | Example News", [], "Council approves budget | Example News"),
+])
+def test_the_side_the_headline_is_stays(title: str, headlines: list[str], expected: str) -> None:
+    assert headline_side(title, headlines) == expected
+
+
+@pytest.mark.parametrize(("h1", "expected"), [
+    ('<article><h1>Defining Shared Behavior with Traits</h1>', "Defining Shared Behavior with Traits"),
+    # an <h1> in the site's chrome is the site's or the book's name: no headline
+    ('<div class="menu-bar"><h1 class="menu-title">The Rust Programming Language</h1></div>'
+     "<article>", "Defining Shared Behavior with Traits - The Rust Programming Language"),
+    ('<header id="masthead" class="site-header"><h1>The Rust Programming Language</h1></header>'
+     "<article>", "Defining Shared Behavior with Traits - The Rust Programming Language"),
+])
+def test_a_page_title_keeps_the_side_its_headline_is(h1: str, expected: str) -> None:
+    body = "".join(f"<p>Paragraph {i} of the chapter says enough to be read as prose.</p>"
+                   for i in range(6))
+    html = ("<html><head><title>Defining Shared Behavior with Traits - The Rust Programming "
+            f"Language</title></head><body>{h1}{body}</article></body></html>")
+    page = extract_page(html)
+    assert page is not None and page.title == expected
