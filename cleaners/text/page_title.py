@@ -140,7 +140,8 @@ _HEADLINE_SIDE_MIN_WORDS = 4
 #: Class or id words of the site's chrome (`_in_chrome`).
 _CHROME = re.compile(
     r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|masthead|brand|branding|logo|banner|topbar"
-    r"|toolbar|site|book)(?:$|[\s_-])", re.IGNORECASE)
+    r"|toolbar|(?:site|book)[-_]?(?:header|title|branding|name|logo))(?:$|[\s_-])",
+    re.IGNORECASE)
 
 
 def headline_side(title: str, headlines: Iterable[str]) -> str:
@@ -187,9 +188,10 @@ def _folded(text: str) -> str:
 
 def _in_chrome(element: Any) -> bool:
     """Whether ``element`` sits in the site's chrome: a ``<nav>``, or a block whose class or
-    id names a menu, a logo, a brand or the site's header (`_CHROME`: an ``<h1>`` that is
-    the site's or a book's name, ``site-title`` in ``site-header``, mdBook's ``menu-bar``,
-    GitBook's ``book-header``), up to the ``<body>``."""
+    id names a menu, a logo, a brand, a banner or the site's or a book's header, title or
+    name (`_CHROME`: an ``<h1>`` that is the site's or a book's name, ``site-title`` in
+    ``site-header``, mdBook's ``menu-bar``, GitBook's ``book-header``; not WordPress's
+    ``site-main`` and ``site-content``, which hold the article), up to the ``<body>``."""
     for node in (element, *element.iterancestors()):
         if node.tag in ("body", "html"):
             return False

@@ -169,3 +169,16 @@ def test_a_page_title_keeps_the_side_its_headline_is(h1: str, expected: str) -> 
             f"Language</title></head><body>{h1}{body}</article></body></html>")
     page = extract_page(html)
     assert page is not None and page.title == expected
+
+
+def test_an_h1_in_wordpress_main_content_is_the_headline() -> None:
+    """``site-main`` and ``site-content`` wrap a WordPress theme's article: no chrome."""
+    body = "".join(f"<p>Paragraph {i} of the chapter says enough to be read as prose.</p>"
+                   for i in range(6))
+    html = ("<html><head><title>Defining Shared Behavior with Traits - The Rust Programming "
+            'Language</title></head><body><div id="content" class="site-content">'
+            '<main class="site-main">'
+            f"<article><h1>Defining Shared Behavior with Traits</h1>{body}</article></main></div>"
+            "</body></html>")
+    page = extract_page(html)
+    assert page is not None and page.title == "Defining Shared Behavior with Traits"
