@@ -233,13 +233,17 @@ def _one_line(text: str) -> str:
 
 
 def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN,
-                url: str | None = None) -> CleanResult:
+                url: str | None = None, *, shown: bool = False) -> CleanResult:
     """Clean one title with the text's cleaners that make sense for one line: encoding repair
     (mojibake, HTML entities), texturized markup made plain, markup to text, the typography
     policy (``config.typography``), whitespace; never shortcode unwrapping or promo stripping,
     which work on paragraphs and lines. With the record's ``url``, a part of the title that
     names the site that address spells goes (`without_site_name`: ``Headline | Reuters`` on
     ``reuters.com``), with an ``Edit(EditKind.METADATA, "title: the site's name cut from …")``.
+    A ``shown`` title is text a parsed page shows (its ``og:title``, ``<title>`` or ``<h1>``,
+    `extract_page`): the parser decoded its entities and read its markup, so neither is read
+    again, only its encoding repaired (MDN's ``<table>: The Table element``, written
+    ``&lt;table&gt;`` in the page, keeps its tag).
 
     Guarantees: the result is one line (no line break or tab, single spaces, no edge spaces);
     every edit's ``detail`` starts with `TITLE_EDIT_PREFIX` (``"title: "``), so that the title's
@@ -249,8 +253,15 @@ def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN,
     """
     edits: list[Edit] = []
     try:
-        text, reshaped, _, _ = _decode(_one_line(_without_c0(title, edits)),
-                                       fragment_to_text, edits)
+        if shown:
+            text, e = repair_encoding(_one_line(_without_c0(title, edits)), entities="none")
+            edits += e
+            text, e = strip_controls(text)
+            edits += e
+            reshaped = bool(e)
+        else:
+            text, reshaped, _, _ = _decode(_one_line(_without_c0(title, edits)),
+                                           fragment_to_text, edits)
     except MarkupTooDeep as exc:
         return CleanResult("", [Edit(EditKind.METADATA, f"{TITLE_EDIT_PREFIX}{exc}: title left empty")])
     text, e = normalize_typography(_one_line(text), config.typography)

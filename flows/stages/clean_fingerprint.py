@@ -90,17 +90,18 @@ def text_too_large_reason(chars: int, max_text_chars: int) -> str:
 _TitleResult = CleanResult | Exception | None
 
 
-def _clean_titles(titles: list[str | None], urls: list[str | None],
+def _clean_titles(titles: list[str | None], urls: list[str | None], shown: list[bool],
                   cfg: CleanConfig) -> list[_TitleResult]:
-    """`clean_title` of each title with its url (None: no site's name is cut), None for a
-    missing title, the exception if it raised."""
+    """`clean_title` of each title with its url (None: no site's name is cut), ``shown`` when
+    it is the text its page shows (not read as markup again), None for a missing title, the
+    exception if it raised."""
     out: list[_TitleResult] = []
-    for title, url in zip(titles, urls, strict=True):
+    for title, url, text in zip(titles, urls, shown, strict=True):
         if title is None:
             out.append(None)
             continue
         try:
-            out.append(clean_title(title, cfg, url))
+            out.append(clean_title(title, cfg, url, shown=text))
         except Exception as exc:  # a cleaner bug: that row is quarantined with the reason
             out.append(exc)
     return out
@@ -149,6 +150,7 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
                                table.column("url").to_pylist(),
                                table.column("title_is_headline").to_pylist(), own,
                                strict=True)],
+                           [not t for t in own],  # the page's own: text its parser read
                            cfg)
     keep: list[int] = []
     new_texts: list[str] = []

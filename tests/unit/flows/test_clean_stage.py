@@ -251,6 +251,21 @@ def test_a_wordpress_posts_title_keeps_the_name_its_url_spells(tmp_path: Path) -
                       "flag": "Ellen Miyuki"}
 
 
+def test_a_pages_own_title_keeps_the_tags_it_shows(tmp_path: Path) -> None:
+    """A record without a title takes its page's, which the page's parser has read: MDN's
+    `&lt;table&gt;: The Table element` is `<table>: The Table element`, not markup."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    page = ("<html><head><title>&lt;table&gt;: The Table element</title></head><body><article>"
+            f"<p>{english()[:600]}</p></article></body></html>")
+    (raw / "scraped.jsonl").write_text(json.dumps({"id": "mdn", "text": page}) + "\n")
+    read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
+                      DEFAULTS.max_text_chars)
+    out, _, quarantine = clean_table(
+        pa.concat_tables([pq.read_table(b) for b in read.batches]), "run-t", NOW)
+    assert quarantine == [] and out.column("title").to_pylist() == ["<table>: The Table element"]
+
+
 def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_path: Path) -> None:
     # the clean stage's quarantine rows all said record_index -1, "the whole file"
     en = english()

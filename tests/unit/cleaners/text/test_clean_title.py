@@ -89,3 +89,16 @@ def test_any_title_comes_back_on_one_line(title: str) -> None:
 def test_an_ellipsis_read_as_latin1_in_a_title_is_repaired(title: str, expected: str) -> None:
     # U+0085 was folded or stripped as whitespace before the repair, with no edit
     assert clean_title(title).text == expected
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("<table>: The Table element", "<table>: The Table element"),  # MDN: `&lt;table&gt;`
+    ("Why <em> is not <i>", "Why <em> is not <i>"),
+    ("AT&amp;T wins", "AT&amp;T wins"),  # the page showed `&amp;` (written `&amp;amp;`)
+    ("wonâ€™t stop", "won't stop"),  # its encoding is still repaired
+])
+def test_a_title_a_page_shows_is_not_read_as_markup_again(title: str, expected: str) -> None:
+    """The parser read a page's title (`extract_page`): its entities and tags are text now.
+    Read again, `<table>` went, and the edit said "nothing dropped"."""
+    assert clean_title(title, shown=True).text == expected
+    assert clean_title("<table>: The Table element").text != "<table>: The Table element"
