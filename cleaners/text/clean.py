@@ -241,9 +241,10 @@ def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN,
     names the site that address spells goes (`without_site_name`: ``Headline | Reuters`` on
     ``reuters.com``), with an ``Edit(EditKind.METADATA, "title: the site's name cut from …")``.
     A ``shown`` title is text a parsed page shows (its ``og:title``, ``<title>`` or ``<h1>``,
-    `extract_page`): the parser decoded its entities and read its markup, so neither is read
-    again, only its encoding repaired (MDN's ``<table>: The Table element``, written
-    ``&lt;table&gt;`` in the page, keeps its tag).
+    `extract_page`): the parser decoded its entities and read its markup, so its markup is
+    not read again, and of the entities left only a CMS's double escaping is decoded
+    (``TFC8&amp;reg;``; ``&lt;``, ``&gt;``, ``&amp;`` are literal): MDN's ``<table>: The Table
+    element``, written ``&lt;table&gt;`` in the page, keeps its tag.
 
     Guarantees: the result is one line (no line break or tab, single spaces, no edge spaces);
     every edit's ``detail`` starts with `TITLE_EDIT_PREFIX` (``"title: "``), so that the title's
@@ -254,7 +255,9 @@ def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN,
     edits: list[Edit] = []
     try:
         if shown:
-            text, e = repair_encoding(_one_line(_without_c0(title, edits)), entities="none")
+            # a CMS's double escaping (``TFC8&amp;reg;``) is decoded, literal ``&lt;`` stays
+            text, e = repair_encoding(_one_line(_without_c0(title, edits)),
+                                      entities="characters")
             edits += e
             text, e = strip_controls(text)
             edits += e

@@ -94,8 +94,9 @@ def test_an_ellipsis_read_as_latin1_in_a_title_is_repaired(title: str, expected:
 @pytest.mark.parametrize(("title", "expected"), [
     ("<table>: The Table element", "<table>: The Table element"),  # MDN: `&lt;table&gt;`
     ("Why <em> is not <i>", "Why <em> is not <i>"),
-    ("AT&amp;T wins", "AT&amp;T wins"),  # the page showed `&amp;` (written `&amp;amp;`)
+    ("&lt;b&gt; or &lt;strong&gt;?", "&lt;b&gt; or &lt;strong&gt;?"),  # shown as written
     ("wonâ€™t stop", "won't stop"),  # its encoding is still repaired
+    ("The Cream with TFC8&reg;", "The Cream with TFC8®"),  # and a CMS's double escaping
 ])
 def test_a_title_a_page_shows_is_not_read_as_markup_again(title: str, expected: str) -> None:
     """The parser read a page's title (`extract_page`): its entities and tags are text now.
