@@ -133,53 +133,87 @@ def _rejoined(parts: list[str], seps: list[str]) -> str:
     return "".join(part + sep for part, sep in zip(parts, [*seps, ""][:len(parts)], strict=True))
 
 
-#: A side of a title that a page's own headline matches stays when it has more words than
-#: the rest, or this many (``Post Title – My Blog`` with the blog's name in its ``<h1>``
-#: keeps both sides).
+#: A side of a title that a page's own headline matches stays when it is longer than the
+#: rest (letters and digits: a CJK headline's are its characters), or has this many words
+#: (``Post Title – My Blog`` with the blog's name in its ``<h1>`` keeps both sides).
 _HEADLINE_SIDE_MIN_WORDS = 4
-#: Class or id words of the site's chrome (`_in_chrome`).
-_CHROME = re.compile(
-    r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|masthead|brand|branding|logo|banner|topbar"
-    r"|toolbar|(?:site|book)[-_]?(?:header|title|branding|name|logo))(?:$|[\s_-])",
-    re.IGNORECASE)
+#: A title of more parts than this is left whole (a review: 20,000 separators cost 228 s).
+_HEADLINE_MAX_PARTS = 50
+#: At most this many ``<h1>``s are read as headlines (a review: 50,000 ``<h1>``s 240 levels
+#: deep, each walked up to its ``<body>``, took 24 s).
+_HEADLINE_MAX_H1 = 20
+#: Class and id tokens of the site's chrome (`_in_chrome`), whole tokens, case aside: a menu,
+#: a navigation bar, a logo, a brand, the site's or a book's header, title or name (mdBook's
+#: ``menu-bar``, GitBook's ``book-header``). Not ``site``, ``site-main``, ``site-content``
+#: (WordPress's wrappers of the article), ``hero-banner``, ``wy-nav-content`` (Read the
+#: Docs' content) or ``without-banner``.
+_CHROME_TOKEN = re.compile(
+    r"(?:nav|navbar|navigation|menu|menubar|masthead|topbar|toolbar|branding"
+    r"|(?:navbar|menu|nav|site|book)[-_](?:bar|brand|header|title|branding|name|logo|nav|menu)"
+    r"|[\w-]*logo[\w-]*)", re.IGNORECASE)
 
 
 def headline_side(title: str, headlines: Iterable[str]) -> str:
     """The side of ``title`` (its parts before a separator, or after one; `_SEPARATOR`) that
-    one of the page's ``headlines`` is (its ``<h1>``s, ``og:title``, ``twitter:title``,
-    compared case-folded without punctuation), when that side has more words than the rest or
-    `_HEADLINE_SIDE_MIN_WORDS` words: the rest is the site's name or a section's, whatever
-    it is (``Headline - The New York Times`` on ``nytimes.com``, ``Headline | CNN Politics``,
-    ``Opinion | Headline``). Otherwise ``title`` as it is. The longest such side wins."""
+    one of the page's ``headlines`` is (compared case-folded without punctuation), when that
+    side is longer than the rest (letters and digits) or has `_HEADLINE_SIDE_MIN_WORDS`
+    words: the rest is the site's name or a section's, whatever it is (``Headline - The New
+    York Times`` on ``nytimes.com``, ``Headline | CNN Politics``, ``Opinion | Headline``,
+    ``バルセロナ、マンＵに先勝 : スポーツ : 読売新聞オンライン``). Otherwise, and when the
+    other side is a headline too, or the title has more than `_HEADLINE_MAX_PARTS` parts,
+    ``title`` as it is. The longest side a headline is wins (a prefix of prefixes, a suffix
+    of suffixes). Linear in the title's parts."""
     keys = {_key(headline) for headline in headlines} - {""}
     parts = _SEPARATOR.split(title)
-    seps = _SEPARATOR.findall(title)
-    if len(parts) < 2 or not keys:
+    if not 2 <= len(parts) <= _HEADLINE_MAX_PARTS or not keys:
         return title
-    best = title
+    seps = _SEPARATOR.findall(title)
+    part_keys = [_key(part) for part in parts]  # a side's key is its parts' keys joined
+    found = []
     for i in range(1, len(parts)):
-        before, after = _rejoined(parts[:i], seps[:i - 1]), _rejoined(parts[i:], seps[i:])
-        for kept, cut in ((before, after), (after, before)):
-            words, rest = len(kept.split()), len(cut.split())
-            if (_key(kept) in keys and (words > rest or words >= _HEADLINE_SIDE_MIN_WORDS)
-                    and (best == title or len(kept) > len(best))):
-                best = kept
-    return best
+        before, after = "".join(part_keys[:i]), "".join(part_keys[i:])
+        for kept, cut, side in ((before, after, (0, i)), (after, before, (i, len(parts)))):
+            words = sum(len(part.split()) for part in parts[side[0]:side[1]])
+            if kept in keys and (len(kept) > len(cut) or words >= _HEADLINE_SIDE_MIN_WORDS):
+                found.append((side, cut in keys))
+    if not found or any(other for _, other in found) or len({start == 0 for (start, _), _ in
+                                                            found}) > 1:
+        return title  # none, or a headline on either side: which is the site's is unknown
+    (start, stop), _ = max(found, key=lambda side: side[0][1] - side[0][0])
+    return _rejoined(parts[start:stop], seps[start:stop - 1])
 
 
 def page_title_without_site(tree: Any, page_title: str, sites: Iterable[str],
                             urls: Iterable[str]) -> str | None:
     """A parsed page's title (``page_title``) without its site's name (`without_site_name`,
     the page's first ``<h1>`` saying which side of the name is the headline), then the side
-    of what is left that the page's own headline is (`headline_side`), or None."""
+    of what is left that the page's own headline is (`headline_side`: its first
+    `_HEADLINE_MAX_H1` ``<h1>``s outside the site's chrome, `_in_chrome`, and its
+    ``twitter:title``, but those that are the site's name, ``og:site_name``; ``og:title``
+    is the page's title itself when it has one), or None."""
     h1 = re.sub(r"\s+", " ", str(tree.xpath("string((//h1)[1])"))).strip()
     title = without_site_name(page_title, sites, urls, h1)
-    headlines = [*(_folded(h1.xpath("string()")) for h1 in tree.xpath("//h1")
-                   if not _in_chrome(h1)),
-                 *(str(value) for value in tree.xpath(
-                     '//meta[@property="og:title" or @name="og:title" or @name="twitter:title"'
-                     ' or @property="twitter:title"]/@content'))]
+    if not _SEPARATOR.search(title):
+        return title or None
+    site_keys = {_key(site) for site in sites}
+    headlines = [text for element in tree.xpath("//h1")[:_HEADLINE_MAX_H1]
+                 if not _in_chrome(element)
+                 and _key(text := _folded(element.xpath("string()"))) not in site_keys]
+    headlines += [str(value) for value in tree.xpath(
+        '//meta[@name="twitter:title" or @property="twitter:title"]/@content')]
     return headline_side(title, headlines) or None
+
+
+def _is_home(href: str) -> bool:
+    """Whether a link goes to a site's home: ``/``, ``./``, ``index.html``, or an address
+    with no path (``https://example.com/``)."""
+    if href in ("/", "./", "#", "index.html", "/index.html"):
+        return True
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return False
+    return bool(parts.netloc) and parts.path in ("", "/") and not parts.query
 
 
 def _folded(text: str) -> str:
@@ -187,15 +221,19 @@ def _folded(text: str) -> str:
 
 
 def _in_chrome(element: Any) -> bool:
-    """Whether ``element`` sits in the site's chrome: a ``<nav>``, or a block whose class or
-    id names a menu, a logo, a brand, a banner or the site's or a book's header, title or
-    name (`_CHROME`: an ``<h1>`` that is the site's or a book's name, ``site-title`` in
-    ``site-header``, mdBook's ``menu-bar``, GitBook's ``book-header``; not WordPress's
-    ``site-main`` and ``site-content``, which hold the article), up to the ``<body>``."""
+    """Whether the ``<h1>`` ``element`` is the site's name, not a headline: it links to the
+    site's home alone (``<h1><a href="/">Site</a></h1>``), or it or a block it sits in is a
+    ``<nav>`` or has a class or id token of the site's chrome (`_CHROME_TOKEN`: a blog's
+    ``site-title`` in ``site-header``, mdBook's ``menu-bar``, GitBook's ``book-header``),
+    up to the ``<body>``."""
+    links = [str(href).strip() for href in element.xpath(".//a/@href")]
+    if links and all(_is_home(href) for href in links):
+        return True
     for node in (element, *element.iterancestors()):
         if node.tag in ("body", "html"):
             return False
-        if node.tag == "nav" or _CHROME.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+        names = f"{node.get('class') or ''} {node.get('id') or ''}".split()
+        if node.tag == "nav" or any(_CHROME_TOKEN.fullmatch(name) for name in names):
             return True
     return False
 

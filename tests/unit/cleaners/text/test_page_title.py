@@ -182,3 +182,72 @@ def test_an_h1_in_wordpress_main_content_is_the_headline() -> None:
             "</body></html>")
     page = extract_page(html)
     assert page is not None and page.title == "Defining Shared Behavior with Traits"
+
+
+@pytest.mark.parametrize(("title", "headlines", "expected"), [
+    # a review: CJK headlines are weighed by their characters, not their (one) word
+    ("バルセロナ、マンＵに先勝…ＣＬ準々決勝第１戦 : スポーツ : 読売新聞オンライン",
+     ["バルセロナ、マンＵに先勝…ＣＬ準々決勝第１戦"], "バルセロナ、マンＵに先勝…ＣＬ準々決勝第１戦"),
+    # a headline on either side: which is the site's name is unknown
+    ("Trump Wins - The New York Times", ["Trump Wins", "The New York Times"],
+     "Trump Wins - The New York Times"),
+    # the longest prefix a headline is
+    ("Live: Storm hits coast - Updates | Example", ["Live: Storm hits coast",
+                                                    "Live: Storm hits coast - Updates"],
+     "Live: Storm hits coast - Updates"),
+])
+def test_the_side_the_headline_is_stays_whatever_the_script(
+        title: str, headlines: list[str], expected: str) -> None:
+    assert headline_side(title, headlines) == expected
+
+
+def test_a_title_of_many_parts_is_left_whole() -> None:
+    """A review: 20,000 separators cost 228 s, each side rebuilt at each split."""
+    title = " | ".join(["Headline of the day"] + [f"part {i}" for i in range(20_000)])
+    assert headline_side(title, ["Headline of the day"]) == title
+
+
+def _chapter_page(h1: str, head: str = "") -> str:
+    body = "".join(f"<p>Paragraph {i} of the chapter says enough to be read as prose.</p>"
+                   for i in range(6))
+    return ("<html><head><title>Trump Wins the Election - The New York Times</title>"
+            f"{head}</head><body>{h1}<article><h1>Trump Wins the Election</h1>{body}</article></body></html>")
+
+
+@pytest.mark.parametrize("h1", [
+    # a review: the site's name in an <h1> of the page's header, linking home, or naming the
+    # site as its og:site_name does: no headline, so the article's <h1> decides
+    '<header><div class="container"><h1><a href="/">The New York Times</a></h1></div></header>',
+    '<header><h1><a href="https://www.nytimes.com/">The New York Times</a></h1></header>',
+    '<div class="navbar-brand"><h1>The New York Times</h1></div>',
+])
+def test_the_sites_own_h1_is_no_headline(h1: str) -> None:
+    page = extract_page(_chapter_page(h1))
+    assert page is not None and page.title == "Trump Wins the Election"
+
+
+def test_an_h1_that_is_the_site_name_is_no_headline() -> None:
+    head = '<meta property="og:site_name" content="The New York Times">'
+    page = extract_page(_chapter_page("<header><h1>The New York Times</h1></header>", head))
+    assert page is not None and page.title == "Trump Wins the Election"
+
+
+@pytest.mark.parametrize("wrapper", ["site-main", "hero-banner", "wy-nav-content",
+                                     "without-banner", "single-blog-banner-a"])
+def test_an_article_h1_in_a_wrapper_named_like_chrome_is_a_headline(wrapper: str) -> None:
+    """A review: `site`, `banner` and `nav` inside a class name took article <h1>s for chrome
+    (Radio-Canada's, a dentist's blog's); only whole tokens of the chrome count."""
+    body = "".join(f"<p>Paragraph {i} of the chapter says enough to be read as prose.</p>"
+                   for i in range(6))
+    html = ("<html><head><title>Top Dental Resolutions for 2025 | Broken Arrow, OK</title>"
+            f'</head><body><div class="{wrapper}"><h1>Top Dental Resolutions for 2025</h1></div>'
+            f"<article>{body}</article></body></html>")
+    page = extract_page(html)
+    assert page is not None and page.title == "Top Dental Resolutions for 2025"
+
+
+def test_many_deep_h1s_are_read_a_few() -> None:
+    """A review: 50,000 <h1>s 240 levels deep, each walked up to the <body>: 24 s."""
+    deep = "<div>" * 200 + "<h1>Menu</h1>" * 50_000 + "</div>" * 200
+    page = extract_page(_chapter_page(deep))
+    assert page is not None and page.title == "Trump Wins the Election - The New York Times"
