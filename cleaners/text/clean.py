@@ -243,8 +243,9 @@ def clean_title(title: str, config: CleanConfig = DEFAULT_CLEAN,
     A ``shown`` title is text a parsed page shows (its ``og:title``, ``<title>`` or ``<h1>``,
     `extract_page`): the parser decoded its entities and read its markup, so its markup is
     not read again, and of the entities left only a CMS's double escaping is decoded
-    (``TFC8&amp;reg;``; ``&lt;``, ``&gt;``, ``&amp;`` are literal): MDN's ``<table>: The Table
-    element``, written ``&lt;table&gt;`` in the page, keeps its tag.
+    (``TFC8&amp;reg;``, an ``&amp;`` before no reference's name: ``Q&amp;A``), as in a
+    page's text; ``&lt;``, ``&gt;`` and an ``&amp;`` before a name stay literal: MDN's
+    ``<table>: The Table element``, written ``&lt;table&gt;`` in the page, keeps its tag.
 
     Guarantees: the result is one line (no line break or tab, single spaces, no edge spaces);
     every edit's ``detail`` starts with `TITLE_EDIT_PREFIX` (``"title: "``), so that the title's

@@ -68,6 +68,8 @@ BUBBLE_MAX_CHARS = 1_000
 #: Tags a bubble may have: inline ones, and ``<div>`` (Tippy's ``tippy-box``, a theme's
 #: ``tool-tip__content``); never the page's own (``<body>`` of a class ``…-tooltips``).
 _NOT_BUBBLE_TAGS = (BLOCK_TAGS - {"div"}) | {"html", "head", "template"}
+#: Elements whose text a reader does not read as the page's: it counts as no text before.
+_UNREAD_TAGS = frozenset({"svg", "script", "style", "template"})
 
 
 @dataclass(slots=True)
@@ -93,7 +95,9 @@ def without_popups(tree: Any) -> Any:
     class="tooltip"><em>word</em><span class="tooltiptext">…</span></span>``, Glossary by
     Codeat's ``glossary-tooltip``): it stays, and the bubble inside it goes. A bubble that
     opens its block or line stays, and so does the text after a bubble (its tail); text
-    inside bubbles and ``<svg>`` counts as no text before. Changed in place and returned
+    inside bubbles (but since the line's start, inside the bubble around it) and in ``<svg>``,
+    ``<script>``, ``<style>`` counts as no text before. A bubble is emptied where it is and
+    becomes an empty ``<span>``. Changed in place and returned
     (None stays None). One search of the tree's attributes for a role, attribute or class
     that may name a bubble; when it finds one, one walk of the tree, each bubble marked a box
     once: linear in the page's elements."""
@@ -103,40 +107,44 @@ def without_popups(tree: Any) -> Any:
     from lxml import etree
 
     texted = [False]  # for each block the walk is in: whether text came before in it
-    count = 0  # characters of text seen, but in <svg>
+    starts = [0]  # for each block: the count where it, or its line, starts
+    count = 0  # characters of text seen, but in <svg>, <script>, <style>, <template>
     opened: list[_Open] = []
     bubbles = []
-    inside_trigger = inside_svg = 0
+    inside_trigger = unread = 0
     for event, element in etree.iterwalk(tree, events=("start", "end")):
         tag = element.tag if isinstance(element.tag, str) else None  # None: a comment
         if event == "start":
             if tag == "br":
-                texted[-1] = False
+                if not opened:  # a line break inside a hidden bubble starts no line
+                    texted[-1], starts[-1] = False, count
                 continue
             if tag in BLOCK_TAGS and tag != "div" and opened:
                 opened[-1].blocks = True
             if (tag is not None and tag not in _NOT_BUBBLE_TAGS and not inside_trigger
-                    and _names_a_bubble(element)):
+                    and not unread and _names_a_bubble(element)):
                 for around in reversed(opened):  # the bubbles around it with text before it
                     if around.box or count == around.count:
                         break
                     around.box = True
-                opened.append(_Open(element, count, texted[-1] or any(
-                    count > around.count for around in opened[-1:])))
+                opened.append(_Open(element, count, texted[-1] or bool(
+                    opened and count > max(opened[-1].count, starts[-1]))))
             if tag in BLOCK_TAGS:
                 texted.append(False)
+                starts.append(count)
             inside_trigger += tag in _TRIGGER_TAGS
-            inside_svg += tag == "svg"
-            text = (element.text or "").strip() if tag is not None and not inside_svg else ""
+            unread += tag in _UNREAD_TAGS
+            text = (element.text or "").strip() if tag is not None and not unread else ""
             if text:
                 count += len(text)
                 texted[-1] = texted[-1] or not opened
             continue
         if tag != "br":
             inside_trigger -= tag in _TRIGGER_TAGS
-            inside_svg -= tag == "svg"
+            unread -= tag in _UNREAD_TAGS
             if tag in BLOCK_TAGS and len(texted) > 1:
                 texted.pop()
+                starts.pop()
         if opened and opened[-1].element is element:
             bubble = opened.pop()
             if opened:
@@ -144,11 +152,13 @@ def without_popups(tree: Any) -> Any:
             if (bubble.after_text and not bubble.box and not bubble.blocks
                     and bubble.count < count <= bubble.count + BUBBLE_MAX_CHARS):
                 bubbles.append(element)
-        tail = (element.tail or "").strip() if not inside_svg else ""
+        tail = (element.tail or "").strip() if not unread else ""
         if tail:
             count += len(tail)
             texted[-1] = texted[-1] or not opened
     for bubble in bubbles:
-        if bubble.getparent() is not None:
-            bubble.drop_tree()  # its tail stays
+        # emptied where it is, its tail kept (`drop_tree` glues each tail to the one before:
+        # quadratic in a paragraph of many bubbles), and inline (an empty <div> is an edge)
+        bubble.clear(keep_tail=True)
+        bubble.tag = "span"
     return tree

@@ -133,10 +133,6 @@ def _rejoined(parts: list[str], seps: list[str]) -> str:
     return "".join(part + sep for part, sep in zip(parts, [*seps, ""][:len(parts)], strict=True))
 
 
-#: A side of a title that a page's own headline matches stays when it is longer than the
-#: rest (letters and digits: a CJK headline's are its characters), or has this many words
-#: (``Post Title – My Blog`` with the blog's name in its ``<h1>`` keeps both sides).
-_HEADLINE_SIDE_MIN_WORDS = 4
 #: A title of more parts than this is left whole (a review: 20,000 separators cost 228 s).
 _HEADLINE_MAX_PARTS = 50
 #: At most this many ``<h1>``s are read as headlines (a review: 50,000 ``<h1>``s 240 levels
@@ -150,17 +146,18 @@ _HEADLINE_MAX_H1 = 20
 _CHROME_TOKEN = re.compile(
     r"(?:nav|navbar|navigation|menu|menubar|masthead|topbar|toolbar|branding"
     r"|(?:navbar|menu|nav|site|book)[-_](?:bar|brand|header|title|branding|name|logo|nav|menu)"
-    r"|[\w-]*logo[\w-]*)", re.IGNORECASE)
+    r"|(?:[a-z0-9]+[-_]+)*logo(?:[-_]+[\w-]*)?)", re.IGNORECASE)
 
 
 def headline_side(title: str, headlines: Iterable[str]) -> str:
     """The side of ``title`` (its parts before a separator, or after one; `_SEPARATOR`) that
     one of the page's ``headlines`` is (compared case-folded without punctuation), when that
-    side is longer than the rest (letters and digits) or has `_HEADLINE_SIDE_MIN_WORDS`
-    words: the rest is the site's name or a section's, whatever it is (``Headline - The New
-    York Times`` on ``nytimes.com``, ``Headline | CNN Politics``, ``Opinion | Headline``,
-    ``バルセロナ、マンＵに先勝 : スポーツ : 読売新聞オンライン``). Otherwise, and when the
-    other side is a headline too, or the title has more than `_HEADLINE_MAX_PARTS` parts,
+    side is longer than the rest (its letters and digits: a CJK headline weighs its
+    characters): the rest is the site's name or a section's, whatever it is (``Headline -
+    The New York Times`` on ``nytimes.com``, ``Headline | CNN Politics``, ``Opinion |
+    Headline``, ``バルセロナ、マンＵに先勝 : スポーツ : 読売新聞オンライン``); parts of marks
+    alone at its edges go too (``Headline | ★ | Site`` → ``Headline``). Otherwise, and when
+    the other side is a headline too, or the title has more than `_HEADLINE_MAX_PARTS` parts,
     ``title`` as it is. The longest side a headline is wins (a prefix of prefixes, a suffix
     of suffixes). Linear in the title's parts."""
     keys = {_key(headline) for headline in headlines} - {""}
@@ -173,13 +170,16 @@ def headline_side(title: str, headlines: Iterable[str]) -> str:
     for i in range(1, len(parts)):
         before, after = "".join(part_keys[:i]), "".join(part_keys[i:])
         for kept, cut, side in ((before, after, (0, i)), (after, before, (i, len(parts)))):
-            words = sum(len(part.split()) for part in parts[side[0]:side[1]])
-            if kept in keys and (len(kept) > len(cut) or words >= _HEADLINE_SIDE_MIN_WORDS):
+            if kept in keys and len(kept) > len(cut):
                 found.append((side, cut in keys))
     if not found or any(other for _, other in found) or len({start == 0 for (start, _), _ in
                                                             found}) > 1:
         return title  # none, or a headline on either side: which is the site's is unknown
     (start, stop), _ = max(found, key=lambda side: side[0][1] - side[0][0])
+    while part_keys[start] == "":  # marks at its edges (``Headline | ★``) go with the rest
+        start += 1
+    while part_keys[stop - 1] == "":
+        stop -= 1
     return _rejoined(parts[start:stop], seps[start:stop - 1])
 
 
@@ -194,40 +194,53 @@ def page_title_without_site(tree: Any, page_title: str, sites: Iterable[str],
     h1 = re.sub(r"\s+", " ", str(tree.xpath("string((//h1)[1])"))).strip()
     title = without_site_name(page_title, sites, urls, h1)
     if not _SEPARATOR.search(title):
-        return title or None
+        return title if _key(title) else None
     site_keys = {_key(site) for site in sites}
-    headlines = [text for element in tree.xpath("//h1")[:_HEADLINE_MAX_H1]
-                 if not _in_chrome(element)
-                 and _key(text := _folded(element.xpath("string()"))) not in site_keys]
+    hosts = {_host(url) for url in urls} - {""}
+    headlines = [_folded(element.xpath("string()")) for element in
+                 tree.xpath("//h1")[:_HEADLINE_MAX_H1] if not _in_chrome(element, hosts)]
     headlines += [str(value) for value in tree.xpath(
         '//meta[@name="twitter:title" or @property="twitter:title"]/@content')]
-    return headline_side(title, headlines) or None
+    title = headline_side(title, [headline for headline in headlines
+                                  if _key(headline) not in site_keys])
+    return title if _key(title) else None  # marks alone (`` | ``) are no title
 
 
-def _is_home(href: str) -> bool:
-    """Whether a link goes to a site's home: ``/``, ``./``, ``index.html``, or an address
-    with no path (``https://example.com/``)."""
-    if href in ("/", "./", "#", "index.html", "/index.html"):
-        return True
+def _host(url: str) -> str:
+    """The host of ``url`` without ``www.`` ('' when it has none or is no address)."""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+def _is_home(href: str, hosts: set[str]) -> bool:
+    """Whether a link goes to the site's home: its root (``/``, ``./``, ``/index.html``,
+    ``/?lang=en``), on the page's own host (``hosts``; any host when the page names none)."""
     try:
         parts = urlsplit(href)
     except ValueError:
         return False
-    return bool(parts.netloc) and parts.path in ("", "/") and not parts.query
+    if parts.path not in ("", "/", "./", "index.html", "/index.html") or parts.fragment or (
+            not parts.path and not parts.netloc):
+        return False  # a page, ``#``, ``#top``, ``?p=1``
+    return not parts.netloc or not hosts or _host(href) in hosts
 
 
 def _folded(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _in_chrome(element: Any) -> bool:
+def _in_chrome(element: Any, hosts: set[str]) -> bool:
     """Whether the ``<h1>`` ``element`` is the site's name, not a headline: it links to the
-    site's home alone (``<h1><a href="/">Site</a></h1>``), or it or a block it sits in is a
+    site's home alone (``<h1><a href="/">Site</a></h1>``, `_is_home` on the page's
+    ``hosts``), or it or a block it sits in is a
     ``<nav>`` or has a class or id token of the site's chrome (`_CHROME_TOKEN`: a blog's
     ``site-title`` in ``site-header``, mdBook's ``menu-bar``, GitBook's ``book-header``),
     up to the ``<body>``."""
     links = [str(href).strip() for href in element.xpath(".//a/@href")]
-    if links and all(_is_home(href) for href in links):
+    if links and all(_is_home(href, hosts) for href in links):
         return True
     for node in (element, *element.iterancestors()):
         if node.tag in ("body", "html"):

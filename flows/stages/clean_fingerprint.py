@@ -142,7 +142,7 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
             except Exception as exc:
                 results.append(exc)
     # a record without a title takes the one its page gives itself (found in the same parse)
-    own = table.column("title").to_pylist()
+    own = [t if t and t.strip() else None for t in table.column("title").to_pylist()]
     titles = _clean_titles([t if t else getattr(r, "title", None)
                             for t, r in zip(own, results, strict=True)],
                            # a CMS post's own title names no site (its page's <title> may)

@@ -258,12 +258,15 @@ def test_a_pages_own_title_keeps_the_tags_it_shows(tmp_path: Path) -> None:
     raw.mkdir()
     page = ("<html><head><title>&lt;table&gt;: The Table element</title></head><body><article>"
             f"<p>{english()[:600]}</p></article></body></html>")
-    (raw / "scraped.jsonl").write_text(json.dumps({"id": "mdn", "text": page}) + "\n")
+    # a second review: a title of spaces is none, and the page's is taken
+    (raw / "scraped.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"id": "mdn", "text": page}, {"id": "spaces", "title": "  ", "text": page}]) + "\n")
     read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
                       DEFAULTS.max_text_chars)
     out, _, quarantine = clean_table(
         pa.concat_tables([pq.read_table(b) for b in read.batches]), "run-t", NOW)
-    assert quarantine == [] and out.column("title").to_pylist() == ["<table>: The Table element"]
+    assert quarantine == []
+    assert out.column("title").to_pylist() == ["<table>: The Table element"] * 2
 
 
 def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_path: Path) -> None:

@@ -251,3 +251,50 @@ def test_many_deep_h1s_are_read_a_few() -> None:
     deep = "<div>" * 200 + "<h1>Menu</h1>" * 50_000 + "</div>" * 200
     page = extract_page(_chapter_page(deep))
     assert page is not None and page.title == "Trump Wins the Election - The New York Times"
+
+
+def _page_with(title: str, h1: str, head: str = "") -> str:
+    body = "".join(f"<p>Paragraph {i} of the story says enough to be read as prose.</p>"
+                   for i in range(6))
+    return (f'<html><head><title>{title}</title><link rel="canonical" '
+            f'href="https://www.example.com/story">{head}</head><body>{h1}<article>{body}'
+            "</article></body></html>")
+
+
+@pytest.mark.parametrize(("title", "h1", "head", "expected"), [
+    # a second review: the side that is the site's name, written over two parts, is no
+    # headline even in an <h1> outside the chrome or in twitter:title
+    ("Bridge backed | Zeta - Daily News Network", "<div><h1>Zeta - Daily News Network</h1>"
+     "</div>", '<meta property="og:site_name" content="Zeta - Daily News Network">',
+     "Bridge backed | Zeta - Daily News Network"),
+    ("Bridge backed | Zeta - Daily News Network", "", '<meta property="og:site_name" '
+     'content="Zeta - Daily News Network"><meta name="twitter:title" content="Zeta - '
+     'Daily News Network">', "Bridge backed | Zeta - Daily News Network"),
+    # a side of four words or more shorter than the rest is no headline's side any more
+    ("Council backs new bridge plan for the river | The Green Valley Gazette",
+     '<div class="masthead-x"><h1>The Green Valley Gazette</h1></div>', "",
+     "Council backs new bridge plan for the river | The Green Valley Gazette"),
+    # marks at the kept side's edge go with the rest
+    ("Council backs the bridge plan | ★ | Gazette", "<h1>Council backs the bridge plan</h1>", "",
+     "Council backs the bridge plan"),
+    # `#` and another site's root are no link home; `catalogo` names no logo
+    ("Council backs the bridge plan | Gazette", '<h1><a href="#">Council backs the bridge plan'
+     "</a></h1>", "", "Council backs the bridge plan"),
+    ("Council backs the bridge plan | Gazette", '<h1><a href="https://it.wikipedia.org/">'
+     "Council backs the bridge plan</a></h1>", "", "Council backs the bridge plan"),
+    ("Council backs the bridge plan | Gazette", '<div class="catalogo"><h1>Council backs the '
+     "bridge plan</h1></div>", "", "Council backs the bridge plan"),
+    # a link to the page's own home (its root, with or without a query) is the site's name
+    ("Council backs the bridge plan | Gazette", '<h1><a href="https://example.com/?lang=en">'
+     "Council backs the bridge plan</a></h1>", "", "Council backs the bridge plan | Gazette"),
+    ("Council backs the bridge plan | Gazette", '<h1><a href="/index.html">Council backs the '
+     "bridge plan</a></h1>", "", "Council backs the bridge plan | Gazette"),
+])
+def test_what_an_h1_says_of_the_title(title: str, h1: str, head: str, expected: str) -> None:
+    page = extract_page(_page_with(title, h1, head))
+    assert page is not None and page.title == expected
+
+
+def test_a_title_of_marks_alone_is_none() -> None:
+    page = extract_page(_page_with(" | ", "<h1>Council backs the bridge plan</h1>"))
+    assert page is not None and page.title is None
