@@ -183,9 +183,9 @@ def test_a_line_break_inside_a_bubble_starts_no_line() -> None:
     assert shown == "word end.", shown
 
 
-def test_many_sibling_bubbles_are_emptied_in_place() -> None:
+def test_many_sibling_bubbles_are_taken_out_at_once() -> None:
     """A second review: `drop_tree` glued each bubble's tail to the one before, quadratic in
-    a paragraph of many bubbles (40,000: 1.4 s); they are emptied where they are now."""
+    a paragraph of many bubbles (40,000: 1.4 s); a parent's bubbles go in one pass now."""
     words = "".join(f'w{i}<span class="tooltip">b{i}</span> ' for i in range(40_000))
     shown = _shown(f"<p>Start {words}end.</p>")
     assert "b1 " not in shown and shown.endswith("w39999 end.")
