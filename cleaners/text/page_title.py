@@ -6,7 +6,10 @@ headline. The site's name is known two ways: the page names it (``og:site_name``
 (the canonical link or ``og:url``: ``Headline – Antary`` on ``antary.de``, ``Headline |
 Teufel Blog`` on ``blog.teufel.de``, ``Headline - Backen.de``). Only a whole part of the
 title between separators counts, at the title's start or from a part after the first to its
-end (a tagline after the name goes with it), and something must be left.
+end (a tagline after the name goes with it), and something must be left. Then the page's own
+headline says which side of what is left is its title, whatever the rest names
+(`headline_side`: ``Headline - The New York Times`` on ``nytimes.com``, whose address
+spells no such name).
 """
 
 from __future__ import annotations
@@ -159,7 +162,8 @@ def headline_side(title: str, headlines: Iterable[str]) -> str:
     alone at its edges go too (``Headline | ★ | Site`` → ``Headline``). Otherwise, and when
     the other side is a headline too, or the title has more than `_HEADLINE_MAX_PARTS` parts,
     ``title`` as it is. The longest side a headline is wins (a prefix of prefixes, a suffix
-    of suffixes). Linear in the title's parts."""
+    of suffixes). Each part's key is computed once; at most `_HEADLINE_MAX_PARTS` parts are
+    joined at each split."""
     keys = {_key(headline) for headline in headlines} - {""}
     parts = _SEPARATOR.split(title)
     if not 2 <= len(parts) <= _HEADLINE_MAX_PARTS or not keys:
@@ -191,8 +195,7 @@ def page_title_without_site(tree: Any, page_title: str, sites: Iterable[str],
     `_HEADLINE_MAX_H1` ``<h1>``s outside the site's chrome, `_in_chrome`, and its
     ``twitter:title``, but those that are the site's name, ``og:site_name``; ``og:title``
     is the page's title itself when it has one), or None."""
-    h1 = re.sub(r"\s+", " ", str(tree.xpath("string((//h1)[1])"))).strip()
-    title = without_site_name(page_title, sites, urls, h1)
+    title = without_site_name(page_title, sites, urls, _folded(tree.xpath("string((//h1)[1])")))
     if not _SEPARATOR.search(title):
         return title if _key(title) else None
     site_keys = {_key(site) for site in sites}
@@ -228,8 +231,9 @@ def _is_home(href: str, hosts: set[str]) -> bool:
     return not parts.netloc or not hosts or _host(href) in hosts
 
 
-def _folded(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+def _folded(text: Any) -> str:
+    """``text`` (an XPath string result) with its whitespace folded to single spaces."""
+    return re.sub(r"\s+", " ", str(text)).strip()
 
 
 def _in_chrome(element: Any, hosts: set[str]) -> bool:
