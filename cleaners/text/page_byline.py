@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["BYLINE_MAX_CHARS", "BYLINE_MAX_WORDS", "MONTHS", "WEEKDAYS", "is_byline"]
+__all__ = ["AGENCIES", "BYLINE_MAX_CHARS", "BYLINE_MAX_WORDS", "MONTHS", "NAME_JOINS",
+           "NAME_PARTICLES", "WEEKDAYS", "is_byline"]
 
 #: ``By`` (and its German, French, Spanish and Italian words, as the promo bylines have them)
 #: and what follows it (`is_byline`), with the language whose stop words mark a clause.
@@ -45,13 +46,14 @@ _NOT_A_NAME = frozenset({
     "then", "now", "next", "this", "that", "these", "those", "tomorrow", "tonight", "today",
     "heute", "morgen"})
 #: News agencies written in lower case (``Von dpa``): a name all the same.
-_AGENCIES = frozenset({"dpa", "afp", "ap", "apa", "ddp", "epd", "kna", "efe", "ansa", "anp",
-                       "pap", "sda", "ats"})
+AGENCIES = frozenset({"dpa", "afp", "ap", "apa", "ddp", "epd", "kna", "efe", "ansa", "anp",
+                      "pap", "sda", "ats"})
 #: Lower-case words between two parts of a name (``Ursula von der Leyen``, ``Juan de la
 #: Cruz``), and words joining two names (``Jane Doe and John Smith``).
-_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "di", "du", "del", "della",
-                        "des", "dos", "das", "la", "le", "ter", "ten", "bin", "ibn", "al", "el"})
-_JOINS = frozenset({"and", "&", "und", "et", "y", "e"})
+NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "di", "du", "del", "della",
+                            "des", "dos", "das", "la", "le", "ter", "ten", "bin", "ibn", "al",
+                            "el"})
+NAME_JOINS = frozenset({"and", "&", "und", "et", "y", "e"})
 #: Marks that part a byline's name from what follows it (a date, a role, an agency).
 _PARTS = frozenset("|-–—/·•")
 #: Lower-case words a credit line holds after the name (`_CREDIT_WORDS`):
@@ -197,9 +199,9 @@ def _byline_name(words: list[str]) -> tuple[int, bool] | None:
         if not i:
             return None
         low = core.casefold()
-        if low in _PARTICLES or low in _JOINS:
+        if low in NAME_PARTICLES or low in NAME_JOINS:
             after = i + 1
-            while after < len(words) and words[after].casefold() in _PARTICLES:
+            while after < len(words) and words[after].casefold() in NAME_PARTICLES:
                 after += 1
             if core == word and after < len(words) and _name_word(words[after].rstrip(",;:")):
                 i = after
@@ -210,10 +212,10 @@ def _byline_name(words: list[str]) -> tuple[int, bool] | None:
 
 def _name_word(word: str) -> bool:
     """A word of a name: capitalised in any script (``Élodie``, ``O'Neil``, ``J.``), not a
-    possessive, or a news agency written in lower case (`_AGENCIES`)."""
+    possessive, or a news agency written in lower case (`AGENCIES`)."""
     if not word or word.endswith(("'s", "’s", "'", "’")):
         return False
-    return word[0].isupper() or word.casefold() in _AGENCIES
+    return word[0].isupper() or word.casefold() in AGENCIES
 
 
 @lru_cache(maxsize=8)

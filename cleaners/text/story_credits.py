@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from cleaners.text.page_byline import AGENCIES, NAME_JOINS, NAME_PARTICLES
+
 __all__ = ["STORY_CREDIT_MAX_WORDS", "is_story_credit"]
 
 #: Story credits are short: a longer line is a sentence.
@@ -33,20 +35,18 @@ _BRACKETED = re.compile(
     r"|reporte(?:\s+adicional)?\s+de|reportaje\s+de|editado(?:\s+en\s+espa[ñn]ol)?\s+por)"
     r"\s*:?\s+", re.IGNORECASE)
 _LEADS = (_ENGLISH, _BRACKETED)
-#: News agencies: a one-word name (``Reuters``, ``dpa``), or after ``the`` (``the Associated
-#: Press``).
-_AGENCIES = frozenset({"reuters", "ap", "afp", "bloomberg", "dpa", "efe", "ansa", "apa", "sda",
-                       "ats", "kna", "epd", "anp", "pap", "upi", "tass", "xinhua", "belga",
-                       "associated press", "agence france-presse", "press association"})
-#: Lower-case words inside a name (``Ursula von der Leyen``, ``Juan de la Cruz``).
-_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "di", "du", "del", "della",
-                        "des", "dos", "la", "le", "ter", "bin", "ibn", "al", "el"})
+#: News agencies: a one-word name (``Reuters``, ``dpa``: those `is_byline` knows, and more),
+#: or after ``the`` (``the Associated Press``).
+_AGENCIES = AGENCIES | {"reuters", "bloomberg", "upi", "tass", "xinhua", "belga",
+                        "associated press", "agence france-presse", "press association"}
 #: Capitalised words that make no person's name (``Compiled by Our Staff``, ``Editing by
 #: The Editors``).
 _NOT_NAMES = frozenset({"our", "the", "staff", "team", "editors", "editorial", "desk", "admin",
                         "moderator", "news", "newsroom", "wire", "wires", "reports", "agencies"})
-#: Words between two names (``Jane Doe and John Smith``) and before a place (``in London``).
-_NAME_JOINS = re.compile(r"\s+(?:and|&|und|et|y|e)\s+", re.IGNORECASE)
+#: Words between two names (``Jane Doe and John Smith``, `NAME_JOINS`) and before a place
+#: (``in London``).
+_NAME_JOINS = re.compile(
+    rf"\s+(?:{'|'.join(map(re.escape, sorted(NAME_JOINS)))})\s+", re.IGNORECASE)
 _PLACE = re.compile(r"\s+(?:in|at|from|en|à|aus)\s+", re.IGNORECASE)
 #: A name has this many words at most (a place, after ``in``, too).
 _NAME_MAX_WORDS = 5
@@ -65,7 +65,7 @@ def _is_name(words: list[str]) -> bool:
     if not 2 <= len(words) <= _NAME_MAX_WORDS:
         return False
     return (_capitalised(words[0]) and _capitalised(words[-1])
-            and all(_capitalised(word) or word.casefold() in _PARTICLES for word in words)
+            and all(_capitalised(word) or word.casefold() in NAME_PARTICLES for word in words)
             and not any(word.casefold() in _NOT_NAMES for word in words))
 
 
@@ -102,7 +102,7 @@ def is_story_credit(text: str) -> bool:
     leads = _LEADS if bracketed else _LEADS[:1]
     chunks = re.split(r"\s*[;,]\s*", stripped.lstrip(_OPEN).rstrip(_CLOSE).strip())
     for i, chunk in enumerate(chunks):
-        found = next((lead.match(chunk) for lead in leads if lead.match(chunk)), None)
+        found = next(filter(None, (lead.match(chunk) for lead in leads)), None)
         if found is None and i == 0:
             return False
         if not _names(chunk[found.end():] if found else chunk):
