@@ -67,7 +67,7 @@ class TemporaryAPI:
         package_dir = Path(next(iter(spec.submodule_search_locations)))
         self.process = subprocess.Popen(
             internals.server_command(sys.executable, str(package_dir.parent), self.port),
-            env={**os.environ, **internals.SERVER_ENVIRONMENT},
+            env={**os.environ, **internals.SERVER_ENVIRONMENT, **internals.SERVER_SETTINGS},
             # Its own session: a Ctrl-C in the terminal reaches the run, which stops the server
             # when it is done with it; and no server is left behind if the run is killed.
             start_new_session=True,

@@ -7,7 +7,8 @@ on what its code does inside, for what the public API does not offer:
 - starting the process pool's workers before the flow run (`flows.runners`): the worker
   initializer and the attributes ``ProcessPoolTaskRunner.__enter__`` sets;
 - the temporary API server process of ``curate run`` (`flows.api_server`): the application
-  factory and environment Prefect's own ``SubprocessASGIServer`` uses;
+  factory and environment Prefect's own ``SubprocessASGIServer`` uses, and the settings
+  that make its boot cheaper (`SERVER_SETTINGS`);
 - sending the events and logs Prefect still holds (`flush_to_api`), re-reading settings
   after the API URL changes (`refresh_settings`), and the SIGTERM handler of `Runner`;
 - the flow engine's heartbeat thread, which the end of a flow run waits for
@@ -91,6 +92,15 @@ SERVER_ENVIRONMENT = {
     "PREFECT_UI_ENABLED": "0",
     "PREFECT__SERVER_EPHEMERAL": "1",
     "PREFECT__SERVER_FINAL": "1",
+}
+#: The temporary server's settings beyond Prefect's own: it registers no block types and does
+#: not check whether its database has them (the check imports every Prefect collection
+#: installed, prefect-dask and distributed among them: about 0.35 s of the server's boot,
+#: which the flow waits for). A run uses no blocks; a server started for the UI (``prefect
+#: server start``, ``make ui``) registers them in the same database.
+SERVER_SETTINGS = {
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
 }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +120,11 @@ def test_cli_run_exit_code_and_summary(raw: Path, tmp_path: Path) -> None:
     assert api, done.stderr[-2000:]
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", int(api.group(1)))) != 0, "the temporary API outlived the run"
+    # It recorded the run in the Prefect database of PREFECT_HOME (which a server started
+    # later for the UI shows), and registered no block types there (SERVER_SETTINGS).
+    with contextlib.closing(sqlite3.connect(tmp_path / "prefect-home" / "prefect.db")) as db:
+        assert db.execute("SELECT count(*) FROM flow_run").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM block_type").fetchone() == (0,)
 
     # A raw folder that does not exist: one line, at once, before Prefect starts.
     bad = subprocess.run([*cmd[:4], "--raw", str(tmp_path / "nope"), "--curated", str(curated), "--workers", "1"],

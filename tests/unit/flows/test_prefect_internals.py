@@ -130,6 +130,14 @@ def test_the_temporary_server_is_what_prefects_own_subprocess_server_runs() -> N
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PREFECT_UI_ENABLED", internals.SERVER_ENVIRONMENT["PREFECT_UI_ENABLED"])
         assert Settings().server.ui.enabled is False, "PREFECT_UI_ENABLED no longer turns the UI off"
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in internals.SERVER_SETTINGS.items():
+            patch.setenv(variable, value)
+        server_settings = Settings().server
+        assert server_settings.register_blocks_on_start is False, (
+            "PREFECT_SERVER_REGISTER_BLOCKS_ON_START no longer turns block registration off")
+        assert server_settings.memoize_block_auto_registration is False, (
+            "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION no longer turns the registry check off")
     command = internals.server_command("python", "/site", 8123)
     assert command[command.index("--factory") + 1] == internals.SERVER_APP
     assert command[command.index("--port") + 1] == "8123"
