@@ -13,11 +13,15 @@ are one compiled call (`cleaners.lang.score`). The probabilities are py3langid's
 
 from __future__ import annotations
 
+import io
+import lzma
 import re
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,7 +52,7 @@ def _identifier() -> Any:
 
 
 @dataclass(frozen=True)
-class _Model:
+class LanguageModel:
     """py3langid's model as NumPy arrays, with its labels merged (script aliases)."""
 
     nextmove: np.ndarray  # automaton transitions, indexed by rowbase[state] + byte
@@ -61,28 +65,53 @@ class _Model:
     label_columns: np.ndarray  # the column holding each distinct label's probability
 
 
-@lru_cache(maxsize=1)
-def _model() -> _Model:
-    ident = _identifier()
+def model_from_npz(data: bytes) -> LanguageModel:
+    """The model held by ``data``, the ``.npz`` archive py3langid ships compressed with LZMA
+    (``py3langid/data/model.npz.xz``, arrays ``ptc``, ``pc``, ``classes``, ``nextmove`` (the
+    automaton's distinct rows), ``nextmove_row`` (each state's row) and ``out_feat``).
+
+    Guarantees: the arrays py3langid's ``LanguageIdentifier.from_model_file`` builds from the
+    same file (`bundled_model` is this of that file); ``ValueError`` for data that is not
+    such an archive."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            classes = arrays["classes"].tolist()
+            nextmove, rows = arrays["nextmove"], arrays["nextmove_row"]
+            output, ptc, pc = arrays["out_feat"], arrays["ptc"], arrays["pc"]
+    except (KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"not a language-id model archive ({type(exc).__name__}: {exc})") from exc
     first: dict[str, int] = {}
-    for i, c in enumerate(ident.nb_classes):
-        first.setdefault(c, i)
-    return _Model(
-        nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32).astype(np.int32),
-        rowbase=np.asarray(ident._rowbase, dtype=np.int32),
-        output=np.asarray(ident.tk_output, dtype=np.int32),
-        ptc=np.asarray(ident.nb_ptc, dtype=np.float32),
-        pc=np.asarray(ident.nb_pc, dtype=np.float32),
-        aliases=tuple(ident._alias_pairs),
+    aliases = []
+    for i, c in enumerate(classes):
+        if c in first:
+            aliases.append((first[c], i))
+        else:
+            first[c] = i
+    return LanguageModel(
+        nextmove=nextmove.astype(np.int32),
+        rowbase=rows.astype(np.int32) << 8,
+        output=output.astype(np.int32),
+        ptc=ptc.astype(np.float32),
+        pc=pc.astype(np.float32),
+        aliases=tuple(aliases),
         labels=tuple(first),
         label_columns=np.fromiter(first.values(), dtype=np.intp, count=len(first)),
     )
 
 
-def preload() -> None:
-    """Load the model and the compiled scorer now (a worker's warm-up); later calls reuse
-    them."""
-    language_probabilities(["warm-up sample"])
+@lru_cache(maxsize=1)
+def bundled_model() -> LanguageModel:
+    """The model of py3langid's installed package, read once a process (its LZMA archive
+    takes about 0.4 s to inflate: `flows.backends.langid_cache` keeps it inflated on disk)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    return model_from_npz(lzma.decompress((Path(MODEL_DIR) / MODEL_FILE).read_bytes()))
+
+
+def preload(model: LanguageModel | None = None) -> None:
+    """Load ``model`` (default: `bundled_model`) and the compiled scorer now (a worker's
+    warm-up); later calls reuse them."""
+    language_probabilities(["warm-up sample"], model)
 
 
 def most_likely_label(text: str) -> str:
@@ -100,7 +129,7 @@ def model_languages() -> frozenset[str]:
     """Codes the bundled model can output: ISO 639-1 where the language has one, else
     ISO 639-3 (``ace``, ``arz``…); never ``zxx`` (mapped to ``'und'``).
     """
-    return frozenset(_model().labels) - {NO_LANGUAGE}
+    return frozenset(bundled_model().labels) - {NO_LANGUAGE}
 
 
 def _encode(text: str) -> bytes:
@@ -114,7 +143,7 @@ def _encode(text: str) -> bytes:
 _CHUNK = 512
 
 
-def _walk(model: _Model, samples: list[bytes]) -> list[np.ndarray]:
+def _walk(model: LanguageModel, samples: list[bytes]) -> list[np.ndarray]:
     """The features each sample emits (py3langid's ``visit_counts`` before counting), all
     samples advanced together: one NumPy step per byte position, `_CHUNK` samples at a time."""
     if len(samples) > _CHUNK:
@@ -144,17 +173,17 @@ def _walk(model: _Model, samples: list[bytes]) -> list[np.ndarray]:
     return out
 
 
-def language_probabilities(samples: Sequence[str]) -> np.ndarray:
+def language_probabilities(samples: Sequence[str], model: LanguageModel | None = None) -> np.ndarray:
     """``(len(samples), len(labels))`` float32: each sample's probability of each label of
-    `_model` (py3langid's ``rank`` with normalised probabilities, one column per distinct
-    label, in ``_model().labels`` order).
+    ``model`` (default: `bundled_model`; py3langid's ``rank`` with normalised probabilities,
+    one column per distinct label, in ``model.labels`` order).
 
     Guarantees: rows sum to 1 (a sample without any feature gets the uniform row, as in
     py3langid); equal to py3langid's probabilities up to float32 rounding.
     """
     from cleaners.lang.score import feature_scores  # numba: only imported where text is scored
 
-    model = _model()
+    model = model if model is not None else bundled_model()
     encoded = [_encode(s) for s in samples]
     feats = _walk(model, encoded)
     sizes = np.fromiter((f.size for f in feats), dtype=np.int64, count=len(feats))
@@ -187,8 +216,10 @@ def detect_language(text: str, hint: str | None = None) -> str:
     return detect_languages([text], [hint])[0]
 
 
-def detect_languages(texts: Sequence[str], hints: Sequence[str | None] | None = None) -> list[str]:
-    """ISO 639-1 code of each text, or ``'und'``; the model scores the whole batch at once.
+def detect_languages(texts: Sequence[str], hints: Sequence[str | None] | None = None,
+                     model: LanguageModel | None = None) -> list[str]:
+    """ISO 639-1 code of each text, or ``'und'``; ``model`` (default: `bundled_model`)
+    scores the whole batch at once.
 
     Guarantees: same length and order as ``texts``; deterministic; ``hints`` (when given)
     must have the same length and may hold None. Per text: ``'und'`` for text with fewer
@@ -212,9 +243,9 @@ def detect_languages(texts: Sequence[str], hints: Sequence[str | None] | None = 
             samples.append(sample)
     if not todo:
         return out
-    model = _model()
+    model = model if model is not None else bundled_model()
     column = {label: j for j, label in enumerate(model.labels)}
-    probs = language_probabilities(samples)
+    probs = language_probabilities(samples, model)
     for i, row in zip(todo, probs, strict=True):
         j = int(row.argmax())
         top = model.labels[j]

@@ -33,9 +33,9 @@ logger = logging.getLogger(__name__)
 CACHE_ENV = "CURATE_CACHE_DIR"
 
 
-def cache_dir() -> Path:
-    """Where the tries are kept: ``$CURATE_CACHE_DIR`` or the user's cache folder, in a
-    sub-folder per simplemma version (a new version rebuilds them)."""
+def cache_root() -> Path:
+    """The folder of the job's caches: ``$CURATE_CACHE_DIR`` or the user's cache folder
+    (e.g. ``~/.cache/news-curate``)."""
     from flows.settings import environment
 
     root = environment().cache_dir
@@ -43,7 +43,13 @@ def cache_dir() -> Path:
         from platformdirs import user_cache_dir
 
         root = user_cache_dir("news-curate")
-    return Path(root) / f"simplemma-{simplemma.__version__}"
+    return Path(root)
+
+
+def cache_dir() -> Path:
+    """Where the tries are kept: a sub-folder of `cache_root` per simplemma version (a new
+    version rebuilds them)."""
+    return cache_root() / f"simplemma-{simplemma.__version__}"
 
 
 def _trie_factory(folder: Path) -> Any:

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
 from cleaners.dedup.align import SketchBatch, fingerprint_and_sketch
 from cleaners.edits import Edit, EditKind, summary_count
+from cleaners.lang.langid import detect_languages
 from cleaners.record import is_blank
 from cleaners.text.clean import (
     CleanConfig,
@@ -33,6 +34,7 @@ from cleaners.text.clean import (
 )
 from cleaners.translate import Translator
 from flows.backends import get_translator
+from flows.backends.langid_cache import process_language_model
 from flows.backends.lemma_cache import process_lemmatizer
 from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
 from flows.schema import SKETCH_FIELDS, STAGED_SCHEMA, signature_column
@@ -238,7 +240,7 @@ def preload_batches(translator: str, options: dict[str, Any] | None = None) -> N
     from cleaners.lang.langid import preload
     from cleaners.text.promos import load_promo_rules
 
-    preload()
+    preload(process_language_model())
     load_promo_rules(None)
     backend = translator_for(translator, options)
     backend.translate(["news"], "en")  # the pivot language's lemmas
@@ -307,12 +309,12 @@ def fingerprint_table(table: pa.Table, config: FingerprintConfig,
     count of rows per language. The signatures are the same with or without ``sketches``."""
     texts = table.column("text").to_pylist()
     translator, memo = backend_with_memo(config.backend, translator_options)
-    hints = table.column("lang_hint").to_pylist()
+    langs = detect_languages(texts, table.column("lang_hint").to_pylist(), process_language_model())
     if sketches:
-        fp, sketched = fingerprint_and_sketch(texts, hints, config, translator=translator,
-                                              memo=memo)
+        fp, sketched = fingerprint_and_sketch(texts, None, config, translator=translator,
+                                              langs=langs, memo=memo)
     else:
-        fp = fingerprint_batch(texts, hints, config, translator=translator, memo=memo)
+        fp = fingerprint_batch(texts, None, config, translator=translator, langs=langs, memo=memo)
     signatures = (np.asarray(fp.signatures, dtype=np.uint32) if len(texts)
                   else np.zeros((0, config.num_perm), np.uint32))
     table = (

@@ -74,7 +74,7 @@ def test_batch_scoring_equals_py3langid_rank() -> None:
     """The vectorised scorer gives py3langid's own probabilities, label by label."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from cleaners.lang.langid import SAMPLE_CHARS, _model, language_probabilities
+    from cleaners.lang.langid import SAMPLE_CHARS, bundled_model, language_probabilities
 
     texts = list(SCRIPTS) + list(SENTENCES.values())
     if WMT.is_dir():
@@ -84,7 +84,7 @@ def test_batch_scoring_equals_py3langid_rank() -> None:
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     samples = [t[:SAMPLE_CHARS] for t in texts]
     probs = language_probabilities(samples)
-    labels = _model().labels
+    labels = bundled_model().labels
     assert probs.shape == (len(samples), len(labels))
     for sample, row in zip(samples, probs, strict=True):
         expected = dict(reference.rank(sample))
@@ -92,15 +92,39 @@ def test_batch_scoring_equals_py3langid_rank() -> None:
         assert labels[int(row.argmax())] == reference.classify(sample)[0]
 
 
+def test_the_model_is_read_as_py3langid_reads_it() -> None:
+    """`bundled_model` reads py3langid's archive itself: the automaton, outputs,
+    probabilities, labels and aliases of py3langid's own ``LanguageIdentifier``; and
+    `model_from_npz` refuses bytes that are no such archive."""
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from cleaners.lang.langid import bundled_model, model_from_npz
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    model = bundled_model()
+    assert model.nextmove.tolist() == list(reference.tk_nextmove)
+    assert model.rowbase.tolist() == reference._rowbase
+    assert model.output.tolist() == list(reference.tk_output)
+    assert np.array_equal(model.ptc, np.asarray(reference.nb_ptc, dtype=np.float32))
+    assert np.array_equal(model.pc, np.asarray(reference.nb_pc, dtype=np.float32))
+    assert model.aliases == tuple(reference._alias_pairs)
+    assert list(model.labels) == list(dict.fromkeys(reference.nb_classes))
+    with pytest.raises(ValueError, match="pickled"):
+        model_from_npz(b"not an archive")
+    with pytest.raises(ValueError, match="not a language-id model archive"):
+        model_from_npz(b"PK\x03\x04 an archive cut short")
+
+
 def test_batch_scoring_keeps_featureless_samples_uniform() -> None:
     """A sample without any feature gets py3langid's uniform row, whatever its neighbours."""
-    from cleaners.lang.langid import _model, language_probabilities
+    from cleaners.lang.langid import bundled_model, language_probabilities
 
     probs = language_probabilities(["", "Le gouvernement a annoncé une réforme des retraites.", ""])
     assert probs.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
     assert probs[0].tolist() == probs[2].tolist()
     assert probs[0].max() - probs[0].min() < 0.02  # spread only by merged aliases
-    assert _model().labels[int(probs[1].argmax())] == "fr"
+    assert bundled_model().labels[int(probs[1].argmax())] == "fr"
 
 
 def test_most_likely_label_is_py3langids_classify_on_whole_texts() -> None:
