@@ -3,12 +3,13 @@
 A source's own language tag (``lang`` field, ``fr-FR`` from a feed) is used when the
 text does not clearly contradict it; otherwise the model decides.
 
-The model is py3langid's own (byte n-gram naive Bayes, 97 languages), scored for a whole
-batch at once (`language_probabilities`): py3langid walks its feature automaton one byte at a
-time in Python (about 0.7 ms per 1,000-character sample); here the automaton advances every
-document of the batch in one NumPy step per byte position, and the scores of the whole batch
-are one compiled call (`cleaners.lang.score`). The probabilities are py3langid's ``rank``
-(same features, same calibration, same merged script aliases), to float32 rounding.
+The model is py3langid's own (byte n-gram naive Bayes, 97 languages), read from its package
+(`bundled_model`) or given by the caller (`LanguageModel`, e.g. from the inflated copy
+`flows.backends.langid_cache` keeps), and scored for a whole batch at once
+(`language_probabilities`): py3langid walks its feature automaton one byte at a time in
+Python (about 0.7 ms per 1,000-character sample); here the walk and the scores of the whole
+batch are two compiled calls (`cleaners.lang.score`). The probabilities are py3langid's
+``rank`` (same features, same calibration, same merged script aliases), to float32 rounding.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -42,13 +42,6 @@ HINT_FLOOR = 1e-3
 MIN_CONFIDENCE = 0.3
 
 _LETTER = re.compile(r"[^\W\d_]")
-
-
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 @dataclass(frozen=True)
@@ -101,8 +94,9 @@ def model_from_npz(data: bytes) -> LanguageModel:
 
 @lru_cache(maxsize=1)
 def bundled_model() -> LanguageModel:
-    """The model of py3langid's installed package, read once a process (its LZMA archive
-    takes about 0.4 s to inflate: `flows.backends.langid_cache` keeps it inflated on disk)."""
+    """The model of py3langid's installed package, read once a process (about 0.5 s, most
+    of it inflating the LZMA archive: `flows.backends.langid_cache` keeps it inflated on
+    disk)."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     return model_from_npz(lzma.decompress((Path(MODEL_DIR) / MODEL_FILE).read_bytes()))
@@ -114,14 +108,15 @@ def preload(model: LanguageModel | None = None) -> None:
     language_probabilities(["warm-up sample"], model)
 
 
-def most_likely_label(text: str) -> str:
-    """The most likely label of py3langid's model for ``text``, scored whole, whatever the
-    confidence, by the model this module loads once (no second copy of it). That is
-    py3langid's own ``classify`` but for two cases: the probabilities of labels the model
-    aliases (``sr``) are added, not maxed; and a text in which the model finds no feature
-    (empty, punctuation, a word or two) gets ``sr`` (the uniform scores, aliases added) where
+def most_likely_label(text: str, model: LanguageModel | None = None) -> str:
+    """The most likely label of ``model`` (default: `bundled_model`) for ``text``, scored
+    whole (`language_probabilities`), whatever the confidence. That is py3langid's own
+    ``classify`` but for two cases: the probabilities of labels the model aliases (``sr``)
+    are added, not maxed; and a text in which the model finds no feature (empty,
+    punctuation, a word or two) gets ``sr`` (the uniform scores, aliases added) where
     ``classify`` gives ``af``. Guarantees: deterministic; a label of the model."""
-    return str(_identifier().classify(text)[0])
+    model = model if model is not None else bundled_model()
+    return model.labels[int(language_probabilities([text], model)[0].argmax())]
 
 
 @lru_cache(maxsize=1)
@@ -139,40 +134,6 @@ def _encode(text: str) -> bytes:
     return unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")
 
 
-#: Samples walked together: bounds the walk's memory (chunk x longest sample x 8 bytes).
-_CHUNK = 512
-
-
-def _walk(model: LanguageModel, samples: list[bytes]) -> list[np.ndarray]:
-    """The features each sample emits (py3langid's ``visit_counts`` before counting), all
-    samples advanced together: one NumPy step per byte position, `_CHUNK` samples at a time."""
-    if len(samples) > _CHUNK:
-        return [f for i in range(0, len(samples), _CHUNK) for f in _walk(model, samples[i : i + _CHUNK])]
-    n = len(samples)
-    lengths = np.fromiter((len(b) for b in samples), dtype=np.int64, count=n)
-    order = np.argsort(-lengths, kind="stable")  # longest first: the active ones are a prefix
-    width = int(lengths.max()) if n else 0
-    grid = np.zeros((n, width), dtype=np.uint8)
-    for row, i in enumerate(order):
-        grid[row, : lengths[i]] = np.frombuffer(samples[i], dtype=np.uint8)
-    sorted_len = lengths[order]
-    # active[k]: number of samples longer than k
-    active = np.searchsorted(-sorted_len, -np.arange(width), side="left")
-    states = np.zeros((n, width), dtype=np.int32)
-    state = np.zeros(n, dtype=np.int32)
-    nextmove, rowbase = model.nextmove, model.rowbase
-    for k in range(width):
-        m = active[k]
-        state[:m] = nextmove[rowbase[state[:m]] + grid[:m, k]]
-        states[:m, k] = state[:m]
-    feats = model.output[states]
-    out: list[np.ndarray] = [np.empty(0, dtype=np.int32)] * n
-    for row, i in enumerate(order):
-        f = feats[row, : sorted_len[row]]
-        out[i] = f[f >= 0]
-    return out
-
-
 def language_probabilities(samples: Sequence[str], model: LanguageModel | None = None) -> np.ndarray:
     """``(len(samples), len(labels))`` float32: each sample's probability of each label of
     ``model`` (default: `bundled_model`; py3langid's ``rank`` with normalised probabilities,
@@ -181,16 +142,16 @@ def language_probabilities(samples: Sequence[str], model: LanguageModel | None =
     Guarantees: rows sum to 1 (a sample without any feature gets the uniform row, as in
     py3langid); equal to py3langid's probabilities up to float32 rounding.
     """
-    from cleaners.lang.score import feature_scores  # numba: only imported where text is scored
+    from cleaners.lang import score  # numba: only imported where text is scored
 
     model = model if model is not None else bundled_model()
     encoded = [_encode(s) for s in samples]
-    feats = _walk(model, encoded)
-    sizes = np.fromiter((f.size for f in feats), dtype=np.int64, count=len(feats))
-    offsets = np.zeros(len(feats) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    flat = np.concatenate(feats) if feats else np.empty(0, dtype=np.int32)
-    scores = feature_scores(flat.astype(np.int32, copy=False), offsets, model.ptc)
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    feats, offsets = score.walk_features(data, starts, model.nextmove, model.rowbase, model.output)
+    sizes = np.diff(offsets)
+    scores = score.feature_scores(feats, offsets, model.ptc)
     scores += model.pc
     lengths = np.fromiter((len(raw) or 1 for raw in encoded), dtype=np.float64, count=len(encoded))
     scores *= (1.0 / np.sqrt(lengths)).astype(np.float32)[:, None]

@@ -1,4 +1,8 @@
-"""The scoring step of `cleaners.lang.langid.language_probabilities`, compiled with numba.
+"""The walk and scoring steps of `cleaners.lang.langid.language_probabilities`, compiled with
+numba.
+
+The walk (`walk_features`) advances py3langid's byte automaton over each sample, one byte a
+step, and collects the feature each state emits, as py3langid's own Python loop does.
 
 Each document's score vector is ``log1p(count of each distinct feature) @ ptc[features]``
 (py3langid's naive Bayes, before its priors and normalisation). Done with NumPy, every document
@@ -6,7 +10,7 @@ costs a sort (``np.unique``), a gather of its feature rows and a matrix-vector p
 about 90 µs of mostly call overhead per 1,000-character sample; here the whole batch is one
 call: features are counted in a scratch array, and each distinct feature's row is added once.
 
-Sums are accumulated in float64 and rounded to float32 at the end: the result is the float32
+The scores (`feature_scores`): sums are accumulated in float64 and rounded to float32 at the end: the result is the float32
 product to within its rounding (the order of a BLAS product's float32 additions is not fixed
 either: it depends on the machine's kernel).
 
@@ -51,3 +55,27 @@ def feature_scores(feats: np.ndarray, offsets: np.ndarray, ptc: np.ndarray) -> n
         for c in range(n_class):
             out[d, c] = np.float32(acc[c])
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def walk_features(data: np.ndarray, offsets: np.ndarray, nextmove: np.ndarray,
+                  rowbase: np.ndarray, output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features py3langid's automaton emits for each sample (bytes
+    ``data[offsets[d]:offsets[d+1]]``, uint8): from state 0, each byte moves to
+    ``nextmove[rowbase[state] + byte]``, and a state with ``output[state] >= 0`` emits that
+    feature. Returns the features of every sample in order (int32) and their offsets (int64,
+    ``n + 1`` of them), the layout `feature_scores` reads."""
+    n = offsets.size - 1
+    feats = np.empty(offsets[n] - offsets[0], dtype=np.int32)  # at most one a byte
+    starts = np.zeros(n + 1, dtype=np.int64)
+    k = 0
+    for d in range(n):
+        state = 0
+        for p in range(offsets[d], offsets[d + 1]):
+            state = nextmove[rowbase[state] + data[p]]
+            f = output[state]
+            if f >= 0:
+                feats[k] = f
+                k += 1
+        starts[d + 1] = k
+    return feats[:k], starts

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cleaners.edits import Edit, EditKind, summarised
+from cleaners.lang.langid import LanguageModel
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.text.config import DEFAULT_CLEAN, CleanConfig
 from cleaners.text.encoding import repair_encoding, strip_controls
@@ -177,8 +178,10 @@ def _settle(text: str, config: CleanConfig, tidy: Callable[[str], str],
 
 
 def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT_CLEAN,
-               lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> CleanResult:
-    """Clean one article (``lemmatizer`` serves promo detection). Cleaning clean text changes
+               lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *,
+               langid_model: LanguageModel | None = None) -> CleanResult:
+    """Clean one article (``lemmatizer`` and ``langid_model``, default
+    `cleaners.lang.langid.bundled_model`, serve promo detection). Cleaning clean text changes
     nothing. At most `cleaners.edits.MAX_EDITS_PER_KIND` edits of a kind are listed, the rest
     counted (`cleaners.edits.summarised`). Raises only `MarkupTooDeep` (markup nested deeper than `cleaners.text.markup_depth.MAX_MARKUP_DEPTH`, refused
     before parsing: the caller quarantines the record with the message)."""
@@ -200,7 +203,7 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
         # calls to the reader (`call` rules) are page furniture: looked for in what was
         # markup (pages, CMS bodies), not in plain text, where the scan costs about a third
         # of the clean stage (docs/cleaning.md, "Interstitial promos")
-        text, e = strip_promos(text, lang, lemmatizer, calls=markup)
+        text, e = strip_promos(text, lang, lemmatizer, calls=markup, langid_model=langid_model)
         edits += e
     text, e = normalize_typography(text, config.typography)
     edits += e
@@ -213,11 +216,12 @@ def clean_text(text: str, lang: str | None = None, config: CleanConfig = DEFAULT
 
 def clean_batch(
     texts: Sequence[str], langs: Sequence[str | None] | None = None, config: CleanConfig = DEFAULT_CLEAN,
-    lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
+    lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *, langid_model: LanguageModel | None = None,
 ) -> list[CleanResult]:
     """`clean_text` over a batch, in order."""
     hints = langs if langs is not None else [None] * len(texts)
-    return [clean_text(t, h, config, lemmatizer) for t, h in zip(texts, hints, strict=True)]
+    return [clean_text(t, h, config, lemmatizer, langid_model=langid_model)
+            for t, h in zip(texts, hints, strict=True)]
 
 
 TITLE_EDIT_PREFIX = "title: "

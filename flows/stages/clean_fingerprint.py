@@ -135,12 +135,14 @@ def clean_table(table: pa.Table, run_id: str, ingested_at: datetime,
     cfg = config or CleanConfig()
     results: list[Any]
     try:
-        results = clean_batch(texts, hints, cfg, process_lemmatizer())
+        results = clean_batch(texts, hints, cfg, process_lemmatizer(),
+                              langid_model=process_language_model())
     except Exception:  # a cleaner bug: quarantine the record(s) it fails on, keep the others
         results = []
         for text, hint in zip(texts, hints, strict=True):
             try:
-                results.append(clean_text(text, hint, cfg, process_lemmatizer()))
+                results.append(clean_text(text, hint, cfg, process_lemmatizer(),
+                                          langid_model=process_language_model()))
             except Exception as exc:
                 results.append(exc)
     # a record without a title takes the one its page gives itself (found in the same parse)

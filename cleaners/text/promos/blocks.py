@@ -44,6 +44,7 @@ from functools import cache
 from importlib import resources
 from itertools import pairwise
 
+from cleaners.lang.langid import LanguageModel
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.text.promos.rules import (
     PROMO_LANGS,
@@ -208,10 +209,10 @@ def _prose(line: str) -> bool:
 
 
 def _shares_a_word(title: str, paragraph: str, lang: str | None,
-                   lemmatizer: Lemmatizer) -> bool:
+                   lemmatizer: Lemmatizer, langid_model: LanguageModel | None) -> bool:
     """True when ``title`` has a content word that ``paragraph`` has too
     (`cleaners.text.promos.vocabulary`: lemmas and 5-letter prefixes, stopwords aside)."""
-    vocab = Vocabulary([title, paragraph], promo_language(lang), lemmatizer)
+    vocab = Vocabulary([title, paragraph], promo_language(lang), lemmatizer, langid_model)
     return vocab.content_count({1}) > 0 and not vocab.unrelated(title, {0})
 
 
@@ -271,7 +272,8 @@ def _headings(lines: Sequence[str], nonblank: list[int], kinds: list[str]) -> li
 
 def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
                       found: Mapping[int, str] | None = None,
-                      lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> list[PromoBlock]:
+                      lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
+                      langid_model: LanguageModel | None = None) -> list[PromoBlock]:
     """The promo blocks among ``lines`` (one paragraph or line each), in order, none
     overlapping.
 
@@ -319,7 +321,8 @@ def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
                 pass
             else:
                 # the run's last headline may be the title of the line that ends it
-                if headlines and _shares_a_word(lines[headlines[-1]], lines[j], lang, lemmatizer):
+                if headlines and _shares_a_word(lines[headlines[-1]], lines[j], lang, lemmatizer,
+                                                      langid_model):
                     taken = taken[: taken.index(headlines.pop())]
                 into_prose = _prose(lines[j])
                 break

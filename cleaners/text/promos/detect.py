@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from cleaners.edits import Edit, EditKind
+from cleaners.lang.langid import LanguageModel
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer
 from cleaners.text.promos.blocks import PromoBlock, find_promo_blocks
 from cleaners.text.promos.rules import (
@@ -72,7 +73,8 @@ def _is_prose(line: str) -> bool:
 
 def find_promo_lines(lines: Sequence[str], lang: str | None = None,
                      lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *,
-                     blocks: bool = True, calls: bool = True) -> dict[int, str]:
+                     blocks: bool = True, calls: bool = True,
+                     langid_model: LanguageModel | None = None) -> dict[int, str]:
     """Indices of the promo lines among ``lines`` (one paragraph or line each), with the
     reason (``line``, ``call``, ``list``, ``lead``, ``weak``, ``follower``, ``structure``,
     ``block``).
@@ -80,29 +82,30 @@ def find_promo_lines(lines: Sequence[str], lang: str | None = None,
     Guarantees: blank lines are never promos; ``lang`` is read as `load_promo_rules` reads
     it (``'pt_BR'`` gets the Portuguese rules and vocabulary); a line is ``block`` only when
     no line signal found it; ``blocks=False`` leaves signal 4 out (the line signals alone);
-    ``calls=False`` leaves the ``call`` rules out. See the module docstring for the four
-    signals.
+    ``calls=False`` leaves the ``call`` rules out. ``langid_model`` (default
+    `cleaners.lang.langid.bundled_model`) guesses the lines' language for their vocabulary when
+    ``lang`` names no promo language. See the module docstring for the four signals.
     """
-    found, _blocks = _find(lines, lang, lemmatizer, blocks, calls)
+    found, _blocks = _find(lines, lang, lemmatizer, blocks, calls, langid_model)
     return found
 
 
 def _find(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
-          with_blocks: bool = True, calls: bool = True,
+          with_blocks: bool = True, calls: bool = True, langid_model: LanguageModel | None = None,
           ) -> tuple[dict[int, str], list[PromoBlock]]:
     """The promo lines (index -> reason) and the promo blocks among ``lines``."""
-    found = _find_lines(lines, lang, lemmatizer, calls)
+    found = _find_lines(lines, lang, lemmatizer, calls, langid_model)
     if not with_blocks:
         return found, []
-    blocks = find_promo_blocks(lines, lang, found, lemmatizer)
+    blocks = find_promo_blocks(lines, lang, found, lemmatizer, langid_model)
     for block in blocks:
         for i in block.lines:
             found.setdefault(i, "block")
     return dict(sorted(found.items())), blocks
 
 
-def _find_lines(lines: Sequence[str], lang: str | None,
-                lemmatizer: Lemmatizer, calls: bool = True) -> dict[int, str]:
+def _find_lines(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
+                calls: bool = True, langid_model: LanguageModel | None = None) -> dict[int, str]:
     """Signals 1 to 3 (the line signals) over ``lines``."""
     rules = load_promo_rules(lang)
     if not calls:
@@ -128,7 +131,7 @@ def _find_lines(lines: Sequence[str], lang: str | None,
     # lines of one block
     gaps = [b - a for a, b in pairwise(nonblank)]
     has_blank_lines = bool(gaps) and sum(g > 1 for g in gaps) >= 0.8 * len(gaps)
-    vocab = Vocabulary(lines, promo_language(lang), lemmatizer)
+    vocab = Vocabulary(lines, promo_language(lang), lemmatizer, langid_model)
 
     # 2. weak lead-ins with an unrelated headline (only in an article long enough to judge)
     for i, head in weak.items():
@@ -190,7 +193,8 @@ def _find_lines(lines: Sequence[str], lang: str | None,
 
 def strip_promos(text: str, lang: str | None = None,
                  lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *,
-                 blocks: bool = True, calls: bool = True) -> tuple[str, list[Edit]]:
+                 blocks: bool = True, calls: bool = True,
+                 langid_model: LanguageModel | None = None) -> tuple[str, list[Edit]]:
     """Remove interstitial promo lines and promo blocks from plain text.
 
     Works line by line (paragraphs separated by ``\\n`` or ``\\n\\n``). ``lang`` selects
@@ -204,11 +208,12 @@ def strip_promos(text: str, lang: str | None = None,
     baseline `benchmarks/promos.py --pages` compares with). ``calls=False`` leaves the ``call``
     rules out (calls to the reader longer than a ``line`` rule takes: `clean_text` looks for
     them in text that was markup only, see `cleaners.text.promos.rules.MAX_LINE_WORDS`).
+    ``langid_model``: as in `find_promo_lines`.
     """
     if not text.strip():
         return text, []
     lines = text.split("\n")
-    found, found_blocks = _find(lines, lang, lemmatizer, blocks, calls)
+    found, found_blocks = _find(lines, lang, lemmatizer, blocks, calls, langid_model)
     if not found:
         return text, []
     in_block = {i: b for b in found_blocks for i in b.lines}

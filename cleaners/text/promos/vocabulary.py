@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from cleaners.lang.langid import most_likely_label
+from cleaners.lang.langid import LanguageModel, most_likely_label
 from cleaners.lang.tokens import DEFAULT_LEMMATIZER, Lemmatizer, stopwords
 from cleaners.text.promos.rules import PROMO_LANGS, plain
 
@@ -53,11 +53,12 @@ def _content_words(text: str, lang: str | None) -> list[str]:
     return out
 
 
-def _guess_lang(text: str) -> str | None:
+def _guess_lang(text: str, model: LanguageModel | None) -> str | None:
     """py3langid's language of ``text`` (its first 4,000 characters) when it is a promo
-    language, else None; through `cleaners.lang.langid`'s model, which language id loads
-    anyway (py3langid's own ``classify`` would load a second copy: 0.5-0.7 s a process)."""
-    code = most_likely_label(text[:4000])
+    language, else None; by ``model`` (`cleaners.lang.langid.most_likely_label`), the one
+    language id uses (py3langid's own ``classify`` would load a second copy: 0.5-0.7 s a
+    process)."""
+    code = most_likely_label(text[:4000], model)
     return code if code in PROMO_LANGS else None
 
 
@@ -65,14 +66,16 @@ class Vocabulary:
     """Content lemmas and 5-letter prefixes of a set of lines, computed lazily.
 
     ``lang`` is a promo language or None (then the stopwords of every promo language, and
-    lemmas in the language py3langid guesses for the lines, English if none), looked up with
-    ``lemmatizer``.
+    lemmas in the language py3langid guesses for the lines with ``langid_model``, default
+    `cleaners.lang.langid.bundled_model`, English if none), looked up with ``lemmatizer``.
     """
 
     def __init__(self, lines: Sequence[str], lang: str | None,
-                 lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER) -> None:
+                 lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER,
+                 langid_model: LanguageModel | None = None) -> None:
         self._lines = lines
         self._lemmatizer = lemmatizer
+        self._langid_model = langid_model
         self._lang = lang
         self._words: list[list[str]] | None = None
         self._lemma_lang = lang or "en"
@@ -83,7 +86,7 @@ class Vocabulary:
     def _ensure(self) -> list[list[str]]:
         if self._words is None:
             if self._lang is None:
-                self._lemma_lang = _guess_lang("\n".join(self._lines)) or "en"
+                self._lemma_lang = _guess_lang("\n".join(self._lines), self._langid_model) or "en"
             self._words = [_content_words(line, self._lang) for line in self._lines]
         return self._words
 

@@ -307,3 +307,31 @@ def test_a_summarised_edit_log_is_counted_whole_by_the_run(tmp_path: Path) -> No
     assert not any(detail.startswith("… and") for detail in summary.shortcodes)
     edits = out.column("edits")[0].as_py()
     assert edits[MAX_EDITS_PER_KIND]["detail"].startswith("… and 2,800 more shortcode edits")
+
+
+def test_the_promo_vocabulary_guesses_languages_with_the_process_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unhinted article whose promo vocabulary needs its language (a ``Video: …`` lead-in
+    to judge) is read with this process's language-id model (`flows.backends.langid_cache`):
+    py3langid's archive is not inflated a second time in a worker."""
+    from cleaners.lang import langid
+    from cleaners.text.promos import vocabulary
+    from flows.backends.langid_cache import process_language_model
+
+    model = process_language_model()
+    guessed: list[object] = []
+
+    def guess(text: str, langid_model: object = None) -> str:
+        guessed.append(langid_model)
+        return langid.most_likely_label(text, langid_model)  # type: ignore[arg-type]
+
+    def no_second_model() -> langid.LanguageModel:
+        raise AssertionError("py3langid's archive read again")
+
+    monkeypatch.setattr(vocabulary, "most_likely_label", guess)
+    monkeypatch.setattr(langid, "bundled_model", no_second_model)
+    body = english().split("\n\n")
+    text = "\n\n".join([*body[:3], "Video: Tornado hits small town in Kansas overnight", *body[3:]])
+    rows, reasons, _ = read_and_clean(tmp_path, [{"id": "a", "text": text}])
+    assert set(rows) == {"a"} and not reasons
+    assert guessed and all(m is model for m in guessed)

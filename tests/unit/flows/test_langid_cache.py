@@ -4,11 +4,13 @@ inflated once, and py3langid's own when the cache cannot be used."""
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from cleaners.lang import langid
 from flows.backends import langid_cache, lemma_cache
@@ -24,13 +26,15 @@ TEXTS = [
 
 @pytest.fixture()
 def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh cache folder for this process's language-id model."""
+    """A fresh cache folder for this process's language-id model, emptied afterwards (the
+    model is 68 MB)."""
     monkeypatch.setenv(lemma_cache.CACHE_ENV, str(tmp_path))
     langid_cache.process_language_model.cache_clear()
     try:
         yield tmp_path
     finally:
         langid_cache.process_language_model.cache_clear()
+        shutil.rmtree(langid_cache.model_path().parent, ignore_errors=True)
 
 
 def _assert_same(model: langid.LanguageModel, expected: langid.LanguageModel) -> None:
@@ -40,7 +44,7 @@ def _assert_same(model: langid.LanguageModel, expected: langid.LanguageModel) ->
 
 
 def test_the_cached_model_is_py3langids_and_is_inflated_once(
-        model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        model_cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     model = langid_cache.process_language_model()
     path = langid_cache.model_path()
     assert path.parent.parent == model_cache and path.stat().st_size > 10_000_000
@@ -56,7 +60,10 @@ def test_the_cached_model_is_py3langids_and_is_inflated_once(
     monkeypatch.setattr(langid_cache, "_inflated", inflate)
     langid_cache.process_language_model.cache_clear()
     mtime = path.stat().st_mtime_ns
-    _assert_same(langid_cache.process_language_model(), model)
+    with caplog.at_level(logging.WARNING, logger=langid_cache.__name__):
+        again = langid_cache.process_language_model()
+    assert again is not langid.bundled_model() and not caplog.records  # read, no fallback
+    _assert_same(again, model)
     assert path.stat().st_mtime_ns == mtime
 
 
@@ -65,12 +72,26 @@ def test_a_damaged_cache_file_is_written_again(model_cache: Path,
     path = langid_cache.model_path()
     path.parent.mkdir(parents=True)
     path.write_bytes(b"PK\x03\x04 an archive cut short")
+    stale = path.with_name(f"{path.name}.999999.tmp")  # left by a writer killed mid-write
+    stale.write_bytes(b"part of an archive")
     with caplog.at_level(logging.WARNING, logger=langid_cache.__name__):
         model = langid_cache.process_language_model()
     assert "does not read" in caplog.text
     _assert_same(model, langid.bundled_model())
-    assert path.stat().st_size > 10_000_000
+    assert path.stat().st_size > 10_000_000 and not stale.exists()
     _assert_same(langid.model_from_npz(path.read_bytes()), model)
+
+
+def test_a_writer_holding_the_lock_too_long_is_not_waited_for(
+        model_cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    path = langid_cache.model_path()
+    path.parent.mkdir(parents=True)
+    monkeypatch.setattr(langid_cache, "LOCK_TIMEOUT_SECONDS", 0.2)
+    with FileLock(path.with_suffix(".lock")), caplog.at_level(logging.WARNING,
+                                                             logger=langid_cache.__name__):
+        model = langid_cache.process_language_model()  # another process is writing it
+    assert model is langid.bundled_model() and "Timeout" in caplog.text
+    assert not path.exists()
 
 
 def test_an_unusable_cache_folder_gives_py3langids_model(
