@@ -10,9 +10,9 @@ costs a sort (``np.unique``), a gather of its feature rows and a matrix-vector p
 about 90 µs of mostly call overhead per 1,000-character sample; here the whole batch is one
 call: features are counted in a scratch array, and each distinct feature's row is added once.
 
-The scores (`feature_scores`): sums are accumulated in float64 and rounded to float32 at the end: the result is the float32
-product to within its rounding (the order of a BLAS product's float32 additions is not fixed
-either: it depends on the machine's kernel).
+The scores (`feature_scores`): sums are accumulated in float64 and rounded to float32 at the
+end: the result is the float32 product to within its rounding (the order of a BLAS product's
+float32 additions is not fixed either: it depends on the machine's kernel).
 
 Pure: no I/O of its own; numba keeps the compiled code in ``__pycache__`` (``cache=True``).
 """

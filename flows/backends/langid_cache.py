@@ -16,7 +16,6 @@ does not read as the model is replaced.
 from __future__ import annotations
 
 import logging
-import lzma
 import os
 from functools import cache
 from pathlib import Path
@@ -40,12 +39,6 @@ def model_path() -> Path:
     return cache_root() / f"py3langid-{py3langid.__version__}" / "model.npz"
 
 
-def _inflated() -> bytes:
-    from py3langid.langid import MODEL_DIR, MODEL_FILE
-
-    return lzma.decompress((Path(MODEL_DIR) / MODEL_FILE).read_bytes())
-
-
 def _read_or_write(path: Path) -> langid.LanguageModel:
     """The model from ``path``, written there first (under a lock, whole or not at all) when
     it is missing or does not read as the model."""
@@ -66,7 +59,7 @@ def _read_or_write(path: Path) -> langid.LanguageModel:
             pass
         for stale in path.parent.glob(f"{path.name}.*.tmp"):  # a writer killed mid-write
             stale.unlink(missing_ok=True)
-        data = _inflated()
+        data = langid.bundled_archive()
         model = langid.model_from_npz(data)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         try:

@@ -280,6 +280,8 @@ def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
     ``found`` is what `find_promo_lines` found in the same ``lines`` (index -> reason); a line
     found there for a reason other than ``follower`` or ``block`` is a promo of its own, passed
     over; a list follower counts as a headline. Without it, the pattern rules are matched here.
+    ``lemmatizer`` and ``langid_model`` serve the vocabulary, as in
+    `cleaners.text.promos.detect.find_promo_lines`.
 
     Guarantees: every block has a heading and `MIN_HEADLINES` to `MAX_HEADLINES` headlines
     after it (`MIN_HEADLINES_BEFORE_PROSE` when prose follows the run), and no blank line; a
@@ -321,8 +323,8 @@ def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
                 pass
             else:
                 # the run's last headline may be the title of the line that ends it
-                if headlines and _shares_a_word(lines[headlines[-1]], lines[j], lang, lemmatizer,
-                                                      langid_model):
+                if headlines and _shares_a_word(lines[headlines[-1]], lines[j], lang,
+                                                lemmatizer, langid_model):
                     taken = taken[: taken.index(headlines.pop())]
                 into_prose = _prose(lines[j])
                 break

@@ -57,7 +57,7 @@ def test_the_cached_model_is_py3langids_and_is_inflated_once(
     def inflate() -> bytes:
         raise AssertionError("inflated again")
 
-    monkeypatch.setattr(langid_cache, "_inflated", inflate)
+    monkeypatch.setattr(langid, "bundled_archive", inflate)
     langid_cache.process_language_model.cache_clear()
     mtime = path.stat().st_mtime_ns
     with caplog.at_level(logging.WARNING, logger=langid_cache.__name__):
