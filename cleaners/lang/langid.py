@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 import numpy as np
 
@@ -95,9 +95,9 @@ def model_from_npz(data: bytes) -> LanguageModel:
 def bundled_archive() -> bytes:
     """The ``.npz`` archive of py3langid's installed model, inflated from its LZMA file (about
     0.4 s of CPU)."""
-    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.langid import MODEL_FILE
 
-    return lzma.decompress((Path(MODEL_DIR) / MODEL_FILE).read_bytes())
+    return lzma.decompress(resources.files("py3langid").joinpath(*MODEL_FILE.split("/")).read_bytes())
 
 
 @lru_cache(maxsize=1)
