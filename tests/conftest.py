@@ -20,7 +20,8 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "60"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-# simplemma's tries (flows/backends/lemma_cache.py) are built in a session folder, not the user's cache.
+# simplemma's tries (flows/backends/lemma_cache.py) and the inflated language-id model
+# (flows/backends/langid_cache.py) are written to a session folder, not the user's cache.
 os.environ["CURATE_CACHE_DIR"] = _CACHE_DIR = tempfile.mkdtemp(prefix="curate-cache-")
 # Both are the session's own: removed when it ends (each session left about 14 MB in the
 # temporary folder).
