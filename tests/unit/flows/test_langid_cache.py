@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from filelock import FileLock
 
 from cleaners.lang import langid
 from flows.backends import langid_cache, lemma_cache
@@ -86,10 +87,18 @@ def test_a_writer_holding_the_lock_too_long_is_not_waited_for(
         model_cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     path = langid_cache.model_path()
     path.parent.mkdir(parents=True)
-    monkeypatch.setattr(langid_cache, "LOCK_TIMEOUT_SECONDS", 0.2)
-    with FileLock(path.with_suffix(".lock")), caplog.at_level(logging.WARNING,
-                                                             logger=langid_cache.__name__):
-        model = langid_cache.process_language_model()  # another process is writing it
+    monkeypatch.setattr(langid_cache, "LOCK_TIMEOUT_SECONDS", 0.5)
+    holder = subprocess.Popen(  # another process writing the file, or stopped while it does
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(60)",
+         str(path.with_suffix(".lock"))], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with caplog.at_level(logging.WARNING, logger=langid_cache.__name__):
+            model = langid_cache.process_language_model()
+    finally:
+        holder.kill()
+        holder.wait()
     assert model is langid.bundled_model() and "Timeout" in caplog.text
     assert not path.exists()
 
