@@ -54,10 +54,7 @@ def host_names(urls: Iterable[str]) -> frozenset[str]:
     so is any address without a dotted host."""
     keys: set[str] = set()
     for url in urls:
-        try:
-            host = urlsplit(url.strip()).hostname or ""
-        except ValueError:
-            continue
+        host = _hostname(url)
         labels = [label for label in host.split(".") if label]
         if len(labels) < 2 or ":" in host or all(label.isdigit() for label in labels):
             continue  # no dotted name, or an IP address
@@ -209,13 +206,17 @@ def page_title_without_site(tree: Any, page_title: str, sites: Iterable[str],
     return title if _key(title) else None  # marks alone (`` | ``) are no title
 
 
-def _host(url: str) -> str:
-    """The host of ``url`` without ``www.`` ('' when it has none or is no address)."""
+def _hostname(url: str) -> str:
+    """The host of ``url``, lower-case ('' when it has none or is no address)."""
     try:
-        host = urlsplit(url.strip()).hostname or ""
+        return urlsplit(url.strip()).hostname or ""
     except ValueError:
         return ""
-    return host.removeprefix("www.")
+
+
+def _host(url: str) -> str:
+    """The host of ``url`` without ``www.`` ('' when it has none or is no address)."""
+    return _hostname(url).removeprefix("www.")
 
 
 def _is_home(href: str, hosts: set[str]) -> bool:

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
 from cleaners.dedup.align import SketchBatch, fingerprint_and_sketch
 from cleaners.edits import Edit, EditKind, summary_count
-from cleaners.lang.langid import detect_languages
+from cleaners.lang.langid import detect_languages, preload
 from cleaners.record import is_blank
 from cleaners.text.clean import (
     CleanConfig,
@@ -239,7 +239,6 @@ def preload_batches(translator: str, options: dict[str, Any] | None = None) -> N
     modules, promo rules, the language-id model, the translation backend ``translator`` built
     with ``options`` (and the pivot language's lemmas). Raises what a backend that cannot load
     raises."""
-    from cleaners.lang.langid import preload
     from cleaners.text.promos import load_promo_rules
 
     preload(process_language_model())
