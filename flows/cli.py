@@ -156,8 +156,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     api = _temporary_api()
     guard.on_force_exit = lambda: _clean_up_stopped(args, api)
     new_bytes = likely_new_bytes(args.raw, args.curated)
-    early_pool = _early_pool(args, new_bytes)
-    if early_pool:
+    if _early_pool(args, new_bytes):
         from flows import fork_server
 
         # the early pool's fork server loads the workers' modules and data (seconds of a core)
@@ -168,10 +167,6 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         idle = _idle_run(args)  # nothing new: done before the API has booted
         if idle is not None:
             api.stop()
-            if early_pool:  # new-looking files, all already processed: no worker is needed
-                from flows.lifecycle import kill_children
-
-                kill_children()  # the fork server would load for seconds, holding stdout
             return _finish(args, "completed", EXIT_OK, summary=idle)
         print(f"curate: temporary Prefect API on {api.url} for this run only, without UI "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)

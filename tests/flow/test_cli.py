@@ -182,51 +182,6 @@ def test_json_and_summary_of_a_run_with_the_temporary_api(tmp_path: Path) -> Non
     assert "temporary Prefect API" not in again.stderr, again.stderr
 
 
-def _fork_servers_of(prefect_home: Path) -> list[int]:
-    """The live multiprocessing fork servers started with ``PREFECT_HOME=prefect_home``."""
-    import psutil
-
-    found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        try:
-            if ("multiprocessing.forkserver" in " ".join(proc.info["cmdline"] or [])
-                    and proc.environ().get("PREFECT_HOME") == str(prefect_home)):
-                found.append(proc.pid)
-        except psutil.Error:
-            continue
-    return found
-
-
-@pytest.mark.slow
-def test_a_run_of_new_looking_files_already_processed_leaves_no_fork_server(tmp_path: Path) -> None:
-    """Files modified since the last run (`flows.cli.likely_new_bytes`) make ``curate run``
-    start its workers' fork server before it knows whether anything is new; when discovery
-    then finds every file already processed, the run ends without that server, which would
-    otherwise load for seconds after the command, holding its stdout and stderr."""
-    raw, curated, home = tmp_path / "raw", tmp_path / "curated", tmp_path / "prefect-home"
-    shutil.copytree(SAMPLES, raw / "samples")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PREFECT_UI"))}
-    env["PREFECT_HOME"] = str(home)
-    first = curate("run", "--raw", str(raw), "--curated", str(curated), "--workers", "1", env=env)
-    assert first.returncode == 0, first.stderr[-3000:]
-
-    shutil.copytree(SAMPLES, raw / "again")  # new files, same contents: already processed
-    for copy in (raw / "again").rglob("*"):
-        os.utime(copy)  # modified after the first run: they look new
-    env["CURATE_EARLY_WORKERS_BYTES"] = "1"  # their bytes start the fork server
-    with (tmp_path / "out").open("w") as out, (tmp_path / "err").open("w") as err:
-        again = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--raw", str(raw),
-                                  "--curated", str(curated), "--workers", "2"],
-                                 cwd=ROOT, env=env, stdout=out, stderr=err)
-        assert again.wait(timeout=300) == 0, (tmp_path / "err").read_text()[-3000:]
-    left = _fork_servers_of(home)
-    for pid in left:
-        os.kill(pid, 9)
-    assert left == [], "a fork server outlived the idle run"
-    assert "temporary Prefect API" not in (tmp_path / "err").read_text()
-    assert "0 new file(s) read" in (tmp_path / "out").read_text()
-
-
 @pytest.mark.usefixtures("prefect_server")
 def test_the_redis_password_stays_out_of_the_api_logs_and_manifest(tmp_path: Path) -> None:
     """A run given a Redis URL (no new file: Redis is not contacted): its flow-run parameters
