@@ -155,14 +155,6 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     """`cmd_run` once the lock is held, under ``guard``."""
     api = _temporary_api()
     guard.on_force_exit = lambda: _clean_up_stopped(args, api)
-    new_bytes = likely_new_bytes(args.raw, args.curated)
-    if _early_pool(args, new_bytes):
-        from flows import fork_server
-
-        # the early pool's fork server loads the workers' modules and data (seconds of a core)
-        # while this process imports Prefect and the flow and Prefect's API boots
-        fork_server.start((args.translator, dict(args.translator_options) or None))
-    api = _unless_the_profile_names_one(api)
     if api is not None:
         idle = _idle_run(args)  # nothing new: done before the API has booted
         if idle is not None:
@@ -170,11 +162,17 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             return _finish(args, "completed", EXIT_OK, summary=idle)
         print(f"curate: temporary Prefect API on {api.url} for this run only, without UI "
               "(set PREFECT_API_URL to use a Prefect server of your own)", file=sys.stderr)
-    start_early = _plan_batches(args, new_bytes)
+    start_early = _plan_batches(args)
     workers = args.workers if args.settings.parallel else 1
     state = result = None
     flow_seconds = 0.0
     try:
+        if start_early and workers > 1 and not args.dask_address:
+            from flows import fork_server
+
+            # the early pool's fork server loads the workers' modules and data while this
+            # process imports the flow and Prefect's API starts
+            fork_server.start((args.translator, dict(args.translator_options) or None))
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
         from flows.console import hide_tracebacks
@@ -242,40 +240,26 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     return _finish(args, "completed", EXIT_OK, summary=result, flow_run_id=flow_run_id)
 
 
-def _in_process(args: argparse.Namespace, new_bytes: int) -> bool:
-    """Whether the run cleans and fingerprints its batches in this process: under
-    ``CURATE_IN_PROCESS_BYTES`` new (`likely_new_bytes`), unless ``--workers`` or
-    ``--dask-address`` says otherwise (worker processes would load what the batches need
-    again and cost more than they save, `benchmarks/small_run.py`)."""
+def _plan_batches(args: argparse.Namespace) -> bool:
+    """Where the run's batches go, from the bytes of its new files (`likely_new_bytes`);
+    returns whether to start the worker processes now, while Prefect's API starts (from
+    ``CURATE_EARLY_WORKERS_BYTES``).
+
+    A run with under ``CURATE_IN_PROCESS_BYTES`` new, unless ``--workers`` or
+    ``--dask-address`` says otherwise, cleans and fingerprints its batches in this process
+    (``args.settings.parallel`` set to False), which starts loading what they need now, on a
+    thread: worker processes would load it again and cost more than they save
+    (`benchmarks/small_run.py`)."""
     from flows.settings import environment
 
-    return (new_bytes < environment().in_process_bytes and not args.workers_given
-            and not args.dask_address)
-
-
-def _early_pool(args: argparse.Namespace, new_bytes: int) -> bool:
-    """Whether the run's worker processes start now, while Prefect's API starts: at least
-    ``CURATE_EARLY_WORKERS_BYTES`` new (`likely_new_bytes`), more than one worker, in
-    parallel, neither Dask nor `_in_process`."""
-    from flows.settings import environment
-
-    return (new_bytes >= environment().early_workers_bytes and args.workers > 1
-            and args.settings.parallel and not args.dask_address
-            and not _in_process(args, new_bytes))
-
-
-def _plan_batches(args: argparse.Namespace, new_bytes: int) -> bool:
-    """Where the run's batches go, from ``new_bytes``, the bytes of its new files
-    (`likely_new_bytes`); returns whether to start the worker processes now (`_early_pool`).
-
-    An `_in_process` run has ``args.settings.parallel`` set to False and starts loading what
-    its batches need now, on a thread."""
-    if _in_process(args, new_bytes):
+    env = environment()
+    new_bytes = likely_new_bytes(args.raw, args.curated)
+    if new_bytes < env.in_process_bytes and not args.workers_given and not args.dask_address:
         args.settings = args.settings.model_copy(update={"parallel": False})
         options = dict(args.translator_options) or None
         threading.Thread(target=_preload, args=(args.translator, options), name="preload",
                          daemon=True).start()
-    return _early_pool(args, new_bytes)
+    return new_bytes >= env.early_workers_bytes
 
 
 def _preload(translator: str, options: dict[str, Any] | None) -> None:
@@ -340,23 +324,18 @@ def _stopped(args: argparse.Namespace, guard: RunGuard, *, locked: bool = True) 
 
 
 def _temporary_api() -> TemporaryAPI | None:
-    """A started `flows.api_server.TemporaryAPI` unless ``PREFECT_API_URL`` is in the
-    environment (then None). It is started before Prefect is imported (which takes seconds,
-    while the server boots); the caller stops it if the Prefect profile names an API
-    (`_api_url`, known only once Prefect is imported)."""
+    """A started `flows.api_server.TemporaryAPI` when no Prefect API is configured, else None.
+
+    It is started before Prefect is imported (about a second, which the server then spends
+    booting) unless ``PREFECT_API_URL`` is in the environment, and stopped again if the
+    Prefect profile names an API (known only once Prefect is imported)."""
     if os.environ.get("PREFECT_API_URL"):
         return None
     from flows.api_server import TemporaryAPI
 
     api = TemporaryAPI()
     api.start()
-    return api
-
-
-def _unless_the_profile_names_one(api: TemporaryAPI | None) -> TemporaryAPI | None:
-    """``api``, or None (``api`` stopped) when the Prefect profile names an API (`_api_url`:
-    Prefect is imported here)."""
-    if api is not None and _api_url() is not None:
+    if _api_url() is not None:
         api.stop()
         return None
     return api

@@ -112,13 +112,9 @@ def test_the_temporary_api_starts_before_prefect_and_yields_to_a_configured_one(
     monkeypatch.setattr(cli, "_api_url", lambda: None)  # nor does the profile
     api = cli._temporary_api()
     assert api is made[0] and api.calls == ["start"]
-    assert cli._unless_the_profile_names_one(api) is api and api.calls == ["start"]
 
     monkeypatch.setattr(cli, "_api_url", lambda: "http://prefect.example/api")  # the profile does
-    api = cli._temporary_api()
-    assert api is made[1] and api.calls == ["start"]
-    assert cli._unless_the_profile_names_one(api) is None and made[1].calls == ["start", "stop"]
-    assert cli._unless_the_profile_names_one(None) is None
+    assert cli._temporary_api() is None and made[1].calls == ["start", "stop"]
 
 
 def test_start_finds_prefect_without_importing_it(monkeypatch: pytest.MonkeyPatch) -> None:

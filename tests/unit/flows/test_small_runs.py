@@ -21,10 +21,6 @@ def _args(raw: Path, *extra: str) -> argparse.Namespace:
     return args
 
 
-def _plan(args: argparse.Namespace) -> bool:
-    return cli._plan_batches(args, cli.likely_new_bytes(args.raw, args.curated))
-
-
 @pytest.fixture()
 def raw(tmp_path: Path) -> Path:
     folder = tmp_path / "raw"
@@ -43,7 +39,7 @@ def preloaded(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 def test_little_new_and_no_workers_option_runs_in_process(raw: Path, preloaded: list[tuple]) -> None:
     args = _args(raw, "--translator-option", "k=1")
     assert args.settings.parallel and not args.workers_given
-    assert _plan(args) is False  # no worker process to start early
+    assert cli._plan_batches(args) is False  # no worker process to start early
     assert args.settings.parallel is False
     deadline = time.monotonic() + 30  # the thread has started; it calls the (recording) preload
     while not preloaded and time.monotonic() < deadline:
@@ -55,7 +51,7 @@ def test_little_new_and_no_workers_option_runs_in_process(raw: Path, preloaded: 
 def test_an_explicit_workers_or_dask_option_keeps_the_workers(raw: Path, preloaded: list[tuple],
                                                               extra: tuple[str, ...]) -> None:
     args = _args(raw, *extra)
-    _plan(args)
+    cli._plan_batches(args)
     assert args.settings.parallel is True and preloaded == []
 
 
@@ -63,11 +59,11 @@ def test_more_new_bytes_than_the_setting_keeps_the_workers(raw: Path, preloaded:
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CURATE_IN_PROCESS_BYTES", "100")  # the file holds about 1 kB
     args = _args(raw)
-    assert _plan(args) is False  # under CURATE_EARLY_WORKERS_BYTES: started later
+    assert cli._plan_batches(args) is False  # under CURATE_EARLY_WORKERS_BYTES: started later
     assert args.settings.parallel is True and preloaded == []
     monkeypatch.setenv("CURATE_EARLY_WORKERS_BYTES", "100")
-    assert _plan(_args(raw)) is True
+    assert cli._plan_batches(_args(raw)) is True
     monkeypatch.setenv("CURATE_IN_PROCESS_BYTES", "0")  # never
     args = _args(raw)
-    _plan(args)
+    cli._plan_batches(args)
     assert args.settings.parallel is True and preloaded == []
