@@ -63,6 +63,9 @@ def _trie_factory(folder: Path) -> Any:
         def _get_dictionary_uncached(self, lang: str) -> Mapping[str, str]:
             if not (folder / f"{lang}.dic").exists() and lang in tokens.LEMMA_LANGS:
                 with FileLock(folder / f"{lang}.lock"):
+                    # a writer killed mid-write (a stopped run's worker) left its file
+                    for stale in folder.glob(f"{lang}.dic.*.tmp"):
+                        stale.unlink(missing_ok=True)
                     return super()._get_dictionary_uncached(lang)
             return super()._get_dictionary_uncached(lang)
 

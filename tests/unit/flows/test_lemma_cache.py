@@ -92,6 +92,17 @@ def test_processes_building_the_same_trie_at_once_agree(trie_cache: Path) -> Non
     assert not list(folder.glob("*.tmp"))
 
 
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_writer(trie_cache: Path) -> None:
+    folder = lemma_cache.cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    left = folder / "es.dic.999999999.tmp"  # the pid of a writer killed before its rename
+    left.write_bytes(b"half a trie")
+    lemmatizer = lemma_cache.process_lemmatizer()
+    assert lemmatizer.lemma("casas", "es") == tokens.lemma("casas", "es")
+    assert (folder / "es.dic").exists()
+    assert not list(folder.glob("*.tmp"))
+
+
 def test_unusable_cache_folder_falls_back_to_the_default_dictionaries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
