@@ -129,7 +129,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     since `main` began (`flows.lifecycle.signals_held`), while waiting for the lock
     (``--wait``) or before the flow starts is a stop like one during the flow (exit 130 or 143,
     ``curate: run stopped: stopped by SIGTERM``, ``--json``'s one line) that adds nothing to
-    the dataset.
+    the dataset, also when the code it interrupts wraps the guard's ``KeyboardInterrupt`` in
+    an exception of its own.
     """
     from flows.errors import LockBusy
     from flows.lifecycle import RunGuard
@@ -148,6 +149,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as exc:  # the curated folder cannot be created or locked
             return _finish(args, "failed", EXIT_FAILED, f"{args.curated}: {exc.strerror or exc}",
                            prefix="not run")
+        except Exception:  # the guard's KeyboardInterrupt, wrapped by the code it interrupted
+            if not guard.stopped:
+                raise
         _stopped(args, guard, locked=False)
 
 
@@ -206,6 +210,12 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         flow_seconds = time.monotonic() - flow_started
         result = state.result(raise_on_failure=False)
     except KeyboardInterrupt:
+        if not guard.stopped:
+            raise
+    except Exception:
+        # the guard's KeyboardInterrupt, wrapped by the code it interrupted: pydantic's
+        # serializer, while Prefect's import dumps its settings, makes it a
+        # PydanticSerializationError (docs/guarantees.md, "Stopping a run")
         if not guard.stopped:
             raise
     finally:

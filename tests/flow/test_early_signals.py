@@ -35,18 +35,31 @@ SIGNALS = pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (si
                                   ids=["SIGTERM", "SIGINT"])
 
 
-def start(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
-    """``curate run --json`` on a copy of the samples, without a Prefect API of its own."""
+def run_args(tmp_path: Path, *extra: str) -> list[str]:
+    """``run --json`` on a copy of the samples (the arguments after ``curate``)."""
     raw = tmp_path / "raw"
     raw.mkdir(exist_ok=True)
     for sample in sorted(SAMPLES.glob("*.txt"))[:4]:
         (raw / sample.name).write_bytes(sample.read_bytes())
+    return ["run", "--raw", str(raw), "--curated", str(tmp_path / "curated"), "--json", *extra]
+
+
+def start(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    """``curate run --json`` on a copy of the samples, without a Prefect API of its own."""
+    return popen([sys.executable, "-m", "flows.cli", *run_args(tmp_path, *extra)], tmp_path)
+
+
+def popen(cmd: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+    """``cmd`` in its own session, its output piped, in `proc_env`."""
+    return subprocess.Popen(cmd, cwd=ROOT, env=proc_env(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def proc_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of `start`'s run: no Prefect API of its own, its own Prefect home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "CURATE_TEST_"))}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_LOGGING_LEVEL="WARNING")
-    cmd = [sys.executable, "-m", "flows.cli", "run", "--raw", str(raw),
-           "--curated", str(tmp_path / "curated"), "--json", *extra]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return env
 
 
 def catches(pid: int, sig: signal.Signals) -> bool:
@@ -101,10 +114,15 @@ def assert_stopped(proc: subprocess.Popen[str], sig: signal.Signals, status: int
     return err
 
 
-def assert_nothing_written(curated: Path) -> None:
-    """The dataset holds nothing but the lock's files: no part, manifest or staging."""
+def assert_nothing_written(curated: Path, discovered: bool = False) -> None:
+    """The dataset holds nothing but the lock's files: no part, manifest or staging; with
+    ``discovered``, also discovery's cache of the raw files' hashes (`flows.discover`), which a
+    run writes before its flow."""
     left = sorted(p.name for p in curated.iterdir()) if curated.exists() else []
-    assert set(left) <= {LOCK_NAME, OWNER_NAME}, left
+    allowed = {LOCK_NAME, OWNER_NAME} | ({"_state"} if discovered else set())
+    assert set(left) <= allowed, left
+    if "_state" in left:
+        assert [p.name for p in (curated / "_state").iterdir()] == ["discovery-index.json"]
 
 
 @SIGNALS
@@ -123,6 +141,49 @@ def test_a_signal_before_the_flow_stops_the_run_as_documented(
     os.kill(proc.pid, sig)
     assert_stopped(proc, sig, status)
     assert_nothing_written(tmp_path / "curated")
+
+
+#: ``curate run`` with the function of `flows.cli` named by ``argv[1]`` first dumping a pydantic
+#: model whose serializer gets SIGTERM, as Prefect's import dumps its settings: the run guard's
+#: ``KeyboardInterrupt`` is raised inside the serializer, and pydantic wraps it in a
+#: ``PydanticSerializationError`` (a soak test met it on a slow machine).
+WRAPPED_STOP = """
+import os, signal, sys
+import pydantic
+from flows import cli
+
+class Settings(pydantic.BaseModel):
+    name: str = "curate"
+
+    @pydantic.model_serializer
+    def _ser_model(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100_000):  # the handler runs at the next bytecode boundary
+            pass
+        return {"name": self.name}
+
+real = getattr(cli, sys.argv[1])
+
+def interrupted(*args, **kwargs):
+    Settings().model_dump()
+    return real(*args, **kwargs)
+
+setattr(cli, sys.argv[1], interrupted)
+sys.argv = ["curate", *sys.argv[2:]]
+sys.exit(cli.main())
+"""
+
+
+@pytest.mark.parametrize("moment", ["_temporary_api", "task_runner"])
+def test_a_stop_that_a_library_wraps_in_its_own_exception_still_stops_the_run(
+        tmp_path: Path, reaper: list[subprocess.Popen[str]], moment: str) -> None:
+    """Before the flow's own handling (as the temporary API starts) and inside it (as the task
+    runner is made): exit 143, the reason line, no traceback, nothing written."""
+    proc = popen([sys.executable, "-c", WRAPPED_STOP, moment, *run_args(tmp_path)], tmp_path)
+    reaper.append(proc)
+    err = assert_stopped(proc, signal.SIGTERM, 143)
+    assert "Traceback" not in err and "PydanticSerializationError" not in err, err[-2000:]
+    assert_nothing_written(tmp_path / "curated", discovered=moment == "task_runner")
 
 
 @SIGNALS
