@@ -141,16 +141,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not guard.stopped:  # else by a signal held since `main` began
                 with run_lock(Path(args.curated), args.wait, owner="curate run"):
                     return _run_locked(args, guard)
-        except KeyboardInterrupt:  # the guard's, before the flow (which reports its own)
-            if not guard.stopped:
-                raise
         except LockBusy as exc:
             return _finish(args, "busy", EXIT_BUSY, str(exc), prefix="not run")
         except OSError as exc:  # the curated folder cannot be created or locked
             return _finish(args, "failed", EXIT_FAILED, f"{args.curated}: {exc.strerror or exc}",
                            prefix="not run")
-        except Exception:  # the guard's KeyboardInterrupt, wrapped by the code it interrupted
-            if not guard.stopped:
+        except (KeyboardInterrupt, Exception):  # the guard's, before the flow (which reports
+            if not guard.stopped:  # its own), or wrapped by the code it interrupted
                 raise
         _stopped(args, guard, locked=False)
 
@@ -209,12 +206,9 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             state = flow(settings=args.settings, return_state=True)
         flow_seconds = time.monotonic() - flow_started
         result = state.result(raise_on_failure=False)
-    except KeyboardInterrupt:
-        if not guard.stopped:
-            raise
-    except Exception:
-        # the guard's KeyboardInterrupt, wrapped by the code it interrupted: pydantic's
-        # serializer, while Prefect's import dumps its settings, makes it a
+    except (KeyboardInterrupt, Exception):
+        # the guard's KeyboardInterrupt, or that interrupt wrapped by the code it interrupted:
+        # pydantic's serializer, while Prefect's import dumps its settings, makes it a
         # PydanticSerializationError (docs/guarantees.md, "Stopping a run")
         if not guard.stopped:
             raise
