@@ -157,7 +157,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     api = _temporary_api()
     guard.on_force_exit = lambda: _clean_up_stopped(args, api)
     if api is not None:
-        idle = _idle_run(args)  # nothing new: done before the API has booted
+        idle = _idle_run(args, guard)  # nothing new: done before the API has booted
         if idle is not None:
             api.stop()
             return _finish(args, "completed", EXIT_OK, summary=idle)
@@ -272,11 +272,13 @@ def _preload(translator: str, options: dict[str, Any] | None) -> None:
     preload_run(translator, options)
 
 
-def _idle_run(args: argparse.Namespace) -> dict[str, Any] | None:
+def _idle_run(args: argparse.Namespace, guard: RunGuard) -> dict[str, Any] | None:
     """The summary of the run when it finds no new file, recorded without Prefect
     (`flows.idle.run_if_idle`; what recovery did and the paths not read are said on stderr);
     else None (recovery's actions said on stderr too), and the flow runs. Any error is left
-    to the flow, which reports it as a run's failure (with its alerts)."""
+    to the flow, which reports it as a run's failure (with its alerts), but for a stop that
+    the code it interrupted wrapped in an exception of its own (``guard`` is stopped): that
+    one is raised, and the run goes no further."""
     from dataclasses import asdict
 
     from flows.idle import run_if_idle
@@ -285,6 +287,8 @@ def _idle_run(args: argparse.Namespace) -> dict[str, Any] | None:
     try:
         summary, found, recovered = run_if_idle(args.settings)
     except Exception:
+        if guard.stopped:
+            raise
         return None
     for line in recovered:
         print(f"curate: recovery: {line}", file=sys.stderr)

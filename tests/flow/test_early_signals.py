@@ -143,12 +143,12 @@ def test_a_signal_before_the_flow_stops_the_run_as_documented(
     assert_nothing_written(tmp_path / "curated")
 
 
-#: ``curate run`` with the function of `flows.cli` named by ``argv[1]`` first dumping a pydantic
-#: model whose serializer gets SIGTERM, as Prefect's import dumps its settings: the run guard's
+#: ``curate run`` with the function ``argv[1]`` (``module:name``) first dumping a pydantic model
+#: whose serializer gets SIGTERM, as Prefect's import dumps its settings: the run guard's
 #: ``KeyboardInterrupt`` is raised inside the serializer, and pydantic wraps it in a
 #: ``PydanticSerializationError`` (a soak test met it on a slow machine).
 WRAPPED_STOP = """
-import os, signal, sys
+import importlib, os, signal, sys
 import pydantic
 from flows import cli
 
@@ -162,28 +162,32 @@ class Settings(pydantic.BaseModel):
             pass
         return {"name": self.name}
 
-real = getattr(cli, sys.argv[1])
+module_name, name = sys.argv[1].split(":")
+module = importlib.import_module(module_name)
+real = getattr(module, name)
 
 def interrupted(*args, **kwargs):
     Settings().model_dump()
     return real(*args, **kwargs)
 
-setattr(cli, sys.argv[1], interrupted)
+setattr(module, name, interrupted)
 sys.argv = ["curate", *sys.argv[2:]]
 sys.exit(cli.main())
 """
 
 
-@pytest.mark.parametrize("moment", ["_temporary_api", "task_runner"])
+@pytest.mark.parametrize("moment", ["flows.cli:_temporary_api", "flows.idle:run_if_idle",
+                                    "flows.cli:task_runner"])
 def test_a_stop_that_a_library_wraps_in_its_own_exception_still_stops_the_run(
         tmp_path: Path, reaper: list[subprocess.Popen[str]], moment: str) -> None:
-    """Before the flow's own handling (as the temporary API starts) and inside it (as the task
-    runner is made): exit 143, the reason line, no traceback, nothing written."""
+    """Before the flow's own handling (as the temporary API starts), in the check for new files
+    (which leaves its errors to the flow) and inside the flow's handling (as the task runner is
+    made): exit 143, the reason line, no traceback, nothing written."""
     proc = popen([sys.executable, "-c", WRAPPED_STOP, moment, *run_args(tmp_path)], tmp_path)
     reaper.append(proc)
     err = assert_stopped(proc, signal.SIGTERM, 143)
     assert "Traceback" not in err and "PydanticSerializationError" not in err, err[-2000:]
-    assert_nothing_written(tmp_path / "curated", discovered=moment == "task_runner")
+    assert_nothing_written(tmp_path / "curated", discovered=moment != "flows.cli:_temporary_api")
 
 
 @SIGNALS
