@@ -257,16 +257,18 @@ def _headings(lines: Sequence[str], nonblank: list[int], kinds: list[str]) -> li
     card_links: set[int] = set()
     for at in copies.values():
         chain = [at[0]]  # copies in a row with card-sized gaps alike
+        low = high = None  # the chain's smallest and largest gap
         for before, after in pairwise([*at, None]):
             gap = None if after is None else after - before - 1
-            gaps = [b - a - 1 for a, b in pairwise(chain)]
             if gap is not None and 1 <= gap <= MAX_CARD_LINES and (
-                    not gaps or max(*gaps, gap) - min(*gaps, gap) <= 1):
+                    low is None or max(high, gap) - min(low, gap) <= 1):
                 chain.append(after)
+                low, high = (gap, gap) if low is None else (min(low, gap), max(high, gap))
                 continue
             if len(chain) >= MIN_CARD_LINKS:
                 card_links.update(chain)
             chain = [after] if after is not None else []
+            low = high = None
     return [bool(kind) and k not in card_links for k, kind in enumerate(kinds)]
 
 

@@ -40,7 +40,7 @@ from cleaners.text.promos.rules import (
     normalise,
     promo_language,
 )
-from cleaners.text.promos.vocabulary import Vocabulary
+from cleaners.text.promos.vocabulary import LeftOut, Vocabulary
 
 __all__ = ["find_promo_lines", "strip_promos"]
 
@@ -132,28 +132,32 @@ def _find_lines(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
     gaps = [b - a for a, b in pairwise(nonblank)]
     has_blank_lines = bool(gaps) and sum(g > 1 for g in gaps) >= 0.8 * len(gaps)
     vocab = Vocabulary(lines, promo_language(lang), lemmatizer, langid_model)
+    # the lines found so far, which each judgment below leaves out of the article
+    left_out = LeftOut(vocab, found)
+
+    def add(i: int, reason: str) -> None:
+        found[i] = reason
+        left_out.add(i)
 
     # 2. weak lead-ins with an unrelated headline (only in an article long enough to judge)
     for i, head in weak.items():
-        exclude = {i, *found}
-        if vocab.content_count(exclude) < MIN_ARTICLE_CONTENT_WORDS:
+        if left_out.content_count(i) < MIN_ARTICLE_CONTENT_WORDS:
             continue
-        if vocab.unrelated(head, exclude):
-            found[i] = "weak"
+        if left_out.unrelated(head, i):
+            add(i, "weak")
 
     # list headers: following headline lines unrelated to the article
     # (a list is 2+ such lines: one line could be the article's own subheading)
+    position = {i: k for k, i in enumerate(nonblank)}
     for h in headers:
-        pos = nonblank.index(h)
         followers: list[int] = []
-        for j in nonblank[pos + 1 :]:
+        for j in nonblank[position[h] + 1 :]:
             if j in found or len(followers) >= MAX_LIST_FOLLOWERS:
                 break
-            exclude = {j, *found}
             if (
                 not _headline_shaped(lines[j])
-                or vocab.content_count(exclude) < MIN_ARTICLE_CONTENT_WORDS
-                or not vocab.unrelated(lines[j], exclude)
+                or left_out.content_count(j) < MIN_ARTICLE_CONTENT_WORDS
+                or not left_out.unrelated(lines[j], j)
             ):
                 break
             followers.append(j)
@@ -162,7 +166,8 @@ def _find_lines(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
         same_block = bool(followers) and followers[0] == h + 1 and has_blank_lines
         if len(followers) < MIN_LIST_FOLLOWERS:
             followers = followers[:1] if same_block else []
-        found.update(dict.fromkeys(followers, "follower"))
+        for j in followers:
+            add(j, "follower")
 
     # 3. structure alone: "Label : Headline" (French colon) between prose paragraphs
     for k, i in enumerate(nonblank):
@@ -183,11 +188,10 @@ def _find_lines(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
         prev_i, next_i = nonblank[k - 1], nonblank[k + 1]
         if not (_is_prose(lines[prev_i]) and _is_prose(lines[next_i])):
             continue
-        exclude = {i, *found}
-        if vocab.content_count(exclude) < MIN_ARTICLE_CONTENT_WORDS:
+        if left_out.content_count(i) < MIN_ARTICLE_CONTENT_WORDS:
             continue
-        if vocab.unrelated(lines[i], exclude):
-            found[i] = "structure"
+        if left_out.unrelated(lines[i], i):
+            add(i, "structure")
     return dict(sorted(found.items()))
 
 
