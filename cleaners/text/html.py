@@ -72,7 +72,10 @@ _ATTRIBUTES = re.compile(
 _DOCTYPE = re.compile(r"<!doctype\s+html", re.IGNORECASE)
 # Tags that mark a document as laid out by HTML rather than by WordPress's wpautop.
 _LAYOUT_MARKUP = re.compile(r"<(?:p|div|br|body|html|table|article|section|pre)\b", re.IGNORECASE)
-_BLANK_LINE = re.compile(r"[ \t]*\n[ \t]*\n\s*")
+#: A blank line and the spaces around it; a match starts where a run of spaces starts (the
+#: same matches: a run's start matches whenever a later point of it does), so a long run of
+#: spaces before a lone newline is not tried again from each of its characters.
+_BLANK_LINE = re.compile(r"(?<![ \t])[ \t]*\n[ \t]*\n\s*")
 
 _COMMENT_TAGS = frozenset({"-comment", "_comment", "!--"})
 #: What marks a ``<button>`` that opens a panel of text (an accordion's or a FAQ's question):

@@ -119,9 +119,12 @@ _MAX_VALUE = 500
 _TAG_END = r"[\s\u00a0]*(?:[\]/>]|$)"
 _NEXT_VALUED = r"[\s\u00a0]+[\w:.-]+[\s\u00a0]*="
 _NEXT_BOOLEAN = r"[\s\u00a0]+[\w:.-]+(?:[\s\u00a0]*[\]/>]|[\s\u00a0]|$)"
+# The spaces around a value are possessive (``*+``): given back to the value, they could not
+# make a match (it ends at a quote, and may hold spaces), and backtracking into them made a run
+# of spaces after an opening quote cubic.
 _ATTR_VALUE_RE = re.compile(
-    rf"=(?P<pre>{_SPACE}*)(?P<open>[{_DQ}{_SQ}])(?P<sp1>{_SPACE}*)(?P<value>[^\n\[\]<>]{{0,{_MAX_VALUE}}}?)"
-    rf"(?P<sp2>{_SPACE}*)(?P<close>[{_DQ}{_SQ}])"
+    rf"=(?P<pre>{_SPACE}*+)(?P<open>[{_DQ}{_SQ}])(?P<sp1>{_SPACE}*+)(?P<value>[^\n\[\]<>]{{0,{_MAX_VALUE}}}?)"
+    rf"(?P<sp2>{_SPACE}*+)(?P<close>[{_DQ}{_SQ}])"
     # a closing quote ends the tag or comes before the next attribute (valued or boolean):
     # the apostrophe of content="Tridents’ challenge" is inside the value, not its end
     rf"(?={_TAG_END}|{_NEXT_VALUED}|{_NEXT_BOOLEAN})"

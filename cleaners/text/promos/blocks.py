@@ -302,31 +302,44 @@ def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
         for i in nonblank
     ])
 
+    shared: dict[tuple[int, int], bool] = {}
+
+    def shares_a_word(i: int, j: int) -> bool:
+        """`_shares_a_word` of lines ``i`` and ``j``, judged once (the runs of headings in a
+        row end at the same lines)."""
+        if (i, j) not in shared:
+            shared[i, j] = _shares_a_word(lines[i], lines[j], lang, lemmatizer, langid_model)
+        return shared[i, j]
+
+    def reason_of(m: int) -> str | None:
+        reason = found.get(nonblank[m])
+        return None if reason == "block" else reason  # (from `find_promo_lines`: judged again)
+
     def run(k: int) -> tuple[list[int], list[int], int] | None:
         """The run under the heading ``nonblank[k]``: (headlines, lines taken, position of
-        its last line), or None when it does not make a block."""
+        its last line), or None when it does not make a block. Each stretch of promo lines of
+        their own is stepped over at once, and a run stops once it has too many headlines to
+        be a block: linear in the lines of the run, not in those after it."""
         headlines: list[int] = []
         taken: list[int] = []
         end = k
         into_prose = False
-        for m in range(k + 1, len(nonblank)):
+        m = k
+        while (m := m + 1) < len(nonblank) and len(headlines) <= MAX_HEADLINES + 1:
+            if passed_over[m]:
+                end = m = last_passed_over[m]  # promo lines of their own, with their own edits
+                continue
             j = nonblank[m]
-            reason = found.get(j)
-            if reason == "block":
-                reason = None  # (``found`` from `find_promo_lines`: judged here again)
+            reason = reason_of(m)
             if heading[m] and (forms[m] is not None or reason is None):
                 break  # the next block's heading, or a heading that stays
-            if reason not in (None, "follower"):
-                end = m  # a promo line of its own, removed with its own edit
-                continue
             if reason == "follower" or (headline_like(lines[j]) and not date_line(lines[j])):
                 headlines.append(j)
             elif date_line(lines[j]):
                 pass
             else:
                 # the run's last headline may be the title of the line that ends it
-                if headlines and _shares_a_word(lines[headlines[-1]], lines[j], lang,
-                                                lemmatizer, langid_model):
+                if headlines and shares_a_word(headlines[-1], j):
                     taken = taken[: taken.index(headlines.pop())]
                 into_prose = _prose(lines[j])
                 break
@@ -337,11 +350,19 @@ def find_promo_blocks(lines: Sequence[str], lang: str | None = None,
             return None
         return headlines, taken, end
 
-    # right to left: whether a heading makes a block decides whether a run before it stops
+    # right to left: whether a heading makes a block decides whether a run before it stops,
+    # and whether a promo line of its own (not a follower) is passed over (the heading of no
+    # block) or ends the runs before it
     forms: dict[int, tuple[list[int], list[int], int] | None] = {}
+    passed_over = [False] * len(nonblank)
+    last_passed_over = list(range(len(nonblank)))  # the end of the stretch a line starts
     for k in reversed(range(len(nonblank))):
         if heading[k]:
             forms[k] = run(k)
+        passed_over[k] = (reason_of(k) not in (None, "follower")
+                          and not (heading[k] and forms[k] is not None))
+        if passed_over[k] and k + 1 < len(nonblank) and passed_over[k + 1]:
+            last_passed_over[k] = last_passed_over[k + 1]
     blocks: list[PromoBlock] = []
     k = 0
     while k < len(nonblank):

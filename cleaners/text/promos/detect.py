@@ -151,7 +151,8 @@ def _find_lines(lines: Sequence[str], lang: str | None, lemmatizer: Lemmatizer,
     position = {i: k for k, i in enumerate(nonblank)}
     for h in headers:
         followers: list[int] = []
-        for j in nonblank[position[h] + 1 :]:
+        for q in range(position[h] + 1, len(nonblank)):  # (no copy of the rest per header)
+            j = nonblank[q]
             if j in found or len(followers) >= MAX_LIST_FOLLOWERS:
                 break
             if (

@@ -48,21 +48,28 @@ MAX_DEPTH = 64
 # A tag token. WordPress: name = [^<>&/\[\]\x00-\x20=]+ and "not followed by [\w-]";
 # we keep names ASCII identifiers with '-' (what plugins register) so that "[…]", "[1]"
 # or "[«Texte»]" can never be tags.
+# The attributes take the spaces before ``/]`` or ``]`` too (callers strip them): a ``\s*`` of
+# its own there would share a long run of spaces with them, quadratic on a tag left open.
 _TOKEN = re.compile(
     r"\[(?P<close>/)?(?P<name>[A-Za-z_][A-Za-z0-9_-]*)(?![\w-])"
-    r"(?P<attrs>(?:\s[^\[\]]*?)?)\s*(?P<self>/)?\]"
+    r"(?P<attrs>(?:\s[^\[\]]*?)?)(?P<self>/)?\]"
 )
-# HTML tags and comments, inside which shortcodes are never stripped (as in WordPress).
-_HTML_ELEMENT = re.compile(r"<!--.*?(?:-->|$)|<!\[CDATA\[.*?\]\]>|<[A-Za-z/!\[][^<>]*>", re.S)
+# HTML tags and comments, inside which shortcodes are never stripped (as in WordPress). A
+# comment or CDATA section left open runs to the end of the text, as in WordPress's
+# `get_html_split_regex` (and each one is not searched to the end again).
+_HTML_ELEMENT = re.compile(
+    r"<!--.*?(?:-->|$)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[A-Za-z/!\[][^<>]*>", re.S)
 
 # A tag token whose brackets are character references (``&#91;gallery]``, ``&#x5B;gallery&#x5D;``,
 # ``&lsqb;``, ``&lbrack;``, also escaped twice, ``&amp;#91;``): how WordPress writes a literal
 # shortcode.
 _ENT_OPEN = r"&(?:amp;)*(?:\#0*91|\#[xX]0*5[bB]|lsqb|lbrack);"
 _ENT_CLOSE = r"&(?:amp;)*(?:\#0*93|\#[xX]0*5[dD]|rsqb|rbrack);"
+# Its attributes hold no opening of another (an opening left unclosed is not searched to the
+# end of the text, once per opening), and take the spaces before its end (as `_TOKEN`'s).
 _ENTITY_TOKEN = re.compile(
     rf"(?P<open>{_ENT_OPEN})(?P<close>/)?(?P<name>[A-Za-z_][A-Za-z0-9_-]*)(?![\w-])"
-    rf"(?P<attrs>(?:\s[^\[\]]*?)?)\s*(?P<self>/)?(?P<end>\]|{_ENT_CLOSE})"
+    rf"(?P<attrs>(?:\s(?:(?!{_ENT_OPEN})[^\[\]])*?)?)(?P<self>/)?(?P<end>\]|{_ENT_CLOSE})"
 )
 
 _OPEN_Q = "\"'“”„″‘’′«»‹›"

@@ -726,6 +726,30 @@ def test_escape_bracket_entities_writes_the_wordpress_escape() -> None:
     assert escape_bracket_entities("&#91;my_box]x&#91;/my_box]", keep) == "&#91;my_box]x&#91;/my_box]"
 
 
+@pytest.mark.timeout(30)
+def test_tags_left_open_are_read_in_linear_time() -> None:
+    # each was searched to the end of the text once per opening (2026-12-07): 8,000 escaped
+    # openings took 56 s, 16,000 open CDATA sections 42 s, a tag followed by 20,000 no-break
+    # spaces 10 s (its attributes and a `\s*` of its own shared them); these are 2 to 4 times
+    # as long, read in under a second
+    openings = "&#91;gallery x " * 16_000
+    assert escape_bracket_entities(openings) == openings  # no tag closes: none is rewritten
+    # an open CDATA section hides the rest of the text, as an open comment does (WordPress's
+    # `get_html_split_regex`): the shortcode before it goes, those after it stay
+    cdata = "a [gallery] b <![CDATA[x " * 32_000
+    assert strip_shortcodes(cdata)[0] == "a b <![CDATA[x " + cdata[len("a [gallery] b <![CDATA[x "):]
+    spaces = "[gallery" + "\u00a0" * 80_000 + "x"
+    assert find_shortcodes(spaces) == [] and strip_shortcodes(spaces)[0] == spaces
+
+
+def test_an_open_cdata_section_hides_the_shortcodes_after_it_as_in_wordpress() -> None:
+    assert strip_shortcodes("a [gallery] b <![CDATA[ x ]]> [gallery] c")[0] == "a b <![CDATA[ x ]]> c"
+    assert strip_shortcodes("a [gallery] b <![CDATA[ x [gallery] c")[0] == (
+        "a b <![CDATA[ x [gallery] c")
+    # the spaces before a tag's end belong to its attributes, which are read as before
+    assert find_shortcodes("[gallery ids=\"1,2\"  /]")[0].attrs == {"ids": "1,2"}
+
+
 def test_each_doubled_tag_is_its_own_escape() -> None:
     out, edits = strip_shortcodes("Use [[caption]]text[[/caption]] like this.")
     assert out == "Use [caption]text[/caption] like this."

@@ -241,6 +241,17 @@ def test_a_texturized_value_before_a_boolean_attribute_is_made_plain(tag: str, f
 
 
 @pytest.mark.timeout(30)
+@pytest.mark.parametrize("spaces", ["\u00a0", " \u202f", "\u2009 "])
+def test_spaces_after_an_opening_quote_are_read_in_linear_time(spaces: str) -> None:
+    # the spaces before and after a value backtracked into each other: 4,000 no-break spaces
+    # after a quote that never closes took 70 s, cubic (2026-12-07); 16,000 here
+    tag = "[gallery a=“" + spaces * (16_000 // len(spaces)) + "]"
+    assert untexturize_markup(tag) == (tag, [])
+    closed = "[gallery a=“" + spaces * 8 + "x" + spaces + "”]"
+    assert untexturize_markup(closed)[0] == '[gallery a="' + spaces * 8 + "x" + spaces + '"]'
+
+
+@pytest.mark.timeout(30)
 @pytest.mark.parametrize("tag", ["<p " + "x=“a” y " * 16_000 + ">", "<p " + "x=“a” ,, " * 16_000 + ">"])
 def test_untexturize_markup_is_bounded_on_hostile_tags(tag: str) -> None:
     # a value searched to the end of the tag from every quote took 57 s on these (128 KB)
