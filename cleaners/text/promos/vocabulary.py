@@ -137,9 +137,10 @@ class LeftOut:
     """Lines a `Vocabulary`'s judgments leave out (the promos found so far), their content
     words and keys counted once each: a judgment of one more line costs that line's words, not
     the lines left out (each judgment counted them all again: 4,000 lists of headlines of
-    their own words took 62 s, `benchmarks/promo_scaling.py`). Same answers as `Vocabulary.content_count` and
-    `Vocabulary.unrelated` with ``exclude`` the lines added and the one judged; nothing is
-    counted (nor the vocabulary computed) before the first judgment."""
+    their own words took 62 s, `benchmarks/linear_time.py`). Same answers as
+    `Vocabulary.content_count` and `Vocabulary.unrelated` with ``exclude`` the lines added and
+    the one judged; nothing is counted (nor the vocabulary computed) before the first
+    judgment."""
 
     def __init__(self, vocab: Vocabulary, lines: Iterable[int] = ()) -> None:
         self._vocab = vocab
