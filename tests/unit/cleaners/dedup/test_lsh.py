@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
+from cleaners.dedup import lsh
 from cleaners.dedup.lsh import (
     KEY_CHUNK_ROWS,
     BandIndex,
@@ -157,3 +160,46 @@ def test_band_index_taking_over_keys_answers_like_a_copying_one() -> None:
     brute = [(r, p) for r in range(60) for p in range(400) if (keys[p] == keys[r]).any()]
     assert list(zip(rows.tolist(), pos.tolist(), strict=True)) == brute
     np.testing.assert_array_equal(keys[:60], queries)  # the copying index left keys alone
+
+
+@pytest.mark.parametrize("max_per_bucket", [None, 3])
+def test_query_positions_folding_its_pairs_early_answers_the_same(
+        monkeypatch: pytest.MonkeyPatch, max_per_bucket: int | None) -> None:
+    """The pairs found in many bands are folded into one deduplicated array as they come (at
+    `QUERY_COMPACT_CODES`): the answer is the one folded once at the end, and brute force's."""
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 6, size=(300, 8)).astype(np.uint64)  # many pairs in many bands
+    index = BandIndex()
+    index.add([f"d{i}" for i in range(300)], keys)
+    queries = keys[:80]
+    at_end = index.query_positions(queries, max_per_bucket)
+    monkeypatch.setattr(lsh, "QUERY_COMPACT_CODES", 50)
+    folded = index.query_positions(queries, max_per_bucket)
+    for got, want in zip(folded, at_end, strict=True):
+        np.testing.assert_array_equal(got, want)
+    if max_per_bucket is None:
+        brute = [(r, p) for r in range(80) for p in range(300) if (keys[p] == keys[r]).any()]
+        assert list(zip(*(a.tolist() for a in folded), strict=True)) == brute
+
+
+def test_near_copies_queried_against_near_copies_hold_memory_of_their_pairs_not_their_bands(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,000 near-copies of one story against 1,000 more share almost all their 32 bands: the
+    pairs, once per band, were 32 million codes (256 MB) before they were deduplicated
+    (2,000 against 2,000 in the matcher: 6.8 GB, 2026-12-07). Folded as they come, the
+    query holds a few times its million pairs."""
+    rng = np.random.default_rng(3)
+    keys = np.repeat(rng.integers(0, 2**63, size=(1, 32)).astype(np.uint64), 2000, axis=0)
+    noise = rng.random(keys.shape) < 0.05
+    keys[noise] = rng.integers(0, 2**63, size=int(noise.sum())).astype(np.uint64)
+    index = BandIndex()
+    index.add([f"h{i}" for i in range(1000)], keys[:1000])
+    monkeypatch.setattr(lsh, "QUERY_COMPACT_CODES", 1 << 21)  # 16 MB of codes
+    tracemalloc.start()
+    try:
+        rows, _ = index.query_positions(keys[1000:])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rows.size == 1000 * 1000  # every pair shares a band
+    assert peak < 120 * 2**20, f"peak {peak / 2**20:.0f} MB"
