@@ -37,15 +37,15 @@ def header_delimiter(text: str) -> str:
     return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
 
 
-def _row(header: list[str], cells: list[str]) -> dict[str, str | None]:
+def _row(header: list[str], cells: list[str]) -> dict[str, str]:
     """A row's cells by header name; a name the header gives twice keeps its first non-empty
-    cell (a later empty one never hides it); names without a cell are None."""
-    row: dict[str, str | None] = {}
+    cell (a later empty one never hides it); names without a cell are left out (read as
+    missing): a row costs its cells, not the header's width (a header of 8,000 names over
+    8,000 one-cell rows, 118 KB, took 18.5 s and 1.7 GB when each row named them all)."""
+    row: dict[str, str] = {}
     for name, cell in zip(header, cells, strict=False):
         if not row.get(name):
             row[name] = cell
-    for name in header[len(cells):]:
-        row.setdefault(name, None)
     return row
 
 
