@@ -393,13 +393,15 @@ def iter_wxr(data: bytes, post_types: Collection[str] = PUBLISHED_TYPES) -> Iter
     blocks: dict[int, str | None] = {}
     block_edits: dict[int, list[Edit]] = {}
     waiting: list[tuple[int, dict[str, object], list[Edit]]] = []
+    refs_of: dict[str, set[int]] = {}  # each block body's references, read once
     try:
         for position, item, edits in _items(repaired, post_types, blocks, block_edits):
             if isinstance(item, SkippedItem):
                 yield WxrItem(position, item, [])
                 continue
             edits = [*repaired.edits_for(position), *edits]
-            if block_refs(str(item["text"])) and missing_blocks(str(item["text"]), blocks):
+            if block_refs(str(item["text"])) and missing_blocks(str(item["text"]), blocks,
+                                                                refs_of):
                 waiting.append((position, item, edits))
             else:
                 yield _with_blocks(position, item, edits, blocks, block_edits, budget)
