@@ -777,3 +777,27 @@ def test_a_batch_whose_links_outgrow_their_first_buffer_is_placed_as_with_room(
     assert not any(grows)
     assert resumed == roomy and resumed.merged == roomy.merged
     assert sum(not a.is_canonical for a in resumed[40:]) >= 6
+
+
+@pytest.mark.timeout(30)
+def test_thousands_of_clusters_merged_into_one_cost_their_own_members() -> None:
+    """The evidence between the groups being merged (`merge._Evidence`) copied the survivor's
+    list at each merge and counted its rows again at each check: 40,000 clusters merged one by
+    one into one took 79 s, quadratic (2026-12-07); 80,000 here, in order, with their rows."""
+    from cleaners.dedup.merge import _Evidence
+
+    class NoSides:
+        m = 0
+
+    n = 80_000
+    a, b = np.zeros(n - 1, np.int64), np.arange(1, n, dtype=np.int64)  # cluster 0 links each
+    links = np.zeros((n - 1, 4), np.int64)
+    links[:, 3] = 1  # every linking document passes
+    root = np.arange(n, dtype=np.int64)
+    evidence = _Evidence(NoSides(), links, a, b, root, judge=lambda i, j: True, prefetch=None)
+    for c in range(1, n):
+        assert evidence.passes(0, c)
+        evidence.merged(0, c)
+        root[c] = 0
+    assert evidence.groups == {0: list(range(n))}
+    assert evidence._rows(0) == 2 * (n - 1)  # each row is filed at both of its clusters
