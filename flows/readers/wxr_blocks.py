@@ -83,6 +83,7 @@ def missing_blocks(content: str, blocks: Mapping[int, str | None],
     ``refs_of``: the `block_refs` of block bodies already read, by body, filled here; a caller
     that asks for every post of an export passes the same one, so that each body is read once
     (read for each post, one 5 MB block that thousands of posts show took 45 s)."""
+    refs_of = {} if refs_of is None else refs_of
     missing: set[int] = set()
     seen: set[int] = set()
     level = block_refs(content)
@@ -94,9 +95,6 @@ def missing_blocks(content: str, blocks: Mapping[int, str | None],
             if ref not in blocks:
                 missing.add(ref)
             elif body:
-                if refs_of is None:
-                    nxt |= block_refs(body)
-                    continue
                 if body not in refs_of:
                     refs_of[body] = block_refs(body)
                 nxt |= refs_of[body]

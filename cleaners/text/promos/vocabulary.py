@@ -118,29 +118,20 @@ class Vocabulary:
 
     def content_count(self, exclude: set[int]) -> int:
         """How many content words the lines have, but for those at the indices ``exclude``."""
-        words = self._ensure()
-        self._indexed()
-        return self._content - sum(len(words[i]) for i in exclude if 0 <= i < len(words))
+        return LeftOut(self, exclude).content_count()
 
     def unrelated(self, text: str, exclude: set[int]) -> bool:
-        """True when ``text`` has content words and none of them occurs elsewhere."""
-        line_keys = self._indexed()  # first: it guesses the lines' language, `keys` reads it
-        mine = self.keys(_content_words(text, self._lang))
-        if not mine:
-            return False
-        excluded = [line_keys[i] for i in exclude if 0 <= i < len(line_keys)]
-        return not any(self._lines_with[key] > sum(key in keys for keys in excluded)
-                       for key in mine)
+        """True when ``text`` has content words and none of them occurs elsewhere: in the
+        lines but for those at the indices ``exclude``."""
+        return LeftOut(self, exclude).unrelated(text)
 
 
 class LeftOut:
     """Lines a `Vocabulary`'s judgments leave out (the promos found so far), their content
-    words and keys counted once each: a judgment of one more line costs that line's words, not
-    the lines left out (each judgment counted them all again: 4,000 lists of headlines of
-    their own words took 62 s, `benchmarks/linear_time.py`). Same answers as
-    `Vocabulary.content_count` and `Vocabulary.unrelated` with ``exclude`` the lines added and
-    the one judged; nothing is counted (nor the vocabulary computed) before the first
-    judgment."""
+    words and keys counted once each, as they are added: a judgment costs the judged line's
+    words, not the lines left out (each judgment counted them all again: 4,000 lists of
+    headlines of their own words took 62 s, `benchmarks/linear_time.py`). Nothing is counted
+    (nor the vocabulary computed) before the first judgment."""
 
     def __init__(self, vocab: Vocabulary, lines: Iterable[int] = ()) -> None:
         self._vocab = vocab
@@ -164,7 +155,7 @@ class LeftOut:
         self._content += len(self._vocab._ensure()[i])
         self._keys.update(self._vocab._indexed()[i])
 
-    def _extra(self, also: int) -> int | None:
+    def _extra(self, also: int | None) -> int | None:
         """``also`` when it is a line not left out, else None; indexes the vocabulary's lines
         (which guesses their language, read by `Vocabulary.keys`) and counts the lines left
         out first."""
@@ -173,17 +164,20 @@ class LeftOut:
             self._counted = True
             for i in self._lines:
                 self._count(i)
-        return also if 0 <= also < len(self._vocab._lines) and also not in self._lines else None
+        if also is None or not 0 <= also < len(self._vocab._lines) or also in self._lines:
+            return None
+        return also
 
-    def content_count(self, also: int) -> int:
-        """`Vocabulary.content_count` leaving out these lines and line ``also``."""
+    def content_count(self, also: int | None = None) -> int:
+        """How many content words the lines have, but for those left out and line ``also``."""
         extra = self._extra(also)
         words = self._vocab._ensure()
         return (self._vocab._content - self._content
                 - (len(words[extra]) if extra is not None else 0))
 
-    def unrelated(self, text: str, also: int) -> bool:
-        """`Vocabulary.unrelated` of ``text`` leaving out these lines and line ``also``."""
+    def unrelated(self, text: str, also: int | None = None) -> bool:
+        """True when ``text`` has content words and none of them occurs in the lines but for
+        those left out and line ``also``."""
         vocab = self._vocab
         extra = self._extra(also)  # first
         mine = vocab.keys(_content_words(text, vocab._lang))
