@@ -2,7 +2,7 @@
 
 A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
 share menus, footers and related-links blocks around its article. trafilatura is the library
-made to find the article; this module parses the page once, drops its headings' permalinks
+made to find the article; this module parses the page once (`cleaners.text.page_parse`), drops its headings' permalinks
 (`_without_heading_marks`) and the hover bubbles inside its sentences (`without_popups`),
 puts the prose an article's container holds outside any paragraph
 in one (`with_loose_text_wrapped`), runs trafilatura twice on copies of that tree (without its
@@ -73,6 +73,7 @@ from cleaners.text.page_lead import LEAD_MIN_WORDS, lead_block
 from cleaners.text.page_lists import as_paragraphs, introduced_lists, sandwiched_lists
 from cleaners.text.page_loose_text import with_loose_text_wrapped
 from cleaners.text.page_notices import without_notices
+from cleaners.text.page_parse import load_page
 from cleaners.text.page_passes import PROSE_MIN_WORDS, combine_passes
 from cleaners.text.page_popups import without_popups
 from cleaners.text.page_sections import article_sections
@@ -404,7 +405,7 @@ def extract_page(html: str) -> PageText | None:
 
     try:
         tree = with_loose_text_wrapped(without_popups(
-            _without_heading_marks(_with_stray_parts(trafilatura.load_html(html)))))
+            _without_heading_marks(_with_stray_parts(load_page(html)))))
     except Exception:  # lxml refuses some byte soups; the caller converts the markup whole
         tree = None
     if tree is None:
