@@ -5,7 +5,10 @@ English, 1.4 s for German, 4.4 s for Polish, and hundreds of MB, in every worker
 every run. Its ``TrieDictionaryFactory`` (marisa-trie) holds the same data as a trie that,
 once built and saved, loads in milliseconds and is shared between processes by the page
 cache. The trie of a language is built once per machine (and simplemma version), the first
-time a run needs it, under a file lock so that two workers never build the same one.
+time a run needs it, under a file lock so that two workers never build the same one. A process
+that waits more than `LOCK_TIMEOUT_SECONDS` for that lock (its holder stopped or stuck, not
+killed: the kernel frees a killed holder's lock) builds the trie in memory for itself, logs
+why, and writes nothing: same lemmas, and the run goes on.
 
 The cache folder is ``$CURATE_CACHE_DIR/simplemma-<version>`` (default: the user's cache
 folder, e.g. ``~/.cache/news-curate``). When it cannot be written, or marisa-trie is not
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import simplemma
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from cleaners.lang import tokens
 
@@ -31,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 #: The environment variable naming the cache folder (`flows.settings.Environment.cache_dir`).
 CACHE_ENV = "CURATE_CACHE_DIR"
+#: How long a process waits for another to build a language's trie (Polish, the slowest, takes
+#: about 5 s here) before it builds one in memory for itself (as `langid_cache` waits for its model).
+LOCK_TIMEOUT_SECONDS = 60.0
 
 
 def cache_root() -> Path:
@@ -53,20 +59,29 @@ def cache_dir() -> Path:
 
 
 def _trie_factory(folder: Path) -> Any:
-    from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieDictionaryFactory
+    from simplemma.strategies.dictionaries.trie_dictionary_factory import (
+        TrieDictionaryFactory,
+        TrieWrapDict,
+    )
 
     class SharedTrieFactory(TrieDictionaryFactory):
         """simplemma's trie factory, safe for several processes sharing ``folder``: one
-        builds a language's trie while the others wait for it, and a trie file appears
-        whole (written under another name, then renamed)."""
+        builds a language's trie while the others wait for it (at most `LOCK_TIMEOUT_SECONDS`),
+        and a trie file appears whole (written under another name, then renamed)."""
 
         def _get_dictionary_uncached(self, lang: str) -> Mapping[str, str]:
             if not (folder / f"{lang}.dic").exists() and lang in tokens.LEMMA_LANGS:
-                with FileLock(folder / f"{lang}.lock"):
-                    # a writer killed mid-write (a stopped run's worker) left its file
-                    for stale in folder.glob(f"{lang}.dic.*.tmp"):
-                        stale.unlink(missing_ok=True)
-                    return super()._get_dictionary_uncached(lang)
+                try:
+                    with FileLock(folder / f"{lang}.lock", timeout=LOCK_TIMEOUT_SECONDS):
+                        # a writer killed mid-write (a stopped run's worker) left its file
+                        for stale in folder.glob(f"{lang}.dic.*.tmp"):
+                            stale.unlink(missing_ok=True)
+                        return super()._get_dictionary_uncached(lang)
+                except Timeout:
+                    logger.warning("lemma dictionaries: %s's trie is still locked after %.0f s "
+                                   "(%s); built in memory for this process, not saved", lang,
+                                   LOCK_TIMEOUT_SECONDS, folder / f"{lang}.lock")
+                    return TrieWrapDict(self._build_trie(lang))
             return super()._get_dictionary_uncached(lang)
 
         def _write_trie_to_disk(self, lang: str, trie: Any) -> None:

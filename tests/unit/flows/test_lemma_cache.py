@@ -6,6 +6,8 @@ import gzip
 import logging
 import multiprocessing
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,6 +103,45 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_writer(trie_cach
     assert lemmatizer.lemma("casas", "es") == tokens.lemma("casas", "es")
     assert (folder / "es.dic").exists()
     assert not list(folder.glob("*.tmp"))
+
+
+_HOLD_LOCK = """
+import sys, time
+from filelock import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.timeout(60)  # the lock below is never released: without the wait's bound, a hang
+def test_a_trie_locked_too_long_is_built_in_memory_and_not_saved(
+    trie_cache: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A process stopped while it builds a trie (not killed: the kernel would free its lock)
+    holds the language's lock: the next one waits `LOCK_TIMEOUT_SECONDS`, then builds the trie in
+    memory for itself."""
+    monkeypatch.setattr(lemma_cache, "LOCK_TIMEOUT_SECONDS", 0.5)
+    folder = lemma_cache.cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(folder / "fr.lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        words = _words("fr")[:3000]
+        with caplog.at_level(logging.WARNING, logger="flows.backends.lemma_cache"):
+            lemmatizer = lemma_cache.process_lemmatizer()
+            lemmas = [lemmatizer.lemma(w, "fr") for w in words]
+        assert lemmas == [tokens.lemma(w, "fr") for w in words]
+        assert "fr's trie is still locked after 0 s" in caplog.text
+        assert not list(folder.glob("fr.dic*"))
+        # a language nobody holds is built and saved as before
+        assert lemmatizer.lemma("casas", "es") == tokens.lemma("casas", "es")
+        assert (folder / "es.dic").exists()
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_unusable_cache_folder_falls_back_to_the_default_dictionaries(
