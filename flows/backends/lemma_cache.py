@@ -67,9 +67,17 @@ def _trie_factory(folder: Path) -> Any:
     class SharedTrieFactory(TrieDictionaryFactory):
         """simplemma's trie factory, safe for several processes sharing ``folder``: one
         builds a language's trie while the others wait for it (at most `LOCK_TIMEOUT_SECONDS`),
-        and a trie file appears whole (written under another name, then renamed)."""
+        and a trie file appears whole (written under another name, then renamed). A trie
+        built in memory after the wait is kept for the process (simplemma's own cache holds 8
+        languages: it would be waited for and built again)."""
+
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            self.unsaved: dict[str, Mapping[str, str]] = {}
 
         def _get_dictionary_uncached(self, lang: str) -> Mapping[str, str]:
+            if lang in self.unsaved:
+                return self.unsaved[lang]
             if not (folder / f"{lang}.dic").exists() and lang in tokens.LEMMA_LANGS:
                 try:
                     with FileLock(folder / f"{lang}.lock", timeout=LOCK_TIMEOUT_SECONDS):
@@ -78,10 +86,13 @@ def _trie_factory(folder: Path) -> Any:
                             stale.unlink(missing_ok=True)
                         return super()._get_dictionary_uncached(lang)
                 except Timeout:
+                    if (folder / f"{lang}.dic").exists():  # written by the holder meanwhile
+                        return super()._get_dictionary_uncached(lang)
                     logger.warning("lemma dictionaries: %s's trie is still locked after %.0f s "
                                    "(%s); built in memory for this process, not saved", lang,
                                    LOCK_TIMEOUT_SECONDS, folder / f"{lang}.lock")
-                    return TrieWrapDict(self._build_trie(lang))
+                    self.unsaved[lang] = TrieWrapDict(self._build_trie(lang))
+                    return self.unsaved[lang]
             return super()._get_dictionary_uncached(lang)
 
         def _write_trie_to_disk(self, lang: str, trie: Any) -> None:

@@ -32,7 +32,10 @@ def test_real_pages_parse_into_trafilaturas_tree() -> None:
     "<p>one paragraph, no document</p>",
     "<?xml version='1.0' encoding='utf-8'?><html><body><p>declared encoding</p></body></html>",
     "<html><body><p>a lone surrogate \ud800 and controls \x01\x0b</p></body></html>",
-    "<html/><body><p>a self-closed root</p></body>",
+    "<!DOCTYPE html>\n<html lang='en'/>\n<body><p>a self-closed root, repaired</p></body>",
+    "<!DOCTYPE html><html><body><?php echo 1; ?><p>a processing instruction</p></body></html>",
+    "<?xml version='1.0' encoding='utf-8'?>\n<html><body><p>\ud800 a lone surrogate, as bytes</p></body></html>",
+    "<html><body><p>a comment <!-- hidden --> left out, &amp; an entity</p></body></html>",
     "<html><body>" + "<div>" * 300 + "deep</body></html>",
     "</html><p>after the end</p>",
 ])
