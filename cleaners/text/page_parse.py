@@ -49,7 +49,6 @@ def load_page(html: str) -> Any:
     dubious = is_dubious_html(beginning)
     html = repair_faulty_html(html, beginning)
     parser = _parser()
-    tree = None
     tried_bytes = False
     try:
         tree = fromstring(html, parser=parser)
