@@ -221,10 +221,21 @@ def clean_batch(
     texts: Sequence[str], langs: Sequence[str | None] | None = None, config: CleanConfig = DEFAULT_CLEAN,
     lemmatizer: Lemmatizer = DEFAULT_LEMMATIZER, *, langid_model: LanguageModel | None = None,
 ) -> list[CleanResult]:
-    """`clean_text` over a batch, in order."""
+    """`clean_text` over a batch, in order. A text that occurs again in the batch with the
+    same language hint (a feed that repeats an article, a page fetched twice) is cleaned once:
+    its rows get equal results, each with its own list of edits."""
     hints = langs if langs is not None else [None] * len(texts)
-    return [clean_text(t, h, config, lemmatizer, langid_model=langid_model)
-            for t, h in zip(texts, hints, strict=True)]
+    done: dict[tuple[str, str | None], CleanResult] = {}
+    results: list[CleanResult] = []
+    for text, hint in zip(texts, hints, strict=True):
+        seen = done.get((text, hint))
+        if seen is None:
+            done[text, hint] = seen = clean_text(text, hint, config, lemmatizer,
+                                                 langid_model=langid_model)
+            results.append(seen)
+        else:
+            results.append(CleanResult(seen.text, list(seen.edits), seen.title))
+    return results
 
 
 TITLE_EDIT_PREFIX = "title: "
