@@ -48,8 +48,6 @@ _SPACE_RUNS = re.compile(r"  +")
 _BLANKS = re.compile(r"\n\n\n+")
 
 
-
-
 class MarkupTooDeep(ValueError):
     """The text is markup nested too deep to be parsed at a bounded cost; the message is the
     one-line reason (``markup nested more than 256 levels deep: not parsed``)."""

@@ -39,7 +39,8 @@ def test_a_repeated_text_is_cleaned_once_and_each_row_has_its_own_edits(
     calls: list[tuple[str, str | None]] = []
     real = clean.clean_text
 
-    def counted(text: str, lang: str | None = None, *args: object, **kwargs: object):
+    def counted(text: str, lang: str | None = None, *args: object,
+                **kwargs: object) -> clean.CleanResult:
         calls.append((text, lang))
         return real(text, lang, *args, **kwargs)
 
