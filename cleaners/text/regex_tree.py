@@ -4,8 +4,8 @@ Two cleaners decide cheaply which regexes can match a text before running them:
 
 * `alternatives` splits an alternation (ftfy's mojibake detector) into its branches, each with
   the non-ASCII characters a match of it must contain (see `cleaners.text.encoding.detector`);
-* `first_chars` gives the characters a match can start with (the promo rules' fast reject, see
-  `cleaners.text.promos.rules`).
+* `first_strings` gives the first few characters a match can start with, folded (white space,
+  digits and case; the promo rules' fast reject, see `cleaners.text.promos.rules`).
 
 Both read CPython's internal regex parser (``re._parser``, ``re._constants``), which has no
 stability guarantee; this module is the only place that does. ``tests/test_regex_tree.py``
@@ -16,6 +16,7 @@ the plain regex (exact, only slower).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,18 @@ try:
 except ImportError:  # pragma: no cover - a Python without these internals: callers fall back
     _c = _p = None  # type: ignore[assignment]
 
-__all__ = ["Alternative", "alternatives", "first_chars"]
+__all__ = ["Alternative", "alternatives", "first_strings", "fold", "folded_start"]
 
-#: Ranges longer than this are not expanded into first characters (`first_chars` then
-#: answers None: any character).
+#: Ranges longer than this are not expanded into characters (`first_strings` then answers
+#: None: any start).
 _MAX_RANGE = 512
+#: `first_strings` answers None rather than give more starts than this.
+_MAX_STRINGS = 20_000
+
+#: The classes `fold` turns into one character: ``\s`` (any white space) and ``\d`` (any
+#: decimal digit, as `str.isdecimal` and the regex engine both read it).
+_CATEGORY_FOLDS: dict[Any, str] = (
+    {} if _c is None else {_c.CATEGORY_SPACE: " ", _c.CATEGORY_DIGIT: "0"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +73,37 @@ def alternatives(pattern: re.Pattern[str]) -> tuple[Alternative, ...]:
         raise ValueError(f"unreadable regex parse tree: {exc!r}") from exc
 
 
-def first_chars(pattern: str, flags: int = 0) -> frozenset[str] | None:
-    """The lower-cased characters a match of ``pattern`` can start with.
+def fold(char: str) -> str:
+    """A character as `first_strings` compares it: a space for any white space, ``0`` for any
+    decimal digit, else lower-cased (a few characters lower-case to two)."""
+    if char.isspace():
+        return " "
+    return "0" if char.isdecimal() else char.lower()
 
-    Guarantees: a superset of the true set, lower-cased (so that a lower-cased first character
-    can be looked up under ``re.IGNORECASE``); None when the regex can match the empty string,
-    starts with a construct this module does not follow (``.``, ``\\w``, a negated or wide
-    class…), or the parse tree cannot be read. Never raises for a valid pattern.
+
+def folded_start(text: str, length: int) -> str:
+    """The first ``length`` characters of ``text``, each `fold`-ed: what a line is looked up
+    by among `first_strings`."""
+    return "".join(map(fold, text[:length]))
+
+
+def first_strings(pattern: str, flags: int = 0, length: int = 1) -> frozenset[str] | None:
+    """The starts of the matches of ``pattern``, each character `fold`-ed: the first ``length``
+    characters of every match, or the whole match when it is shorter.
+
+    Guarantees: a superset of the true set (a text whose `folded_start` starts with none of
+    them has no match of ``pattern`` at its start, as long as ``re.IGNORECASE`` matches its
+    characters as ``str.lower`` does: not ``ı``, ``İ``, ``ſ`` or the Kelvin sign, which callers
+    look out for); ``""`` among them when the pattern can match the empty string. None when
+    a match can start with a construct this module does not follow (``.``, ``\\w``, a negated
+    or wide class…) within its first ``length`` characters, when there are more than
+    `_MAX_STRINGS` of them, or when the parse tree cannot be read. Never raises for a valid
+    pattern.
     """
     try:
-        chars, nullable = _first_chars(_p.parse(pattern, flags).data)
-    except Exception:  # another Python's parse tree: no shortcut for this pattern
+        return frozenset(_starts(_p.parse(pattern, flags).data, length))
+    except Exception:  # an unfollowed construct, too many starts, another Python's parse tree
         return None
-    return None if nullable else chars
 
 
 def _class_chars(items: list[Any]) -> frozenset[str] | None:
@@ -150,50 +176,63 @@ def _category_source(category: object) -> str:
     raise ValueError(f"unexpected category {category}")
 
 
-def _first_chars(items: list[Any]) -> tuple[frozenset[str] | None, bool]:
-    """``(characters a match of the parsed items can start with, or None when any character
-    could; whether the items can match the empty string)``, lower-cased.
-
-    A superset is fine (it only makes a fast reject try a regex for nothing); None is returned
-    for every construct not handled, so a regex is never wrongly skipped.
-    """
+def _then(heads: set[str], tails: Callable[[int], set[str]], length: int) -> set[str]:
+    """Each of ``heads`` followed by each of ``tails(room left)``, cut to ``length``."""
     out: set[str] = set()
+    for head in heads:
+        if len(head) >= length:
+            out.add(head[:length])
+            continue
+        out.update((head + tail)[:length] for tail in tails(length - len(head)))
+        if len(out) > _MAX_STRINGS:
+            raise ValueError("too many starts")
+    return out
+
+
+def _starts(items: list[Any], length: int) -> set[str]:
+    """The `fold`-ed starts of a parsed sequence's matches, ``length`` characters at most (see
+    `first_strings`); raises ValueError on a construct it does not follow."""
+    starts = {""}
     for op, arg in items:
-        first: frozenset[str] | None
-        nullable = False
-        if op is _c.LITERAL:
-            first = frozenset({chr(arg).lower()})
-        elif op is _c.IN:
-            chars: set[str] = set()
-            for item_op, item_arg in arg:
-                if item_op is _c.LITERAL:
-                    chars.add(chr(item_arg).lower())
-                elif item_op is _c.RANGE and item_arg[1] - item_arg[0] <= _MAX_RANGE:
-                    chars.update(chr(c).lower() for c in range(item_arg[0], item_arg[1] + 1))
-                else:  # NEGATE, CATEGORY, a wide range
-                    return None, False
-            first = frozenset(chars)
-        elif op is _c.SUBPATTERN:
-            first, nullable = _first_chars(arg[-1].data)
-        elif op is _c.BRANCH:
-            union: set[str] = set()
-            for alt in arg[1]:
-                f, n = _first_chars(alt.data)
-                if f is None:
-                    return None, False
-                union |= f
-                nullable = nullable or n
-            first = frozenset(union)
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            first, nullable = _first_chars(arg[2].data)
-            nullable = nullable or arg[0] == 0
-        elif op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-            first, nullable = frozenset(), True
-        else:  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, …
-            return None, False
-        if first is None:
-            return None, False
-        out |= first
-        if not nullable:
-            return frozenset(out), False
-    return frozenset(out), True
+        if all(len(s) >= length for s in starts):
+            break
+        starts = _then(starts, lambda room, op=op, arg=arg: _item_starts(op, arg, room), length)
+    return starts
+
+
+def _item_starts(op: Any, arg: Any, length: int) -> set[str]:
+    """The `fold`-ed starts of one parsed item's matches (see `_starts`)."""
+    if op is _c.LITERAL:
+        return {fold(chr(arg))}
+    if op is _c.CATEGORY and arg in _CATEGORY_FOLDS:
+        return {_CATEGORY_FOLDS[arg]}
+    if op is _c.IN:
+        chars: set[str] = set()
+        for item_op, item_arg in arg:
+            if item_op is _c.LITERAL:
+                chars.add(fold(chr(item_arg)))
+            elif item_op is _c.RANGE and item_arg[1] - item_arg[0] <= _MAX_RANGE:
+                chars.update(fold(chr(c)) for c in range(item_arg[0], item_arg[1] + 1))
+            elif item_op is _c.CATEGORY and item_arg in _CATEGORY_FOLDS:
+                chars.add(_CATEGORY_FOLDS[item_arg])
+            else:  # NEGATE, \w, a wide range
+                raise ValueError(f"class item {item_op} not followed")
+        return chars
+    if op is _c.SUBPATTERN:
+        return _starts(arg[-1].data, length)
+    if op is _c.BRANCH:
+        return set().union(*(_starts(alt.data, length) for alt in arg[1]))
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        # n > length repeats start as `length` of them do (each adds a character or nothing)
+        low, high, sub = min(arg[0], length), min(arg[1], length), arg[2]
+        out: set[str] = set()
+        starts = {""}
+        for n in range(high + 1):
+            if n >= low:
+                out |= starts
+            if n < high:
+                starts = _then(starts, lambda room: _starts(sub.data, room), length)
+        return out
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):  # takes no character
+        return {""}
+    raise ValueError(f"{op} not followed")  # ANY, NOT_LITERAL, \w, GROUPREF, …

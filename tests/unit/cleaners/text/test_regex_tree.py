@@ -10,9 +10,13 @@ import re
 
 import pytest
 from ftfy.badness import BADNESS_RE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from cleaners.text import regex_tree
-from cleaners.text.regex_tree import alternatives, first_chars
+from cleaners.text.promos.rules import _CASE_SPECIAL, PROMO_LANGS, START_LENGTH, _load_lang
+from cleaners.text.regex_tree import alternatives, first_strings, folded_start
 
 
 def test_the_parser_internals_are_there() -> None:
@@ -49,20 +53,57 @@ def test_alternatives_refuses_what_it_cannot_write_back(pattern: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("pattern", "flags", "expected"),
+    ("pattern", "flags", "length", "expected"),
     [
-        ("read more", re.I, {"r"}),
-        ("(?:lire|à lire) aussi", re.I, {"l", "à"}),
-        ("[A-C]x|d", 0, {"a", "b", "c", "d"}),
-        ("(?:mehr )?zum thema", re.I, {"m", "z"}),
-        ("^advertisement$", re.I, {"a"}),
-        ("x*y", 0, {"x", "y"}),
+        ("read more", re.I, 3, {"rea"}),
+        ("read more", re.I, 1, {"r"}),
+        ("(?:lire|À lire) aussi", re.I, 3, {"lir", "à l"}),
+        ("[A-C]x|d", 0, 2, {"ax", "bx", "cx", "d"}),  # "d": a whole match, shorter
+        ("(?:mehr )?zum thema", re.I, 3, {"meh", "zum"}),
+        ("^advertisement$", re.I, 3, {"adv"}),
+        ("x*y", 0, 3, {"y", "xy", "xxy", "xxx"}),
+        ("\\d+ min", 0, 3, {"0 m", "00 ", "000"}),  # any digit is 0, any white space a space
+        ("by\\s+[XY]", re.I, 4, {"by x", "by y", "by  "}),
+        ("[\\d\\s]z", 0, 2, {"0z", " z"}),
+        ("(?=x)y|(?!a)b", 0, 2, {"y", "b"}),  # lookarounds take no character
+        ("a?", 0, 2, {"", "a"}),  # the empty match: any text can start with it
+        ("a{5}b", 0, 3, {"aaa"}),
     ],
 )
-def test_first_chars(pattern: str, flags: int, expected: set[str]) -> None:
-    assert first_chars(pattern, flags) == frozenset(expected)
+def test_first_strings(pattern: str, flags: int, length: int, expected: set[str]) -> None:
+    assert first_strings(pattern, flags, length) == frozenset(expected)
 
 
-@pytest.mark.parametrize("pattern", [".x", "\\w+", "[^a]b", "a?", "(?:x|)", "[\\x00-\\uffff]"])
-def test_first_chars_is_none_when_any_character_could_start(pattern: str) -> None:
-    assert first_chars(pattern) is None
+@pytest.mark.parametrize(
+    "pattern", [".x", "\\w+", "[^a]b", "[\\x00-\\uffff]", "ab?.", "\\Sx", "[a-z]{4}"])
+def test_first_strings_is_none_when_any_start_could_match(pattern: str) -> None:
+    assert first_strings(pattern, 0, 4) is None  # the last: 26 ** 4 starts, too many
+
+
+def test_folded_start() -> None:
+    assert folded_start("Élu 2024\u00a0!", 6) == "élu 00"
+    assert folded_start("ab", 5) == "ab"
+
+
+def test_a_promo_rules_matches_start_as_first_strings_says() -> None:
+    """Every match of every shipped promo rule (drawn from the rule itself, in any case the rule
+    accepts, with any text after it) starts with one of its `first_strings`, once folded."""
+    rules = [r for lang in PROMO_LANGS for r in _load_lang(lang)]
+    starts = {r.pattern: first_strings(r.pattern.pattern, r.pattern.flags, START_LENGTH)
+              for r in rules}
+    assert sum(s is not None for s in starts.values()) > 0.9 * len(starts)
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        pattern = data.draw(st.sampled_from(sorted(
+            (p for p, s in starts.items() if s is not None), key=lambda p: p.pattern)))
+        try:
+            text = data.draw(st.from_regex(pattern, fullmatch=True)) + data.draw(st.text(max_size=5))
+        except Unsatisfiable:  # hypothesis cannot draw a match of two of the rules' lookaheads
+            return
+        if pattern.match(text) and not _CASE_SPECIAL.search(text[:START_LENGTH]):
+            start = folded_start(text, START_LENGTH)
+            assert any(start.startswith(s) for s in starts[pattern]), (pattern.pattern, text)
+
+    check()
