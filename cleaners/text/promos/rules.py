@@ -246,41 +246,48 @@ def match_promo_line(line: str, lang: str | None = None) -> tuple[str, str] | No
     return (m.kind, m.headline) if m else None
 
 
-#: How many characters of a line's start choose the rules tried on it (`RuleSet.for_start`):
-#: on the short lines of 4,000 documents of the WMT benchmark corpus, every language's rules
-#: but the calls, 45.1 rules a line were tried by the first character alone, 7.3 by three
-#: (12.3 by two, 6.7 by four, 10.5 by five: more rules have a ``.`` or ``\w`` that early).
+#: How many characters of a line's start choose the rules tried on it (`RuleSet.for_start`).
+#: Chosen on half A of `benchmarks/promo_match.py` (2026-12-07): every language's rules but the
+#: calls left 35.7 rules a WMT line by its first character, 12.3 by two, 7.3 by three, 6.7 by
+#: four and 10.5 by five (more rules have a ``.`` or ``\w`` that early); the match was fastest
+#: at three (1.73x the first character's).
 START_LENGTH = 3
 #: `RuleSet.for_start` forgets the starts it has met past this many (bounded memory).
 MAX_STARTS = 50_000
 
 
 @cache
-def _pattern_starts(pattern: str, flags: int) -> frozenset[str] | None:
+def _pattern_starts(pattern: str, flags: int, length: int) -> frozenset[str] | None:
     """How a match of the pattern can start (`regex_tree.first_strings`); None: any way."""
-    return regex_tree.first_strings(pattern, flags, START_LENGTH)
+    return regex_tree.first_strings(pattern, flags, length)
 
 
 class RuleSet(tuple[PromoRule, ...]):
-    """A tuple of rules that remembers, per start of a line, which of its rules can match such
-    a line (`for_start`), and itself without its ``call`` rules (`without_calls`).
-    `load_promo_rules` returns these (one per language, kept for the process): the memos live
-    with the rules, not in the module."""
+    """A tuple of rules that remembers, per start of a line (its first ``start_length``
+    characters), which of its rules can match such a line (`for_start`), and itself without
+    its ``call`` rules (`without_calls`). `load_promo_rules` returns these (one per language,
+    kept for the process): the memos live with the rules, not in the module."""
 
-    def __init__(self, rules: tuple[PromoRule, ...] = ()) -> None:
+    start_length: int
+
+    def __new__(cls, rules: tuple[PromoRule, ...] = (), start_length: int = START_LENGTH) -> RuleSet:
+        self = super().__new__(cls, rules)
+        self.start_length = start_length
         self._by_start: dict[str, tuple[PromoRule, ...]] = {}
         self._without_calls: RuleSet | None = None
+        return self
 
     def without_calls(self) -> RuleSet:
         """These rules but the ``call`` rules (the same object when there is none)."""
         if self._without_calls is None:
             kept = tuple(r for r in self if r.kind != "call")
-            self._without_calls = self if len(kept) == len(self) else RuleSet(kept)
+            self._without_calls = (self if len(kept) == len(self)
+                                   else RuleSet(kept, self.start_length))
         return self._without_calls
 
     def for_start(self, start: str) -> tuple[PromoRule, ...]:
         """The rules (in their order) whose match can begin a line that begins with ``start``
-        (its first `START_LENGTH` characters, `regex_tree.folded_start`; ``''``: all of the
+        (its first ``start_length`` characters, `regex_tree.folded_start`; ``''``: all of the
         rules): the others cannot match at the start of such a line (fast reject)."""
         chosen = self._by_start.get(start)
         if chosen is None:
@@ -290,14 +297,15 @@ class RuleSet(tuple[PromoRule, ...]):
                 r
                 for r in self
                 if not start
-                or (starts := _pattern_starts(r.pattern.pattern, r.pattern.flags)) is None
+                or (starts := _pattern_starts(r.pattern.pattern, r.pattern.flags,
+                                              self.start_length)) is None
                 or any(map(start.startswith, starts))
             )
         return chosen
 
 
 #: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
-#: with one among its first `START_LENGTH` characters is checked against every rule.
+#: with one among the first characters that choose its rules is checked against every rule.
 _CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
 _CASE_SPECIAL = re.compile("[" + "".join(sorted(_CASE_SPECIALS)) + "]")
 
@@ -330,9 +338,9 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     if fast_reject:
         if not isinstance(rules, RuleSet):
             rules = RuleSet(rules)
-        start = core[:START_LENGTH]
+        start = core[:rules.start_length]
         rules = rules.for_start(
-            "" if _CASE_SPECIAL.search(start) else regex_tree.folded_start(start, START_LENGTH))
+            "" if _CASE_SPECIAL.search(start) else regex_tree.folded_start(start, len(start)))
     best: Match | None = None
     # (fast reject) the line's lower-cased words, computed at the first call rule; empty when
     # the line has none or holds a case special (lower() does not fold those as IGNORECASE

@@ -925,3 +925,15 @@ def test_promo_lines_in_a_row_are_stepped_over_in_linear_time() -> None:
     out, edits = strip_promos(text, "en")
     assert out == "\n\n".join([*article, *article])
     assert [e.detail for e in edits] == ["Related Stories"] * 32_000
+
+
+def test_a_rule_set_remembers_a_bounded_number_of_line_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaners.text.promos import rules as promo_rules
+
+    monkeypatch.setattr(promo_rules, "MAX_STARTS", 3)
+    fresh = promo_rules.RuleSet(tuple(load_promo_rules("en")), 2)
+    lines = ["READ MORE: a", "Advertisement", "zz top", "qq", "Related stories"]
+    for line in lines:
+        assert promo_rules.match(line, fresh) == promo_rules.match(line, fresh, fast_reject=False)
+    assert 0 < len(fresh._by_start) <= 3
+    assert fresh.without_calls().start_length == 2
