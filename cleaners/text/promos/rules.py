@@ -249,8 +249,9 @@ def match_promo_line(line: str, lang: str | None = None) -> tuple[str, str] | No
 #: How many characters of a line's start choose the rules tried on it (`RuleSet.for_start`).
 #: Chosen on half A of `benchmarks/promo_match.py` (2026-12-07): every language's rules but the
 #: calls left 35.7 rules a WMT line by its first character, 12.3 by two, 7.3 by three, 6.7 by
-#: four and 10.5 by five (more rules have a ``.`` or ``\w`` that early); the match was fastest
-#: at three (1.73x the first character's).
+#: four and 10.5 by five (more rules have a ``.`` or ``\w`` that early); the match took 1.6 to
+#: 1.8x less time than by the first character at three and at four alike (two runs, within
+#: this machine's noise), and three leaves fewer starts to remember.
 START_LENGTH = 3
 #: `RuleSet.for_start` forgets the starts it has met past this many (bounded memory).
 MAX_STARTS = 50_000
@@ -274,6 +275,7 @@ class RuleSet(tuple[PromoRule, ...]):
         self = super().__new__(cls, rules)
         self.start_length = start_length
         self._by_start: dict[str, tuple[PromoRule, ...]] = {}
+        self._index: tuple[dict[str, list[int]], list[int]] | None = None
         self._without_calls: RuleSet | None = None
         return self
 
@@ -293,15 +295,34 @@ class RuleSet(tuple[PromoRule, ...]):
         if chosen is None:
             if len(self._by_start) >= MAX_STARTS:
                 self._by_start.clear()
-            chosen = self._by_start[start] = tuple(
-                r
-                for r in self
-                if not start
-                or (starts := _pattern_starts(r.pattern.pattern, r.pattern.flags,
-                                              self.start_length)) is None
-                or any(map(start.startswith, starts))
-            )
+            if not start:
+                chosen = tuple(self)
+            else:
+                index, anywhere = self._starts_index()
+                found = set(anywhere)
+                for end in range(len(start) + 1):  # the rules starting with start[:end]
+                    found.update(index.get(start[:end], ()))
+                chosen = tuple(self[i] for i in sorted(found))
+            self._by_start[start] = chosen
         return chosen
+
+    def _starts_index(self) -> tuple[dict[str, list[int]], list[int]]:
+        """Each way a match can start (`regex_tree.first_strings`) -> the positions of the
+        rules whose match can start so; and the positions of the rules whose match can start
+        any way. Built once."""
+        if self._index is None:
+            index: dict[str, list[int]] = {}
+            anywhere: list[int] = []
+            for i, rule in enumerate(self):
+                starts = _pattern_starts(rule.pattern.pattern, rule.pattern.flags,
+                                         self.start_length)
+                if starts is None:
+                    anywhere.append(i)
+                else:
+                    for start in starts:
+                        index.setdefault(start, []).append(i)
+            self._index = (index, anywhere)
+        return self._index
 
 
 #: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
