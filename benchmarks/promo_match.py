@@ -35,7 +35,6 @@ from benchmarks.corpus import generate  # noqa: E402
 from benchmarks.main_text import EVAL, pages  # noqa: E402
 from cleaners.text.html import html_to_text  # noqa: E402
 from cleaners.text.promos.rules import (  # noqa: E402
-    _CASE_SPECIAL,
     MAX_PROMO_WORDS,
     START_LENGTH,
     RuleSet,
@@ -72,9 +71,7 @@ def rules_tried(lines: list[str], rules: RuleSet) -> float:
             continue
         core = normalise(line).rstrip(" :.…»>→-–—!)]")
         if core:
-            start = core[:rules.start_length]
-            key = "" if _CASE_SPECIAL.search(start) else folded_start(start, len(start))
-            counts.append(len(rules.for_start(key)))
+            counts.append(len(rules.for_start(folded_start(core, rules.start_length))))
     return statistics.fmean(counts) if counts else 0.0
 
 

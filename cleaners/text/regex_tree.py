@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 try:
+    import _sre
     import re._constants as _c
     import re._parser as _p
+    from re._casefix import _EXTRA_CASES
 except ImportError:  # pragma: no cover - a Python without these internals: callers fall back
-    _c = _p = None  # type: ignore[assignment]
+    _c = _p = _sre = None  # type: ignore[assignment]
+    _EXTRA_CASES = None
 
 __all__ = ["Alternative", "alternatives", "first_strings", "fold", "folded_start"]
 
@@ -33,6 +36,15 @@ __all__ = ["Alternative", "alternatives", "first_strings", "fold", "folded_start
 _MAX_RANGE = 512
 #: `first_strings` answers None rather than give more starts than this.
 _MAX_STRINGS = 20_000
+
+#: The characters ``re.IGNORECASE`` matches with others than their lower case (``ı`` and
+#: ``i``, ``ſ`` and ``s``, ``ς`` and ``σ``…), each mapped to the first of its class, as
+#: `fold` writes them (None when this Python does not say).
+_CASE_CLASSES: dict[str, str] | None = None if _EXTRA_CASES is None else {
+    chr(low): min(map(chr, (low, *others))) for low, others in _EXTRA_CASES.items()}
+#: `fold` of every ASCII character, for `str.translate`.
+_ASCII_FOLDS = {c: (" " if chr(c).isspace() else "0" if chr(c).isdecimal() else chr(c).lower())
+                for c in range(128)}
 
 #: The classes `fold` turns into one character: ``\s`` (any white space) and ``\d`` (any
 #: decimal digit, as `str.isdecimal` and the regex engine both read it).
@@ -75,16 +87,24 @@ def alternatives(pattern: re.Pattern[str]) -> tuple[Alternative, ...]:
 
 def fold(char: str) -> str:
     """A character as `first_strings` compares it: a space for any white space, ``0`` for any
-    decimal digit, else lower-cased (a few characters lower-case to two)."""
+    decimal digit, else its lower case as ``re.IGNORECASE`` reads it (one character: ``İ`` is
+    ``i``), and for the characters it matches with other ones too, the first of their class
+    (``ı`` folds to ``i``, ``σ`` to ``ς``): two characters ``re.IGNORECASE`` matches fold alike."""
     if char.isspace():
         return " "
-    return "0" if char.isdecimal() else char.lower()
+    if char.isdecimal():
+        return "0"
+    lower = chr(_sre.unicode_tolower(ord(char)))
+    return _CASE_CLASSES.get(lower, lower)  # type: ignore[union-attr]
 
 
 def folded_start(text: str, length: int) -> str:
     """The first ``length`` characters of ``text``, each `fold`-ed: what a line is looked up
     by among `first_strings`."""
-    return "".join(map(fold, text[:length]))
+    start = text[:length]
+    if start.isascii():  # (an ASCII character is the first of its case class)
+        return start.translate(_ASCII_FOLDS)
+    return "".join(map(fold, start))
 
 
 def first_strings(pattern: str, flags: int = 0, length: int = 1) -> frozenset[str] | None:
@@ -92,14 +112,14 @@ def first_strings(pattern: str, flags: int = 0, length: int = 1) -> frozenset[st
     characters of every match, or the whole match when it is shorter.
 
     Guarantees: a superset of the true set (a text whose `folded_start` starts with none of
-    them has no match of ``pattern`` at its start, as long as ``re.IGNORECASE`` matches its
-    characters as ``str.lower`` does: not ``ı``, ``İ``, ``ſ`` or the Kelvin sign, which callers
-    look out for); ``""`` among them when the pattern can match the empty string. None when
-    a match can start with a construct this module does not follow (``.``, ``\\w``, a negated
-    or wide class…) within its first ``length`` characters, when there are more than
-    `_MAX_STRINGS` of them, or when the parse tree cannot be read. Never raises for a valid
-    pattern.
+    them has no match of ``pattern`` at its start, with or without ``re.IGNORECASE``); ``""``
+    among them when the pattern can match the empty string. None when a match can start with
+    a construct this module does not follow (``.``, ``\\w``, a negated or wide class…) within
+    its first ``length`` characters, when there are more than `_MAX_STRINGS` of them, or when
+    this Python's regex internals cannot be read. Never raises for a valid pattern.
     """
+    if _CASE_CLASSES is None:  # pragma: no cover - no case classes: no shortcut
+        return None
     try:
         return frozenset(_starts(_p.parse(pattern, flags).data, length))
     except Exception:  # an unfollowed construct, too many starts, another Python's parse tree

@@ -326,7 +326,7 @@ class RuleSet(tuple[PromoRule, ...]):
 
 
 #: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
-#: with one among the first characters that choose its rules is checked against every rule.
+#: holding one tries every ``call`` rule (their cue words are compared lower-cased).
 _CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
 _CASE_SPECIAL = re.compile("[" + "".join(sorted(_CASE_SPECIALS)) + "]")
 
@@ -359,9 +359,7 @@ def match(line: str, rules: tuple[PromoRule, ...], fast_reject: bool = True) -> 
     if fast_reject:
         if not isinstance(rules, RuleSet):
             rules = RuleSet(rules)
-        start = core[:rules.start_length]
-        rules = rules.for_start(
-            "" if _CASE_SPECIAL.search(start) else regex_tree.folded_start(start, len(start)))
+        rules = rules.for_start(regex_tree.folded_start(core, rules.start_length))
     best: Match | None = None
     # (fast reject) the line's lower-cased words, computed at the first call rule; empty when
     # the line has none or holds a case special (lower() does not fold those as IGNORECASE
