@@ -7,10 +7,11 @@ Two cleaners decide cheaply which regexes can match a text before running them:
 * `first_strings` gives the first few characters a match can start with, folded (white space,
   digits and case; the promo rules' fast reject, see `cleaners.text.promos.rules`).
 
-Both read CPython's internal regex parser (``re._parser``, ``re._constants``), which has no
-stability guarantee; this module is the only place that does. ``tests/test_regex_tree.py``
-fails loudly if a Python version changes the structure; at run time the callers fall back to
-the plain regex (exact, only slower).
+Both read CPython's regex internals (the parser, ``re._parser`` and ``re._constants``, and the
+case tables ``_sre.unicode_tolower`` and ``re._casefix``), which have no stability guarantee;
+this module is the only place that does. ``tests/unit/cleaners/text/test_regex_tree.py`` fails
+loudly if a Python version changes them; at run time the callers fall back to the plain regex
+(exact, only slower).
 """
 
 from __future__ import annotations
@@ -100,7 +101,10 @@ def fold(char: str) -> str:
 
 def folded_start(text: str, length: int) -> str:
     """The first ``length`` characters of ``text``, each `fold`-ed: what a line is looked up
-    by among `first_strings`."""
+    by among `first_strings`; ``""`` (any start) when this Python's case tables cannot be
+    read."""
+    if _CASE_CLASSES is None:
+        return ""
     start = text[:length]
     if start.isascii():  # (an ASCII character is the first of its case class)
         return start.translate(_ASCII_FOLDS)
@@ -199,11 +203,15 @@ def _category_source(category: object) -> str:
 def _then(heads: set[str], tails: Callable[[int], set[str]], length: int) -> set[str]:
     """Each of ``heads`` followed by each of ``tails(room left)``, cut to ``length``."""
     out: set[str] = set()
+    by_room: dict[int, set[str]] = {}
     for head in heads:
         if len(head) >= length:
             out.add(head[:length])
             continue
-        out.update((head + tail)[:length] for tail in tails(length - len(head)))
+        room = length - len(head)
+        if room not in by_room:
+            by_room[room] = tails(room)
+        out.update((head + tail)[:length] for tail in by_room[room])
         if len(out) > _MAX_STRINGS:
             raise ValueError("too many starts")
     return out

@@ -325,8 +325,9 @@ class RuleSet(tuple[PromoRule, ...]):
         return self._index
 
 
-#: Characters that IGNORECASE matches with an ASCII letter of another ``lower()``: a line
-#: holding one tries every ``call`` rule (their cue words are compared lower-cased).
+#: Characters that IGNORECASE matches with an ASCII letter (``ı``, ``İ``, ``ſ``, the Kelvin
+#: sign): a line holding one tries every ``call`` rule, whose cue words are compared with the
+#: line's lower-cased words (``str.lower`` does not make the first three that letter).
 _CASE_SPECIALS = frozenset("\u0130\u0131\u017f\u212a")
 _CASE_SPECIAL = re.compile("[" + "".join(sorted(_CASE_SPECIALS)) + "]")
 

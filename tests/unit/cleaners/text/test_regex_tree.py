@@ -124,3 +124,15 @@ def test_a_promo_rules_matches_start_as_first_strings_says() -> None:
             assert any(start.startswith(s) for s in starts[pattern]), (pattern.pattern, text)
 
     check()
+
+
+def test_without_the_case_tables_every_rule_is_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python whose case tables cannot be read: no screen (every rule tried), no error."""
+    from cleaners.text.promos.rules import RuleSet, load_promo_rules, match
+
+    monkeypatch.setattr(regex_tree, "_CASE_CLASSES", None)
+    assert folded_start("À lire", 3) == ""
+    assert first_strings("read more", re.I, 3) is None
+    rules = RuleSet(tuple(load_promo_rules("fr")))
+    for line in ("À lire aussi : Le président", "Publicité", "Le président a parlé."):
+        assert match(line, rules) == match(line, rules, fast_reject=False)
