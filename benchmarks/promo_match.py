@@ -35,6 +35,7 @@ from benchmarks.corpus import generate  # noqa: E402
 from benchmarks.main_text import EVAL, pages  # noqa: E402
 from cleaners.text.html import html_to_text  # noqa: E402
 from cleaners.text.promos.rules import (  # noqa: E402
+    _TRAILING_DECOR,
     MAX_PROMO_WORDS,
     START_LENGTH,
     RuleSet,
@@ -69,7 +70,7 @@ def rules_tried(lines: list[str], rules: RuleSet) -> float:
     for line in lines:
         if len(line.split(maxsplit=MAX_PROMO_WORDS)) > MAX_PROMO_WORDS:
             continue
-        core = normalise(line).rstrip(" :.…»>→-–—!)]")
+        core = normalise(line).rstrip(_TRAILING_DECOR)
         if core:
             counts.append(len(rules.for_start(folded_start(core, rules.start_length))))
     return statistics.fmean(counts) if counts else 0.0

@@ -3,8 +3,8 @@
 A scraped page (``<html>``, ``<body>`` or a doctype) carries navigation, cookie banners,
 share menus, footers and related-links blocks around its article. trafilatura is the library
 made to find the article; this module parses the page once (`cleaners.text.page_parse`),
-drops its headings' permalinks (`_without_heading_marks`) and the hover bubbles inside its sentences (`without_popups`),
-puts the prose an article's container holds outside any paragraph
+drops its headings' permalinks (`_without_heading_marks`) and the hover bubbles inside its
+sentences (`without_popups`), puts the prose an article's container holds outside any paragraph
 in one (`with_loose_text_wrapped`), runs trafilatura twice on copies of that tree (without its
 quadratic fallback comparison when an element has more than `FALLBACK_MAX_CHILDREN` children;
 a paragraph of more than `PARAGRAPH_MAX_ELEMENTS` elements read as a block; not at all, all

@@ -7,7 +7,7 @@ about 14,000 times a page. `load_page` is ``trafilatura.load_html`` on a string,
 (trafilatura's own dubious-HTML check and repair) and the same parser options, but its parser
 gives every element lxml.html's ``HtmlElement`` class through lxml's C-level
 ``ElementDefaultClassLookup``: the clean stage takes 3-8 % less CPU on the evaluation pages
-(``benchmarks/page_parse.py``; benchmarks/RESULTS.md, 2026-12-07 10:14 UTC). What that leaves
+(``benchmarks/page_parse.py``; benchmarks/RESULTS.md, 2026-12-07 09:40–10:27 UTC). What that leaves
 out are lxml.html's form classes (``FormElement``, ``InputElement``…: their ``.value`` and
 ``.fields``), which trafilatura and the job's rules do not use; every element still is an
 ``HtmlElement`` (trafilatura takes a tree as a tree only then) with the same ``text_content``,

@@ -116,7 +116,8 @@ def test_a_promo_rules_matches_start_as_first_strings_says() -> None:
         pattern = data.draw(st.sampled_from(sorted(
             (p for p, s in starts.items() if s is not None), key=lambda p: p.pattern)))
         try:
-            text = data.draw(st.from_regex(pattern, fullmatch=True)) + data.draw(st.text(max_size=5))
+            text = (data.draw(st.from_regex(pattern, fullmatch=True))
+                    + data.draw(st.text(max_size=5)))
         except Unsatisfiable:  # hypothesis cannot draw a match of two of the rules' lookaheads
             return
         if pattern.match(text):
