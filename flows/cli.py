@@ -166,6 +166,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     start_early = _plan_batches(args)
     workers = args.workers if args.settings.parallel else 1
     state = result = None
+    replaced: dict[str, str | None] = {}  # the environment before the temporary API's
     flow_seconds = 0.0
     try:
         if start_early and workers > 1 and not args.dask_address:
@@ -191,15 +192,15 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         flow = curate_flow.with_options(task_runner=runner, timeout_seconds=args.timeout)
         if api is not None:
             try:
-                url = api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+                api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
             except ServerUnavailable as exc:
                 return _finish(args, "failed", EXIT_FAILED, str(exc))
             assert api.process is not None
             guard.watch(api.process, "the temporary Prefect API")
-            # Every thread of this process, and the worker processes, talk to this API. It
-            # has no UI and is gone when the command ends: Prefect prints no link to it.
-            os.environ["PREFECT_API_URL"] = url
-            os.environ["PREFECT_UI_URL"] = ""
+            # Every thread of this process, and the worker processes, talk to this API
+            # (`TemporaryAPI.client_environment`), on the port it answers on.
+            replaced = {name: os.environ.get(name) for name in api.client_environment()}
+            os.environ.update(api.client_environment())
             internals.refresh_settings()
         flow_started = time.monotonic()
         with internals.without_heartbeats() if api is not None else contextlib.nullcontext():
@@ -219,8 +220,11 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             if api.process is not None:
                 guard.unwatch(api.process)
             api.stop()
-            os.environ.pop("PREFECT_API_URL", None)
-            os.environ.pop("PREFECT_UI_URL", None)
+            for name, value in replaced.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
             with contextlib.suppress(Exception):
                 internals.refresh_settings()
     if guard.stopped:

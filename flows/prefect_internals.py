@@ -8,7 +8,8 @@ on what its code does inside, for what the public API does not offer:
   initializer and the attributes ``ProcessPoolTaskRunner.__enter__`` sets;
 - the temporary API server process of ``curate run`` (`flows.api_server`): the application
   factory and environment Prefect's own ``SubprocessASGIServer`` uses, and the settings
-  that make its boot cheaper (`SERVER_SETTINGS`);
+  that make its boot cheaper (`SERVER_SETTINGS`); its clients' CA file, which every Prefect
+  client loads as it is made (`CLIENT_SETTINGS`);
 - sending the events and logs Prefect still holds (`flush_to_api`), re-reading settings
   after the API URL changes (`refresh_settings`), and the SIGTERM handler of `Runner`;
 - the flow engine's heartbeat thread, which the end of a flow run waits for
@@ -32,6 +33,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 # --- The process pool task runner -----------------------------------------------------------
@@ -102,6 +104,18 @@ SERVER_SETTINGS = {
     "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
     "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
 }
+
+
+#: A CA file holding one self-signed certificate whose private key was thrown away as it was
+#: made (``openssl req -x509 -newkey ec ... -keyout /dev/null``): no server can prove to be
+#: it, so a client given this file trusts no TLS server.
+NO_TLS_CA_FILE = Path(__file__).parent / "data" / "no-tls-ca.pem"
+#: The settings of the Prefect clients that talk to the temporary API (plain HTTP on
+#: loopback: no certificate is ever checked). Prefect builds an SSL context for every client
+#: it makes, loading its CA file each time: certifi's bundle, its default, costs about 40 ms
+#: of CPU under OpenSSL 3, `NO_TLS_CA_FILE` under 1 ms, and a task run in a worker process
+#: makes two clients (`benchmarks/task_overhead.py`).
+CLIENT_SETTINGS = {"PREFECT_API_SSL_CERT_FILE": str(NO_TLS_CA_FILE)}
 
 
 def server_command(python: str, package_parent: str, port: int) -> list[str]:

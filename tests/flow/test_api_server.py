@@ -129,3 +129,12 @@ def test_start_finds_prefect_without_importing_it(monkeypatch: pytest.MonkeyPatc
     assert cmd[cmd.index("--app-dir") + 1] == str(prefect.__module_path__.parent)
     assert "prefect.server.api.server:create_app" in cmd and str(api.port) in cmd
     api.process = None
+
+
+def test_client_environment_names_this_api_no_ui_and_the_client_settings() -> None:
+    from flows import prefect_internals as internals
+
+    api = TemporaryAPI()
+    assert api.client_environment() == {
+        "PREFECT_API_URL": f"http://127.0.0.1:{api.port}/api", "PREFECT_UI_URL": "",
+        "PREFECT_API_SSL_CERT_FILE": str(internals.NO_TLS_CA_FILE)}

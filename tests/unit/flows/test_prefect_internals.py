@@ -143,6 +143,51 @@ def test_the_temporary_server_is_what_prefects_own_subprocess_server_runs() -> N
     assert command[command.index("--port") + 1] == "8123"
 
 
+def test_every_prefect_client_loads_the_ca_file_of_the_client_settings(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`CLIENT_SETTINGS` saves CPU only while Prefect builds each client's SSL context from
+    ``PREFECT_API_SSL_CERT_FILE`` (certifi's bundle without it): when this fails, the file is
+    no longer loaded per client and the setting can go."""
+    import ssl
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import (
+        PREFECT_API_SSL_CERT_FILE,
+        PREFECT_API_URL,
+        Settings,
+        temporary_settings,
+    )
+
+    loaded: list[str | None] = []
+    made = ssl.create_default_context
+
+    def recorded(*args: object, **kwargs: object) -> ssl.SSLContext:
+        loaded.append(kwargs.get("cafile"))  # type: ignore[arg-type]
+        return made(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl, "create_default_context", recorded)
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in internals.CLIENT_SETTINGS.items():
+            patch.setenv(variable, value)
+        settings = Settings()
+    assert str(settings.api.ssl_cert_file) == str(internals.NO_TLS_CA_FILE)
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api",
+                                     PREFECT_API_SSL_CERT_FILE: settings.api.ssl_cert_file}):
+        get_client(sync_client=True)
+        get_client()
+    assert loaded == [str(internals.NO_TLS_CA_FILE)] * 2, (
+        f"Prefect clients no longer load PREFECT_API_SSL_CERT_FILE as they are made: {loaded}")
+
+
+def test_the_client_ca_file_loads_and_holds_one_certificate_and_no_key() -> None:
+    import ssl
+
+    text = internals.NO_TLS_CA_FILE.read_text(encoding="ascii")
+    assert text.count("BEGIN CERTIFICATE") == 1 and "PRIVATE KEY" not in text
+    context = ssl.create_default_context(cafile=str(internals.NO_TLS_CA_FILE))
+    assert context.cert_store_stats()["x509_ca"] == 1 and context.verify_mode == ssl.CERT_REQUIRED
+
+
 @pytest.mark.parametrize("worker", ["prefect.events.worker:EventsWorker",
                                     "prefect.logging.handlers:APILogWorker"])
 def test_the_queues_flush_to_api_drains_take_a_timeout(worker: str) -> None:
