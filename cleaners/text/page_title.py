@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,20 +53,27 @@ def host_names(urls: Iterable[str]) -> frozenset[str]:
     for ``https://blog.teufel.de/x``: ``teufel``, ``blogteufel``, ``teufelblog``,
     ``blogteufelde``, ``teufelblogde``. Keys shorter than four characters are left out, and
     so is any address without a dotted host."""
-    keys: set[str] = set()
+    keys: frozenset[str] = frozenset()
     for url in urls:
-        host = _hostname(url)
-        labels = [label for label in host.split(".") if label]
-        if len(labels) < 2 or ":" in host or all(label.isdigit() for label in labels):
-            continue  # no dotted name, or an IP address
-        tld, name = labels[-1], [label for label in labels[:-1] if label not in _NO_NAME_LABELS]
-        if len(name) > 1 and name[-1] in _SECOND_LEVEL:
-            tld, name = f"{name[-1]}{tld}", name[:-1]
-        if not name:
-            continue
-        for words in (name, name[::-1]):
-            keys.update((_key("".join(words)), _key("".join(words) + tld)))
-        keys.add(_key(name[-1]))
+        keys |= _host_keys(_hostname(url))
+    return keys
+
+
+@lru_cache(maxsize=4096)
+def _host_keys(host: str) -> frozenset[str]:
+    """`host_names` of one host (a batch's records share a few sites: each is read once)."""
+    labels = [label for label in host.split(".") if label]
+    if len(labels) < 2 or ":" in host or all(label.isdigit() for label in labels):
+        return frozenset()  # no dotted name, or an IP address
+    tld, name = labels[-1], [label for label in labels[:-1] if label not in _NO_NAME_LABELS]
+    if len(name) > 1 and name[-1] in _SECOND_LEVEL:
+        tld, name = f"{name[-1]}{tld}", name[:-1]
+    if not name:
+        return frozenset()
+    keys: set[str] = set()
+    for words in (name, name[::-1]):
+        keys.update((_key("".join(words)), _key("".join(words) + tld)))
+    keys.add(_key(name[-1]))
     return frozenset(key for key in keys if len(key) >= _MIN_KEY)
 
 
@@ -102,10 +110,12 @@ def without_site_name(title: str, sites: Iterable[str], urls: Iterable[str] = ()
     ``Headline | homify`` → ``Headline``; ``gipfelbuch.ch - Outdoornews - …`` →
     ``Outdoornews - …``. A title that is the site's name alone, or names no site, is
     returned as it is; so is any title when nothing would be left."""
+    parts = _SEPARATOR.split(title)
+    if len(parts) == 1:  # one part: nothing to cut
+        return title
+    seps = _SEPARATOR.findall(title)
     named = frozenset(_key(site) for site in sites) - {""}
     hosts = host_names(urls)
-    parts = _SEPARATOR.split(title)
-    seps = _SEPARATOR.findall(title)
 
     def names_site(i: int, by_address: bool = True) -> bool:
         return _key(parts[i]) in named or (by_address and _names_host(parts[i], hosts))
