@@ -17,14 +17,15 @@ load).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import random
 import socket
-import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from flows import prefect_internals as internals
@@ -69,6 +70,22 @@ class TemporaryAPI:
         the CA file that costs least)."""
         return {"PREFECT_API_URL": self.url, "PREFECT_UI_URL": "", **internals.CLIENT_SETTINGS}
 
+    @contextlib.contextmanager
+    def client_environment_set(self) -> Iterator[None]:
+        """`client_environment` in ``os.environ`` for the block; after it, each variable has
+        its value from before again, or is unset if it was (also when the block raises)."""
+        values = self.client_environment()
+        before = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
     def start(self) -> None:
         """Start the server process (as Prefect's ``SubprocessASGIServer`` does), without
         importing Prefect here (about a second): the server process reads the same settings
@@ -92,6 +109,8 @@ class TemporaryAPI:
         Raises `RuntimeError` with the reason when the server exits or does not answer
         within ``timeout`` seconds.
         """
+        import ssl
+
         import httpx
 
         assert self.process is not None, "start() first"

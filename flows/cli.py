@@ -139,13 +139,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     with RunGuard() as guard:
         try:
             if not guard.stopped:  # else by a signal held since `main` began
-                with run_lock(Path(args.curated), args.wait, owner="curate run"):
+                with contextlib.ExitStack() as locked:
+                    try:
+                        locked.enter_context(run_lock(Path(args.curated), args.wait,
+                                                      owner="curate run"))
+                    except OSError as exc:  # the curated folder cannot be created or locked
+                        return _finish(args, "failed", EXIT_FAILED,
+                                       f"{args.curated}: {exc.strerror or exc}", prefix="not run")
                     return _run_locked(args, guard)
         except LockBusy as exc:
             return _finish(args, "busy", EXIT_BUSY, str(exc), prefix="not run")
-        except OSError as exc:  # the curated folder cannot be created or locked
-            return _finish(args, "failed", EXIT_FAILED, f"{args.curated}: {exc.strerror or exc}",
-                           prefix="not run")
+        except OSError as exc:  # elsewhere than the lock: e.g. a Prefect setting naming no file
+            return _finish(args, "failed", EXIT_FAILED, f"{type(exc).__name__}: {exc}")
         except (KeyboardInterrupt, Exception):  # the guard's, before the flow (which reports
             if not guard.stopped:  # its own), or wrapped by the code it interrupted
                 raise
@@ -166,7 +171,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     start_early = _plan_batches(args)
     workers = args.workers if args.settings.parallel else 1
     state = result = None
-    replaced: dict[str, str | None] = {}  # the environment before the temporary API's
+    api_environment = contextlib.ExitStack()  # the temporary API's, once it answers
     flow_seconds = 0.0
     try:
         if start_early and workers > 1 and not args.dask_address:
@@ -199,8 +204,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             guard.watch(api.process, "the temporary Prefect API")
             # Every thread of this process, and the worker processes, talk to this API
             # (`TemporaryAPI.client_environment`), on the port it answers on.
-            replaced = {name: os.environ.get(name) for name in api.client_environment()}
-            os.environ.update(api.client_environment())
+            api_environment.enter_context(api.client_environment_set())
             internals.refresh_settings()
         flow_started = time.monotonic()
         with internals.without_heartbeats() if api is not None else contextlib.nullcontext():
@@ -220,11 +224,7 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             if api.process is not None:
                 guard.unwatch(api.process)
             api.stop()
-            for name, value in replaced.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+            api_environment.close()
             with contextlib.suppress(Exception):
                 internals.refresh_settings()
     if guard.stopped:

@@ -7,13 +7,17 @@ each way `wait` can end is exercised in a second.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from flows import api_server
 from flows.api_server import PORT_TAKEN, TemporaryAPI
+from tests.support.data import ROOT, SAMPLES
 
 # A stand-in server: answers 200 on /api/health, on the port given as argument.
 HEALTH_SERVER = """
@@ -138,3 +142,35 @@ def test_client_environment_names_this_api_no_ui_and_the_client_settings() -> No
     assert api.client_environment() == {
         "PREFECT_API_URL": f"http://127.0.0.1:{api.port}/api", "PREFECT_UI_URL": "",
         "PREFECT_API_SSL_CERT_FILE": str(internals.NO_TLS_CA_FILE)}
+
+
+def test_client_environment_set_puts_the_environment_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    api = TemporaryAPI()
+    monkeypatch.setenv("PREFECT_UI_URL", "http://ui.example")
+    monkeypatch.setenv("PREFECT_API_SSL_CERT_FILE", "/the/users/own/ca.pem")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with pytest.raises(RuntimeError, match="the flow failed"), api.client_environment_set():
+        assert {name: os.environ[name] for name in api.client_environment()} == api.client_environment()
+        raise RuntimeError("the flow failed")
+    assert os.environ["PREFECT_UI_URL"] == "http://ui.example"
+    assert os.environ["PREFECT_API_SSL_CERT_FILE"] == "/the/users/own/ca.pem"
+    assert "PREFECT_API_URL" not in os.environ
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_every_client_of_a_run_on_the_temporary_api_loads_the_no_tls_ca_file(tmp_path: Path) -> None:
+    """The environment names a CA file that does not exist: a Prefect client that loaded it
+    would fail (as the run does with a server of its own, `tests/flow/test_cli.py`). On the
+    temporary API every client of the run, the pool's workers' too, loads
+    `flows.prefect_internals.NO_TLS_CA_FILE` instead."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLES, raw / "samples")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PREFECT_UI"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
+               PREFECT_API_SSL_CERT_FILE=str(tmp_path / "no-such-ca.pem"))
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--raw", str(raw), "--curated",
+                           str(tmp_path / "curated"), "--workers", "2"],  # a pool, even this small
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "2 row(s) written" in done.stdout.strip().splitlines()[-1]

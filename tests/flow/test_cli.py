@@ -139,6 +139,21 @@ def test_json_on_a_busy_dataset_is_one_object_and_exit_75(tmp_path: Path) -> Non
     assert done.stderr.strip().startswith("curate: not run: another run holds")
 
 
+@pytest.mark.usefixtures("prefect_server")
+def test_an_error_after_the_lock_is_not_blamed_on_the_curated_folder(
+        tmp_path: Path, api_env: dict[str, str]) -> None:
+    """A Prefect setting naming a file that does not exist (here the CA file of a server of
+    one's own) fails the run with one line that names the error, not the curated folder."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    shutil.copytree(SAMPLES, raw / "samples")
+    done = curate("run", "--raw", str(raw), "--curated", str(curated), "--workers", "1",
+                  env={**api_env, "PREFECT_API_SSL_CERT_FILE": str(tmp_path / "no-such-ca.pem")})
+    assert done.returncode == 1, done.stderr[-3000:]
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith("curate: run failed: FileNotFoundError:"), done.stderr[-3000:]
+    assert str(curated) not in done.stderr
+
+
 @pytest.mark.slow
 def test_json_and_summary_of_a_run_with_the_temporary_api(tmp_path: Path) -> None:
     """No Prefect API configured: the run's own temporary API, and no link to it (it has no
