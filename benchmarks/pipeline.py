@@ -142,7 +142,10 @@ class RssPeak:
                     times = p.cpu_times()
                 except psutil.Error:
                     continue
-                is_server = "uvicorn" in cmd or "prefect.server" in cmd
+                # once a server, always: a process tearing down shows an empty command line
+                # before it is a zombie (then its CPU went to the tree's)
+                is_server = ("uvicorn" in cmd or "prefect.server" in cmd
+                             or self._cpu_by_pid.get(p.pid, (0.0, False))[1])
                 self._cpu_by_pid[p.pid] = (times.user + times.system, is_server)
                 if is_server:
                     server += rss
