@@ -1,6 +1,6 @@
 """What one Prefect task run on the process pool costs beyond its work, under ``curate run``'s
-temporary API: the CA file of the run's clients, certifi's bundle (Prefect's default, the
-baseline) against `flows.prefect_internals.NO_TLS_CA_FILE` (the job).
+temporary API: the CA file of the run's clients, certifi's bundle (Prefect's default without
+``SSL_CERT_FILE``, the baseline) against `flows.prefect_internals.NO_TLS_CA_FILE` (the job).
 
 Prefect builds an SSL context for every client it makes, loading its CA file each time, even
 for a plain-HTTP API; a task run in a worker process makes two. One temporary API is started

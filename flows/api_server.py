@@ -11,8 +11,8 @@ What this needs of Prefect's inside (the server's application factory and enviro
 `flows.prefect_internals`.
 
 The run's Prefect clients talk to it with `TemporaryAPI.client_environment`: its URL, no UI
-link, and the client settings of `flows.prefect_internals` (a CA file that costs no time to
-load).
+link, and the client settings of `flows.prefect_internals` (a CA file that loads in under a
+millisecond).
 """
 
 from __future__ import annotations

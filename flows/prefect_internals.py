@@ -112,9 +112,9 @@ SERVER_SETTINGS = {
 NO_TLS_CA_FILE = Path(__file__).parent / "data" / "no-tls-ca.pem"
 #: The settings of the Prefect clients that talk to the temporary API (plain HTTP on
 #: loopback: no certificate is ever checked). Prefect builds an SSL context for every client
-#: it makes, loading its CA file each time: certifi's bundle, its default, costs about 40 ms
-#: of CPU under OpenSSL 3, `NO_TLS_CA_FILE` under 1 ms, and a task run in a worker process
-#: makes two clients (`benchmarks/task_overhead.py`).
+#: it makes, loading its CA file each time: its default (``SSL_CERT_FILE``'s bundle, else
+#: certifi's) costs 20-40 ms of CPU under OpenSSL 3, `NO_TLS_CA_FILE` under 1 ms, and a task
+#: run in a worker process makes two clients (`benchmarks/task_overhead.py`).
 CLIENT_SETTINGS = {"PREFECT_API_SSL_CERT_FILE": str(NO_TLS_CA_FILE)}
 
 
