@@ -146,7 +146,7 @@ def test_the_temporary_server_is_what_prefects_own_subprocess_server_runs() -> N
 def test_every_prefect_client_loads_the_ca_file_of_the_client_settings(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """`CLIENT_SETTINGS` saves CPU only while Prefect builds each client's SSL context from
-    ``PREFECT_API_SSL_CERT_FILE`` (certifi's bundle without it): when this fails, the file is
+    ``PREFECT_API_SSL_CERT_FILE`` (a CA bundle without it): when this fails, the file is
     no longer loaded per client and the setting can go."""
     import ssl
 
