@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from cleaners.dedup import DEFAULT_FINGERPRINT, FingerprintConfig, WordMemo, fingerprint_batch
 from cleaners.dedup.align import SketchBatch, fingerprint_and_sketch
@@ -39,6 +38,7 @@ from flows.backends.lemma_cache import process_lemmatizer
 from flows.quarantine import QuarantineTally, QuarantineWriter, Stage, quarantine_row
 from flows.schema import SKETCH_FIELDS, STAGED_SCHEMA, signature_column
 from flows.settings import DEFAULTS
+from flows.staged import read_staged, write_staged
 
 
 @dataclass
@@ -279,7 +279,7 @@ def _built(name: str, options: tuple[tuple[str, Any], ...]) -> tuple[Translator,
 class FingerprintSummary:
     """What the fingerprint stage produced for one batch."""
 
-    path: str  # the batch's cleaned and fingerprinted rows (Parquet)
+    path: str  # the batch's cleaned and fingerprinted rows (a staged batch, `flows.staged`)
     rows: int
     langs: dict[str, int]
     seconds: float = 0.0  # time spent fingerprinting the batch (its own work)
@@ -340,7 +340,7 @@ def clean_and_fingerprint_stage(
     written next to the batch (``fp-`` instead of ``read-``). One task per batch: a task
     run costs Prefect about 0.15 s of worker CPU, the cleaned batch is not written twice.
     ``max_text_chars`` (``--max-text-chars``) bounds a cleaned text (see `clean_table`)."""
-    table = pq.read_table(batch_path)
+    table = read_staged(batch_path)
     cleaned, clean_summary, quarantine = clean_table(table, run_id, ingested_at, clean_config,
                                                      max_text_chars)
     if quarantine:
@@ -352,7 +352,7 @@ def clean_and_fingerprint_stage(
     started, cpu = time.perf_counter(), time.thread_time()
     out, langs = fingerprint_table(cleaned, fp_config, translator_options)
     path = batch_path.replace("/read-", "/fp-")
-    pq.write_table(out, path)
+    write_staged(out, path, compressed=False)
     return clean_summary, FingerprintSummary(path, out.num_rows, langs,
                                              round(time.perf_counter() - started, 3),
                                              round(time.thread_time() - cpu, 3))

@@ -19,6 +19,7 @@ from cleaners.dedup.align import SketchSource
 from cleaners.dedup.lsh import BandIndex
 from flows.history import HistoryIndex
 from flows.schema import ASSIGNMENTS_SCHEMA, signature_matrix
+from flows.staged import read_staged
 
 #: Key of the assignments file's metadata holding the history clusters the match merged
 #: (JSON: absorbed cluster_id -> survivor's), read back by `merged_of`.
@@ -52,7 +53,7 @@ def match_stage(fp_paths: list[str], history: History | HistoryIndex | None, con
     ``sketches`` gives the second signal's sentence sketches (`flows.stages.sketches`).
     """
     cols = ["doc_id", "lang", "minhash", "text_hash", "shingle_count", "published_at", "text_length"]
-    tables = [pq.read_table(p, columns=cols) for p in fp_paths]  # never the texts
+    tables = [read_staged(p, cols) for p in fp_paths]  # never the texts
     if tables:
         t = pa.concat_tables(tables)
         batch = DocBatch(

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from flows.errors import AccountingError
 from flows.schema import articles_schema
+from flows.staged import read_staged
 
 
 def write_articles(fp_paths: list[str], clusters_path: Path, out_path: Path, run_id: str,
@@ -29,11 +30,11 @@ def write_articles(fp_paths: list[str], clusters_path: Path, out_path: Path, run
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with (pq.ParquetWriter(out_path, schema, compression="zstd") as writer,
           ThreadPoolExecutor(1, thread_name_prefix="read-batch") as reader):
-        upcoming = reader.submit(pq.read_table, fp_paths[0]) if fp_paths else None
+        upcoming = reader.submit(read_staged, fp_paths[0]) if fp_paths else None
         for k, path in enumerate(fp_paths):
             assert upcoming is not None
             t = upcoming.result()
-            upcoming = reader.submit(pq.read_table, fp_paths[k + 1]) if k + 1 < len(fp_paths) else None
+            upcoming = reader.submit(read_staged, fp_paths[k + 1]) if k + 1 < len(fp_paths) else None
             n = t.num_rows
             c = clusters.slice(offset, n)
             if not c.column("doc_id").equals(t.column("doc_id")):

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from cleaners.edits import Edit, EditKind
 from cleaners.lang.tags import primary_language
@@ -25,6 +24,7 @@ from flows.readers import (
     read_file,
 )
 from flows.schema import STAGED_SCHEMA
+from flows.staged import STAGED_SUFFIX, write_staged
 
 if TYPE_CHECKING:
     from flows.forget import Forgotten
@@ -125,8 +125,8 @@ class _BatchWriter:
     def flush(self) -> None:
         if not self.rows:
             return
-        path = self.folder / f"{self.prefix}-{len(self.paths):05d}.parquet"
-        pq.write_table(pa.Table.from_pylist(self.rows, schema=self.schema), path)
+        path = self.folder / f"{self.prefix}-{len(self.paths):05d}{STAGED_SUFFIX}"
+        write_staged(pa.Table.from_pylist(self.rows, schema=self.schema), path, compressed=True)
         self.paths.append(str(path))
         self.rows = []
 

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from cleaners.dedup import FingerprintConfig
 from cleaners.dedup.align import SentenceSketch, SketchBatch, SketchSource, sentence_sketches
 from flows.schema import SKETCH_FIELDS
+from flows.staged import is_staged, read_staged, staged_schema
 
 _SKETCH_COLUMNS = [f.name for f in SKETCH_FIELDS]
 
@@ -52,10 +52,10 @@ class StoredSketches:
         unsketched: list[str] = []
         arrays: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in _SKETCH_COLUMNS}
         for path in batch_paths:
-            if not set(_SKETCH_COLUMNS) <= set(pq.read_schema(path).names):
+            if not set(_SKETCH_COLUMNS) <= set(staged_schema(path).names):
                 unsketched.append(path)
                 continue
-            table = pq.read_table(path, columns=["doc_id", *_SKETCH_COLUMNS])
+            table = read_staged(path, ["doc_id", *_SKETCH_COLUMNS])
             ids += table.column("doc_id").to_pylist()
             for name in _SKETCH_COLUMNS:
                 for chunk in table.column(name).chunks:
@@ -88,10 +88,11 @@ def sketches_from_texts(
     doc_ids: Sequence[str], path_groups: Sequence[Sequence[str]], config: FingerprintConfig,
     options: dict[str, Any] | None = None,
 ) -> dict[str, SentenceSketch]:
-    """The sketch of each of ``doc_ids`` whose text is in the Parquet files of ``path_groups``
-    (each group files of one schema, e.g. the curated parts; a document's first row in the
-    groups' order counts), read by ``doc_id`` and sketched with the ``config.backend``
-    backend built with ``options``; the ones not found are left out."""
+    """The sketch of each of ``doc_ids`` whose text is in the files of ``path_groups`` (each
+    group files of one schema and format: the curated Parquet parts, or staged batches,
+    `flows.staged`; a document's first row in the groups' order counts), read by ``doc_id``
+    and sketched with the ``config.backend`` backend built with ``options``; the ones not
+    found are left out."""
     from flows.stages.clean_fingerprint import backend_with_memo
 
     found: dict[str, tuple[str, str]] = {}
@@ -99,7 +100,8 @@ def sketches_from_texts(
     for paths in path_groups:
         if not paths or len(found) == len(keys):
             continue
-        table = ds.dataset(list(paths), format="parquet").to_table(
+        kind = "ipc" if is_staged(paths[0]) else "parquet"
+        table = ds.dataset(list(paths), format=kind).to_table(
             columns=["doc_id", "lang", "text"], filter=ds.field("doc_id").isin(keys))
         columns = (table.column(c).to_pylist() for c in ("doc_id", "lang", "text"))
         for doc_id, lang, text in zip(*columns, strict=True):

@@ -66,7 +66,7 @@ def test_sigkill_at_several_points_then_next_run_does_the_work_once(
     #    only the main process is killed, as an operator or the OOM killer would.
     proc = start(raw, curated, api_env, "--workers", "2")
     reaper.append(proc)
-    wait_for(lambda: any((curated / "_staging").glob("*/fp-*.parquet")), proc, "a finished batch")
+    wait_for(lambda: any((curated / "_staging").glob("*/fp-*.arrow")), proc, "a finished batch")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)  # its orphaned workers may live on a while: the next runs must not mind
     assert snapshot(curated) == before

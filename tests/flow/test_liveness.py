@@ -52,7 +52,7 @@ def working_run(tmp_path: Path, env: dict[str, str], reaper: list[subprocess.Pop
     big_raw(raw)
     proc = start(raw, curated, env)
     reaper.append(proc)
-    wait_for(lambda: any((curated / "_staging").glob("*/fp-*.parquet")), proc, "a finished batch")
+    wait_for(lambda: any((curated / "_staging").glob("*/fp-*.arrow")), proc, "a finished batch")
     return proc, psutil.Process(proc.pid).children(recursive=True), curated
 
 

@@ -24,6 +24,7 @@ from cleaners.text.shortcodes import DEFAULT_SHORTCODE_POLICY
 from flows.discover import discover
 from flows.readers.wxr import parse_wxr
 from flows.settings import DEFAULTS
+from flows.staged import read_staged
 from flows.stages import clean_table, read_stage
 from flows.stages.clean_fingerprint import empty_text_reason
 from flows.stages.read import RAW_TEXT_FACTOR
@@ -54,7 +55,7 @@ def read_and_clean(
     for path in read.quarantine:
         for row in pq.read_table(path).to_pylist():
             read_reasons[row["source_id"]] = row["error"]
-    table = pa.concat_tables([pq.read_table(b) for b in read.batches]) if read.batches else None
+    table = pa.concat_tables([read_staged(b) for b in read.batches]) if read.batches else None
     if table is None:
         return {}, {}, read_reasons
     out, summary, quarantine = clean_table(table, "run-t", NOW, config, max_text_chars)
@@ -243,7 +244,7 @@ def test_a_wordpress_posts_title_keeps_the_name_its_url_spells(tmp_path: Path) -
     read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
                       DEFAULTS.max_text_chars)
     out, _, quarantine = clean_table(
-        pa.concat_tables([pq.read_table(b) for b in read.batches]), "run-t", NOW)
+        pa.concat_tables([read_staged(b) for b in read.batches]), "run-t", NOW)
     assert quarantine == []
     titles = dict(zip(out.column("source_id").to_pylist(), out.column("title").to_pylist(),
                       strict=True))
@@ -264,7 +265,7 @@ def test_a_pages_own_title_keeps_the_tags_it_shows(tmp_path: Path) -> None:
     read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
                       DEFAULTS.max_text_chars)
     out, _, quarantine = clean_table(
-        pa.concat_tables([pq.read_table(b) for b in read.batches]), "run-t", NOW)
+        pa.concat_tables([read_staged(b) for b in read.batches]), "run-t", NOW)
     assert quarantine == []
     assert out.column("title").to_pylist() == ["<table>: The Table element"] * 2
 
@@ -279,7 +280,7 @@ def test_a_record_the_clean_stage_refuses_keeps_its_position_in_the_file(tmp_pat
     (raw / "posts.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
     read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
                       DEFAULTS.max_text_chars)
-    table = pa.concat_tables([pq.read_table(b) for b in read.batches])
+    table = pa.concat_tables([read_staged(b) for b in read.batches])
     out, _, quarantine = clean_table(table, "run-t", NOW)
     assert out.column("source_id").to_pylist() == ["a"]
     rows = {q["source_id"]: q for q in quarantine}
@@ -300,7 +301,7 @@ def test_a_summarised_edit_log_is_counted_whole_by_the_run(tmp_path: Path) -> No
     (raw / "p.jsonl").write_text(json.dumps({"id": "a", "title": "T", "text": body}) + "\n")
     read = read_stage(discover(raw, set()).new, tmp_path / "staging", "run-t", NOW, 100,
                       DEFAULTS.max_text_chars)
-    out, summary, _ = clean_table(pa.concat_tables([pq.read_table(b) for b in read.batches]),
+    out, summary, _ = clean_table(pa.concat_tables([read_staged(b) for b in read.batches]),
                                   "run-t", NOW)
     assert summary.edits_by_kind["shortcode"] == 3_000
     assert len(summary.shortcodes) == MAX_EDITS_PER_KIND

@@ -19,6 +19,7 @@ import pytest
 from cleaners.edits import Edit, EditKind
 from flows.readers import BadRecord, RawFile, RawRecord, read_file
 from flows.readers.base import make_record, parse_timestamp
+from flows.staged import read_staged
 from flows.stages.read import read_stage
 from tests.support.data import story
 
@@ -97,7 +98,7 @@ def test_through_the_read_stage_no_repr_reaches_the_staged_rows(tmp_path: Path) 
     raw = RawFile(path, "types.jsonl", "f" * 64, path.stat().st_size)
     assert len(list(read_file(raw))) == 3
     result = read_stage([raw], tmp_path / "staging", "run", datetime.now(UTC), 100, 1_000_000)
-    rows = {r["source_id"]: r for r in pq.read_table(result.batches).to_pylist()}
+    rows = {r["source_id"]: r for b in result.batches for r in read_staged(b).to_pylist()}
     assert rows["obj"]["title"] is None and rows["obj"]["url"] is None
     assert rows["num"]["title"] == "2024" and rows["num"]["url"] == "true"
     details = {e["detail"] for e in rows["obj"]["edits"] + rows["num"]["edits"]}
@@ -129,7 +130,7 @@ def _read(tmp_path: Path, name: str) -> tuple[dict[str, dict[str, object]], list
     path = tmp_path / "raw" / name
     raw = RawFile(path, name, "e" * 64, path.stat().st_size)
     result = read_stage([raw], tmp_path / "staging", "run", datetime.now(UTC), 100, 1_000_000)
-    rows = {r["source_id"]: r for r in pq.read_table(result.batches).to_pylist()} if result.batches else {}
+    rows = {r["source_id"]: r for b in result.batches for r in read_staged(b).to_pylist()}
     quarantined = [r for q in result.quarantine for r in pq.read_table(q).to_pylist()]
     return rows, quarantined
 

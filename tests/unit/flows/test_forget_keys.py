@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from flows.discover import discover
 from flows.forget import Forgotten
 from flows.readers import BadRecord, RawRecord
+from flows.staged import read_staged
 from flows.stages.read import FORGOTTEN, read_stage
 
 FORGOTTEN_KEYS = Forgotten(doc_ids=frozenset({"d" * 32}), urls=frozenset({"https://x.org/1"}),
@@ -44,7 +45,7 @@ def test_the_read_stage_skips_and_counts_forgotten_records(tmp_path: Path) -> No
     (stats,) = result.files
     assert (stats.records, stats.staged, stats.quarantined) == (2, 1, 1)
     assert stats.skipped == {FORGOTTEN: 2} and result.skipped_by_reason() == {FORGOTTEN: 2}
-    staged = pq.read_table(result.batches[0]).column("text").to_pylist()
+    staged = read_staged(result.batches[0]).column("text").to_pylist()
     assert staged == ["kept text"]
     quarantined = [pq.read_table(q).column("raw").to_pylist() for q in result.quarantine]
     assert not any("taken down" in (r or "") for rows in quarantined for r in rows)

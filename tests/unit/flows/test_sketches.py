@@ -20,6 +20,7 @@ from cleaners.dedup.align import sentence_sketches
 from cleaners.translate.embedded import EmbeddedTranslator
 from flows.history import load_history
 from flows.schema import SKETCH_FIELDS, signature_matrix
+from flows.staged import is_staged, write_staged
 from flows.stages.clean_fingerprint import fingerprint_table
 from flows.stages.sketches import sketch_source
 from tests.support.data import SAMPLES, benchmark_module, eval_path
@@ -33,12 +34,15 @@ TEXTS = {
 def _write(path: Path, ids: list[str], extra: dict[str, list]) -> str:
     table = pa.table({"doc_id": ids, "lang": [TEXTS[i][0] for i in ids], "text": [TEXTS[i][1] for i in ids],
                       **extra})
-    pq.write_table(table, path)
+    if is_staged(path):
+        write_staged(table, path, compressed=False)
+    else:
+        pq.write_table(table, path)
     return str(path)
 
 
 def test_sketches_of_new_and_curated_documents_by_doc_id(tmp_path: Path) -> None:
-    batch = _write(tmp_path / "fp-0.parquet", ["new-fr"], {"text_length": [10]})
+    batch = _write(tmp_path / "fp-0.arrow", ["new-fr"], {"text_length": [10]})
     part = _write(tmp_path / "part-0.parquet", ["old-en"], {"cluster_id": ["old-en"]})
     source = sketch_source([batch], [part], DEFAULT_FINGERPRINT)
     got = source(["old-en", "missing", "new-fr"])
@@ -75,9 +79,9 @@ def test_the_stored_sketch_of_a_document_is_the_sketch_of_its_text(tmp_path: Pat
     assert out.column("minhash").equals(plain.column("minhash"))
     assert out.drop_columns([f.name for f in SKETCH_FIELDS]).equals(plain)
     assert out.schema.field("sketch_values").type == pa.list_(pa.uint32())
-    path = tmp_path / "fp-0.parquet"
-    pq.write_table(out.set_column(out.schema.get_field_index("text"), "text",
-                                  pa.array(["(not read)"] * out.num_rows)), path)
+    path = tmp_path / "fp-0.arrow"
+    write_staged(out.set_column(out.schema.get_field_index("text"), "text",
+                                pa.array(["(not read)"] * out.num_rows)), path, compressed=False)
     got = sketch_source([str(path)], [], DEFAULT_FINGERPRINT)(out.column("doc_id").to_pylist())
     langs = out.column("lang").to_pylist()
     want = sentence_sketches(table.column("text").to_pylist(), langs, DEFAULT_FINGERPRINT,
