@@ -32,6 +32,7 @@ from flows import alerts, report, store
 from flows.compact import compact_closed_days
 from flows.errors import AccountingError, LockBusy
 from flows.forget import load_forgotten
+from flows.gc_threshold import raise_gc_threshold
 from flows.idle import record_idle
 from flows.lifecycle import reclaim_signals
 from flows.lock import run_lock
@@ -182,6 +183,7 @@ def curate_flow(settings: RunSettings = DEFAULTS) -> State:
     (unless it passed its commit point, which nothing after can undo).
     """
     reclaim_signals()  # `curate run`'s stop, not Prefect's crash (flows/lifecycle.py)
+    raise_gc_threshold()  # fewer collections of short-lived objects (flows/gc_threshold.py)
     logger = get_run_logger()
     started = time.perf_counter()
     ctx = FlowRunContext.get()

@@ -217,16 +217,19 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
     modules, promo rules, the language-id model, the translation backend), so the first batch
     does not wait for it.
 
-    The worker ends when its parent does, even killed by SIGKILL;
+    The worker ends when its parent does, even killed by SIGKILL; its garbage collector runs
+    less often (`flows.gc_threshold`);
     it ignores SIGINT (a Ctrl-C in the terminal reaches the whole process group: the parent
     decides, see `flows.lifecycle.RunGuard`), and prints tracebacks only with ``tracebacks``.
     Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
     that cannot load fails later, in its task, with the reason).
     """
     from flows.console import hide_tracebacks
+    from flows.gc_threshold import raise_gc_threshold
     from flows.lifecycle import exit_with_parent
 
     exit_with_parent()
+    raise_gc_threshold()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not tracebacks:
         hide_tracebacks()

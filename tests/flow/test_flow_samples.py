@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
+from flows.gc_threshold import YOUNG_THRESHOLD
 from flows.history import load_history
 from flows.schema import SCHEMA_VERSION
 from flows.settings import RunSettings
@@ -40,7 +42,13 @@ def test_samples_form_one_cross_lingual_cluster(raw: Path, tmp_path: Path) -> No
     from flows.curate import curate_flow
 
     curated = tmp_path / "curated"
-    summary = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))
+    saved = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # Python's defaults
+    try:
+        summary = curate_flow(RunSettings(raw_dir=str(raw), curated_dir=str(curated), parallel=False))
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD  # the flow's process (flows/gc_threshold.py)
+    finally:
+        gc.set_threshold(*saved)
     assert summary["files_new"] == 2 and summary["rows_written"] == 2
     assert summary["rows_quarantined"] == 0
 
