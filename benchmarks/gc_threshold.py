@@ -10,7 +10,18 @@ batches. ``--rounds`` rounds, the two settings alternating. Printed per stage: C
 seconds inside the collector (timed by `gc.callbacks`) and collections, medians over the
 rounds, and the baseline's CPU over the job's.
 
+The start of ``curate run``, before any document: the three processes that share the cores
+(`benchmarks/RESULTS.md`, 2026-12-07 09:45) each import and load for seconds, and their
+objects live, so the collector walks more of them at each collection. Timed the same way
+(CPU seconds of a fresh process, ``--rounds`` rounds alternating; with the threshold, as the job
+raises it before anything is imported): the temporary API's boot until ``/health`` answers
+(`flows.api_server.TemporaryAPI`; baseline: ``python -m uvicorn`` with the same arguments, the
+command before `flows.prefect_internals.SERVER_BOOTSTRAP`), the fork server's loading (importing
+`flows.pool_preload` with the default backend named), and the command's imports (`flows.curate`
+and Prefect's settings).
+
 Usage: .venv/bin/python benchmarks/gc_threshold.py [--docs 10000] [--pages 500] [--rounds 3]
+       [--start-only]
 """
 
 from __future__ import annotations
@@ -83,11 +94,74 @@ def child(raised: bool, wmt: Path, pages: Path, work: Path) -> dict[str, list[fl
     return out
 
 
+_RAISE = ("import gc; from flows.gc_threshold import YOUNG_THRESHOLD; "
+          "gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:]); ")
+_PRELOAD = ("import os, json; from flows.fork_server import PRELOAD_ENVIRONMENT_KEY; "
+            "os.environ[PRELOAD_ENVIRONMENT_KEY] = json.dumps(['embedded', None]); "
+            "import flows.pool_preload")
+_COMMAND = "from flows.curate import curate_flow; import prefect.settings"
+
+
+def _process_cpu(code: str) -> float:
+    """CPU seconds of ``python -c code`` (user + system, its whole life)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _api_boot_cpu(raised: bool, home: Path) -> float:
+    """CPU seconds of the temporary API's process until ``/health`` answers."""
+    import os
+
+    import psutil
+
+    import flows.cli  # noqa: F401  (its Prefect defaults, as a run has them: no analytics)
+    from flows import prefect_internals as internals
+    from flows.api_server import TemporaryAPI
+
+    api = TemporaryAPI()
+    command = internals.server_command
+    if not raised:  # the command before SERVER_BOOTSTRAP
+        internals.server_command = lambda *a: [a[0], "-m", "uvicorn", *command(*a)[3:]]
+    os.environ["PREFECT_HOME"] = str(home)
+    try:
+        api.start()
+        api.wait(120)
+        times = psutil.Process(api.process.pid).cpu_times()
+        return times.user + times.system
+    finally:
+        internals.server_command = command
+        api.stop()
+
+
+def start_rounds(rounds: int) -> dict[str, dict[bool, list[float]]]:
+    """CPU seconds of each start process, by setting (raised or not), one per round."""
+    out: dict[str, dict[bool, list[float]]] = {
+        name: {False: [], True: []} for name in
+        ("temporary API: boot until /health", "fork server: loading", "command: imports")}
+    with tempfile.TemporaryDirectory() as tmp:
+        homes = {raised: Path(tmp) / f"home-{raised}" for raised in (False, True)}
+        for raised, home in homes.items():  # a run's home has its database already
+            _api_boot_cpu(raised, home)
+        for r in range(rounds):
+            for raised in ((False, True) if r % 2 == 0 else (True, False)):
+                prefix = _RAISE if raised else ""
+                out["temporary API: boot until /health"][raised].append(
+                    _api_boot_cpu(raised, homes[raised]))
+                out["fork server: loading"][raised].append(_process_cpu(prefix + _PRELOAD))
+                out["command: imports"][raised].append(_process_cpu(prefix + _COMMAND))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=10_000, help="WMT records")
     parser.add_argument("--pages", type=int, default=500, help="web-page records")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--start-only", action="store_true", help="only the start's processes")
     parser.add_argument("--child", choices=["default", "raised"], help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -102,6 +176,13 @@ def main() -> None:
     print(f"# gc_threshold: {args.docs:,} WMT records, {args.pages:,} web pages, "
           f"{args.rounds} rounds; Python {sys.version.split()[0]}, default thresholds "
           f"{gc.get_threshold()}")
+    print("\n| start process | CPU s, default (baseline) | CPU s, raised | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, by in start_rounds(args.rounds).items():
+        base, raised = statistics.median(by[False]), statistics.median(by[True])
+        print(f"| {name} | {base:.2f} | {raised:.2f} | {base / raised:.2f}x |")
+    if args.start_only:
+        return
     results: dict[str, list[dict[str, list[float]]]] = {"default": [], "raised": []}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

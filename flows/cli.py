@@ -31,6 +31,7 @@ from flows.cli_args import (
     usage_exit,
 )
 from flows.cli_args import build_parser as _build_parser
+from flows.gc_threshold import raise_gc_threshold
 
 __all__ = ["EXIT_STATUSES", "FLOW_NAME", "build_parser", "cmd_run", "cmd_serve",
            "deployment_name", "main", "settings_of", "task_runner"]
@@ -426,10 +427,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"curate: serving deployment {FLOW_NAME}/{name} {when} against {api}; "
           "Ctrl-C or SIGTERM stops serving and pauses it", file=sys.stderr, flush=True)
     try:
-        served = serve_deployment(
-            flow, name=name, schedule=schedule,
-            parameters={"settings": settings.model_dump(mode="json", exclude={"redis_url"})},
-            description=description, tags=["curation"], version=job_version(), limit=1)
+        served = serve_deployment(flow, name=name, schedule=schedule, limit=1, parameters={
+            "settings": settings.model_dump(mode="json", exclude={"redis_url"})},
+            description=description, tags=["curation"], version=job_version())
     except Exception as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         print(f"curate: serve failed: {reason}", file=sys.stderr)
@@ -452,10 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``curate`` console script: parse and check the arguments (usage
     errors exit 2 before Prefect is imported), then run the command.
 
-    Called with no ``argv`` (the command line: the process ends next), the objects left are
-    frozen (`gc.freeze`) once the command is done: the interpreter's last garbage collection at
-    exit would otherwise walk all of them, about half a second after a 10,000-document run,
-    for memory the process's end frees anyway (`benchmarks/RESULTS.md`, 2026-12-05)."""
+    With no ``argv`` (the command line), the collector's first threshold is raised before any
+    import (`flows.gc_threshold`), and what is left is frozen (`gc.freeze`) once the command is
+    done: the last collection at exit would walk it all (about 0.5 s after a 10,000-document
+    run, RESULTS 2026-12-05) for memory the process's end frees."""
+    if argv is None:
+        raise_gc_threshold()
     status = _command(argv)
     if argv is None:
         gc.freeze()

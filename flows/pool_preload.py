@@ -13,8 +13,9 @@ while Prefect's temporary API boots on the same cores; `benchmarks/pipeline.py`)
   `flows.fork_server.start` sets while the fork server starts: the cleaners' modules, promo
   rules, the language-id model, the backend and the pivot language's lemmas.
 
-Only the fork server imports this module (by name); there it also makes the server's own end
-immediate (`_exit_at_once`). Nothing here may start a thread (the server
+Only the fork server imports this module (by name); there it also raises the collector's first
+threshold before loading (`flows.gc_threshold`) and makes the server's own end immediate
+(`_exit_at_once`). Nothing here may start a thread (the server
 forks afterwards) or raise (the fork server would not start): what fails to load is loaded, and
 reported, by each worker's own initializer (`flows.stages.warm_worker`), which also loads
 whatever a later run names differently.
@@ -28,6 +29,8 @@ import json
 import os
 import signal
 import sys
+
+from flows.gc_threshold import raise_gc_threshold
 
 
 def preload_from_environment() -> None:
@@ -72,6 +75,7 @@ def _exit_at_once() -> None:
 
 
 if in_fork_server():
+    raise_gc_threshold()  # before the imports below (flows/gc_threshold.py); workers inherit it
     atexit.register(_exit_at_once)
     # The server ignores Ctrl-C once it has loaded; while it loads, a Ctrl-C meant for the run
     # would print its traceback. The workers take KeyboardInterrupt back (`flows.runners`).

@@ -36,6 +36,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from flows.gc_threshold import YOUNG_THRESHOLD
+
 # --- The process pool task runner -----------------------------------------------------------
 
 #: What ``ProcessPoolTaskRunner.__enter__`` sets on the runner, beyond ``TaskRunner.__enter__``
@@ -118,10 +120,19 @@ NO_TLS_CA_FILE = Path(__file__).parent / "data" / "no-tls-ca.pem"
 CLIENT_SETTINGS = {"PREFECT_API_SSL_CERT_FILE": str(NO_TLS_CA_FILE)}
 
 
+#: What the server's ``python -c`` runs: uvicorn's command line (what ``python -m uvicorn``
+#: runs), once the collector's first threshold is raised (`flows.gc_threshold`): the server's
+#: imports and application build allocate millions of objects that live (`benchmarks/
+#: api_boot.py`).
+SERVER_BOOTSTRAP = ("import gc, uvicorn; "
+                    f"gc.set_threshold({YOUNG_THRESHOLD}, *gc.get_threshold()[1:]); uvicorn.main()")
+
+
 def server_command(python: str, package_parent: str, port: int) -> list[str]:
     """The command line of Prefect's temporary server on loopback ``port``: uvicorn running
-    `SERVER_APP` with ``python``, Prefect importable from ``package_parent``."""
-    return [python, "-m", "uvicorn", "--app-dir", package_parent, "--factory", SERVER_APP,
+    `SERVER_APP` with ``python`` (`SERVER_BOOTSTRAP`), Prefect importable from
+    ``package_parent``."""
+    return [python, "-c", SERVER_BOOTSTRAP, "--app-dir", package_parent, "--factory", SERVER_APP,
             "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
             "--lifespan", "on"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -45,3 +47,27 @@ def test_the_process_pool_s_workers_raise_it_as_they_start() -> None:
     assert young == YOUNG_THRESHOLD
     with ProcessPoolExecutor(1, mp_context=spawn) as pool:  # what a worker has without it
         assert pool.submit(gc.get_threshold).result(timeout=120)[0] < YOUNG_THRESHOLD
+
+
+def test_the_curate_command_raises_it_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.cli import main
+
+    gc.set_threshold(700, 10, 10)
+    monkeypatch.setattr(sys, "argv", ["curate", "--version"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 0 and gc.get_threshold()[0] == YOUNG_THRESHOLD
+
+
+def test_the_temporary_api_s_process_raises_it_then_runs_uvicorn_s_command_line() -> None:
+    from flows import prefect_internals as internals
+
+    command = internals.server_command(sys.executable, "/site", 8123)
+    assert command[1:3] == ["-c", internals.SERVER_BOOTSTRAP]
+    head, _, _ = internals.SERVER_BOOTSTRAP.rpartition("uvicorn.main()")
+    probe = subprocess.run([sys.executable, "-c", head + "print(gc.get_threshold()[0])"],
+                           capture_output=True, text=True, check=True)
+    assert int(probe.stdout) == YOUNG_THRESHOLD
+    usage = subprocess.run([sys.executable, "-c", internals.SERVER_BOOTSTRAP, "--help"],
+                           capture_output=True, text=True, check=True)
+    assert "--factory" in usage.stdout and "--app-dir" in usage.stdout
