@@ -639,6 +639,7 @@ def second_signal_cost(base: Path, size: int, flow_seconds: float, workers: int,
     import pyarrow.parquet as papq
 
     from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH, MatchStats, match
+    from flows.staged import STAGED_SUFFIX, write_staged
     from flows.stages.clean_fingerprint import fingerprint_table
     from flows.stages.sketches import sketch_source
 
@@ -655,10 +656,10 @@ def second_signal_cost(base: Path, size: int, flow_seconds: float, workers: int,
     for k, start in enumerate(range(0, t.num_rows, batch_size)):
         part = t.slice(start, batch_size).rename_columns(names)
         for with_sketches in ((False, True) if k % 2 == 0 else (True, False)):
-            path = staged / f"fp-{k:05d}{'' if with_sketches else '-plain'}.parquet"
+            path = staged / f"fp-{k:05d}{'' if with_sketches else '-plain'}{STAGED_SUFFIX}"
             t0 = time.process_time()
             out, _ = fingerprint_table(part, DEFAULT_FINGERPRINT, sketches=with_sketches)
-            papq.write_table(out, path)
+            write_staged(out, path, compressed=False)  # as the flow stages it
             cpu[with_sketches] += time.process_time() - t0
             written[with_sketches] += path.stat().st_size
             if with_sketches:
@@ -735,6 +736,7 @@ def merge_cost(base: Path, size: int, flow_seconds: float, batch_size: int = 200
     import pyarrow.parquet as papq
 
     from cleaners.dedup import DEFAULT_FINGERPRINT, TUNED_MATCH, MatchStats, match
+    from flows.staged import STAGED_SUFFIX, write_staged
     from flows.stages.clean_fingerprint import fingerprint_table
     from flows.stages.sketches import sketch_source
 
@@ -769,8 +771,9 @@ def merge_cost(base: Path, size: int, flow_seconds: float, batch_size: int = 200
     paths = []
     for k, start in enumerate(range(0, t.num_rows, batch_size)):
         part = t.slice(start, batch_size).rename_columns(["doc_id", "lang_hint", "text"])
-        path = staged / f"fp-{k:05d}.parquet"
-        papq.write_table(fingerprint_table(part, DEFAULT_FINGERPRINT, sketches=True)[0], path)
+        path = staged / f"fp-{k:05d}{STAGED_SUFFIX}"
+        write_staged(fingerprint_table(part, DEFAULT_FINGERPRINT, sketches=True)[0], path,
+                     compressed=False)
         paths.append(str(path))
     variants = {"off": dataclasses.replace(TUNED_MATCH, merge_clusters=False),
                 "at the placement threshold": dataclasses.replace(TUNED_MATCH, merge_xl_threshold=None),

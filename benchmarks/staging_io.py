@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +38,7 @@ import corpus  # noqa: E402
 import pages_corpus  # noqa: E402
 
 from flows.discover import discover  # noqa: E402
-from flows.staged import read_staged  # noqa: E402
+from flows.staged import read_staged, write_staged  # noqa: E402
 from flows.stages import clean_and_fingerprint_stage, read_stage  # noqa: E402
 
 #: The columns `flows.stages.match_stage` reads of a fingerprinted batch.
@@ -51,10 +50,8 @@ Read = Callable[[Path, list[str] | None], pa.Table]
 FORMATS: dict[str, tuple[Write, Read]] = {
     "Parquet, Snappy (baseline)": (lambda t, p: pq.write_table(t, p),
                                    lambda p, c: pq.read_table(p, columns=c)),
-    "Arrow IPC, LZ4": (lambda t, p: feather.write_feather(t, p, compression="lz4"),
-                       lambda p, c: feather.read_table(p, columns=c, memory_map=False)),
-    "Arrow IPC, uncompressed": (lambda t, p: feather.write_feather(t, p, compression="uncompressed"),
-                                lambda p, c: feather.read_table(p, columns=c, memory_map=False)),
+    "Arrow IPC, LZ4": (lambda t, p: write_staged(t, p, compressed=True), read_staged),
+    "Arrow IPC, uncompressed": (lambda t, p: write_staged(t, p, compressed=False), read_staged),
 }
 
 

@@ -14,9 +14,11 @@ ran hundreds (`benchmarks/gc_threshold.py`, 2026-12-07):
   0.585 -> 0.104 s, for 200 web pages 0.569 -> 0.087 s.
 
 What it costs: garbage only the collector can free (reference cycles) waits for up to
-`YOUNG_THRESHOLD` net allocations instead of 700, a few megabytes at most.
+`YOUNG_THRESHOLD` net container allocations instead of 700. The threshold counts objects,
+not bytes: a cycle that holds a large object (a traceback's frames holding a batch) keeps it
+that much longer. The benchmark's runs report their peak memory (`benchmarks/pipeline.py`).
 
-Raised, before anything is imported, by the ``curate`` command (`flows.cli.main`), the fork
+Raised, before Prefect is imported, by the ``curate`` command (`flows.cli.main`), the fork
 server of the early worker pool (`flows.pool_preload`, inherited by the workers it forks) and
 the temporary API's process (`flows.prefect_internals.SERVER_BOOTSTRAP`); and by the flow for
 its own process (`flows.curate.curate_flow`, e.g. a run of ``curate serve``) and by the

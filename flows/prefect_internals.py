@@ -121,11 +121,11 @@ CLIENT_SETTINGS = {"PREFECT_API_SSL_CERT_FILE": str(NO_TLS_CA_FILE)}
 
 
 #: What the server's ``python -c`` runs: uvicorn's command line (what ``python -m uvicorn``
-#: runs), once the collector's first threshold is raised (`flows.gc_threshold`): the server's
-#: imports and application build allocate millions of objects that live (`benchmarks/
-#: api_boot.py`).
-SERVER_BOOTSTRAP = ("import gc, uvicorn; "
-                    f"gc.set_threshold({YOUNG_THRESHOLD}, *gc.get_threshold()[1:]); uvicorn.main()")
+#: runs), once the collector's first threshold is raised (`flows.gc_threshold`; set outright:
+#: a new interpreter has Python's default): the server's imports and application build make
+#: objects that live, which each collection walks again (`benchmarks/gc_threshold.py`).
+SERVER_BOOTSTRAP = (f"import gc; gc.set_threshold({YOUNG_THRESHOLD}, *gc.get_threshold()[1:]); "
+                    "import uvicorn; uvicorn.main()")
 
 
 def server_command(python: str, package_parent: str, port: int) -> list[str]:
