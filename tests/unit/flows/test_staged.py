@@ -70,3 +70,19 @@ def test_a_file_that_is_not_a_staged_batch_raises(tmp_path: Path) -> None:
     path.write_bytes(b"PAR1 not an arrow file")
     with pytest.raises(pa.ArrowInvalid):
         read_staged(path)
+
+
+def test_columns_read_do_not_hold_the_rest_of_the_file(staged: tuple[str, str],
+                                                       tmp_path: Path) -> None:
+    """Match holds the signature columns of every batch of a run: they must not keep each
+    batch's texts in memory with them."""
+    table = read_staged(staged[1])
+    texts = pa.table({"doc_id": table.column("doc_id"),
+                      "text": pa.array([t * 200 for t in table.column("text").to_pylist()])})
+    path = tmp_path / f"big{STAGED_SUFFIX}"
+    write_staged(texts, path, compressed=False)
+    before = pa.total_allocated_bytes()
+    ids = read_staged(path, ["doc_id"])
+    held = pa.total_allocated_bytes() - before
+    assert ids.column("doc_id").equals(table.column("doc_id"))
+    assert held < texts.nbytes / 100 and texts.nbytes > 1_000_000
