@@ -8,7 +8,8 @@ read by `flows.stages.read_stage` into batches of 2,000 and cleaned and fingerpr
 `flows.stages.clean_and_fingerprint_stage`, then `flows.stages.match_stage` over the WMT
 batches. ``--rounds`` rounds, the two settings alternating. Printed per stage: CPU seconds,
 seconds inside the collector (timed by `gc.callbacks`) and collections, medians over the
-rounds, and the baseline's CPU over the job's.
+rounds, and the baseline's CPU over the job's; and the process's peak RSS (the stage
+columns then hold MiB).
 
 The start of ``curate run``, before any document: the three processes that share the cores
 (`benchmarks/RESULTS.md`, 2026-12-07 09:45) each import and load for seconds, and their
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -91,6 +93,8 @@ def child(raised: bool, wmt: Path, pages: Path, work: Path) -> dict[str, list[fl
     start = time.process_time()
     match_stage(fp_paths, None, config, DEFAULT_FINGERPRINT.num_perm, work / "clusters.parquet")
     out["wmt: match"] = [time.process_time() - start, *collector.take()]
+    out["peak RSS of the process, MiB"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                                          0.0, 0.0]
     return out
 
 
@@ -104,8 +108,6 @@ _COMMAND = "from flows.curate import curate_flow; import prefect.settings"
 
 def _process_cpu(code: str) -> float:
     """CPU seconds of ``python -c code`` (user + system, its whole life)."""
-    import resource
-
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
