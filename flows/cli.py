@@ -453,9 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     errors exit 2 before Prefect is imported), then run the command.
 
     With no ``argv`` (the command line), the collector's first threshold is raised before
-    Prefect is imported (`flows.gc_threshold`), and what is left is frozen (`gc.freeze`) once the command is
-    done: the last collection at exit would walk it all (about 0.5 s after a 10,000-document
-    run, RESULTS 2026-12-05) for memory the process's end frees."""
+    Prefect is imported (`flows.gc_threshold`), and what is left is frozen (`gc.freeze`) once
+    the command is done: the last collection at exit would walk it all (about 0.5 s after a
+    10,000-document run, RESULTS 2026-12-05) for memory the process's end frees."""
     if argv is None:
         raise_gc_threshold()
     status = _command(argv)

@@ -7,16 +7,17 @@ application or the language data) or that reference counting frees at once (a ba
 lists and word sets). With `YOUNG_THRESHOLD` instead, the collector runs a few times where it
 ran hundreds (`benchmarks/gc_threshold.py`, 2026-12-07):
 
-* the start of ``curate run``, CPU of each of its three processes: the temporary API's boot
-  6.64 -> 5.56 s, the fork server's loading 5.88 -> 5.02 s, the command's imports
-  3.85 -> 3.06 s;
+* the start of ``curate run``, CPU of its processes in two runs: the temporary API's boot
+  6.64 -> 5.56 s and 6.37 -> 5.52 s, the fork server's loading 5.88 -> 5.02 s and
+  5.74 -> 4.52 s (the command's imports: 3.85 -> 3.06 s, then 3.22 -> 3.31 s);
 * the work: time inside the collector for 10,000 WMT documents cleaned and fingerprinted
-  0.585 -> 0.104 s, for 200 web pages 0.569 -> 0.087 s.
+  0.585 -> 0.104 s, for 300 web pages 0.994 -> 0.067 s; the process's peak memory the
+  same (777.6 and 773.2 MiB).
 
 What it costs: garbage only the collector can free (reference cycles) waits for up to
 `YOUNG_THRESHOLD` net container allocations instead of 700. The threshold counts objects,
 not bytes: a cycle that holds a large object (a traceback's frames holding a batch) keeps it
-that much longer. The benchmark's runs report their peak memory (`benchmarks/pipeline.py`).
+that much longer.
 
 Raised, before Prefect is imported, by the ``curate`` command (`flows.cli.main`), the fork
 server of the early worker pool (`flows.pool_preload`, inherited by the workers it forks) and

@@ -1,9 +1,9 @@
 """The job's stages as plain functions over batch files (the Prefect tasks in `flows.tasks`
 wrap these).
 
-Batches live as Arrow IPC files in the run's staging folder (`flows.staged`), so a stage holds one batch in memory
-at a time, tasks exchange only paths and small summaries, and any worker process (local pool or
-Dask) can pick a batch up. Only `match` sees the whole run, and only its signatures.
+Batches live as Arrow IPC files in the run's staging folder (`flows.staged`), so a stage holds
+one batch in memory at a time, tasks exchange only paths and small summaries, and any worker
+process (local pool or Dask) can pick a batch up. Only `match` sees the whole run, and only its signatures.
 """
 
 from flows.stages.clean_fingerprint import (
