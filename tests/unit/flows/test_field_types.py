@@ -8,6 +8,7 @@ a ``text`` that is not a string quarantines the record with a one-line reason.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,10 +16,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cleaners.edits import Edit, EditKind
 from flows.readers import BadRecord, RawFile, RawRecord, read_file
-from flows.readers.base import make_record, parse_timestamp
+from flows.readers.base import make_record, parse_timestamp, scrub_surrogates
 from flows.staged import read_staged
 from flows.stages.read import read_stage
 from tests.support.data import story
@@ -276,3 +279,24 @@ def test_a_text_field_that_is_there_but_empty_is_empty_not_missing(
     assert rows == {} and [q["error"] for q in quarantined] == [
         "empty text (the text field is there, with nothing in it)"] * 2
 
+
+
+# any code point, with lone surrogates (which Hypothesis's own text rarely draws) and ASCII,
+# Latin and CJK letters drawn often
+_ANY_TEXT = st.lists(st.one_of(st.characters(exclude_categories=()),
+                               st.integers(0xD800, 0xDFFF).map(chr), st.sampled_from("aé日 ")),
+                     max_size=60).map("".join)
+
+
+@given(_ANY_TEXT)
+def test_lone_surrogates_are_replaced_and_counted_whatever_the_text(text: str) -> None:
+    surrogate = re.compile("[\ud800-\udfff]")
+    scrubbed, count = scrub_surrogates(text)
+    assert (scrubbed, count) == (surrogate.sub("\ufffd", text), len(surrogate.findall(text)))
+    scrubbed.encode("utf-8")  # what Parquet needs
+
+
+def test_surrogates_in_real_texts_of_every_script() -> None:
+    texts = [story(i) for i in range(5)] + ["Ça coûte 3 000 € \ud83d", "日本\udc00語", "\udfff", "", "ok"]
+    assert [scrub_surrogates(t)[1] for t in texts] == [0] * 5 + [1, 1, 1, 0, 0]
+    assert scrub_surrogates("Ça \ud800 va")[0] == "Ça \ufffd va"
