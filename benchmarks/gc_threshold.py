@@ -98,8 +98,7 @@ def child(raised: bool, wmt: Path, pages: Path, work: Path) -> dict[str, list[fl
     return out
 
 
-_RAISE = ("import gc; from flows.gc_threshold import YOUNG_THRESHOLD; "
-          "gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:]); ")
+_RAISE = "from flows.gc_threshold import raise_gc_threshold; raise_gc_threshold(); "
 _PRELOAD = ("import os, json; from flows.fork_server import PRELOAD_ENVIRONMENT_KEY; "
             "os.environ[PRELOAD_ENVIRONMENT_KEY] = json.dumps(['embedded', None]); "
             "import flows.pool_preload")

@@ -36,8 +36,6 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from flows.gc_threshold import YOUNG_THRESHOLD
-
 # --- The process pool task runner -----------------------------------------------------------
 
 #: What ``ProcessPoolTaskRunner.__enter__`` sets on the runner, beyond ``TaskRunner.__enter__``
@@ -121,10 +119,10 @@ CLIENT_SETTINGS = {"PREFECT_API_SSL_CERT_FILE": str(NO_TLS_CA_FILE)}
 
 
 #: What the server's ``python -c`` runs: uvicorn's command line (what ``python -m uvicorn``
-#: runs), once the collector's first threshold is raised (`flows.gc_threshold`; set outright:
-#: a new interpreter has Python's default): the server's imports and application build make
-#: objects that live, which each collection walks again (`benchmarks/gc_threshold.py`).
-SERVER_BOOTSTRAP = (f"import gc; gc.set_threshold({YOUNG_THRESHOLD}, *gc.get_threshold()[1:]); "
+#: runs), once the collector's first threshold is raised (`flows.gc_threshold`, a module
+#: that imports nothing else): the server's imports and application build make objects that
+#: live, which each collection walks again (`benchmarks/gc_threshold.py`).
+SERVER_BOOTSTRAP = ("from flows.gc_threshold import raise_gc_threshold; raise_gc_threshold(); "
                     "import uvicorn; uvicorn.main()")
 
 

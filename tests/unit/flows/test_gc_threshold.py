@@ -65,7 +65,7 @@ def test_the_temporary_api_s_process_raises_it_then_runs_uvicorn_s_command_line(
     command = internals.server_command(sys.executable, "/site", 8123)
     assert command[1:3] == ["-c", internals.SERVER_BOOTSTRAP]
     head, _, _ = internals.SERVER_BOOTSTRAP.rpartition("uvicorn.main()")
-    probe = subprocess.run([sys.executable, "-c", head + "print(gc.get_threshold()[0])"],
+    probe = subprocess.run([sys.executable, "-c", head + "import gc; print(gc.get_threshold()[0])"],
                            capture_output=True, text=True, check=True)
     assert int(probe.stdout) == YOUNG_THRESHOLD
     usage = subprocess.run([sys.executable, "-c", internals.SERVER_BOOTSTRAP, "--help"],
