@@ -16,7 +16,8 @@ memory-mapped (the staging may be a network or FUSE mount, `docs/scaling.md`). p
 file's record batch whole even for a few columns, and the columns it returns are slices of
 that one allocation: `read_staged` copies the columns asked for out of it, so that a reader
 holding them (match holds the signatures of every batch of the run) does not hold the texts
-(at 100,000 WMT documents the flow process's peak was 231 MiB higher without the copy).
+(the flow process's peak at 100,000 WMT documents: 1,777 MiB without the copy, 1,436 MiB
+with it, 1,546 MiB when batches were Parquet; `benchmarks/RESULTS.md`, 2026-12-07).
 """
 
 from __future__ import annotations
