@@ -144,6 +144,7 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
             _shut_down(executor, self._early.starting(), cancel_futures=cancel_futures)
 
     def __enter__(self) -> EarlyProcessPoolTaskRunner:
+        internals.reuse_task_settings()  # the settings each submission carries (serialized once)
         executor, queue = self._early.executor, self._early.queue
         if executor is None:
             super().__enter__()

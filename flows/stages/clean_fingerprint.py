@@ -218,7 +218,8 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
     does not wait for it.
 
     The worker ends when its parent does, even killed by SIGKILL; its garbage collector runs
-    less often (`flows.gc_threshold`);
+    less often (`flows.gc_threshold`); the settings each task carries are validated once
+    (`flows.prefect_internals.reuse_task_settings`);
     it ignores SIGINT (a Ctrl-C in the terminal reaches the whole process group: the parent
     decides, see `flows.lifecycle.RunGuard`), and prints tracebacks only with ``tracebacks``.
     Used as the process pool's initializer (`flows.cli.task_runner`); never raises (a backend
@@ -227,9 +228,11 @@ def warm_worker(translator: str, options: dict[str, Any] | None = None,
     from flows.console import hide_tracebacks
     from flows.gc_threshold import raise_gc_threshold
     from flows.lifecycle import exit_with_parent
+    from flows.prefect_internals import reuse_task_settings
 
     exit_with_parent()
     raise_gc_threshold()
+    reuse_task_settings()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not tracebacks:
         hide_tracebacks()

@@ -275,3 +275,136 @@ def test_without_heartbeats_turns_the_flow_engines_heartbeat_off() -> None:
     with internals.without_heartbeats():
         assert engine.heartbeat_seconds is None
     assert "heartbeat_seconds is None" in inspect.getsource(_send_heartbeats)
+
+
+@pytest.fixture()
+def serializations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """`reuse_task_settings` installed in this process for one test (undone afterwards), over
+    a ``SettingsContext.serialize`` that records the contexts it serializes."""
+    import prefect.context as context
+
+    made: list[object] = []
+    serialize = context.SettingsContext.serialize
+
+    def recorded(self: object, include_secrets: bool = True) -> dict[str, object]:
+        made.append(self)
+        return serialize(self, include_secrets=include_secrets)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(context.SettingsContext, "serialize", recorded)
+    monkeypatch.setattr(context, "hydrated_context", context.hydrated_context)
+    for name, value in (("installed", False), ("serialized", None), ("hydrated", None)):
+        monkeypatch.setattr(internals._SettingsMemo, name, value)
+    internals.reuse_task_settings()
+    return made
+
+
+def test_what_reuse_task_settings_replaces_is_what_prefect_calls() -> None:
+    """Prefect's pool serializes the context for each task with ``serialize_context``, which
+    serializes the settings with ``SettingsContext.serialize``, and its worker looks
+    ``prefect.context.hydrated_context`` up as it runs each task."""
+    import prefect.context as context
+    import prefect.task_runners as runners
+
+    assert "serialize_context()" in inspect.getsource(ProcessPoolTaskRunner.submit)
+    assert "settings_context.serialize()" in inspect.getsource(context.serialize_context)
+    assert list(inspect.signature(context.SettingsContext.serialize).parameters) == [
+        "self", "include_secrets"]
+    assert "from prefect.context import hydrated_context" in inspect.getsource(
+        runners._run_task_with_hydrated_context), "the pool's worker no longer looks it up per task"
+    assert list(inspect.signature(context.hydrated_context).parameters) == [
+        "serialized_context", "client"]
+
+
+def test_settings_are_serialized_once_per_context_and_again_when_they_change(
+        serializations: list[object]) -> None:
+    from prefect.context import SettingsContext, serialize_context
+    from prefect.settings import PREFECT_TASKS_DEFAULT_RETRIES, temporary_settings
+
+    first, second = serialize_context(), serialize_context()
+    assert serializations == [SettingsContext.get()]
+    assert first == second and first["settings_context"] is not second["settings_context"]
+    first["settings_context"]["settings"]["changed"] = True  # a copy each time
+    assert "changed" not in serialize_context()["settings_context"]["settings"]
+    with temporary_settings(updates={PREFECT_TASKS_DEFAULT_RETRIES: 4}):
+        changed = serialize_context()["settings_context"]["settings"]
+    assert len(serializations) == 2 and changed["tasks"]["default_retries"] == 4
+    assert serialize_context() == second and len(serializations) == 3  # the first one again
+
+
+def test_hydrated_settings_are_built_once_for_equal_settings_and_environment(
+        serializations: list[object], monkeypatch: pytest.MonkeyPatch) -> None:
+    import prefect.context as context
+    from prefect.settings import get_current_settings
+
+    sent = context.serialize_context()
+    sent["settings_context"]["settings"].setdefault("tasks", {})["default_retries"] = 5
+    seen = []
+    for _ in range(2):
+        with context.hydrated_context(sent):
+            current = context.SettingsContext.get()
+            seen.append(current)
+            assert get_current_settings().tasks.default_retries == 5
+    built = internals._SettingsMemo.hydrated
+    assert built is not None and seen[0] is not seen[1] and seen[0] is not built[2]
+    assert seen[0].settings is seen[1].settings is built[2].settings  # validated once
+    monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "2")  # another environment: built again
+    with context.hydrated_context(sent):
+        assert context.SettingsContext.get().settings is not seen[0].settings
+        assert get_current_settings().client.max_retries == 2
+    sent["settings_context"]["settings"]["tasks"]["default_retries"] = 6  # other settings
+    with context.hydrated_context(sent):
+        assert get_current_settings().tasks.default_retries == 6
+    assert context.SettingsContext.get() is not seen[0]  # each left as Prefect leaves it
+
+
+def _settings_seen() -> tuple[int, int]:
+    from prefect.context import SettingsContext
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().tasks.default_retries, id(SettingsContext.get().settings)
+
+
+def test_a_pool_task_runs_with_the_settings_of_its_submission(
+        prefect_server: None, serializations: list[object]) -> None:
+    """End to end through Prefect's process pool: a worker that reuses the settings still
+    sees settings changed between two submissions."""
+    from prefect import task
+    from prefect.settings import PREFECT_TASKS_DEFAULT_RETRIES, temporary_settings
+
+    seen = task(_settings_seen)
+    runner = ProcessPoolTaskRunner(max_workers=1, initializer=internals.reuse_task_settings)
+    with runner:
+        if "_cached_context" in vars(runner):
+            pytest.skip("Prefect 3.8 sends one context per runner (3.9 serializes each time)")
+        with temporary_settings(updates={PREFECT_TASKS_DEFAULT_RETRIES: 2}):
+            twice = [runner.submit(seen, parameters={}).result(timeout=120) for _ in range(2)]
+            assert len(serializations) == 1  # the flow's side: once for both
+        with temporary_settings(updates={PREFECT_TASKS_DEFAULT_RETRIES: 3}):
+            changed = runner.submit(seen, parameters={}).result(timeout=120)
+    assert twice[0] == twice[1] and twice[0][0] == 2  # the worker's side: validated once
+    assert changed[0] == 3 and changed[1] != twice[0][1]
+
+
+def _reuses_task_settings() -> bool:
+    return internals._SettingsMemo.installed
+
+
+def test_the_job_s_runner_and_its_workers_reuse_task_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flow process as its pool runner starts (`flows.runners`), each worker as it starts
+    (`flows.stages.warm_worker`, the pool's initializer)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from flows.runners import EarlyProcessPoolTaskRunner
+    from flows.stages import warm_worker
+
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn, initializer=warm_worker,
+                             initargs=("embedded", None, False)) as pool:
+        assert pool.submit(_reuses_task_settings).result(timeout=120)
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:  # a worker without it
+        assert not pool.submit(_reuses_task_settings).result(timeout=120)
+    calls: list[None] = []
+    monkeypatch.setattr(internals, "reuse_task_settings", lambda: calls.append(None))
+    with EarlyProcessPoolTaskRunner(max_workers=1):
+        assert calls == [None]
