@@ -64,21 +64,15 @@ def _workers_cpu(server_pid: int) -> dict[int, float]:
 @contextlib.contextmanager
 def _settings_reused(reuse: bool) -> Iterator[None]:
     """`flows.prefect_internals.reuse_task_settings` in this process while inside (with
-    ``reuse``), Prefect's own methods put back afterwards."""
+    ``reuse``), undone afterwards."""
     if not reuse:
         yield
         return
-    import prefect.context as context
-
-    serialize, hydrate = context.SettingsContext.serialize, context.hydrated_context
     internals.reuse_task_settings()
     try:
         yield
     finally:
-        context.SettingsContext.serialize = serialize  # type: ignore[method-assign]
-        context.hydrated_context = hydrate
-        internals._SettingsMemo.installed = False
-        internals._SettingsMemo.serialized = internals._SettingsMemo.hydrated = None
+        internals.restore_task_settings()
 
 
 def _round(ca_file: str, reuse: bool, tasks: int, server_pid: int) -> tuple[float, float]:

@@ -145,37 +145,45 @@ def server_command(python: str, package_parent: str, port: int) -> list[str]:
 
 class _SettingsMemo:
     """The last settings context serialized in this process and the last one hydrated
-    (`reuse_task_settings`); each entry is replaced whole, so threads see one or the other."""
+    (`reuse_task_settings`); each entry is replaced whole, so threads see one or the other.
+    ``originals`` holds Prefect's own two functions while they are replaced; ``built`` counts
+    the contexts validated (for the tests)."""
 
     serialized: tuple[Any, bool, dict[str, Any]] | None = None
-    hydrated: tuple[dict[str, Any], dict[str, str], Any] | None = None
-    installed = False
+    hydrated: tuple[dict[str, Any], dict[str, str], str, Any] | None = None
+    originals: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+    built = 0
 
 
 def reuse_task_settings() -> None:
-    """Make the settings part of a task's context cost its work once per process, not once
-    per task: in this process from now on (idempotent).
+    """Make the settings part of a pool task's context cost its work once per process, not
+    once per task: in this process from now on (idempotent; `restore_task_settings` undoes it).
 
     Prefect sends a task it runs on a process pool the flow's settings: the flow process
     serializes its ``SettingsContext`` for each task it submits (``serialize_context``, 25 ms
     of CPU alone, about 57 ms in a flow run's process), and the worker validates that into a new
     ``Settings`` for each task it runs (``hydrated_context``: pydantic-settings reads the
     environment and the settings files again, about 40 ms). A 10,000-document run spent
-    2.7 s of CPU on the two (py-spy, 2026-12-07). Here:
+    2.9 s of CPU on the two (py-spy, 2026-12-07). Here:
 
     - ``SettingsContext.serialize`` returns a copy of its last result for the same context
       object (the one a flow run has entered, for all its submissions), the way Prefect's
       ``ProcessPoolTaskRunner`` reuses its environment for the same ``Settings`` object;
     - ``hydrated_context`` enters a copy of the ``SettingsContext`` it last built from equal
-      settings in an equal environment (the pool applies each task's environment before), and
-      hydrates the rest of the context as Prefect does.
+      settings, in an equal environment (the pool applies each task's environment before)
+      and the same working directory, and hydrates the rest of the context as Prefect does.
 
-    What a task sees is what Prefect gives it: settings changed between submissions (a new
-    context object) are serialized and validated again. (Prefect 3.8 serialized the whole
-    context once per runner; 3.9 serializes it for each task, since tags and settings can
-    change between submissions. Only the settings part is reused here.)
+    Settings changed between submissions (a new context object: ``temporary_settings``, a
+    profile, a new API URL) are serialized and validated again. Two differences from Prefect
+    remain: the tasks a worker runs with equal settings share one ``Settings`` object (Prefect
+    never changes one in place; a task that did would change its successors'), and a settings
+    file (``.env``, ``prefect.toml``, ``profiles.toml``) edited during a run is not read again
+    until the settings change. (Prefect 3.8 serialized the whole context once per runner;
+    3.9 serializes it for each task, since tags and settings can change between submissions.
+    Only the settings part is reused here.) Dask workers are not the job's processes: a Dask
+    run reuses nothing.
     """
-    if _SettingsMemo.installed:
+    if _SettingsMemo.originals is not None:
         return
     import prefect.context as context
 
@@ -200,17 +208,30 @@ def reuse_task_settings() -> None:
         from prefect.logging.configuration import ensure_logging_setup
 
         ensure_logging_setup()  # Prefect's order: logging first, with the worker's settings
-        environment = dict(os.environ)
+        environment, folder = dict(os.environ), os.getcwd()
         last = _SettingsMemo.hydrated
-        if last is None or last[0] != settings or last[1] != environment:
-            last = (copy.deepcopy(settings), environment, context.SettingsContext(**settings))
+        if last is None or last[0] != settings or last[1] != environment or last[2] != folder:
+            # kept as a copy: a caller that changes its dict afterwards cannot make it stale
+            last = (copy.deepcopy(settings), environment, folder, context.SettingsContext(**settings))
             _SettingsMemo.hydrated = last
-        with last[2].model_copy(), hydrate({**serialized_context, "settings_context": {}}, client):
+            _SettingsMemo.built += 1
+        with last[3].model_copy(), hydrate({**serialized_context, "settings_context": {}}, client):
             yield
 
+    _SettingsMemo.originals = (serialize, hydrate)
     context.SettingsContext.serialize = serialize_once  # type: ignore[method-assign]
     context.hydrated_context = hydrated_context  # type: ignore[assignment]
-    _SettingsMemo.installed = True
+
+
+def restore_task_settings() -> None:
+    """Undo `reuse_task_settings` in this process: Prefect's own functions back, nothing kept
+    (for benchmarks and tests that compare the two)."""
+    originals = _SettingsMemo.originals
+    if originals is not None:
+        import prefect.context as context
+
+        context.SettingsContext.serialize, context.hydrated_context = originals  # type: ignore[method-assign]
+    _SettingsMemo.originals = _SettingsMemo.serialized = _SettingsMemo.hydrated = None
 
 
 def refresh_settings() -> None:

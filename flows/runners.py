@@ -144,7 +144,9 @@ class EarlyProcessPoolTaskRunner(ProcessPoolTaskRunner):
             _shut_down(executor, self._early.starting(), cancel_futures=cancel_futures)
 
     def __enter__(self) -> EarlyProcessPoolTaskRunner:
-        internals.reuse_task_settings()  # the settings each submission carries (serialized once)
+        # The settings each submission carries, serialized once: for this process from now on
+        # (its later flow runs and other runners too; `internals.reuse_task_settings`).
+        internals.reuse_task_settings()
         executor, queue = self._early.executor, self._early.queue
         if executor is None:
             super().__enter__()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import tomllib
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -278,11 +279,14 @@ def test_without_heartbeats_turns_the_flow_engines_heartbeat_off() -> None:
 
 
 @pytest.fixture()
-def serializations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """`reuse_task_settings` installed in this process for one test (undone afterwards), over
-    a ``SettingsContext.serialize`` that records the contexts it serializes."""
+def serializations() -> Iterator[list[object]]:
+    """`reuse_task_settings` installed in this process for one test, over a
+    ``SettingsContext.serialize`` that records the contexts it serializes; afterwards, this
+    process as it was (a flow run of an earlier test in it may have installed it)."""
     import prefect.context as context
 
+    was_installed = internals._SettingsMemo.originals is not None
+    internals.restore_task_settings()
     made: list[object] = []
     serialize = context.SettingsContext.serialize
 
@@ -290,29 +294,51 @@ def serializations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         made.append(self)
         return serialize(self, include_secrets=include_secrets)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(context.SettingsContext, "serialize", recorded)
-    monkeypatch.setattr(context, "hydrated_context", context.hydrated_context)
-    for name, value in (("installed", False), ("serialized", None), ("hydrated", None)):
-        monkeypatch.setattr(internals._SettingsMemo, name, value)
-    internals.reuse_task_settings()
-    return made
+    context.SettingsContext.serialize = recorded  # type: ignore[method-assign]
+    try:
+        internals.reuse_task_settings()
+        yield made
+    finally:
+        internals.restore_task_settings()
+        context.SettingsContext.serialize = serialize  # type: ignore[method-assign]
+        if was_installed:
+            internals.reuse_task_settings()
 
 
 def test_what_reuse_task_settings_replaces_is_what_prefect_calls() -> None:
     """Prefect's pool serializes the context for each task with ``serialize_context``, which
     serializes the settings with ``SettingsContext.serialize``, and its worker looks
-    ``prefect.context.hydrated_context`` up as it runs each task."""
+    ``prefect.context.hydrated_context`` up as it runs each task. (Prefect's own functions,
+    also when an earlier test's flow run has replaced them in this process.)"""
     import prefect.context as context
     import prefect.task_runners as runners
 
+    serialize, hydrate = internals._SettingsMemo.originals or (
+        context.SettingsContext.serialize, context.hydrated_context)
     assert "serialize_context()" in inspect.getsource(ProcessPoolTaskRunner.submit)
     assert "settings_context.serialize()" in inspect.getsource(context.serialize_context)
-    assert list(inspect.signature(context.SettingsContext.serialize).parameters) == [
-        "self", "include_secrets"]
+    assert list(inspect.signature(serialize).parameters) == ["self", "include_secrets"]
     assert "from prefect.context import hydrated_context" in inspect.getsource(
         runners._run_task_with_hydrated_context), "the pool's worker no longer looks it up per task"
-    assert list(inspect.signature(context.hydrated_context).parameters) == [
-        "serialized_context", "client"]
+    assert list(inspect.signature(hydrate).parameters) == ["serialized_context", "client"]
+
+
+def test_restore_task_settings_puts_prefect_s_own_back() -> None:
+    import prefect.context as context
+
+    was_installed = internals._SettingsMemo.originals is not None
+    internals.restore_task_settings()
+    own = (context.SettingsContext.serialize, context.hydrated_context)
+    try:
+        internals.reuse_task_settings()
+        assert (context.SettingsContext.serialize, context.hydrated_context) != own
+        internals.reuse_task_settings()  # idempotent: Prefect's own are still what it keeps
+        assert internals._SettingsMemo.originals == own
+        internals.restore_task_settings()
+        assert (context.SettingsContext.serialize, context.hydrated_context) == own
+    finally:
+        if was_installed:
+            internals.reuse_task_settings()
 
 
 def test_settings_are_serialized_once_per_context_and_again_when_they_change(
@@ -329,39 +355,44 @@ def test_settings_are_serialized_once_per_context_and_again_when_they_change(
         changed = serialize_context()["settings_context"]["settings"]
     assert len(serializations) == 2 and changed["tasks"]["default_retries"] == 4
     assert serialize_context() == second and len(serializations) == 3  # the first one again
+    SettingsContext.get().serialize(include_secrets=False)  # another question: asked again
+    assert len(serializations) == 4
 
 
-def test_hydrated_settings_are_built_once_for_equal_settings_and_environment(
-        serializations: list[object], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hydrated_settings_are_built_once_for_equal_settings_environment_and_folder(
+        serializations: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import prefect.context as context
     from prefect.settings import get_current_settings
 
+    before = context.SettingsContext.get()
+    built = internals._SettingsMemo.built
     sent = context.serialize_context()
     sent["settings_context"]["settings"].setdefault("tasks", {})["default_retries"] = 5
     seen = []
     for _ in range(2):
         with context.hydrated_context(sent):
-            current = context.SettingsContext.get()
-            seen.append(current)
+            seen.append(context.SettingsContext.get())
             assert get_current_settings().tasks.default_retries == 5
-    built = internals._SettingsMemo.hydrated
-    assert built is not None and seen[0] is not seen[1] and seen[0] is not built[2]
-    assert seen[0].settings is seen[1].settings is built[2].settings  # validated once
+    assert internals._SettingsMemo.built == built + 1 and seen[0] is not seen[1]
+    assert seen[0].settings is seen[1].settings  # validated once, entered as two copies
     monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "2")  # another environment: built again
     with context.hydrated_context(sent):
-        assert context.SettingsContext.get().settings is not seen[0].settings
         assert get_current_settings().client.max_retries == 2
-    sent["settings_context"]["settings"]["tasks"]["default_retries"] = 6  # other settings
+    monkeypatch.chdir(tmp_path)  # another folder (its .env, prefect.toml): built again
     with context.hydrated_context(sent):
+        pass
+    sent["settings_context"]["settings"]["tasks"]["default_retries"] = 6  # other settings
+    with pytest.raises(KeyError), context.hydrated_context(sent):
         assert get_current_settings().tasks.default_retries == 6
-    assert context.SettingsContext.get() is not seen[0]  # each left as Prefect leaves it
+        raise KeyError("a task that fails")
+    assert internals._SettingsMemo.built == built + 4
+    assert context.SettingsContext.get() is before  # each left as it was entered, also on error
 
 
 def _settings_seen() -> tuple[int, int]:
-    from prefect.context import SettingsContext
     from prefect.settings import get_current_settings
 
-    return get_current_settings().tasks.default_retries, id(SettingsContext.get().settings)
+    return get_current_settings().tasks.default_retries, internals._SettingsMemo.built
 
 
 def test_a_pool_task_runs_with_the_settings_of_its_submission(
@@ -381,12 +412,12 @@ def test_a_pool_task_runs_with_the_settings_of_its_submission(
             assert len(serializations) == 1  # the flow's side: once for both
         with temporary_settings(updates={PREFECT_TASKS_DEFAULT_RETRIES: 3}):
             changed = runner.submit(seen, parameters={}).result(timeout=120)
-    assert twice[0] == twice[1] and twice[0][0] == 2  # the worker's side: validated once
-    assert changed[0] == 3 and changed[1] != twice[0][1]
+    assert twice == [(2, 1), (2, 1)]  # the worker's side: validated once for both
+    assert changed == (3, 2)
 
 
 def _reuses_task_settings() -> bool:
-    return internals._SettingsMemo.installed
+    return internals._SettingsMemo.originals is not None
 
 
 def test_the_job_s_runner_and_its_workers_reuse_task_settings(monkeypatch: pytest.MonkeyPatch) -> None:
