@@ -296,8 +296,7 @@ def scrub_surrogates(value: str) -> tuple[str, int]:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        found = _SURROGATE.findall(value)
-        return _SURROGATE.sub("\ufffd", value), len(found)
+        return _SURROGATE.subn("\ufffd", value)
     return value, 0
 
 
