@@ -200,11 +200,12 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
             try:
                 api.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
             except ServerUnavailable as exc:
+                if guard.stopped:  # the run was stopped meanwhile, and its server with it
+                    raise
                 return _finish(args, "failed", EXIT_FAILED, str(exc))
             assert api.process is not None
             guard.watch(api.process, "the temporary Prefect API")
-            # Every thread of this process, and the worker processes, talk to this API
-            # (`TemporaryAPI.client_environment`), on the port it answers on.
+            # this process's threads and the workers talk to it (`TemporaryAPI.client_environment`)
             api_environment.enter_context(api.client_environment_set())
             internals.refresh_settings()
         flow_started = time.monotonic()
@@ -213,9 +214,8 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
         flow_seconds = time.monotonic() - flow_started
         result = state.result(raise_on_failure=False)
     except (KeyboardInterrupt, Exception):
-        # the guard's KeyboardInterrupt, or that interrupt wrapped by the code it interrupted:
-        # pydantic's serializer, while Prefect's import dumps its settings, makes it a
-        # PydanticSerializationError (docs/guarantees.md, "Stopping a run")
+        # the guard's KeyboardInterrupt, maybe wrapped by the code it interrupted (pydantic's, as
+        # Prefect dumps its settings), or a server it stopped (docs/guarantees.md, Stopping a run)
         if not guard.stopped:
             raise
     finally:
