@@ -32,9 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import ftfy
     from datasketch import MinHash
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     from cleaners.dedup.fingerprint import WordMemo, fingerprint_batch, text_hash
-    from cleaners.lang.langid import SAMPLE_CHARS, _identifier, detect_languages
+    from cleaners.lang.langid import SAMPLE_CHARS, detect_languages
     from cleaners.text.clean import clean_text
     from cleaners.translate import EmbeddedTranslator
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         return fingerprint_batch(texts, translator=translator, memo=memo)
 
     fingerprint(warm_clean)
-    ranker = _identifier()
+    ranker = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     steps: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
         ("`ftfy.fix_text` (naive)", lambda: [ftfy.fix_text(str(r["text"])) for r in warm],
          lambda: [ftfy.fix_text(str(r["text"])) for r in timed]),

@@ -175,18 +175,18 @@ def _run_locked(args: argparse.Namespace, guard: RunGuard) -> int:
     api_environment = contextlib.ExitStack()  # the temporary API's, once it answers
     flow_seconds = 0.0
     try:
-        if start_early and workers > 1 and not args.dask_address:
-            from flows import fork_server
-
-            # the early pool's fork server loads the workers' modules and data while this
-            # process imports the flow and Prefect's API starts
-            fork_server.start((args.translator, dict(args.translator_options) or None))
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
         from flows.console import hide_tracebacks
         from flows.curate import curate_flow
         from flows.errors import ServerUnavailable
 
+        if start_early and workers > 1 and not args.dask_address:
+            from flows import fork_server
+
+            # the early pool's fork server, forked with the flow's modules imported, loads the
+            # workers' data while Prefect's API starts
+            fork_server.start((args.translator, dict(args.translator_options) or None))
         if not args.verbose:
             hide_tracebacks()
         runner = task_runner(workers, args.dask_address, args.translator,

@@ -2,20 +2,37 @@
 
 The pool's workers are forked from multiprocessing's fork server, which imports `POOL_PRELOAD`
 first: Prefect's task engine, the flow's tasks and the language data, once for all the workers
-(`flows.pool_preload`). That loading takes seconds of a core. `start` launches the server and
-returns at once, so the command can start it before it imports Prefect's engine and the flow,
-and both load at the same time (`benchmarks/pipeline.py`, the `start` row). The first worker forked
-waits for the loading to end. This module imports nothing of Prefect's.
+(`flows.pool_preload`). That loading takes seconds of a core, on the cores where Prefect's
+temporary API boots. `start` launches the server and returns at once, before the server has
+loaded.
+
+**Forked, not spawned.** multiprocessing starts its fork server as a new interpreter, which
+imports Prefect and the flow's modules again although the command has just imported them:
+about 2.9 s of a core here, while the temporary API boots on the same two cores. When the
+calling process has one thread, `start` makes multiprocessing fork the server from it
+instead (`_forked_server`): the server begins with every module the command has imported
+and loads only the rest (Prefect's collections, the language data). multiprocessing still
+builds the server's socket, pipes and command; only its final spawn is replaced, by a fork
+that runs the same command in the child after `_become_server`. With other threads running
+(a fork would copy their locks held), the server is spawned as multiprocessing does.
+
+This module imports nothing of Prefect's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
-from collections.abc import Iterator
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Iterator, Sequence
+from multiprocessing import resource_tracker, util
 from typing import Any
 
 #: The module the fork server imports before it forks the workers.
@@ -25,6 +42,8 @@ PRELOAD_ENVIRONMENT_KEY = "CURATE_POOL_PRELOAD"
 
 #: A translation backend's name and options (or None), as the workers' initializer takes them.
 Preload = tuple[str, dict[str, Any] | None]
+#: How the command multiprocessing runs for its fork server begins.
+SERVER_COMMAND = "from multiprocessing.forkserver import main"
 
 
 def context() -> multiprocessing.context.ForkServerContext:
@@ -37,9 +56,11 @@ def context() -> multiprocessing.context.ForkServerContext:
 def start(preload: Preload | None) -> None:
     """Launch this process's fork server now, with ``preload``'s backend named for it to load;
     returns without waiting for the loading. A server already running (an earlier run of this
-    process) is kept as it is: what it did not load, each worker's initializer loads."""
+    process) is kept as it is: what it did not load, each worker's initializer loads. The
+    server is forked from this process when it has one thread, else spawned (module
+    docstring)."""
     context()
-    with naming(preload):  # read by the fork server as it starts
+    with naming(preload), _forked_server():  # the name is read by the fork server as it starts
         multiprocessing.forkserver.ensure_running()
 
 
@@ -57,3 +78,75 @@ def naming(preload: Preload | None) -> Iterator[None]:
         os.environ.pop(PRELOAD_ENVIRONMENT_KEY, None)
         if previous is not None:
             os.environ[PRELOAD_ENVIRONMENT_KEY] = previous
+
+
+@contextlib.contextmanager
+def _forked_server() -> Iterator[None]:
+    """Within the block, multiprocessing's spawn of its fork server is a fork of this process
+    (`_fork_server`) when this process has one thread; every other spawn (the resource
+    tracker's) is left to multiprocessing."""
+    resource_tracker.ensure_running()  # spawned as multiprocessing does, before the patch
+    spawn = util.spawnv_passfds
+
+    def fork_or_spawn(path: str, args: Sequence[str], passfds: Sequence[int]) -> int:
+        if args and str(args[-1]).startswith(SERVER_COMMAND) and threading.active_count() == 1:
+            return _fork_server(str(args[-1]), passfds)
+        return spawn(path, args, passfds)
+
+    util.spawnv_passfds = fork_or_spawn
+    try:
+        yield
+    finally:
+        util.spawnv_passfds = spawn
+
+
+def _fork_server(command: str, passfds: Sequence[int]) -> int:
+    """Fork this process; the child becomes the fork server (`_become_server`, then
+    ``command``, the code multiprocessing would have run in a new interpreter) and ends with
+    ``os._exit``, never returning here. Returns the child's pid."""
+    for stream in (sys.stdout, sys.stderr):  # else the child would hold a copy to write again
+        with contextlib.suppress(Exception):
+            stream.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        _become_server(passfds)
+        exec(command, {"__name__": "__curate_fork_server__"})  # returns only by SystemExit
+        status = 0
+    except SystemExit as stop:  # the server's end: the command's processes are gone
+        status = stop.code if isinstance(stop.code, int) else 0
+    except BaseException:  # a server that cannot start says why, on standard error
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
+def _become_server(passfds: Sequence[int]) -> None:
+    """In the forked child: what a new interpreter would have. Only standard input, output and
+    error and ``passfds`` stay open (the command's lock, sockets and the fork server's own
+    "alive" pipe are closed: a child holding that pipe would never see the command end); the
+    signal handlers the command installed are the defaults again (Ctrl-C raises
+    KeyboardInterrupt), no signal is blocked and none wakes a file descriptor; the objects the
+    child inherited are frozen (never collected: some hold descriptors closed here, and the
+    workers forked from it share their pages); multiprocessing's fork server and resource
+    tracker objects are new, as in a new interpreter (the command's fork server lock is held
+    while it forks; the workers are given the tracker's descriptor by the server)."""
+    gc.freeze()
+    for state in (multiprocessing.forkserver._forkserver, resource_tracker._resource_tracker):
+        type(state).__init__(state)  # type: ignore[misc]
+    signal.set_wakeup_fd(-1)
+    for signum in signal.valid_signals():
+        with contextlib.suppress(OSError, ValueError, RuntimeError):
+            if callable(signal.getsignal(signum)):
+                signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT
+                              else signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    low = 3
+    for fd in sorted(set(passfds)):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX"))

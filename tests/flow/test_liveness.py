@@ -101,9 +101,9 @@ def test_sigkill_of_the_run_leaves_no_worker(tmp_path: Path, api_env: dict[str, 
 def test_a_dead_worker_fails_the_run_with_one_line(tmp_path: Path, api_env: dict[str, str],
                                                    reaper: list[subprocess.Popen[str]]) -> None:
     proc, children, curated = working_run(tmp_path, api_env, reaper)
-    # the pool's workers: spawned, or forked from the early pool's fork server
-    servers = {p.pid for p in children if "multiprocessing.forkserver" in " ".join(p.cmdline())}
-    workers = [p for p in children if "spawn_main" in " ".join(p.cmdline()) or p.ppid() in servers]
+    # the pool's workers: spawned, or forked from the early pool's fork server (the run's only
+    # child with children here: the API is the session's)
+    workers = [p for p in children if "spawn_main" in " ".join(p.cmdline()) or p.ppid() != proc.pid]
     assert workers, [" ".join(p.cmdline())[:120] for p in children]
     worker = workers[0]
     worker.kill()

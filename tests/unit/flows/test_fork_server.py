@@ -1,0 +1,109 @@
+"""The early pool's fork server is forked from the command when the command has one thread (it
+starts with the command's modules), spawned as multiprocessing does otherwise, and in both cases
+holds nothing of the command's: descriptors, signal handlers, blocked signals."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flows.fork_server import SERVER_COMMAND
+
+ROOT = Path(__file__).resolve().parents[3]
+
+#: A command in miniature: a SIGTERM handler, an open file, a module only it has imported, and
+#: (with ``thread``) a second thread; then `fork_server.start` and a worker of the pool.
+PROBE = """
+import json, os, signal, sys, tempfile, threading, types
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
+from flows import fork_server
+
+signal.signal(signal.SIGTERM, lambda *args: None)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+held = tempfile.TemporaryFile()  # no other process has it open
+sys.modules["curate_probe_mark"] = types.ModuleType("curate_probe_mark")
+if sys.argv[1] == "thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+fork_server.start(None)
+server = forkserver._forkserver._forkserver_pid
+with ProcessPoolExecutor(1, mp_context=fork_server.context()) as pool:
+    worker_has_mark = pool.submit(eval, "'curate_probe_mark' in __import__('sys').modules").result(300)
+    worker_ppid = pool.submit(os.getppid).result(60)
+status = dict(line.split(":\\t", 1) for line in open(f"/proc/{server}/status").read().splitlines()
+              if ":\\t" in line)
+print(json.dumps({
+    "server": server, "worker_ppid": worker_ppid, "worker_has_mark": worker_has_mark,
+    "server_cmdline": open(f"/proc/{server}/cmdline").read().split("\\0"),
+    "held_in_server": os.readlink(f"/proc/self/fd/{held.fileno()}") in {
+        os.readlink(f"/proc/{server}/fd/{fd}") for fd in os.listdir(f"/proc/{server}/fd")},
+    "sigterm_caught": bool(int(status["SigCgt"], 16) >> (signal.SIGTERM - 1) & 1),
+    "blocked": int(status["SigBlk"], 16),
+}))
+"""
+
+
+def _probe(mode: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", PROBE, mode], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def _gone(pid: int, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_command_with_one_thread_forks_its_fork_server() -> None:
+    """The server (and so each worker) has the command's modules without importing them: if
+    multiprocessing stopped starting its server through ``util.spawnv_passfds`` with the
+    command `flows.fork_server.SERVER_COMMAND`, the server would be spawned and this fails. It
+    holds none of the command's descriptors, catches none of its signals, blocks none, and ends
+    with the command."""
+    out = _probe("alone")
+    assert out["worker_has_mark"] is True
+    assert out["worker_ppid"] == out["server"]
+    assert not any(part.startswith(SERVER_COMMAND) for part in out["server_cmdline"]), "spawned"
+    assert out["held_in_server"] is False
+    assert out["sigterm_caught"] is False
+    assert out["blocked"] == 0
+    assert _gone(int(out["server"])), "the fork server outlived its command"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_command_with_threads_spawns_its_fork_server() -> None:
+    """A fork would copy the locks other threads hold: the server is a new interpreter, as
+    multiprocessing makes it, and loads the workers' modules itself."""
+    out = _probe("thread")
+    assert out["worker_has_mark"] is False
+    assert any(part.startswith(SERVER_COMMAND) for part in out["server_cmdline"])
+    assert out["held_in_server"] is False
+    assert out["sigterm_caught"] is False
+    assert _gone(int(out["server"]))
+
+
+def test_the_spawn_is_put_back_after_start() -> None:
+    """`start` replaces multiprocessing's spawn only while it starts the server."""
+    from multiprocessing import util
+
+    from flows import fork_server
+
+    spawn = util.spawnv_passfds
+    with fork_server._forked_server():
+        assert util.spawnv_passfds is not spawn
+    assert util.spawnv_passfds is spawn
+    with pytest.raises(RuntimeError), fork_server._forked_server():
+        raise RuntimeError
+    assert util.spawnv_passfds is spawn
