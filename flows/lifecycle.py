@@ -112,7 +112,8 @@ def _is_resource_tracker(process: psutil.Process, settle: float = 0.5) -> bool:
                and process.status() != psutil.STATUS_ZOMBIE):
             time.sleep(0.01)
         # its ``-c`` program; not a ``-W…:multiprocessing.resource_tracker`` option, which
-        # every child started by multiprocessing inherits from `flows.cli` (the fork server too)
+        # every child started by multiprocessing inherits from `flows.cli` (a spawned fork
+        # server too; a forked one has the command's command line)
         return any(part.startswith("from multiprocessing.resource_tracker import") for part in cmdline)
     except psutil.Error:
         return False

@@ -64,10 +64,12 @@ def in_fork_server() -> bool:
 
 
 def _exit_at_once() -> None:
-    """The fork server's end, once the process that started it has ended: at once, without
-    the interpreter's teardown of the modules preloaded here (about a second, during which it
-    still holds that process's standard output and error, so that a caller reading them would
-    wait for it). Its workers never run it: they end with ``os._exit`` too."""
+    """The end of a fork server spawned as a new interpreter, once the process that started
+    it has ended: at once, without the interpreter's teardown of the modules preloaded here
+    (about a second, during which it still holds that process's standard output and error, so
+    that a caller reading them would wait for it). A server forked from the command ends with
+    ``os._exit`` before (`flows.fork_server`); workers never run it: they end with
+    ``os._exit`` too."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()

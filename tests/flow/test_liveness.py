@@ -106,6 +106,8 @@ def test_a_dead_worker_fails_the_run_with_one_line(tmp_path: Path, api_env: dict
     workers = [p for p in children if "spawn_main" in " ".join(p.cmdline()) or p.ppid() != proc.pid]
     assert workers, [" ".join(p.cmdline())[:120] for p in children]
     worker = workers[0]
+    # the run forked that server from itself (`flows.fork_server`): it has the run's command line
+    assert psutil.Process(worker.ppid()).cmdline() == psutil.Process(proc.pid).cmdline()
     worker.kill()
     err = assert_left_nothing(proc, children, curated)
     assert proc.returncode == 1

@@ -4,15 +4,21 @@ holds nothing of the command's: descriptors, signal handlers, blocked signals.""
 
 from __future__ import annotations
 
+import errno
 import json
+import multiprocessing.forkserver
+import os
+import signal
 import subprocess
 import sys
 import time
+from multiprocessing import util
 from pathlib import Path
 
 import psutil
 import pytest
 
+from flows import fork_server
 from flows.fork_server import SERVER_COMMAND
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -96,10 +102,6 @@ def test_a_command_with_threads_spawns_its_fork_server() -> None:
 
 def test_the_spawn_is_put_back_after_start() -> None:
     """`start` replaces multiprocessing's spawn only while it starts the server."""
-    from multiprocessing import util
-
-    from flows import fork_server
-
     spawn = util.spawnv_passfds
     with fork_server._forked_server():
         assert util.spawnv_passfds is not spawn
@@ -107,3 +109,32 @@ def test_the_spawn_is_put_back_after_start() -> None:
     with pytest.raises(RuntimeError), fork_server._forked_server():
         raise RuntimeError
     assert util.spawnv_passfds is spawn
+
+
+@pytest.mark.parametrize("obstacle", ["fork refused", "multiprocessing renamed"])
+def test_the_server_is_spawned_when_it_cannot_be_forked(monkeypatch: pytest.MonkeyPatch,
+                                                        obstacle: str) -> None:
+    """A fork the system refuses (no memory to copy the command), or a multiprocessing without
+    the objects the child renews: multiprocessing's own spawn starts the server, and this
+    process's blocked signals are as they were."""
+    spawned: list[str] = []
+    monkeypatch.setattr(util, "spawnv_passfds", lambda path, args, fds: spawned.append(args[-1]) or 4242)
+    monkeypatch.setattr(fork_server.resource_tracker, "ensure_running", lambda: None)
+    monkeypatch.setattr(fork_server.threading, "active_count", lambda: 1)
+
+    def refused() -> int:
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    forks: list[int] = []
+    if obstacle == "fork refused":
+        monkeypatch.setattr(os, "fork", refused)
+    else:
+        monkeypatch.delattr(multiprocessing.forkserver, "_forkserver")
+        monkeypatch.setattr(os, "fork", lambda: forks.append(1) or refused())
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    command = f"{SERVER_COMMAND}; main(5, 6, [])"
+    with fork_server._forked_server():
+        assert util.spawnv_passfds(sys.executable, [sys.executable, "-c", command], [5, 6]) == 4242
+    assert spawned == [command]
+    assert forks == []
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == blocked
