@@ -8,7 +8,8 @@ loaded.
 
 **Forked, not spawned.** multiprocessing starts its fork server as a new interpreter, which
 imports Prefect and the flow's modules again although the command has just imported them:
-about 2.9 s of a core here, while the temporary API boots on the same two cores. When the
+the server used 3.4–4.9 s of a core spawned, 1.3–2.0 s forked, in 10,000-document runs here
+(``benchmarks/RESULTS.md``, 2026-12-07), while the temporary API boots on the same two cores. When the
 calling process runs one Python thread, `start` makes multiprocessing fork the server from it
 instead (`_forked_server`): the server begins with every module the command has imported
 and loads only the rest (Prefect's collections, the language data). multiprocessing still
