@@ -1,6 +1,7 @@
 """The early pool's fork server is forked from the command when the command has one thread (it
 starts with the command's modules), spawned as multiprocessing does otherwise, and in both cases
-holds nothing of the command's: descriptors, signal handlers, blocked signals."""
+holds nothing of the command's (descriptors, signal handlers, blocked signals) and raises its
+own collector threshold before it loads (`flows.pool_preload`)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pytest
 
 from flows import fork_server
 from flows.fork_server import SERVER_COMMAND
+from flows.gc_threshold import YOUNG_THRESHOLD
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,10 +44,13 @@ server = forkserver._forkserver._forkserver_pid
 with ProcessPoolExecutor(1, mp_context=fork_server.context()) as pool:
     worker_has_mark = pool.submit(eval, "'curate_probe_mark' in __import__('sys').modules").result(300)
     worker_ppid = pool.submit(os.getppid).result(60)
+    # no initializer: the worker's threshold is the server's as it forked it
+    threshold = pool.submit(eval, "__import__('gc').get_threshold()[0]").result(60)
 status = dict(line.split(":\\t", 1) for line in open(f"/proc/{server}/status").read().splitlines()
               if ":\\t" in line)
 print(json.dumps({
     "server": server, "worker_ppid": worker_ppid, "worker_has_mark": worker_has_mark,
+    "threshold": threshold,
     "server_cmdline": open(f"/proc/{server}/cmdline").read().split("\\0"),
     "held_in_server": os.readlink(f"/proc/self/fd/{held.fileno()}") in {
         os.readlink(f"/proc/{server}/fd/{fd}") for fd in os.listdir(f"/proc/{server}/fd")},
@@ -85,6 +90,8 @@ def test_a_command_with_one_thread_forks_its_fork_server() -> None:
     assert out["held_in_server"] is False
     assert out["sigterm_caught"] is False
     assert out["blocked"] == 0
+    # raised by the server itself (`flows.pool_preload`): this command left Python's default
+    assert out["threshold"] == YOUNG_THRESHOLD
     assert _gone(int(out["server"])), "the fork server outlived its command"
 
 
@@ -97,6 +104,7 @@ def test_a_command_with_threads_spawns_its_fork_server() -> None:
     assert any(part.startswith(SERVER_COMMAND) for part in out["server_cmdline"])
     assert out["held_in_server"] is False
     assert out["sigterm_caught"] is False
+    assert out["threshold"] == YOUNG_THRESHOLD
     assert _gone(int(out["server"]))
 
 
