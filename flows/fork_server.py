@@ -9,9 +9,9 @@ loaded.
 **Forked, not spawned.** multiprocessing starts its fork server as a new interpreter, which
 imports Prefect and the flow's modules again although the command has just imported them:
 the server used 3.4–4.9 s of a core spawned, 1.3–2.0 s forked, in 10,000-document runs here
-(``benchmarks/RESULTS.md``, 2026-12-07), while the temporary API boots on the same two cores. When the
-calling process runs one Python thread, `start` makes multiprocessing fork the server from it
-instead (`_forked_server`): the server begins with every module the command has imported
+(``benchmarks/RESULTS.md``, 2026-12-07), while the temporary API boots on the same two
+cores. When the calling process runs one Python thread, `start` makes multiprocessing fork
+the server from it instead (`_forked_server`): the server begins with every module the command has imported
 and loads only the rest (Prefect's collections, the language data). multiprocessing still
 builds the server's socket, pipes and command; only its final spawn is replaced, by a fork
 that runs the same command in the child after `_become_server`. With other Python threads
@@ -181,7 +181,7 @@ def _become_server(passfds: Sequence[int], state: tuple[Any, Any]) -> None:
     try:  # the descriptors open, where the system lists them (Linux)
         inherited = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:
-        inherited = [fd for fd in range(3, os.sysconf("SC_OPEN_MAX")) if fd not in keep]
+        inherited = list(range(3, os.sysconf("SC_OPEN_MAX")))
     for fd in inherited:
         if fd not in keep:
             with contextlib.suppress(OSError):

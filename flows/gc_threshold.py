@@ -20,8 +20,8 @@ not bytes: a cycle that holds a large object (a traceback's frames holding a bat
 that much longer.
 
 Raised, before Prefect is imported, by the ``curate`` command (`flows.cli.main`), the fork
-server of the early worker pool (inherited from the command when it is forked from it, else
-raised by `flows.pool_preload`; inherited by the workers it forks) and
+server of the early worker pool (`flows.pool_preload`; a server forked from the command has
+the command's already; inherited by the workers it forks) and
 the temporary API's process (`flows.prefect_internals.SERVER_BOOTSTRAP`); and by the flow for
 its own process (`flows.curate.curate_flow`, e.g. a run of ``curate serve``) and by the
 process pool's workers as they start (`flows.stages.warm_worker`). A Dask cluster's workers

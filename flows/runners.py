@@ -9,9 +9,9 @@ happen at once: the workers are forked from multiprocessing's fork server, which
 once for all of them (`flows.pool_preload`), and which `curate run` forks from itself once it
 has imported the flow (`flows.fork_server.start`). `EarlyProcessPoolTaskRunner.start_workers`
 creates the pool before the flow and forks its processes on a thread (each waits for the
-server's loading), and the flow run's copy of the runner takes the pool over. Without `start_workers` it is
-Prefect's `ProcessPoolTaskRunner` (spawned workers), except that after a run that went well its
-idle workers exit without being waited for.
+server's loading), and the flow run's copy of the runner takes the pool over. Without
+`start_workers` it is Prefect's `ProcessPoolTaskRunner` (spawned workers), except that after
+a run that went well its idle workers exit without being waited for.
 """
 
 from __future__ import annotations
